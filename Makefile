@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# tracetool build: BPF objects -> skeletons -> libtracetool.a -> one binary.
+# `make` builds, `make demo` runs a 5-second system-wide syscall report,
+# `make test` runs unit and live tests, `make bench` prints benchmark figures.
+
+OUT        ?= build
+CC         ?= gcc
+CLANG      ?= clang
+LLVM_STRIP ?= $(shell command -v llvm-strip 2>/dev/null || echo llvm-strip-14)
+BPFTOOL    ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+WARN       := -Wall -Wextra -Werror
+CFLAGS     ?= -O2 -g
+CFLAGS     += $(WARN) -std=gnu11 -MMD -MP -Iinclude -Iuser -I$(OUT) -DTT_VERSION='"$(VERSION)"'
+BPF_CFLAGS := -g -O2 -target bpf -D__TT_BPF__ -D__TARGET_ARCH_$(ARCH) $(WARN) \
+	      -Wno-unused-function -Wno-unused-parameter -MMD -MP -Iinclude -Ibpf -I$(OUT)
+LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
+	      -lseccomp -ljansson -lm
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+LIB_SRCS   := $(wildcard user/*.c user/render/*.c)
+LIB_OBJS   := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
+TOOL_SRCS  := $(wildcard tools/*.c)
+TOOL_OBJS  := $(patsubst %.c,$(OUT)/%.o,$(TOOL_SRCS))
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+WL_SRCS    := $(wildcard tests/workloads/*.c)
+WL_BINS    := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(WL_SRCS))
+
+.PHONY: all deps demo test unit live bench clean
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(OUT)/tracetool $(WL_BINS)
+
+deps:
+	@sh scripts/deps.sh
+
+$(OUT)/vmlinux.h:
+	@mkdir -p $(@D)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@  # keep .BTF, drop DWARF: the skeleton embeds the object
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# Tools include skeletons: make every tool object wait for all of them.
+$(TOOL_OBJS): $(SKELS)
+
+$(OUT)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/libtracetool.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(OUT)/tracetool: $(TOOL_OBJS) $(OUT)/libtracetool.a
+	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(OUT)/libtracetool.a $(LIBS)
+
+$(OUT)/tests/%: tests/unit/%.c $(OUT)/libtracetool.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(OUT)/libtracetool.a $(LIBS) -lcmocka
+
+# Workloads are built with frame pointers and without optimisation tricks
+# that would merge the calls they are meant to make.
+$(OUT)/workloads/%: tests/workloads/%.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -fno-omit-frame-pointer $(WARN) -o $@ $< -lm -lpthread
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	$(OUT)/tracetool syscalls -d 5
+
+unit: $(UNIT_BINS)
+	@sh tests/run-unit.sh $(UNIT_BINS)
+
+live: all
+	@sh tests/live/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@sh tests/run.sh $(OUT)
+
+bench: all
+	@sh bench/syscalls.sh
+
+clean:
+	rm -rf $(OUT)
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * syscalls tracer: latency histogram and errno counts per syscall (and per
+ * comm / process / thread), from the sys_enter/sys_exit raw tracepoints.
+ * The enter timestamp lives in task-local storage; aggregation is per CPU,
+ * so the hot path takes no lock and no atomic.
+ */
+#include "lib/tt.bpf.h"
+#include "tracetool/syscalls.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile struct tt_syscalls_config cfg = {};
+
+/* Source of a zeroed value for first inserts (too big for the BPF stack). */
+struct tt_syscall_val zero_val;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tt_syscall_start);
+} starts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1024);	/* user space resizes (--max-keys) */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tt_syscall_key);
+	__type(value, struct tt_syscall_val);
+} lat SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tt_syscall_err_key);
+	__type(value, __u64);
+} errs SEC(".maps");
+
+static __always_inline int on_enter(long id)
+{
+	struct tt_syscall_start *st;
+	__u32 nr = (__u32)id;
+
+	if (!tt_ready || id < 0 || id >= TT_SYSCALL_NR_MAX)
+		return 0;
+	if (cfg.filter_nr && !(cfg.nr_mask[(nr / 64) & (TT_SYSCALL_MASK_WORDS - 1)] & (1ULL << (nr % 64))))
+		return 0;
+	if (!tt_task_wanted(&cfg.filter, bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	st = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return 0;
+	st->nr = nr;
+	st->ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline void *lookup_or_init(void *map, const void *key, void *zero)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+	long err;
+
+	if (v)
+		return v;
+	err = bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	if (err && err != -TT_EEXIST) {
+		tt_count_lost(TT_LOST_MAP_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(map, key);
+}
+
+static __always_inline int on_exit(long ret)
+{
+	struct tt_syscall_key key = {};
+	struct tt_syscall_start *st;
+	struct tt_syscall_val *val;
+	__u64 now = bpf_ktime_get_ns(), delta, id;
+	__u32 err = 0;
+
+	st = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, 0);
+	if (!st || !st->ts)
+		return 0;
+	delta = now - st->ts;
+	key.nr = st->nr;
+	st->ts = 0;
+	if (ret < 0 && ret >= -TT_MAX_ERRNO)
+		err = (__u32)-ret;
+	if (cfg.failed_only && !err)
+		return 0;
+	if (cfg.by != TT_BY_SYSCALL) {
+		id = bpf_get_current_pid_tgid();
+		bpf_get_current_comm(key.comm, sizeof(key.comm));
+		if (cfg.by >= TT_BY_PROCESS)
+			key.tgid = id >> 32;
+		if (cfg.by == TT_BY_THREAD)
+			key.tid = (__u32)id;
+	}
+	val = lookup_or_init(&lat, &key, &zero_val);
+	if (!val)
+		return 0;
+	tt_hist_record(&val->hist, delta);
+	if (err) {
+		struct tt_syscall_err_key ek = { .k = key, .err = err };
+		__u64 zero = 0, *cnt;
+
+		val->errors++;
+		cnt = lookup_or_init(&errs, &ek, &zero);
+		if (cnt)
+			(*cnt)++;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
+{
+	return on_enter(id);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	return on_exit(ret);
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
+{
+	return on_enter(id);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
+{
+	return on_exit(ret);
+}
+
+TT_FOLLOW_PROGS(cfg.filter)

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Log-linear (HDR-style) latency histogram shared by the BPF programs and
+ * user space.  Values are unsigned integers (nanoseconds for latencies).
+ * Values below TT_HIST_SUB are counted exactly, one slot each; above that,
+ * every power of two is split into TT_HIST_SUB equal sub-buckets, so a
+ * bucket is at most 1/64 of its lower bound wide and the bucket midpoint is
+ * within 0.78 % of any value in it.  Values at or above 2^TT_HIST_MAX_BITS
+ * go to the explicit overflow slot, never into the last finite one.
+ *
+ * This header is compiled by clang -target bpf and by the host compiler:
+ * keep it free of anything but fixed-width integer code.
+ */
+#ifndef TRACETOOL_HIST_H
+#define TRACETOOL_HIST_H
+
+#ifdef __TT_BPF__
+/* vmlinux.h already defines __u32/__u64 */
+#else
+#include <linux/types.h>
+#endif
+
+#ifndef __tt_inline
+#define __tt_inline static inline __attribute__((always_inline))
+#endif
+
+#define TT_HIST_SUB_BITS 6
+#define TT_HIST_SUB (1u << TT_HIST_SUB_BITS)		/* 64 sub-buckets */
+#define TT_HIST_MAX_BITS 37				/* finite range < 2^37 (137 s in ns) */
+#define TT_HIST_FINITE ((TT_HIST_MAX_BITS - TT_HIST_SUB_BITS + 1) * TT_HIST_SUB)
+#define TT_HIST_OVERFLOW TT_HIST_FINITE			/* slot index of the overflow bucket */
+#define TT_HIST_NSLOTS (TT_HIST_FINITE + 1)
+
+/*
+ * One histogram as kept per CPU in BPF maps.  count/sum/min/max are exact;
+ * min is only meaningful when count > 0.
+ */
+struct tt_hist {
+	__u64 count;
+	__u64 sum;
+	__u64 min;
+	__u64 max;
+	__u64 slots[TT_HIST_NSLOTS];
+};
+
+_Static_assert(TT_HIST_FINITE == 2048, "histogram layout changed: update docs");
+_Static_assert(sizeof(struct tt_hist) == 8 * (4 + TT_HIST_NSLOTS), "tt_hist has padding");
+
+/* Index of the most significant set bit of v (v > 0); branch-light, no clz. */
+__tt_inline __u32 tt_log2_u64(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xffffffffULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xffff) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xff) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (__u32)(v >> 1);
+	return r;
+}
+
+/* Slot for value v: [0, TT_HIST_FINITE) or TT_HIST_OVERFLOW. */
+__tt_inline __u32 tt_hist_slot(__u64 v)
+{
+	__u32 msb, sub;
+
+	if (v < TT_HIST_SUB)
+		return (__u32)v;
+	msb = tt_log2_u64(v);
+	if (msb >= TT_HIST_MAX_BITS)
+		return TT_HIST_OVERFLOW;
+	sub = (__u32)(v >> (msb - TT_HIST_SUB_BITS)) & (TT_HIST_SUB - 1);
+	return (msb - TT_HIST_SUB_BITS + 1) * TT_HIST_SUB + sub;
+}
+
+/* Smallest value that lands in finite slot s (s < TT_HIST_FINITE). */
+__tt_inline __u64 tt_hist_slot_lower(__u32 s)
+{
+	__u32 group = s / TT_HIST_SUB, sub = s % TT_HIST_SUB;
+
+	if (group == 0)
+		return s;
+	return (__u64)(TT_HIST_SUB + sub) << (group - 1);
+}
+
+/* Largest value that lands in finite slot s (inclusive upper bound). */
+__tt_inline __u64 tt_hist_slot_upper(__u32 s)
+{
+	if (s + 1 >= TT_HIST_FINITE)
+		return (1ULL << TT_HIST_MAX_BITS) - 1;
+	return tt_hist_slot_lower(s + 1) - 1;
+}
+
+/* Record one value into a per-CPU histogram (no atomics: per-CPU storage). */
+__tt_inline void tt_hist_record(struct tt_hist *h, __u64 v)
+{
+	__u32 s = tt_hist_slot(v);
+
+	if (h->count == 0 || v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	h->count++;
+	h->sum += v;
+	if (s < TT_HIST_NSLOTS)	/* always true; tells the verifier the bound */
+		h->slots[s]++;
+}
+
+#endif /* TRACETOOL_HIST_H */

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The syscalls tracer's view shared by bpf/syscalls.bpf.c and
+ * tools/syscalls.c: configuration, aggregation key and value.
+ */
+#ifndef TRACETOOL_SYSCALLS_H
+#define TRACETOOL_SYSCALLS_H
+
+#include "common.h"
+#include "hist.h"
+
+#define TT_SYSCALL_NR_MAX 1024	/* syscall numbers >= this are ignored */
+#define TT_SYSCALL_MASK_WORDS (TT_SYSCALL_NR_MAX / 64)
+
+enum tt_syscall_by {
+	TT_BY_SYSCALL = 0,	/* key: nr */
+	TT_BY_COMM = 1,		/* key: nr, comm */
+	TT_BY_PROCESS = 2,	/* key: nr, tgid, comm */
+	TT_BY_THREAD = 3,	/* key: nr, tgid, tid, comm */
+};
+
+struct tt_syscalls_config {
+	struct tt_filter filter;
+	__u8 by;		/* enum tt_syscall_by */
+	__u8 failed_only;	/* record only calls that returned -errno */
+	__u8 filter_nr;		/* only syscalls set in nr_mask */
+	__u8 pad[5];
+	__u64 nr_mask[TT_SYSCALL_MASK_WORDS];
+};
+
+_Static_assert(sizeof(struct tt_syscalls_config) == 24 + 8 + 8 * TT_SYSCALL_MASK_WORDS,
+	       "tt_syscalls_config layout");
+
+/* Key of the latency map; fields the aggregation mode does not use stay 0. */
+struct tt_syscall_key {
+	__u32 nr;
+	__u32 tgid;
+	__u32 tid;
+	__u32 pad;
+	char comm[TT_COMM_LEN];
+};
+
+_Static_assert(sizeof(struct tt_syscall_key) == 32, "tt_syscall_key layout");
+
+/* Key of the error map: the latency key plus the errno (positive). */
+struct tt_syscall_err_key {
+	struct tt_syscall_key k;
+	__u32 err;
+	__u32 pad;
+};
+
+_Static_assert(sizeof(struct tt_syscall_err_key) == 40, "tt_syscall_err_key layout");
+
+/* Value of the latency map, per CPU. */
+struct tt_syscall_val {
+	__u64 errors;
+	__u64 pad;
+	struct tt_hist hist;
+};
+
+/* Per-task state between sys_enter and sys_exit (task local storage). */
+struct tt_syscall_start {
+	__u64 ts;		/* ktime ns at sys_enter, 0 = not tracked */
+	__u32 nr;
+	__u32 pad;
+};
+
+#endif /* TRACETOOL_SYSCALLS_H */

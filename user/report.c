@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Construction and destruction of the report model.  Everything a report
+ * points to is owned by it and released by tt_report__free().
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "report.h"
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	while (ncap < need)
+		ncap *= 2;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static char **strv_dup(size_t n, const char *const *v)
+{
+	char **out = calloc(n ? n : 1, sizeof(*out));
+	size_t i;
+
+	if (!out)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		out[i] = strdup(v[i] ? v[i] : "");
+		if (!out[i])
+			goto err_free;
+	}
+	return out;
+err_free:
+	while (i--)
+		free(out[i]);
+	free(out);
+	return NULL;
+}
+
+static void strv_free(size_t n, char **v)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+struct tt_report *tt_report__new(void)
+{
+	struct tt_report *r = calloc(1, sizeof(*r));
+	struct utsname u;
+
+	if (!r)
+		return NULL;
+	if (gethostname(r->host, sizeof(r->host) - 1))
+		strcpy(r->host, "unknown");
+	if (uname(&u) == 0)
+		snprintf(r->kernel, sizeof(r->kernel), "%s", u.release);
+	clock_gettime(CLOCK_REALTIME, &r->started_at);
+	return r;
+}
+
+static void family_free(struct tt_family *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nseries; i++) {
+		strv_free(f->nlabels, f->series[i].labels);
+		tt_hsum_release(&f->series[i].hist);
+	}
+	free(f->series);
+	strv_free(f->nlabels, f->label_names);
+	free(f->name);
+	free(f->help);
+	free(f->unit);
+	free(f->text_join_title);
+	free(f);
+}
+
+static void kv_free(size_t n, struct tt_kv *kv)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+void tt_report__free(struct tt_report *r)
+{
+	size_t i, j;
+
+	if (!r)
+		return;
+	strv_free(r->ntracers, r->tracers);
+	kv_free(r->nhooks, r->hooks);
+	kv_free(r->nfilters, r->filters);
+	for (i = 0; i < r->nfamilies; i++)
+		family_free(r->families[i]);
+	free(r->families);
+	for (i = 0; i < r->nevents; i++) {
+		struct tt_event *e = &r->events[i];
+
+		for (j = 0; j < e->nfields; j++) {
+			free(e->fields[j].name);
+			free(e->fields[j].str);
+		}
+		free(e->fields);
+		free(e->type);
+	}
+	free(r->events);
+	for (i = 0; i < r->nprofiles; i++) {
+		struct tt_profile *p = r->profiles[i];
+
+		for (j = 0; j < p->nstacks; j++)
+			strv_free(p->stacks[j].nframes, p->stacks[j].frames);
+		free(p->stacks);
+		free(p->name);
+		free(p->unit);
+		free(p);
+	}
+	free(r->profiles);
+	free(r);
+}
+
+static int kv_add(struct tt_kv **kv, size_t *n, const char *k, const char *v)
+{
+	struct tt_kv *p = realloc(*kv, (*n + 1) * sizeof(**kv));
+
+	if (!p)
+		return -ENOMEM;
+	*kv = p;
+	p[*n].key = strdup(k);
+	p[*n].value = strdup(v);
+	if (!p[*n].key || !p[*n].value) {
+		free(p[*n].key);
+		free(p[*n].value);
+		return -ENOMEM;
+	}
+	(*n)++;
+	return 0;
+}
+
+int tt_report_add_tracer(struct tt_report *r, const char *tracer, const char *hook)
+{
+	char **t = realloc(r->tracers, (r->ntracers + 1) * sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	r->tracers = t;
+	t[r->ntracers] = strdup(tracer);
+	if (!t[r->ntracers])
+		return -ENOMEM;
+	r->ntracers++;
+	return kv_add(&r->hooks, &r->nhooks, tracer, hook);
+}
+
+int tt_report_add_filter(struct tt_report *r, const char *key, const char *value)
+{
+	return kv_add(&r->filters, &r->nfilters, key, value);
+}
+
+struct tt_family *tt_report_add_family(struct tt_report *r, const char *name,
+				       const char *help, const char *unit,
+				       enum tt_metric_type type, size_t nlabels,
+				       const char *const *label_names)
+{
+	struct tt_family *f;
+
+	if (grow((void **)&r->families, &r->fam_cap, r->nfamilies + 1, sizeof(*r->families))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->name = strdup(name);
+	f->help = strdup(help ? help : "");
+	f->unit = strdup(unit ? unit : "");
+	f->label_names = strv_dup(nlabels, label_names);
+	if (!f->name || !f->help || !f->unit || !f->label_names) {
+		family_free(f);
+		errno = ENOMEM;
+		return NULL;
+	}
+	f->type = type;
+	f->nlabels = nlabels;
+	f->scale = 1.0;
+	r->families[r->nfamilies++] = f;
+	return f;
+}
+
+struct tt_series *tt_family_add_series(struct tt_family *f, const char *const *labels)
+{
+	struct tt_series *s;
+
+	if (grow((void **)&f->series, &f->cap, f->nseries + 1, sizeof(*f->series))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s = &f->series[f->nseries];
+	memset(s, 0, sizeof(*s));
+	s->labels = strv_dup(f->nlabels, labels);
+	if (!s->labels) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	f->nseries++;
+	return s;
+}
+
+struct tt_series *tt_family_find_series(const struct tt_family *f, const char *const *labels)
+{
+	size_t i, j;
+
+	for (i = 0; i < f->nseries; i++) {
+		for (j = 0; j < f->nlabels; j++)
+			if (strcmp(f->series[i].labels[j], labels[j] ? labels[j] : ""))
+				break;
+		if (j == f->nlabels)
+			return &f->series[i];
+	}
+	return NULL;
+}
+
+struct tt_family *tt_report_find_family(const struct tt_report *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfamilies; i++)
+		if (!strcmp(r->families[i]->name, name))
+			return r->families[i];
+	return NULL;
+}
+
+struct tt_event *tt_report_add_event(struct tt_report *r, const char *type,
+				     const struct timespec *time)
+{
+	struct tt_event *e;
+
+	if (grow((void **)&r->events, &r->ev_cap, r->nevents + 1, sizeof(*r->events))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	e = &r->events[r->nevents];
+	memset(e, 0, sizeof(*e));
+	e->type = strdup(type);
+	if (!e->type)
+		return NULL;
+	e->time = *time;
+	r->nevents++;
+	return e;
+}
+
+static struct tt_field *event_field(struct tt_event *e, const char *name)
+{
+	struct tt_field *f = realloc(e->fields, (e->nfields + 1) * sizeof(*f));
+
+	if (!f)
+		return NULL;
+	e->fields = f;
+	f = &f[e->nfields];
+	memset(f, 0, sizeof(*f));
+	f->name = strdup(name);
+	if (!f->name)
+		return NULL;
+	e->nfields++;
+	return f;
+}
+
+int tt_event_add_str(struct tt_event *e, const char *name, const char *value)
+{
+	struct tt_field *f = event_field(e, name);
+
+	if (!f)
+		return -ENOMEM;
+	f->str = strdup(value);
+	return f->str ? 0 : -ENOMEM;
+}
+
+int tt_event_add_num(struct tt_event *e, const char *name, double value)
+{
+	struct tt_field *f = event_field(e, name);
+
+	if (!f)
+		return -ENOMEM;
+	f->num = value;
+	return 0;
+}
+
+struct tt_profile *tt_report_add_profile(struct tt_report *r, const char *name,
+					 const char *unit)
+{
+	struct tt_profile **pp = realloc(r->profiles, (r->nprofiles + 1) * sizeof(*pp));
+	struct tt_profile *p;
+
+	if (!pp)
+		return NULL;
+	r->profiles = pp;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->name = strdup(name);
+	p->unit = strdup(unit);
+	if (!p->name || !p->unit) {
+		free(p->name);
+		free(p->unit);
+		free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	pp[r->nprofiles++] = p;
+	return p;
+}
+
+int tt_profile_add_stack(struct tt_profile *p, size_t nframes, const char *const *frames,
+			 uint64_t value)
+{
+	struct tt_stack *s;
+
+	if (grow((void **)&p->stacks, &p->cap, p->nstacks + 1, sizeof(*p->stacks)))
+		return -ENOMEM;
+	s = &p->stacks[p->nstacks];
+	s->frames = strv_dup(nframes, frames);
+	if (!s->frames)
+		return -ENOMEM;
+	s->nframes = nframes;
+	s->value = value;
+	p->nstacks++;
+	return 0;
+}

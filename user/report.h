@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The report model: the one data structure every tracer fills and every
+ * renderer reads (DESIGN §3).  Metric families hold series; a series is a
+ * set of label values plus a number or a histogram summary.  Histograms are
+ * kept in raw integer units (ns) with only the non-empty buckets; `scale`
+ * turns raw units into the family's base unit.
+ */
+#ifndef TT_REPORT_H
+#define TT_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "tracetool/common.h"
+#include "tracetool/hist.h"
+
+#define TT_SCHEMA "tracetool.report/v1"
+
+enum tt_metric_type {
+	TT_METRIC_COUNTER,
+	TT_METRIC_GAUGE,
+	TT_METRIC_HISTOGRAM,
+};
+
+/* One non-empty histogram bucket. */
+struct tt_bucket {
+	uint32_t slot;		/* tt_hist_slot() index, TT_HIST_OVERFLOW = +Inf */
+	uint64_t count;
+};
+
+/* A histogram summary: exact count/sum/min/max and the non-empty buckets. */
+struct tt_hsum {
+	uint64_t count;
+	uint64_t sum;
+	uint64_t min;
+	uint64_t max;
+	size_t nbuckets;
+	struct tt_bucket *buckets;	/* ascending slot order */
+};
+
+struct tt_series {
+	char **labels;		/* one value per family label name */
+	double value;		/* counter / gauge, base units */
+	struct tt_hsum hist;	/* histogram families only */
+};
+
+struct tt_family {
+	char *name;
+	char *help;
+	char *unit;		/* base unit: "seconds", "bytes", "" */
+	enum tt_metric_type type;
+	double scale;		/* histogram raw unit -> base unit (1e-9: ns -> s) */
+	size_t nlabels;
+	char **label_names;
+	size_t nseries, cap;
+	struct tt_series *series;
+	/*
+	 * Text rendering only: a counter family summed into an extra column of
+	 * this family's table, matching on this family's label names (e.g. the
+	 * ERRORS column of the syscall latency table).  NULL for none.
+	 */
+	const struct tt_family *text_join;
+	char *text_join_title;
+	bool text_hidden;	/* text renderer skips this family's own table */
+};
+
+struct tt_field {
+	char *name;
+	char *str;		/* string value, or NULL when numeric */
+	double num;
+};
+
+struct tt_event {
+	char *type;
+	struct timespec time;	/* CLOCK_REALTIME */
+	size_t nfields;
+	struct tt_field *fields;
+};
+
+struct tt_stack {
+	size_t nframes;
+	char **frames;		/* outermost first */
+	uint64_t value;
+};
+
+struct tt_profile {
+	char *name;
+	char *unit;
+	size_t nstacks, cap;
+	struct tt_stack *stacks;
+};
+
+struct tt_kv {
+	char *key;
+	char *value;
+};
+
+struct tt_report {
+	size_t ntracers;
+	char **tracers;
+	char host[256];
+	char kernel[128];
+	struct timespec started_at;	/* CLOCK_REALTIME */
+	double duration_seconds;
+	size_t nhooks;
+	struct tt_kv *hooks;		/* tracer -> hook type chosen */
+	size_t nfilters;
+	struct tt_kv *filters;		/* human-readable filter description */
+	uint64_t lost[TT_LOST_NR];	/* enum tt_lost_reason */
+	size_t nfamilies, fam_cap;
+	struct tt_family **families;
+	size_t nevents, ev_cap;
+	struct tt_event *events;
+	size_t nprofiles;
+	struct tt_profile **profiles;
+};
+
+/* Empty report with host and kernel filled from uname(); NULL + errno on failure. */
+struct tt_report *tt_report__new(void);
+void tt_report__free(struct tt_report *r);
+
+/* Record that `tracer` runs with hook type `hook` (e.g. "tp_btf"). 0 or -errno. */
+int tt_report_add_tracer(struct tt_report *r, const char *tracer, const char *hook);
+/* Describe an active filter (shown in text and JSON headers). 0 or -errno. */
+int tt_report_add_filter(struct tt_report *r, const char *key, const char *value);
+
+/*
+ * New metric family with `nlabels` label names (copied).  Returns a family
+ * owned by the report, or NULL with errno set.
+ */
+struct tt_family *tt_report_add_family(struct tt_report *r, const char *name,
+				       const char *help, const char *unit,
+				       enum tt_metric_type type, size_t nlabels,
+				       const char *const *label_names);
+
+/* New series with label values copied from `labels`; NULL + errno on failure. */
+struct tt_series *tt_family_add_series(struct tt_family *f, const char *const *labels);
+
+/* Series whose label values equal `labels`, or NULL. */
+struct tt_series *tt_family_find_series(const struct tt_family *f, const char *const *labels);
+
+/* Family by name, or NULL. */
+struct tt_family *tt_report_find_family(const struct tt_report *r, const char *name);
+
+/* Append an event; fields are added with tt_event_add_*. NULL + errno on failure. */
+struct tt_event *tt_report_add_event(struct tt_report *r, const char *type,
+				     const struct timespec *time);
+int tt_event_add_str(struct tt_event *e, const char *name, const char *value);
+int tt_event_add_num(struct tt_event *e, const char *name, double value);
+
+/* New stack profile; NULL + errno on failure. */
+struct tt_profile *tt_report_add_profile(struct tt_report *r, const char *name,
+					 const char *unit);
+/* Append a stack (frames copied, outermost first). 0 or -errno. */
+int tt_profile_add_stack(struct tt_profile *p, size_t nframes, const char *const *frames,
+			 uint64_t value);
+
+/* --- histograms (user/hist.c) --- */
+
+/* dst += src, for merging per-CPU copies; min/max honour empty histograms. */
+void tt_hist_merge(struct tt_hist *dst, const struct tt_hist *src);
+
+/* Summarize a dense histogram into `out` (buckets allocated). 0 or -errno. */
+int tt_hsum_from_hist(struct tt_hsum *out, const struct tt_hist *h);
+void tt_hsum_release(struct tt_hsum *s);
+
+/*
+ * Estimated q-quantile (0 < q <= 1) in raw units: the midpoint of the bucket
+ * holding the nearest-rank sample, clamped to [min, max].  Within 0.78 % of
+ * the exact nearest-rank quantile.  0 for an empty histogram.
+ */
+double tt_hsum_quantile(const struct tt_hsum *s, double q);
+
+/* Inclusive upper bound of a bucket in raw units; INFINITY for overflow. */
+double tt_bucket_upper(uint32_t slot);
+
+/* --- renderers (user/render/) --- */
+
+struct tt_render_opts {
+	bool hist;		/* text: histogram bars per series */
+	bool interval;		/* text: this is an interval report (shorter header) */
+	size_t top;		/* text: at most this many rows per table, 0 = all */
+};
+
+/* Each returns 0 or -errno (write errors included). */
+int tt_render_text(const struct tt_report *r, const struct tt_render_opts *o, FILE *out);
+int tt_render_json(const struct tt_report *r, const struct tt_render_opts *o, FILE *out);
+
+#endif /* TT_REPORT_H */
