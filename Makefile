@@ -12,8 +12,9 @@ ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 WARN       := -Wall -Wextra -Werror
+HOST_WARN  := $(WARN) -Wno-format-truncation  # snprintf truncation is deliberate
 CFLAGS     ?= -O2 -g
-CFLAGS     += $(WARN) -std=gnu11 -MMD -MP -Iinclude -Iuser -I$(OUT) -DTT_VERSION='"$(VERSION)"'
+CFLAGS     += $(HOST_WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -Iinclude -Iuser -I$(OUT) -DTT_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TT_BPF__ -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	      -Wno-unused-function -Wno-unused-parameter -MMD -MP -Iinclude -Ibpf -I$(OUT)
 LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \

@@ -12,9 +12,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile struct tt_syscalls_config cfg = {};
 
-/* Source of a zeroed value for first inserts (too big for the BPF stack). */
-struct tt_syscall_val zero_val;
-
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -22,18 +19,21 @@ struct {
 	__type(value, struct tt_syscall_start);
 } starts SEC(".maps");
 
+/*
+ * Histogram cells keyed by (series, slot).  Preallocated: an insert from
+ * tracepoint context never waits on the allocator, and a full map is a
+ * counted loss, not a silent one.  User space sizes it (--max-cells).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 1024);	/* user space resizes (--max-keys) */
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
 	__type(key, struct tt_syscall_key);
-	__type(value, struct tt_syscall_val);
+	__type(value, struct tt_hist_cell);
 } lat SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct tt_syscall_err_key);
 	__type(value, __u64);
 } errs SEC(".maps");
@@ -77,7 +77,8 @@ static __always_inline int on_exit(long ret)
 {
 	struct tt_syscall_key key = {};
 	struct tt_syscall_start *st;
-	struct tt_syscall_val *val;
+	struct tt_hist_cell *cell;
+	struct tt_hist_cell zero_cell = {};
 	__u64 now = bpf_ktime_get_ns(), delta, id;
 	__u32 err = 0;
 
@@ -99,19 +100,18 @@ static __always_inline int on_exit(long ret)
 		if (cfg.by == TT_BY_THREAD)
 			key.tid = (__u32)id;
 	}
-	val = lookup_or_init(&lat, &key, &zero_val);
-	if (!val)
-		return 0;
-	tt_hist_record(&val->hist, delta);
 	if (err) {
 		struct tt_syscall_err_key ek = { .k = key, .err = err };
 		__u64 zero = 0, *cnt;
 
-		val->errors++;
 		cnt = lookup_or_init(&errs, &ek, &zero);
 		if (cnt)
 			(*cnt)++;
 	}
+	key.slot = tt_hist_slot(delta);
+	cell = lookup_or_init(&lat, &key, &zero_cell);
+	if (cell)
+		tt_hist_cell_record(cell, delta);
 	return 0;
 }
 

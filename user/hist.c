@@ -5,6 +5,7 @@
  * estimation with a bounded error (see include/tracetool/hist.h).
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,12 +79,16 @@ double tt_hsum_quantile(const struct tt_hsum *s, double q)
 		return 0;
 	if (q <= 0)
 		return (double)s->min;
-	/* nearest rank: the ceil(q * n)-th smallest sample, 1-based */
-	rank = (uint64_t)ceil(q * (double)total);
+	/*
+	 * Nearest rank: the ceil(q * n)-th smallest sample, 1-based.  The
+	 * product can land an ulp above an integer (0.07 * 100), so shave that
+	 * off before rounding up.  The top rank is the exact maximum.
+	 */
+	rank = (uint64_t)ceil(q * (double)total * (1 - 4 * DBL_EPSILON));
 	if (rank < 1)
 		rank = 1;
-	if (rank > total)
-		rank = total;
+	if (rank >= total)
+		return (double)s->max;
 	for (i = 0; i < s->nbuckets; i++) {
 		seen += s->buckets[i].count;
 		if (seen >= rank)

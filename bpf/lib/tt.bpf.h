@@ -68,6 +68,8 @@ static __always_inline bool tt_comm_eq(const char *a, const volatile char *b)
  */
 static __always_inline bool tt_task_wanted(const volatile struct tt_filter *f, __u32 tgid)
 {
+	if (tgid == f->self_tgid)
+		return false;
 	if (f->filter_pids && !bpf_map_lookup_elem(&tt_pids, &tgid))
 		return false;
 	if (f->filter_comm) {

@@ -32,8 +32,9 @@
 #define TT_HIST_NSLOTS (TT_HIST_FINITE + 1)
 
 /*
- * One histogram as kept per CPU in BPF maps.  count/sum/min/max are exact;
- * min is only meaningful when count > 0.
+ * A dense histogram, as user space merges it.  count/sum/min/max are exact;
+ * min is only meaningful when count > 0.  (16 KB: too big to keep one per
+ * key per CPU in the kernel; BPF maps hold struct tt_hist_cell instead.)
  */
 struct tt_hist {
 	__u64 count;
@@ -92,7 +93,31 @@ __tt_inline __u64 tt_hist_slot_upper(__u32 s)
 	return tt_hist_slot_lower(s + 1) - 1;
 }
 
-/* Record one value into a per-CPU histogram (no atomics: per-CPU storage). */
+/*
+ * One non-empty bucket of one histogram as BPF keeps it, per CPU, in a hash
+ * keyed by (series key, slot).  Keeping count/sum/min/max per bucket makes
+ * the whole histogram's count, sum, min and max exact with a single map
+ * update per sample, and memory grows with the buckets actually used.
+ */
+struct tt_hist_cell {
+	__u64 count;
+	__u64 sum;
+	__u64 min;
+	__u64 max;
+};
+
+/* Record one value into a per-CPU cell (no atomics: per-CPU storage). */
+__tt_inline void tt_hist_cell_record(struct tt_hist_cell *c, __u64 v)
+{
+	if (c->count == 0 || v < c->min)
+		c->min = v;
+	if (v > c->max)
+		c->max = v;
+	c->count++;
+	c->sum += v;
+}
+
+/* Record one value into a dense histogram. */
 __tt_inline void tt_hist_record(struct tt_hist *h, __u64 v)
 {
 	__u32 s = tt_hist_slot(v);

@@ -31,12 +31,16 @@ struct tt_syscalls_config {
 _Static_assert(sizeof(struct tt_syscalls_config) == 24 + 8 + 8 * TT_SYSCALL_MASK_WORDS,
 	       "tt_syscalls_config layout");
 
-/* Key of the latency map; fields the aggregation mode does not use stay 0. */
+/*
+ * Series key; fields the aggregation mode does not use stay 0.  In the
+ * latency map `slot` is the histogram slot (tt_hist_slot) of the cell;
+ * in the error map it is 0.
+ */
 struct tt_syscall_key {
 	__u32 nr;
 	__u32 tgid;
 	__u32 tid;
-	__u32 pad;
+	__u32 slot;
 	char comm[TT_COMM_LEN];
 };
 
@@ -50,13 +54,6 @@ struct tt_syscall_err_key {
 };
 
 _Static_assert(sizeof(struct tt_syscall_err_key) == 40, "tt_syscall_err_key layout");
-
-/* Value of the latency map, per CPU. */
-struct tt_syscall_val {
-	__u64 errors;
-	__u64 pad;
-	struct tt_hist hist;
-};
 
 /* Per-task state between sys_enter and sys_exit (task local storage). */
 struct tt_syscall_start {

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `tracetool syscalls`: syscall latency histograms and errno counts.
+ * This file holds the command's options, fills the BPF configuration and
+ * turns map keys into labels; the session does everything else.
+ * Syscall names come from libseccomp's resolver, errno names from glibc.
+ */
+#include <errno.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "commands.h"
+#include "tracetool/syscalls.h"
+#include "syscalls.skel.h"	/* after the header: it names its structs */
+
+const char tt_syscalls_usage[] =
+	"Usage: tracetool syscalls [OPTIONS] [-- CMD ARGS...]\n"
+	"\n"
+	"Latency histogram and error count per syscall, measured from the sys_enter\n"
+	"and sys_exit tracepoints (tp_btf, falling back to raw_tp). The text report is\n"
+	"a table sorted by total time; -f json follows the tracetool.report/v1 schema.\n"
+	"\n"
+	"Options:\n"
+	"  --by KEY            aggregate by syscall (default), comm, process (comm+pid)\n"
+	"                      or thread (comm+pid+tid)\n"
+	"  --syscall NAME      only this syscall (repeatable, or a comma list)\n"
+	"  --failed            only calls that returned an error\n"
+	"  --max-cells N       histogram cells (series x buckets) kept in the kernel\n"
+	"                      (default 4096 with --by syscall, else 16384); past\n"
+	"                      that, samples are counted as lost (map_full)\n"
+	"  -p, --pid PID       only this process (repeatable, or a comma list)\n"
+	"  -c, --comm NAME     only tasks with this command name\n"
+	"      --cgroup PATH   only tasks in this cgroup v2 directory or below it\n"
+	"  -d, --duration SEC  stop after SEC (10, 2.5s, 500ms, 1m); default: Ctrl-C\n"
+	"  -i, --interval SEC  print a report every SEC, covering that interval\n"
+	"      --hist          text: histogram bars per row\n"
+	"      --top N         text: at most N rows per table\n"
+	"  -f, --format FMT    text (default) or json\n"
+	"  -o, --output FILE   write the report to FILE\n"
+	"      --dry-run       load and attach, then exit (checks the kernel supports it)\n"
+	"  -v, --verbose       timings and libbpf messages (-vv: verifier detail)\n"
+	"  -h, --help          this help\n"
+	"  -- CMD ARGS         run CMD and trace it and all its descendants until it exits\n"
+	"\n"
+	"Examples:\n"
+	"  tracetool syscalls -d 5                      # whole host, 5 seconds\n"
+	"  tracetool syscalls -p 1234 --by thread -d 10 # one process, per thread\n"
+	"  tracetool syscalls -c nginx --syscall read,write,sendfile -i 1\n"
+	"  tracetool syscalls --failed --by process -d 30\n"
+	"  tracetool syscalls -f json -o report.json -- ./run-tests.sh\n";
+
+enum {
+	OPT_BY = TT_OPT_CMD,
+	OPT_SYSCALL,
+	OPT_FAILED,
+	OPT_MAX_CELLS,
+};
+
+static const struct option syscalls_opts[] = {
+	{ "by", required_argument, NULL, OPT_BY },
+	{ "syscall", required_argument, NULL, OPT_SYSCALL },
+	{ "failed", no_argument, NULL, OPT_FAILED },
+	{ "max-cells", required_argument, NULL, OPT_MAX_CELLS },
+	{ 0 },
+};
+
+struct syscalls_tool {
+	struct syscalls_bpf *skel;
+	struct tt_syscalls_config cfg;
+	unsigned long max_cells;
+};
+
+static int set_syscalls(struct syscalls_tool *t, const char *arg, struct tt_error *err)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	int ret = 0;
+
+	if (!copy)
+		return tt_error_set(err, -ENOMEM, false, "out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int nr = seccomp_syscall_resolve_name(tok);
+
+		if (nr < 0 || nr >= TT_SYSCALL_NR_MAX) {
+			ret = tt_error_set(err, -EINVAL, true, "--syscall: unknown syscall '%s'", tok);
+			break;
+		}
+		t->cfg.filter_nr = 1;
+		t->cfg.nr_mask[nr / 64] |= 1ULL << (nr % 64);
+	}
+	free(copy);
+	return ret;
+}
+
+static int syscalls_opt(void *ctx, int key, const char *arg, struct tt_error *err)
+{
+	static const char *const bys[] = { "syscall", "comm", "process", "thread" };
+	struct syscalls_tool *t = ctx;
+	size_t i;
+
+	switch (key) {
+	case OPT_BY:
+		for (i = 0; i < 4; i++)
+			if (!strcmp(arg, bys[i])) {
+				t->cfg.by = (__u8)i;
+				return 0;
+			}
+		return tt_error_set(err, -EINVAL, true,
+				    "--by: '%s' is not one of syscall, comm, process, thread", arg);
+	case OPT_SYSCALL:
+		return set_syscalls(t, arg, err);
+	case OPT_FAILED:
+		t->cfg.failed_only = 1;
+		return 0;
+	case OPT_MAX_CELLS:
+		if (tt_parse_uint(arg, 1 << 24, &t->max_cells))
+			return tt_error_set(err, -EINVAL, true, "--max-cells: '%s' is not a count", arg);
+		return 0;
+	}
+	return tt_error_set(err, -EINVAL, true, "unknown option");
+}
+
+static struct bpf_object *syscalls_open(void *priv, enum tt_hook hook,
+					const struct tt_common_opts *o,
+					const struct tt_filter *filter)
+{
+	struct syscalls_tool *t = priv;
+	int ret;
+
+	(void)hook;
+	(void)o;
+	t->skel = syscalls_bpf__open();
+	if (!t->skel)
+		return NULL;
+	t->cfg.filter = *filter;
+	t->skel->rodata->cfg = t->cfg;
+	ret = bpf_map__set_max_entries(t->skel->maps.lat, (__u32)t->max_cells);
+	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.errs, (__u32)(t->max_cells / 4 + 64));
+	if (ret) {
+		syscalls_bpf__destroy(t->skel);
+		t->skel = NULL;
+		errno = -ret;
+		return NULL;
+	}
+	return t->skel->obj;
+}
+
+static int syscalls_load(void *priv)
+{
+	struct syscalls_tool *t = priv;
+
+	return syscalls_bpf__load(t->skel);
+}
+
+static int syscalls_attach(void *priv)
+{
+	struct syscalls_tool *t = priv;
+
+	return syscalls_bpf__attach(t->skel);
+}
+
+static void syscalls_set_ready(void *priv)
+{
+	struct syscalls_tool *t = priv;
+
+	t->skel->bss->tt_ready = true;
+}
+
+static void syscalls_close(void *priv)
+{
+	struct syscalls_tool *t = priv;
+
+	syscalls_bpf__destroy(t->skel);
+	t->skel = NULL;
+}
+
+/* Label values of a key in the current aggregation mode; returns how many. */
+static size_t key_labels(const struct syscalls_tool *t, const struct tt_syscall_key *k,
+			 char bufs[4][32], const char *labels[5])
+{
+	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)k->nr);
+	size_t n = 0;
+
+	if (name)
+		snprintf(bufs[0], sizeof(bufs[0]), "%s", name);
+	else
+		snprintf(bufs[0], sizeof(bufs[0]), "syscall_%u", k->nr);
+	free(name);
+	labels[n++] = bufs[0];
+	if (t->cfg.by >= TT_BY_COMM) {
+		snprintf(bufs[1], sizeof(bufs[1]), "%.*s", TT_COMM_LEN, k->comm);
+		labels[n++] = bufs[1];
+	}
+	if (t->cfg.by >= TT_BY_PROCESS) {
+		snprintf(bufs[2], sizeof(bufs[2]), "%u", k->tgid);
+		labels[n++] = bufs[2];
+	}
+	if (t->cfg.by >= TT_BY_THREAD) {
+		snprintf(bufs[3], sizeof(bufs[3]), "%u", k->tid);
+		labels[n++] = bufs[3];
+	}
+	return n;
+}
+
+/* Every key of a hash map (so keys can be deleted after reading). */
+static void *map_keys(struct bpf_map *m, size_t ksz, size_t *n)
+{
+	size_t cap = 64, cnt = 0;
+	char *keys = malloc(cap * ksz), *prev = NULL;
+
+	while (keys) {
+		if (cnt == cap) {
+			char *k = realloc(keys, (cap *= 2) * ksz);
+
+			if (!k) {
+				free(keys);
+				return NULL;
+			}
+			keys = k;
+		}
+		prev = cnt ? keys + (cnt - 1) * ksz : NULL;
+		if (bpf_map__get_next_key(m, prev, keys + cnt * ksz, ksz))
+			break;
+		cnt++;
+	}
+	*n = cnt;
+	return keys;
+}
+
+struct cell {
+	struct tt_syscall_key key;
+	struct tt_hist_cell c;
+};
+
+/* Order cells by series (the key without its slot), then by slot. */
+static int cell_cmp(const void *a, const void *b)
+{
+	const struct cell *x = a, *y = b;
+	struct tt_syscall_key kx = x->key, ky = y->key;
+	int d;
+
+	kx.slot = ky.slot = 0;
+	d = memcmp(&kx, &ky, sizeof(kx));
+	if (d)
+		return d;
+	return x->key.slot < y->key.slot ? -1 : x->key.slot > y->key.slot;
+}
+
+static bool same_series(const struct tt_syscall_key *a, const struct tt_syscall_key *b)
+{
+	struct tt_syscall_key ka = *a, kb = *b;
+
+	ka.slot = kb.slot = 0;
+	return !memcmp(&ka, &kb, sizeof(ka));
+}
+
+/* Fold per-CPU cells into one histogram per series and add the series to `lat`. */
+static int collect_latency(struct syscalls_tool *t, struct tt_family *lat, bool reset)
+{
+	struct bpf_map *m = t->skel->maps.lat;
+	int ncpu = libbpf_num_possible_cpus();
+	struct tt_hist_cell *vals = NULL;
+	struct tt_syscall_key *keys;
+	struct cell *cells = NULL;
+	struct tt_hist *h = NULL;
+	size_t nkeys = 0, ncells = 0, i, j;
+	int c, ret = 0;
+
+	keys = map_keys(m, sizeof(*keys), &nkeys);
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	cells = calloc(nkeys ? nkeys : 1, sizeof(*cells));
+	h = calloc(1, sizeof(*h));
+	if (!keys || !vals || !cells || !h) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nkeys; i++) {
+		struct cell *cl = &cells[ncells];
+
+		if (bpf_map__lookup_elem(m, &keys[i], sizeof(keys[i]), vals,
+					 sizeof(*vals) * (size_t)ncpu, 0))
+			continue;	/* deleted meanwhile */
+		if (reset)
+			bpf_map__delete_elem(m, &keys[i], sizeof(keys[i]), 0);
+		memset(cl, 0, sizeof(*cl));
+		cl->key = keys[i];
+		for (c = 0; c < ncpu; c++) {
+			const struct tt_hist_cell *v = &vals[c];
+
+			if (!v->count)
+				continue;
+			if (!cl->c.count || v->min < cl->c.min)
+				cl->c.min = v->min;
+			if (v->max > cl->c.max)
+				cl->c.max = v->max;
+			cl->c.count += v->count;
+			cl->c.sum += v->sum;
+		}
+		if (cl->c.count && cl->key.slot < TT_HIST_NSLOTS)
+			ncells++;
+	}
+	qsort(cells, ncells, sizeof(*cells), cell_cmp);
+	for (i = 0; i < ncells && !ret; i = j) {
+		const char *labels[5];
+		char bufs[4][32];
+		struct tt_series *s;
+
+		memset(h, 0, sizeof(*h));
+		for (j = i; j < ncells && same_series(&cells[i].key, &cells[j].key); j++) {
+			const struct tt_hist_cell *cc = &cells[j].c;
+
+			if (!h->count || cc->min < h->min)
+				h->min = cc->min;
+			if (cc->max > h->max)
+				h->max = cc->max;
+			h->count += cc->count;
+			h->sum += cc->sum;
+			h->slots[cells[j].key.slot] += cc->count;
+		}
+		key_labels(t, &cells[i].key, bufs, labels);
+		s = tt_family_add_series(lat, labels);
+		if (!s)
+			ret = -ENOMEM;
+		else
+			ret = tt_hsum_from_hist(&s->hist, h);
+	}
+out:
+	free(keys);
+	free(vals);
+	free(cells);
+	free(h);
+	return ret;
+}
+
+static int collect_errors(struct syscalls_tool *t, struct tt_family *errs, bool reset)
+{
+	struct bpf_map *m = t->skel->maps.errs;
+	int ncpu = libbpf_num_possible_cpus();
+	struct tt_syscall_err_key *keys;
+	__u64 *vals;
+	size_t nkeys = 0, i;
+	int c, ret = 0;
+
+	keys = map_keys(m, sizeof(*keys), &nkeys);
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!keys || !vals) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nkeys && !ret; i++) {
+		const char *labels[6], *ename;
+		char bufs[4][32], ebuf[32];
+		struct tt_series *s;
+		__u64 total = 0;
+		size_t n;
+
+		if (bpf_map__lookup_elem(m, &keys[i], sizeof(keys[i]), vals,
+					 sizeof(*vals) * (size_t)ncpu, 0))
+			continue;
+		if (reset)
+			bpf_map__delete_elem(m, &keys[i], sizeof(keys[i]), 0);
+		for (c = 0; c < ncpu; c++)
+			total += vals[c];
+		if (!total)
+			continue;
+		n = key_labels(t, &keys[i].k, bufs, labels);
+		ename = strerrorname_np((int)keys[i].err);
+		if (!ename) {
+			snprintf(ebuf, sizeof(ebuf), "E%u", keys[i].err);
+			ename = ebuf;
+		}
+		labels[n] = ename;
+		s = tt_family_add_series(errs, labels);
+		if (!s)
+			ret = -ENOMEM;
+		else
+			s->value = (double)total;
+	}
+out:
+	free(keys);
+	free(vals);
+	return ret;
+}
+
+static int syscalls_collect(void *priv, struct tt_report *r, bool reset)
+{
+	static const char *const names[] = { "syscall", "comm", "pid", "tid", "errno" };
+	struct syscalls_tool *t = priv;
+	const char *err_names[5];
+	struct tt_family *lat, *errs;
+	size_t n = 1 + t->cfg.by, i;
+	int ret;
+
+	lat = tt_report_add_family(r, "tracetool_syscall_duration_seconds",
+				   "Time from syscall entry to exit.", "seconds",
+				   TT_METRIC_HISTOGRAM, n, names);
+	for (i = 0; i < n; i++)
+		err_names[i] = names[i];
+	err_names[n] = "errno";
+	errs = tt_report_add_family(r, "tracetool_syscall_errors_total",
+				    "Syscalls that returned an error, by errno.", "",
+				    TT_METRIC_COUNTER, n + 1, err_names);
+	if (!lat || !errs)
+		return -ENOMEM;
+	lat->scale = 1e-9;
+	lat->text_join = errs;
+	lat->text_join_title = strdup("ERRORS");
+	if (!lat->text_join_title)
+		return -ENOMEM;
+	ret = collect_latency(t, lat, reset);
+	return ret ?: collect_errors(t, errs, reset);
+}
+
+static const enum tt_hook syscalls_hooks[] = { TT_HOOK_TP_BTF, TT_HOOK_RAW_TP, TT_HOOK_NR };
+
+static const struct tt_tracer_ops syscalls_ops = {
+	.name = "syscalls",
+	.hooks = syscalls_hooks,
+	.open = syscalls_open,
+	.load = syscalls_load,
+	.attach = syscalls_attach,
+	.set_ready = syscalls_set_ready,
+	.collect = syscalls_collect,
+	.close = syscalls_close,
+};
+
+int cmd_syscalls(const struct tt_cmd *cmd, int argc, char **argv)
+{
+	struct syscalls_tool t = {};
+	struct tt_cli cli = {
+		.cmd = cmd->name, .tracing = true, .allow_cmd = true,
+		.extra = syscalls_opts, .on_opt = syscalls_opt, .ctx = &t,
+	};
+	struct tt_common_opts o = {};
+	struct tt_run_stats stats;
+	struct tt_error err;
+	int ret;
+
+	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
+	if (ret != TT_CLI_RUN)
+		return tt_cli_outcome(cmd, ret, &err);
+	tt_set_verbose(o.verbose);
+	if (!t.max_cells)	/* more keys per syscall in the finer modes */
+		t.max_cells = t.cfg.by == TT_BY_SYSCALL ? 4096 : 16384;
+	ret = tt_session_run(&syscalls_ops, &t, &o, &stats, &err);
+	if (o.verbose)
+		fprintf(stderr, "tracetool syscalls: hook %s, loaded at %.1f ms, attached at %.1f ms, "
+			"%zu report(s)\n", stats.hook ? stats.hook : "-", stats.loaded_ms,
+			stats.attach_ms, stats.reports);
+	if (ret)
+		return tt_fail(cmd, &err);
+	if (o.dry_run)
+		printf("dry run: syscalls tracer loaded and attached in %.1f ms\n", stats.attach_ms);
+	return TT_EXIT_OK;
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * main: the command table, prefix matching of command names, global
+ * --help/--version, libbpf message routing and the final check that
+ * stdout was written completely.  Only main chooses the exit status.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "commands.h"
+
+const struct tt_cmd tt_commands[] = {
+	{ "syscalls", "latency histogram and errors per syscall", tt_syscalls_usage,
+	  cmd_syscalls, true },
+	{ "list", "commands, and the hook types this kernel supports", tt_list_usage, cmd_list,
+	  false },
+};
+const size_t tt_ncommands = sizeof(tt_commands) / sizeof(tt_commands[0]);
+
+static int verbosity;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && verbosity < 2)
+		return 0;
+	if (verbosity < 1)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void tt_set_verbose(int level)
+{
+	verbosity = level;
+}
+
+int tt_fail(const struct tt_cmd *cmd, const struct tt_error *err)
+{
+	fprintf(stderr, "tracetool %s: %s\n", cmd->name, err->msg);
+	return err->usage ? TT_EXIT_USAGE : TT_EXIT_FAIL;
+}
+
+int tt_cli_outcome(const struct tt_cmd *cmd, int parsed, const struct tt_error *err)
+{
+	if (parsed == TT_CLI_HELP) {
+		fputs(cmd->usage, stdout);
+		return TT_EXIT_OK;
+	}
+	if (parsed == TT_CLI_VERSION) {
+		printf("tracetool %s\n", TT_VERSION);
+		return TT_EXIT_OK;
+	}
+	fprintf(stderr, "tracetool %s: %s\nTry 'tracetool %s --help'.\n", cmd->name, err->msg,
+		cmd->name);
+	return TT_EXIT_USAGE;
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: tracetool COMMAND [OPTIONS] [-- CMD ARGS...]\n\n"
+		   "eBPF tracing for production hosts and CI: latency histograms from tracepoints.\n\n"
+		   "Commands (any unique prefix works):\n");
+	for (i = 0; i < tt_ncommands; i++)
+		fprintf(f, "  %-10s %s\n", tt_commands[i].name, tt_commands[i].summary);
+	fprintf(f, "\nCommon options: -p PID, -c COMM, --cgroup PATH, -d SEC, -i SEC, -f FMT, -o FILE,\n"
+		   "-v, -h; `tracetool COMMAND --help` shows each command's options and examples.\n\n"
+		   "Examples:\n"
+		   "  tracetool syscalls -d 5                 # system-wide syscall latency for 5 s\n"
+		   "  tracetool syscalls -- make -j2          # a command and its children\n"
+		   "  tracetool list                          # what this kernel supports\n\n"
+		   "Exit status: 0 success, 1 runtime failure, 2 usage or input error.\n");
+}
+
+static const struct tt_cmd *find_cmd(const char *name, bool *ambiguous)
+{
+	const struct tt_cmd *found = NULL;
+	size_t i, n = strlen(name);
+
+	*ambiguous = false;
+	for (i = 0; i < tt_ncommands; i++) {
+		if (!strcmp(tt_commands[i].name, name))
+			return &tt_commands[i];
+		if (!strncmp(tt_commands[i].name, name, n)) {
+			if (found)
+				*ambiguous = true;
+			found = &tt_commands[i];
+		}
+	}
+	return *ambiguous ? NULL : found;
+}
+
+/* A short write to stdout (full disk, closed pipe) is a failure, never silent. */
+static int finish_stdout(int status)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "tracetool: error writing output: %s\n", strerror(errno));
+		return TT_EXIT_FAIL;
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	const struct tt_cmd *cmd;
+	bool ambiguous;
+
+	/*
+	 * libbpf parses the 5 MB vmlinux BTF while loading and frees it after:
+	 * a fixed mmap threshold hands that memory back to the kernel instead
+	 * of keeping it in the heap for the whole run.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	libbpf_set_print(libbpf_print);
+
+	if (argc < 2) {
+		usage(stderr);
+		return TT_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return finish_stdout(TT_EXIT_OK);
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("tracetool %s\n", TT_VERSION);
+		return finish_stdout(TT_EXIT_OK);
+	}
+	cmd = find_cmd(argv[1], &ambiguous);
+	if (!cmd) {
+		fprintf(stderr, "tracetool: %s command '%s'\nTry 'tracetool --help'.\n",
+			ambiguous ? "ambiguous" : "unknown", argv[1]);
+		return TT_EXIT_USAGE;
+	}
+	return finish_stdout(cmd->run(cmd, argc - 1, argv + 1));
+}

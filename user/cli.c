@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Common option parsing: one getopt_long table built from the common
+ * options and the command's own, so every command spells -p, -c, -d, -i,
+ * -f, -o, -v the same way.  Parsing stops at the first non-option; only
+ * `-- CMD ARGS` may follow the options.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct option common_opts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, 'c' },
+	{ "cgroup", required_argument, NULL, TT_OPT_CGROUP },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "hist", no_argument, NULL, TT_OPT_HIST },
+	{ "top", required_argument, NULL, TT_OPT_TOP },
+	{ "dry-run", no_argument, NULL, TT_OPT_DRY_RUN },
+	{ "hook", required_argument, NULL, TT_OPT_HOOK },
+	{ "format", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, TT_OPT_VERSION },
+};
+
+#define NCOMMON (sizeof(common_opts) / sizeof(common_opts[0]))
+
+static bool is_tracing_opt(int key)
+{
+	return key == 'p' || key == 'c' || key == 'd' || key == 'i' || key == TT_OPT_CGROUP ||
+	       key == TT_OPT_HIST || key == TT_OPT_TOP || key == TT_OPT_DRY_RUN || key == TT_OPT_HOOK;
+}
+
+int tt_parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v == 0 || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int add_pids(struct tt_common_opts *o, const char *arg, struct tt_error *err)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	int ret = 0;
+
+	if (!copy)
+		return tt_error_set(err, -ENOMEM, false, "out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned long v;
+
+		if (tt_parse_uint(tok, 4194304, &v)) {
+			ret = tt_error_set(err, -EINVAL, true, "-p: '%s' is not a process id", tok);
+			break;
+		}
+		if (o->npids == TT_MAX_CLI_PIDS) {
+			ret = tt_error_set(err, -EINVAL, true, "-p: at most %d processes",
+					   TT_MAX_CLI_PIDS);
+			break;
+		}
+		o->pids[o->npids++] = (pid_t)v;
+	}
+	free(copy);
+	return ret;
+}
+
+static bool format_ok(const struct tt_cli *c, const char *f)
+{
+	static const char *const def[] = { "text", "json", NULL };
+	const char *const *p;
+
+	for (p = c->formats ? c->formats : def; *p; p++)
+		if (!strcmp(*p, f))
+			return true;
+	return false;
+}
+
+static int common_opt(const struct tt_cli *c, int key, const char *arg,
+		      struct tt_common_opts *o, struct tt_error *err)
+{
+	unsigned long v;
+
+	switch (key) {
+	case 'p':
+		return add_pids(o, arg, err);
+	case 'c':
+		if (strlen(arg) >= TT_COMM_LEN || !*arg)
+			return tt_error_set(err, -EINVAL, true,
+					    "-c: '%s': a comm is 1 to %d characters (the kernel "
+					    "truncates longer names)", arg, TT_COMM_LEN - 1);
+		snprintf(o->comm, sizeof(o->comm), "%s", arg);
+		return 0;
+	case TT_OPT_CGROUP:
+		o->cgroup = arg;
+		return 0;
+	case 'd':
+		if (tt_parse_seconds(arg, &o->duration) || o->duration <= 0)
+			return tt_error_set(err, -EINVAL, true,
+					    "-d: '%s' is not a duration (e.g. 10, 2.5s, 500ms, 1m)", arg);
+		return 0;
+	case 'i':
+		if (tt_parse_seconds(arg, &o->interval) || o->interval < 0.01)
+			return tt_error_set(err, -EINVAL, true,
+					    "-i: '%s' is not an interval of at least 10ms", arg);
+		return 0;
+	case TT_OPT_HIST:
+		o->hist = true;
+		return 0;
+	case TT_OPT_TOP:
+		if (tt_parse_uint(arg, 1000000, &v))
+			return tt_error_set(err, -EINVAL, true, "--top: '%s' is not a positive count", arg);
+		o->top = v;
+		return 0;
+	case TT_OPT_DRY_RUN:
+		o->dry_run = true;
+		return 0;
+	case TT_OPT_HOOK:
+		if (strcmp(arg, "tp_btf") && strcmp(arg, "raw_tp"))
+			return tt_error_set(err, -EINVAL, true, "--hook: '%s' is not tp_btf or raw_tp", arg);
+		o->hook = arg;
+		return 0;
+	case 'f':
+		if (!format_ok(c, arg))
+			return tt_error_set(err, -EINVAL, true, "-f: unknown format '%s'", arg);
+		o->format = arg;
+		return 0;
+	case 'o':
+		o->output = arg;
+		return 0;
+	case 'v':
+		o->verbose++;
+		return 0;
+	}
+	return tt_error_set(err, -EINVAL, true, "unknown option");
+}
+
+int tt_cli_parse(const struct tt_cli *c, int argc, char **argv, struct tt_common_opts *o,
+		 struct tt_error *err)
+{
+	struct option opts[NCOMMON + 64];
+	char shorts[64] = "+:hvf:o:";
+	size_t n = 0, i;
+	int key, ret;
+
+	memset(err, 0, sizeof(*err));
+	for (i = 0; i < NCOMMON; i++)
+		if (c->tracing || !is_tracing_opt(common_opts[i].val))
+			opts[n++] = common_opts[i];
+	for (i = 0; c->extra && c->extra[i].name && n < NCOMMON + 63; i++)
+		opts[n++] = c->extra[i];
+	memset(&opts[n], 0, sizeof(opts[n]));
+	if (c->tracing)
+		strcat(shorts, "p:c:d:i:");
+
+	optind = 1;
+	opterr = 0;
+	o->format = "text";
+	while ((key = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		if (key == 'h')
+			return TT_CLI_HELP;
+		if (key == TT_OPT_VERSION)
+			return TT_CLI_VERSION;
+		if (key == '?') {
+			if (optopt)
+				return tt_error_set(err, -EINVAL, true, "unknown option '-%c'", optopt);
+			return tt_error_set(err, -EINVAL, true, "unknown option '%s'", argv[optind - 1]);
+		}
+		if (key == ':')
+			return tt_error_set(err, -EINVAL, true, "option '%s' needs a value",
+					    argv[optind - 1]);
+		if (key >= TT_OPT_CMD || (c->extra && !strchr("pcdifovh", key) && key < 256)) {
+			if (!c->on_opt)
+				return tt_error_set(err, -EINVAL, true, "unexpected option");
+			ret = c->on_opt(c->ctx, key, optarg, err);
+		} else {
+			ret = common_opt(c, key, optarg, o, err);
+		}
+		if (ret)
+			return ret;
+	}
+	if (optind < argc) {
+		if (!c->allow_cmd || strcmp(argv[optind - 1], "--"))
+			return tt_error_set(err, -EINVAL, true, "unexpected argument '%s'%s",
+					    argv[optind],
+					    c->allow_cmd ? " (put a command to trace after --)" : "");
+		o->cmd = &argv[optind];
+	}
+	if (o->interval > 0 && o->duration > 0 && o->interval > o->duration)
+		return tt_error_set(err, -EINVAL, true, "-i %.3g is longer than -d %.3g",
+				    o->interval, o->duration);
+	return TT_CLI_RUN;
+}

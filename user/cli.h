@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Command-line parsing shared by every command: the common options of
+ * DESIGN §4 (same letters everywhere) plus a command's own options, handed
+ * to the command through a callback.  Knows no command by name.
+ */
+#ifndef TT_CLI_H
+#define TT_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "session.h"
+
+/* Keys of long-only options; commands number theirs from TT_OPT_CMD. */
+enum {
+	TT_OPT_CGROUP = 256,
+	TT_OPT_VERSION,
+	TT_OPT_HIST,
+	TT_OPT_TOP,
+	TT_OPT_DRY_RUN,
+	TT_OPT_HOOK,
+	TT_OPT_CMD = 512,
+};
+
+enum tt_cli_result {
+	TT_CLI_RUN = 0,		/* options parsed: run the command */
+	TT_CLI_HELP = 1,	/* -h/--help given */
+	TT_CLI_VERSION = 2,	/* --version given */
+};
+
+struct tt_cli {
+	const char *cmd;		/* command name, for messages */
+	bool tracing;			/* accepts the tracing options (-p -c --cgroup -d -i --hist ...) */
+	bool allow_cmd;			/* accepts -- CMD ARGS */
+	const char *const *formats;	/* accepted -f values, NULL-terminated; NULL = text, json */
+	const struct option *extra;	/* the command's own long options, {0} terminated */
+	/* Handle one of `extra`; 0 or -EINVAL with err filled (usage). */
+	int (*on_opt)(void *ctx, int key, const char *arg, struct tt_error *err);
+	void *ctx;
+};
+
+/*
+ * Parse argv (argv[0] is the command name) into `o`, which must be
+ * zero-initialised.  Returns enum tt_cli_result, or -EINVAL with err filled
+ * (err->usage set) for a usage error.
+ */
+int tt_cli_parse(const struct tt_cli *c, int argc, char **argv, struct tt_common_opts *o,
+		 struct tt_error *err);
+
+/* Parse a positive integer no larger than `max`. 0 or -EINVAL. */
+int tt_parse_uint(const char *s, unsigned long max, unsigned long *out);
+
+#endif /* TT_CLI_H */
