@@ -81,7 +81,7 @@ demo: deps
 	$(OUT)/tracetool syscalls -d 5
 
 unit: $(UNIT_BINS)
-	@sh tests/run-unit.sh $(UNIT_BINS)
+	@for t in $(UNIT_BINS); do $$t || exit 1; done
 
 live: all
 	@sh tests/live/run.sh

@@ -11,6 +11,13 @@
 
 #include "report.h"
 
+const char *const tt_lost_names[TT_LOST_NR] = {
+	[TT_LOST_RINGBUF] = "ringbuf",
+	[TT_LOST_MAP_FULL] = "map_full",
+	[TT_LOST_STACK] = "stack_collisions",
+	[TT_LOST_PIDS_FULL] = "pid_map_full",
+};
+
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
 	size_t ncap;

@@ -119,6 +119,9 @@ struct tt_report {
 	struct tt_profile **profiles;
 };
 
+/* Name of a loss reason as rendered ("ringbuf", "map_full", ...), indexed by enum tt_lost_reason. */
+extern const char *const tt_lost_names[TT_LOST_NR];
+
 /* Empty report with host and kernel filled from uname(); NULL + errno on failure. */
 struct tt_report *tt_report__new(void);
 void tt_report__free(struct tt_report *r);

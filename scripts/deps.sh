@@ -1,0 +1,38 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Install the Debian packages tracetool needs to build and test (and, with
+# --bench, the reference tools the benchmark compares against).  Idempotent:
+# when everything is present it only asks dpkg and returns in well under a
+# second.  Also makes sure tracefs is mounted (the probes and the reference
+# tools use it; tracetool itself mounts it on demand).
+set -e
+
+BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+       libseccomp-dev libjansson-dev"
+TEST="libcmocka-dev jq procps util-linux"
+BENCH="libbpf-tools bpftrace"
+
+pkgs="$BUILD $TEST"
+[ "$1" = "--bench" ] && pkgs="$pkgs $BENCH"
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps.sh: missing packages:$missing (run as root to install them)" >&2
+		exit 1
+	fi
+	echo "deps.sh: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+if [ "$(id -u)" -eq 0 ] && [ ! -e /sys/kernel/tracing/events ] && [ ! -e /sys/kernel/debug/tracing/events ]; then
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+fi
+exit 0

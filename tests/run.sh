@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Test runner: every cmocka unit test binary (TAP output), then every live
+# test script.  Live scripts print one line per check:
+#   PASS: name | FAIL: name: why | SKIP: name: why
+# Ends with the summary line `N passed, N failed, N skipped`; exits 1 on any
+# failure.
+OUT=${1:-build}
+pass=0 fail=0 skip=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+count() {	# count PASS/FAIL/SKIP lines of a live script's output in $log
+	p=$(grep -c '^PASS: ' "$log"); f=$(grep -c '^FAIL: ' "$log"); s=$(grep -c '^SKIP: ' "$log")
+	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+}
+
+echo "== unit tests"
+for t in "$OUT"/tests/test_*; do
+	[ -x "$t" ] || continue
+	CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$log" 2>&1
+	rc=$?
+	p=$(grep -c '^ok ' "$log"); f=$(grep -c '^not ok ' "$log")
+	pass=$((pass + p)); fail=$((fail + f))
+	echo "$(basename "$t"): $p passed, $f failed"
+	grep -A5 '^not ok ' "$log"
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL: $(basename "$t") exited $rc"; cat "$log"; fail=$((fail + 1))
+	fi
+done
+
+echo "== live tests"
+for t in tests/live/test_*.sh; do
+	[ -f "$t" ] || continue
+	TT="$OUT/tracetool" WL="$OUT/workloads" timeout 600 sh "$t" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	before=$fail
+	count
+	if [ $rc -ne 0 ] && [ $fail -eq $before ]; then
+		echo "FAIL: $(basename "$t") exited $rc without reporting a failure"
+		fail=$((fail + 1))
+	fi
+done
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]

@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Text renderer: the report as a person reads it on a terminal.  A header
+ * saying what ran where, with lost events shouted rather than hidden; one
+ * aligned table per metric family (latency tables carry quantiles and an
+ * optional joined counter column, and can be followed by power-of-two bar
+ * charts); events one per line; the heaviest stacks of each profile.
+ * It writes only to the FILE it is given.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define BAR_WIDTH 40
+#define PROFILE_TOP 20		/* stacks shown per profile when top is 0 */
+#define NUM_LEN 64		/* room for one formatted number */
+#define MAX_SAFE_INT 9007199254740992.0	/* 2^53 */
+
+/* --- numbers --- */
+
+/*
+ * Seconds for a human: 812ns, 1.23us, 45.6ms, 2.35s.  The unit is chosen
+ * after rounding so that 999.7us prints as 1.00ms, not 1000us.
+ */
+static void fmt_duration(char *buf, size_t len, double s)
+{
+	static const struct {
+		const char *suffix;
+		double mult;
+	} units[] = { { "ns", 1e9 }, { "us", 1e6 }, { "ms", 1e3 }, { "s", 1 } };
+	const char *sign = s < 0 ? "-" : "";
+	double x = 0;
+	size_t i;
+
+	if (s == 0 || !isfinite(s)) {
+		snprintf(buf, len, "%g", s == 0 ? 0.0 : s);
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		x = fabs(s) * units[i].mult;
+		if (x < 999.5 || i + 1 == ARRAY_SIZE(units))
+			break;
+	}
+	if (i == 0 || x >= 99.95)	/* nanoseconds are whole anyway */
+		snprintf(buf, len, "%s%.0f%s", sign, x, units[i].suffix);
+	else if (x >= 9.995)
+		snprintf(buf, len, "%s%.1f%s", sign, x, units[i].suffix);
+	else
+		snprintf(buf, len, "%s%.2f%s", sign, x, units[i].suffix);
+}
+
+/* Whole numbers without an exponent (counters get large), others with %g. */
+static void fmt_number(char *buf, size_t len, double v)
+{
+	if (v == 0)
+		snprintf(buf, len, "0");
+	else if (v == floor(v) && fabs(v) < MAX_SAFE_INT)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%g", v);
+}
+
+static bool is_seconds(const char *unit)
+{
+	return unit && !strcmp(unit, "seconds");
+}
+
+/* v in the family's base unit */
+static void fmt_value(char *buf, size_t len, const char *unit, double v)
+{
+	if (is_seconds(unit))
+		fmt_duration(buf, len, v);
+	else
+		fmt_number(buf, len, v);
+}
+
+/* --- aligned tables --- */
+
+/*
+ * Cells are added row-major; the first `nleft` columns (labels) are
+ * left-aligned, the rest (numbers) right-aligned.  An allocation failure is
+ * sticky in `err` so that callers check once, before printing.
+ */
+struct table {
+	size_t ncols, nleft;
+	size_t ncells, cap;
+	char **cells;
+	int err;
+};
+
+static void table_add(struct table *t, const char *s, bool upper)
+{
+	char **cells, *copy, *p;
+
+	if (t->err)
+		return;
+	if (t->ncells == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 32;
+
+		cells = realloc(t->cells, ncap * sizeof(*cells));
+		if (!cells) {
+			t->err = -ENOMEM;
+			return;
+		}
+		t->cells = cells;
+		t->cap = ncap;
+	}
+	copy = strdup(s);
+	if (!copy) {
+		t->err = -ENOMEM;
+		return;
+	}
+	for (p = copy; upper && *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	t->cells[t->ncells++] = copy;
+}
+
+static int table_print(const struct table *t, FILE *out)
+{
+	size_t *w, i, c;
+
+	if (t->err)
+		return t->err;
+	w = calloc(t->ncols, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	for (i = 0; i < t->ncells; i++)
+		if (strlen(t->cells[i]) > w[i % t->ncols])
+			w[i % t->ncols] = strlen(t->cells[i]);
+	for (i = 0; i < t->ncells; i++) {
+		const char *cell = t->cells[i];
+
+		c = i % t->ncols;
+		fputs("  ", out);	/* indent, then column gap */
+		if (c >= t->nleft)
+			fprintf(out, "%*s", (int)w[c], cell);
+		else if (c + 1 == t->ncols)	/* no trailing blanks */
+			fputs(cell, out);
+		else
+			fprintf(out, "%-*s", (int)w[c], cell);
+		if (c + 1 == t->ncols)
+			fputc('\n', out);
+	}
+	free(w);
+	return 0;
+}
+
+static void table_release(struct table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncells; i++)
+		free(t->cells[i]);
+	free(t->cells);
+}
+
+/* --- row order --- */
+
+struct row {
+	const struct tt_series *s;
+	size_t nlabels;
+	double key;		/* sorted descending, then by label text */
+};
+
+static int cmp_labels(size_t n, char *const *a, char *const *b)
+{
+	size_t i;
+	int c;
+
+	for (i = 0; i < n; i++) {
+		c = strcmp(a[i], b[i]);
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
+static int cmp_rows(const void *pa, const void *pb)
+{
+	const struct row *a = pa, *b = pb;
+
+	if (a->key != b->key)
+		return a->key < b->key ? 1 : -1;
+	return cmp_labels(a->nlabels, a->s->labels, b->s->labels);
+}
+
+/* Series of f, heaviest first (histograms by total, others by value). */
+static struct row *sorted_rows(const struct tt_family *f)
+{
+	struct row *rows = calloc(f->nseries ? f->nseries : 1, sizeof(*rows));
+	size_t i;
+
+	if (!rows)
+		return NULL;
+	for (i = 0; i < f->nseries; i++) {
+		const struct tt_series *s = &f->series[i];
+
+		rows[i].s = s;
+		rows[i].nlabels = f->nlabels;
+		if (f->type == TT_METRIC_HISTOGRAM)
+			rows[i].key = (double)s->hist.sum;
+		else
+			rows[i].key = isnan(s->value) ? -INFINITY : s->value;
+	}
+	qsort(rows, f->nseries, sizeof(*rows), cmp_rows);
+	return rows;
+}
+
+static size_t rows_shown(size_t n, const struct tt_render_opts *o)
+{
+	return o->top && o->top < n ? o->top : n;
+}
+
+static void print_more(size_t n, size_t shown, FILE *out)
+{
+	if (shown < n)
+		fprintf(out, "  (+%zu more)\n", n - shown);
+}
+
+/* --- joined column (e.g. ERRORS next to syscall latency) --- */
+
+/*
+ * Map each label name of f to the same-named label of the joined family.
+ * false when the joined family lacks one of them: its values cannot be
+ * attributed to f's rows, and the column shows "-" rather than a total
+ * that would be repeated on every row.
+ */
+static bool join_map(const struct tt_family *f, const struct tt_family *j, size_t *map)
+{
+	size_t i, k;
+
+	for (i = 0; i < f->nlabels; i++) {
+		for (k = 0; k < j->nlabels; k++)
+			if (!strcmp(f->label_names[i], j->label_names[k]))
+				break;
+		if (k == j->nlabels)
+			return false;
+		map[i] = k;
+	}
+	return true;
+}
+
+static double join_sum(const struct tt_family *j, const size_t *map, size_t nlabels,
+		       const struct tt_series *s)
+{
+	double sum = 0;
+	size_t i, k;
+
+	for (i = 0; i < j->nseries; i++) {
+		for (k = 0; k < nlabels; k++)
+			if (strcmp(j->series[i].labels[map[k]], s->labels[k]))
+				break;
+		if (k == nlabels)
+			sum += j->series[i].value;
+	}
+	return sum;
+}
+
+/* --- histogram bars --- */
+
+static void print_series_labels(const struct tt_family *f, const struct tt_series *s,
+				FILE *out)
+{
+	size_t i;
+
+	fputs("\n ", out);	/* a blank line sets each chart off from the one above */
+	for (i = 0; i < f->nlabels; i++)
+		fprintf(out, " %s=%s", f->label_names[i], s->labels[i]);
+	if (!f->nlabels)
+		fputs(" (all)", out);
+	fputc('\n', out);
+}
+
+static void print_bar(const char *label, int lw, uint64_t count, int cw, uint64_t max,
+		      FILE *out)
+{
+	char bar[BAR_WIDTH + 1];
+	size_t n = max ? (size_t)((double)count * BAR_WIDTH / (double)max) : 0;
+
+	if (count && !n)	/* a non-empty range never looks empty */
+		n = 1;
+	if (n > BAR_WIDTH)
+		n = BAR_WIDTH;
+	memset(bar, '*', n);
+	bar[n] = '\0';
+	fprintf(out, "    %-*s %*" PRIu64 " |%-*s|\n", lw, label, cw, count, BAR_WIDTH, bar);
+}
+
+/*
+ * One series' log-linear buckets folded into power-of-two ranges: range 0
+ * holds the value 0, range k >= 1 holds raw values [2^(k-1), 2^k).  Every
+ * finite bucket lies inside one such range because the sub-buckets split
+ * powers of two.  The overflow bucket gets its own line.
+ */
+static void render_bars(const struct tt_family *f, const struct tt_series *s, FILE *out)
+{
+	enum { NRANGES = TT_HIST_MAX_BITS + 1 };
+	uint64_t range[NRANGES] = { 0 }, overflow = 0, max = 0;
+	char label[NRANGES + 1][2 * NUM_LEN + 8], lo[NUM_LEN], hi[NUM_LEN];
+	int first = -1, last = -1, k, lw = 0, cw;
+	size_t i;
+
+	print_series_labels(f, s, out);
+	for (i = 0; i < s->hist.nbuckets; i++) {
+		const struct tt_bucket *b = &s->hist.buckets[i];
+		uint64_t low;
+
+		if (b->slot >= TT_HIST_OVERFLOW) {
+			overflow += b->count;
+			continue;
+		}
+		low = tt_hist_slot_lower(b->slot);
+		range[low ? tt_log2_u64(low) + 1 : 0] += b->count;
+	}
+	for (k = 0; k < NRANGES; k++) {
+		if (!range[k])
+			continue;
+		if (first < 0)
+			first = k;
+		last = k;
+		if (range[k] > max)
+			max = range[k];
+	}
+	if (overflow > max)
+		max = overflow;
+	if (!max) {
+		fputs("    (no samples)\n", out);
+		return;
+	}
+	for (k = first; first >= 0 && k <= last; k++) {
+		fmt_value(lo, sizeof(lo), f->unit, k ? ldexp(1, k - 1) * f->scale : 0);
+		fmt_value(hi, sizeof(hi), f->unit, ldexp(1, k) * f->scale);
+		snprintf(label[k], sizeof(label[k]), "[%s, %s)", lo, hi);
+		if ((int)strlen(label[k]) > lw)
+			lw = (int)strlen(label[k]);
+	}
+	fmt_value(lo, sizeof(lo), f->unit, ldexp(1, TT_HIST_MAX_BITS) * f->scale);
+	snprintf(label[NRANGES], sizeof(label[NRANGES]), "[>= %s]", lo);
+	if (overflow && (int)strlen(label[NRANGES]) > lw)
+		lw = (int)strlen(label[NRANGES]);
+	cw = snprintf(NULL, 0, "%" PRIu64, max);
+	for (k = first; first >= 0 && k <= last; k++)
+		print_bar(label[k], lw, range[k], cw, max, out);
+	if (overflow)
+		print_bar(label[NRANGES], lw, overflow, cw, max, out);
+}
+
+/* --- families --- */
+
+static int render_hist_family(const struct tt_family *f, const struct tt_render_opts *o,
+			      FILE *out)
+{
+	static const double qs[] = { 0.5, 0.9, 0.99 };
+	static const char *const qcols[] = { "P50", "P90", "P99" };
+	const struct tt_family *j = f->text_join;
+	struct table t = { 0 };
+	struct row *rows = NULL;
+	size_t *map = NULL, i, k, shown;
+	bool joinable = false;
+	char buf[NUM_LEN];
+	int err = 0;
+
+	fprintf(out, "\n%s\n", f->name);
+	if (!f->nseries) {
+		fputs("  (none)\n", out);
+		return 0;
+	}
+	rows = sorted_rows(f);
+	if (!rows)
+		return -ENOMEM;
+	if (j) {
+		map = calloc(f->nlabels ? f->nlabels : 1, sizeof(*map));
+		if (!map) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+		joinable = join_map(f, j, map);
+	}
+	shown = rows_shown(f->nseries, o);
+
+	t.ncols = f->nlabels + 1 + (j ? 1 : 0) + ARRAY_SIZE(qcols) + 2;
+	t.nleft = f->nlabels;
+	for (k = 0; k < f->nlabels; k++)
+		table_add(&t, f->label_names[k], true);
+	table_add(&t, "COUNT", false);
+	if (j)
+		table_add(&t, f->text_join_title ? f->text_join_title : j->name, false);
+	for (k = 0; k < ARRAY_SIZE(qcols); k++)
+		table_add(&t, qcols[k], false);
+	table_add(&t, "MAX", false);
+	table_add(&t, "TOTAL", false);
+
+	for (i = 0; i < shown; i++) {
+		const struct tt_series *s = rows[i].s;
+
+		for (k = 0; k < f->nlabels; k++)
+			table_add(&t, s->labels[k], false);
+		snprintf(buf, sizeof(buf), "%" PRIu64, s->hist.count);
+		table_add(&t, buf, false);
+		if (j) {
+			if (joinable)
+				fmt_value(buf, sizeof(buf), j->unit,
+					  join_sum(j, map, f->nlabels, s));
+			else
+				snprintf(buf, sizeof(buf), "-");
+			table_add(&t, buf, false);
+		}
+		for (k = 0; k < ARRAY_SIZE(qs); k++) {
+			fmt_value(buf, sizeof(buf), f->unit,
+				  tt_hsum_quantile(&s->hist, qs[k]) * f->scale);
+			table_add(&t, buf, false);
+		}
+		fmt_value(buf, sizeof(buf), f->unit, (double)s->hist.max * f->scale);
+		table_add(&t, buf, false);
+		fmt_value(buf, sizeof(buf), f->unit, (double)s->hist.sum * f->scale);
+		table_add(&t, buf, false);
+	}
+	err = table_print(&t, out);
+	if (err)
+		goto out_free;
+	print_more(f->nseries, shown, out);
+
+	for (i = 0; o->hist && i < shown; i++)
+		render_bars(f, rows[i].s, out);
+out_free:
+	table_release(&t);
+	free(map);
+	free(rows);
+	return err;
+}
+
+static int render_value_family(const struct tt_family *f, const struct tt_render_opts *o,
+			       FILE *out)
+{
+	struct table t = { 0 };
+	struct row *rows;
+	size_t i, k, shown;
+	char buf[NUM_LEN];
+	int err;
+
+	fprintf(out, "\n%s\n", f->name);
+	if (!f->nseries) {
+		fputs("  (none)\n", out);
+		return 0;
+	}
+	rows = sorted_rows(f);
+	if (!rows)
+		return -ENOMEM;
+	shown = rows_shown(f->nseries, o);
+
+	t.ncols = f->nlabels + 1;
+	t.nleft = f->nlabels;
+	for (k = 0; k < f->nlabels; k++)
+		table_add(&t, f->label_names[k], true);
+	table_add(&t, "VALUE", false);
+	for (i = 0; i < shown; i++) {
+		for (k = 0; k < f->nlabels; k++)
+			table_add(&t, rows[i].s->labels[k], false);
+		fmt_value(buf, sizeof(buf), f->unit, rows[i].s->value);
+		table_add(&t, buf, false);
+	}
+	err = table_print(&t, out);
+	if (!err)
+		print_more(f->nseries, shown, out);
+	table_release(&t);
+	free(rows);
+	return err;
+}
+
+/* --- header, events, profiles --- */
+
+static void render_lost(const struct tt_report *r, FILE *out)
+{
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < TT_LOST_NR; i++) {
+		if (!r->lost[i])
+			continue;
+		fprintf(out, "%s %s=%" PRIu64, any ? "" : "WARNING: lost events:",
+			tt_lost_names[i], r->lost[i]);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+}
+
+static void render_header(const struct tt_report *r, const struct tt_render_opts *o,
+			  FILE *out)
+{
+	size_t i;
+
+	if (o->interval) {
+		double end = (double)r->started_at.tv_sec + r->started_at.tv_nsec / 1e9 +
+			     r->duration_seconds;
+		time_t t = (time_t)floor(end);
+		char hms[16] = "??:??:??";
+		struct tm tm;
+
+		if (localtime_r(&t, &tm))
+			strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
+		fprintf(out, "--- %s (interval %.2f s) ---\n", hms, r->duration_seconds);
+		render_lost(r, out);	/* never silent, not even in the short form */
+		return;
+	}
+	fputs("tracetool", out);
+	for (i = 0; i < r->ntracers; i++)
+		fprintf(out, "%s%s", i ? "," : " ", r->tracers[i]);
+	fprintf(out, ": %.2f s on %s (kernel %s)", r->duration_seconds, r->host, r->kernel);
+	for (i = 0; i < r->nhooks; i++)
+		fprintf(out, "%s%s=%s", i ? "," : ", hooks: ", r->hooks[i].key,
+			r->hooks[i].value);
+	fputc('\n', out);
+	if (r->nfilters) {
+		fputs("filters:", out);
+		for (i = 0; i < r->nfilters; i++)
+			fprintf(out, " %s=%s", r->filters[i].key, r->filters[i].value);
+		fputc('\n', out);
+	}
+	render_lost(r, out);
+}
+
+static void render_events(const struct tt_report *r, FILE *out)
+{
+	char hms[16], num[NUM_LEN];
+	size_t i, k;
+	struct tm tm;
+	long ms;
+
+	fputs("\nevents\n", out);
+	for (i = 0; i < r->nevents; i++) {
+		const struct tt_event *e = &r->events[i];
+
+		if (!localtime_r(&e->time.tv_sec, &tm) ||
+		    !strftime(hms, sizeof(hms), "%H:%M:%S", &tm))
+			snprintf(hms, sizeof(hms), "??:??:??");
+		ms = e->time.tv_nsec / 1000000;
+		fprintf(out, "  %s.%03ld %s", hms, ms >= 0 && ms < 1000 ? ms : 0, e->type);
+		for (k = 0; k < e->nfields; k++) {
+			const struct tt_field *fld = &e->fields[k];
+
+			if (!fld->str)
+				fmt_number(num, sizeof(num), fld->num);
+			fprintf(out, " %s=%s", fld->name, fld->str ? fld->str : num);
+		}
+		fputc('\n', out);
+	}
+}
+
+static int cmp_stacks(const void *pa, const void *pb)
+{
+	const struct tt_stack *a = *(const struct tt_stack *const *)pa;
+	const struct tt_stack *b = *(const struct tt_stack *const *)pb;
+	size_t i;
+	int c;
+
+	if (a->value != b->value)
+		return a->value < b->value ? 1 : -1;
+	for (i = 0; i < a->nframes && i < b->nframes; i++) {
+		c = strcmp(a->frames[i], b->frames[i]);
+		if (c)
+			return c;
+	}
+	return (a->nframes > b->nframes) - (a->nframes < b->nframes);
+}
+
+static int render_profile(const struct tt_profile *p, const struct tt_render_opts *o,
+			  FILE *out)
+{
+	const struct tt_stack **v;
+	size_t i, k, shown;
+	int w;
+
+	fprintf(out, "\n%s (%s)\n", p->name, p->unit);
+	if (!p->nstacks) {
+		fputs("  (none)\n", out);
+		return 0;
+	}
+	v = calloc(p->nstacks, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < p->nstacks; i++)
+		v[i] = &p->stacks[i];
+	qsort(v, p->nstacks, sizeof(*v), cmp_stacks);
+	shown = o->top ? o->top : PROFILE_TOP;
+	if (shown > p->nstacks)
+		shown = p->nstacks;
+	w = snprintf(NULL, 0, "%" PRIu64, v[0]->value);
+	for (i = 0; i < shown; i++) {
+		fprintf(out, "  %*" PRIu64 " ", w, v[i]->value);
+		for (k = 0; k < v[i]->nframes; k++)
+			fprintf(out, "%s%s", k ? ";" : "", v[i]->frames[k]);
+		fputc('\n', out);
+	}
+	print_more(p->nstacks, shown, out);
+	free(v);
+	return 0;
+}
+
+int tt_render_text(const struct tt_report *r, const struct tt_render_opts *o, FILE *out)
+{
+	static const struct tt_render_opts defaults;
+	size_t i;
+	int err;
+
+	if (!o)
+		o = &defaults;
+	render_header(r, o, out);
+	for (i = 0; i < r->nfamilies; i++) {
+		const struct tt_family *f = r->families[i];
+
+		if (f->text_hidden)
+			continue;
+		if (f->type == TT_METRIC_HISTOGRAM)
+			err = render_hist_family(f, o, out);
+		else
+			err = render_value_family(f, o, out);
+		if (err)
+			return err;
+	}
+	if (r->nevents)
+		render_events(r, out);
+	for (i = 0; i < r->nprofiles; i++) {
+		err = render_profile(r->profiles[i], o, out);
+		if (err)
+			return err;
+	}
+	/* flush so a full disk or closed pipe is reported here, not lost at exit */
+	if (fflush(out) || ferror(out))
+		return -EIO;
+	return 0;
+}
