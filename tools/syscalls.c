@@ -74,25 +74,16 @@ struct syscalls_tool {
 	unsigned long max_cells;
 };
 
-static int set_syscalls(struct syscalls_tool *t, const char *arg, struct tt_error *err)
+static int add_syscall(void *ctx, const char *name, struct tt_error *err)
 {
-	char *copy = strdup(arg), *tok, *save = NULL;
-	int ret = 0;
+	struct syscalls_tool *t = ctx;
+	int nr = seccomp_syscall_resolve_name(name);
 
-	if (!copy)
-		return tt_error_set(err, -ENOMEM, false, "out of memory");
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int nr = seccomp_syscall_resolve_name(tok);
-
-		if (nr < 0 || nr >= TT_SYSCALL_NR_MAX) {
-			ret = tt_error_set(err, -EINVAL, true, "--syscall: unknown syscall '%s'", tok);
-			break;
-		}
-		t->cfg.filter_nr = 1;
-		t->cfg.nr_mask[nr / 64] |= 1ULL << (nr % 64);
-	}
-	free(copy);
-	return ret;
+	if (nr < 0 || nr >= TT_SYSCALL_NR_MAX)
+		return tt_error_set(err, -EINVAL, true, "--syscall: unknown syscall '%s'", name);
+	t->cfg.filter_nr = 1;
+	t->cfg.nr_mask[nr / 64] |= 1ULL << (nr % 64);
+	return 0;
 }
 
 static int syscalls_opt(void *ctx, int key, const char *arg, struct tt_error *err)
@@ -111,7 +102,7 @@ static int syscalls_opt(void *ctx, int key, const char *arg, struct tt_error *er
 		return tt_error_set(err, -EINVAL, true,
 				    "--by: '%s' is not one of syscall, comm, process, thread", arg);
 	case OPT_SYSCALL:
-		return set_syscalls(t, arg, err);
+		return tt_cli_each_item(arg, add_syscall, t, err);
 	case OPT_FAILED:
 		t->cfg.failed_only = 1;
 		return 0;

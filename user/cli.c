@@ -51,29 +51,31 @@ int tt_parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-static int add_pids(struct tt_common_opts *o, const char *arg, struct tt_error *err)
+int tt_cli_each_item(const char *list, int (*fn)(void *ctx, const char *item, struct tt_error *err),
+		     void *ctx, struct tt_error *err)
 {
-	char *copy = strdup(arg), *tok, *save = NULL;
+	char *copy = strdup(list), *tok, *save = NULL;
 	int ret = 0;
 
 	if (!copy)
 		return tt_error_set(err, -ENOMEM, false, "out of memory");
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		unsigned long v;
-
-		if (tt_parse_uint(tok, 4194304, &v)) {
-			ret = tt_error_set(err, -EINVAL, true, "-p: '%s' is not a process id", tok);
-			break;
-		}
-		if (o->npids == TT_MAX_CLI_PIDS) {
-			ret = tt_error_set(err, -EINVAL, true, "-p: at most %d processes",
-					   TT_MAX_CLI_PIDS);
-			break;
-		}
-		o->pids[o->npids++] = (pid_t)v;
-	}
+	for (tok = strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save))
+		ret = fn(ctx, tok, err);
 	free(copy);
 	return ret;
+}
+
+static int add_pid(void *ctx, const char *tok, struct tt_error *err)
+{
+	struct tt_common_opts *o = ctx;
+	unsigned long v;
+
+	if (tt_parse_uint(tok, 4194304, &v))
+		return tt_error_set(err, -EINVAL, true, "-p: '%s' is not a process id", tok);
+	if (o->npids == TT_MAX_CLI_PIDS)
+		return tt_error_set(err, -EINVAL, true, "-p: at most %d processes", TT_MAX_CLI_PIDS);
+	o->pids[o->npids++] = (pid_t)v;
+	return 0;
 }
 
 static bool format_ok(const struct tt_cli *c, const char *f)
@@ -94,7 +96,7 @@ static int common_opt(const struct tt_cli *c, int key, const char *arg,
 
 	switch (key) {
 	case 'p':
-		return add_pids(o, arg, err);
+		return tt_cli_each_item(arg, add_pid, o, err);
 	case 'c':
 		if (strlen(arg) >= TT_COMM_LEN || !*arg)
 			return tt_error_set(err, -EINVAL, true,

@@ -48,6 +48,13 @@ struct tt_cli {
 int tt_cli_parse(const struct tt_cli *c, int argc, char **argv, struct tt_common_opts *o,
 		 struct tt_error *err);
 
+/*
+ * Call `fn` for each item of a comma-separated list (a repeatable option's
+ * value).  Stops at the first error and returns it; 0 when all went well.
+ */
+int tt_cli_each_item(const char *list, int (*fn)(void *ctx, const char *item, struct tt_error *err),
+		     void *ctx, struct tt_error *err);
+
 /* Parse a positive integer no larger than `max`. 0 or -EINVAL. */
 int tt_parse_uint(const char *s, unsigned long max, unsigned long *out);
 
