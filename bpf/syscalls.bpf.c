@@ -100,18 +100,21 @@ static __always_inline int on_exit(long ret)
 		if (cfg.by == TT_BY_THREAD)
 			key.tid = (__u32)id;
 	}
+	/* the error is counted only with its sample, so ERRORS <= COUNT even on loss */
+	key.slot = tt_hist_slot(delta);
+	cell = lookup_or_init(&lat, &key, &zero_cell);
+	if (!cell)
+		return 0;
+	tt_hist_cell_record(cell, delta);
 	if (err) {
 		struct tt_syscall_err_key ek = { .k = key, .err = err };
 		__u64 zero = 0, *cnt;
 
+		ek.k.slot = 0;
 		cnt = lookup_or_init(&errs, &ek, &zero);
 		if (cnt)
 			(*cnt)++;
 	}
-	key.slot = tt_hist_slot(delta);
-	cell = lookup_or_init(&lat, &key, &zero_cell);
-	if (cell)
-		tt_hist_cell_record(cell, delta);
 	return 0;
 }
 

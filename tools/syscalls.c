@@ -42,6 +42,8 @@ const char tt_syscalls_usage[] =
 	"  -f, --format FMT    text (default) or json\n"
 	"  -o, --output FILE   write the report to FILE\n"
 	"      --dry-run       load and attach, then exit (checks the kernel supports it)\n"
+	"      --hook KIND     use only this hook kind: tp_btf or raw_tp (default: tp_btf,\n"
+	"                      falling back to raw_tp)\n"
 	"  -v, --verbose       timings and libbpf messages (-vv: verifier detail)\n"
 	"  -h, --help          this help\n"
 	"  -- CMD ARGS         run CMD and trace it and all its descendants until it exits\n"
