@@ -528,6 +528,43 @@ static void test_json_minimal_report(void **state)
 	tt_report__free(r);
 }
 
+/* A comm is arbitrary bytes: invalid UTF-8 is written with '?' and still parses. */
+static void test_json_non_utf8_label(void **state)
+{
+	static const char *const names[] = { "comm" };
+	const char *bad[] = { "a\xff\xfe" };
+	const char *good[] = { "caf\xc3\xa9" };
+	struct tt_report *r = tt_report__new();
+	struct tt_family *f;
+	struct tt_series *s;
+	json_t *root, *series;
+	char *text;
+
+	(void)state;
+	assert_non_null(r);
+	f = tt_report_add_family(r, "m", "h", "", TT_METRIC_COUNTER, 1, names);
+	assert_non_null(f);
+	s = tt_family_add_series(f, bad);
+	assert_non_null(s);
+	s->value = 1;
+	s = tt_family_add_series(f, good);
+	assert_non_null(s);
+	s->value = 2;
+	text = render(tt_render_json, r, NULL);
+	root = json_loads(text, 0, NULL);
+	assert_non_null(root);
+	series = json_object_get(json_array_get(json_object_get(root, "metrics"), 0), "series");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_array_get(series, 0), "labels"), "comm")),
+			    "a??");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_array_get(series, 1), "labels"), "comm")),
+			    "caf\xc3\xa9");	/* valid UTF-8 is kept as is */
+	json_decref(root);
+	free(text);
+	tt_report__free(r);
+}
+
 /* ---- text properties --------------------------------------------------- */
 
 static unsigned long errors_of(const char *table, const char *syscall)
@@ -859,6 +896,7 @@ int main(void)
 		cmocka_unit_test(test_json_golden),
 		cmocka_unit_test(test_json_parses_back),
 		cmocka_unit_test(test_json_minimal_report),
+		cmocka_unit_test(test_json_non_utf8_label),
 		cmocka_unit_test(test_text_errors_join),
 		cmocka_unit_test(test_text_join_needs_every_label),
 		cmocka_unit_test(test_text_top_cuts_rows),

@@ -34,71 +34,26 @@ static const struct {
 
 /* --- values --- */
 
-static bool is_utf8(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	unsigned int n, i;
-
-	while (*p) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf) {
-			n = 1;
-			cp = *p & 0x1f;
-		} else if (*p >= 0xe0 && *p <= 0xef) {
-			n = 2;
-			cp = *p & 0x0f;
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			n = 3;
-			cp = *p & 0x07;
-		} else {
-			return false;
-		}
-		for (i = 1; i <= n; i++) {	/* stops at the NUL: 0 is no continuation */
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		p += n + 1;
-	}
-	return true;
-}
-
 /*
- * jansson refuses strings that are not UTF-8, but comm names, paths and
- * symbols come from the kernel and binaries as arbitrary bytes.  Returns s
- * itself, or a copy in *tmp with every non-ASCII byte replaced by '?'.
+ * jansson refuses strings that are not UTF-8 (json_string returns NULL), but
+ * comm names, paths and symbols come from the kernel and binaries as
+ * arbitrary bytes: such a string is written with every non-ASCII byte
+ * replaced by '?'.
  */
-static const char *utf8_or_ascii(const char *s, char **tmp)
-{
-	char *p;
-
-	*tmp = NULL;
-	if (is_utf8(s))
-		return s;
-	*tmp = strdup(s);
-	if (!*tmp)
-		return NULL;
-	for (p = *tmp; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	return *tmp;
-}
-
 static json_t *str_new(const char *s)
 {
-	const char *v;
-	json_t *j;
-	char *tmp;
+	json_t *j = json_string(s ? s : "");
+	char *tmp, *p;
 
-	v = utf8_or_ascii(s ? s : "", &tmp);
-	j = v ? json_string(v) : NULL;
+	if (j || !s)
+		return j;
+	tmp = strdup(s);
+	if (!tmp)
+		return NULL;
+	for (p = tmp; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(tmp);
 	free(tmp);
 	return j;
 }
@@ -138,23 +93,16 @@ static json_t *time_new(const struct timespec *ts)
 	return json_string(buf);
 }
 
-/* Set obj[key] = v, taking the reference to v; a NULL v is a failure. 0 or -ENOMEM. */
+/*
+ * Set obj[key] = v, taking the reference to v; a NULL v is a failure.
+ * Keys are label and field names chosen by tracers, always ASCII.
+ * 0 or -ENOMEM.
+ */
 static int obj_set(json_t *obj, const char *key, json_t *v)
 {
-	const char *k;
-	char *tmp;
-	int err;
-
 	if (!v)
 		return -ENOMEM;
-	k = utf8_or_ascii(key, &tmp);
-	if (!k) {
-		json_decref(v);
-		return -ENOMEM;
-	}
-	err = json_object_set_new(obj, k, v) ? -ENOMEM : 0;
-	free(tmp);
-	return err;
+	return json_object_set_new(obj, key, v) ? -ENOMEM : 0;
 }
 
 /* Append v to arr, taking the reference to v.  0 or -ENOMEM. */
