@@ -84,7 +84,7 @@ unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do $$t || exit 1; done
 
 live: all
-	@sh tests/live/run.sh
+	@for t in tests/live/test_*.sh; do TT=$(OUT)/tracetool WL=$(OUT)/workloads sh $$t; done
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)

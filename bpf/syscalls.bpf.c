@@ -35,7 +35,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct tt_syscall_err_key);
-	__type(value, __u64);
+	__type(value, struct tt_gen_counter);
 } errs SEC(".maps");
 
 static __always_inline int on_enter(long id)
@@ -80,7 +80,7 @@ static __always_inline int on_exit(long ret)
 	struct tt_hist_cell *cell;
 	struct tt_hist_cell zero_cell = {};
 	__u64 now = bpf_ktime_get_ns(), delta, id;
-	__u32 err = 0;
+	__u32 err = 0, gen = tt_gen;
 
 	st = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, 0);
 	if (!st || !st->ts)
@@ -105,15 +105,15 @@ static __always_inline int on_exit(long ret)
 	cell = lookup_or_init(&lat, &key, &zero_cell);
 	if (!cell)
 		return 0;
-	tt_hist_cell_record(cell, delta);
+	tt_hist_cell_record(cell, gen, delta);
 	if (err) {
 		struct tt_syscall_err_key ek = { .k = key, .err = err };
-		__u64 zero = 0, *cnt;
+		struct tt_gen_counter zero = {}, *cnt;
 
 		ek.k.slot = 0;
 		cnt = lookup_or_init(&errs, &ek, &zero);
 		if (cnt)
-			(*cnt)++;
+			tt_gen_counter_inc(cnt, gen);
 	}
 	return 0;
 }

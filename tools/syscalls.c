@@ -6,6 +6,7 @@
  * Syscall names come from libseccomp's resolver, errno names from glibc.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "cells.h"
 #include "commands.h"
 #include "tracetool/syscalls.h"
 #include "syscalls.skel.h"	/* after the header: it names its structs */
@@ -74,6 +76,7 @@ struct syscalls_tool {
 	struct syscalls_bpf *skel;
 	struct tt_syscalls_config cfg;
 	unsigned long max_cells;
+	struct tt_cell_map lat_cells, err_cells;
 };
 
 static int add_syscall(void *ctx, const char *name, struct tt_error *err)
@@ -130,6 +133,10 @@ static struct bpf_object *syscalls_open(void *priv, enum tt_hook hook,
 		return NULL;
 	t->cfg.filter = *filter;
 	t->skel->rodata->cfg = t->cfg;
+	t->lat_cells = (struct tt_cell_map){ .map = t->skel->maps.lat, .kind = TT_CELLS_HIST,
+					     .ksz = sizeof(struct tt_syscall_key) };
+	t->err_cells = (struct tt_cell_map){ .map = t->skel->maps.errs, .kind = TT_CELLS_COUNTER,
+					     .ksz = sizeof(struct tt_syscall_err_key) };
 	ret = bpf_map__set_max_entries(t->skel->maps.lat, (__u32)t->max_cells);
 	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.errs, (__u32)(t->max_cells / 4 + 64));
 	if (ret) {
@@ -168,6 +175,8 @@ static void syscalls_close(void *priv)
 
 	syscalls_bpf__destroy(t->skel);
 	t->skel = NULL;
+	tt_cell_map_release(&t->lat_cells);
+	tt_cell_map_release(&t->err_cells);
 }
 
 /* Label values of a key in the current aggregation mode; returns how many. */
@@ -198,171 +207,67 @@ static size_t key_labels(const struct syscalls_tool *t, const struct tt_syscall_
 	return n;
 }
 
-/* Every key of a hash map (so keys can be deleted after reading). */
-static void *map_keys(struct bpf_map *m, size_t ksz, size_t *n)
-{
-	size_t cap = 64, cnt = 0;
-	char *keys = malloc(cap * ksz), *prev = NULL;
-
-	while (keys) {
-		if (cnt == cap) {
-			char *k = realloc(keys, (cap *= 2) * ksz);
-
-			if (!k) {
-				free(keys);
-				return NULL;
-			}
-			keys = k;
-		}
-		prev = cnt ? keys + (cnt - 1) * ksz : NULL;
-		if (bpf_map__get_next_key(m, prev, keys + cnt * ksz, ksz))
-			break;
-		cnt++;
-	}
-	*n = cnt;
-	return keys;
-}
-
-struct cell {
-	struct tt_syscall_key key;
-	struct tt_hist_cell c;
-};
-
-/* Order cells by series (the key without its slot), then by slot. */
-static int cell_cmp(const void *a, const void *b)
-{
-	const struct cell *x = a, *y = b;
-	struct tt_syscall_key kx = x->key, ky = y->key;
-	int d;
-
-	kx.slot = ky.slot = 0;
-	d = memcmp(&kx, &ky, sizeof(kx));
-	if (d)
-		return d;
-	return x->key.slot < y->key.slot ? -1 : x->key.slot > y->key.slot;
-}
-
+/* Cells of one series are adjacent (slot is the last key field). */
 static bool same_series(const struct tt_syscall_key *a, const struct tt_syscall_key *b)
 {
-	struct tt_syscall_key ka = *a, kb = *b;
-
-	ka.slot = kb.slot = 0;
-	return !memcmp(&ka, &kb, sizeof(ka));
+	return !memcmp(a, b, offsetof(struct tt_syscall_key, slot));
 }
 
-/* Fold per-CPU cells into one histogram per series and add the series to `lat`. */
-static int collect_latency(struct syscalls_tool *t, struct tt_family *lat, bool reset)
+/* Fold the cells of each series into one histogram and add the series to `lat`. */
+static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const struct tt_cells *cells)
 {
-	struct bpf_map *m = t->skel->maps.lat;
-	int ncpu = libbpf_num_possible_cpus();
-	struct tt_hist_cell *vals = NULL;
-	struct tt_syscall_key *keys;
-	struct cell *cells = NULL;
-	struct tt_hist *h = NULL;
-	size_t nkeys = 0, ncells = 0, i, j;
-	int c, ret = 0;
+	struct tt_hist *h = calloc(1, sizeof(*h));
+	size_t i, j;
+	int ret = 0;
 
-	keys = map_keys(m, sizeof(*keys), &nkeys);
-	vals = calloc((size_t)ncpu, sizeof(*vals));
-	cells = calloc(nkeys ? nkeys : 1, sizeof(*cells));
-	h = calloc(1, sizeof(*h));
-	if (!keys || !vals || !cells || !h) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < nkeys; i++) {
-		struct cell *cl = &cells[ncells];
-
-		if (bpf_map__lookup_elem(m, &keys[i], sizeof(keys[i]), vals,
-					 sizeof(*vals) * (size_t)ncpu, 0))
-			continue;	/* deleted meanwhile */
-		if (reset)
-			bpf_map__delete_elem(m, &keys[i], sizeof(keys[i]), 0);
-		memset(cl, 0, sizeof(*cl));
-		cl->key = keys[i];
-		for (c = 0; c < ncpu; c++) {
-			const struct tt_hist_cell *v = &vals[c];
-
-			if (!v->count)
-				continue;
-			if (!cl->c.count || v->min < cl->c.min)
-				cl->c.min = v->min;
-			if (v->max > cl->c.max)
-				cl->c.max = v->max;
-			cl->c.count += v->count;
-			cl->c.sum += v->sum;
-		}
-		if (cl->c.count && cl->key.slot < TT_HIST_NSLOTS)
-			ncells++;
-	}
-	qsort(cells, ncells, sizeof(*cells), cell_cmp);
-	for (i = 0; i < ncells && !ret; i = j) {
+	if (!h)
+		return -ENOMEM;
+	for (i = 0; i < cells->n && !ret; i = j) {
+		const struct tt_syscall_key *first = tt_cells_key(cells, i);
 		const char *labels[5];
 		char bufs[4][32];
 		struct tt_series *s;
 
 		memset(h, 0, sizeof(*h));
-		for (j = i; j < ncells && same_series(&cells[i].key, &cells[j].key); j++) {
-			const struct tt_hist_cell *cc = &cells[j].c;
+		for (j = i; j < cells->n && same_series(first, tt_cells_key(cells, j)); j++) {
+			const struct tt_syscall_key *k = tt_cells_key(cells, j);
+			const struct tt_hist_sum *c = &cells->sums[j];
 
-			if (!h->count || cc->min < h->min)
-				h->min = cc->min;
-			if (cc->max > h->max)
-				h->max = cc->max;
-			h->count += cc->count;
-			h->sum += cc->sum;
-			h->slots[cells[j].key.slot] += cc->count;
+			if (k->slot >= TT_HIST_NSLOTS)
+				continue;
+			if (!h->count || c->min < h->min)
+				h->min = c->min;
+			if (c->max > h->max)
+				h->max = c->max;
+			h->count += c->count;
+			h->sum += c->sum;
+			h->slots[k->slot] += c->count;
 		}
-		key_labels(t, &cells[i].key, bufs, labels);
+		if (!h->count)
+			continue;
+		key_labels(t, first, bufs, labels);
 		s = tt_family_add_series(lat, labels);
-		if (!s)
-			ret = -ENOMEM;
-		else
-			ret = tt_hsum_from_hist(&s->hist, h);
+		ret = s ? tt_hsum_from_hist(&s->hist, h) : -ENOMEM;
 	}
-out:
-	free(keys);
-	free(vals);
-	free(cells);
 	free(h);
 	return ret;
 }
 
-static int collect_errors(struct syscalls_tool *t, struct tt_family *errs, bool reset)
+static int add_errors(struct syscalls_tool *t, struct tt_family *errs, const struct tt_cells *cells)
 {
-	struct bpf_map *m = t->skel->maps.errs;
-	int ncpu = libbpf_num_possible_cpus();
-	struct tt_syscall_err_key *keys;
-	__u64 *vals;
-	size_t nkeys = 0, i;
-	int c, ret = 0;
+	size_t i, n;
+	int ret = 0;
 
-	keys = map_keys(m, sizeof(*keys), &nkeys);
-	vals = calloc((size_t)ncpu, sizeof(*vals));
-	if (!keys || !vals) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < nkeys && !ret; i++) {
+	for (i = 0; i < cells->n && !ret; i++) {
+		const struct tt_syscall_err_key *k = tt_cells_key(cells, i);
 		const char *labels[6], *ename;
 		char bufs[4][32], ebuf[32];
 		struct tt_series *s;
-		__u64 total = 0;
-		size_t n;
 
-		if (bpf_map__lookup_elem(m, &keys[i], sizeof(keys[i]), vals,
-					 sizeof(*vals) * (size_t)ncpu, 0))
-			continue;
-		if (reset)
-			bpf_map__delete_elem(m, &keys[i], sizeof(keys[i]), 0);
-		for (c = 0; c < ncpu; c++)
-			total += vals[c];
-		if (!total)
-			continue;
-		n = key_labels(t, &keys[i].k, bufs, labels);
-		ename = strerrorname_np((int)keys[i].err);
+		n = key_labels(t, &k->k, bufs, labels);
+		ename = strerrorname_np((int)k->err);
 		if (!ename) {
-			snprintf(ebuf, sizeof(ebuf), "E%u", keys[i].err);
+			snprintf(ebuf, sizeof(ebuf), "E%u", k->err);
 			ename = ebuf;
 		}
 		labels[n] = ename;
@@ -370,21 +275,20 @@ static int collect_errors(struct syscalls_tool *t, struct tt_family *errs, bool 
 		if (!s)
 			ret = -ENOMEM;
 		else
-			s->value = (double)total;
+			s->value = (double)cells->sums[i].count;
 	}
-out:
-	free(keys);
-	free(vals);
 	return ret;
 }
 
-static int syscalls_collect(void *priv, struct tt_report *r, bool reset)
+static int syscalls_collect(void *priv, struct tt_report *r, bool next)
 {
 	static const char *const names[] = { "syscall", "comm", "pid", "tid", "errno" };
 	struct syscalls_tool *t = priv;
+	struct tt_cells lat_cells = {}, err_cells = {};
 	const char *err_names[5];
 	struct tt_family *lat, *errs;
 	size_t n = 1 + t->cfg.by, i;
+	__u32 gen;
 	int ret;
 
 	lat = tt_report_add_family(r, "tracetool_syscall_duration_seconds",
@@ -403,8 +307,22 @@ static int syscalls_collect(void *priv, struct tt_report *r, bool reset)
 	lat->text_join_title = strdup("ERRORS");
 	if (!lat->text_join_title)
 		return -ENOMEM;
-	ret = collect_latency(t, lat, reset);
-	return ret ?: collect_errors(t, errs, reset);
+
+	gen = t->skel->bss->tt_gen;
+	if (next) {
+		ret = tt_cell_map_catch_late(&t->lat_cells, gen);
+		ret = ret ?: tt_cell_map_catch_late(&t->err_cells, gen);
+		if (ret)
+			return ret;
+	}
+	gen = tt_next_gen(&t->skel->bss->tt_gen, next);
+	ret = tt_cell_map_read(&t->lat_cells, gen, next, &lat_cells);
+	ret = ret ?: tt_cell_map_read(&t->err_cells, gen, next, &err_cells);
+	ret = ret ?: add_latency(t, lat, &lat_cells);
+	ret = ret ?: add_errors(t, errs, &err_cells);
+	tt_cells_release(&lat_cells);
+	tt_cells_release(&err_cells);
+	return ret;
 }
 
 static const enum tt_hook syscalls_hooks[] = { TT_HOOK_TP_BTF, TT_HOOK_RAW_TP, TT_HOOK_NR };

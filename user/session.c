@@ -244,11 +244,11 @@ int tt_session_fill_maps(struct bpf_object *obj, const struct tt_common_opts *o,
 	return 0;
 }
 
-int tt_session_read_lost(struct bpf_object *obj, struct tt_report *r, bool reset)
+int tt_session_read_lost(struct bpf_object *obj, struct tt_report *r, uint64_t prev[TT_LOST_NR])
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, "tt_lost");
 	int ncpu = libbpf_num_possible_cpus();
-	__u64 *vals;
+	__u64 *vals, total;
 	__u32 k;
 	int c;
 
@@ -262,15 +262,30 @@ int tt_session_read_lost(struct bpf_object *obj, struct tt_report *r, bool reset
 	for (k = 0; k < TT_LOST_NR; k++) {
 		if (bpf_map__lookup_elem(m, &k, sizeof(k), vals, sizeof(*vals) * ncpu, 0))
 			continue;
-		for (c = 0; c < ncpu; c++)
-			r->lost[k] += vals[c];
-		if (reset) {
-			memset(vals, 0, sizeof(*vals) * ncpu);
-			bpf_map__update_elem(m, &k, sizeof(k), vals, sizeof(*vals) * ncpu, BPF_ANY);
-		}
+		for (c = 0, total = 0; c < ncpu; c++)
+			total += vals[c];
+		r->lost[k] += total - prev[k];
+		prev[k] = total;
 	}
 	free(vals);
 	return 0;
+}
+
+__u32 tt_next_gen(volatile __u32 *gen, bool next)
+{
+	__u32 g = *gen;
+	struct timespec ts = { 0, 2 * 1000 * 1000 };
+
+	if (next) {
+		__atomic_store_n(gen, g + 1, __ATOMIC_SEQ_CST);
+		/*
+		 * A program that read the old generation just before the store
+		 * writes within microseconds; 2 ms covers it unless it was
+		 * preempted mid-sample.
+		 */
+		nanosleep(&ts, NULL);
+	}
+	return g;
 }
 
 static int describe_filters(struct tt_report *r, const struct tt_common_opts *o)
@@ -309,9 +324,10 @@ struct run {
 	struct timespec period_start;	/* realtime */
 	double period_mono;
 	size_t reports;
+	uint64_t lost_prev[TT_LOST_NR];	/* loss counters at the previous report */
 };
 
-static int emit_report(struct run *run, bool reset, bool interval, struct tt_error *err)
+static int emit_report(struct run *run, bool next, bool interval, struct tt_error *err)
 {
 	struct tt_render_opts ro = { .hist = run->o->hist, .interval = interval, .top = run->o->top };
 	struct tt_report *r = tt_report__new();
@@ -324,8 +340,8 @@ static int emit_report(struct run *run, bool reset, bool interval, struct tt_err
 	r->duration_seconds = now - run->period_mono;
 	ret = tt_report_add_tracer(r, run->ops->name, tt_hook_name(run->hook));
 	ret = ret ?: describe_filters(r, run->o);
-	ret = ret ?: run->ops->collect(run->priv, r, reset);
-	ret = ret ?: tt_session_read_lost(run->obj, r, reset);
+	ret = ret ?: run->ops->collect(run->priv, r, next);
+	ret = ret ?: tt_session_read_lost(run->obj, r, run->lost_prev);
 	if (ret) {
 		tt_report__free(r);
 		return tt_error_set(err, ret, false, "reading BPF maps: %s", strerror(-ret));

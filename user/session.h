@@ -61,8 +61,13 @@ struct tt_tracer_ops {
 	int (*load)(void *priv);	/* 0 or -errno */
 	int (*attach)(void *priv);	/* 0 or -errno */
 	void (*set_ready)(void *priv);	/* flip the BPF `tt_ready` flag */
-	/* Read the maps into `r`; clear them when `reset`. 0 or -errno. */
-	int (*collect)(void *priv, struct tt_report *r, bool reset);
+	/*
+	 * Read the maps into `r`.  With `next` (interval reports) start a new
+	 * generation first (tt_next_gen) and report the one that ended; maps
+	 * are never cleared, so no sample falls between two reports.
+	 * 0 or -errno.
+	 */
+	int (*collect)(void *priv, struct tt_report *r, bool next);
 	void (*close)(void *priv);	/* detach and free everything; idempotent */
 };
 
@@ -117,8 +122,18 @@ size_t tt_probe_features(struct tt_feature *out, size_t max);
 int tt_session_fill_maps(struct bpf_object *obj, const struct tt_common_opts *o, pid_t child,
 			 struct tt_error *err);
 
-/* Read and sum the per-CPU tt_lost counters of `obj` into r->lost. 0 or -errno. */
-int tt_session_read_lost(struct bpf_object *obj, struct tt_report *r, bool reset);
+/*
+ * Add the per-CPU tt_lost counters of `obj` to r->lost, as the increase
+ * since `prev` (which is updated): counters are never reset. 0 or -errno.
+ */
+int tt_session_read_lost(struct bpf_object *obj, struct tt_report *r, uint64_t prev[TT_LOST_NR]);
+
+/*
+ * Generation to report, given the BPF global `tt_gen` of a loaded object.
+ * With `next`, publish gen + 1 first and wait for samples in flight to land
+ * in the old generation, which nothing writes to after that.
+ */
+__u32 tt_next_gen(volatile __u32 *gen, bool next);
 
 /* Parse "10", "2.5s", "500ms", "3m" into seconds; -EINVAL on junk. */
 int tt_parse_seconds(const char *s, double *out);

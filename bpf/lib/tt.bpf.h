@@ -20,6 +20,9 @@
 /* Set by user space once every link is attached (retsnoop's pattern). */
 bool tt_ready = false;
 
+/* Generation of the interval being recorded (see struct tt_hist_cell). */
+__u32 tt_gen = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TT_MAX_PIDS);
@@ -104,13 +107,17 @@ static __always_inline int tt_follow_fork(const volatile struct tt_filter *f,
 	return 0;
 }
 
-/* sched_process_exit: forget a followed process when its leader exits. */
+/*
+ * sched_process_exit: forget a followed process when its last thread exits.
+ * The leader may exit first (pthread_exit in main) while other threads run
+ * on; do_exit() has already decremented signal->live when this fires.
+ */
 static __always_inline int tt_follow_exit(const volatile struct tt_filter *f)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	if (f->follow_forks && (__u32)id == tgid)
+	if (f->follow_forks && BPF_CORE_READ(task, signal, live.counter) == 0)
 		bpf_map_delete_elem(&tt_pids, &tgid);
 	return 0;
 }

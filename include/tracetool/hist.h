@@ -93,28 +93,80 @@ __tt_inline __u64 tt_hist_slot_upper(__u32 s)
 	return tt_hist_slot_lower(s + 1) - 1;
 }
 
-/*
- * One non-empty bucket of one histogram as BPF keeps it, per CPU, in a hash
- * keyed by (series key, slot).  Keeping count/sum/min/max per bucket makes
- * the whole histogram's count, sum, min and max exact with a single map
- * update per sample, and memory grows with the buckets actually used.
- */
-struct tt_hist_cell {
+/* count/sum/min/max of the samples of one bucket in one generation. */
+struct tt_hist_sum {
+	__u64 gen;		/* generation these samples belong to */
 	__u64 count;
 	__u64 sum;
 	__u64 min;
 	__u64 max;
 };
 
+/*
+ * One non-empty bucket of one histogram as BPF keeps it, per CPU, in a hash
+ * keyed by (series key, slot).  Keeping count/sum/min/max per bucket makes
+ * the whole histogram's count, sum, min and max exact with a single map
+ * update per sample, and memory grows with the buckets actually used.
+ *
+ * Interval reports must not lose samples, so cells are never deleted or
+ * zeroed by user space.  Instead BPF records into the half g[gen & 1] for
+ * the generation user space publishes (tt_gen), restarting that half when
+ * it holds an older generation.  User space bumps tt_gen, then reads the
+ * halves tagged with the old generation: nothing restarts them until two
+ * generations later.
+ */
+struct tt_hist_cell {
+	struct tt_hist_sum g[2];
+};
+
+_Static_assert(sizeof(struct tt_hist_cell) == 80, "tt_hist_cell layout");
+
 /* Record one value into a per-CPU cell (no atomics: per-CPU storage). */
-__tt_inline void tt_hist_cell_record(struct tt_hist_cell *c, __u64 v)
+__tt_inline void tt_hist_cell_record(struct tt_hist_cell *c, __u32 gen, __u64 v)
 {
-	if (c->count == 0 || v < c->min)
-		c->min = v;
-	if (v > c->max)
-		c->max = v;
-	c->count++;
-	c->sum += v;
+	struct tt_hist_sum *s = &c->g[gen & 1];
+
+	if (s->gen != gen || s->count == 0) {
+		s->gen = gen;
+		s->count = 0;
+		s->sum = 0;
+		s->min = v;
+		s->max = v;
+	}
+	if (v < s->min)
+		s->min = v;
+	if (v > s->max)
+		s->max = v;
+	s->count++;
+	s->sum += v;
+}
+
+/* The samples generation `gen` recorded in cell `c`, or NULL when none. */
+__tt_inline const struct tt_hist_sum *tt_hist_cell_read(const struct tt_hist_cell *c, __u32 gen)
+{
+	const struct tt_hist_sum *s = &c->g[gen & 1];
+
+	return s->gen == gen && s->count ? s : 0;
+}
+
+/* A counter with the same two-generation scheme (e.g. errors by errno). */
+struct tt_gen_counter {
+	__u64 gen[2];
+	__u64 v[2];
+};
+
+__tt_inline void tt_gen_counter_inc(struct tt_gen_counter *c, __u32 gen)
+{
+	if (c->gen[gen & 1] != gen) {
+		c->gen[gen & 1] = gen;
+		c->v[gen & 1] = 0;
+	}
+	c->v[gen & 1]++;
+}
+
+__tt_inline __u64 tt_gen_counter_read(const struct tt_gen_counter *c, __u32 gen)
+{
+	return c->gen[gen & 1] == gen ? c->v[gen & 1] : 0;
 }
 
 /* Record one value into a dense histogram. */

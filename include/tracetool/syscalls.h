@@ -34,17 +34,19 @@ _Static_assert(sizeof(struct tt_syscalls_config) == 24 + 8 + 8 * TT_SYSCALL_MASK
 /*
  * Series key; fields the aggregation mode does not use stay 0.  In the
  * latency map `slot` is the histogram slot (tt_hist_slot) of the cell;
- * in the error map it is 0.
+ * in the error map it is 0.  `slot` comes last, so sorting keys by their
+ * bytes puts the cells of one series next to each other.
  */
 struct tt_syscall_key {
 	__u32 nr;
 	__u32 tgid;
 	__u32 tid;
-	__u32 slot;
 	char comm[TT_COMM_LEN];
+	__u32 slot;
 };
 
 _Static_assert(sizeof(struct tt_syscall_key) == 32, "tt_syscall_key layout");
+_Static_assert(__builtin_offsetof(struct tt_syscall_key, slot) == 28, "slot must come last");
 
 /* Key of the error map: the latency key plus the errno (positive). */
 struct tt_syscall_err_key {
