@@ -78,7 +78,7 @@ $(OUT)/workloads/%: tests/workloads/%.c
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	$(OUT)/tracetool syscalls -d 5
+	$(OUT)/tracetool syscalls -d 5 --top 15
 
 unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do $$t || exit 1; done
