@@ -47,11 +47,12 @@ static __always_inline int on_enter(long id)
 		return 0;
 	if (cfg.filter_nr && !(cfg.nr_mask[(nr / 64) & (TT_SYSCALL_MASK_WORDS - 1)] & (1ULL << (nr % 64))))
 		return 0;
-	if (!tt_task_wanted(&cfg.filter, bpf_get_current_pid_tgid() >> 32))
+	if (!tt_task_wanted(&cfg.filter))
 		return 0;
 	st = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st)
+	/* tracetool's own storage carries `skip`: cheaper than a pid compare */
+	if (!st || st->skip)
 		return 0;
 	st->nr = nr;
 	st->ts = bpf_ktime_get_ns();

@@ -69,12 +69,16 @@ static __always_inline bool tt_comm_eq(const char *a, const volatile char *b)
  * Does the current task pass the filter?  `f` lives in .rodata, so the
  * verifier prunes every disabled check: an unfiltered run pays nothing.
  */
-static __always_inline bool tt_task_wanted(const volatile struct tt_filter *f, __u32 tgid)
+static __always_inline bool tt_task_wanted(const volatile struct tt_filter *f)
 {
-	if (tgid == f->self_tgid)
-		return false;
-	if (f->filter_pids && !bpf_map_lookup_elem(&tt_pids, &tgid))
-		return false;
+	if (f->self_tgid || f->filter_pids) {
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+		if (tgid == f->self_tgid)
+			return false;
+		if (f->filter_pids && !bpf_map_lookup_elem(&tt_pids, &tgid))
+			return false;
+	}
 	if (f->filter_comm) {
 		char comm[TT_COMM_LEN];
 

@@ -31,7 +31,7 @@ struct tt_filter {
 	__u8 follow_forks;	/* add children of tracked tgids to tt_pids */
 	__u8 filter_comm;	/* only tasks whose comm equals comm[] */
 	__u8 filter_cgroup;	/* only tasks under the cgroup in tt_cgroup[0] */
-	__u32 self_tgid;	/* tracetool itself: never traced */
+	__u32 self_tgid;	/* tracetool itself: never traced (0: the tracer excludes it otherwise) */
 	char comm[TT_COMM_LEN];
 };
 

@@ -61,7 +61,7 @@ _Static_assert(sizeof(struct tt_syscall_err_key) == 40, "tt_syscall_err_key layo
 struct tt_syscall_start {
 	__u64 ts;		/* ktime ns at sys_enter, 0 = not tracked */
 	__u32 nr;
-	__u32 pad;
+	__u32 skip;		/* set by user space on tracetool itself */
 };
 
 #endif /* TRACETOOL_SYSCALLS_H */
