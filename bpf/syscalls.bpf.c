@@ -80,13 +80,14 @@ static __always_inline int on_exit(long ret)
 	struct tt_syscall_start *st;
 	struct tt_hist_cell *cell;
 	struct tt_hist_cell zero_cell = {};
-	__u64 now = bpf_ktime_get_ns(), delta, id;
+	__u64 delta, id;
 	__u32 err = 0, gen = tt_gen;
 
+	/* untracked tasks (filters) leave before paying for a clock read */
 	st = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, 0);
 	if (!st || !st->ts)
 		return 0;
-	delta = now - st->ts;
+	delta = bpf_ktime_get_ns() - st->ts;
 	key.nr = st->nr;
 	st->ts = 0;
 	if (ret < 0 && ret >= -TT_MAX_ERRNO)
