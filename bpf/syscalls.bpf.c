@@ -12,6 +12,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile struct tt_syscalls_config cfg = {};
 
+/* Sources of zeroed values for first inserts: never written, never on the stack. */
+struct tt_hist_cell zero_cell;
+struct tt_gen_counter zero_counter;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -79,7 +83,6 @@ static __always_inline int on_exit(long ret)
 	struct tt_syscall_key key = {};
 	struct tt_syscall_start *st;
 	struct tt_hist_cell *cell;
-	struct tt_hist_cell zero_cell = {};
 	__u64 delta, id;
 	__u32 err = 0, gen = tt_gen;
 
@@ -110,10 +113,10 @@ static __always_inline int on_exit(long ret)
 	tt_hist_cell_record(cell, gen, delta);
 	if (err) {
 		struct tt_syscall_err_key ek = { .k = key, .err = err };
-		struct tt_gen_counter zero = {}, *cnt;
+		struct tt_gen_counter *cnt;
 
 		ek.k.slot = 0;
-		cnt = lookup_or_init(&errs, &ek, &zero);
+		cnt = lookup_or_init(&errs, &ek, &zero_counter);
 		if (cnt)
 			tt_gen_counter_inc(cnt, gen);
 	}

@@ -244,23 +244,22 @@ static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const str
 		const struct tt_syscall_key *first = tt_cells_key(cells, i);
 		const char *labels[5];
 		char bufs[4][32];
+		struct tt_hist_sum tot = {};
 		struct tt_series *s;
 
 		memset(h, 0, sizeof(*h));
 		for (j = i; j < cells->n && same_series(first, tt_cells_key(cells, j)); j++) {
 			const struct tt_syscall_key *k = tt_cells_key(cells, j);
-			const struct tt_hist_sum *c = &cells->sums[j];
 
 			if (k->slot >= TT_HIST_NSLOTS)
 				continue;
-			if (!h->count || c->min < h->min)
-				h->min = c->min;
-			if (c->max > h->max)
-				h->max = c->max;
-			h->count += c->count;
-			h->sum += c->sum;
-			h->slots[k->slot] += c->count;
+			tt_hist_sum_add(&tot, &cells->sums[j]);
+			h->slots[k->slot] += cells->sums[j].count;
 		}
+		h->count = tot.count;
+		h->sum = tot.sum;
+		h->min = tot.min;
+		h->max = tot.max;
 		if (!h->count)
 			continue;
 		key_labels(t, first, bufs, labels);

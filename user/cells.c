@@ -21,18 +21,6 @@ static int key_cmp(const void *a, const void *b, void *ksz)
 	return memcmp(a, b, *(size_t *)ksz);
 }
 
-static void sum_add(struct tt_hist_sum *dst, const struct tt_hist_sum *src)
-{
-	if (!src->count)
-		return;
-	if (!dst->count || src->min < dst->min)
-		dst->min = src->min;
-	if (src->max > dst->max)
-		dst->max = src->max;
-	dst->count += src->count;
-	dst->sum += src->sum;
-}
-
 void tt_cells_release(struct tt_cells *c)
 {
 	free(c->keys);
@@ -91,7 +79,7 @@ static int cells_sort(struct tt_cells *c)
 
 		memcpy(&s, tmp + i * rec + c->ksz, sizeof(s));
 		if (n && !memcmp(c->keys + (n - 1) * c->ksz, tmp + i * rec, c->ksz)) {
-			sum_add(&c->sums[n - 1], &s);
+			tt_hist_sum_add(&c->sums[n - 1], &s);
 			continue;
 		}
 		memcpy(c->keys + n * c->ksz, tmp + i * rec, c->ksz);
@@ -133,7 +121,7 @@ static int cells_read_gen(const struct tt_cell_map *m, __u32 gen, struct tt_cell
 				const struct tt_hist_sum *h = tt_hist_cell_read(v, gen);
 
 				if (h)
-					sum_add(&s, h);
+					tt_hist_sum_add(&s, h);
 			} else {
 				s.count += tt_gen_counter_read(v, gen);
 			}

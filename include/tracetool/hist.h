@@ -141,6 +141,19 @@ __tt_inline void tt_hist_cell_record(struct tt_hist_cell *c, __u32 gen, __u64 v)
 	s->sum += v;
 }
 
+/* dst += src (user space: merging CPUs and cells); gen is left alone. */
+__tt_inline void tt_hist_sum_add(struct tt_hist_sum *dst, const struct tt_hist_sum *src)
+{
+	if (!src->count)
+		return;
+	if (!dst->count || src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	dst->count += src->count;
+	dst->sum += src->sum;
+}
+
 /* The samples generation `gen` recorded in cell `c`, or NULL when none. */
 __tt_inline const struct tt_hist_sum *tt_hist_cell_read(const struct tt_hist_cell *c, __u32 gen)
 {

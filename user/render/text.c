@@ -213,6 +213,22 @@ static struct row *sorted_rows(const struct tt_family *f)
 	return rows;
 }
 
+/*
+ * Title of a family's table, then its rows sorted; *rows stays NULL (and
+ * "(none)" is printed) for a family without series.  0 or -ENOMEM.
+ */
+static int family_begin(const struct tt_family *f, FILE *out, struct row **rows)
+{
+	*rows = NULL;
+	fprintf(out, "\n%s\n", f->name);
+	if (!f->nseries) {
+		fputs("  (none)\n", out);
+		return 0;
+	}
+	*rows = sorted_rows(f);
+	return *rows ? 0 : -ENOMEM;
+}
+
 static size_t rows_shown(size_t n, const struct tt_render_opts *o)
 {
 	return o->top && o->top < n ? o->top : n;
@@ -365,16 +381,11 @@ static int render_hist_family(const struct tt_family *f, const struct tt_render_
 	size_t *map = NULL, i, k, shown;
 	bool joinable = false;
 	char buf[NUM_LEN];
-	int err = 0;
+	int err;
 
-	fprintf(out, "\n%s\n", f->name);
-	if (!f->nseries) {
-		fputs("  (none)\n", out);
-		return 0;
-	}
-	rows = sorted_rows(f);
-	if (!rows)
-		return -ENOMEM;
+	err = family_begin(f, out, &rows);
+	if (err || !rows)
+		return err;
 	if (j) {
 		map = calloc(f->nlabels ? f->nlabels : 1, sizeof(*map));
 		if (!map) {
@@ -445,14 +456,9 @@ static int render_value_family(const struct tt_family *f, const struct tt_render
 	char buf[NUM_LEN];
 	int err;
 
-	fprintf(out, "\n%s\n", f->name);
-	if (!f->nseries) {
-		fputs("  (none)\n", out);
-		return 0;
-	}
-	rows = sorted_rows(f);
-	if (!rows)
-		return -ENOMEM;
+	err = family_begin(f, out, &rows);
+	if (err || !rows)
+		return err;
 	shown = rows_shown(f->nseries, o);
 
 	t.ncols = f->nlabels + 1;
