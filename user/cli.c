@@ -128,11 +128,17 @@ static int common_opt(const struct tt_cli *c, int key, const char *arg,
 	case TT_OPT_DRY_RUN:
 		o->dry_run = true;
 		return 0;
-	case TT_OPT_HOOK:
-		if (strcmp(arg, "tp_btf") && strcmp(arg, "raw_tp"))
-			return tt_error_set(err, -EINVAL, true, "--hook: '%s' is not tp_btf or raw_tp", arg);
+	case TT_OPT_HOOK: {
+		enum tt_hook h;
+
+		for (h = 0; h < TT_HOOK_NR && strcmp(arg, tt_hook_name(h)); h++)
+			;
+		if (h == TT_HOOK_NR)
+			return tt_error_set(err, -EINVAL, true, "--hook: '%s' is not tp_btf, raw_tp, "
+					    "tracepoint or perf_event", arg);
 		o->hook = arg;
 		return 0;
+	}
 	case 'f':
 		if (!format_ok(c, arg))
 			return tt_error_set(err, -EINVAL, true, "-f: unknown format '%s'", arg);

@@ -122,16 +122,7 @@ void tt_report__free(struct tt_report *r)
 	for (i = 0; i < r->nfamilies; i++)
 		family_free(r->families[i]);
 	free(r->families);
-	for (i = 0; i < r->nevents; i++) {
-		struct tt_event *e = &r->events[i];
-
-		for (j = 0; j < e->nfields; j++) {
-			free(e->fields[j].name);
-			free(e->fields[j].str);
-		}
-		free(e->fields);
-		free(e->type);
-	}
+	tt_report_clear_events(r);
 	free(r->events);
 	for (i = 0; i < r->nprofiles; i++) {
 		struct tt_profile *p = r->profiles[i];
@@ -274,6 +265,48 @@ struct tt_event *tt_report_add_event(struct tt_report *r, const char *type,
 	e->time = *time;
 	r->nevents++;
 	return e;
+}
+
+void tt_report_clear_events(struct tt_report *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->nevents; i++) {
+		struct tt_event *e = &r->events[i];
+
+		for (j = 0; j < e->nfields; j++) {
+			free(e->fields[j].name);
+			free(e->fields[j].str);
+		}
+		free(e->fields);
+		free(e->type);
+	}
+	r->nevents = 0;
+}
+
+int tt_report_take_events(struct tt_report *dst, struct tt_report *src)
+{
+	if (!src->nevents)
+		return 0;
+	if (!dst->nevents) {
+		struct tt_event *ev = dst->events;
+		size_t cap = dst->ev_cap;
+
+		dst->events = src->events;
+		dst->ev_cap = src->ev_cap;
+		dst->nevents = src->nevents;
+		src->events = ev;
+		src->ev_cap = cap;
+		src->nevents = 0;
+		return 0;
+	}
+	if (grow((void **)&dst->events, &dst->ev_cap, dst->nevents + src->nevents,
+		 sizeof(*dst->events)))
+		return -ENOMEM;
+	memcpy(dst->events + dst->nevents, src->events, src->nevents * sizeof(*src->events));
+	dst->nevents += src->nevents;
+	src->nevents = 0;	/* fields now belong to dst */
+	return 0;
 }
 
 static struct tt_field *event_field(struct tt_event *e, const char *name)

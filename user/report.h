@@ -155,6 +155,11 @@ struct tt_event *tt_report_add_event(struct tt_report *r, const char *type,
 int tt_event_add_str(struct tt_event *e, const char *name, const char *value);
 int tt_event_add_num(struct tt_event *e, const char *name, double value);
 
+/* Free the events of `r` and empty its list. */
+void tt_report_clear_events(struct tt_report *r);
+/* Move every event of `src` to the end of `dst`'s list; `src` is left empty. 0 or -errno. */
+int tt_report_take_events(struct tt_report *dst, struct tt_report *src);
+
 /* New stack profile; NULL + errno on failure. */
 struct tt_profile *tt_report_add_profile(struct tt_report *r, const char *name,
 					 const char *unit);
@@ -192,5 +197,19 @@ struct tt_render_opts {
 /* Each returns 0 or -errno (write errors included). */
 int tt_render_text(const struct tt_report *r, const struct tt_render_opts *o, FILE *out);
 int tt_render_json(const struct tt_report *r, const struct tt_render_opts *o, FILE *out);
+
+/*
+ * Render `r` in format `fmt` ("text", "json", ...: every format a renderer
+ * exists for; user/render/render.c holds the table).  -EINVAL for an
+ * unknown format.
+ */
+int tt_render(const struct tt_report *r, const struct tt_render_opts *o, const char *fmt,
+	      FILE *out);
+
+/*
+ * One event as one text line, "HH:MM:SS.mmm TYPE name=value ...": the live
+ * line a streaming tracer's events are printed as in text mode.
+ */
+int tt_render_event_line(const struct tt_event *e, FILE *out);
 
 #endif /* TT_REPORT_H */

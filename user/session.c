@@ -56,6 +56,10 @@ const char *tt_hook_name(enum tt_hook h)
 		return "tp_btf";
 	case TT_HOOK_RAW_TP:
 		return "raw_tp";
+	case TT_HOOK_TRACEPOINT:
+		return "tracepoint";
+	case TT_HOOK_PERF_EVENT:
+		return "perf_event";
 	default:
 		return "?";
 	}
@@ -187,22 +191,44 @@ static int spawn_held(char **cmd, const sigset_t *orig_mask, pid_t *child, int *
 	return 0;
 }
 
-/* Load only the programs of hook kind `h`; follow-fork programs only when asked. */
-static void select_programs(struct bpf_object *obj, enum tt_hook h, bool follow)
+/* Hook kind of a program's section, or TT_HOOK_NR for any other kind. */
+static enum tt_hook section_hook(const char *sec)
 {
-	const char *want = tt_hook_name(h);
+	if (!strncmp(sec, "tp_btf/", 7))
+		return TT_HOOK_TP_BTF;
+	if (!strncmp(sec, "raw_tp/", 7) || !strncmp(sec, "raw_tracepoint/", 15))
+		return TT_HOOK_RAW_TP;
+	if (!strncmp(sec, "tp/", 3) || !strncmp(sec, "tracepoint/", 11))
+		return TT_HOOK_TRACEPOINT;
+	if (!strcmp(sec, "perf_event"))
+		return TT_HOOK_PERF_EVENT;
+	return TT_HOOK_NR;
+}
+
+/*
+ * Choose what loads (session.h, enum tt_hook): programs of the tracer's
+ * hook kinds only for the chosen kind, other programs always, and the
+ * fork-following pair matching the choice only when following.
+ */
+static void select_programs(struct bpf_object *obj, const enum tt_hook *offered, enum tt_hook h,
+			    bool follow)
+{
 	struct bpf_program *p;
 
 	bpf_object__for_each_program(p, obj) {
-		const char *sec = bpf_program__section_name(p);
-		size_t n = strcspn(sec, "/");
-		bool is_hook = (n == 6 && !strncmp(sec, "tp_btf", 6)) ||
-			       (n == 6 && !strncmp(sec, "raw_tp", 6));
+		enum tt_hook kind = section_hook(bpf_program__section_name(p));
+		const enum tt_hook *o;
+		bool listed = false;
 
-		if (!is_hook)
+		if (!strncmp(bpf_program__name(p), "tt_follow_", 10)) {
+			enum tt_hook want = h == TT_HOOK_TP_BTF ? TT_HOOK_TP_BTF : TT_HOOK_RAW_TP;
+
+			bpf_program__set_autoload(p, follow && kind == want);
 			continue;
-		bpf_program__set_autoload(p, n == strlen(want) && !strncmp(sec, want, n) &&
-						     (follow || strncmp(bpf_program__name(p), "tt_follow_", 10)));
+		}
+		for (o = offered; *o != TT_HOOK_NR; o++)
+			listed |= *o == kind;
+		bpf_program__set_autoload(p, !listed || kind == h);
 	}
 }
 
@@ -325,15 +351,43 @@ struct run {
 	double period_mono;
 	size_t reports;
 	uint64_t lost_prev[TT_LOST_NR];	/* loss counters at the previous report */
+	struct tt_report *pending;	/* streamed events not yet reported (ops->drain) */
+	bool text;			/* -f text: events are printed live */
 };
+
+/* Pull waiting events from the tracer; in text format print them at once. */
+static int drain_events(struct run *run, struct tt_error *err)
+{
+	size_t i;
+	int n;
+
+	if (!run->ops->drain)
+		return 0;
+	n = run->ops->drain(run->priv, run->pending);
+	if (n < 0)
+		return tt_error_set(err, n, false, "reading events: %s", strerror(-n));
+	if (!run->text || !run->pending->nevents)
+		return 0;
+	for (i = 0; i < run->pending->nevents; i++)
+		tt_render_event_line(&run->pending->events[i], run->out);
+	tt_report_clear_events(run->pending);
+	if (fflush(run->out) || ferror(run->out))
+		return tt_error_set(err, -EIO, false, "writing events: %s", strerror(EIO));
+	return 0;
+}
 
 static int emit_report(struct run *run, bool next, bool interval, struct tt_error *err)
 {
 	struct tt_render_opts ro = { .hist = run->o->hist, .interval = interval, .top = run->o->top };
-	struct tt_report *r = tt_report__new();
-	double now = now_mono();
+	struct tt_report *r;
+	double now;
 	int ret;
 
+	ret = drain_events(run, err);
+	if (ret)
+		return ret;
+	now = now_mono();
+	r = tt_report__new();
 	if (!r)
 		return tt_error_set(err, -ENOMEM, false, "out of memory");
 	r->started_at = run->period_start;
@@ -342,16 +396,14 @@ static int emit_report(struct run *run, bool next, bool interval, struct tt_erro
 	ret = ret ?: describe_filters(r, run->o);
 	ret = ret ?: run->ops->collect(run->priv, r, next);
 	ret = ret ?: tt_session_read_lost(run->obj, r, run->lost_prev);
+	ret = ret ?: tt_report_take_events(r, run->pending);
 	if (ret) {
 		tt_report__free(r);
 		return tt_error_set(err, ret, false, "reading BPF maps: %s", strerror(-ret));
 	}
 	clock_gettime(CLOCK_REALTIME, &run->period_start);
 	run->period_mono = now;
-	if (run->o->format && !strcmp(run->o->format, "json"))
-		ret = tt_render_json(r, &ro, run->out);
-	else
-		ret = tt_render_text(r, &ro, run->out);
+	ret = tt_render(r, &ro, run->o->format, run->out);
 	tt_report__free(r);
 	if (!ret && fflush(run->out))
 		ret = -errno;
@@ -374,7 +426,7 @@ static int open_and_load(struct run *run, const struct tt_filter *filter, bool f
 		if (!run->obj)
 			return tt_error_set(err, -errno, false, "opening BPF object: %s",
 					    strerror(errno));
-		select_programs(run->obj, *h, follow);
+		select_programs(run->obj, run->ops->hooks, *h, follow);
 		ret = run->ops->load(run->priv);
 		if (!ret) {
 			run->hook = *h;
@@ -400,7 +452,7 @@ int tt_session_run(const struct tt_tracer_ops *ops, void *priv, const struct tt_
 	struct run run = { .ops = ops, .priv = priv, .o = o, .out = stdout };
 	struct tt_filter filter = {};
 	sigset_t mask, orig_mask;
-	int sfd = -1, go_fd = -1, exec_fd = -1, ret;
+	int sfd = -1, go_fd = -1, exec_fd = -1, efd = -1, ret;
 	pid_t child = -1;
 	double deadline, next;
 	bool stop = false, released = false;
@@ -416,13 +468,19 @@ int tt_session_run(const struct tt_tracer_ops *ops, void *priv, const struct tt_
 		if (pid_to_tgid(eff.pids[i], &eff.pids[i]))
 			return tt_error_set(err, -ESRCH, true, "no such process: %d", (int)o->pids[i]);
 	run.o = &eff;
+	run.text = !eff.format || !strcmp(eff.format, "text");
 	ret = preflight(ops, &eff, err);
 	if (ret)
 		return ret;
+	run.pending = tt_report__new();
+	if (!run.pending)
+		return tt_error_set(err, -ENOMEM, false, "out of memory");
 	if (eff.output) {
 		run.out = fopen(eff.output, "we");
-		if (!run.out)
+		if (!run.out) {
+			tt_report__free(run.pending);
 			return tt_error_set(err, -errno, true, "-o %s: %s", eff.output, strerror(errno));
+		}
 	}
 
 	filter.self_tgid = (__u32)getpid();
@@ -464,6 +522,8 @@ int tt_session_run(const struct tt_tracer_ops *ops, void *priv, const struct tt_
 		tt_error_set(err, ret, false, "attaching BPF programs: %s", strerror(-ret));
 		goto out_close;
 	}
+	if (ops->event_fd)
+		efd = ops->event_fd(priv);
 	ops->set_ready(priv);
 	stats->attach_ms = (now_mono() - t_start) * 1000;
 	clock_gettime(CLOCK_REALTIME, &run.period_start);
@@ -497,10 +557,19 @@ int tt_session_run(const struct tt_tracer_ops *ops, void *priv, const struct tt_
 	next = eff.interval > 0 ? run.period_mono + eff.interval : INFINITY;
 	while (!stop) {
 		double now = now_mono(), until = fmin(deadline, next);
-		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN },
+					 { .fd = efd, .events = POLLIN } };
 		int timeout = isinf(until) ? -1 : (int)fmax(0, ceil((until - now) * 1000));
 
-		if (poll(&pfd, 1, timeout) > 0) {
+		/* ring buffers may skip wakeups: drain at least every 100 ms */
+		if (ops->drain && (timeout < 0 || timeout > 100))
+			timeout = 100;
+		if (poll(pfd, efd >= 0 ? 2 : 1, timeout) >= 0) {
+			ret = drain_events(&run, err);
+			if (ret)
+				goto out_close;
+		}
+		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -549,5 +618,6 @@ out_mask:
 	if (run.out && run.out != stdout && fclose(run.out) && !ret)
 		ret = tt_error_set(err, -errno, false, "-o %s: %s", eff.output, strerror(errno));
 	stats->reports = run.reports;
+	tt_report__free(run.pending);
 	return ret;
 }

@@ -37,10 +37,20 @@ struct tt_common_opts {
 	char **cmd;			/* -- CMD ARGS: NULL-terminated, or NULL */
 };
 
-/* Hook kinds a tracer may offer, in order of preference. */
+/*
+ * Hook kinds a tracer may offer, in order of preference.  A program's kind
+ * is its section prefix: "tp_btf/", "raw_tp/", "tp/" or "tracepoint/",
+ * "perf_event".  Programs of a kind the tracer lists in its hooks are
+ * alternatives: only those of the chosen kind are loaded.  Programs of a
+ * kind it does not list always load.  The fork-following programs
+ * (tt_follow_*) load only with -- CMD, the tp_btf pair when tp_btf was
+ * chosen and the raw_tp pair otherwise.
+ */
 enum tt_hook {
 	TT_HOOK_TP_BTF,
 	TT_HOOK_RAW_TP,
+	TT_HOOK_TRACEPOINT,	/* classic tracefs tracepoints; set needs_tracefs */
+	TT_HOOK_PERF_EVENT,	/* perf_event programs, attached by the tracer per CPU */
 	TT_HOOK_NR,
 };
 
@@ -68,6 +78,22 @@ struct tt_tracer_ops {
 	 * 0 or -errno.
 	 */
 	int (*collect)(void *priv, struct tt_report *r, bool next);
+	/*
+	 * Optional, for tracers that stream events (a BPF ring buffer): an fd
+	 * that becomes readable when events wait (ring_buffer__epoll_fd), or
+	 * -1.  Called once after attach.
+	 */
+	int (*event_fd)(void *priv);
+	/*
+	 * Optional: move the waiting events into `sink` with
+	 * tt_report_add_event (ring_buffer__consume with a callback that does
+	 * so).  Returns the number of events added or -errno.  The session
+	 * calls it whenever event_fd is readable, at least every 100 ms, and
+	 * before every report.  In text format each event is printed at once
+	 * as one line (tt_render_event_line); in other formats the events go
+	 * into the next report's `events`.
+	 */
+	int (*drain)(void *priv, struct tt_report *sink);
 	void (*close)(void *priv);	/* detach and free everything; idempotent */
 };
 

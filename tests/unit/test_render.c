@@ -888,6 +888,68 @@ static void test_json_write_error(void **state)
 	check_write_error(tt_render_json);
 }
 
+/* The live line of a streamed event, and events moved between reports. */
+static void test_event_line_and_take(void **state)
+{
+	struct tt_report *a = tt_report__new(), *b = tt_report__new();
+	struct timespec t = { .tv_sec = 0, .tv_nsec = 250000000 };
+	struct tt_event *e;
+	char *data = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	e = tt_report_add_event(a, "tcp_retransmit", &t);
+	assert_non_null(e);
+	assert_int_equal(tt_event_add_str(e, "daddr", "127.0.0.2"), 0);
+	assert_int_equal(tt_event_add_num(e, "dport", 8080), 0);
+	f = open_memstream(&data, &len);
+	assert_non_null(f);
+	assert_int_equal(tt_render_event_line(e, f), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(data, "00:00:00.250 tcp_retransmit daddr=127.0.0.2 dport=8080\n");
+	free(data);
+
+	/* into an empty list: moved whole */
+	assert_int_equal(tt_report_take_events(b, a), 0);
+	assert_int_equal(a->nevents, 0);
+	assert_int_equal(b->nevents, 1);
+	/* appended after existing events, fields and all */
+	assert_non_null(tt_report_add_event(a, "tcp_reset", &t));
+	assert_non_null(tt_report_add_event(a, "tcp_reset", &t));
+	assert_int_equal(tt_report_take_events(b, a), 0);
+	assert_int_equal(a->nevents, 0);
+	assert_int_equal(b->nevents, 3);
+	assert_string_equal(b->events[0].fields[0].str, "127.0.0.2");
+	assert_string_equal(b->events[2].type, "tcp_reset");
+	/* the emptied source is reusable */
+	assert_non_null(tt_report_add_event(a, "x", &t));
+	tt_report_clear_events(a);
+	assert_int_equal(a->nevents, 0);
+	tt_report__free(a);
+	tt_report__free(b);
+}
+
+/* Formats are chosen by name; an unknown one is refused. */
+static void test_render_dispatch(void **state)
+{
+	struct tt_report *r = tt_report__new();
+	FILE *f = fopen("/dev/null", "w");
+
+	(void)state;
+	assert_non_null(r);
+	assert_non_null(f);
+	assert_int_equal(tt_render(r, NULL, "json", f), 0);
+	assert_int_equal(tt_render(r, NULL, "text", f), 0);
+	assert_int_equal(tt_render(r, NULL, "yaml", f), -EINVAL);
+	fclose(f);
+	tt_report__free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -906,6 +968,8 @@ int main(void)
 		cmocka_unit_test(test_text_empty_family),
 		cmocka_unit_test(test_text_write_error),
 		cmocka_unit_test(test_json_write_error),
+		cmocka_unit_test(test_event_line_and_take),
+		cmocka_unit_test(test_render_dispatch),
 	};
 
 	/* local times in the text output are deterministic in UTC */

@@ -533,30 +533,36 @@ static void render_header(const struct tt_report *r, const struct tt_render_opts
 	render_lost(r, out);
 }
 
-static void render_events(const struct tt_report *r, FILE *out)
+int tt_render_event_line(const struct tt_event *e, FILE *out)
 {
 	char hms[16], num[NUM_LEN];
-	size_t i, k;
 	struct tm tm;
+	size_t k;
 	long ms;
+
+	if (!localtime_r(&e->time.tv_sec, &tm) || !strftime(hms, sizeof(hms), "%H:%M:%S", &tm))
+		snprintf(hms, sizeof(hms), "??:??:??");
+	ms = e->time.tv_nsec / 1000000;
+	fprintf(out, "%s.%03ld %s", hms, ms >= 0 && ms < 1000 ? ms : 0, e->type);
+	for (k = 0; k < e->nfields; k++) {
+		const struct tt_field *fld = &e->fields[k];
+
+		if (!fld->str)
+			fmt_number(num, sizeof(num), fld->num);
+		fprintf(out, " %s=%s", fld->name, fld->str ? fld->str : num);
+	}
+	fputc('\n', out);
+	return ferror(out) ? -EIO : 0;
+}
+
+static void render_events(const struct tt_report *r, FILE *out)
+{
+	size_t i;
 
 	fputs("\nevents\n", out);
 	for (i = 0; i < r->nevents; i++) {
-		const struct tt_event *e = &r->events[i];
-
-		if (!localtime_r(&e->time.tv_sec, &tm) ||
-		    !strftime(hms, sizeof(hms), "%H:%M:%S", &tm))
-			snprintf(hms, sizeof(hms), "??:??:??");
-		ms = e->time.tv_nsec / 1000000;
-		fprintf(out, "  %s.%03ld %s", hms, ms >= 0 && ms < 1000 ? ms : 0, e->type);
-		for (k = 0; k < e->nfields; k++) {
-			const struct tt_field *fld = &e->fields[k];
-
-			if (!fld->str)
-				fmt_number(num, sizeof(num), fld->num);
-			fprintf(out, " %s=%s", fld->name, fld->str ? fld->str : num);
-		}
-		fputc('\n', out);
+		fputs("  ", out);
+		tt_render_event_line(&r->events[i], out);
 	}
 }
 
