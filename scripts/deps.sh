@@ -8,8 +8,8 @@
 set -e
 
 BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
-       libseccomp-dev libjansson-dev"
-TEST="libcmocka-dev jq procps util-linux"
+       libseccomp-dev libjansson-dev libdw-dev"
+TEST="libcmocka-dev jq procps util-linux binutils"
 BENCH="libbpf-tools bpftrace"
 
 pkgs="$BUILD $TEST"

@@ -36,7 +36,16 @@ void tt_set_verbose(int level);
 int cmd_syscalls(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_list(const struct tt_cmd *cmd, int argc, char **argv);
 
+int cmd_profile(const struct tt_cmd *cmd, int argc, char **argv);
+int cmd_offcpu(const struct tt_cmd *cmd, int argc, char **argv);
+
+struct tt_stackprof;
+/* -v figures of a stack tracer's symbolizer, on stderr (tools/profile.c). */
+void tt_print_sym_stats(const char *cmd, const struct tt_stackprof *sp);
+
 extern const char tt_syscalls_usage[];
 extern const char tt_list_usage[];
+extern const char tt_profile_usage[];
+extern const char tt_offcpu_usage[];
 
 #endif /* TT_COMMANDS_H */

@@ -18,6 +18,10 @@
 const struct tt_cmd tt_commands[] = {
 	{ "syscalls", "latency histogram and errors per syscall", tt_syscalls_usage,
 	  cmd_syscalls, true },
+	{ "profile", "on-CPU stack samples (perf_event), symbolized", tt_profile_usage,
+	  cmd_profile, true },
+	{ "offcpu", "off-CPU (blocked) time by stack, from sched_switch", tt_offcpu_usage,
+	  cmd_offcpu, true },
 	{ "list", "commands, and the hook types this kernel supports", tt_list_usage, cmd_list,
 	  false },
 };

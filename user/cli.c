@@ -171,6 +171,8 @@ int tt_cli_parse(const struct tt_cli *c, int argc, char **argv, struct tt_common
 	memset(&opts[n], 0, sizeof(opts[n]));
 	if (c->tracing)
 		strcat(shorts, "p:c:d:i:");
+	if (c->extra_shorts && strlen(shorts) + strlen(c->extra_shorts) < sizeof(shorts))
+		strcat(shorts, c->extra_shorts);
 
 	optind = 1;
 	opterr = 0;

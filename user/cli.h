@@ -35,6 +35,7 @@ struct tt_cli {
 	bool allow_cmd;			/* accepts -- CMD ARGS */
 	const char *const *formats;	/* accepted -f values, NULL-terminated; NULL = text, json */
 	const struct option *extra;	/* the command's own long options, {0} terminated */
+	const char *extra_shorts;	/* the command's own short options, getopt syntax ("F:"), or NULL */
 	/* Handle one of `extra`; 0 or -EINVAL with err filled (usage). */
 	int (*on_opt)(void *ctx, int key, const char *arg, struct tt_error *err);
 	void *ctx;

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * BPF side shared by the stack tracers (profile, offcpu): the stack map,
+ * the (process, user stack, kernel stack, comm) -> value aggregation map,
+ * and the announcement of processes seen for the first time, so user space
+ * captures their mappings while they live (a process may exit before the
+ * report).  Include after lib/tt.bpf.h.
+ */
+#ifndef TT_STACK_BPF_H
+#define TT_STACK_BPF_H
+
+#include "tracetool/stack.h"
+
+#define TT_PF_KTHREAD 0x00200000	/* include/linux/sched.h */
+
+/* Sized by user space (--max-stacks). */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 8192);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, TT_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+/* Samples (profile) or blocked nanoseconds (offcpu) per key; never deleted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct tt_stack_key);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+/* Processes already announced to user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} new_pids SEC(".maps");
+
+/* A stack id, or TT_STACK_LOST (counted) when the kernel could not give one. */
+static __always_inline __s32 tt_stackid(void *ctx, __u64 flags)
+{
+	long id = bpf_get_stackid(ctx, &stacks, flags);
+
+	if (id < 0) {
+		tt_count_lost(TT_LOST_STACK);
+		return TT_STACK_LOST;
+	}
+	return (__s32)id;
+}
+
+static __always_inline void tt_stack_add(const struct tt_stack_key *key, __u64 v)
+{
+	__u64 *cur = bpf_map_lookup_elem(&counts, key);
+	long err;
+
+	if (cur) {
+		__sync_fetch_and_add(cur, v);
+		return;
+	}
+	err = bpf_map_update_elem(&counts, key, &v, BPF_NOEXIST);
+	if (!err)
+		return;
+	if (err == -TT_EEXIST) {	/* another CPU inserted it first */
+		cur = bpf_map_lookup_elem(&counts, key);
+		if (cur)
+			__sync_fetch_and_add(cur, v);
+		return;
+	}
+	tt_count_lost(TT_LOST_MAP_FULL);
+}
+
+/*
+ * First sample of a process: tell user space, which then reads its
+ * mappings and opens its binaries.  If the ring buffer is full the mark is
+ * taken back, so the next sample tries again.  A full `seen` map only
+ * means user space learns of the process at report time.
+ */
+static __always_inline void tt_note_pid(__u32 tgid)
+{
+	struct tt_new_pid ev = { .tgid = tgid };
+	__u8 one = 1;
+
+	if (!tgid || bpf_map_lookup_elem(&seen, &tgid))
+		return;
+	if (bpf_map_update_elem(&seen, &tgid, &one, BPF_NOEXIST))
+		return;
+	if (bpf_ringbuf_output(&new_pids, &ev, sizeof(ev), 0)) {
+		tt_count_lost(TT_LOST_RINGBUF);
+		bpf_map_delete_elem(&seen, &tgid);
+	}
+}
+
+static __always_inline bool tt_is_kthread(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, flags) & TT_PF_KTHREAD;
+}
+
+#endif /* TT_STACK_BPF_H */

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * offcpu tracer: time threads spend blocked, by stack.  At sched_switch the
+ * thread leaving the CPU (if wanted, and leaving voluntarily: it blocks)
+ * gets its stacks and a timestamp stored by thread id; when it comes back
+ * the blocked time is added, in nanoseconds, to its key's total.  Blocks
+ * shorter than --min-block are ignored.  tp_btf, falling back to raw_tp.
+ */
+#include "lib/tt.bpf.h"
+#include "lib/stack.bpf.h"
+#include "tracetool/profile.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile struct tt_profile_config cfg = {};
+
+/* Blocked threads; sized by user space (--max-threads).  Full: counted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);	/* thread id */
+	__type(value, struct tt_offcpu_start);
+} starts SEC(".maps");
+
+static __always_inline void switch_out(void *ctx, bool preempt, struct task_struct *prev)
+{
+	struct tt_offcpu_start st = { .key = { .user_stack = TT_STACK_NONE,
+					       .kern_stack = TT_STACK_NONE } };
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+
+	/* preempted threads are runnable, not blocked; exiting ones never return */
+	if (preempt || !tid || BPF_CORE_READ(prev, exit_state))
+		return;
+	if (!tt_task_wanted(&cfg.filter))
+		return;
+	st.key.tgid = id >> 32;
+	bpf_get_current_comm(st.key.comm, sizeof(st.key.comm));
+	if (cfg.kernel_stacks)
+		st.key.kern_stack = tt_stackid(ctx, 0);
+	if (cfg.user_stacks && !tt_is_kthread(prev))
+		st.key.user_stack = tt_stackid(ctx, BPF_F_USER_STACK);
+	st.ts = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&starts, &tid, &st, BPF_ANY))
+		tt_count_lost(TT_LOST_MAP_FULL);
+}
+
+static __always_inline void switch_in(struct task_struct *next)
+{
+	__u32 tid = BPF_CORE_READ(next, pid);
+	struct tt_offcpu_start *st;
+	__u64 delta;
+
+	st = bpf_map_lookup_elem(&starts, &tid);
+	if (!st)
+		return;
+	delta = bpf_ktime_get_ns() - st->ts;
+	if (delta >= cfg.min_block_ns) {
+		tt_stack_add(&st->key, delta);
+		tt_note_pid(st->key.tgid);
+	}
+	bpf_map_delete_elem(&starts, &tid);
+}
+
+static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct *prev,
+				     struct task_struct *next)
+{
+	if (!tt_ready)
+		return 0;
+	switch_out(ctx, preempt, prev);
+	switch_in(next);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(ctx, preempt, prev, next);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(ctx, preempt, prev, next);
+}
+
+TT_FOLLOW_PROGS(cfg.filter)

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Configuration of the profile (on-CPU sampling) and offcpu (blocked time)
+ * tracers, shared by bpf/{profile,offcpu}.bpf.c and tools/{profile,offcpu}.c.
+ * The aggregation key is struct tt_stack_key (stack.h).
+ */
+#ifndef TRACETOOL_PROFILE_H
+#define TRACETOOL_PROFILE_H
+
+#include "common.h"
+#include "stack.h"
+
+struct tt_profile_config {
+	struct tt_filter filter;
+	__u8 user_stacks;	/* collect user stacks */
+	__u8 kernel_stacks;	/* collect kernel stacks */
+	__u8 idle;		/* profile: count samples of the idle task (pid 0) */
+	__u8 pad[5];
+	__u64 min_block_ns;	/* offcpu: ignore blocks shorter than this */
+};
+
+_Static_assert(sizeof(struct tt_profile_config) == 24 + 8 + 8, "tt_profile_config layout");
+
+/* offcpu: per-thread state from switch-out to switch-in. */
+struct tt_offcpu_start {
+	__u64 ts;		/* ktime ns at switch-out */
+	struct tt_stack_key key;
+};
+
+_Static_assert(sizeof(struct tt_offcpu_start) == 40, "tt_offcpu_start layout");
+
+#endif /* TRACETOOL_PROFILE_H */

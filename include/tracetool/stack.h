@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Stack aggregation shared by the stack tracers (profile, offcpu) and by
+ * user/stackprof.c: the key of the in-kernel aggregation map, the stack id
+ * conventions, and the event that announces a process seen for the first
+ * time (so user space can capture its mappings while it lives).
+ */
+#ifndef TRACETOOL_STACK_H
+#define TRACETOOL_STACK_H
+
+#include "common.h"
+
+#define TT_STACK_DEPTH 127	/* PERF_MAX_STACK_DEPTH: frames per stack map entry */
+
+/* Stack ids below 0: no stack was expected, or one was expected but lost. */
+#define TT_STACK_NONE (-1)	/* kernel thread (no user stack), or sample in user mode (no kernel stack) */
+#define TT_STACK_LOST (-2)	/* bpf_get_stackid failed: collision or fault; counted as TT_LOST_STACK */
+
+/* Aggregation key: one entry per (process, user stack, kernel stack, thread comm). */
+struct tt_stack_key {
+	__u32 tgid;
+	__s32 user_stack;	/* stack map id, or TT_STACK_NONE / TT_STACK_LOST */
+	__s32 kern_stack;	/* stack map id, or TT_STACK_NONE / TT_STACK_LOST */
+	__u32 pad;
+	char comm[TT_COMM_LEN];
+};
+
+_Static_assert(sizeof(struct tt_stack_key) == 32, "tt_stack_key layout");
+
+/* Ring buffer record: a process was seen for the first time. */
+struct tt_new_pid {
+	__u32 tgid;
+	__u32 pad;
+};
+
+_Static_assert(sizeof(struct tt_new_pid) == 8, "tt_new_pid layout");
+
+#endif /* TRACETOOL_STACK_H */

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * CPU-bound workload with a known split: main calls prof_hot and prof_cold
+ * with the same loop body, 7 and 3 units of work per round, so 70 % and
+ * 30 % of its CPU time go to them.  Runs for SECONDS (default 3) of wall
+ * time, or a fixed number of rounds with --rounds N (benchmarks).
+ * Built with frame pointers (Makefile), so its user stacks are complete.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define UNIT 200000UL	/* iterations per unit of work: about 0.3 ms */
+
+volatile unsigned long sink;
+
+/*
+ * gcc sets up no frame in a leaf function that needs no stack, even with
+ * -fno-omit-frame-pointer: a sample there would lose its caller (main).
+ * Calling store() after the loop makes prof_hot/prof_cold non-leaf.
+ */
+static __attribute__((noinline)) void store(unsigned long x)
+{
+	sink = x;
+}
+
+/* The same loop body in both, 7 and 3 units of work. */
+__attribute__((noinline)) void prof_hot(void)
+{
+	unsigned long i, x = sink;
+
+	for (i = 0; i < 7 * UNIT; i++)
+		x = x * 6364136223846793005UL + 1442695040888963407UL;
+	store(x);
+}
+
+__attribute__((noinline)) void prof_cold(void)
+{
+	unsigned long i, x = sink;
+
+	for (i = 0; i < 3 * UNIT; i++)
+		x = x * 6364136223846793005UL + 1442695040888963407UL;
+	store(x);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	double secs = 3, end;
+	unsigned long rounds = 0, r;
+
+	if (argc > 2 && !strcmp(argv[1], "--rounds"))
+		rounds = strtoul(argv[2], NULL, 10);
+	else if (argc > 1)
+		secs = atof(argv[1]);
+	if (rounds) {
+		for (r = 0; r < rounds; r++) {
+			prof_hot();
+			prof_cold();
+		}
+		return 0;
+	}
+	end = now() + secs;
+	while (now() < end)
+		for (r = 0; r < 10; r++) {
+			prof_hot();
+			prof_cold();
+		}
+	return 0;
+}

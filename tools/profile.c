@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `tracetool profile`: on-CPU stack sampling.  A software cpu-clock perf
+ * event per online CPU at -F HZ runs bpf/profile.bpf.c, which counts
+ * samples per (process, user stack, kernel stack, comm) in the kernel.
+ * This file holds the options, opens the perf events and hands the maps to
+ * user/stackprof.c, which symbolizes them into the report's profile.
+ */
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "commands.h"
+#include "stackprof.h"
+#include "tracetool/profile.h"
+#include "profile.skel.h"	/* after the header: it names its structs */
+
+const char tt_profile_usage[] =
+	"Usage: tracetool profile [OPTIONS] [-- CMD ARGS...]\n"
+	"\n"
+	"On-CPU stack sampling: a software cpu-clock perf event on every CPU samples\n"
+	"the running task HZ times a second; samples are counted per stack in the\n"
+	"kernel, then symbolized (ELF symbols, debuglink and /usr/lib/debug files via\n"
+	"libdwfl; kernel frames from /proc/kallsyms, suffixed _[k]). The idle task is\n"
+	"left out. Values are sample counts. User stacks are walked through frame\n"
+	"pointers: code built without them (Debian's libc, most distribution\n"
+	"packages) gives short or broken user stacks; build what you profile with\n"
+	"-fno-omit-frame-pointer.\n"
+	"\n"
+	"Options:\n"
+	"  -F, --frequency HZ  samples per second per CPU (default 49)\n"
+	"      --user-only     user stacks only\n"
+	"      --kernel-only   kernel stacks only\n"
+	"      --idle          also count samples of the idle task\n"
+	"      --addrs         show unresolved frames as addresses, not [unknown]\n"
+	"      --max-stacks N  distinct stacks kept in the kernel (default 8192); past\n"
+	"                      that, samples are counted as lost (stack_collisions)\n"
+	"  -p, --pid PID       only this process (repeatable, or a comma list)\n"
+	"  -c, --comm NAME     only tasks with this command name\n"
+	"      --cgroup PATH   only tasks in this cgroup v2 directory or below it\n"
+	"  -d, --duration SEC  stop after SEC (10, 2.5s, 500ms, 1m); default: Ctrl-C\n"
+	"  -i, --interval SEC  print a profile every SEC, covering that interval\n"
+	"      --top N         text: at most N stacks (default 20)\n"
+	"  -f, --format FMT    text (default), json or folded (comm;outer;...;inner count,\n"
+	"                      for `tracetool flamegraph` or flamegraph.pl)\n"
+	"  -o, --output FILE   write the report to FILE\n"
+	"      --dry-run       load and attach, then exit (checks the kernel supports it)\n"
+	"  -v, --verbose       timings, symbolization figures and libbpf messages\n"
+	"  -h, --help          this help\n"
+	"  -- CMD ARGS         run CMD and profile it and all its descendants until it exits\n"
+	"\n"
+	"Examples:\n"
+	"  tracetool profile -d 10                          # whole host, 10 seconds\n"
+	"  tracetool profile -p 1234 -F 99 -d 30 -f folded > cpu.folded\n"
+	"  tracetool flamegraph -o cpu.svg cpu.folded       # then open cpu.svg\n"
+	"  tracetool profile -c nginx --kernel-only -d 5\n"
+	"  tracetool profile -f json -o profile.json -- ./bench --iterations 100\n";
+
+enum {
+	OPT_USER_ONLY = TT_OPT_CMD,
+	OPT_KERNEL_ONLY,
+	OPT_IDLE,
+	OPT_ADDRS,
+	OPT_MAX_STACKS,
+};
+
+static const struct option profile_opts[] = {
+	{ "frequency", required_argument, NULL, 'F' },
+	{ "user-only", no_argument, NULL, OPT_USER_ONLY },
+	{ "kernel-only", no_argument, NULL, OPT_KERNEL_ONLY },
+	{ "idle", no_argument, NULL, OPT_IDLE },
+	{ "addrs", no_argument, NULL, OPT_ADDRS },
+	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
+	{ 0 },
+};
+
+static const char *const profile_formats[] = { "text", "json", "folded", NULL };
+
+struct profile_tool {
+	struct profile_bpf *skel;
+	struct tt_profile_config cfg;
+	unsigned long freq;
+	unsigned long max_stacks;
+	bool addrs;
+	size_t nlinks;
+	struct bpf_link **links;
+	struct tt_stackprof sp;
+	bool sp_ready;
+	int verbose;
+};
+
+/* -v: what symbolization did, printed when the tracer closes. */
+void tt_print_sym_stats(const char *cmd, const struct tt_stackprof *sp)
+{
+	struct tt_syms_stats st;
+
+	tt_syms_get_stats(sp->syms, &st);
+	fprintf(stderr, "tracetool %s: symbolized %zu user addresses (%zu from cache, %zu "
+		"unresolved) in %zu processes, %zu ELF files\n", cmd, st.lookups, st.cache_hits,
+		st.unresolved, st.procs, st.elfs);
+}
+
+static int profile_opt(void *ctx, int key, const char *arg, struct tt_error *err)
+{
+	struct profile_tool *t = ctx;
+
+	switch (key) {
+	case 'F':
+		if (tt_parse_uint(arg, 100000, &t->freq))
+			return tt_error_set(err, -EINVAL, true,
+					    "-F: '%s' is not a frequency in Hz (1 to 100000)", arg);
+		return 0;
+	case OPT_USER_ONLY:
+		t->cfg.kernel_stacks = 0;
+		return 0;
+	case OPT_KERNEL_ONLY:
+		t->cfg.user_stacks = 0;
+		return 0;
+	case OPT_IDLE:
+		t->cfg.idle = 1;
+		return 0;
+	case OPT_ADDRS:
+		t->addrs = true;
+		return 0;
+	case OPT_MAX_STACKS:
+		if (tt_parse_uint(arg, 1 << 20, &t->max_stacks))
+			return tt_error_set(err, -EINVAL, true, "--max-stacks: '%s' is not a count", arg);
+		return 0;
+	}
+	return tt_error_set(err, -EINVAL, true, "unknown option");
+}
+
+static struct bpf_object *profile_open(void *priv, enum tt_hook hook,
+				       const struct tt_common_opts *o,
+				       const struct tt_filter *filter)
+{
+	struct profile_tool *t = priv;
+	int ret;
+
+	(void)hook;
+	(void)o;
+	t->skel = profile_bpf__open();
+	if (!t->skel)
+		return NULL;
+	t->cfg.filter = *filter;
+	t->skel->rodata->cfg = t->cfg;
+	ret = bpf_map__set_max_entries(t->skel->maps.stacks, (__u32)t->max_stacks);
+	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.counts, (__u32)(2 * t->max_stacks));
+	if (ret) {
+		profile_bpf__destroy(t->skel);
+		t->skel = NULL;
+		errno = -ret;
+		return NULL;
+	}
+	return t->skel->obj;
+}
+
+static int profile_load(void *priv)
+{
+	struct profile_tool *t = priv;
+	int ret = profile_bpf__load(t->skel);
+
+	if (ret)
+		return ret;
+	ret = tt_stackprof_init(&t->sp, t->skel->maps.counts, t->skel->maps.stacks,
+				t->skel->maps.new_pids, "cpu", "samples", 1, t->addrs);
+	t->sp_ready = !ret;
+	return ret;
+}
+
+/* Online CPUs from sysfs ("0-3,5"); fills `on` (indexed by cpu), returns the count. */
+static int online_cpus(bool *on, int max)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+	int a, b, n = 0, i;
+	char sep;
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%d", &a) == 1) {
+		b = a;
+		if (fscanf(f, "%c", &sep) == 1 && sep == '-') {
+			if (fscanf(f, "%d", &b) != 1)
+				break;
+			if (fscanf(f, "%c", &sep) != 1)
+				sep = '\n';
+		}
+		for (i = a; i <= b && i < max; i++, n++)
+			on[i] = true;
+		if (sep != ',')
+			break;
+	}
+	fclose(f);
+	return n;
+}
+
+static int profile_attach(void *priv)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.freq = 1,
+	};
+	struct profile_tool *t = priv;
+	int ncpu = libbpf_num_possible_cpus(), cpu, fd, ret;
+	bool *on;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	attr.sample_freq = t->freq;
+	on = calloc((size_t)ncpu, sizeof(*on));
+	t->links = calloc((size_t)ncpu, sizeof(*t->links));
+	if (!on || !t->links) {
+		free(on);
+		return -ENOMEM;
+	}
+	ret = online_cpus(on, ncpu);
+	for (cpu = 0; ret >= 0 && cpu < ncpu; cpu++) {
+		struct bpf_link *l;
+
+		if (!on[cpu])
+			continue;
+		fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0) {
+			ret = -errno;
+			break;
+		}
+		l = bpf_program__attach_perf_event(t->skel->progs.on_cpu_sample, fd);
+		if (!l) {
+			ret = -errno;
+			close(fd);
+			break;
+		}
+		t->links[t->nlinks++] = l;	/* the link owns fd */
+	}
+	free(on);
+	if (ret < 0)
+		return ret;
+	/* fork following, when -- CMD is given */
+	return profile_bpf__attach(t->skel);
+}
+
+static void profile_set_ready(void *priv)
+{
+	struct profile_tool *t = priv;
+
+	t->skel->bss->tt_ready = true;
+}
+
+static int profile_event_fd(void *priv)
+{
+	struct profile_tool *t = priv;
+
+	return t->sp_ready ? tt_stackprof_event_fd(&t->sp) : -1;
+}
+
+static int profile_drain(void *priv, struct tt_report *sink)
+{
+	struct profile_tool *t = priv;
+
+	(void)sink;
+	return t->sp_ready ? tt_stackprof_drain(&t->sp) : 0;
+}
+
+static int profile_collect(void *priv, struct tt_report *r, bool next)
+{
+	struct profile_tool *t = priv;
+
+	(void)next;	/* totals are never reset: every report shows the increase */
+	return tt_stackprof_collect(&t->sp, r);
+}
+
+static void profile_close(void *priv)
+{
+	struct profile_tool *t = priv;
+	size_t i;
+
+	for (i = 0; i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	free(t->links);
+	t->links = NULL;
+	t->nlinks = 0;
+	if (t->sp_ready && t->verbose)
+		tt_print_sym_stats("profile", &t->sp);
+	if (t->sp_ready)
+		tt_stackprof_release(&t->sp);
+	t->sp_ready = false;
+	profile_bpf__destroy(t->skel);
+	t->skel = NULL;
+}
+
+static const enum tt_hook profile_hooks[] = { TT_HOOK_PERF_EVENT, TT_HOOK_NR };
+
+static const struct tt_tracer_ops profile_ops = {
+	.name = "profile",
+	.hooks = profile_hooks,
+	.open = profile_open,
+	.load = profile_load,
+	.attach = profile_attach,
+	.set_ready = profile_set_ready,
+	.collect = profile_collect,
+	.event_fd = profile_event_fd,
+	.drain = profile_drain,
+	.close = profile_close,
+};
+
+int cmd_profile(const struct tt_cmd *cmd, int argc, char **argv)
+{
+	struct profile_tool t = { .freq = 49, .max_stacks = 8192,
+				  .cfg = { .user_stacks = 1, .kernel_stacks = 1 } };
+	struct tt_cli cli = {
+		.cmd = cmd->name, .tracing = true, .allow_cmd = true, .formats = profile_formats,
+		.extra = profile_opts, .extra_shorts = "F:", .on_opt = profile_opt, .ctx = &t,
+	};
+	struct tt_common_opts o = {};
+	struct tt_run_stats stats;
+	struct tt_error err;
+	int ret;
+
+	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
+	if (ret != TT_CLI_RUN)
+		return tt_cli_outcome(cmd, ret, &err);
+	if (!t.cfg.user_stacks && !t.cfg.kernel_stacks) {
+		tt_error_set(&err, -EINVAL, true, "--user-only and --kernel-only exclude each other");
+		return tt_cli_outcome(cmd, -EINVAL, &err);
+	}
+	tt_set_verbose(o.verbose);
+	t.verbose = o.verbose;
+	ret = tt_session_run(&profile_ops, &t, &o, &stats, &err);
+	if (o.verbose)
+		fprintf(stderr, "tracetool profile: %lu Hz, loaded at %.1f ms, attached at %.1f ms, "
+			"%zu report(s)\n", t.freq, stats.loaded_ms, stats.attach_ms, stats.reports);
+	if (ret) {
+		if (ret == -EINVAL && strstr(err.msg, "attaching"))
+			fprintf(stderr, "tracetool profile: hint: -F %lu may exceed "
+				"kernel.perf_event_max_sample_rate (sysctl)\n", t.freq);
+		return tt_fail(cmd, &err);
+	}
+	if (o.dry_run)
+		printf("dry run: profile tracer loaded and attached in %.1f ms\n", stats.attach_ms);
+	return TT_EXIT_OK;
+}

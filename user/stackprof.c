@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Stack profiles from a stack tracer's maps (see stackprof.h): new
+ * processes are captured as the ring buffer announces them; at a report
+ * the aggregation map is read whole, each key's increase since the previous
+ * report is symbolized, and keys whose frames come out equal are merged.
+ */
+#include <errno.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "stackprof.h"
+
+#define LOST_USER "[lost user stack]"
+#define LOST_KERNEL "[lost kernel stack]_[k]"
+#define MAX_FRAMES (1 + 2 * TT_STACK_DEPTH)
+
+struct prev_total {
+	struct tt_stack_key key;
+	uint64_t value;
+};
+
+static int cmp_prev(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct tt_stack_key));
+}
+
+static int on_new_pid(void *ctx, void *data, size_t len)
+{
+	struct tt_stackprof *sp = ctx;
+	const struct tt_new_pid *ev = data;
+
+	if (len >= sizeof(*ev))
+		tt_syms_note_pid(sp->syms, (pid_t)ev->tgid);	/* gone already: resolved as unknown */
+	return 0;
+}
+
+int tt_stackprof_init(struct tt_stackprof *sp, struct bpf_map *counts, struct bpf_map *stacks,
+		      struct bpf_map *new_pids, const char *name, const char *unit,
+		      uint64_t divisor, bool show_addrs)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->counts = counts;
+	sp->stacks = stacks;
+	sp->name = name;
+	sp->unit = unit;
+	sp->divisor = divisor ? divisor : 1;
+	sp->syms = tt_syms__new(show_addrs);
+	if (!sp->syms)
+		return -ENOMEM;
+	if (new_pids) {
+		sp->rb = ring_buffer__new(bpf_map__fd(new_pids), on_new_pid, sp, NULL);
+		if (!sp->rb) {
+			int ret = -errno;
+
+			tt_syms__free(sp->syms);
+			sp->syms = NULL;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void tt_stackprof_release(struct tt_stackprof *sp)
+{
+	ring_buffer__free(sp->rb);
+	sp->rb = NULL;
+	tt_syms__free(sp->syms);
+	sp->syms = NULL;
+	tdestroy(sp->prev, free);
+	sp->prev = NULL;
+}
+
+int tt_stackprof_event_fd(struct tt_stackprof *sp)
+{
+	return sp->rb ? ring_buffer__epoll_fd(sp->rb) : -1;
+}
+
+int tt_stackprof_drain(struct tt_stackprof *sp)
+{
+	int n;
+
+	if (!sp->rb)
+		return 0;
+	n = ring_buffer__consume(sp->rb);
+	return n < 0 ? n : 0;
+}
+
+static bool is_bpf_frame(const char *name)
+{
+	return !strncmp(name, "bpf_prog_", 9) || !strncmp(name, "bpf_trace_run", 13) ||
+	       !strncmp(name, "__bpf_trace_", 12);
+}
+
+/* Append the frames of stack `id` outermost first; returns the new count. */
+static size_t add_stack(struct tt_stackprof *sp, pid_t pid, __s32 id, bool kernel,
+			const char **frames, size_t n, size_t max)
+{
+	__u64 ips[TT_STACK_DEPTH] = {};
+	size_t depth, skip, i;
+
+	if (id == TT_STACK_NONE)
+		return n;
+	if (id < 0 || bpf_map__lookup_elem(sp->stacks, &id, sizeof(id), ips, sizeof(ips), 0)) {
+		if (n < max)
+			frames[n++] = kernel ? LOST_KERNEL : LOST_USER;
+		return n;
+	}
+	for (depth = 0; depth < TT_STACK_DEPTH && ips[depth]; depth++)
+		;
+	/*
+	 * A kernel stack taken from a tracepoint program starts in the BPF
+	 * dispatch (bpf_trace_run4, the program itself): not the traced code.
+	 */
+	for (skip = 0; kernel && skip < depth; skip++)
+		if (!is_bpf_frame(tt_syms_kernel(sp->syms, ips[skip], skip > 0)))
+			break;
+	/* the map holds innermost first; every frame but the innermost is a return address */
+	for (i = depth; i-- > skip && n < max;)
+		frames[n++] = kernel ? tt_syms_kernel(sp->syms, ips[i], i > 0)
+				     : tt_syms_user(sp->syms, pid, ips[i], i > 0);
+	return n;
+}
+
+size_t tt_stackprof_frames(struct tt_stackprof *sp, const struct tt_stack_key *k,
+			   const char **frames, size_t max)
+{
+	static __thread char comm[TT_COMM_LEN + 1];
+	size_t n = 0;
+
+	if (!max)
+		return 0;
+	memcpy(comm, k->comm, TT_COMM_LEN);
+	comm[TT_COMM_LEN] = 0;
+	frames[n++] = comm;
+	n = add_stack(sp, (pid_t)k->tgid, k->user_stack, false, frames, n, max);
+	return add_stack(sp, (pid_t)k->tgid, k->kern_stack, true, frames, n, max);
+}
+
+/* One merged stack of the report being built. */
+struct merged {
+	char *joined;		/* frames joined by '\n': the merge key */
+	size_t nframes;
+	uint64_t value;
+};
+
+static void free_merged_nothing(void *p)
+{
+	(void)p;	/* the list owns the entries */
+}
+
+static int cmp_merged(const void *a, const void *b)
+{
+	return strcmp(((const struct merged *)a)->joined, ((const struct merged *)b)->joined);
+}
+
+static int cmp_by_value(const void *pa, const void *pb)
+{
+	const struct merged *a = *(const struct merged *const *)pa;
+	const struct merged *b = *(const struct merged *const *)pb;
+
+	if (a->value != b->value)
+		return a->value < b->value ? 1 : -1;
+	return strcmp(a->joined, b->joined);
+}
+
+static int add_merged(void **tree, struct merged ***list, size_t *n, size_t *cap,
+		      const char **frames, size_t nframes, uint64_t value)
+{
+	struct merged key, *m, **slot;
+	size_t len = 0, i;
+	char *j;
+
+	for (i = 0; i < nframes; i++)
+		len += strlen(frames[i]) + 1;
+	j = malloc(len + 1);
+	if (!j)
+		return -ENOMEM;
+	for (i = 0, len = 0; i < nframes; i++) {
+		size_t l = strlen(frames[i]);
+
+		memcpy(j + len, frames[i], l);
+		len += l;
+		j[len++] = '\n';
+	}
+	j[len] = 0;
+	key.joined = j;
+	slot = tfind(&key, tree, cmp_merged);
+	if (slot) {
+		(*slot)->value += value;
+		free(j);
+		return 0;
+	}
+	if (*n == *cap) {
+		struct merged **nl = realloc(*list, (*cap ? *cap * 2 : 256) * sizeof(*nl));
+
+		if (!nl)
+			goto enomem;
+		*list = nl;
+		*cap = *cap ? *cap * 2 : 256;
+	}
+	m = malloc(sizeof(*m));
+	if (!m)
+		goto enomem;
+	*m = (struct merged){ .joined = j, .nframes = nframes, .value = value };
+	if (!tsearch(m, tree, cmp_merged)) {
+		free(m);
+		goto enomem;
+	}
+	(*list)[(*n)++] = m;
+	return 0;
+enomem:
+	free(j);
+	return -ENOMEM;
+}
+
+/* Increase of `key`'s total since the previous report; remembers the new total. */
+static int delta_of(struct tt_stackprof *sp, const struct tt_stack_key *key, uint64_t total,
+		    uint64_t *delta)
+{
+	struct prev_total probe = { .key = *key }, *p, **slot;
+
+	slot = tfind(&probe, &sp->prev, cmp_prev);
+	if (slot) {
+		p = *slot;
+		*delta = total >= p->value ? total - p->value : total;
+		p->value = total;
+		return 0;
+	}
+	p = malloc(sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*p = (struct prev_total){ .key = *key, .value = total };
+	if (!tsearch(p, &sp->prev, cmp_prev)) {
+		free(p);
+		return -ENOMEM;
+	}
+	*delta = total;
+	return 0;
+}
+
+int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
+{
+	const char **frames = calloc(MAX_FRAMES, sizeof(*frames));
+	struct tt_stack_key key, next, *prevp = NULL;
+	struct merged **list = NULL;
+	size_t n = 0, cap = 0, i;
+	void *tree = NULL;
+	struct tt_profile *p;
+	int ret = 0, fd = bpf_map__fd(sp->counts);
+
+	p = tt_report_add_profile(r, sp->name, sp->unit);
+	if (!p || !frames) {
+		free(frames);
+		return -ENOMEM;
+	}
+	tt_stackprof_drain(sp);
+	tt_syms_next_report(sp->syms);
+	while (!ret && !bpf_map_get_next_key(fd, prevp, &next)) {
+		uint64_t total, delta;
+		size_t nf;
+
+		key = next;
+		prevp = &key;
+		if (bpf_map_lookup_elem(fd, &key, &total))
+			continue;	/* never deleted: cannot vanish, but be safe */
+		ret = delta_of(sp, &key, total, &delta);
+		if (ret || !delta)
+			continue;
+		nf = tt_stackprof_frames(sp, &key, frames, MAX_FRAMES);
+		ret = add_merged(&tree, &list, &n, &cap, frames, nf, delta);
+	}
+	qsort(list, n, sizeof(*list), cmp_by_value);
+	for (i = 0; i < n; i++) {
+		struct merged *m = list[i];
+		uint64_t v = (m->value + sp->divisor / 2) / sp->divisor;
+		size_t k = 0;
+		char *s = m->joined, *e;
+
+		if (!ret && v) {
+			for (; (e = strchr(s, '\n')) && k < MAX_FRAMES; s = e + 1) {
+				*e = 0;
+				frames[k++] = s;
+			}
+			ret = tt_profile_add_stack(p, k, frames, v);
+		}
+	}
+	tdestroy(tree, free_merged_nothing);
+	for (i = 0; i < n; i++) {
+		free(list[i]->joined);
+		free(list[i]);
+	}
+	free(list);
+	free(frames);
+	return ret;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Stack profiles from the maps of a stack tracer (bpf/lib/stack.bpf.h):
+ * the aggregation map (struct tt_stack_key -> value), the stack map and the
+ * ring buffer announcing new processes.  Used by every stack tracer; knows
+ * none by name.  Interval reports are exact: the kernel totals are never
+ * reset, each report shows their increase since the previous one.
+ */
+#ifndef TT_STACKPROF_H
+#define TT_STACKPROF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "report.h"
+#include "symbolize.h"
+#include "tracetool/stack.h"
+
+struct bpf_map;
+struct ring_buffer;
+
+struct tt_stackprof {
+	struct tt_syms *syms;
+	struct ring_buffer *rb;
+	struct bpf_map *counts, *stacks;
+	void *prev;		/* tsearch: totals at the previous report, by key */
+	const char *name;	/* profile name: "cpu", "offcpu" */
+	const char *unit;	/* "samples", "microseconds" */
+	uint64_t divisor;	/* kernel value / divisor = reported value (ns -> us: 1000) */
+};
+
+/*
+ * Set up for the maps of a loaded object.  `new_pids` is the ring buffer of
+ * struct tt_new_pid records.  0 or -errno.
+ */
+int tt_stackprof_init(struct tt_stackprof *sp, struct bpf_map *counts, struct bpf_map *stacks,
+		      struct bpf_map *new_pids, const char *name, const char *unit,
+		      uint64_t divisor, bool show_addrs);
+void tt_stackprof_release(struct tt_stackprof *sp);
+
+/* For tt_tracer_ops.event_fd: the ring buffer's epoll fd. */
+int tt_stackprof_event_fd(struct tt_stackprof *sp);
+
+/*
+ * For tt_tracer_ops.drain: capture the processes announced since the last
+ * call (their mappings and files).  Adds no events; returns 0 or -errno.
+ */
+int tt_stackprof_drain(struct tt_stackprof *sp);
+
+/*
+ * Add one profile to `r`: every key's increase since the previous call,
+ * symbolized into frames (comm first, then outermost to innermost; kernel
+ * frames suffixed "_[k]"), identical frame lists merged.  0 or -errno.
+ */
+int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r);
+
+/* The frames of one key, for tests: fills `frames` (at most `max`), returns how many. */
+size_t tt_stackprof_frames(struct tt_stackprof *sp, const struct tt_stack_key *k,
+			   const char **frames, size_t max);
+
+#endif /* TT_STACKPROF_H */

@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Stack address symbolization (see symbolize.h).  One Dwfl per distinct ELF
+ * file, keyed by build-id (by device and inode when a file has none), with
+ * the file reported at its link-time addresses: a process address is turned
+ * into a file offset through the mapping it falls in, then into an ELF
+ * virtual address through the file's PT_LOAD headers, so the same cached
+ * module serves every process that maps the file, at any load address, in
+ * any mount namespace.  Resolved names are cached per ELF file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+
+#include "symbolize.h"
+
+struct load_seg {
+	uint64_t off, vaddr, filesz;
+};
+
+/* One ELF file, shared by every mapping of it (cache per build-id). */
+struct elf_file {
+	char *id;		/* build-id in hex, or "ino:DEV:INO" */
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	GElf_Addr bias;		/* module address = ELF vaddr + bias */
+	size_t nloads;
+	struct load_seg *loads;
+	void *names;		/* tsearch: struct name_hit by vaddr */
+	struct elf_file *next;	/* list of all, for freeing */
+};
+
+struct name_hit {
+	uint64_t vaddr;
+	const char *name;	/* owned by the Dwfl, or NULL: unresolved */
+};
+
+/* Files already opened, by (device, inode) as /proc/PID/maps shows them. */
+struct file_key {
+	dev_t dev;
+	uint64_t ino;
+	struct elf_file *elf;	/* NULL: could not be opened */
+};
+
+struct mapping {
+	uint64_t start, end, pgoff;
+	struct elf_file *elf;	/* NULL when the file could not be read */
+	const char *base;	/* interned basename, for show_addrs */
+};
+
+struct proc {
+	pid_t pid;
+	unsigned int refresh_gen;	/* report in which it was last read again */
+	size_t n;
+	struct mapping *maps;	/* sorted by start */
+};
+
+struct ksym {
+	uint64_t addr;
+	uint32_t name;		/* offset of "name_[k]" in the arena */
+};
+
+struct tt_syms {
+	bool show_addrs;
+	unsigned int gen;
+	void *procs;		/* tsearch: struct proc by pid */
+	void *files;		/* tsearch: struct file_key by dev, ino */
+	void *by_id;		/* tsearch: struct elf_file by id */
+	struct elf_file *elfs;
+	void *strings;		/* tsearch: interned strings */
+	bool kernel_loaded;
+	struct ksym *ksyms;
+	size_t nksyms;
+	char *karena;
+	struct tt_syms_stats st;
+	char *debuginfo_path;
+	Dwfl_Callbacks cbs;
+};
+
+static int cmp_proc(const void *a, const void *b)
+{
+	pid_t x = ((const struct proc *)a)->pid, y = ((const struct proc *)b)->pid;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	const struct file_key *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return (x->ino > y->ino) - (x->ino < y->ino);
+}
+
+static int cmp_elf_id(const void *a, const void *b)
+{
+	return strcmp(((const struct elf_file *)a)->id, ((const struct elf_file *)b)->id);
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+	uint64_t x = ((const struct name_hit *)a)->vaddr, y = ((const struct name_hit *)b)->vaddr;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* A copy of `str` owned by `s`, shared with equal strings; NULL on ENOMEM. */
+static const char *intern(struct tt_syms *s, const char *str)
+{
+	char *copy, **slot = tfind(str, &s->strings, cmp_str);
+
+	if (slot)
+		return *slot;
+	copy = strdup(str);
+	if (!copy)
+		return NULL;
+	slot = tsearch(copy, &s->strings, cmp_str);
+	if (!slot) {
+		free(copy);
+		return NULL;
+	}
+	return *slot;
+}
+
+struct tt_syms *tt_syms__new(bool show_addrs)
+{
+	struct tt_syms *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->show_addrs = show_addrs;
+	s->gen = 1;
+	/* the default of libdwfl, spelled out: next to the file, .debug/, /usr/lib/debug */
+	s->debuginfo_path = strdup(":.debug:/usr/lib/debug");
+	if (!s->debuginfo_path) {
+		free(s);
+		return NULL;
+	}
+	s->cbs.find_elf = dwfl_build_id_find_elf;
+	s->cbs.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->cbs.section_address = dwfl_offline_section_address;
+	s->cbs.debuginfo_path = &s->debuginfo_path;
+	return s;
+}
+
+static void free_proc(void *p)
+{
+	struct proc *pr = p;
+
+	free(pr->maps);
+	free(pr);
+}
+
+static void free_hit(void *p)
+{
+	free(p);
+}
+
+static void free_nothing(void *p)
+{
+	(void)p;
+}
+
+void tt_syms__free(struct tt_syms *s)
+{
+	struct elf_file *e, *next;
+
+	if (!s)
+		return;
+	tdestroy(s->procs, free_proc);
+	tdestroy(s->files, free);
+	tdestroy(s->by_id, free_nothing);
+	for (e = s->elfs; e; e = next) {
+		next = e->next;
+		tdestroy(e->names, free_hit);
+		dwfl_end(e->dwfl);
+		free(e->loads);
+		free(e->id);
+		free(e);
+	}
+	tdestroy(s->strings, free);
+	free(s->ksyms);
+	free(s->karena);
+	free(s->debuginfo_path);
+	free(s);
+}
+
+void tt_syms_next_report(struct tt_syms *s)
+{
+	s->gen++;
+}
+
+void tt_syms_get_stats(const struct tt_syms *s, struct tt_syms_stats *st)
+{
+	*st = s->st;
+}
+
+/* --- ELF files --- */
+
+static int read_loads(struct elf_file *e)
+{
+	Elf *elf = dwfl_module_getelf(e->mod, &e->bias);
+	size_t n, i;
+
+	if (!elf || elf_getphdrnum(elf, &n))
+		return -ENOEXEC;
+	e->loads = calloc(n ? n : 1, sizeof(*e->loads));
+	if (!e->loads)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		e->loads[e->nloads++] = (struct load_seg){ ph.p_offset, ph.p_vaddr, ph.p_filesz };
+	}
+	return e->nloads ? 0 : -ENOEXEC;
+}
+
+static void build_id_hex(Dwfl_Module *mod, char *out, size_t len)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(mod, &bits, &vaddr), i;
+	size_t o = 0;
+
+	out[0] = 0;
+	for (i = 0; i < n && o + 3 < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%02x", bits[i]);
+}
+
+/*
+ * Open the file of a mapping: by its path inside the process's root (a
+ * container's files resolve there), else through /proc/PID/map_files,
+ * which also reaches deleted files.  `dbg_name` is the name libdwfl uses to
+ * find a .gnu_debuglink file next to it.
+ */
+static int open_mapped(pid_t pid, const char *path, uint64_t start, uint64_t end,
+		       bool same_root, char *dbg_name, size_t len)
+{
+	bool deleted = strstr(path, " (deleted)") != NULL;
+	char alt[128];
+	int fd = -1;
+
+	if (same_root)
+		snprintf(dbg_name, len, "%s", path);
+	else
+		snprintf(dbg_name, len, "/proc/%d/root%s", (int)pid, path);
+	if (!deleted)
+		fd = open(dbg_name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(alt, sizeof(alt), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid,
+			 start, end);
+		fd = open(alt, O_RDONLY | O_CLOEXEC);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+/* The cached ELF file behind a mapping, opened now if it is new.  NULL if unreadable. */
+static struct elf_file *elf_for(struct tt_syms *s, pid_t pid, const char *path, dev_t dev,
+				uint64_t ino, uint64_t start, uint64_t end, bool same_root)
+{
+	struct file_key fk = { .dev = dev, .ino = ino }, *nk, **slot;
+	struct elf_file *e = NULL, key, **found;
+	char dbg_name[4096], id[128];
+	const char *base;
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	int fd;
+
+	slot = tfind(&fk, &s->files, cmp_file);
+	if (slot)
+		return (*slot)->elf;
+	nk = malloc(sizeof(*nk));
+	if (!nk)
+		return NULL;
+	*nk = fk;
+	if (!tsearch(nk, &s->files, cmp_file)) {
+		free(nk);
+		return NULL;
+	}
+	fd = open_mapped(pid, path, start, end, same_root, dbg_name, sizeof(dbg_name));
+	if (fd < 0)
+		return NULL;	/* remembered as unreadable */
+	dwfl = dwfl_begin(&s->cbs);
+	if (!dwfl) {
+		close(fd);
+		return NULL;
+	}
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	dwfl_report_begin(dwfl);
+	mod = dwfl_report_elf(dwfl, base, dbg_name, fd, 0, false);	/* owns fd from here */
+	dwfl_report_end(dwfl, NULL, NULL);
+	if (!mod) {
+		close(fd);
+		dwfl_end(dwfl);
+		return NULL;
+	}
+	build_id_hex(mod, id, sizeof(id));
+	if (!id[0])
+		snprintf(id, sizeof(id), "ino:%u:%u:%" PRIu64, major(dev), minor(dev), ino);
+	key.id = id;
+	found = tfind(&key, &s->by_id, cmp_elf_id);
+	if (found) {	/* same build-id through another path or container */
+		dwfl_end(dwfl);
+		nk->elf = *found;
+		return nk->elf;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e || !(e->id = strdup(id))) {
+		free(e);
+		dwfl_end(dwfl);
+		return NULL;
+	}
+	e->dwfl = dwfl;
+	e->mod = mod;
+	e->next = s->elfs;
+	s->elfs = e;
+	if (read_loads(e) || !tsearch(e, &s->by_id, cmp_elf_id)) {
+		e->nloads = 0;	/* kept on the list for freeing; resolves nothing */
+		return NULL;
+	}
+	/*
+	 * Load the symbol table now, .gnu_debuglink / build-id debug file
+	 * included, while the process and its mount namespace still exist.
+	 */
+	dwfl_module_getsymtab(mod);
+	nk->elf = e;
+	s->st.elfs++;
+	return e;
+}
+
+/* --- processes --- */
+
+static bool has_same_root(pid_t pid)
+{
+	struct stat a, b;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	if (stat(path, &a) || stat("/", &b))
+		return true;	/* unknown: try the plain path, map_files is the fallback */
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+static int cmp_mapping(const void *a, const void *b)
+{
+	uint64_t x = ((const struct mapping *)a)->start, y = ((const struct mapping *)b)->start;
+
+	return (x > y) - (x < y);
+}
+
+/* Read the executable file mappings of `pid` into `pr`. */
+static int read_maps(struct tt_syms *s, struct proc *pr)
+{
+	char path[64], line[4352];
+	bool same_root = has_same_root(pr->pid);
+	struct mapping *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pr->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -ESRCH;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, pgoff, ino;
+		unsigned int maj, mnr;
+		char perms[8];
+		const char *file, *base;
+		int pos = 0;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &pgoff,
+			   &maj, &mnr, &ino, &pos) < 7 || !pos)
+			continue;
+		file = line + pos;
+		line[strcspn(line, "\n")] = 0;
+		if (perms[2] != 'x' || file[0] != '/')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				fclose(f);
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		base = strrchr(file, '/');
+		v[n] = (struct mapping){ .start = start, .end = end, .pgoff = pgoff,
+					 .base = intern(s, base + 1) };
+		v[n].elf = elf_for(s, pr->pid, file, makedev(maj, mnr), ino, start, end, same_root);
+		n++;
+	}
+	fclose(f);
+	if (!n && !v) {
+		/* a zombie or kernel thread has no mappings: keep an empty capture */
+		v = malloc(sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+	}
+	qsort(v, n, sizeof(*v), cmp_mapping);
+	free(pr->maps);
+	pr->maps = v;
+	pr->n = n;
+	return 0;
+}
+
+static struct proc *find_proc(struct tt_syms *s, pid_t pid)
+{
+	struct proc key = { .pid = pid }, **slot = tfind(&key, &s->procs, cmp_proc);
+
+	return slot ? *slot : NULL;
+}
+
+int tt_syms_note_pid(struct tt_syms *s, pid_t pid)
+{
+	struct proc *pr;
+	int ret;
+
+	if (find_proc(s, pid))
+		return 0;
+	pr = calloc(1, sizeof(*pr));
+	if (!pr)
+		return -ENOMEM;
+	pr->pid = pid;
+	pr->refresh_gen = s->gen;
+	ret = read_maps(s, pr);
+	if (ret) {
+		free(pr);
+		return ret;
+	}
+	if (!tsearch(pr, &s->procs, cmp_proc)) {
+		free_proc(pr);
+		return -ENOMEM;
+	}
+	s->st.procs++;
+	return 0;
+}
+
+static const struct mapping *find_mapping(const struct proc *pr, uint64_t addr)
+{
+	size_t lo = 0, hi = pr->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < pr->maps[mid].start)
+			hi = mid;
+		else if (addr >= pr->maps[mid].end)
+			lo = mid + 1;
+		else
+			return &pr->maps[mid];
+	}
+	return NULL;
+}
+
+/* Name at ELF virtual address `vaddr` of `e`, cached; NULL when unresolved. */
+static const char *elf_name(struct tt_syms *s, struct elf_file *e, uint64_t vaddr)
+{
+	struct name_hit key = { .vaddr = vaddr }, *hit, **slot;
+
+	slot = tfind(&key, &e->names, cmp_hit);
+	if (slot) {
+		s->st.cache_hits++;
+		return (*slot)->name;
+	}
+	hit = malloc(sizeof(*hit));
+	if (!hit)
+		return NULL;
+	hit->vaddr = vaddr;
+	hit->name = dwfl_module_addrname(e->mod, vaddr + e->bias);
+	if (!tsearch(hit, &e->names, cmp_hit)) {
+		const char *name = hit->name;
+
+		free(hit);
+		return name;
+	}
+	return hit->name;
+}
+
+static const char *unresolved(struct tt_syms *s, const char *base, uint64_t off, uint64_t addr,
+			      const char *suffix)
+{
+	char buf[512];
+	const char *r;
+
+	s->st.unresolved++;
+	if (!s->show_addrs)
+		return *suffix ? TT_SYM_UNKNOWN "_[k]" : TT_SYM_UNKNOWN;
+	if (base)
+		snprintf(buf, sizeof(buf), "%s+0x%" PRIx64 "%s", base, off, suffix);
+	else
+		snprintf(buf, sizeof(buf), "0x%" PRIx64 "%s", addr, suffix);
+	r = intern(s, buf);
+	return r ? r : TT_SYM_UNKNOWN;
+}
+
+const char *tt_syms_user(struct tt_syms *s, pid_t pid, uint64_t addr, bool ret_addr)
+{
+	const struct mapping *m = NULL;
+	uint64_t a = ret_addr && addr ? addr - 1 : addr, off;
+	struct proc *pr;
+	const char *name;
+	size_t i;
+
+	s->st.lookups++;
+	pr = find_proc(s, pid);
+	if (!pr && !tt_syms_note_pid(s, pid))
+		pr = find_proc(s, pid);
+	if (pr) {
+		m = find_mapping(pr, a);
+		/* dlopen after the capture: read the mappings again, once per report */
+		if (!m && pr->refresh_gen != s->gen) {
+			pr->refresh_gen = s->gen;
+			if (!read_maps(s, pr))
+				m = find_mapping(pr, a);
+		}
+	}
+	if (!m)
+		return unresolved(s, NULL, 0, addr, "");
+	off = a - m->start + m->pgoff;
+	if (m->elf) {
+		for (i = 0; i < m->elf->nloads; i++) {
+			const struct load_seg *l = &m->elf->loads[i];
+
+			if (off >= l->off && off < l->off + l->filesz) {
+				name = elf_name(s, m->elf, off - l->off + l->vaddr);
+				if (name)
+					return name;
+				break;
+			}
+		}
+	}
+	return unresolved(s, m->base, off, addr, "");
+}
+
+/* --- kernel --- */
+
+static int cmp_ksym(const void *a, const void *b)
+{
+	uint64_t x = ((const struct ksym *)a)->addr, y = ((const struct ksym *)b)->addr;
+
+	return (x > y) - (x < y);
+}
+
+static int load_kallsyms(struct tt_syms *s)
+{
+	size_t cap = 0, acap = 0, alen = 0;
+	char line[512], name[256], type;
+	unsigned long long addr;
+	FILE *f = fopen("/proc/kallsyms", "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		size_t len;
+
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+			continue;
+		if (!addr || !strchr("tTwW", type))
+			continue;
+		len = strlen(name) + sizeof("_[k]");
+		if (s->nksyms == cap) {
+			struct ksym *nk;
+
+			cap = cap ? cap * 2 : 65536;
+			nk = realloc(s->ksyms, cap * sizeof(*nk));
+			if (!nk)
+				goto enomem;
+			s->ksyms = nk;
+		}
+		if (alen + len > acap) {
+			char *na;
+
+			acap = acap ? acap * 2 : 1 << 20;
+			na = realloc(s->karena, acap);
+			if (!na)
+				goto enomem;
+			s->karena = na;
+		}
+		s->ksyms[s->nksyms++] = (struct ksym){ addr, (uint32_t)alen };
+		alen += (size_t)snprintf(s->karena + alen, len, "%s_[k]", name) + 1;
+	}
+	fclose(f);
+	qsort(s->ksyms, s->nksyms, sizeof(*s->ksyms), cmp_ksym);
+	return 0;
+enomem:
+	fclose(f);
+	return -ENOMEM;
+}
+
+const char *tt_syms_kernel(struct tt_syms *s, uint64_t addr, bool ret_addr)
+{
+	uint64_t a = ret_addr && addr ? addr - 1 : addr;
+	size_t lo = 0, hi;
+
+	if (!s->kernel_loaded) {
+		s->kernel_loaded = true;
+		if (load_kallsyms(s))
+			s->nksyms = 0;	/* every kernel frame shows as unresolved */
+	}
+	hi = s->nksyms;
+	/* last symbol at or below a */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->ksyms[mid].addr <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return unresolved(s, NULL, 0, addr, "_[k]");
+	return s->karena + s->ksyms[lo - 1].name;
+}
