@@ -1,0 +1,349 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Live tests of `tracetool profile` and of symbolization (root, real
+# kernel).  Each check asserts on the JSON report (jq): CPU shares of a
+# workload with a known 70/30 split, its stacks, kernel frames of a
+# syscall-heavy workload, and symbols of a PIE with a shared library, of a
+# stripped binary with a .gnu_debuglink file (both deleted before the
+# report), of a binary in a chroot (through /proc/PID/root), and of a
+# process that exits long before the report.  Every run is limited to the
+# test's own processes (-- CMD or -c with a unique comm), so other tracers,
+# builds and benchmarks on the host do not matter.
+#
+# Environment: TT=build/tracetool WL=build/workloads (see tests/run.sh).
+. "$(dirname "$0")/lib.sh"
+
+CPU=$WL/prof_cpu
+SYS=$WL/prof_sys
+
+CHECKS="profile_share_hot profile_stack_main_hot profile_stack_main_cold profile_comm_first
+profile_hook_perf_event profile_kernel_frames profile_kernel_innermost
+profile_sym_pie profile_sym_shared_lib profile_sym_debuglink profile_sym_debuglink_stripped
+profile_sym_chroot profile_exited_process profile_interval_sum profile_folded
+profile_usage_bad_freq profile_usage_only_both profile_text_report"
+
+# shellcheck disable=SC2086
+tt_require_base $CHECKS
+if [ ! -x "$CPU" ] || [ ! -x "$SYS" ]; then
+	for n in $CHECKS; do
+		fail "$n" "workloads $CPU / $SYS are missing: run make all"
+	done
+	exit 0
+fi
+
+fail_all() {
+	_why=$1
+	shift
+	for _n in "$@"; do
+		fail "$_n" "$_why"
+	done
+}
+
+# prof_run OUT ERR ARGS...: tracetool ARGS (bounded), exit status in TT_RC.
+prof_run() {
+	_out=$1
+	_err=$2
+	shift 2
+	timeout -k 5 120 "$TT" "$@" >"$_out" 2>"$_err"
+	TT_RC=$?
+}
+
+# value FILE SUBSTRING: total value of the stacks whose ;-joined frames contain SUBSTRING.
+value() {
+	jq --arg s "$2" '[.profiles[]?.stacks[]? | select(.frames | join(";") | contains($s)) |
+		.value] | add // 0' "$1" 2>/dev/null
+}
+
+# has FILE SUBSTRING: 1 if a stack's ;-joined frames contain SUBSTRING, else 0.
+has() {
+	jq --arg s "$2" '[.profiles[]?.stacks[]? | select(.frames | join(";") | contains($s))] |
+		if length > 0 then 1 else 0 end' "$1" 2>/dev/null
+}
+
+# frames_of FILE: the heaviest stacks, for failure messages.
+frames_of() {
+	jq -c '[.profiles[]?.stacks[:4][]? | "\(.value) \(.frames | join(";"))"]' "$1" 2>/dev/null |
+		head -c 600
+}
+
+# (a) 70/30 CPU split between prof_hot and prof_cold, stacks main;fn.
+test_shares() {
+	local o="$TT_TMP/cpu.json" e="$TT_TMP/cpu.err" why hot cold
+	prof_run "$o" "$e" profile -F 499 -f json -- "$CPU" 3
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail_all "$why" profile_share_hot profile_stack_main_hot profile_stack_main_cold \
+			profile_comm_first profile_hook_perf_event
+		return
+	fi
+	hot=$(value "$o" ";prof_hot")
+	cold=$(value "$o" ";prof_cold")
+	if [ "$((hot + cold))" -lt 200 ]; then
+		fail profile_share_hot "only $hot + $cold samples in prof_hot/prof_cold: $(frames_of "$o")"
+	else
+		check_range profile_share_hot "prof_hot share of prof_hot+prof_cold samples (%)" 65 75 \
+			"$(awk -v h="$hot" -v c="$cold" 'BEGIN { printf "%.1f", 100 * h / (h + c) }')"
+	fi
+	check_eq profile_stack_main_hot "a stack with main;prof_hot" 1 "$(has "$o" "main;prof_hot")" \
+		"$(frames_of "$o")"
+	check_eq profile_stack_main_cold "a stack with main;prof_cold" 1 \
+		"$(has "$o" "main;prof_cold")" "$(frames_of "$o")"
+	check_eq profile_comm_first "stacks whose frames[0] is not the comm prof_cpu" 0 \
+		"$(jq '[.profiles[0].stacks[] | select(.frames[0] != "prof_cpu")] | length' "$o")"
+	check_eq profile_hook_perf_event "JSON .hooks.profile, profile name and unit" \
+		"perf_event cpu samples" \
+		"$(jq -r '"\(.hooks.profile) \(.profiles[0].name) \(.profiles[0].unit)"' "$o")"
+}
+
+# (b) A syscall-heavy workload shows kernel frames, marked _[k], innermost.
+test_kernel() {
+	local o="$TT_TMP/sys.json" e="$TT_TMP/sys.err" why
+	prof_run "$o" "$e" profile -F 199 -f json -- "$SYS" 2
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail_all "$why" profile_kernel_frames profile_kernel_innermost
+		return
+	fi
+	check_eq profile_kernel_frames "a stack through vfs_read_[k] below main" 1 \
+		"$(jq '[.profiles[0].stacks[] | select((.frames | index("main")) and
+			(.frames | index("vfs_read_[k]")))] | if length > 0 then 1 else 0 end' "$o")" \
+		"$(frames_of "$o")"
+	# kernel frames come after every user frame: no plain frame after a _[k] one
+	check_eq profile_kernel_innermost "stacks with a user frame inside a kernel frame" 0 \
+		"$(jq '[.profiles[0].stacks[] | .frames[1:] | . as $f |
+			[range(1; length) | select(($f[. - 1] | endswith("_[k]")) and
+				($f[.] | endswith("_[k]") | not))] | select(length > 0)] | length' "$o")"
+}
+
+# Sources of the symbolization workloads: a non-leaf spinning function (gcc
+# sets up no frame in a leaf that needs no stack, hiding its caller).
+write_spin_src() {	# write_spin_src FILE FUNC STORAGE
+	cat >"$1" <<EOF_SRC
+volatile unsigned long prof_sink_$2;
+static __attribute__((noinline)) void store_$2(unsigned long x) { prof_sink_$2 = x; }
+$3 __attribute__((noinline)) void $2(void)
+{
+	unsigned long i, x = prof_sink_$2;
+	for (i = 0; i < 2000000UL; i++)
+		x = x * 6364136223846793005UL + 1442695040888963407UL;
+	store_$2(x);
+}
+EOF_SRC
+}
+
+write_main_src() {	# write_main_src FILE DECLS CALLS
+	cat >"$1" <<EOF_SRC
+#include <stdlib.h>
+#include <time.h>
+$2
+int main(int argc, char **argv)
+{
+	double secs = argc > 1 ? atof(argv[1]) : 2;
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do {
+		$3
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	} while ((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9 < secs);
+	return 0;
+}
+EOF_SRC
+}
+
+CFL="-O1 -g -fno-omit-frame-pointer"
+
+# (c) A PIE executable and a shared library, built here.
+test_pie() {
+	local d="$TT_TMP/pie" o="$TT_TMP/pie.json" e="$TT_TMP/pie.err" why
+	mkdir -p "$d"
+	write_spin_src "$d/lib.c" prof_lib_spin ""
+	write_spin_src "$d/exe.c" prof_pie_spin ""
+	write_main_src "$d/main.c" "void prof_lib_spin(void); void prof_pie_spin(void);" \
+		"prof_pie_spin(); prof_lib_spin();"
+	# shellcheck disable=SC2086
+	if ! cc $CFL -fPIC -shared -o "$d/libprofspin.so" "$d/lib.c" 2>"$d/cc.err" ||
+		! cc $CFL -fPIE -pie -o "$d/prof_pie" "$d/main.c" "$d/exe.c" -L"$d" -lprofspin \
+			-Wl,-rpath,"$d" 2>>"$d/cc.err"; then
+		fail_all "cannot build the PIE workload: $(head -c 300 "$d/cc.err")" profile_sym_pie \
+			profile_sym_shared_lib
+		return
+	fi
+	if ! readelf -h "$d/prof_pie" 2>/dev/null | grep -q 'DYN'; then
+		fail_all "prof_pie is not a PIE (readelf -h)" profile_sym_pie profile_sym_shared_lib
+		return
+	fi
+	prof_run "$o" "$e" profile -F 199 -f json -- "$d/prof_pie" 2
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail_all "$why" profile_sym_pie profile_sym_shared_lib
+		return
+	fi
+	check_eq profile_sym_pie "a stack main;prof_pie_spin (PIE)" 1 \
+		"$(has "$o" "main;prof_pie_spin")" "$(frames_of "$o")"
+	check_eq profile_sym_shared_lib "a stack main;prof_lib_spin (shared library)" 1 \
+		"$(has "$o" "main;prof_lib_spin")" "$(frames_of "$o")"
+}
+
+# (d) A stripped binary whose symbols are only in a .gnu_debuglink file;
+# binary and debug file are deleted as soon as it exits, before the report.
+test_debuglink() {
+	local d="$TT_TMP/dbg" o="$TT_TMP/dbg.json" e="$TT_TMP/dbg.err" why
+	mkdir -p "$d"
+	write_spin_src "$d/spin.c" prof_dbg_spin static
+	write_main_src "$d/main.c" "" "prof_dbg_spin();"
+	cat "$d/spin.c" >>"$d/main.c"
+	sed -i 's/^\(int main\)/static void prof_dbg_spin(void);\n\1/' "$d/main.c"
+	# shellcheck disable=SC2086
+	if ! cc $CFL -o "$d/prof_dbg" "$d/main.c" 2>"$d/cc.err" ||
+		! (cd "$d" && objcopy --only-keep-debug prof_dbg prof_dbg.debug &&
+			strip --strip-all prof_dbg &&
+			objcopy --add-gnu-debuglink=prof_dbg.debug prof_dbg) 2>>"$d/cc.err"; then
+		fail_all "cannot build the stripped workload: $(head -c 300 "$d/cc.err")" \
+			profile_sym_debuglink profile_sym_debuglink_stripped
+		return
+	fi
+	if nm "$d/prof_dbg" 2>/dev/null | grep -q prof_dbg_spin ||
+		nm -D "$d/prof_dbg" 2>/dev/null | grep -q prof_dbg_spin; then
+		fail profile_sym_debuglink_stripped "prof_dbg still has prof_dbg_spin in a symbol table"
+	else
+		pass profile_sym_debuglink_stripped
+	fi
+	prof_run "$o" "$e" profile -F 199 -f json -- sh -c \
+		"'$d/prof_dbg' 2; rm -f '$d/prof_dbg' '$d/prof_dbg.debug'"
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail profile_sym_debuglink "$why"
+		return
+	fi
+	if [ -e "$d/prof_dbg" ]; then
+		fail profile_sym_debuglink "the workload binary was not deleted before the report"
+		return
+	fi
+	check_eq profile_sym_debuglink "a stack main;prof_dbg_spin (symbol from the debuglink file)" \
+		1 "$(has "$o" "main;prof_dbg_spin")" "$(frames_of "$o")"
+}
+
+# (e) A static binary in a chroot: its maps name /prof_chroot, a path that
+# exists only under /proc/PID/root.
+test_chroot() {
+	local d="$TT_TMP/root" o="$TT_TMP/chroot.json" e="$TT_TMP/chroot.err" why
+	mkdir -p "$d"
+	write_spin_src "$TT_TMP/cr_spin.c" prof_chroot_spin ""
+	write_main_src "$TT_TMP/cr_main.c" "void prof_chroot_spin(void);" "prof_chroot_spin();"
+	# shellcheck disable=SC2086
+	if ! cc $CFL -static -o "$d/prof_chroot" "$TT_TMP/cr_main.c" "$TT_TMP/cr_spin.c" \
+		2>"$TT_TMP/cr.err"; then
+		skip profile_sym_chroot "cannot link a static binary: $(head -c 200 "$TT_TMP/cr.err")"
+		return
+	fi
+	if [ -e /prof_chroot ]; then
+		skip profile_sym_chroot "/prof_chroot exists on the host: the check would prove nothing"
+		return
+	fi
+	prof_run "$o" "$e" profile -F 199 -f json -- chroot "$d" /prof_chroot 2
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail profile_sym_chroot "$why"
+		return
+	fi
+	check_eq profile_sym_chroot "a stack main;prof_chroot_spin (binary in a chroot)" 1 \
+		"$(has "$o" "main;prof_chroot_spin")" "$(frames_of "$o")"
+}
+
+# (f) A process that exits (and whose binary is deleted) seconds before the
+# report, traced by comm: tracetool keeps running after it is gone.
+test_exited() {
+	local d="$TT_TMP/exit" o="$TT_TMP/exit.json" e="$TT_TMP/exit.err" t n
+	mkdir -p "$d"
+	cp "$CPU" "$d/prof_exitcpu"
+	tt_bg "$TT" profile -F 199 -f json -c prof_exitcpu -d 5 >"$o" 2>"$e"
+	t=$TT_PID
+	n=0
+	while ! tt_bss_ready "$t" && [ $n -lt 200 ]; do
+		tt_alive "$t" || break
+		sleep 0.05
+		n=$((n + 1))
+	done
+	if ! tt_bss_ready "$t"; then
+		tt_stop "$t"
+		fail profile_exited_process "tracetool not ready: $(head -c 300 "$e")"
+		return
+	fi
+	"$d/prof_exitcpu" 1
+	rm -f "$d/prof_exitcpu"
+	if ! tt_wait_exit "$t" 20; then
+		tt_stop "$t"
+		fail profile_exited_process "tracetool did not finish after -d 5"
+		return
+	fi
+	check_eq profile_exited_process "a stack main;prof_hot of the exited, deleted process" 1 \
+		"$(has "$o" "main;prof_hot")" "rc $TT_RC, $(frames_of "$o") $(head -c 200 "$e")"
+}
+
+# (g) Interval reports add up: each shows only its own interval's samples.
+test_interval() {
+	local o="$TT_TMP/int.json" e="$TT_TMP/int.err" n sum
+	prof_run "$o" "$e" profile -F 199 -i 0.5 -f json -- "$CPU" 2
+	n=$(jq -s 'length' "$o" 2>/dev/null)
+	sum=$(jq -s '[.[] | .profiles[]?.stacks[]? | select(.frames | join(";") |
+		test(";prof_(hot|cold)")) | .value] | add // 0' "$o" 2>/dev/null)
+	if [ "$TT_RC" != 0 ] || [ "${n:-0}" -lt 3 ]; then
+		fail profile_interval_sum "exit $TT_RC, $n report(s): $(head -c 300 "$e")"
+		return
+	fi
+	# 2 s at 199 Hz on one CPU: about 398 samples; a double count would give far more
+	check_range profile_interval_sum "samples summed over $n interval reports" 300 440 "$sum"
+}
+
+# (h) Folded output: comm;outer;...;inner count, the same totals as JSON.
+test_folded() {
+	local o="$TT_TMP/cpu.folded" e="$TT_TMP/folded.err" bad
+	prof_run "$o" "$e" profile -F 199 -f folded -- "$CPU" 1
+	if [ "$TT_RC" != 0 ]; then
+		if grep -q "unknown format" "$e"; then
+			skip profile_folded "no folded renderer in this build (flame branch)"
+		else
+			fail profile_folded "exit $TT_RC: $(head -c 300 "$e")"
+		fi
+		return
+	fi
+	bad=$(grep -cvE '^prof_cpu(;[^;]+)+ [0-9]+$' "$o")
+	if [ "$bad" -ne 0 ] || ! grep -q ';main;prof_hot [0-9]*$' "$o"; then
+		fail profile_folded "$bad malformed line(s) or no ;main;prof_hot line: $(head -c 300 "$o")"
+	else
+		pass profile_folded
+	fi
+}
+
+test_usage() {
+	local rc
+	"$TT" profile -F 0 -d 1 >/dev/null 2>"$TT_TMP/u.err"
+	rc=$?
+	check_eq profile_usage_bad_freq "exit status of -F 0 (and a message naming -F)" "2 1" \
+		"$rc $(grep -c '^tracetool profile: -F' "$TT_TMP/u.err")"
+	"$TT" profile --user-only --kernel-only -d 1 >/dev/null 2>&1
+	check_eq profile_usage_only_both "exit status of --user-only --kernel-only" 2 "$?"
+}
+
+# Text format: header, the profile title, the heaviest stack first.
+test_text() {
+	local o="$TT_TMP/cpu.txt" e="$TT_TMP/txt.err"
+	prof_run "$o" "$e" profile -F 199 -- "$CPU" 1
+	if [ "$TT_RC" = 0 ] && grep -q '^cpu (samples)$' "$o" &&
+		sed -n '/^cpu (samples)$/{n;p}' "$o" | grep -q 'prof_cpu;.*main;prof_hot$'; then
+		pass profile_text_report
+	else
+		fail profile_text_report "exit $TT_RC: $(head -c 400 "$o" "$e")"
+	fi
+}
+
+test_shares
+test_kernel
+test_pie
+test_debuglink
+test_chroot
+test_exited
+test_interval
+test_folded
+test_usage
+test_text
