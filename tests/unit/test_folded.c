@@ -3,7 +3,10 @@
  * Unit tests for folded stacks: the `-f folded` renderer
  * (user/render/folded.c) against a golden file and its rules asserted one
  * by one (sanitizing, sorting, merging, first profile only, empty output,
- * write errors).
+ * write errors); the parser (user/fold.c: CRLF, blank lines, spaces in
+ * frames, malformed lines reported as FILE:LINE); the stack tree and its
+ * differential base values; and the round trip report model -> folded
+ * text -> parser, which must give back the same stacks and values.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,6 +21,7 @@
 
 #include "fold.h"
 #include "report.h"
+#include "session.h"
 #include "tt_golden.h"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -238,6 +242,278 @@ static void test_fold_cmp(void **state)
 	assert_true(tt_fold_cmp("a;\xc3", "a;b") > 0);	/* bytes compare unsigned */
 }
 
+/* ---- the parser -------------------------------------------------------- */
+
+static void test_parse_line_ok(void **state)
+{
+	static const struct {
+		const char *in, *stack;
+		uint64_t value;
+	} cases[] = {
+		{ "a;b 12", "a;b", 12 },
+		{ "a;b 12\r\n", "a;b", 12 },
+		{ "a;b 12 \t ", "a;b", 12 },
+		{ "a;b\t9", "a;b", 9 },
+		{ "frame with spaces;x y 7", "frame with spaces;x y", 7 },
+		{ "nginx 2;main 1", "nginx 2;main", 1 },
+		{ "std::map<int, int>::find(int const&) 3", "std::map<int, int>::find(int const&)", 3 },
+		{ "trailing  5", "trailing ", 5 },	/* only the last blank separates */
+		{ "zero 0", "zero", 0 },
+		{ "max 18446744073709551615", "max", UINT64_MAX },
+		{ "x;;y 1", "x;;y", 1 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *line = strdup(cases[i].in), *stack = NULL;
+		const char *why = NULL;
+		uint64_t v = 0;
+
+		assert_non_null(line);
+		assert_int_equal(tt_fold_parse_line(line, &stack, &v, &why), 0);
+		assert_string_equal(stack, cases[i].stack);
+		assert_true(v == cases[i].value);
+		free(line);
+	}
+}
+
+static void test_parse_line_blank_and_bad(void **state)
+{
+	static const char *const blank[] = { "", "\n", "\r\n", "   \t \r\n" };
+	static const char *const bad[] = {
+		"a;b", "a;b\r\n", "5", " 5", "a;b 1.5", "a;b x", "a;b -3", "a;b 12x",
+		"a;b 18446744073709551616", "a;b 99999999999999999999999",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(blank) / sizeof(blank[0]); i++) {
+		char *line = strdup(blank[i]), *stack;
+		const char *why;
+		uint64_t v;
+
+		assert_int_equal(tt_fold_parse_line(line, &stack, &v, &why), 1);
+		free(line);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *line = strdup(bad[i]), *stack;
+		const char *why = NULL;
+		uint64_t v;
+
+		if (tt_fold_parse_line(line, &stack, &v, &why) != -EINVAL)
+			fail_msg("'%s' was accepted", bad[i]);
+		assert_non_null(why);
+		free(line);
+	}
+}
+
+/* Parse `text` as a file named `name`; returns tt_folded_read's result. */
+static int parse_text(struct tt_folded *f, const char *text, const char *name,
+		      struct tt_error *err)
+{
+	FILE *in = fmemopen((void *)text, strlen(text), "r");
+	int ret;
+
+	assert_non_null(in);
+	memset(err, 0, sizeof(*err));
+	ret = tt_folded_read(f, in, name, err);
+	fclose(in);
+	return ret;
+}
+
+static void test_read_merge_sort(void **state)
+{
+	static const char text[] =
+		"b;y 2\r\n"
+		"\r\n"
+		"a b;z 1\r\n"
+		"a;x 5\r\n"
+		"   \n"
+		"b;y 3\n"
+		"a 4\n"
+		"a;x 1";		/* no final newline */
+	struct tt_folded *f = tt_folded__new();
+	struct tt_error err;
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(parse_text(f, text, "t.folded", &err), 0);
+	assert_int_equal(f->lines, 6);
+	assert_true(f->total == 16);
+	tt_folded_sort(f);
+	assert_int_equal(f->nstacks, 4);
+	assert_string_equal(f->stacks[0].text, "a");
+	assert_true(f->stacks[0].value == 4);
+	assert_string_equal(f->stacks[1].text, "a;x");
+	assert_true(f->stacks[1].value == 6);
+	assert_string_equal(f->stacks[2].text, "a b;z");
+	assert_string_equal(f->stacks[3].text, "b;y");
+	assert_true(f->stacks[3].value == 5);
+	assert_true(f->total == 16);
+	tt_folded__free(f);
+}
+
+static void test_read_malformed(void **state)
+{
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		{ "a 1\n\nb;c\n", "in.folded:3: no value" },
+		{ "a 1\r\nb;c 2.5\r\n", "in.folded:2: the value after the last space is not a whole number" },
+		{ " 7\n", "in.folded:1: no frames before the value" },
+		{ "a 18446744073709551615\nb 1\n", "in.folded:2: the values add up past 2^64" },
+	};
+	struct tt_error err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tt_folded *f = tt_folded__new();
+
+		assert_non_null(f);
+		assert_true(parse_text(f, cases[i].text, "in.folded", &err) < 0);
+		assert_true(err.usage);
+		if (strncmp(err.msg, cases[i].msg, strlen(cases[i].msg)))
+			fail_msg("message '%s', want '%s...'", err.msg, cases[i].msg);
+		tt_folded__free(f);
+	}
+}
+
+static void test_read_nul_byte(void **state)
+{
+	static const char text[] = "a 1\nb\0c 2\n";
+	struct tt_folded *f = tt_folded__new();
+	struct tt_error err = { 0 };
+	FILE *in = fmemopen((void *)text, sizeof(text) - 1, "r");
+
+	(void)state;
+	assert_non_null(in);
+	assert_int_equal(tt_folded_read(f, in, "nul.folded", &err), -EINVAL);
+	assert_string_equal(err.msg, "nul.folded:2: NUL byte in a folded line");
+	fclose(in);
+	tt_folded__free(f);
+}
+
+/* ---- the tree ---------------------------------------------------------- */
+
+static struct tt_folded *folded_of(const char *text)
+{
+	struct tt_folded *f = tt_folded__new();
+	struct tt_error err;
+
+	assert_non_null(f);
+	if (parse_text(f, text, "t", &err))
+		fail_msg("%s", err.msg);
+	tt_folded_sort(f);
+	return f;
+}
+
+static void test_tree(void **state)
+{
+	struct tt_folded *f = folded_of("m;b;c 3\nm;a 2\nm 1\nm;b 4\nk;z_[k] 5\nm;zero 0\n");
+	struct tt_fold_node *root = tt_fold_tree__new(f), *m, *b;
+
+	(void)state;
+	assert_non_null(root);
+	assert_string_equal(root->name, "all");
+	assert_true(root->value == 15);
+	assert_int_equal(root->nchildren, 2);
+	assert_string_equal(root->children[0]->name, "k");	/* siblings by name */
+	m = root->children[1];
+	assert_string_equal(m->name, "m");
+	assert_true(m->value == 10 && m->self == 1);
+	assert_int_equal(m->nchildren, 2);			/* value-0 stack: no node */
+	assert_string_equal(m->children[0]->name, "a");
+	b = tt_fold_node_child(m, "b");
+	assert_non_null(b);
+	assert_true(b->value == 7 && b->self == 4);
+	assert_true(tt_fold_node_child(b, "c")->value == 3);
+	assert_null(tt_fold_node_child(m, "zero"));
+	assert_null(tt_fold_node_child(b, "nope"));
+	tt_fold_tree__free(root);
+	tt_folded__free(f);
+}
+
+static void test_tree_base(void **state)
+{
+	struct tt_folded *cur = folded_of("m;a 6\nm;b 2\n");
+	struct tt_folded *base = folded_of("m;a 2\nm;b 6\nm;gone 4\nother;x 3\n");
+	struct tt_fold_node *root = tt_fold_tree__new(cur), *m;
+
+	(void)state;
+	assert_non_null(root);
+	assert_true(tt_fold_tree_add_base(root, base) == 7);	/* m;gone + other;x */
+	assert_true(root->base == 15);
+	m = tt_fold_node_child(root, "m");
+	assert_true(m->base == 12);
+	assert_true(tt_fold_node_child(m, "a")->base == 2);
+	assert_true(tt_fold_node_child(m, "b")->base == 6);
+	assert_null(tt_fold_node_child(root, "other"));	/* the shape is the new profile */
+	tt_fold_tree__free(root);
+	tt_folded__free(cur);
+	tt_folded__free(base);
+}
+
+/* ---- round trip: report model -> folded text -> parser ----------------- */
+
+struct expect {
+	char *text;
+	uint64_t value;
+};
+
+static int cmp_expect(const void *a, const void *b)
+{
+	return tt_fold_cmp(((const struct expect *)a)->text, ((const struct expect *)b)->text);
+}
+
+static void test_round_trip(void **state)
+{
+	struct tt_report *r = build_report();
+	const struct tt_profile *p = r->profiles[0];
+	struct expect *want = calloc(p->nstacks, sizeof(*want));
+	char *text = render_folded(r);
+	struct tt_folded *f = folded_of(text);
+	size_t i, k, n = 0, m = 0;
+
+	(void)state;
+	assert_non_null(want);
+	/* what the model says, sanitized and merged independently of the renderer */
+	for (i = 0; i < p->nstacks; i++) {
+		char buf[512], *e = buf;
+
+		if (!p->stacks[i].value)
+			continue;
+		for (k = 0; k < p->stacks[i].nframes; k++) {
+			if (k)
+				*e++ = ';';
+			assert_true(tt_fold_frame_len(p->stacks[i].frames[k]) < 100);
+			e = tt_fold_sanitize(e, p->stacks[i].frames[k]);
+		}
+		want[n].text = strdup(buf);
+		want[n++].value = p->stacks[i].value;
+	}
+	qsort(want, n, sizeof(*want), cmp_expect);
+	for (i = 0; i < n; i++) {
+		if (m && !strcmp(want[m - 1].text, want[i].text)) {
+			want[m - 1].value += want[i].value;
+			free(want[i].text);
+		} else {
+			want[m++] = want[i];
+		}
+	}
+	assert_int_equal(f->nstacks, m);
+	for (i = 0; i < m; i++) {
+		assert_string_equal(f->stacks[i].text, want[i].text);
+		assert_true(f->stacks[i].value == want[i].value);
+		free(want[i].text);
+	}
+	free(want);
+	tt_folded__free(f);
+	free(text);
+	tt_report__free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +526,14 @@ int main(void)
 		cmocka_unit_test(test_folded_write_error),
 		cmocka_unit_test(test_fold_sanitize),
 		cmocka_unit_test(test_fold_cmp),
+		cmocka_unit_test(test_parse_line_ok),
+		cmocka_unit_test(test_parse_line_blank_and_bad),
+		cmocka_unit_test(test_read_merge_sort),
+		cmocka_unit_test(test_read_malformed),
+		cmocka_unit_test(test_read_nul_byte),
+		cmocka_unit_test(test_tree),
+		cmocka_unit_test(test_tree_base),
+		cmocka_unit_test(test_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
