@@ -280,6 +280,7 @@ static const char css[] =
 	"text{font-family:Verdana,Helvetica,sans-serif;font-size:12px;fill:#000}\n"
 	"#title{font-size:17px;text-anchor:middle}\n"
 	"#subtitle,#info{text-anchor:middle;fill:#555}\n"
+	"#info{font-size:11px}\n"
 	".btn{cursor:pointer;fill:#0645ad}\n"
 	".f{cursor:pointer}\n"
 	".f:hover rect{stroke:#000;stroke-width:0.5}\n"
@@ -404,14 +405,13 @@ int tt_flamegraph_svg(const struct tt_fold_node *root, const struct tt_flame_opt
 	c.base_total = root->base;
 	c.scale = (double)(o.width - 2 * PAD) / (double)c.total;
 	if (!o.title)
-		o.title = o.diff ? "Differential Flame Graph" : "Flame Graph";
+		o.title = o.diff ? "Differential Flame Graph: red grew, blue shrank" : "Flame Graph";
 	measure(&c, root, 0);
 
 	if (o.diff)
 		snprintf(info, sizeof(info),
-			 "new %" PRIu64 " %s, base %" PRIu64 " %s, compared as shares of each "
-			 "total: red grew, blue shrank; %" PRIu64 " %s of base stacks not in the "
-			 "new profile; %zu frames narrower than %.2f px not drawn",
+			 "new %" PRIu64 " %s, base %" PRIu64 " %s (as shares of each total); %"
+			 PRIu64 " %s only in base; %zu frames < %.2f px not drawn",
 			 c.total, c.unit, c.base_total, c.unit, o.base_missing, c.unit, c.elided,
 			 o.min_width > 0 ? o.min_width : 0);
 	else

@@ -18,7 +18,7 @@
 #define TT_FLAME_MIN_WIDTH 0.1		/* default: narrower frames are not drawn, px */
 
 struct tt_flame_opts {
-	const char *title;	/* NULL: "Flame Graph" / "Differential Flame Graph" */
+	const char *title;	/* NULL: "Flame Graph" / "Differential Flame Graph: ..." */
 	const char *subtitle;	/* NULL: none */
 	const char *unit;	/* what the values count ("samples", "us"); NULL: "samples" */
 	unsigned int width;	/* image width in px; 0: TT_FLAME_WIDTH */

@@ -367,7 +367,7 @@ static void test_svg_diff_fills(void **state)
 	assert_true(all[0] == 255 && all[1] == 255 && all[2] == 255);
 	assert_null(strstr(svg, "data-n=\"gone\""));	/* base-only frames are not drawn */
 	assert_null(strstr(svg, "data-n=\"fresh\""));	/* value 0 */
-	assert_non_null(strstr(svg, "; 50 us of base stacks not in the new profile;"));
+	assert_non_null(strstr(svg, "; 50 us only in base;"));
 	free(svg);
 	graph_release(&g);
 }
