@@ -197,6 +197,12 @@ struct tt_render_opts {
 /* Each returns 0 or -errno (write errors included). */
 int tt_render_text(const struct tt_report *r, const struct tt_render_opts *o, FILE *out);
 int tt_render_json(const struct tt_report *r, const struct tt_render_opts *o, FILE *out);
+/*
+ * Folded stacks of the report's first profile, one `comm;outer;...;inner
+ * VALUE` line per stack, sorted, sanitized and merged (user/render/folded.c);
+ * empty output when there is no profile.
+ */
+int tt_render_folded(const struct tt_report *r, const struct tt_render_opts *o, FILE *out);
 
 /*
  * Render `r` in format `fmt` ("text", "json", ...: every format a renderer

@@ -14,6 +14,7 @@ static const struct {
 } formats[] = {
 	{ "text", tt_render_text },
 	{ "json", tt_render_json },
+	{ "folded", tt_render_folded },
 };
 
 int tt_render(const struct tt_report *r, const struct tt_render_opts *o, const char *fmt,

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Folded stacks: the sanitizing and ordering rules shared by the folded
+ * renderer and the parser, the parser itself (lines -> sorted, merged
+ * stacks) and the merged call tree a flame graph is drawn from.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "fold.h"
+#include "session.h"
+
+size_t tt_fold_frame_len(const char *frame)
+{
+	size_t n = strlen(frame);
+
+	return n ? n : strlen(TT_FOLD_UNKNOWN);
+}
+
+char *tt_fold_sanitize(char *dst, const char *frame)
+{
+	const unsigned char *s = (const unsigned char *)frame;
+
+	if (!*s) {
+		strcpy(dst, TT_FOLD_UNKNOWN);
+		return dst + strlen(TT_FOLD_UNKNOWN);
+	}
+	for (; *s; s++)
+		*dst++ = (*s < 0x20 || *s == 0x7f || *s == ';') ? '_' : (char)*s;
+	*dst = '\0';
+	return dst;
+}
+
+/* Rank of a byte in stack order: end of string, then the separator, then bytes. */
+static int rank(unsigned char c)
+{
+	if (!c)
+		return 0;
+	if (c == ';')
+		return 1;
+	return c + 2;
+}
+
+int tt_fold_cmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+	while (*x && *x == *y) {
+		x++;
+		y++;
+	}
+	return rank(*x) - rank(*y);
+}
+
+/* --- the parser --------------------------------------------------------- */
+
+struct tt_folded *tt_folded__new(void)
+{
+	return calloc(1, sizeof(struct tt_folded));
+}
+
+void tt_folded__free(struct tt_folded *f)
+{
+	size_t i;
+
+	if (!f)
+		return;
+	for (i = 0; i < f->nstacks; i++)
+		free(f->stacks[i].text);
+	free(f->stacks);
+	free(f);
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int tt_fold_parse_line(char *line, char **stack, uint64_t *value, const char **why)
+{
+	size_t len = strlen(line);
+	char *sep, *end;
+	uint64_t v = 0;
+	char *p;
+
+	while (len && (is_blank(line[len - 1]) || line[len - 1] == '\r' || line[len - 1] == '\n'))
+		line[--len] = '\0';
+	if (!len)
+		return 1;
+	for (sep = line + len; sep > line && !is_blank(sep[-1]); sep--)
+		;
+	if (sep == line) {
+		*why = "no value: expected 'frame;frame;... COUNT'";
+		return -EINVAL;
+	}
+	for (p = sep, end = line + len; p < end; p++) {
+		if (*p < '0' || *p > '9') {
+			*why = "the value after the last space is not a whole number";
+			return -EINVAL;
+		}
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10) {
+			*why = "the value is too large";
+			return -EINVAL;
+		}
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	sep[-1] = '\0';
+	if (!*line) {
+		*why = "no frames before the value";
+		return -EINVAL;
+	}
+	*stack = line;
+	*value = v;
+	return 0;
+}
+
+int tt_folded_add(struct tt_folded *f, const char *stack, uint64_t value)
+{
+	if (value > UINT64_MAX - f->total)
+		return -EOVERFLOW;
+	if (f->nstacks == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 256;
+		void *p = realloc(f->stacks, cap * sizeof(*f->stacks));
+
+		if (!p)
+			return -ENOMEM;
+		f->stacks = p;
+		f->cap = cap;
+	}
+	f->stacks[f->nstacks].text = strdup(stack);
+	if (!f->stacks[f->nstacks].text)
+		return -ENOMEM;
+	f->stacks[f->nstacks++].value = value;
+	f->total += value;
+	return 0;
+}
+
+int tt_folded_read(struct tt_folded *f, FILE *in, const char *name, struct tt_error *err)
+{
+	char *line = NULL, *stack;
+	size_t cap = 0, lineno = 0;
+	const char *why;
+	uint64_t value;
+	ssize_t n;
+	int ret = 0;
+
+	while ((n = getline(&line, &cap, in)) >= 0) {
+		lineno++;
+		if (strlen(line) != (size_t)n) {
+			ret = tt_error_set(err, -EINVAL, true, "%s:%zu: NUL byte in a folded line",
+					   name, lineno);
+			break;
+		}
+		ret = tt_fold_parse_line(line, &stack, &value, &why);
+		if (ret == 1) {
+			ret = 0;
+			continue;
+		}
+		if (ret) {
+			ret = tt_error_set(err, -EINVAL, true, "%s:%zu: %s", name, lineno, why);
+			break;
+		}
+		ret = tt_folded_add(f, stack, value);
+		if (ret == -EOVERFLOW) {
+			ret = tt_error_set(err, ret, true, "%s:%zu: the values add up past 2^64",
+					   name, lineno);
+			break;
+		}
+		if (ret) {
+			ret = tt_error_set(err, ret, false, "%s: %s", name, strerror(-ret));
+			break;
+		}
+		f->lines++;
+	}
+	if (!ret && ferror(in))
+		ret = tt_error_set(err, -EIO, true, "%s: read error", name);
+	free(line);
+	return ret;
+}
+
+static int cmp_stacks(const void *a, const void *b)
+{
+	return tt_fold_cmp(((const struct tt_fold_stack *)a)->text,
+			   ((const struct tt_fold_stack *)b)->text);
+}
+
+void tt_folded_sort(struct tt_folded *f)
+{
+	size_t i, n = 0;
+
+	if (!f->nstacks)
+		return;
+	qsort(f->stacks, f->nstacks, sizeof(*f->stacks), cmp_stacks);
+	for (i = 1; i < f->nstacks; i++) {
+		if (!strcmp(f->stacks[n].text, f->stacks[i].text)) {
+			f->stacks[n].value += f->stacks[i].value;
+			free(f->stacks[i].text);
+		} else {
+			f->stacks[++n] = f->stacks[i];
+		}
+	}
+	f->nstacks = n + 1;
+}
+
+/* --- the stack tree ----------------------------------------------------- */
+
+static struct tt_fold_node *node_new(const char *name, size_t len)
+{
+	struct tt_fold_node *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->name = strndup(name, len);
+	if (!n->name) {
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+static int node_add_child(struct tt_fold_node *parent, struct tt_fold_node *child)
+{
+	if (parent->nchildren == parent->cap) {
+		size_t cap = parent->cap ? parent->cap * 2 : 4;
+		void *p = realloc(parent->children, cap * sizeof(*parent->children));
+
+		if (!p)
+			return -ENOMEM;
+		parent->children = p;
+		parent->cap = cap;
+	}
+	parent->children[parent->nchildren++] = child;
+	return 0;
+}
+
+void tt_fold_tree__free(struct tt_fold_node *root)
+{
+	size_t i;
+
+	if (!root)
+		return;
+	for (i = 0; i < root->nchildren; i++)
+		tt_fold_tree__free(root->children[i]);
+	free(root->children);
+	free(root->name);
+	free(root);
+}
+
+/*
+ * Stacks arrive sorted frame by frame, so a stack shares a prefix of its
+ * path only with the stack before it: keep that path, reuse its common
+ * frames and append new nodes after them.  Siblings are then created in
+ * sorted order and never twice.
+ */
+struct tt_fold_node *tt_fold_tree__new(const struct tt_folded *f)
+{
+	struct tt_fold_node *root = node_new("all", 3), **path = NULL, *n;
+	size_t depth = 0, cap = 0, i, d;
+	int err = -ENOMEM;
+
+	if (!root)
+		return NULL;
+	for (i = 0; i < f->nstacks; i++) {
+		const char *s = f->stacks[i].text, *e;
+		uint64_t v = f->stacks[i].value;
+
+		if (!v)
+			continue;	/* nothing to draw; it would only count as elided */
+		root->value += v;
+		n = root;
+		for (d = 0;; d++, s = e + 1) {
+			e = strchr(s, ';');
+			if (!e)
+				e = s + strlen(s);
+			if (d < depth && strlen(path[d]->name) == (size_t)(e - s) &&
+			    !memcmp(path[d]->name, s, (size_t)(e - s))) {
+				n = path[d];
+			} else {
+				struct tt_fold_node *c = node_new(s, (size_t)(e - s));
+
+				if (!c || node_add_child(n, c)) {
+					tt_fold_tree__free(c);
+					goto fail;
+				}
+				if (d >= cap) {
+					size_t nc = cap ? cap * 2 : 64;
+					void *p = realloc(path, nc * sizeof(*path));
+
+					if (!p)
+						goto fail;
+					path = p;
+					cap = nc;
+				}
+				path[d] = c;
+				depth = d + 1;
+				n = c;
+			}
+			n->value += v;
+			if (!*e)
+				break;
+		}
+		n->self += v;
+		depth = d + 1;
+	}
+	free(path);
+	return root;
+fail:
+	free(path);
+	tt_fold_tree__free(root);
+	errno = -err;
+	return NULL;
+}
+
+static int cmp_child(const void *key, const void *elem)
+{
+	return strcmp(key, (*(struct tt_fold_node *const *)elem)->name);
+}
+
+struct tt_fold_node *tt_fold_node_child(const struct tt_fold_node *n, const char *name)
+{
+	struct tt_fold_node **c;
+
+	if (!n->nchildren)
+		return NULL;
+	c = bsearch(name, n->children, n->nchildren, sizeof(*n->children), cmp_child);
+	return c ? *c : NULL;
+}
+
+uint64_t tt_fold_tree_add_base(struct tt_fold_node *root, const struct tt_folded *base)
+{
+	uint64_t missing = 0;
+	char frame[4096];
+	size_t i;
+
+	for (i = 0; i < base->nstacks; i++) {
+		const char *s = base->stacks[i].text, *e;
+		uint64_t v = base->stacks[i].value;
+		struct tt_fold_node *n = root;
+
+		root->base += v;
+		for (;; s = e + 1) {
+			size_t len;
+
+			e = strchr(s, ';');
+			if (!e)
+				e = s + strlen(s);
+			len = (size_t)(e - s);
+			if (len >= sizeof(frame))
+				len = sizeof(frame) - 1;	/* no frame that long is in the tree */
+			memcpy(frame, s, len);
+			frame[len] = '\0';
+			n = tt_fold_node_child(n, frame);
+			if (!n) {
+				missing += v;
+				break;
+			}
+			n->base += v;
+			if (!*e)
+				break;
+		}
+	}
+	return missing;
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Folded-stack renderer (DESIGN §4, `-f folded`): one line per stack,
+ * `comm;outer;...;inner VALUE`, the input of `tracetool flamegraph`,
+ * flamegraph.pl and speedscope.
+ *
+ * - The model's frames are written as they are (frames[0] is the process
+ *   comm, then outermost first; kernel frames already end in "_[k]"),
+ *   each sanitized by tt_fold_sanitize(): ';', newline and other control
+ *   characters become '_', an empty frame becomes "[unknown]".
+ * - Lines are sorted by tt_fold_cmp() and stacks that are equal after
+ *   sanitizing are merged (values summed), so the output is deterministic
+ *   whatever order the BPF maps were walked in.  Stacks of value 0 are left
+ *   out; a stack without frames is written as "[unknown]".
+ * - Folded text has no place for a profile name or unit, so one output
+ *   holds one profile: the report's first.  The commands that offer
+ *   `-f folded` (profile, offcpu) fill exactly one; `-f json` keeps all.
+ * - A report without profiles, or whose profile has no samples, renders
+ *   as empty output and succeeds: "nothing was sampled" is an answer, and
+ *   `tracetool flamegraph` says so clearly when given such a file.
+ * - Interval reports (-i) append one block per interval; concatenated
+ *   folded text is still folded text (readers sum duplicate stacks).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fold.h"
+#include "report.h"
+
+struct line {
+	char *text;
+	uint64_t value;
+};
+
+static int cmp_lines(const void *a, const void *b)
+{
+	return tt_fold_cmp(((const struct line *)a)->text, ((const struct line *)b)->text);
+}
+
+/* The sanitized, ';'-joined frames of `s`; NULL on ENOMEM. */
+static char *join(const struct tt_stack *s)
+{
+	size_t i, len = 0;
+	char *buf, *p;
+
+	if (!s->nframes)
+		return strdup(TT_FOLD_UNKNOWN);
+	for (i = 0; i < s->nframes; i++)
+		len += tt_fold_frame_len(s->frames[i] ? s->frames[i] : "") + 1;
+	buf = malloc(len);
+	if (!buf)
+		return NULL;
+	for (i = 0, p = buf; i < s->nframes; i++) {
+		if (i)
+			*p++ = ';';
+		p = tt_fold_sanitize(p, s->frames[i] ? s->frames[i] : "");
+	}
+	return buf;
+}
+
+int tt_render_folded(const struct tt_report *r, const struct tt_render_opts *o, FILE *out)
+{
+	const struct tt_profile *p = r->nprofiles ? r->profiles[0] : NULL;
+	struct line *v = NULL;
+	size_t i, n = 0;
+	int err = 0;
+
+	(void)o;
+	if (p && p->nstacks) {
+		v = calloc(p->nstacks, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+	}
+	for (i = 0; p && i < p->nstacks; i++) {
+		if (!p->stacks[i].value)
+			continue;
+		v[n].text = join(&p->stacks[i]);
+		if (!v[n].text) {
+			err = -ENOMEM;
+			goto out;
+		}
+		v[n++].value = p->stacks[i].value;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_lines);
+	for (i = 0; i < n; i++) {
+		uint64_t sum = v[i].value;
+
+		/* equal after sanitizing: one line, values summed */
+		while (i + 1 < n && !strcmp(v[i].text, v[i + 1].text))
+			sum += v[++i].value;
+		fprintf(out, "%s %" PRIu64 "\n", v[i].text, sum);
+	}
+	/* flush so a full disk or closed pipe is reported here, not lost at exit */
+	if (fflush(out) || ferror(out))
+		err = -EIO;
+out:
+	for (i = 0; i < n; i++)
+		free(v[i].text);
+	free(v);
+	return err;
+}
