@@ -1,0 +1,153 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Live tests of `tracetool offcpu` (root, real kernel): a workload that
+# blocks a known total time (COUNT x MS in nanosleep) in one function; the
+# report's total for that function's stack must be within 10 %, on both
+# hooks; the minimum-block filter; the pid filter; units and names.
+#
+# Environment: TT=build/tracetool WL=build/workloads (see tests/run.sh).
+. "$(dirname "$0")/lib.sh"
+
+W=$WL/prof_block
+
+CHECKS="offcpu_hook_tp_btf offcpu_total_tp_btf offcpu_stack_main_wait offcpu_kernel_frames
+offcpu_unit offcpu_total_raw_tp offcpu_min_block_filter offcpu_pid_filter
+offcpu_usage_bad_min_block"
+
+# shellcheck disable=SC2086
+tt_require_base $CHECKS
+if [ ! -x "$W" ]; then
+	for n in $CHECKS; do
+		fail "$n" "workload $W is missing: run make all"
+	done
+	exit 0
+fi
+
+fail_all() {
+	_why=$1
+	shift
+	for _n in "$@"; do
+		fail "$_n" "$_why"
+	done
+}
+
+prof_run() {
+	_out=$1
+	_err=$2
+	shift 2
+	timeout -k 5 120 "$TT" "$@" >"$_out" 2>"$_err"
+	TT_RC=$?
+}
+
+# value FILE SUBSTRING: total value of the stacks whose ;-joined frames contain SUBSTRING.
+value() {
+	jq --arg s "$2" '[.profiles[]?.stacks[]? | select(.frames | join(";") | contains($s)) |
+		.value] | add // 0' "$1" 2>/dev/null
+}
+
+frames_of() {
+	jq -c '[.profiles[]?.stacks[:3][]? | "\(.value) \(.frames | join(";"))"]' "$1" 2>/dev/null |
+		head -c 600
+}
+
+feature() {
+	"$TT" list -f json 2>/dev/null |
+		jq -e --arg f "$1" 'any(.features[]?; .name == $f and .supported == true)' >/dev/null 2>&1
+}
+
+# 20 x 50 ms = 1,000,000 us blocked in prof_block_wait.
+test_total() {
+	local o="$TT_TMP/btf.json" e="$TT_TMP/btf.err" why
+	prof_run "$o" "$e" offcpu -f json -- "$W" 50 20
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail_all "$why" offcpu_hook_tp_btf offcpu_total_tp_btf offcpu_stack_main_wait offcpu_kernel_frames \
+			offcpu_unit
+		return
+	fi
+	if feature tp_btf; then
+		check_eq offcpu_hook_tp_btf "JSON .hooks.offcpu" tp_btf "$(jq -r '.hooks.offcpu' "$o")"
+	else
+		skip offcpu_hook_tp_btf "this kernel has no tp_btf (tracetool list)"
+	fi
+	check_range offcpu_total_tp_btf "microseconds blocked in main;prof_block_wait (1e6 expected)" \
+		900000 1100000 "$(value "$o" "main;prof_block_wait")"
+	check_eq offcpu_stack_main_wait "share of prof_block's blocked time under main;prof_block_wait" \
+		1 "$(jq '([.profiles[0].stacks[] | select(.frames[0] == "prof_block") | .value] | add) as $all |
+			([.profiles[0].stacks[] | select(.frames | join(";") | contains("main;prof_block_wait")) |
+			.value] | add // 0) as $w | if $all > 0 and $w / $all > 0.95 then 1 else 0 end' "$o")" \
+		"$(frames_of "$o")"
+	check_eq offcpu_kernel_frames "a blocked stack ending in the scheduler (schedule_[k])" 1 \
+		"$(jq '[.profiles[0].stacks[] | select(.frames | join(";") |
+			test("prof_block_wait;.*schedule_\\[k\\]"))] | if length > 0 then 1 else 0 end' "$o")" \
+		"$(frames_of "$o")"
+	check_eq offcpu_unit "profile name and unit" "offcpu microseconds" \
+		"$(jq -r '"\(.profiles[0].name) \(.profiles[0].unit)"' "$o")"
+}
+
+test_raw_tp() {
+	local o="$TT_TMP/raw.json" e="$TT_TMP/raw.err" why
+	if ! feature raw_tp; then
+		skip offcpu_total_raw_tp "this kernel has no raw_tp (tracetool list)"
+		return
+	fi
+	prof_run "$o" "$e" offcpu --hook raw_tp -f json -- "$W" 40 10
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail offcpu_total_raw_tp "$why"
+		return
+	fi
+	if [ "$(jq -r '.hooks.offcpu' "$o")" != raw_tp ]; then
+		fail offcpu_total_raw_tp "hook is $(jq -r '.hooks.offcpu' "$o"), not raw_tp"
+		return
+	fi
+	check_range offcpu_total_raw_tp "raw_tp: microseconds in main;prof_block_wait (4e5 expected)" \
+		360000 440000 "$(value "$o" "main;prof_block_wait")"
+}
+
+# --min-block 30000: the 10 ms blocks vanish, the 50 ms ones stay.  Both
+# runs block in the same stack, so the 10 ms run would add 200,000 us.
+test_min_block() {
+	local o="$TT_TMP/min.json" e="$TT_TMP/min.err" why
+	prof_run "$o" "$e" offcpu --min-block 30000 -f json -- sh -c "'$W' 10 20; '$W' 50 4"
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail offcpu_min_block_filter "$why"
+		return
+	fi
+	check_range offcpu_min_block_filter "us in prof_block_wait with --min-block 30000 (2e5 expected)" \
+		180000 220000 "$(value "$o" "main;prof_block_wait")"
+}
+
+# -p: only the chosen process appears.
+test_pid() {
+	local o="$TT_TMP/pid.json" e="$TT_TMP/pid.err" p other rc
+	tt_bg "$W" 20 60
+	p=$TT_PID
+	tt_bg "$W" 20 60
+	other=$TT_PID
+	prof_run "$o" "$e" offcpu -p "$p" -d 0.6 -f json
+	rc=$TT_RC	# tt_stop sets TT_RC
+	tt_stop "$p"
+	tt_stop "$other"
+	if [ "$rc" != 0 ]; then
+		fail offcpu_pid_filter "exit $rc: $(head -c 300 "$e")"
+		return
+	fi
+	# one process, 20 ms blocks for 0.6 s: at most ~0.6 s; two would give ~1.2 s
+	check_eq offcpu_pid_filter "comms seen, and total within one process's time" "prof_block 1" \
+		"$(jq -r '[.profiles[0].stacks[].frames[0]] | unique | join(",")' "$o") $(jq '
+			([.profiles[0].stacks[].value] | add // 0) as $t | if $t > 300000 and $t <= 650000
+			then 1 else 0 end' "$o")" "$(frames_of "$o")"
+}
+
+test_usage() {
+	"$TT" offcpu --min-block abc -d 1 >/dev/null 2>&1
+	check_eq offcpu_usage_bad_min_block "exit status of --min-block abc" 2 "$?"
+}
+
+test_total
+test_raw_tp
+test_min_block
+test_pid
+test_usage
