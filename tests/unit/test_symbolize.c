@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests for user/symbolize.c without BPF: addresses of this test
+ * program (a PIE) and of libc (a shared library with only .dynsym on
+ * Debian) resolve to their names; return addresses look up the call
+ * before them; results come from the per-build-id cache the second time;
+ * a process captured while alive still resolves after it has exited and
+ * been reaped; unknown addresses give [unknown] or, with show_addrs, the
+ * address; kernel addresses resolve through /proc/kallsyms when it shows
+ * addresses (root), suffixed _[k].
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "symbolize.h"
+
+volatile int tt_test_sink;
+
+__attribute__((noinline)) void tt_test_marker_fn(void)
+{
+	int i;
+
+	for (i = 0; i < 16; i++)
+		tt_test_sink += i;
+}
+
+static uint64_t addr_of(void (*fn)(void))
+{
+	return (uint64_t)(uintptr_t)fn;
+}
+
+static void test_own_function(void **state)
+{
+	struct tt_syms *s = tt_syms__new(false);
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(tt_syms_note_pid(s, getpid()), 0);
+	assert_string_equal(tt_syms_user(s, getpid(), addr_of(tt_test_marker_fn) + 2, false),
+			    "tt_test_marker_fn");
+	/* a return address just past the function's first byte still means this function */
+	assert_string_equal(tt_syms_user(s, getpid(), addr_of(tt_test_marker_fn) + 1, true),
+			    "tt_test_marker_fn");
+	assert_string_equal(tt_syms_user(s, getpid(), addr_of(tt_test_marker_fn), false),
+			    "tt_test_marker_fn");
+	tt_syms__free(s);
+}
+
+static void test_shared_library(void **state)
+{
+	struct tt_syms *s = tt_syms__new(false);
+	void *q = dlsym(RTLD_DEFAULT, "qsort");
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(q);
+	assert_string_equal(tt_syms_user(s, getpid(), (uint64_t)(uintptr_t)q + 1, false), "qsort");
+	tt_syms__free(s);
+}
+
+static void test_cache(void **state)
+{
+	struct tt_syms *s = tt_syms__new(false);
+	struct tt_syms_stats st;
+	const char *a, *b;
+
+	(void)state;
+	assert_non_null(s);
+	a = tt_syms_user(s, getpid(), addr_of(tt_test_marker_fn) + 3, false);
+	tt_syms_get_stats(s, &st);
+	assert_int_equal(st.lookups, 1);
+	assert_int_equal(st.cache_hits, 0);
+	assert_int_equal(st.procs, 1);
+	b = tt_syms_user(s, getpid(), addr_of(tt_test_marker_fn) + 3, false);
+	tt_syms_get_stats(s, &st);
+	assert_int_equal(st.lookups, 2);
+	assert_int_equal(st.cache_hits, 1);
+	assert_ptr_equal(a, b);
+	tt_syms__free(s);
+}
+
+static void test_unknown(void **state)
+{
+	struct tt_syms *plain = tt_syms__new(false), *addrs = tt_syms__new(true);
+	struct tt_syms_stats st;
+
+	(void)state;
+	assert_non_null(plain);
+	assert_non_null(addrs);
+	assert_string_equal(tt_syms_user(plain, getpid(), 0x1000, false), TT_SYM_UNKNOWN);
+	assert_string_equal(tt_syms_user(addrs, getpid(), 0x1000, false), "0x1000");
+	tt_syms_get_stats(plain, &st);
+	assert_int_equal(st.unresolved, 1);
+	tt_syms__free(plain);
+	tt_syms__free(addrs);
+}
+
+/* A child forked from us maps the same binary at the same address. */
+static void test_exited_process(void **state)
+{
+	struct tt_syms *s = tt_syms__new(false);
+	int pipefd[2], st;
+	pid_t child;
+	char c;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(pipe(pipefd), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(pipefd[0]);
+		if (write(pipefd[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pipefd[1]);
+	assert_int_equal(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	assert_int_equal(tt_syms_note_pid(s, child), 0);
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, &st, 0), child);
+	assert_int_equal(kill(child, 0), -1);	/* gone */
+	assert_string_equal(tt_syms_user(s, child, addr_of(tt_test_marker_fn) + 2, false),
+			    "tt_test_marker_fn");
+	tt_syms__free(s);
+}
+
+static void test_missing_pid(void **state)
+{
+	struct tt_syms *s = tt_syms__new(false);
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(tt_syms_note_pid(s, 4194303), -ESRCH);
+	assert_string_equal(tt_syms_user(s, 4194303, 0x401000, true), TT_SYM_UNKNOWN);
+	tt_syms__free(s);
+}
+
+/* Address of kernel text symbol `name` in /proc/kallsyms, 0 when hidden. */
+static uint64_t kallsyms_addr(const char *name)
+{
+	char line[512], sym[256], type;
+	unsigned long long a;
+	uint64_t found = 0;
+	FILE *f = fopen("/proc/kallsyms", "re");
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && !strcmp(sym, name) &&
+		    (type == 't' || type == 'T'))
+			found = a;
+	fclose(f);
+	return found;
+}
+
+static void test_kernel(void **state)
+{
+	uint64_t a = kallsyms_addr("schedule");
+	struct tt_syms *s;
+
+	(void)state;
+	if (!a)
+		skip();	/* kallsyms shows zeros to non-root (kptr_restrict) */
+	s = tt_syms__new(false);
+	assert_non_null(s);
+	assert_string_equal(tt_syms_kernel(s, a + 4, false), "schedule_[k]");
+	assert_string_equal(tt_syms_kernel(s, a + 1, true), "schedule_[k]");
+	assert_string_equal(tt_syms_kernel(s, 1, false), TT_SYM_UNKNOWN "_[k]");
+	tt_syms__free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_own_function),
+		cmocka_unit_test(test_shared_library),
+		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_exited_process),
+		cmocka_unit_test(test_missing_pid),
+		cmocka_unit_test(test_kernel),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
