@@ -28,6 +28,13 @@ struct load_seg {
 	uint64_t off, vaddr, filesz;
 };
 
+/* A function symbol, at module addresses (ELF vaddr + bias). */
+struct sym_ent {
+	uint64_t addr, size;
+	const char *name;	/* owned by the Dwfl */
+	int rank;		/* lower is preferred among aliases at one address */
+};
+
 /* One ELF file, shared by every mapping of it (cache per build-id). */
 struct elf_file {
 	char *id;		/* build-id in hex, or "ino:DEV:INO" */
@@ -36,6 +43,8 @@ struct elf_file {
 	GElf_Addr bias;		/* module address = ELF vaddr + bias */
 	size_t nloads;
 	struct load_seg *loads;
+	size_t nsyms;
+	struct sym_ent *syms;	/* sorted by addr, preferred alias first */
 	void *names;		/* tsearch: struct name_hit by vaddr */
 	struct elf_file *next;	/* list of all, for freeing */
 };
@@ -190,6 +199,7 @@ void tt_syms__free(struct tt_syms *s)
 		next = e->next;
 		tdestroy(e->names, free_hit);
 		dwfl_end(e->dwfl);
+		free(e->syms);
 		free(e->loads);
 		free(e->id);
 		free(e);
@@ -231,6 +241,84 @@ static int read_loads(struct elf_file *e)
 		e->loads[e->nloads++] = (struct load_seg){ ph.p_offset, ph.p_vaddr, ph.p_filesz };
 	}
 	return e->nloads ? 0 : -ENOEXEC;
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct sym_ent *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * The module's function symbols (.symtab, else the debug file's, else
+ * .dynsym: libdwfl picks), sorted for binary search.  libdwfl's own
+ * dwfl_module_addrname scans the whole table on every call (measured: about
+ * 190 us per address on libc), too slow for a host-wide profile.
+ */
+static int read_syms(struct elf_file *e)
+{
+	int n = dwfl_module_getsymtab(e->mod), i;
+	size_t k = 0;
+
+	if (n <= 0)
+		return 0;	/* no symbols: every address stays unresolved */
+	e->syms = calloc((size_t)n, sizeof(*e->syms));
+	if (!e->syms)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		GElf_Addr addr, bias;
+		GElf_Word shndx;
+		GElf_Sym sym;
+		Elf *elf;
+		const char *name = dwfl_module_getsym_info(e->mod, i, &sym, &addr, &shndx, &elf,
+							   &bias);
+		int type = GELF_ST_TYPE(sym.st_info), bind = GELF_ST_BIND(sym.st_info);
+
+		if (!name || !*name || sym.st_shndx == SHN_UNDEF || !addr)
+			continue;
+		if (type != STT_FUNC && type != STT_GNU_IFUNC)
+			continue;
+		e->syms[k++] = (struct sym_ent){
+			.addr = addr, .size = sym.st_size, .name = name,
+			/* global before weak before local; then fewer leading underscores */
+			.rank = (bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 10 : 20) +
+				(int)strspn(name, "_"),
+		};
+	}
+	e->nsyms = k;
+	qsort(e->syms, k, sizeof(*e->syms), cmp_sym);
+	return 0;
+}
+
+/* Symbol containing module address `a` (a sizeless one: the nearest before it), or NULL. */
+static const char *sym_lookup(const struct elf_file *e, uint64_t a)
+{
+	size_t lo = 0, hi = e->nsyms, i, back;
+
+	while (lo < hi) {	/* lo = first entry above a */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (e->syms[mid].addr <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* look back a little for an enclosing symbol (nested or overlapping ranges) */
+	for (i = lo, back = 0; i-- > 0 && back < 8; back++) {
+		const struct sym_ent *s = &e->syms[i];
+
+		if (!s->size || a < s->addr + s->size) {
+			while (i > 0 && e->syms[i - 1].addr == s->addr)	/* preferred alias */
+				s = &e->syms[--i];
+			return s->name;
+		}
+	}
+	return NULL;
 }
 
 static void build_id_hex(Dwfl_Module *mod, char *out, size_t len)
@@ -341,7 +429,8 @@ static struct elf_file *elf_for(struct tt_syms *s, pid_t pid, const char *path, 
 	 * Load the symbol table now, .gnu_debuglink / build-id debug file
 	 * included, while the process and its mount namespace still exist.
 	 */
-	dwfl_module_getsymtab(mod);
+	if (read_syms(e))
+		return NULL;
 	nk->elf = e;
 	s->st.elfs++;
 	return e;
@@ -487,7 +576,7 @@ static const char *elf_name(struct tt_syms *s, struct elf_file *e, uint64_t vadd
 	if (!hit)
 		return NULL;
 	hit->vaddr = vaddr;
-	hit->name = dwfl_module_addrname(e->mod, vaddr + e->bias);
+	hit->name = sym_lookup(e, vaddr + e->bias);
 	if (!tsearch(hit, &e->names, cmp_hit)) {
 		const char *name = hit->name;
 
