@@ -93,6 +93,7 @@ test: deps
 
 bench: all
 	@sh bench/syscalls.sh
+	@sh bench/profile.sh
 
 clean:
 	rm -rf $(OUT)
