@@ -533,16 +533,18 @@ int tt_syms_note_pid(struct tt_syms *s, pid_t pid)
 	pr->pid = pid;
 	pr->refresh_gen = s->gen;
 	ret = read_maps(s, pr);
-	if (ret) {
+	if (ret && ret != -ESRCH) {
 		free(pr);
 		return ret;
 	}
+	/* a process already gone is remembered empty: its frames need no more /proc reads */
 	if (!tsearch(pr, &s->procs, cmp_proc)) {
 		free_proc(pr);
 		return -ENOMEM;
 	}
-	s->st.procs++;
-	return 0;
+	if (!ret)
+		s->st.procs++;
+	return ret;
 }
 
 static const struct mapping *find_mapping(const struct proc *pr, uint64_t addr)
@@ -613,8 +615,10 @@ const char *tt_syms_user(struct tt_syms *s, pid_t pid, uint64_t addr, bool ret_a
 
 	s->st.lookups++;
 	pr = find_proc(s, pid);
-	if (!pr && !tt_syms_note_pid(s, pid))
+	if (!pr) {
+		tt_syms_note_pid(s, pid);
 		pr = find_proc(s, pid);
+	}
 	if (pr) {
 		m = find_mapping(pr, a);
 		/* dlopen after the capture: read the mappings again, once per report */
