@@ -9,7 +9,7 @@ set -e
 
 BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
        libseccomp-dev libjansson-dev"
-TEST="libcmocka-dev jq procps util-linux"
+TEST="libcmocka-dev jq procps util-linux libxml2-utils nodejs"
 BENCH="libbpf-tools bpftrace"
 
 pkgs="$BUILD $TEST"
