@@ -207,6 +207,10 @@ int cmd_flamegraph(const struct tt_cmd *cmd, int argc, char **argv)
 		fprintf(stderr, "tracetool flamegraph: %zu lines, %zu distinct stacks, total %llu%s\n",
 			cur->lines, cur->nstacks, (unsigned long long)cur->total,
 			base ? " (new profile)" : "");
+	/* the tree holds copies of what it needs: give the input's memory back before drawing */
+	tt_folded__free(cur);
+	tt_folded__free(base);
+	cur = base = NULL;
 	if (o.output && !(out = fopen(o.output, "we"))) {
 		ret = tt_error_set(&err, -errno, true, "-o %s: %m", o.output);
 		goto out;
