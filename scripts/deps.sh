@@ -9,7 +9,7 @@ set -e
 
 BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
        libseccomp-dev libjansson-dev libdw-dev"
-TEST="libcmocka-dev jq procps util-linux binutils"
+TEST="libcmocka-dev jq procps util-linux binutils libxml2-utils nodejs"
 BENCH="libbpf-tools bpftrace"
 
 pkgs="$BUILD $TEST"

@@ -35,6 +35,7 @@ void tt_set_verbose(int level);
 
 int cmd_syscalls(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_list(const struct tt_cmd *cmd, int argc, char **argv);
+int cmd_flamegraph(const struct tt_cmd *cmd, int argc, char **argv);
 
 int cmd_profile(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_offcpu(const struct tt_cmd *cmd, int argc, char **argv);
@@ -47,5 +48,6 @@ extern const char tt_syscalls_usage[];
 extern const char tt_list_usage[];
 extern const char tt_profile_usage[];
 extern const char tt_offcpu_usage[];
+extern const char tt_flamegraph_usage[];
 
 #endif /* TT_COMMANDS_H */

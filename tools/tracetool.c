@@ -24,6 +24,8 @@ const struct tt_cmd tt_commands[] = {
 	  cmd_offcpu, true },
 	{ "list", "commands, and the hook types this kernel supports", tt_list_usage, cmd_list,
 	  false },
+	{ "flamegraph", "folded stacks to an interactive SVG flame graph", tt_flamegraph_usage,
+	  cmd_flamegraph, false },
 };
 const size_t tt_ncommands = sizeof(tt_commands) / sizeof(tt_commands[0]);
 

@@ -140,6 +140,9 @@ static int common_opt(const struct tt_cli *c, int key, const char *arg,
 		return 0;
 	}
 	case 'f':
+		if (c->formats && !c->formats[0])
+			return tt_error_set(err, -EINVAL, true,
+					    "-f: this command has one output format, there is no -f");
 		if (!format_ok(c, arg))
 			return tt_error_set(err, -EINVAL, true, "-f: unknown format '%s'", arg);
 		o->format = arg;
@@ -173,8 +176,10 @@ int tt_cli_parse(const struct tt_cli *c, int argc, char **argv, struct tt_common
 		strcat(shorts, "p:c:d:i:");
 	if (c->extra_shorts && strlen(shorts) + strlen(c->extra_shorts) < sizeof(shorts))
 		strcat(shorts, c->extra_shorts);
+	if (c->operands)
+		memmove(shorts, shorts + 1, strlen(shorts));	/* no '+': operands anywhere */
 
-	optind = 1;
+	optind = 0;	/* 0, not 1: glibc re-reads the ordering (+ or not) of this optstring */
 	opterr = 0;
 	o->format = "text";
 	while ((key = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
@@ -200,7 +205,10 @@ int tt_cli_parse(const struct tt_cli *c, int argc, char **argv, struct tt_common
 		if (ret)
 			return ret;
 	}
-	if (optind < argc) {
+	if (optind < argc && c->operands) {
+		o->operands = &argv[optind];
+		o->noperands = argc - optind;
+	} else if (optind < argc) {
 		if (!c->allow_cmd || strcmp(argv[optind - 1], "--"))
 			return tt_error_set(err, -EINVAL, true, "unexpected argument '%s'%s",
 					    argv[optind],

@@ -33,7 +33,16 @@ struct tt_cli {
 	const char *cmd;		/* command name, for messages */
 	bool tracing;			/* accepts the tracing options (-p -c --cgroup -d -i --hist ...) */
 	bool allow_cmd;			/* accepts -- CMD ARGS */
-	const char *const *formats;	/* accepted -f values, NULL-terminated; NULL = text, json */
+	/*
+	 * Accepts operands (input files) anywhere among the options; they land
+	 * in o->operands.  "--" ends the options.  Not with allow_cmd.
+	 */
+	bool operands;
+	/*
+	 * Accepted -f values, NULL-terminated; NULL = text, json.  An empty
+	 * list ({ NULL }): the command has one output format and rejects -f.
+	 */
+	const char *const *formats;
 	const struct option *extra;	/* the command's own long options, {0} terminated */
 	const char *extra_shorts;	/* the command's own short options, getopt syntax ("F:"), or NULL */
 	/* Handle one of `extra`; 0 or -EINVAL with err filled (usage). */

@@ -206,29 +206,74 @@ void tt_folded_sort(struct tt_folded *f)
 
 /* --- the stack tree ----------------------------------------------------- */
 
-static struct tt_fold_node *node_new(const char *name, size_t len)
-{
-	struct tt_fold_node *n = calloc(1, sizeof(*n));
+/*
+ * The tree's memory: nodes, names and child arrays are carved from 1 MiB
+ * blocks and freed together.  A profile of a million distinct frames would
+ * otherwise pay a malloc header per node, per name and per child array
+ * (bench/flamegraph.sh: 244 MB peak before, see docs/performance.md).
+ */
+#define ARENA_BLOCK (1u << 20)
 
-	if (!n)
-		return NULL;
-	n->name = strndup(name, len);
-	if (!n->name) {
-		free(n);
-		return NULL;
+struct arena_block {
+	struct arena_block *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+struct tree {
+	struct tt_fold_node root;	/* first: tt_fold_tree__free casts back */
+	struct arena_block *blocks;
+};
+
+static void *arena_alloc(struct tree *t, size_t n, size_t align)
+{
+	struct arena_block *b = t->blocks;
+	size_t off = b ? (b->used + align - 1) & ~(align - 1) : 0;
+
+	if (!b || off + n > b->size) {
+		size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+
+		b = malloc(sizeof(*b) + size);
+		if (!b)
+			return NULL;
+		b->size = size;
+		b->next = t->blocks;
+		t->blocks = b;
+		off = 0;
 	}
+	b->used = off + n;
+	return (char *)b->data + off;
+}
+
+static struct tt_fold_node *node_new(struct tree *t, const char *name, size_t len)
+{
+	struct tt_fold_node *n = arena_alloc(t, sizeof(*n), _Alignof(struct tt_fold_node));
+	char *copy = n ? arena_alloc(t, len + 1, 1) : NULL;
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, name, len);
+	copy[len] = '\0';
+	*n = (struct tt_fold_node){ .name = copy };
 	return n;
 }
 
-static int node_add_child(struct tt_fold_node *parent, struct tt_fold_node *child)
+/* Append; a full array is replaced by one twice the size (the old one stays in the arena). */
+static int node_add_child(struct tree *t, struct tt_fold_node *parent,
+			  struct tt_fold_node *child)
 {
 	if (parent->nchildren == parent->cap) {
-		size_t cap = parent->cap ? parent->cap * 2 : 4;
-		void *p = realloc(parent->children, cap * sizeof(*parent->children));
+		uint32_t cap = parent->cap ? parent->cap * 2 : 2;
+		struct tt_fold_node **c;
 
-		if (!p)
+		if (cap < parent->cap)
+			return -EOVERFLOW;
+		c = arena_alloc(t, cap * sizeof(*c), _Alignof(struct tt_fold_node *));
+		if (!c)
 			return -ENOMEM;
-		parent->children = p;
+		if (parent->nchildren)
+			memcpy(c, parent->children, parent->nchildren * sizeof(*c));
+		parent->children = c;
 		parent->cap = cap;
 	}
 	parent->children[parent->nchildren++] = child;
@@ -237,15 +282,16 @@ static int node_add_child(struct tt_fold_node *parent, struct tt_fold_node *chil
 
 void tt_fold_tree__free(struct tt_fold_node *root)
 {
-	size_t i;
+	struct tree *t = (struct tree *)root;
+	struct arena_block *b, *next;
 
-	if (!root)
+	if (!t)
 		return;
-	for (i = 0; i < root->nchildren; i++)
-		tt_fold_tree__free(root->children[i]);
-	free(root->children);
-	free(root->name);
-	free(root);
+	for (b = t->blocks; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(t);
 }
 
 /*
@@ -256,12 +302,15 @@ void tt_fold_tree__free(struct tt_fold_node *root)
  */
 struct tt_fold_node *tt_fold_tree__new(const struct tt_folded *f)
 {
-	struct tt_fold_node *root = node_new("all", 3), **path = NULL, *n;
+	struct tree *t = calloc(1, sizeof(*t));
+	struct tt_fold_node *root, **path = NULL, *n;
 	size_t depth = 0, cap = 0, i, d;
-	int err = -ENOMEM;
+	int err;
 
-	if (!root)
+	if (!t)
 		return NULL;
+	root = &t->root;
+	root->name = "all";
 	for (i = 0; i < f->nstacks; i++) {
 		const char *s = f->stacks[i].text, *e;
 		uint64_t v = f->stacks[i].value;
@@ -278,16 +327,16 @@ struct tt_fold_node *tt_fold_tree__new(const struct tt_folded *f)
 			    !memcmp(path[d]->name, s, (size_t)(e - s))) {
 				n = path[d];
 			} else {
-				struct tt_fold_node *c = node_new(s, (size_t)(e - s));
+				struct tt_fold_node *c = node_new(t, s, (size_t)(e - s));
 
-				if (!c || node_add_child(n, c)) {
-					tt_fold_tree__free(c);
+				err = c ? node_add_child(t, n, c) : -ENOMEM;
+				if (err)
 					goto fail;
-				}
 				if (d >= cap) {
 					size_t nc = cap ? cap * 2 : 64;
 					void *p = realloc(path, nc * sizeof(*path));
 
+					err = -ENOMEM;
 					if (!p)
 						goto fail;
 					path = p;

@@ -86,22 +86,26 @@ void tt_folded_sort(struct tt_folded *f);
 
 /*
  * One frame of the merged call tree.  Children are sorted by name
- * (bytewise), the order a flame graph draws them left to right.
+ * (bytewise), the order a flame graph draws them left to right.  Nodes,
+ * names and child arrays live in one arena owned by the tree.
  */
 struct tt_fold_node {
 	char *name;
 	uint64_t value;		/* inclusive: this frame and everything it called */
 	uint64_t self;		/* stacks that ended here */
 	uint64_t base;		/* differential: inclusive value in the base profile */
-	size_t nchildren, cap;
+	uint32_t nchildren, cap;
 	struct tt_fold_node **children;
 };
 
 /*
  * The tree of `f` (which must be sorted: tt_folded_sort), under a root
- * named "all" whose value is f->total.  NULL + errno on failure.
+ * named "all" whose value is f->total.  The tree copies what it needs: `f`
+ * may be freed afterwards.  Stacks of value 0 add no nodes.  NULL + errno
+ * on failure.
  */
 struct tt_fold_node *tt_fold_tree__new(const struct tt_folded *f);
+/* Free a tree; `root` must be what tt_fold_tree__new returned. */
 void tt_fold_tree__free(struct tt_fold_node *root);
 
 /* Child of `n` named `name`, or NULL. */

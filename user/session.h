@@ -35,6 +35,8 @@ struct tt_common_opts {
 	bool dry_run;			/* --dry-run: load and attach, then stop */
 	const char *hook;		/* --hook KIND: only this hook kind (tests, old kernels) */
 	char **cmd;			/* -- CMD ARGS: NULL-terminated, or NULL */
+	char **operands;		/* operands (struct tt_cli.operands), or NULL */
+	int noperands;
 };
 
 /*

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Table-walking test: every command of the command table has a --help with
 # examples, rejects a bad option with exit status 2, writes JSON that parses
-# with -f json, and is documented in the man page and the README.
+# with -f json (a command whose --help lists no --format must reject -f json
+# with exit status 2 instead), and is documented in the man page and the
+# README.
 TT=${TT:-build/tracetool}
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }
@@ -45,7 +47,13 @@ for c in $cmds; do
 		"$TT" "$p" --help | grep -q "^Usage: tracetool $c" && pass "$c by prefix '$p'" ||
 			fail "$c by prefix '$p'" "prefix did not select it"
 	fi
-	if [ "$(id -u)" -ne 0 ]; then
+	if ! echo "$out" | grep -q -- '--format'; then
+		# a command whose help lists no --format (flamegraph writes SVG)
+		# must refuse -f json as a usage error, not ignore it
+		"$TT" "$c" -f json </dev/null >/dev/null 2>&1; rc=$?
+		[ $rc -eq 2 ] && pass "$c has no --format: -f json exits 2" ||
+			fail "$c has no --format: -f json exits 2" "exit $rc"
+	elif [ "$(id -u)" -ne 0 ]; then
 		skip "$c -f json" "needs root to load BPF programs"
 	else
 		if echo "$out" | grep -q -- '--duration'; then

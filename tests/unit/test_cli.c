@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Unit tests of the common option parser (user/cli.c): the same letters in
- * every command, usage errors reported as such, `-- CMD` handling, and the
- * duration syntax.
+ * every command, usage errors reported as such, `-- CMD` handling, operands
+ * (input files) anywhere, and the duration syntax.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -195,6 +195,39 @@ static void test_non_tracing_command(void **state)
 	assert_int_equal(parse(&o, &x, &err, false, ARGV("--", "ls")), -EINVAL);
 }
 
+/* A command with operands (flamegraph FILES): files anywhere among the options. */
+static void test_operands(void **state)
+{
+	static const char *const no_formats[] = { NULL };
+	struct tt_cli c = { .cmd = "t", .operands = true, .formats = no_formats,
+			    .extra = extra, .on_opt = on_opt };
+	char **argv = ARGV("a.folded", "-o", "out.svg", "--flag", "-", "b.folded", "--",
+			   "-c.folded");
+	struct tt_common_opts o = { 0 };
+	struct tt_error err;
+	struct ctx x = { 0 };
+
+	(void)state;
+	c.ctx = &x;
+	assert_int_equal(tt_cli_parse(&c, 9, argv, &o, &err), TT_CLI_RUN);
+	assert_string_equal(o.output, "out.svg");
+	assert_int_equal(x.flags, 1);
+	assert_int_equal(o.noperands, 4);
+	assert_string_equal(o.operands[0], "a.folded");
+	assert_string_equal(o.operands[1], "-");
+	assert_string_equal(o.operands[2], "b.folded");
+	assert_string_equal(o.operands[3], "-c.folded");	/* after --: a file */
+	assert_null(o.cmd);
+	/* one output format: -f is a usage error that says so */
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(tt_cli_parse(&c, 4, ARGV("-f", "json", "a"), &o, &err), -EINVAL);
+	assert_true(err.usage);
+	assert_non_null(strstr(err.msg, "-f"));
+	/* the next command without operands stops at its first non-option again */
+	assert_int_equal(parse(&o, &x, &err, true, ARGV("ls", "-x")), -EINVAL);
+	assert_non_null(strstr(err.msg, "unexpected argument 'ls'"));
+}
+
 static void test_parse_seconds(void **state)
 {
 	double v;
@@ -248,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_dashdash_command),
 		cmocka_unit_test(test_non_tracing_command),
+		cmocka_unit_test(test_operands),
 		cmocka_unit_test(test_parse_seconds),
 		cmocka_unit_test(test_too_many_pids),
 	};
