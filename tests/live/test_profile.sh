@@ -20,6 +20,7 @@ CHECKS="profile_share_hot profile_stack_main_hot profile_stack_main_cold profile
 profile_hook_perf_event profile_kernel_frames profile_kernel_innermost
 profile_sym_pie profile_sym_shared_lib profile_sym_debuglink profile_sym_debuglink_stripped
 profile_sym_chroot profile_exited_process profile_interval_sum profile_folded
+profile_folded_flamegraph profile_offcpu_folded_flamegraph
 profile_usage_bad_freq profile_usage_only_both profile_text_report"
 
 # shellcheck disable=SC2086
@@ -318,6 +319,37 @@ test_folded() {
 	fi
 }
 
+# (i) Folded output goes through `tracetool flamegraph`: the SVG parses as
+# XML and names the workload's functions (profile and offcpu).
+test_flamegraph() {
+	local f="$TT_TMP/cpu.folded" off="$TT_TMP/off.folded" svg="$TT_TMP/cpu.svg" e="$TT_TMP/fg.err"
+	if ! "$TT" flamegraph --help >/dev/null 2>&1; then
+		skip_all "no flamegraph command in this build" profile_folded_flamegraph \
+			profile_offcpu_folded_flamegraph
+		return
+	fi
+	if ! command -v xmllint >/dev/null 2>&1; then
+		skip_all "xmllint is not installed (libxml2-utils)" profile_folded_flamegraph \
+			profile_offcpu_folded_flamegraph
+		return
+	fi
+	if [ ! -s "$f" ]; then
+		fail profile_folded_flamegraph "no folded profile from the folded check"
+	elif "$TT" flamegraph -o "$svg" "$f" 2>"$e" && xmllint --noout "$svg" 2>>"$e" &&
+		grep -q 'prof_hot' "$svg" && grep -q 'prof_cold' "$svg"; then
+		pass profile_folded_flamegraph
+	else
+		fail profile_folded_flamegraph "flamegraph/xmllint: $(head -c 300 "$e")"
+	fi
+	timeout -k 5 60 "$TT" offcpu -f folded -- "$WL/prof_block" 20 5 >"$off" 2>"$e"
+	if [ -s "$off" ] && "$TT" flamegraph -o "$svg" "$off" 2>>"$e" &&
+		xmllint --noout "$svg" 2>>"$e" && grep -q 'prof_block_wait' "$svg"; then
+		pass profile_offcpu_folded_flamegraph
+	else
+		fail profile_offcpu_folded_flamegraph "$(head -c 300 "$e") $(head -c 200 "$off")"
+	fi
+}
+
 test_usage() {
 	local rc
 	"$TT" profile -F 0 -d 1 >/dev/null 2>"$TT_TMP/u.err"
@@ -348,5 +380,6 @@ test_chroot
 test_exited
 test_interval
 test_folded
+test_flamegraph
 test_usage
 test_text
