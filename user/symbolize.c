@@ -334,29 +334,26 @@ static void build_id_hex(Dwfl_Module *mod, char *out, size_t len)
 }
 
 /*
- * Open the file of a mapping: by its path inside the process's root (a
- * container's files resolve there), else through /proc/PID/map_files,
- * which also reaches deleted files.  `dbg_name` is the name libdwfl uses to
- * find a .gnu_debuglink file next to it.
+ * Open the file of a mapping: through /proc/PID/map_files, which gives the
+ * very file mapped (even deleted or replaced since, and without following
+ * a container's symlinks), else by its path inside the process's root (a
+ * container's files resolve there).  `dbg_name` is that path, the name
+ * libdwfl uses to find a .gnu_debuglink file next to the binary.
  */
 static int open_mapped(pid_t pid, const char *path, uint64_t start, uint64_t end,
 		       bool same_root, char *dbg_name, size_t len)
 {
-	bool deleted = strstr(path, " (deleted)") != NULL;
 	char alt[128];
-	int fd = -1;
+	int fd;
 
 	if (same_root)
 		snprintf(dbg_name, len, "%s", path);
 	else
 		snprintf(dbg_name, len, "/proc/%d/root%s", (int)pid, path);
-	if (!deleted)
+	snprintf(alt, sizeof(alt), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, start, end);
+	fd = open(alt, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && !strstr(path, " (deleted)"))
 		fd = open(dbg_name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(alt, sizeof(alt), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid,
-			 start, end);
-		fd = open(alt, O_RDONLY | O_CLOEXEC);
-	}
 	return fd < 0 ? -errno : fd;
 }
 
