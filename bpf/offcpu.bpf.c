@@ -43,6 +43,8 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 	st.ts = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&starts, &tid, &st, BPF_ANY))
 		tt_count_lost(TT_LOST_MAP_FULL);
+	else
+		tt_note_pid(st.key.tgid);	/* in its own context: its mappings are current */
 }
 
 static __always_inline void switch_in(struct task_struct *next)
@@ -55,10 +57,8 @@ static __always_inline void switch_in(struct task_struct *next)
 	if (!st)
 		return;
 	delta = bpf_ktime_get_ns() - st->ts;
-	if (delta >= cfg.min_block_ns) {
+	if (delta >= cfg.min_block_ns)
 		tt_stack_add(&st->key, delta);
-		tt_note_pid(st->key.tgid);
-	}
 	bpf_map_delete_elem(&starts, &tid);
 }
 

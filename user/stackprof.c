@@ -35,7 +35,7 @@ static int on_new_pid(void *ctx, void *data, size_t len)
 	const struct tt_new_pid *ev = data;
 
 	if (len >= sizeof(*ev))
-		tt_syms_note_pid(sp->syms, (pid_t)ev->tgid);	/* gone already: resolved as unknown */
+		tt_syms_recapture_pid(sp->syms, (pid_t)ev->tgid);	/* gone already: unknown */
 	return 0;
 }
 

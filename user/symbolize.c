@@ -333,23 +333,37 @@ static void build_id_hex(Dwfl_Module *mod, char *out, size_t len)
 		o += (size_t)snprintf(out + o, len - o, "%02x", bits[i]);
 }
 
+/* Does `path` name the file with this device and inode? */
+static bool is_file(const char *path, dev_t dev, uint64_t ino)
+{
+	struct stat st;
+
+	return !stat(path, &st) && st.st_ino == ino && st.st_dev == dev;
+}
+
 /*
  * Open the file of a mapping: through /proc/PID/map_files, which gives the
  * very file mapped (even deleted or replaced since, and without following
- * a container's symlinks), else by its path inside the process's root (a
- * container's files resolve there).  `dbg_name` is that path, the name
- * libdwfl uses to find a .gnu_debuglink file next to the binary.
+ * a container's symlinks), else by path.  `dbg_name` receives the path of
+ * the file as this process sees it, which libdwfl uses to find a
+ * .gnu_debuglink file next to it: /proc/PID/maps shows a path in the
+ * traced process's mount namespace (a container: valid only under
+ * /proc/PID/root) or, for a chroot, in ours; the one whose device and
+ * inode match the mapping is taken.
  */
-static int open_mapped(pid_t pid, const char *path, uint64_t start, uint64_t end,
-		       bool same_root, char *dbg_name, size_t len)
+static int open_mapped(pid_t pid, const char *path, dev_t dev, uint64_t ino, uint64_t start,
+		       uint64_t end, char *dbg_name, size_t len)
 {
 	char alt[128];
 	int fd;
 
-	if (same_root)
+	/*
+	 * A mount namespace may share our root directory and still mount other
+	 * files over its paths: comparing roots is not enough, the inode decides.
+	 */
+	snprintf(dbg_name, len, "/proc/%d/root%s", (int)pid, path);
+	if (!is_file(dbg_name, dev, ino) && is_file(path, dev, ino))
 		snprintf(dbg_name, len, "%s", path);
-	else
-		snprintf(dbg_name, len, "/proc/%d/root%s", (int)pid, path);
 	snprintf(alt, sizeof(alt), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, start, end);
 	fd = open(alt, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && !strstr(path, " (deleted)"))
@@ -359,7 +373,7 @@ static int open_mapped(pid_t pid, const char *path, uint64_t start, uint64_t end
 
 /* The cached ELF file behind a mapping, opened now if it is new.  NULL if unreadable. */
 static struct elf_file *elf_for(struct tt_syms *s, pid_t pid, const char *path, dev_t dev,
-				uint64_t ino, uint64_t start, uint64_t end, bool same_root)
+				uint64_t ino, uint64_t start, uint64_t end)
 {
 	struct file_key fk = { .dev = dev, .ino = ino }, *nk, **slot;
 	struct elf_file *e = NULL, key, **found;
@@ -380,7 +394,7 @@ static struct elf_file *elf_for(struct tt_syms *s, pid_t pid, const char *path, 
 		free(nk);
 		return NULL;
 	}
-	fd = open_mapped(pid, path, start, end, same_root, dbg_name, sizeof(dbg_name));
+	fd = open_mapped(pid, path, dev, ino, start, end, dbg_name, sizeof(dbg_name));
 	if (fd < 0)
 		return NULL;	/* remembered as unreadable */
 	dwfl = dwfl_begin(&s->cbs);
@@ -435,17 +449,6 @@ static struct elf_file *elf_for(struct tt_syms *s, pid_t pid, const char *path, 
 
 /* --- processes --- */
 
-static bool has_same_root(pid_t pid)
-{
-	struct stat a, b;
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
-	if (stat(path, &a) || stat("/", &b))
-		return true;	/* unknown: try the plain path, map_files is the fallback */
-	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
 static int cmp_mapping(const void *a, const void *b)
 {
 	uint64_t x = ((const struct mapping *)a)->start, y = ((const struct mapping *)b)->start;
@@ -457,7 +460,6 @@ static int cmp_mapping(const void *a, const void *b)
 static int read_maps(struct tt_syms *s, struct proc *pr)
 {
 	char path[64], line[4352];
-	bool same_root = has_same_root(pr->pid);
 	struct mapping *v = NULL, *nv;
 	size_t n = 0, cap = 0;
 	FILE *f;
@@ -493,7 +495,7 @@ static int read_maps(struct tt_syms *s, struct proc *pr)
 		base = strrchr(file, '/');
 		v[n] = (struct mapping){ .start = start, .end = end, .pgoff = pgoff,
 					 .base = intern(s, base + 1) };
-		v[n].elf = elf_for(s, pr->pid, file, makedev(maj, mnr), ino, start, end, same_root);
+		v[n].elf = elf_for(s, pr->pid, file, makedev(maj, mnr), ino, start, end);
 		n++;
 	}
 	fclose(f);
@@ -542,6 +544,15 @@ int tt_syms_note_pid(struct tt_syms *s, pid_t pid)
 	if (!ret)
 		s->st.procs++;
 	return ret;
+}
+
+int tt_syms_recapture_pid(struct tt_syms *s, pid_t pid)
+{
+	struct proc *pr = find_proc(s, pid);
+
+	if (!pr)
+		return tt_syms_note_pid(s, pid);
+	return read_maps(s, pr);	/* on failure the old capture stays */
 }
 
 static const struct mapping *find_mapping(const struct proc *pr, uint64_t addr)

@@ -46,6 +46,12 @@ void tt_syms__free(struct tt_syms *s);
 int tt_syms_note_pid(struct tt_syms *s, pid_t pid);
 
 /*
+ * Capture `pid` again (it called exec: its mappings changed), or for the
+ * first time.  Same return values as tt_syms_note_pid.
+ */
+int tt_syms_recapture_pid(struct tt_syms *s, pid_t pid);
+
+/*
  * A new report begins: a process captured earlier may be read again once
  * during it, when an address falls outside its known mappings (dlopen).
  */

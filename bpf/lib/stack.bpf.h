@@ -29,12 +29,12 @@ struct {
 	__type(value, __u64);
 } counts SEC(".maps");
 
-/* Processes already announced to user space. */
+/* Processes already announced to user space, with the mm they had then. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u64);
 } seen SEC(".maps");
 
 struct {
@@ -76,19 +76,26 @@ static __always_inline void tt_stack_add(const struct tt_stack_key *key, __u64 v
 }
 
 /*
- * First sample of a process: tell user space, which then reads its
- * mappings and opens its binaries.  If the ring buffer is full the mark is
+ * First sample of a process, or first since it called exec (its mm
+ * changed): tell user space, which then reads its mappings and opens its
+ * binaries.  A process is often first seen before it execs (a forked
+ * shell, `chroot`, a launcher).  If the ring buffer is full the mark is
  * taken back, so the next sample tries again.  A full `seen` map only
- * means user space learns of the process at report time.
+ * means user space learns of the process at report time.  Call it in the
+ * context of the process itself.
  */
 static __always_inline void tt_note_pid(__u32 tgid)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct tt_new_pid ev = { .tgid = tgid };
-	__u8 one = 1;
+	__u64 mm = (__u64)task->mm, *known;
 
-	if (!tgid || bpf_map_lookup_elem(&seen, &tgid))
+	if (!tgid || !mm)
 		return;
-	if (bpf_map_update_elem(&seen, &tgid, &one, BPF_NOEXIST))
+	known = bpf_map_lookup_elem(&seen, &tgid);
+	if (known && *known == mm)
+		return;
+	if (bpf_map_update_elem(&seen, &tgid, &mm, BPF_ANY))
 		return;
 	if (bpf_ringbuf_output(&new_pids, &ev, sizeof(ev), 0)) {
 		tt_count_lost(TT_LOST_RINGBUF);

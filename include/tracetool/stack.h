@@ -3,7 +3,8 @@
  * Stack aggregation shared by the stack tracers (profile, offcpu) and by
  * user/stackprof.c: the key of the in-kernel aggregation map, the stack id
  * conventions, and the event that announces a process seen for the first
- * time (so user space can capture its mappings while it lives).
+ * time or after an exec (so user space can capture its mappings while it
+ * lives).
  */
 #ifndef TRACETOOL_STACK_H
 #define TRACETOOL_STACK_H
@@ -27,7 +28,7 @@ struct tt_stack_key {
 
 _Static_assert(sizeof(struct tt_stack_key) == 32, "tt_stack_key layout");
 
-/* Ring buffer record: a process was seen for the first time. */
+/* Ring buffer record: a process was seen for the first time, or since it called exec. */
 struct tt_new_pid {
 	__u32 tgid;
 	__u32 pad;

@@ -19,7 +19,7 @@ SYS=$WL/prof_sys
 CHECKS="profile_share_hot profile_stack_main_hot profile_stack_main_cold profile_comm_first
 profile_hook_perf_event profile_kernel_frames profile_kernel_innermost
 profile_sym_pie profile_sym_shared_lib profile_sym_debuglink profile_sym_debuglink_stripped
-profile_sym_chroot profile_exited_process profile_interval_sum profile_folded
+profile_sym_chroot profile_sym_mount_ns profile_exited_process profile_interval_sum profile_folded
 profile_folded_flamegraph profile_offcpu_folded_flamegraph
 profile_usage_bad_freq profile_usage_only_both profile_text_report"
 
@@ -89,8 +89,10 @@ test_shares() {
 		"$(frames_of "$o")"
 	check_eq profile_stack_main_cold "a stack with main;prof_cold" 1 \
 		"$(has "$o" "main;prof_cold")" "$(frames_of "$o")"
-	check_eq profile_comm_first "stacks whose frames[0] is not the comm prof_cpu" 0 \
-		"$(jq '[.profiles[0].stacks[] | select(.frames[0] != "prof_cpu")] | length' "$o")"
+	# the launched child is still called tracetool until its execve completes
+	check_eq profile_comm_first "stacks whose frames[0] is not the comm prof_cpu (or tracetool)" 0 \
+		"$(jq '[.profiles[0].stacks[] | select(.frames[0] != "prof_cpu" and
+			.frames[0] != "tracetool")] | length' "$o")" "$(frames_of "$o")"
 	check_eq profile_hook_perf_event "JSON .hooks.profile, profile name and unit" \
 		"perf_event cpu samples" \
 		"$(jq -r '"\(.hooks.profile) \(.profiles[0].name) \(.profiles[0].unit)"' "$o")"
@@ -224,8 +226,8 @@ test_debuglink() {
 		1 "$(has "$o" "main;prof_dbg_spin")" "$(frames_of "$o")"
 }
 
-# (e) A static binary in a chroot: its maps name /prof_chroot, a path that
-# exists only under /proc/PID/root.
+# (e) A stripped static binary in a chroot: its maps name /prof_chroot, and
+# its debuglink file /prof_chroot.debug exists only under /proc/PID/root.
 test_chroot() {
 	local d="$TT_TMP/root" o="$TT_TMP/chroot.json" e="$TT_TMP/chroot.err" why
 	mkdir -p "$d"
@@ -237,7 +239,15 @@ test_chroot() {
 		skip profile_sym_chroot "cannot link a static binary: $(head -c 200 "$TT_TMP/cr.err")"
 		return
 	fi
-	if [ -e /prof_chroot ]; then
+	# stripped, its symbols in /prof_chroot.debug inside the chroot: found only
+	# through /proc/PID/root
+	if ! (cd "$d" && objcopy --only-keep-debug prof_chroot prof_chroot.debug &&
+		strip --strip-all prof_chroot &&
+		objcopy --add-gnu-debuglink=prof_chroot.debug prof_chroot) 2>"$TT_TMP/cr.err"; then
+		fail profile_sym_chroot "cannot strip the chroot binary: $(head -c 200 "$TT_TMP/cr.err")"
+		return
+	fi
+	if [ -e /prof_chroot ] || [ -e /prof_chroot.debug ]; then
 		skip profile_sym_chroot "/prof_chroot exists on the host: the check would prove nothing"
 		return
 	fi
@@ -247,8 +257,44 @@ test_chroot() {
 		fail profile_sym_chroot "$why"
 		return
 	fi
-	check_eq profile_sym_chroot "a stack main;prof_chroot_spin (binary in a chroot)" 1 \
+	check_eq profile_sym_chroot "a stack main;prof_chroot_spin (debuglink file in a chroot)" 1 \
 		"$(has "$o" "main;prof_chroot_spin")" "$(frames_of "$o")"
+}
+
+# (e2) A container-like mount namespace: the stripped binary and its
+# debuglink file sit on a tmpfs mounted only inside the namespace, so the
+# path /proc/PID/maps shows is valid only under /proc/PID/root.
+test_mount_ns() {
+	local d="$TT_TMP/ns" m="$TT_TMP/ns/mnt" o="$TT_TMP/ns.json" e="$TT_TMP/ns.err" why
+	mkdir -p "$m"
+	write_spin_src "$d/spin.c" prof_ns_spin ""
+	write_main_src "$d/main.c" "void prof_ns_spin(void);" "prof_ns_spin();"
+	# shellcheck disable=SC2086
+	if ! cc $CFL -o "$d/prof_ns" "$d/main.c" "$d/spin.c" 2>"$d/cc.err" ||
+		! (cd "$d" && objcopy --only-keep-debug prof_ns prof_ns.debug && strip --strip-all prof_ns &&
+			objcopy --add-gnu-debuglink=prof_ns.debug prof_ns) 2>>"$d/cc.err"; then
+		fail profile_sym_mount_ns "cannot build the workload: $(head -c 300 "$d/cc.err")"
+		return
+	fi
+	if ! command -v unshare >/dev/null 2>&1 ||
+		! unshare -m --propagation private true 2>/dev/null; then
+		skip profile_sym_mount_ns "cannot create a mount namespace (unshare -m)"
+		return
+	fi
+	prof_run "$o" "$e" profile -F 199 -f json -- unshare -m --propagation private sh -c \
+		"mount -t tmpfs tt-prof-ns '$m' && cp '$d/prof_ns' '$d/prof_ns.debug' '$m/' &&
+		exec '$m/prof_ns' 2"
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail profile_sym_mount_ns "$why"
+		return
+	fi
+	if [ -e "$m/prof_ns" ]; then
+		fail profile_sym_mount_ns "the tmpfs is visible outside the namespace: proves nothing"
+		return
+	fi
+	check_eq profile_sym_mount_ns "a stack main;prof_ns_spin (debuglink file in a mount namespace)" \
+		1 "$(has "$o" "main;prof_ns_spin")" "$(frames_of "$o")"
 }
 
 # (f) A process that exits (and whose binary is deleted) seconds before the
@@ -377,6 +423,7 @@ test_kernel
 test_pie
 test_debuglink
 test_chroot
+test_mount_ns
 test_exited
 test_interval
 test_folded
