@@ -38,7 +38,7 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 	bpf_get_current_comm(st.key.comm, sizeof(st.key.comm));
 	if (cfg.kernel_stacks)
 		st.key.kern_stack = tt_stackid(ctx, 0);
-	if (cfg.user_stacks && !tt_is_kthread(prev))
+	if (cfg.user_stacks && tt_has_user_stack(prev))
 		st.key.user_stack = tt_stackid(ctx, BPF_F_USER_STACK);
 	st.ts = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&starts, &tid, &st, BPF_ANY))

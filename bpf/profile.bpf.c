@@ -44,7 +44,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	task = bpf_get_current_task_btf();
 	if (cfg.kernel_stacks && !in_user_mode(ctx))
 		key.kern_stack = tt_stackid(ctx, 0);
-	if (cfg.user_stacks && !tt_is_kthread(task))
+	if (cfg.user_stacks && tt_has_user_stack(task))
 		key.user_stack = tt_stackid(ctx, BPF_F_USER_STACK);
 	tt_stack_add(&key, 1);
 	tt_note_pid(key.tgid);

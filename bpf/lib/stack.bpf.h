@@ -103,9 +103,10 @@ static __always_inline void tt_note_pid(__u32 tgid)
 	}
 }
 
-static __always_inline bool tt_is_kthread(struct task_struct *t)
+/* Can this task have a user stack?  Not a kernel thread, nor a task past exit_mm(). */
+static __always_inline bool tt_has_user_stack(struct task_struct *t)
 {
-	return BPF_CORE_READ(t, flags) & TT_PF_KTHREAD;
+	return !(BPF_CORE_READ(t, flags) & TT_PF_KTHREAD) && BPF_CORE_READ(t, mm);
 }
 
 #endif /* TT_STACK_BPF_H */
