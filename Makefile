@@ -51,6 +51,10 @@ $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(LLVM_STRIP) -g $@  # keep .BTF, drop DWARF: the skeleton embeds the object
 
+# The stack tracers hand out stack ids with an atomic fetch-and-add: BPF v3
+# atomics (kernel 5.12+; tracetool needs task storage, 5.11, and tp_btf anyway).
+$(OUT)/bpf/profile.bpf.o $(OUT)/bpf/offcpu.bpf.o: BPF_CFLAGS += -mcpu=v3
+
 $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 

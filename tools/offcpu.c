@@ -34,7 +34,7 @@ const char tt_offcpu_usage[] =
 	"      --kernel-only   kernel stacks only\n"
 	"      --addrs         show unresolved frames as addresses, not [unknown]\n"
 	"      --max-stacks N  distinct stacks kept in the kernel (default 8192); past\n"
-	"                      that, blocks are counted as lost (stack_collisions)\n"
+	"                      that, blocks are counted as lost (map_full)\n"
 	"  -p, --pid PID       only this process (repeatable, or a comma list)\n"
 	"  -c, --comm NAME     only tasks with this command name\n"
 	"      --cgroup PATH   only tasks in this cgroup v2 directory or below it\n"

@@ -40,7 +40,7 @@ const char tt_profile_usage[] =
 	"      --idle          also count samples of the idle task\n"
 	"      --addrs         show unresolved frames as addresses, not [unknown]\n"
 	"      --max-stacks N  distinct stacks kept in the kernel (default 8192); past\n"
-	"                      that, samples are counted as lost (stack_collisions)\n"
+	"                      that, samples are counted as lost (map_full)\n"
 	"  -p, --pid PID       only this process (repeatable, or a comma list)\n"
 	"  -c, --comm NAME     only tasks with this command name\n"
 	"      --cgroup PATH   only tasks in this cgroup v2 directory or below it\n"

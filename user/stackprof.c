@@ -19,6 +19,46 @@
 #define LOST_KERNEL "[lost kernel stack]_[k]"
 #define MAX_FRAMES (1 + 2 * TT_STACK_DEPTH)
 
+struct stack_by_id {
+	__u32 id;
+	struct tt_stack_ips ips;
+};
+
+static int cmp_stack_id(const void *a, const void *b)
+{
+	__u32 x = ((const struct stack_by_id *)a)->id, y = ((const struct stack_by_id *)b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/* Read the stack map (content -> id) into sp->by_id. 0 or -errno. */
+static int read_stacks(struct tt_stackprof *sp)
+{
+	int fd = bpf_map__fd(sp->stacks);
+	struct tt_stack_ips key, next, *prevp = NULL;
+	struct stack_by_id *e;
+	__u32 id;
+
+	tdestroy(sp->by_id, free);
+	sp->by_id = NULL;
+	while (!bpf_map_get_next_key(fd, prevp, &next)) {
+		key = next;
+		prevp = &key;
+		if (bpf_map_lookup_elem(fd, &key, &id))
+			continue;
+		e = malloc(sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		e->id = id;
+		e->ips = key;
+		if (!tsearch(e, &sp->by_id, cmp_stack_id)) {
+			free(e);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 struct prev_total {
 	struct tt_stack_key key;
 	uint64_t value;
@@ -73,6 +113,8 @@ void tt_stackprof_release(struct tt_stackprof *sp)
 	sp->syms = NULL;
 	tdestroy(sp->prev, free);
 	sp->prev = NULL;
+	tdestroy(sp->by_id, free);
+	sp->by_id = NULL;
 }
 
 int tt_stackprof_event_fd(struct tt_stackprof *sp)
@@ -100,16 +142,19 @@ static bool is_bpf_frame(const char *name)
 static size_t add_stack(struct tt_stackprof *sp, pid_t pid, __s32 id, bool kernel,
 			const char **frames, size_t n, size_t max)
 {
-	__u64 ips[TT_STACK_DEPTH] = {};
+	struct stack_by_id probe = { .id = (__u32)id }, **found;
+	const __u64 *ips;
 	size_t depth, skip, i;
 
 	if (id == TT_STACK_NONE)
 		return n;
-	if (id < 0 || bpf_map__lookup_elem(sp->stacks, &id, sizeof(id), ips, sizeof(ips), 0)) {
+	found = id < 0 ? NULL : tfind(&probe, &sp->by_id, cmp_stack_id);
+	if (!found) {
 		if (n < max)
 			frames[n++] = kernel ? LOST_KERNEL : LOST_USER;
 		return n;
 	}
+	ips = (*found)->ips.ip;
 	for (depth = 0; depth < TT_STACK_DEPTH && ips[depth]; depth++)
 		;
 	/*
@@ -247,8 +292,9 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 {
 	const char **frames = calloc(MAX_FRAMES, sizeof(*frames));
 	struct tt_stack_key key, next, *prevp = NULL;
+	struct prev_total *deltas = NULL;	/* (key, increase) of this report */
 	struct merged **list = NULL;
-	size_t n = 0, cap = 0, i;
+	size_t n = 0, cap = 0, nd = 0, dcap = 0, i;
 	void *tree = NULL;
 	struct tt_profile *p;
 	int ret = 0, fd = bpf_map__fd(sp->counts);
@@ -260,9 +306,9 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 	}
 	tt_stackprof_drain(sp);
 	tt_syms_next_report(sp->syms);
+	/* the increases first, the stacks after: a key is added after its stacks */
 	while (!ret && !bpf_map_get_next_key(fd, prevp, &next)) {
 		uint64_t total, delta;
-		size_t nf;
 
 		key = next;
 		prevp = &key;
@@ -271,9 +317,25 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 		ret = delta_of(sp, &key, total, &delta);
 		if (ret || !delta)
 			continue;
-		nf = tt_stackprof_frames(sp, &key, frames, MAX_FRAMES);
-		ret = add_merged(&tree, &list, &n, &cap, frames, nf, delta);
+		if (nd == dcap) {
+			struct prev_total *nv = realloc(deltas, (dcap ? dcap * 2 : 256) * sizeof(*nv));
+
+			if (!nv) {
+				ret = -ENOMEM;
+				break;
+			}
+			deltas = nv;
+			dcap = dcap ? dcap * 2 : 256;
+		}
+		deltas[nd++] = (struct prev_total){ .key = key, .value = delta };
 	}
+	ret = ret ?: read_stacks(sp);
+	for (i = 0; !ret && i < nd; i++) {
+		size_t nf = tt_stackprof_frames(sp, &deltas[i].key, frames, MAX_FRAMES);
+
+		ret = add_merged(&tree, &list, &n, &cap, frames, nf, deltas[i].value);
+	}
+	free(deltas);
 	qsort(list, n, sizeof(*list), cmp_by_value);
 	for (i = 0; i < n; i++) {
 		struct merged *m = list[i];

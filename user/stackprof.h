@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Stack profiles from the maps of a stack tracer (bpf/lib/stack.bpf.h):
- * the aggregation map (struct tt_stack_key -> value), the stack map and the
- * ring buffer announcing new processes.  Used by every stack tracer; knows
+ * the aggregation map (struct tt_stack_key -> value), the stack map (struct
+ * tt_stack_ips -> id) and the ring buffer announcing new processes.  Used by every stack tracer; knows
  * none by name.  Interval reports are exact: the kernel totals are never
  * reset, each report shows their increase since the previous one.
  */
@@ -24,6 +24,7 @@ struct tt_stackprof {
 	struct ring_buffer *rb;
 	struct bpf_map *counts, *stacks;
 	void *prev;		/* tsearch: totals at the previous report, by key */
+	void *by_id;		/* tsearch: stacks by id, read from the stack map at each report */
 	const char *name;	/* profile name: "cpu", "offcpu" */
 	const char *unit;	/* "samples", "microseconds" */
 	uint64_t divisor;	/* kernel value / divisor = reported value (ns -> us: 1000) */

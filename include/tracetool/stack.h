@@ -15,7 +15,19 @@
 
 /* Stack ids below 0: no stack was expected, or one was expected but lost. */
 #define TT_STACK_NONE (-1)	/* kernel thread (no user stack), or sample in user mode (no kernel stack) */
-#define TT_STACK_LOST (-2)	/* bpf_get_stackid failed: collision or fault; counted as TT_LOST_STACK */
+#define TT_STACK_LOST (-2)	/* unreadable (TT_LOST_STACK) or the stack map was full (TT_LOST_MAP_FULL) */
+
+/*
+ * Key of the stack map: the return addresses, innermost first, zero-filled.
+ * Stacks are keyed by content in a hash map, not by a hash of their content
+ * (BPF_MAP_TYPE_STACK_TRACE), so two stacks never collide; the value is
+ * the id the aggregation key refers to.
+ */
+struct tt_stack_ips {
+	__u64 ip[TT_STACK_DEPTH];
+};
+
+_Static_assert(sizeof(struct tt_stack_ips) == 8 * TT_STACK_DEPTH, "tt_stack_ips layout");
 
 /* Aggregation key: one entry per (process, user stack, kernel stack, thread comm). */
 struct tt_stack_key {
