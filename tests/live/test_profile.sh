@@ -21,6 +21,7 @@ profile_hook_perf_event profile_kernel_frames profile_kernel_innermost
 profile_sym_pie profile_sym_shared_lib profile_sym_debuglink profile_sym_debuglink_stripped
 profile_sym_chroot profile_sym_mount_ns profile_exited_process profile_interval_sum profile_folded
 profile_folded_flamegraph profile_offcpu_folded_flamegraph
+profile_stack_map_full_counted profile_stack_map_full_kept
 profile_usage_bad_freq profile_usage_only_both profile_text_report"
 
 # shellcheck disable=SC2086
@@ -396,6 +397,26 @@ test_flamegraph() {
 	fi
 }
 
+# (j) A stack map too small for the workload's stacks: the stacks that do
+# not fit are counted (map_full) and their samples stay in the report under
+# [lost user stack]: the total still matches the CPU time.
+test_map_full() {
+	local o="$TT_TMP/full.json" e="$TT_TMP/full.err" why cpu
+	prof_run "$o" "$e" profile -F 499 --max-stacks 2 -f json -- "$CPU" 1
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail_all "$why" profile_stack_map_full_counted profile_stack_map_full_kept
+		return
+	fi
+	check_eq profile_stack_map_full_counted "map_full > 0 and a [lost user stack] frame" "1 1" \
+		"$(jq '.lost.map_full > 0 | if . then 1 else 0 end' "$o") $(has "$o" "[lost user stack]")" \
+		"lost $(jq -c .lost "$o")"
+	cpu=$(sed -n 's/^prof_cpu: cpu_seconds=//p' "$e")
+	check_range profile_stack_map_full_kept "prof_cpu samples / (CPU seconds $cpu x 499 Hz)" 0.85 1.1 \
+		"$(jq --arg c "$cpu" '[.profiles[0].stacks[] | select(.frames[0] == "prof_cpu") | .value] |
+			add / (($c | tonumber) * 499) | . * 1000 | round / 1000' "$o")"
+}
+
 test_usage() {
 	local rc
 	"$TT" profile -F 0 -d 1 >/dev/null 2>"$TT_TMP/u.err"
@@ -428,5 +449,6 @@ test_exited
 test_interval
 test_folded
 test_flamegraph
+test_map_full
 test_usage
 test_text
