@@ -132,7 +132,8 @@ static struct bpf_object *offcpu_open(void *priv, enum tt_hook hook,
 	t->cfg.filter = *filter;
 	t->skel->rodata->cfg = t->cfg;
 	ret = bpf_map__set_max_entries(t->skel->maps.stacks, (__u32)t->max_stacks);
-	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.counts, (__u32)(2 * t->max_stacks));
+	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.counts,
+						      (__u32)(2 * t->max_stacks + 1024));
 	if (ret) {
 		offcpu_bpf__destroy(t->skel);
 		t->skel = NULL;
