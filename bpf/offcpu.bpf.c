@@ -19,12 +19,12 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);	/* thread id */
-	__type(value, struct tt_offcpu_start);
+	__type(value, struct tt_stack_span);
 } starts SEC(".maps");
 
 static __always_inline void switch_out(void *ctx, bool preempt, struct task_struct *prev)
 {
-	struct tt_offcpu_start st = { .key = { .user_stack = TT_STACK_NONE,
+	struct tt_stack_span st = { .key = { .user_stack = TT_STACK_NONE,
 					       .kern_stack = TT_STACK_NONE } };
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
@@ -50,7 +50,7 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 static __always_inline void switch_in(struct task_struct *next)
 {
 	__u32 tid = BPF_CORE_READ(next, pid);
-	struct tt_offcpu_start *st;
+	struct tt_stack_span *st;
 	__u64 delta;
 
 	st = bpf_map_lookup_elem(&starts, &tid);

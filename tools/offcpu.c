@@ -25,8 +25,9 @@ const char tt_offcpu_usage[] =
 	"counted) has its stacks and the time recorded; when it runs again the\n"
 	"blocked time is added to its stack in the kernel. Values are microseconds\n"
 	"(from blocking to running again, so run-queue wait after the wakeup is\n"
-	"included). Hook: sched_switch, tp_btf with raw_tp fallback. User stacks\n"
-	"need frame pointers: see `tracetool profile --help`.\n"
+	"included). A thread still blocked at a report shows with the time so far.\n"
+	"Hook: sched_switch, tp_btf with raw_tp fallback. User stacks need frame\n"
+	"pointers: see `tracetool profile --help`.\n"
 	"\n"
 	"Options:\n"
 	"      --min-block USEC  ignore blocks shorter than USEC microseconds (default 1)\n"
@@ -152,6 +153,8 @@ static int offcpu_load(void *priv)
 		return ret;
 	ret = tt_stackprof_init(&t->sp, t->skel->maps.counts, t->skel->maps.stacks,
 				t->skel->maps.new_pids, "offcpu", "microseconds", 1000, t->addrs);
+	if (!ret)	/* threads still blocked at a report show too */
+		tt_stackprof_set_spans(&t->sp, t->skel->maps.starts, t->cfg.min_block_ns);
 	t->sp_ready = !ret;
 	return ret;
 }

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <search.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,12 @@ int tt_stackprof_init(struct tt_stackprof *sp, struct bpf_map *counts, struct bp
 	return 0;
 }
 
+void tt_stackprof_set_spans(struct tt_stackprof *sp, struct bpf_map *spans, uint64_t min_ns)
+{
+	sp->spans = spans;
+	sp->min_span_ns = min_ns;
+}
+
 void tt_stackprof_release(struct tt_stackprof *sp)
 {
 	ring_buffer__free(sp->rb);
@@ -115,6 +122,10 @@ void tt_stackprof_release(struct tt_stackprof *sp)
 	sp->prev = NULL;
 	tdestroy(sp->by_id, free);
 	sp->by_id = NULL;
+	tdestroy(sp->inflight, free);
+	sp->inflight = NULL;
+	tdestroy(sp->credit, free);
+	sp->credit = NULL;
 }
 
 int tt_stackprof_event_fd(struct tt_stackprof *sp)
@@ -288,6 +299,113 @@ static int delta_of(struct tt_stackprof *sp, const struct tt_stack_key *key, uin
 	return 0;
 }
 
+/* Take off `delta` what was reported of `key`'s spans while they were in progress. */
+static void apply_credit(struct tt_stackprof *sp, const struct tt_stack_key *key, uint64_t *delta)
+{
+	struct prev_total probe = { .key = *key }, **slot = tfind(&probe, &sp->credit, cmp_prev);
+	uint64_t take;
+
+	if (!slot)
+		return;
+	take = (*slot)->value < *delta ? (*slot)->value : *delta;
+	(*slot)->value -= take;
+	*delta -= take;
+}
+
+static int add_credit(struct tt_stackprof *sp, const struct tt_stack_key *key, uint64_t v)
+{
+	struct prev_total probe = { .key = *key }, *c, **slot = tfind(&probe, &sp->credit, cmp_prev);
+
+	if (slot) {
+		(*slot)->value += v;
+		return 0;
+	}
+	c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	*c = (struct prev_total){ .key = *key, .value = v };
+	if (!tsearch(c, &sp->credit, cmp_prev)) {
+		free(c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A span in progress, and how far it has been reported. */
+struct inflight {
+	__u32 tid;
+	__u64 ts;		/* start of the span, to tell a new span of the same thread */
+	__u64 until;		/* reported up to this time */
+};
+
+static int cmp_inflight(const void *a, const void *b)
+{
+	__u32 x = ((const struct inflight *)a)->tid, y = ((const struct inflight *)b)->tid;
+
+	return (x > y) - (x < y);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* bpf_ktime_get_ns() */
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Append to `out` the part of every span in progress not reported yet, and
+ * remember it as credit of its key.  Returns 0 or -errno.
+ */
+static int add_inflight(struct tt_stackprof *sp, struct prev_total **out, size_t *n, size_t *cap)
+{
+	int fd = bpf_map__fd(sp->spans);
+	__u32 tid, next, *prevp = NULL;
+	void *fresh = NULL;
+	uint64_t now = now_ns();
+	struct tt_stack_span span;
+	int ret = 0;
+
+	while (!ret && !bpf_map_get_next_key(fd, prevp, &next)) {
+		struct inflight probe = { .tid = next }, **old, *f;
+		uint64_t from;
+
+		tid = next;
+		prevp = &tid;
+		if (bpf_map_lookup_elem(fd, &tid, &span) || span.ts >= now ||
+		    now - span.ts < sp->min_span_ns)
+			continue;
+		old = tfind(&probe, &sp->inflight, cmp_inflight);
+		from = old && (*old)->ts == span.ts ? (*old)->until : span.ts;
+		f = malloc(sizeof(*f));
+		if (f)
+			*f = (struct inflight){ .tid = tid, .ts = span.ts, .until = now };
+		if (!f || !tsearch(f, &fresh, cmp_inflight)) {
+			free(f);
+			ret = -ENOMEM;
+			break;
+		}
+		if (now <= from)
+			continue;
+		if (*n == *cap) {
+			struct prev_total *nv = realloc(*out, (*cap ? *cap * 2 : 256) * sizeof(*nv));
+
+			if (!nv) {
+				ret = -ENOMEM;
+				break;
+			}
+			*out = nv;
+			*cap = *cap ? *cap * 2 : 256;
+		}
+		(*out)[(*n)++] = (struct prev_total){ .key = span.key, .value = now - from };
+		ret = add_credit(sp, &span.key, now - from);
+	}
+	/* spans that ended are forgotten: the kernel has added them whole */
+	tdestroy(sp->inflight, free);
+	sp->inflight = fresh;
+	return ret;
+}
+
 int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 {
 	const char **frames = calloc(MAX_FRAMES, sizeof(*frames));
@@ -315,6 +433,8 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 		if (bpf_map_lookup_elem(fd, &key, &total))
 			continue;	/* never deleted: cannot vanish, but be safe */
 		ret = delta_of(sp, &key, total, &delta);
+		if (!ret)
+			apply_credit(sp, &key, &delta);
 		if (ret || !delta)
 			continue;
 		if (nd == dcap) {
@@ -329,6 +449,8 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 		}
 		deltas[nd++] = (struct prev_total){ .key = key, .value = delta };
 	}
+	if (!ret && sp->spans)
+		ret = add_inflight(sp, &deltas, &nd, &dcap);
 	ret = ret ?: read_stacks(sp);
 	for (i = 0; !ret && i < nd; i++) {
 		size_t nf = tt_stackprof_frames(sp, &deltas[i].key, frames, MAX_FRAMES);

@@ -25,6 +25,10 @@ struct tt_stackprof {
 	struct bpf_map *counts, *stacks;
 	void *prev;		/* tsearch: totals at the previous report, by key */
 	void *by_id;		/* tsearch: stacks by id, read from the stack map at each report */
+	struct bpf_map *spans;	/* optional: tid -> struct tt_stack_span in progress */
+	uint64_t min_span_ns;	/* spans shorter than this are not reported */
+	void *inflight;		/* tsearch: spans in progress already partly reported */
+	void *credit;		/* tsearch: per key, in-progress time reported before its span ended */
 	const char *name;	/* profile name: "cpu", "offcpu" */
 	const char *unit;	/* "samples", "microseconds" */
 	uint64_t divisor;	/* kernel value / divisor = reported value (ns -> us: 1000) */
@@ -38,6 +42,14 @@ int tt_stackprof_init(struct tt_stackprof *sp, struct bpf_map *counts, struct bp
 		      struct bpf_map *new_pids, const char *name, const char *unit,
 		      uint64_t divisor, bool show_addrs);
 void tt_stackprof_release(struct tt_stackprof *sp);
+
+/*
+ * Also report spans still in progress (map of tid -> struct tt_stack_span),
+ * each report showing the part since the previous one; when a span ends
+ * and the kernel adds it whole to its key, the part already reported is
+ * taken off.  Spans shorter than `min_ns` in total are left out.
+ */
+void tt_stackprof_set_spans(struct tt_stackprof *sp, struct bpf_map *spans, uint64_t min_ns);
 
 /* For tt_tracer_ops.event_fd: the ring buffer's epoll fd. */
 int tt_stackprof_event_fd(struct tt_stackprof *sp);

@@ -21,12 +21,4 @@ struct tt_profile_config {
 
 _Static_assert(sizeof(struct tt_profile_config) == 24 + 8 + 8, "tt_profile_config layout");
 
-/* offcpu: per-thread state from switch-out to switch-in. */
-struct tt_offcpu_start {
-	__u64 ts;		/* ktime ns at switch-out */
-	struct tt_stack_key key;
-};
-
-_Static_assert(sizeof(struct tt_offcpu_start) == 40, "tt_offcpu_start layout");
-
 #endif /* TRACETOOL_PROFILE_H */

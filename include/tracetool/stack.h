@@ -40,6 +40,19 @@ struct tt_stack_key {
 
 _Static_assert(sizeof(struct tt_stack_key) == 32, "tt_stack_key layout");
 
+/*
+ * A span in progress by thread id (offcpu: a thread blocked since `ts`,
+ * with the key its time will be added to when it runs again).  User space
+ * reports the part of a span still in progress at each report, so a thread
+ * blocked for the whole run is not missing from it.
+ */
+struct tt_stack_span {
+	__u64 ts;		/* ktime (CLOCK_MONOTONIC) ns at the start */
+	struct tt_stack_key key;
+};
+
+_Static_assert(sizeof(struct tt_stack_span) == 40, "tt_stack_span layout");
+
 /* Ring buffer record: a process was seen for the first time, or since it called exec. */
 struct tt_new_pid {
 	__u32 tgid;

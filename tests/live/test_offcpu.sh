@@ -12,6 +12,7 @@ W=$WL/prof_block
 
 CHECKS="offcpu_hook_tp_btf offcpu_total_tp_btf offcpu_stack_main_wait offcpu_kernel_frames
 offcpu_unit offcpu_total_raw_tp offcpu_min_block_filter offcpu_pid_filter
+offcpu_inflight_shown offcpu_inflight_intervals_sum
 offcpu_usage_bad_min_block"
 
 # shellcheck disable=SC2086
@@ -141,6 +142,31 @@ test_pid() {
 			then 1 else 0 end' "$o")" "$(frames_of "$o")"
 }
 
+# A thread still blocked at the report shows with the time so far; with
+# -i, each interval shows its own part, and the end of the block adds only
+# what was not shown yet.
+test_inflight() {
+	local o="$TT_TMP/infl.json" e="$TT_TMP/infl.err" why n
+	prof_run "$o" "$e" offcpu -d 1 -f json -- "$W" 3000 1
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail offcpu_inflight_shown "$why"
+	else
+		check_range offcpu_inflight_shown "us in prof_block_wait after 1 s of a 3 s block" \
+			900000 1100000 "$(value "$o" "main;prof_block_wait")"
+	fi
+	prof_run "$o" "$e" offcpu -i 0.4 -f json -- "$W" 1200 1
+	n=$(jq -s 'length' "$o" 2>/dev/null)
+	if [ "$TT_RC" != 0 ] || [ "${n:-0}" -lt 3 ]; then
+		fail offcpu_inflight_intervals_sum "exit $TT_RC, $n report(s): $(head -c 300 "$e")"
+		return
+	fi
+	# one 1.2 s block; counting a part twice would give up to 2.4 s
+	check_range offcpu_inflight_intervals_sum "us in prof_block_wait summed over $n reports" \
+		1080000 1320000 "$(jq -s '[.[] | .profiles[]?.stacks[]? | select(.frames | join(";") |
+			contains("main;prof_block_wait")) | .value] | add // 0' "$o")"
+}
+
 test_usage() {
 	"$TT" offcpu --min-block abc -d 1 >/dev/null 2>&1
 	check_eq offcpu_usage_bad_min_block "exit status of --min-block abc" 2 "$?"
@@ -150,4 +176,5 @@ test_total
 test_raw_tp
 test_min_block
 test_pid
+test_inflight
 test_usage
