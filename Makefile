@@ -92,6 +92,7 @@ test: deps
 
 bench: all
 	@sh bench/syscalls.sh
+	@sh bench/flamegraph.sh $(OUT)
 
 clean:
 	rm -rf $(OUT)
