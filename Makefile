@@ -98,6 +98,7 @@ test: deps
 bench: all
 	@sh bench/syscalls.sh
 	@sh bench/profile.sh
+	@sh bench/flamegraph.sh $(OUT)
 
 clean:
 	rm -rf $(OUT)

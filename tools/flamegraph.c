@@ -189,7 +189,9 @@ int cmd_flamegraph(const struct tt_cmd *cmd, int argc, char **argv)
 		ret = tt_error_set(&err, -ENOMEM, false, "out of memory");
 		goto out;
 	}
-	ret = read_all(cur, inputs, ninputs, o.noperands ? "the input" : "<stdin>", &err);
+	ret = read_all(cur, inputs, ninputs,
+		       ninputs > 1 ? "the inputs" : strcmp(inputs[0], "-") ? inputs[0] : "<stdin>",
+		       &err);
 	if (!ret && fg.diff)
 		ret = read_all(base, (char **)&fg.diff, 1, fg.diff, &err);
 	if (ret)

@@ -428,6 +428,9 @@ int tt_flamegraph_svg(const struct tt_fold_node *root, const struct tt_flame_opt
 		"data-total=\"%" PRIu64 "\" data-cw=\"%.2f\" data-search=\"%s\">\n",
 		o.width, height, o.width, height, o.width - 2 * PAD, PAD, c.total, CHAR_W,
 		SEARCH_FILL);
+	fputs("<title>", out);		/* the browser tab's name */
+	xml_text(out, o.title);
+	fputs("</title>\n", out);
 	fprintf(out, "<style type=\"text/css\"><![CDATA[\n%s]]></style>\n", css);
 	fprintf(out, "<defs><linearGradient id=\"bg\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"1\">"
 		"<stop stop-color=\"%s\" offset=\"5%%\"/><stop stop-color=\"%s\" offset=\"95%%\"/>"

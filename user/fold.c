@@ -82,6 +82,7 @@ int tt_fold_parse_line(char *line, char **stack, uint64_t *value, const char **w
 {
 	size_t len = strlen(line);
 	char *sep, *end;
+	size_t depth;
 	uint64_t v = 0;
 	char *p;
 
@@ -111,6 +112,11 @@ int tt_fold_parse_line(char *line, char **stack, uint64_t *value, const char **w
 		*why = "no frames before the value";
 		return -EINVAL;
 	}
+	for (p = line, depth = 1; *p; p++)
+		if (*p == ';' && ++depth > TT_FOLD_MAX_DEPTH) {
+			*why = "more than 16384 frames in one stack";
+			return -EINVAL;
+		}
 	*stack = line;
 	*value = v;
 	return 0;

@@ -18,6 +18,13 @@ struct tt_error;
 /* What an empty or missing frame is written as. */
 #define TT_FOLD_UNKNOWN "[unknown]"
 
+/*
+ * Deepest stack the parser accepts, in frames.  Kernel stacks stop at 127
+ * frames and user stacks at a few hundred; the limit only keeps a broken
+ * or hostile input from recursing the renderer off its stack.
+ */
+#define TT_FOLD_MAX_DEPTH 16384
+
 /* Bytes tt_fold_sanitize() may write for `frame`, terminating NUL excluded. */
 size_t tt_fold_frame_len(const char *frame);
 
@@ -64,7 +71,7 @@ void tt_folded__free(struct tt_folded *f);
  * Split one folded line in place.  The value is the decimal integer after
  * the last space or tab; the stack is everything before that blank (frames
  * may contain spaces).  A trailing "\r" (CRLF files) and trailing blanks are
- * ignored.  Returns 0 with *stack and *value set, 1 for a blank line (skip
+ * ignored; more than TT_FOLD_MAX_DEPTH frames is malformed.  Returns 0 with *stack and *value set, 1 for a blank line (skip
  * it), or -EINVAL with *why set to a short reason for a malformed line.
  */
 int tt_fold_parse_line(char *line, char **stack, uint64_t *value, const char **why);

@@ -90,7 +90,7 @@ fi
 expect_usage() {
 	_name=$1 _pat=$2
 	shift 2
-	"$TT" flamegraph "$@" >"$D/out" 2>"$D/err" </dev/null
+	"$TT" flamegraph "$@" >"$D/out" 2>"$D/err"
 	_rc=$?
 	if [ $_rc -eq 2 ] && [ ! -s "$D/out" ] && head -1 "$D/err" | grep -q -- "$_pat" &&
 		[ "$(sed -n '2,$p' "$D/err" | grep -vc "^Try 'tracetool flamegraph --help'.$")" -eq 0 ]; then
@@ -107,7 +107,12 @@ expect_usage "flamegraph malformed line exits 2 with FILE:LINE" \
 printf 'a;b 1.5\n' >"$D/dec.folded"
 expect_usage "flamegraph non-integer value exits 2" "dec.folded:1: .*not a whole number" "$D/dec.folded"
 : >"$D/empty.folded"
-expect_usage "flamegraph empty input exits 2" "^tracetool flamegraph: no stacks in the input" "$D/empty.folded"
+expect_usage "flamegraph empty input exits 2" "^tracetool flamegraph: no stacks in $D/empty.folded" "$D/empty.folded"
+printf '\n\r\n' >"$D/blank.folded"
+expect_usage "flamegraph blank inputs exit 2" "^tracetool flamegraph: no stacks in the inputs" "$D/blank.folded" "$D/empty.folded"
+expect_usage "flamegraph all-zero input exits 2" "no stacks in <stdin> (every value is 0)" - <<'END'
+a;b 0
+END
 expect_usage "flamegraph empty base exits 2" "no stacks in $D/empty.folded" --diff "$D/empty.folded" "$D/a.folded"
 expect_usage "flamegraph -f rejected" "^tracetool flamegraph: -f: " -f json "$D/a.folded"
 expect_usage "flamegraph bad --width" "^tracetool flamegraph: --width: " --width 5 "$D/a.folded"

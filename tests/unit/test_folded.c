@@ -380,6 +380,32 @@ static void test_read_malformed(void **state)
 	}
 }
 
+/* As deep as the parser allows is drawn; one frame more is an error. */
+static void test_read_depth_limit(void **state)
+{
+	size_t n = TT_FOLD_MAX_DEPTH, len = 2 * n + 8, i;
+	char *line = malloc(len), *stack;
+	const char *why = NULL;
+	uint64_t v;
+
+	(void)state;
+	assert_non_null(line);
+	for (i = 0; i < n; i++) {
+		line[2 * i] = 'f';
+		line[2 * i + 1] = ';';
+	}
+	strcpy(line + 2 * n - 1, " 3");
+	assert_int_equal(tt_fold_parse_line(line, &stack, &v, &why), 0);
+	for (i = 0; i < n; i++) {
+		line[2 * i] = 'f';
+		line[2 * i + 1] = ';';
+	}
+	strcpy(line + 2 * n, "g 3");
+	assert_int_equal(tt_fold_parse_line(line, &stack, &v, &why), -EINVAL);
+	assert_non_null(strstr(why, "16384 frames"));
+	free(line);
+}
+
 static void test_read_nul_byte(void **state)
 {
 	static const char text[] = "a 1\nb\0c 2\n";
@@ -530,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_parse_line_blank_and_bad),
 		cmocka_unit_test(test_read_merge_sort),
 		cmocka_unit_test(test_read_malformed),
+		cmocka_unit_test(test_read_depth_limit),
 		cmocka_unit_test(test_read_nul_byte),
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_tree_base),
