@@ -339,10 +339,19 @@ int cmd_profile(const struct tt_cmd *cmd, int argc, char **argv)
 		fprintf(stderr, "tracetool profile: %lu Hz, loaded at %.1f ms, attached at %.1f ms, "
 			"%zu report(s)\n", t.freq, stats.loaded_ms, stats.attach_ms, stats.reports);
 	if (ret) {
-		if (ret == -EINVAL && strstr(err.msg, "attaching"))
+		ret = tt_fail(cmd, &err);
+		/* perf_event_open's errors, with what to do about them */
+		if (err.code == -EINVAL && strstr(err.msg, "attaching"))
 			fprintf(stderr, "tracetool profile: hint: -F %lu may exceed "
 				"kernel.perf_event_max_sample_rate (sysctl)\n", t.freq);
-		return tt_fail(cmd, &err);
+		else if ((err.code == -EACCES || err.code == -EPERM) && strstr(err.msg, "attaching"))
+			fprintf(stderr, "tracetool profile: hint: perf events need CAP_PERFMON or "
+				"kernel.perf_event_paranoid <= 1 (sysctl)\n");
+		else if ((err.code == -ENOENT || err.code == -EOPNOTSUPP) &&
+			 strstr(err.msg, "attaching"))
+			fprintf(stderr, "tracetool profile: hint: this kernel offers no software "
+				"cpu-clock perf event (CONFIG_PERF_EVENTS)\n");
+		return ret;
 	}
 	if (o.dry_run)
 		printf("dry run: profile tracer loaded and attached in %.1f ms\n", stats.attach_ms);
