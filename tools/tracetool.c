@@ -18,6 +18,7 @@
 const struct tt_cmd tt_commands[] = {
 	{ "syscalls", "latency histogram and errors per syscall", tt_syscalls_usage,
 	  cmd_syscalls, true },
+	{ "tcp", "TCP retransmits, resets, connect latency and RTT", tt_tcp_usage, cmd_tcp, true },
 	{ "list", "commands, and the hook types this kernel supports", tt_list_usage, cmd_list,
 	  false },
 };
