@@ -92,6 +92,7 @@ test: deps
 
 bench: all
 	@sh bench/syscalls.sh
+	@sh bench/tcp.sh
 
 clean:
 	rm -rf $(OUT)

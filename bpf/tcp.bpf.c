@@ -25,6 +25,14 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Events wake the reader only past this backlog; the session polls every 100 ms anyway. */
 #define WAKEUP_BYTES (64 * 1024)
 
+/*
+ * A field of a kernel object: a direct load in tp_btf programs (BTF-typed
+ * pointers: no helper call, which matters on the per-segment tcp_probe
+ * path), a CO-RE probe read in raw_tp ones.  `btf` is a constant at every
+ * call site, so each program carries only one of the two.
+ */
+#define RD(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
+
 const volatile struct tt_tcp_config cfg = {};
 
 /* Sources of zeroed values for first inserts: never written, never on the stack. */
@@ -99,24 +107,29 @@ static __always_inline void unmap_v4(struct flow *f)
  * Addresses, ports and state of a socket, a request socket or a timewait
  * socket: all start with struct sock_common.  false for non-IP families.
  */
-static __always_inline bool read_flow(const struct sock_common *skc, struct flow *f)
+static __always_inline bool read_flow(const struct sock_common *skc, struct flow *f, bool btf)
 {
-	__u16 family = BPF_CORE_READ(skc, skc_family);
+	__u16 family = RD(btf, skc, skc_family);
 
 	__builtin_memset(f, 0, sizeof(*f));
-	f->sport = BPF_CORE_READ(skc, skc_num);
-	f->dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
-	f->state = BPF_CORE_READ(skc, skc_state);
+	f->sport = RD(btf, skc, skc_num);
+	f->dport = bpf_ntohs(RD(btf, skc, skc_dport));
+	f->state = RD(btf, skc, skc_state);
 	if (family == TT_TCP_AF_INET) {
 		f->family = TT_TCP_AF_INET;
-		BPF_CORE_READ_INTO((__u32 *)f->saddr, skc, skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)f->daddr, skc, skc_daddr);
+		*(__u32 *)f->saddr = RD(btf, skc, skc_rcv_saddr);
+		*(__u32 *)f->daddr = RD(btf, skc, skc_daddr);
 		return true;
 	}
 	if (family == TT_TCP_AF_INET6) {
 		f->family = TT_TCP_AF_INET6;
-		BPF_CORE_READ_INTO(&f->saddr, skc, skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&f->daddr, skc, skc_v6_daddr.in6_u.u6_addr8);
+		if (btf) {
+			__builtin_memcpy(f->saddr, &skc->skc_v6_rcv_saddr, 16);
+			__builtin_memcpy(f->daddr, &skc->skc_v6_daddr, 16);
+		} else {
+			BPF_CORE_READ_INTO(&f->saddr, skc, skc_v6_rcv_saddr.in6_u.u6_addr8);
+			BPF_CORE_READ_INTO(&f->daddr, skc, skc_v6_daddr.in6_u.u6_addr8);
+		}
 		unmap_v4(f);
 		return true;
 	}
@@ -316,13 +329,14 @@ static __always_inline bool owner_wanted(const void *sk, struct tt_tcp_owner **o
  * kernel's RetransSegs, count segments (tcp_skb_pcount) of those sent;
  * failed attempts (err != 0) are counted apart.
  */
-static __always_inline int on_retransmit(const struct sock *sk, const struct sk_buff *skb, int err)
+static __always_inline int on_retransmit(const struct sock *sk, const struct sk_buff *skb, int err,
+					 bool btf)
 {
 	struct tt_tcp_owner *o;
 	struct flow f;
 	__u16 segs = 0;
 
-	if (!tt_ready || !read_flow((const struct sock_common *)sk, &f) || !flow_wanted(&f))
+	if (!tt_ready || !read_flow((const struct sock_common *)sk, &f, btf) || !flow_wanted(&f))
 		return 0;
 	if (!owner_wanted(sk, &o))
 		return 0;
@@ -339,20 +353,20 @@ static __always_inline int on_retransmit(const struct sock *sk, const struct sk_
 }
 
 /* SYN-ACK retransmits count in RetransSegs too, but have their own tracepoint. */
-static __always_inline int on_retransmit_synack(const struct request_sock *req)
+static __always_inline int on_retransmit_synack(const struct request_sock *req, bool btf)
 {
 	struct flow f;
 
 	if (!tt_ready || has_task_filter())	/* a listener's request: no owner known */
 		return 0;
-	if (!read_flow((const struct sock_common *)req, &f) || !flow_wanted(&f))
+	if (!read_flow((const struct sock_common *)req, &f, btf) || !flow_wanted(&f))
 		return 0;
 	count(TT_TCP_RETRANS, &f, 1);
 	emit(TT_TCP_RETRANS, &f, NULL, 1);
 	return 0;
 }
 
-static __always_inline int on_send_reset(const struct sock *sk, const struct sk_buff *skb)
+static __always_inline int on_send_reset(const struct sock *sk, const struct sk_buff *skb, bool btf)
 {
 	struct tt_tcp_owner *o;
 	struct flow f;
@@ -364,22 +378,22 @@ static __always_inline int on_send_reset(const struct sock *sk, const struct sk_
 	if (skb)
 		ok = read_skb_flow(skb, &f);
 	else
-		ok = sk && read_flow((const struct sock_common *)sk, &f);
+		ok = sk && read_flow((const struct sock_common *)sk, &f, btf);
 	if (!ok || !flow_wanted(&f) || !owner_wanted(sk, &o))
 		return 0;
 	if (sk)
-		f.state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		f.state = RD(btf, sk, __sk_common.skc_state);
 	count(TT_TCP_RESET_SENT, &f, 1);
 	emit(TT_TCP_RESET_SENT, &f, o, 0);
 	return 0;
 }
 
-static __always_inline int on_receive_reset(const struct sock *sk)
+static __always_inline int on_receive_reset(const struct sock *sk, bool btf)
 {
 	struct tt_tcp_owner *o;
 	struct flow f;
 
-	if (!tt_ready || !read_flow((const struct sock_common *)sk, &f) || !flow_wanted(&f))
+	if (!tt_ready || !read_flow((const struct sock_common *)sk, &f, btf) || !flow_wanted(&f))
 		return 0;
 	if (!owner_wanted(sk, &o))
 		return 0;
@@ -393,13 +407,13 @@ static __always_inline int on_receive_reset(const struct sock *sk)
  * owner (if it passes the task filter) and the start.  The local port may
  * not be chosen yet, so the flow filter waits for the outcome.
  */
-static __always_inline int on_set_state(const struct sock *sk, int oldstate, int newstate)
+static __always_inline int on_set_state(const struct sock *sk, int oldstate, int newstate, bool btf)
 {
 	__u64 key = (__u64)sk;
 	struct tt_tcp_owner *o;
 	struct flow f;
 
-	if (!tt_ready || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (!tt_ready || RD(btf, sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 	if (newstate == TCP_SYN_SENT) {
 		struct tt_tcp_owner rec = {};
@@ -414,7 +428,7 @@ static __always_inline int on_set_state(const struct sock *sk, int oldstate, int
 	}
 	if (oldstate == TCP_SYN_SENT) {
 		o = bpf_map_lookup_elem(&owners, &key);
-		if (o && o->connect_ts && read_flow((const struct sock_common *)sk, &f) &&
+		if (o && o->connect_ts && read_flow((const struct sock_common *)sk, &f, btf) &&
 		    flow_wanted(&f)) {
 			if (newstate == TCP_ESTABLISHED)
 				record(TT_TCP_CONNECT, &f, bpf_ktime_get_ns() - o->connect_ts);
@@ -429,14 +443,39 @@ static __always_inline int on_set_state(const struct sock *sk, int oldstate, int
 	return 0;
 }
 
-/* Smoothed RTT on every received segment of an established socket (--rtt only). */
-static __always_inline int on_probe(const struct sock *sk)
+/* The --port filter alone, from the two port fields: the per-segment hook's early exit. */
+static __always_inline bool ports_pass(const struct sock_common *skc, bool btf)
+{
+	__u16 sport, dport;
+	bool hit = false;
+	int i;
+
+	if (!cfg.nports)
+		return true;
+	sport = RD(btf, skc, skc_num);
+	dport = bpf_ntohs(RD(btf, skc, skc_dport));
+	for (i = 0; i < TT_TCP_MAX_PORTS; i++) {
+		if (i >= cfg.nports)
+			break;
+		if (cfg.ports[i] == sport || cfg.ports[i] == dport)
+			hit = true;
+	}
+	return hit;
+}
+
+/*
+ * Smoothed RTT on every received segment of an established socket (--rtt
+ * only).  Other ports leave after two reads; the full flow is read after.
+ */
+static __always_inline int on_probe(const struct sock *sk, bool btf)
 {
 	struct tt_tcp_owner *o;
 	struct flow f;
 	__u32 srtt;
 
-	if (!tt_ready || !read_flow((const struct sock_common *)sk, &f) || !flow_wanted(&f))
+	if (!tt_ready || !ports_pass((const struct sock_common *)sk, btf))
+		return 0;
+	if (!read_flow((const struct sock_common *)sk, &f, btf) || !flow_wanted(&f))
 		return 0;
 	if (!owner_wanted(sk, &o))
 		return 0;
@@ -449,73 +488,73 @@ static __always_inline int on_probe(const struct sock *sk)
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(tcp_retransmit_skb_btf, const struct sock *sk, const struct sk_buff *skb, int err)
 {
-	return on_retransmit(sk, skb, err);
+	return on_retransmit(sk, skb, err, true);
 }
 
 SEC("raw_tp/tcp_retransmit_skb")
 int BPF_PROG(tcp_retransmit_skb_raw, const struct sock *sk, const struct sk_buff *skb, int err)
 {
-	return on_retransmit(sk, skb, err);
+	return on_retransmit(sk, skb, err, false);
 }
 
 SEC("tp_btf/tcp_retransmit_synack")
 int BPF_PROG(tcp_retransmit_synack_btf, const struct sock *sk, const struct request_sock *req)
 {
-	return on_retransmit_synack(req);
+	return on_retransmit_synack(req, true);
 }
 
 SEC("raw_tp/tcp_retransmit_synack")
 int BPF_PROG(tcp_retransmit_synack_raw, const struct sock *sk, const struct request_sock *req)
 {
-	return on_retransmit_synack(req);
+	return on_retransmit_synack(req, false);
 }
 
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(tcp_send_reset_btf, const struct sock *sk, const struct sk_buff *skb)
 {
-	return on_send_reset(sk, skb);
+	return on_send_reset(sk, skb, true);
 }
 
 SEC("raw_tp/tcp_send_reset")
 int BPF_PROG(tcp_send_reset_raw, const struct sock *sk, const struct sk_buff *skb)
 {
-	return on_send_reset(sk, skb);
+	return on_send_reset(sk, skb, false);
 }
 
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(tcp_receive_reset_btf, struct sock *sk)
 {
-	return on_receive_reset(sk);
+	return on_receive_reset(sk, true);
 }
 
 SEC("raw_tp/tcp_receive_reset")
 int BPF_PROG(tcp_receive_reset_raw, struct sock *sk)
 {
-	return on_receive_reset(sk);
+	return on_receive_reset(sk, false);
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(inet_sock_set_state_btf, const struct sock *sk, int oldstate, int newstate)
 {
-	return on_set_state(sk, oldstate, newstate);
+	return on_set_state(sk, oldstate, newstate, true);
 }
 
 SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(inet_sock_set_state_raw, const struct sock *sk, int oldstate, int newstate)
 {
-	return on_set_state(sk, oldstate, newstate);
+	return on_set_state(sk, oldstate, newstate, false);
 }
 
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(tcp_probe_btf, struct sock *sk, const struct sk_buff *skb)
 {
-	return on_probe(sk);
+	return on_probe(sk, true);
 }
 
 SEC("raw_tp/tcp_probe")
 int BPF_PROG(tcp_probe_raw, struct sock *sk, const struct sk_buff *skb)
 {
-	return on_probe(sk);
+	return on_probe(sk, false);
 }
 
 TT_FOLLOW_PROGS(cfg.filter)

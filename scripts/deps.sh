@@ -9,8 +9,8 @@ set -e
 
 BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
        libseccomp-dev libjansson-dev"
-TEST="libcmocka-dev jq procps util-linux"
-BENCH="libbpf-tools bpftrace"
+TEST="libcmocka-dev jq procps util-linux iproute2 iptables"
+BENCH="libbpf-tools bpftrace iperf3"
 
 pkgs="$BUILD $TEST"
 [ "$1" = "--bench" ] && pkgs="$pkgs $BENCH"

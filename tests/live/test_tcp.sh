@@ -30,7 +30,7 @@ CHECKS="tcp_retrans_v4_counter_eq_retranssegs tcp_retrans_v4_events_eq_retransse
 tcp_retrans_v4_owner tcp_retrans_v6_counter_eq_retranssegs tcp_retrans_v6_events_eq_retranssegs
 tcp_connect_v6_count tcp_reset_received_closed_port tcp_reset_sent_closed_port
 tcp_connect_failed_closed_port tcp_connect_count tcp_no_lost_events tcp_hook_default_tp_btf
-tcp_hook_raw_tp_reset tcp_text_live_reset_line tcp_text_summary
+tcp_rtt_histogram tcp_hook_raw_tp_reset tcp_text_live_reset_line tcp_text_summary
 tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_usage_bad_port tcp_usage_bad_addr"
 
 # shellcheck disable=SC2086
@@ -156,8 +156,8 @@ E=$TT_TMP/main.err
 MAIN="tcp_retrans_v4_counter_eq_retranssegs tcp_retrans_v4_events_eq_retranssegs tcp_retrans_v4_owner
 tcp_retrans_v6_counter_eq_retranssegs tcp_retrans_v6_events_eq_retranssegs tcp_connect_v6_count
 tcp_reset_received_closed_port tcp_reset_sent_closed_port tcp_connect_failed_closed_port
-tcp_connect_count tcp_no_lost_events tcp_hook_default_tp_btf"
-if ! start_tt "$O" "$E" --port $P4,$P6,$PC,$PN; then
+tcp_connect_count tcp_no_lost_events tcp_hook_default_tp_btf tcp_rtt_histogram"
+if ! start_tt "$O" "$E" --rtt --port $P4,$P6,$PC,$PN; then
 	# shellcheck disable=SC2086
 	fail_all "$TT_WHY: $(head -c 200 "$E")" $MAIN
 else
@@ -248,6 +248,10 @@ else
 		check_eq tcp_no_lost_events "lost ringbuf+map_full" 0 \
 			"$(jq '.lost.ringbuf + .lost.map_full' "$O")"
 		check_eq tcp_hook_default_tp_btf ".hooks.tcp" tp_btf "$(jq -r '.hooks.tcp' "$O")"
+		# the IPv4 client got ACKs while ESTABLISHED: loopback RTTs, far below a second
+		rtt=$(tt_series "$O" tracetool_tcp_rtt_seconds "{\"daddr\":\"127.0.0.1\",\"dport\":\"$P4\"}" |
+			jq -r 'if length == 1 and .[0].count > 0 then .[0].max else "none" end')
+		check_range tcp_rtt_histogram "max smoothed RTT (s) of the IPv4 client" 0.000001 1 "$rtt"
 		# nothing but our workloads ran in the namespace
 		[ "$((s3 - s2))" = 0 ] || echo "note: $((s3 - s2)) retransmits during the connect phases"
 	fi
