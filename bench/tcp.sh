@@ -16,6 +16,8 @@
 #   BENCH_TCP_SECONDS [8]   length of one iperf3 run
 #   BENCH_TCP_ROUNDS [2]    rounds over the four configurations
 #   BENCH_TCP_PORT [18200]  iperf3 port
+#   BENCH_TCP_STATS [1]     also measure the BPF programs' own run time
+#                           (kernel.bpf_stats_enabled, restored afterwards)
 #   OUT [build]             build directory
 
 set -u
@@ -25,6 +27,8 @@ OUT=${OUT:-build}
 SECS=${BENCH_TCP_SECONDS:-8}
 ROUNDS=${BENCH_TCP_ROUNDS:-2}
 PORT=${BENCH_TCP_PORT:-18200}
+DO_STATS=${BENCH_TCP_STATS:-1}
+STATS_OLD=""
 TMP=$(mktemp -d /tmp/tt-tcp-bench.XXXXXX) || exit 1
 SERVER=""
 TRACER=""
@@ -32,6 +36,7 @@ TRACER=""
 cleanup() {
 	[ -n "$TRACER" ] && kill -INT "$TRACER" 2>/dev/null
 	[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null
+	[ -n "$STATS_OLD" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
 	sleep 0.2
 	rm -rf "$TMP"
 }
@@ -121,3 +126,31 @@ for c in $CONFIGS; do
 	printf '%-9s %10.2f %7.2f%%\n' "$c" "$m" "$(echo "$m $base" | awk '{ print ($2 - $1) / $2 * 100 }')"
 done
 echo "target: default configuration loses <= 1 % (medians; this machine is shared and noisy)"
+
+[ "$DO_STATS" = 1 ] || exit 0
+# The programs' own cost, independent of the throughput noise: run count and
+# run time of each program while iperf3 runs (bpf_stats adds a clock read per
+# run, so these are upper bounds).
+STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled) || exit 0
+sysctl -qw kernel.bpf_stats_enabled=1
+echo
+echo "BPF run time during one ${SECS} s iperf3 run (kernel.bpf_stats_enabled):"
+for c in default rtt_port; do
+	case $c in
+	default) start_tracer ;;
+	rtt_port) start_tracer --rtt --port "$PORT" ;;
+	esac
+	g=$(run_iperf)
+	ids=$(cat /proc/"$TRACER"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -un)
+	for id in $ids; do
+		bpftool -j prog show id "$id" 2>/dev/null
+	done | jq -s -r --arg c "$c" --arg g "$g" --arg secs "$SECS" '
+		(map(.run_time_ns // 0) | add) as $ns | (map(.run_cnt // 0) | add) as $n |
+		"\($c): \($g | tonumber * 100 | round / 100) Gbit/s, \($n) program runs, " +
+		"\(if $n > 0 then ($ns / $n | round) else 0 end) ns/run, " +
+		"\($ns / 1e6 / ($secs | tonumber) * 100 | round / 100) ms of BPF per second " +
+		"(\($ns / 1e7 / ($secs | tonumber) * 1000 | round / 1000) % of one CPU)"'
+	stop_tracer
+done
+sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
+STATS_OLD=""

@@ -469,7 +469,6 @@ static __always_inline bool ports_pass(const struct sock_common *skc, bool btf)
  */
 static __always_inline int on_probe(const struct sock *sk, bool btf)
 {
-	struct tt_tcp_owner *o;
 	struct flow f;
 	__u32 srtt;
 
@@ -477,7 +476,8 @@ static __always_inline int on_probe(const struct sock *sk, bool btf)
 		return 0;
 	if (!read_flow((const struct sock_common *)sk, &f, btf) || !flow_wanted(&f))
 		return 0;
-	if (!owner_wanted(sk, &o))
+	/* no owner lookup per segment unless a task filter needs it */
+	if (has_task_filter() && !owner_of(sk))
 		return 0;
 	srtt = BPF_CORE_READ((const struct tcp_sock *)sk, srtt_us) >> 3;	/* stored << 3 */
 	if (srtt)
