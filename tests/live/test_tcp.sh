@@ -19,6 +19,7 @@ PN=18104	# N clean connects
 PR=18105	# --hook raw_tp
 PT=18106	# text output
 PF=18107	# owner filters
+PM=18108	# IPv4-mapped IPv6
 NCONN=20
 
 RETRANS=tracetool_tcp_retransmits_total
@@ -30,7 +31,7 @@ CHECKS="tcp_retrans_v4_counter_eq_retranssegs tcp_retrans_v4_events_eq_retransse
 tcp_retrans_v4_owner tcp_retrans_v6_counter_eq_retranssegs tcp_retrans_v6_events_eq_retranssegs
 tcp_connect_v6_count tcp_reset_received_closed_port tcp_reset_sent_closed_port
 tcp_connect_failed_closed_port tcp_connect_count tcp_no_lost_events tcp_hook_default_tp_btf
-tcp_rtt_histogram tcp_hook_raw_tp_reset tcp_text_live_reset_line tcp_text_summary
+tcp_rtt_histogram tcp_v4mapped_as_v4 tcp_hook_raw_tp_reset tcp_no_events_option tcp_text_live_reset_line tcp_text_summary
 tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_usage_bad_port tcp_usage_bad_addr"
 
 # shellcheck disable=SC2086
@@ -156,8 +157,8 @@ E=$TT_TMP/main.err
 MAIN="tcp_retrans_v4_counter_eq_retranssegs tcp_retrans_v4_events_eq_retranssegs tcp_retrans_v4_owner
 tcp_retrans_v6_counter_eq_retranssegs tcp_retrans_v6_events_eq_retranssegs tcp_connect_v6_count
 tcp_reset_received_closed_port tcp_reset_sent_closed_port tcp_connect_failed_closed_port
-tcp_connect_count tcp_no_lost_events tcp_hook_default_tp_btf tcp_rtt_histogram"
-if ! start_tt "$O" "$E" --rtt --port $P4,$P6,$PC,$PN; then
+tcp_connect_count tcp_no_lost_events tcp_hook_default_tp_btf tcp_rtt_histogram tcp_v4mapped_as_v4"
+if ! start_tt "$O" "$E" --rtt --port $P4,$P6,$PC,$PN,$PM; then
 	# shellcheck disable=SC2086
 	fail_all "$TT_WHY: $(head -c 200 "$E")" $MAIN
 else
@@ -182,6 +183,9 @@ else
 	wcrc=$?
 	nsx "$W" --port $PN --conns $NCONN --writes 1 >/dev/null 2>"$TT_TMP/wn.err"
 	wnrc=$?
+	# an IPv6 socket talking IPv4 (::ffff:127.0.0.1) is reported as IPv4
+	nsx "$W" --addr ::ffff:127.0.0.1 --port $PM --conns 3 --writes 1 >/dev/null 2>"$TT_TMP/wm.err"
+	wmrc=$?
 	settle
 	s3=$(retrans_segs)
 	stop_tt "$O" "$E"
@@ -245,6 +249,13 @@ else
 			check_eq tcp_connect_count "$CONNECT{daddr=127.0.0.1,dport=$PN} count" $NCONN \
 				"$(hcount "$O" $CONNECT "{\"daddr\":\"127.0.0.1\",\"dport\":\"$PN\"}")"
 		fi
+		if [ "$wmrc" != 0 ]; then
+			fail tcp_v4mapped_as_v4 "IPv4-mapped workload exit $wmrc: $(head -c 200 "$TT_TMP/wm.err")"
+		else
+			check_eq tcp_v4mapped_as_v4 "$CONNECT{daddr=127.0.0.1,dport=$PM} count" 3 \
+				"$(hcount "$O" $CONNECT "{\"daddr\":\"127.0.0.1\",\"dport\":\"$PM\"}")" \
+				"series: $(tt_series "$O" $CONNECT "{\"dport\":\"$PM\"}" | jq -c 'map(.labels)')"
+		fi
 		check_eq tcp_no_lost_events "lost ringbuf+map_full" 0 \
 			"$(jq '.lost.ringbuf + .lost.map_full' "$O")"
 		check_eq tcp_hook_default_tp_btf ".hooks.tcp" tp_btf "$(jq -r '.hooks.tcp' "$O")"
@@ -260,18 +271,20 @@ fi
 # --- raw_tp fallback: a refused connect counts one reset received ---
 O=$TT_TMP/raw.json
 E=$TT_TMP/raw.err
-if ! start_tt "$O" "$E" --hook raw_tp --port $PR; then
-	fail tcp_hook_raw_tp_reset "$TT_WHY: $(head -c 200 "$E")"
+if ! start_tt "$O" "$E" --hook raw_tp --no-events --port $PR; then
+	fail_all "$TT_WHY: $(head -c 200 "$E")" tcp_hook_raw_tp_reset tcp_no_events_option
 else
 	nsx "$W" --port $PR --refused 2>/dev/null
 	stop_tt "$O" "$E"
 	if [ -n "$why" ]; then
-		fail tcp_hook_raw_tp_reset "$why"
+		fail_all "$why" tcp_hook_raw_tp_reset tcp_no_events_option
 	elif [ "$(jq -r '.hooks.tcp' "$O")" != raw_tp ]; then
-		fail tcp_hook_raw_tp_reset "hook is $(jq -r '.hooks.tcp' "$O"), not raw_tp"
+		fail_all "hook is $(jq -r '.hooks.tcp' "$O"), not raw_tp" tcp_hook_raw_tp_reset \
+			tcp_no_events_option
 	else
 		check_eq tcp_hook_raw_tp_reset "$RESETS{direction=received,dport=$PR} (raw_tp)" 1 \
 			"$(csum "$O" $RESETS "{\"direction\":\"received\",\"dport\":\"$PR\"}")"
+		check_eq tcp_no_events_option "events with --no-events" 0 "$(jq '.events | length' "$O")"
 	fi
 fi
 
