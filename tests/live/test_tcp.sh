@@ -20,6 +20,7 @@ PR=18105	# --hook raw_tp
 PT=18106	# text output
 PF=18107	# owner filters
 PM=18108	# IPv4-mapped IPv6
+PA=18109	# --raddr / --laddr
 NCONN=20
 
 RETRANS=tracetool_tcp_retransmits_total
@@ -32,7 +33,7 @@ tcp_retrans_v4_owner tcp_retrans_v6_counter_eq_retranssegs tcp_retrans_v6_events
 tcp_connect_v6_count tcp_reset_received_closed_port tcp_reset_sent_closed_port
 tcp_connect_failed_closed_port tcp_connect_count tcp_no_lost_events tcp_hook_default_tp_btf
 tcp_rtt_histogram tcp_v4mapped_as_v4 tcp_hook_raw_tp_reset tcp_no_events_option tcp_text_live_reset_line tcp_text_summary
-tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_usage_bad_port tcp_usage_bad_addr"
+tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_raddr_filter tcp_laddr_filter tcp_usage_bad_port tcp_usage_bad_addr"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -346,3 +347,38 @@ else
 	fi
 fi
 tt_stop "$other"
+
+# --- address filters, in the kernel: connects to 127.0.0.2 pass --raddr
+# 127.0.0.2, those to 127.0.0.1 do not; with --laddr 127.0.0.2 a refused
+# connect to 127.0.0.2 counts only the reset sent from 127.0.0.2 ---
+settle
+O=$TT_TMP/raddr.json
+if ! start_tt "$O" "$TT_TMP/raddr.err" --port $PA --raddr 127.0.0.2; then
+	fail tcp_raddr_filter "$TT_WHY"
+else
+	nsx "$W" --addr 127.0.0.2 --port $PA --conns 3 --writes 1 >/dev/null 2>&1
+	settle
+	nsx "$W" --addr 127.0.0.1 --port $PA --conns 2 --writes 1 >/dev/null 2>&1
+	stop_tt "$O" "$TT_TMP/raddr.err"
+	if [ -n "$why" ]; then
+		fail tcp_raddr_filter "$why"
+	else
+		check_eq tcp_raddr_filter "connect series (daddr:count) with --raddr 127.0.0.2" \
+			"127.0.0.2:3" "$(jq -r '[.metrics[] | select(.name == "'$CONNECT'") | .series[] |
+				"\(.labels.daddr):\(.count)"] | join(",")' "$O")"
+	fi
+fi
+O=$TT_TMP/laddr.json
+if ! start_tt "$O" "$TT_TMP/laddr.err" --port $PA --laddr 127.0.0.2; then
+	fail tcp_laddr_filter "$TT_WHY"
+else
+	nsx "$W" --addr 127.0.0.2 --port $PA --refused 2>/dev/null
+	stop_tt "$O" "$TT_TMP/laddr.err"
+	if [ -n "$why" ]; then
+		fail tcp_laddr_filter "$why"
+	else
+		check_eq tcp_laddr_filter "reset series (direction saddr) with --laddr 127.0.0.2" \
+			"sent 127.0.0.2" "$(jq -r '[.metrics[] | select(.name == "'$RESETS'") | .series[] |
+				"\(.labels.direction) \(.labels.saddr)"] | join(",")' "$O")"
+	fi
+fi
