@@ -48,7 +48,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 8192);
+	__uint(max_entries, 4096);	/* both sized by --max-cells */
 	__type(key, struct tt_tcp_key);
 	__type(value, struct tt_hist_cell);
 } cells SEC(".maps");

@@ -49,6 +49,9 @@ const char tt_tcp_usage[] =
 	"      --rtt           smoothed RTT histogram per remote endpoint (tcp_probe: runs\n"
 	"                      on every received segment; narrow it with --port/--raddr)\n"
 	"      --no-events     counters and histograms only, no per-event lines\n"
+	"      --max-cells N   kernel map sizes: N counter series and N histogram cells\n"
+	"                      (series x buckets), default 4096; past that, samples are\n"
+	"                      counted as lost (map_full)\n"
 	"  -p, --pid PID       only sockets connected by this process (repeatable)\n"
 	"  -c, --comm NAME     only sockets connected by tasks with this command name\n"
 	"      --cgroup PATH   only sockets connected by tasks in this cgroup v2 directory\n"
@@ -76,6 +79,7 @@ enum {
 	OPT_RADDR,
 	OPT_RTT,
 	OPT_NO_EVENTS,
+	OPT_MAX_CELLS,
 };
 
 static const struct option tcp_opts[] = {
@@ -84,6 +88,7 @@ static const struct option tcp_opts[] = {
 	{ "raddr", required_argument, NULL, OPT_RADDR },
 	{ "rtt", no_argument, NULL, OPT_RTT },
 	{ "no-events", no_argument, NULL, OPT_NO_EVENTS },
+	{ "max-cells", required_argument, NULL, OPT_MAX_CELLS },
 	{ 0 },
 };
 
@@ -91,6 +96,7 @@ struct tcp_tool {
 	struct tcp_bpf *skel;
 	struct tt_tcp_config cfg;
 	bool rtt;
+	unsigned long max_cells;
 	const char *laddr, *raddr;	/* as given, for the report's filters */
 	struct tt_cell_map count_cells, hist_cells;
 	struct ring_buffer *rb;
@@ -157,6 +163,10 @@ static int tcp_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 	case OPT_NO_EVENTS:
 		t->cfg.events = 0;
 		return 0;
+	case OPT_MAX_CELLS:
+		if (tt_parse_uint(arg, 1 << 24, &t->max_cells))
+			return tt_error_set(err, -EINVAL, true, "--max-cells: '%s' is not a count", arg);
+		return 0;
 	}
 	return tt_error_set(err, -EINVAL, true, "unknown option");
 }
@@ -165,12 +175,21 @@ static struct bpf_object *tcp_open(void *priv, enum tt_hook hook, const struct t
 				   const struct tt_filter *filter)
 {
 	struct tcp_tool *t = priv;
+	int ret;
 
 	(void)hook;
 	(void)o;
 	t->skel = tcp_bpf__open();
 	if (!t->skel)
 		return NULL;
+	ret = bpf_map__set_max_entries(t->skel->maps.counts, (__u32)t->max_cells);
+	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.cells, (__u32)t->max_cells);
+	if (ret) {
+		tcp_bpf__destroy(t->skel);
+		t->skel = NULL;
+		errno = -ret;
+		return NULL;
+	}
 	t->cfg.filter = *filter;
 	t->skel->rodata->cfg = t->cfg;
 	t->count_cells = (struct tt_cell_map){ .map = t->skel->maps.counts,
@@ -528,7 +547,7 @@ static const struct tt_tracer_ops tcp_ops = {
 
 int cmd_tcp(const struct tt_cmd *cmd, int argc, char **argv)
 {
-	struct tcp_tool t = { .cfg.events = 1 };
+	struct tcp_tool t = { .cfg.events = 1, .max_cells = 4096 };
 	struct tt_cli cli = {
 		.cmd = cmd->name, .tracing = true, .allow_cmd = true,
 		.extra = tcp_opts, .on_opt = tcp_opt, .ctx = &t,

@@ -21,6 +21,7 @@ PT=18106	# text output
 PF=18107	# owner filters
 PM=18108	# IPv4-mapped IPv6
 PA=18109	# --raddr / --laddr
+PX=18110	# --max-cells 1: map_full
 NCONN=20
 
 RETRANS=tracetool_tcp_retransmits_total
@@ -33,7 +34,7 @@ tcp_retrans_v4_owner tcp_retrans_v6_counter_eq_retranssegs tcp_retrans_v6_events
 tcp_connect_v6_count tcp_reset_received_closed_port tcp_reset_sent_closed_port
 tcp_connect_failed_closed_port tcp_connect_count tcp_no_lost_events tcp_hook_default_tp_btf
 tcp_rtt_histogram tcp_v4mapped_as_v4 tcp_hook_raw_tp_reset tcp_no_events_option tcp_text_live_reset_line tcp_text_summary
-tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_raddr_filter tcp_laddr_filter tcp_usage_bad_port tcp_usage_bad_addr"
+tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_raddr_filter tcp_laddr_filter tcp_map_full_counted tcp_usage_bad_port tcp_usage_bad_addr"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -380,5 +381,24 @@ else
 		check_eq tcp_laddr_filter "reset series (direction saddr) with --laddr 127.0.0.2" \
 			"sent 127.0.0.2" "$(jq -r '[.metrics[] | select(.name == "'$RESETS'") | .series[] |
 				"\(.labels.direction) \(.labels.saddr)"] | join(",")' "$O")"
+	fi
+fi
+
+# --- a full kernel map is counted, never silent: a refused connect makes three
+# counter series (reset sent, reset received, failed connect); with room for
+# one, the other two are lost map_full ---
+O=$TT_TMP/full.json
+if ! start_tt "$O" "$TT_TMP/full.err" --port $PX --max-cells 1; then
+	fail tcp_map_full_counted "$TT_WHY"
+else
+	nsx "$W" --port $PX --refused 2>/dev/null
+	stop_tt "$O" "$TT_TMP/full.err"
+	if [ -n "$why" ]; then
+		fail tcp_map_full_counted "$why"
+	else
+		check_eq tcp_map_full_counted "counted series + lost map_full, series kept" "3 1" \
+			"$(jq -r '.lost.map_full as $l |
+				[.metrics[] | select(.type == "counter") | .series[]] as $s |
+				"\(($s | map(.value) | add // 0) + $l) \($s | length)"' "$O")"
 	fi
 fi
