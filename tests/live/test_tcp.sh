@@ -22,6 +22,7 @@ PF=18107	# owner filters
 PM=18108	# IPv4-mapped IPv6
 PA=18109	# --raddr / --laddr
 PX=18110	# --max-cells 1: map_full
+PG=18111	# --cgroup
 NCONN=20
 
 RETRANS=tracetool_tcp_retransmits_total
@@ -34,7 +35,7 @@ tcp_retrans_v4_owner tcp_retrans_v6_counter_eq_retranssegs tcp_retrans_v6_events
 tcp_connect_v6_count tcp_reset_received_closed_port tcp_reset_sent_closed_port
 tcp_connect_failed_closed_port tcp_connect_count tcp_no_lost_events tcp_hook_default_tp_btf
 tcp_rtt_histogram tcp_v4mapped_as_v4 tcp_hook_raw_tp_reset tcp_no_events_option tcp_text_live_reset_line tcp_text_summary
-tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_raddr_filter tcp_laddr_filter tcp_map_full_counted tcp_usage_bad_port tcp_usage_bad_addr"
+tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_raddr_filter tcp_laddr_filter tcp_map_full_counted tcp_cgroup_filter tcp_usage_bad_port tcp_usage_bad_addr"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -400,5 +401,44 @@ else
 			"$(jq -r '.lost.map_full as $l |
 				[.metrics[] | select(.type == "counter") | .series[]] as $s |
 				"\(($s | map(.value) | add // 0) + $l) \($s | length)"' "$O")"
+	fi
+fi
+
+# --- --cgroup: only sockets connected by tasks of the cgroup (4 connects
+# inside it, 3 outside) ---
+rmdir_cgroup() {	# rmdir_cgroup DIR: once its (exited) tasks are gone; bounded
+	_n=0
+	[ -d "$1" ] || return 0
+	while ! rmdir "$1" 2>/dev/null && [ $_n -lt 50 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	[ ! -d "$1" ]
+}
+cgroot=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+cg=$cgroot/tt-tcp-$$
+if [ -z "$cgroot" ] || ! mkdir "$cg" 2>/dev/null; then
+	skip tcp_cgroup_filter "cannot create a cgroup v2 directory (cgroup2 mount: ${cgroot:-none})"
+else
+	tt_on_exit "rmdir_cgroup '$cg'"
+	O=$TT_TMP/cgroup.json
+	if ! start_tt "$O" "$TT_TMP/cgroup.err" --port $PG --cgroup "$cg"; then
+		fail tcp_cgroup_filter "$TT_WHY"
+	else
+		# shellcheck disable=SC2016 # $$ is the inner shell's
+		sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg" \
+			ip netns exec "$NS" "$W" --port $PG --conns 4 --writes 1 >/dev/null 2>"$TT_TMP/cg.err"
+		cgrc=$?
+		settle
+		nsx "$W" --port $PG --conns 3 --writes 1 >/dev/null 2>&1
+		stop_tt "$O" "$TT_TMP/cgroup.err"
+		if [ -n "$why" ]; then
+			fail tcp_cgroup_filter "$why"
+		elif [ "$cgrc" != 0 ]; then
+			fail tcp_cgroup_filter "workload in $cg exited $cgrc: $(head -c 200 "$TT_TMP/cg.err")"
+		else
+			check_eq tcp_cgroup_filter "$CONNECT{dport=$PG} count with --cgroup" 4 \
+				"$(hcount "$O" $CONNECT "{\"dport\":\"$PG\"}")"
+		fi
 	fi
 fi
