@@ -16,6 +16,7 @@
 #   BENCH_TCP_SECONDS [8]   length of one iperf3 run
 #   BENCH_TCP_ROUNDS [2]    rounds over the four configurations
 #   BENCH_TCP_PORT [18200]  iperf3 port
+#   BENCH_TCP_CONFIGS ["untraced default rtt_port rtt_all"]  configurations
 #   BENCH_TCP_STATS [1]     also measure the BPF programs' own run time
 #                           (kernel.bpf_stats_enabled, restored afterwards)
 #   OUT [build]             build directory
@@ -101,7 +102,8 @@ run_iperf() {	# prints Gbit/s received
 		jq -r '.end.sum_received.bits_per_second / 1e9'
 }
 
-CONFIGS="untraced default rtt_port rtt_all"
+CONFIGS=${BENCH_TCP_CONFIGS:-untraced default rtt_port rtt_all}
+case " $CONFIGS " in *" untraced "*) ;; *) die "BENCH_TCP_CONFIGS must include untraced" ;; esac
 echo "tracetool tcp throughput benchmark: iperf3 -c 127.0.0.1 -t $SECS, $ROUNDS round(s)"
 echo "tracetool $("$TT" --version | awk '{ print $2 }'), kernel $(uname -r), $(nproc) CPUs"
 for r in $(seq 1 "$ROUNDS"); do
