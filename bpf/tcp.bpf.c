@@ -20,7 +20,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* include/net/tcp_states.h */
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
+#define TCP_TIME_WAIT 6
 #define TCP_CLOSE 7
+#define TCP_NEW_SYN_RECV 12
 
 /* Events wake the reader only past this backlog; the session polls every 100 ms anyway. */
 #define WAKEUP_BYTES (64 * 1024)
@@ -115,6 +117,13 @@ static __always_inline bool read_flow(const struct sock_common *skc, struct flow
 	f->sport = RD(btf, skc, skc_num);
 	f->dport = bpf_ntohs(RD(btf, skc, skc_dport));
 	f->state = RD(btf, skc, skc_state);
+	/*
+	 * A full socket moving to CLOSE gives its port back (inet_put_port
+	 * zeroes inet_num) before, e.g., tcp_close() sends its active reset;
+	 * inet_sport keeps it.  Request and timewait sockets have no inet_sport.
+	 */
+	if (!f->sport && f->state != TCP_TIME_WAIT && f->state != TCP_NEW_SYN_RECV)
+		f->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)skc, inet_sport));
 	if (family == TT_TCP_AF_INET) {
 		f->family = TT_TCP_AF_INET;
 		*(__u32 *)f->saddr = RD(btf, skc, skc_rcv_saddr);

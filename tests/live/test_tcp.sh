@@ -23,6 +23,7 @@ PM=18108	# IPv4-mapped IPv6
 PA=18109	# --raddr / --laddr
 PX=18110	# --max-cells 1: map_full
 PG=18111	# --cgroup
+PS=18112	# server closes with unread data: active reset
 NCONN=20
 
 RETRANS=tracetool_tcp_retransmits_total
@@ -35,7 +36,7 @@ tcp_retrans_v4_owner tcp_retrans_v6_counter_eq_retranssegs tcp_retrans_v6_events
 tcp_connect_v6_count tcp_reset_received_closed_port tcp_reset_sent_closed_port
 tcp_connect_failed_closed_port tcp_connect_count tcp_no_lost_events tcp_hook_default_tp_btf
 tcp_rtt_histogram tcp_v4mapped_as_v4 tcp_hook_raw_tp_reset tcp_no_events_option tcp_text_live_reset_line tcp_text_summary
-tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_raddr_filter tcp_laddr_filter tcp_map_full_counted tcp_cgroup_filter tcp_usage_bad_port tcp_usage_bad_addr"
+tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_raddr_filter tcp_laddr_filter tcp_map_full_counted tcp_cgroup_filter tcp_active_reset_sent tcp_usage_bad_port tcp_usage_bad_addr"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -440,5 +441,24 @@ else
 			check_eq tcp_cgroup_filter "$CONNECT{dport=$PG} count with --cgroup" 4 \
 				"$(hcount "$O" $CONNECT "{\"dport\":\"$PG\"}")"
 		fi
+	fi
+fi
+
+# --- an active reset (close with unread data) is sent by a socket that has
+# already given its port back (inet_num = 0): still matched by --port ---
+O=$TT_TMP/active.json
+if ! start_tt "$O" "$TT_TMP/active.err" --port $PS; then
+	fail tcp_active_reset_sent "$TT_WHY"
+else
+	nsx "$W" --port $PS --server-rst 2>"$TT_TMP/ws.err"
+	wsrc=$?
+	stop_tt "$O" "$TT_TMP/active.err"
+	if [ -n "$why" ]; then
+		fail tcp_active_reset_sent "$why"
+	elif [ "$wsrc" != 0 ]; then
+		fail tcp_active_reset_sent "workload exit $wsrc: $(head -c 200 "$TT_TMP/ws.err")"
+	else
+		check_eq tcp_active_reset_sent "tcp_reset sent events from port $PS (state CLOSE)" 1 \
+			"$(nevents "$O" ".type == \"tcp_reset\" and .direction == \"sent\" and .sport == $PS and .state == \"CLOSE\"")"
 	fi
 fi

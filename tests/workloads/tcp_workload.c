@@ -9,6 +9,10 @@
  *       them to the end.  Exit 0 when every byte arrived.
  *   tcp_workload --addr A --port P --refused
  *       connects once to A:P, where nothing listens; exit 0 on ECONNREFUSED.
+ *   tcp_workload --addr A --port P --server-rst
+ *       one connection; the server reads 1 byte of the client's 1000 and
+ *       closes with the rest unread, so it sends a reset; exit 0 when the
+ *       client sees ECONNRESET.
  *   tcp_workload --addr A --port P --stream SEC
  *       one connection sending 128 KB writes for SEC seconds; prints the
  *       throughput as "bytes_per_second N".
@@ -32,9 +36,11 @@ struct opts {
 	int conns, writes, size;
 	double stream;
 	int refused;
+	int server_rst;
 };
 
 static long long received;
+static int server_rst;	/* serve(): read one byte, then close with data unread */
 
 static void die(const char *what)
 {
@@ -74,6 +80,12 @@ static void *serve(void *arg)
 
 		if (fd < 0)
 			die("accept");
+		if (server_rst) {
+			if (read(fd, buf, 1) != 1)
+				die("read");
+			close(fd);	/* unread data: the kernel answers with a reset */
+			continue;
+		}
 		while ((r = read(fd, buf, sizeof(buf))) > 0)
 			__atomic_add_fetch(&received, r, __ATOMIC_RELAXED);
 		if (r < 0)
@@ -110,6 +122,7 @@ int main(int argc, char **argv)
 		{ "conns", required_argument, NULL, 'n' }, { "writes", required_argument, NULL, 'w' },
 		{ "size", required_argument, NULL, 's' },  { "refused", no_argument, NULL, 'r' },
 		{ "stream", required_argument, NULL, 'S' }, { "timeout", required_argument, NULL, 't' },
+		{ "server-rst", no_argument, NULL, 'R' },
 		{ 0 },
 	};
 	struct opts o = { .conns = 1, .writes = 0, .size = 1000 };
@@ -127,6 +140,7 @@ int main(int argc, char **argv)
 		case 'w': o.writes = atoi(optarg); break;
 		case 's': o.size = atoi(optarg); break;
 		case 'r': o.refused = 1; break;
+		case 'R': o.server_rst = 1; break;
 		case 'S': o.stream = atof(optarg); break;
 		case 't': timeout = atoi(optarg); break;
 		default:
@@ -156,6 +170,7 @@ int main(int argc, char **argv)
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(lfd, (struct sockaddr *)&o.sa, o.salen) || listen(lfd, 128))
 		die("bind/listen");
+	server_rst = o.server_rst;
 	if (pthread_create(&th, NULL, serve, &lfd))
 		die("pthread_create");
 	if (o.stream > 0)
@@ -164,6 +179,23 @@ int main(int argc, char **argv)
 	if (!buf)
 		die("calloc");
 
+	if (o.server_rst) {
+		ssize_t r;
+
+		fd = client(&o);
+		if (fd < 0) {
+			errno = -fd;
+			die("connect");
+		}
+		if (write(fd, buf, (size_t)o.size) != o.size)
+			die("write");
+		r = read(fd, buf, 1);	/* blocks until the reset (bounded by the alarm) */
+		if (r < 0 && errno == ECONNRESET)
+			return 0;
+		fprintf(stderr, "tcp_workload: expected ECONNRESET, read returned %zd (%s)\n", r,
+			r < 0 ? strerror(errno) : "no error");
+		return 1;
+	}
 	if (o.stream > 0) {
 		double t0, end;
 		long long sent = 0;
