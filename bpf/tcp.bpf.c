@@ -7,8 +7,8 @@
  *
  * Retransmits mostly fire in softirq context, where the current task is
  * whoever was interrupted, so a socket is attributed to its owner as
- * recorded when it entered SYN_SENT inside connect(); passively opened
- * sockets have no recorded owner.
+ * recorded when it entered SYN_SENT inside connect(); with --owner-io also
+ * from the first send or receive of sockets that have none (accepted ones).
  */
 #include "lib/tt.bpf.h"
 #include <bpf/bpf_endian.h>
@@ -55,7 +55,7 @@ struct {
 	__type(value, struct tt_hist_cell);
 } cells SEC(".maps");
 
-/* struct sock * -> owner; LRU: sockets closed while untraced age out. */
+/* struct sock * -> owner, deleted at tcp_destroy_sock; LRU: sockets destroyed while untraced age out. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -447,8 +447,40 @@ static __always_inline int on_set_state(const struct sock *sk, int oldstate, int
 		if (o)
 			o->connect_ts = 0;
 	}
-	if (newstate == TCP_CLOSE)
-		bpf_map_delete_elem(&owners, &key);
+	return 0;
+}
+
+/*
+ * Forget the owner when the socket is destroyed, not at TCP_CLOSE: tcp_close()
+ * sets CLOSE before it sends the active reset that should still be attributed.
+ */
+static __always_inline int on_destroy(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+
+	bpf_map_delete_elem(&owners, &key);
+	return 0;
+}
+
+/*
+ * --owner-io: a socket that never called connect() (an accepted one, or one
+ * connected before tracing began) gets as owner the first task that sends
+ * or receives on it, in process context.  One map lookup per send/recv call.
+ */
+static __always_inline int on_io(const struct sock *sk, bool btf)
+{
+	struct tt_tcp_owner rec = {};
+	__u64 key = (__u64)sk;
+
+	if (!tt_ready || !sk || RD(btf, sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	if (bpf_map_lookup_elem(&owners, &key))
+		return 0;
+	if (!tt_task_wanted(&cfg.filter))
+		return 0;
+	rec.pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(rec.comm, sizeof(rec.comm));
+	bpf_map_update_elem(&owners, &key, &rec, BPF_NOEXIST);
 	return 0;
 }
 
@@ -564,6 +596,42 @@ SEC("raw_tp/tcp_probe")
 int BPF_PROG(tcp_probe_raw, struct sock *sk, const struct sk_buff *skb)
 {
 	return on_probe(sk, false);
+}
+
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(tcp_destroy_sock_btf, struct sock *sk)
+{
+	return on_destroy(sk);
+}
+
+SEC("raw_tp/tcp_destroy_sock")
+int BPF_PROG(tcp_destroy_sock_raw, struct sock *sk)
+{
+	return on_destroy(sk);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(sock_send_length_btf, struct sock *sk)
+{
+	return on_io(sk, true);
+}
+
+SEC("raw_tp/sock_send_length")
+int BPF_PROG(sock_send_length_raw, struct sock *sk)
+{
+	return on_io(sk, false);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sock_recv_length_btf, struct sock *sk)
+{
+	return on_io(sk, true);
+}
+
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(sock_recv_length_raw, struct sock *sk)
+{
+	return on_io(sk, false);
 }
 
 TT_FOLLOW_PROGS(cfg.filter)

@@ -39,15 +39,18 @@ const char tt_tcp_usage[] =
 	"  --laddr ADDR        local IPv4 or IPv6 address\n"
 	"  --raddr ADDR        remote IPv4 or IPv6 address\n"
 	"Filters on the process (-p, -c, --cgroup, -- CMD) apply to the socket's owner:\n"
-	"the process that called connect() while tracetool ran. Retransmits fire in\n"
+	"the process that called connect() while tracetool ran (with --owner-io also\n"
+	"the first one to send or receive on a socket without one). Retransmits fire in\n"
 	"softirq context, so the task running at that moment says nothing. With any of\n"
-	"these, sockets without a known owner (accepted sockets, sockets connected\n"
-	"before tracing began, resets answering segments that have no socket) are left\n"
-	"out. Events carry pid and comm only when the owner is known.\n"
+	"these, sockets without a known owner (accepted sockets unless --owner-io,\n"
+	"sockets connected before tracing began, resets answering segments that have\n"
+	"no socket) are left out. Events carry pid and comm only when the owner is known.\n"
 	"\n"
 	"Options:\n"
 	"      --rtt           smoothed RTT histogram per remote endpoint (tcp_probe: runs\n"
 	"                      on every received segment; narrow it with --port/--raddr)\n"
+	"      --owner-io      learn the owner of accepted and older sockets from their\n"
+	"                      first send or receive (a map lookup per send/recv call)\n"
 	"      --no-events     counters and histograms only, no per-event lines\n"
 	"      --max-cells N   kernel map sizes: N counter series and N histogram cells\n"
 	"                      (series x buckets), default 4096; past that, samples are\n"
@@ -71,6 +74,7 @@ const char tt_tcp_usage[] =
 	"  tracetool tcp                                # retransmits and resets, live\n"
 	"  tracetool tcp --port 443 -d 60 -f json       # one service, one minute, JSON\n"
 	"  tracetool tcp --raddr 10.0.0.7 --rtt -i 10   # one peer: RTT every 10 s\n"
+	"  tracetool tcp --owner-io -p $(pidof -s nginx)  # a server's sockets too\n"
 	"  tracetool tcp --no-events -- curl -s https://example.org/\n";
 
 enum {
@@ -80,6 +84,7 @@ enum {
 	OPT_RTT,
 	OPT_NO_EVENTS,
 	OPT_MAX_CELLS,
+	OPT_OWNER_IO,
 };
 
 static const struct option tcp_opts[] = {
@@ -89,6 +94,7 @@ static const struct option tcp_opts[] = {
 	{ "rtt", no_argument, NULL, OPT_RTT },
 	{ "no-events", no_argument, NULL, OPT_NO_EVENTS },
 	{ "max-cells", required_argument, NULL, OPT_MAX_CELLS },
+	{ "owner-io", no_argument, NULL, OPT_OWNER_IO },
 	{ 0 },
 };
 
@@ -96,6 +102,7 @@ struct tcp_tool {
 	struct tcp_bpf *skel;
 	struct tt_tcp_config cfg;
 	bool rtt;
+	bool owner_io;
 	unsigned long max_cells;
 	const char *laddr, *raddr;	/* as given, for the report's filters */
 	struct tt_cell_map count_cells, hist_cells;
@@ -163,6 +170,9 @@ static int tcp_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 	case OPT_NO_EVENTS:
 		t->cfg.events = 0;
 		return 0;
+	case OPT_OWNER_IO:
+		t->owner_io = true;
+		return 0;
 	case OPT_MAX_CELLS:
 		if (tt_parse_uint(arg, 1 << 24, &t->max_cells))
 			return tt_error_set(err, -EINVAL, true, "--max-cells: '%s' is not a count", arg);
@@ -200,7 +210,10 @@ static struct bpf_object *tcp_open(void *priv, enum tt_hook hook, const struct t
 	return t->skel->obj;
 }
 
-/* The RTT programs run on every received segment: they load only with --rtt. */
+/*
+ * The RTT programs run on every received segment, the --owner-io ones on
+ * every send and receive call: they load only when asked for.
+ */
 static int tcp_load(void *priv)
 {
 	struct tcp_tool *t = priv;
@@ -208,6 +221,12 @@ static int tcp_load(void *priv)
 	if (!t->rtt) {
 		bpf_program__set_autoload(t->skel->progs.tcp_probe_btf, false);
 		bpf_program__set_autoload(t->skel->progs.tcp_probe_raw, false);
+	}
+	if (!t->owner_io) {
+		bpf_program__set_autoload(t->skel->progs.sock_send_length_btf, false);
+		bpf_program__set_autoload(t->skel->progs.sock_send_length_raw, false);
+		bpf_program__set_autoload(t->skel->progs.sock_recv_length_btf, false);
+		bpf_program__set_autoload(t->skel->progs.sock_recv_length_raw, false);
 	}
 	return tcp_bpf__load(t->skel);
 }

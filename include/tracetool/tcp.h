@@ -83,7 +83,8 @@ _Static_assert(sizeof(struct tt_tcp_event) == 24 + 32 + TT_COMM_LEN, "tt_tcp_eve
 
 /*
  * Socket owner, recorded where the socket enters SYN_SENT (in connect(),
- * so in the owner's context) and forgotten at TCP_CLOSE.
+ * so in the owner's context; with --owner-io also at its first send or
+ * receive) and forgotten when the socket is destroyed.
  */
 struct tt_tcp_owner {
 	__u64 connect_ts;	/* ktime ns of SYN_SENT, 0 once the connect is resolved */

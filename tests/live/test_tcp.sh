@@ -24,6 +24,7 @@ PA=18109	# --raddr / --laddr
 PX=18110	# --max-cells 1: map_full
 PG=18111	# --cgroup
 PS=18112	# server closes with unread data: active reset
+PO=18113	# --owner-io
 NCONN=20
 
 RETRANS=tracetool_tcp_retransmits_total
@@ -36,7 +37,8 @@ tcp_retrans_v4_owner tcp_retrans_v6_counter_eq_retranssegs tcp_retrans_v6_events
 tcp_connect_v6_count tcp_reset_received_closed_port tcp_reset_sent_closed_port
 tcp_connect_failed_closed_port tcp_connect_count tcp_no_lost_events tcp_hook_default_tp_btf
 tcp_rtt_histogram tcp_v4mapped_as_v4 tcp_hook_raw_tp_reset tcp_no_events_option tcp_text_live_reset_line tcp_text_summary
-tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_raddr_filter tcp_laddr_filter tcp_map_full_counted tcp_cgroup_filter tcp_active_reset_sent tcp_usage_bad_port tcp_usage_bad_addr"
+tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_raddr_filter tcp_laddr_filter tcp_map_full_counted tcp_cgroup_filter tcp_active_reset_sent
+tcp_cmd_leaves_out_accepted tcp_owner_io_accepted tcp_usage_bad_port tcp_usage_bad_addr"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -462,3 +464,33 @@ else
 			"$(nevents "$O" ".type == \"tcp_reset\" and .direction == \"sent\" and .sport == $PS and .state == \"CLOSE\"")"
 	fi
 fi
+
+# --- accepted sockets: under -- CMD the server side of the command's own
+# connection has no owner and is left out; --owner-io learns it from the
+# server's read ---
+for mode in plain owner_io; do
+	O=$TT_TMP/$mode.json
+	extra=""
+	[ $mode = owner_io ] && extra=--owner-io
+	settle
+	# shellcheck disable=SC2086
+	timeout -k 5 60 "$TT" tcp -f json -o "$O" --port $PO $extra -- ip netns exec "$NS" "$W" \
+		--port $PO --server-rst >/dev/null 2>"$TT_TMP/$mode.err"
+	TT_RC=$?
+	why=$(tt_run_why "$O" "$TT_TMP/$mode.err")
+	check=tcp_cmd_leaves_out_accepted
+	[ $mode = owner_io ] && check=tcp_owner_io_accepted
+	if [ -n "$why" ]; then
+		fail $check "$why"
+		continue
+	fi
+	got=$(jq -r '[.events[] | select(.type == "tcp_reset") | "\(.direction):\(.comm // "-")"] |
+		sort | join(",")' "$O")
+	if [ $mode = plain ]; then
+		check_eq $check "resets (direction:comm) of -- CMD without --owner-io" \
+			"received:tcp_workload" "$got"
+	else
+		check_eq $check "resets (direction:comm) of -- CMD with --owner-io" \
+			"received:tcp_workload,sent:tcp_workload" "$got"
+	fi
+done
