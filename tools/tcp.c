@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,8 @@ const char tt_tcp_usage[] =
 	"      --owner-io      learn the owner of accepted and older sockets from their\n"
 	"                      first send or receive (a map lookup per send/recv call)\n"
 	"      --no-events     counters and histograms only, no per-event lines\n"
+	"      --max-events N  events kept per report (default 100000; the JSON report\n"
+	"                      holds them until it is written); more count as lost ringbuf\n"
 	"      --max-cells N   kernel map sizes: N counter series and N histogram cells\n"
 	"                      (series x buckets), default 4096; past that, samples are\n"
 	"                      counted as lost (map_full)\n"
@@ -85,6 +88,7 @@ enum {
 	OPT_NO_EVENTS,
 	OPT_MAX_CELLS,
 	OPT_OWNER_IO,
+	OPT_MAX_EVENTS,
 };
 
 static const struct option tcp_opts[] = {
@@ -95,6 +99,7 @@ static const struct option tcp_opts[] = {
 	{ "no-events", no_argument, NULL, OPT_NO_EVENTS },
 	{ "max-cells", required_argument, NULL, OPT_MAX_CELLS },
 	{ "owner-io", no_argument, NULL, OPT_OWNER_IO },
+	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
 	{ 0 },
 };
 
@@ -104,6 +109,8 @@ struct tcp_tool {
 	bool rtt;
 	bool owner_io;
 	unsigned long max_cells;
+	unsigned long max_events;	/* per report; more are counted as lost ringbuf */
+	uint64_t events_dropped;	/* since the last report */
 	const char *laddr, *raddr;	/* as given, for the report's filters */
 	struct tt_cell_map count_cells, hist_cells;
 	struct ring_buffer *rb;
@@ -173,6 +180,10 @@ static int tcp_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 	case OPT_OWNER_IO:
 		t->owner_io = true;
 		return 0;
+	case OPT_MAX_EVENTS:
+		if (tt_parse_uint(arg, 1UL << 30, &t->max_events))
+			return tt_error_set(err, -EINVAL, true, "--max-events: '%s' is not a count", arg);
+		return 0;
 	case OPT_MAX_CELLS:
 		if (tt_parse_uint(arg, 1 << 24, &t->max_cells))
 			return tt_error_set(err, -EINVAL, true, "--max-cells: '%s' is not a count", arg);
@@ -231,11 +242,19 @@ static int tcp_load(void *priv)
 	return tcp_bpf__load(t->skel);
 }
 
+static int on_record(void *ctx, void *data, size_t size);
+
+/* Attach, and open the ring buffer reader (an error here is an error, not -1 later). */
 static int tcp_attach(void *priv)
 {
 	struct tcp_tool *t = priv;
+	int ret;
 
-	return tcp_bpf__attach(t->skel);
+	ret = tcp_bpf__attach(t->skel);
+	if (ret || !t->cfg.events)
+		return ret;
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, t, NULL);
+	return t->rb ? 0 : -errno;
 }
 
 static void tcp_set_ready(void *priv)
@@ -304,6 +323,11 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct tt_tcp_event))
 		return 0;
+	/* bounded memory: the pending list of a long JSON run grows until its report */
+	if (t->sink->nevents >= t->max_events) {
+		t->events_dropped++;
+		return 0;
+	}
 	ret = add_event(t, data);
 	if (ret) {
 		t->drain_err = ret;
@@ -317,8 +341,6 @@ static int tcp_event_fd(void *priv)
 {
 	struct tcp_tool *t = priv;
 
-	if (!t->rb)
-		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, t, NULL);
 	return t->rb ? ring_buffer__epoll_fd(t->rb) : -1;
 }
 
@@ -540,6 +562,8 @@ static int tcp_collect(void *priv, struct tt_report *r, bool next)
 			return ret;
 	}
 	gen = tt_next_gen(&t->skel->bss->tt_gen, next);
+	r->lost[TT_LOST_RINGBUF] += t->events_dropped;	/* --max-events */
+	t->events_dropped = 0;
 	ret = tt_cell_map_read(&t->count_cells, gen, next, &counts);
 	ret = ret ?: tt_cell_map_read(&t->hist_cells, gen, next, &hists);
 	ret = ret ?: add_counters(&fam, &counts, r->duration_seconds);
@@ -566,7 +590,7 @@ static const struct tt_tracer_ops tcp_ops = {
 
 int cmd_tcp(const struct tt_cmd *cmd, int argc, char **argv)
 {
-	struct tcp_tool t = { .cfg.events = 1, .max_cells = 4096 };
+	struct tcp_tool t = { .cfg.events = 1, .max_cells = 4096, .max_events = 100000 };
 	struct tt_cli cli = {
 		.cmd = cmd->name, .tracing = true, .allow_cmd = true,
 		.extra = tcp_opts, .on_opt = tcp_opt, .ctx = &t,

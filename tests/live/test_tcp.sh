@@ -37,7 +37,7 @@ tcp_retrans_v4_owner tcp_retrans_v6_counter_eq_retranssegs tcp_retrans_v6_events
 tcp_connect_v6_count tcp_reset_received_closed_port tcp_reset_sent_closed_port
 tcp_connect_failed_closed_port tcp_connect_count tcp_no_lost_events tcp_hook_default_tp_btf
 tcp_rtt_histogram tcp_v4mapped_as_v4 tcp_hook_raw_tp_reset tcp_no_events_option tcp_text_live_reset_line tcp_text_summary
-tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_raddr_filter tcp_laddr_filter tcp_map_full_counted tcp_cgroup_filter tcp_active_reset_sent
+tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_raddr_filter tcp_laddr_filter tcp_map_full_counted tcp_max_events_counted tcp_cgroup_filter tcp_active_reset_sent
 tcp_cmd_leaves_out_accepted tcp_owner_io_accepted tcp_usage_bad_port tcp_usage_bad_addr"
 
 # shellcheck disable=SC2086
@@ -392,14 +392,17 @@ fi
 # counter series (reset sent, reset received, failed connect); with room for
 # one, the other two are lost map_full ---
 O=$TT_TMP/full.json
-if ! start_tt "$O" "$TT_TMP/full.err" --port $PX --max-cells 1; then
-	fail tcp_map_full_counted "$TT_WHY"
+if ! start_tt "$O" "$TT_TMP/full.err" --port $PX --max-cells 1 --max-events 1; then
+	fail_all "$TT_WHY" tcp_map_full_counted tcp_max_events_counted
 else
 	nsx "$W" --port $PX --refused 2>/dev/null
 	stop_tt "$O" "$TT_TMP/full.err"
 	if [ -n "$why" ]; then
-		fail tcp_map_full_counted "$why"
+		fail_all "$why" tcp_map_full_counted tcp_max_events_counted
 	else
+		# two events (reset sent, received), room for one: the other is lost
+		check_eq tcp_max_events_counted "events kept, lost ringbuf with --max-events 1" "1 1" \
+			"$(jq -r '"\(.events | length) \(.lost.ringbuf)"' "$O")"
 		check_eq tcp_map_full_counted "counted series + lost map_full, series kept" "3 1" \
 			"$(jq -r '.lost.map_full as $l |
 				[.metrics[] | select(.type == "counter") | .series[]] as $s |
