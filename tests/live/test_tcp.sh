@@ -38,7 +38,7 @@ tcp_connect_v6_count tcp_reset_received_closed_port tcp_reset_sent_closed_port
 tcp_connect_failed_closed_port tcp_connect_count tcp_no_lost_events tcp_hook_default_tp_btf
 tcp_rtt_histogram tcp_v4mapped_as_v4 tcp_hook_raw_tp_reset tcp_no_events_option tcp_text_live_reset_line tcp_text_summary
 tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_raddr_filter tcp_laddr_filter tcp_map_full_counted tcp_max_events_counted tcp_cgroup_filter tcp_active_reset_sent
-tcp_cmd_leaves_out_accepted tcp_owner_io_accepted tcp_usage_bad_port tcp_usage_bad_addr"
+tcp_cmd_leaves_out_accepted tcp_owner_io_accepted tcp_interval_sum_eq_retranssegs tcp_usage_bad_port tcp_usage_bad_addr"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -497,3 +497,28 @@ for mode in plain owner_io; do
 			"received:tcp_workload,sent:tcp_workload" "$got"
 	fi
 done
+
+# --- -i: the interval reports add up exactly (counters are never reset, the
+# generation scheme hands each sample to exactly one report) ---
+settle
+O=$TT_TMP/interval.json
+if ! start_tt "$O" "$TT_TMP/interval.err" --port $P4 -i 0.3; then
+	fail tcp_interval_sum_eq_retranssegs "$TT_WHY"
+else
+	s0=$(retrans_segs)
+	nsx "$W" --port $P4 --conns 2 --writes 150 --size 1000 >/dev/null 2>"$TT_TMP/wi.err"
+	wirc=$?
+	settle
+	s1=$(retrans_segs)
+	stop_tt "$O" "$TT_TMP/interval.err"
+	if [ -n "$why" ]; then
+		fail tcp_interval_sum_eq_retranssegs "$why"
+	elif [ "$wirc" != 0 ] || [ $((s1 - s0)) -le 0 ]; then
+		fail tcp_interval_sum_eq_retranssegs "workload exit $wirc, RetransSegs +$((s1 - s0))"
+	else
+		check_eq tcp_interval_sum_eq_retranssegs "sum of $RETRANS over the -i reports, and events" \
+			"$((s1 - s0)) $((s1 - s0))" "$(jq -s -r '[.[] | .metrics[] | select(.name == "'$RETRANS'") |
+				.series[].value] as $v | [.[] | .events[] | select(.type == "tcp_retransmit")] as $e |
+				"\($v | add // 0) \($e | length)"' "$O")" "$(jq -s 'length' "$O") reports"
+	fi
+fi
