@@ -99,6 +99,7 @@ bench: all
 	@sh bench/syscalls.sh
 	@sh bench/profile.sh
 	@sh bench/flamegraph.sh $(OUT)
+	@sh bench/tcp.sh
 
 clean:
 	rm -rf $(OUT)

@@ -9,8 +9,8 @@ set -e
 
 BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
        libseccomp-dev libjansson-dev libdw-dev"
-TEST="libcmocka-dev jq procps util-linux binutils libxml2-utils nodejs"
-BENCH="libbpf-tools bpftrace"
+TEST="libcmocka-dev jq procps util-linux binutils libxml2-utils nodejs iproute2 iptables"
+BENCH="libbpf-tools bpftrace iperf3"
 
 pkgs="$BUILD $TEST"
 [ "$1" = "--bench" ] && pkgs="$pkgs $BENCH"

@@ -39,6 +39,7 @@ int cmd_flamegraph(const struct tt_cmd *cmd, int argc, char **argv);
 
 int cmd_profile(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_offcpu(const struct tt_cmd *cmd, int argc, char **argv);
+int cmd_tcp(const struct tt_cmd *cmd, int argc, char **argv);
 
 struct tt_stackprof;
 /* -v figures of a stack tracer's symbolizer, on stderr (tools/profile.c). */
@@ -49,5 +50,6 @@ extern const char tt_list_usage[];
 extern const char tt_profile_usage[];
 extern const char tt_offcpu_usage[];
 extern const char tt_flamegraph_usage[];
+extern const char tt_tcp_usage[];
 
 #endif /* TT_COMMANDS_H */

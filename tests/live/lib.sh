@@ -335,3 +335,22 @@ tt_syscalls_seen() {
 tt_lost() {
 	jq -c '.lost' "$1" 2>/dev/null
 }
+
+# tt_wait_bss_ready PID TIMEOUT_S: wait (bounded in time and iterations)
+# until tracetool PID has set its tt_ready flag, whatever its programs are
+# called (the session sets it after every link is attached).  Returns 1 on
+# timeout or if PID exits; TT_WHY then says why.
+tt_wait_bss_ready() {
+	_n=0
+	while [ $_n -lt $(($2 * 20)) ]; do
+		if ! tt_alive "$1"; then
+			TT_WHY="tracetool (pid $1) exited before it was ready"
+			return 1
+		fi
+		tt_bss_ready "$1" && return 0
+		sleep 0.05
+		_n=$((_n + 1))
+	done
+	TT_WHY="tracetool (pid $1) not ready after $2 s"
+	return 1
+}

@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `tracetool tcp`: TCP retransmits, resets, connect latency and smoothed RTT
+ * from tracepoints.  This file holds the command's options, fills the BPF
+ * configuration (flow filters applied in the kernel), turns map keys into
+ * labels and ring-buffer records into report events; the session does the
+ * rest.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/libbpf.h>
+
+#include "cells.h"
+#include "commands.h"
+#include "tracetool/tcp.h"
+#include "tcp.skel.h"	/* after the header: it names its structs */
+
+const char tt_tcp_usage[] =
+	"Usage: tracetool tcp [OPTIONS] [-- CMD ARGS...]\n"
+	"\n"
+	"TCP retransmits, resets sent and received, connect latency and (with --rtt)\n"
+	"smoothed RTT, from the tcp:* and sock:inet_sock_set_state tracepoints (tp_btf,\n"
+	"falling back to raw_tp). Text output prints one line per retransmit and reset\n"
+	"as it happens, then a summary; -f json puts them in the report's events.\n"
+	"\n"
+	"Counters and histograms are exact even when events are dropped (lost ringbuf).\n"
+	"Retransmits count segments, like RetransSegs in /proc/net/snmp (SYN-ACK\n"
+	"retransmits included); attempts the kernel failed to send are counted apart.\n"
+	"\n"
+	"Filters on the flow are applied in the kernel:\n"
+	"  --port PORT         local or remote port is PORT (repeatable or a comma list,\n"
+	"                      at most 8)\n"
+	"  --laddr ADDR        local IPv4 or IPv6 address\n"
+	"  --raddr ADDR        remote IPv4 or IPv6 address\n"
+	"Filters on the process (-p, -c, --cgroup, -- CMD) apply to the socket's owner:\n"
+	"the process that called connect() while tracetool ran (with --owner-io also\n"
+	"the first one to send or receive on a socket without one). Retransmits fire in\n"
+	"softirq context, so the task running at that moment says nothing. With any of\n"
+	"these, sockets without a known owner (accepted sockets unless --owner-io,\n"
+	"sockets connected before tracing began, resets answering segments that have\n"
+	"no socket) are left out. Events carry pid and comm only when the owner is known.\n"
+	"\n"
+	"Options:\n"
+	"      --rtt           smoothed RTT histogram per remote endpoint (tcp_probe: runs\n"
+	"                      on every received segment; narrow it with --port/--raddr)\n"
+	"      --owner-io      learn the owner of accepted and older sockets from their\n"
+	"                      first send or receive (a map lookup per send/recv call)\n"
+	"      --no-events     counters and histograms only, no per-event lines\n"
+	"      --max-events N  events kept per report (default 100000; the JSON report\n"
+	"                      holds them until it is written); more count as lost ringbuf\n"
+	"      --max-cells N   kernel map sizes: N counter series and N histogram cells\n"
+	"                      (series x buckets), default 4096; past that, samples are\n"
+	"                      counted as lost (map_full)\n"
+	"  -p, --pid PID       only sockets owned by this process (repeatable; see above)\n"
+	"  -c, --comm NAME     only sockets owned by tasks with this command name\n"
+	"      --cgroup PATH   only sockets owned by tasks in this cgroup v2 directory\n"
+	"  -d, --duration SEC  stop after SEC (10, 2.5s, 500ms, 1m); default: Ctrl-C\n"
+	"  -i, --interval SEC  print a report every SEC, covering that interval\n"
+	"      --hist          text: histogram bars per row\n"
+	"      --top N         text: at most N rows per table\n"
+	"  -f, --format FMT    text (default) or json\n"
+	"  -o, --output FILE   write the report to FILE\n"
+	"      --dry-run       load and attach, then exit (checks the kernel supports it)\n"
+	"      --hook KIND     use only this hook kind: tp_btf or raw_tp\n"
+	"  -v, --verbose       timings and libbpf messages (-vv: verifier detail)\n"
+	"  -h, --help          this help\n"
+	"  -- CMD ARGS         run CMD and trace the sockets it and its descendants own\n"
+	"\n"
+	"Examples:\n"
+	"  tracetool tcp                                # retransmits and resets, live\n"
+	"  tracetool tcp --port 443 -d 60 -f json       # one service, one minute, JSON\n"
+	"  tracetool tcp --raddr 10.0.0.7 --rtt -i 10   # one peer: RTT every 10 s\n"
+	"  tracetool tcp --owner-io -p $(pidof -s nginx)  # a server's sockets too\n"
+	"  tracetool tcp --no-events -- curl -s https://example.org/\n";
+
+enum {
+	OPT_PORT = TT_OPT_CMD,
+	OPT_LADDR,
+	OPT_RADDR,
+	OPT_RTT,
+	OPT_NO_EVENTS,
+	OPT_MAX_CELLS,
+	OPT_OWNER_IO,
+	OPT_MAX_EVENTS,
+};
+
+static const struct option tcp_opts[] = {
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "laddr", required_argument, NULL, OPT_LADDR },
+	{ "raddr", required_argument, NULL, OPT_RADDR },
+	{ "rtt", no_argument, NULL, OPT_RTT },
+	{ "no-events", no_argument, NULL, OPT_NO_EVENTS },
+	{ "max-cells", required_argument, NULL, OPT_MAX_CELLS },
+	{ "owner-io", no_argument, NULL, OPT_OWNER_IO },
+	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
+	{ 0 },
+};
+
+struct tcp_tool {
+	struct tcp_bpf *skel;
+	struct tt_tcp_config cfg;
+	bool rtt;
+	bool owner_io;
+	unsigned long max_cells;
+	unsigned long max_events;	/* per report; more are counted as lost ringbuf */
+	uint64_t events_dropped;	/* since the last report */
+	const char *laddr, *raddr;	/* as given, for the report's filters */
+	struct tt_cell_map count_cells, hist_cells;
+	struct ring_buffer *rb;
+	struct tt_report *sink;		/* where the ring buffer callback adds events */
+	double mono_to_real;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, seconds */
+	int drained;
+	int drain_err;
+};
+
+static int add_port(void *ctx, const char *item, struct tt_error *err)
+{
+	struct tcp_tool *t = ctx;
+	unsigned long port;
+
+	if (tt_parse_uint(item, 65535, &port))
+		return tt_error_set(err, -EINVAL, true, "--port: '%s' is not a port (1-65535)", item);
+	if (t->cfg.nports >= TT_TCP_MAX_PORTS)
+		return tt_error_set(err, -EINVAL, true, "--port: at most %d ports", TT_TCP_MAX_PORTS);
+	t->cfg.ports[t->cfg.nports++] = (__u16)port;
+	return 0;
+}
+
+/* An IPv4 or IPv6 address in the layout of struct flow (IPv4-mapped -> IPv4). */
+static int parse_addr(const char *opt, const char *s, __u8 *family, __u8 addr[16],
+		      struct tt_error *err)
+{
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, s, addr) == 1) {
+		*family = TT_TCP_AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, addr) == 1) {
+		static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+		*family = TT_TCP_AF_INET6;
+		if (!memcmp(addr, mapped, sizeof(mapped))) {
+			memmove(addr, addr + 12, 4);
+			memset(addr + 4, 0, 12);
+			*family = TT_TCP_AF_INET;
+		}
+		return 0;
+	}
+	return tt_error_set(err, -EINVAL, true, "%s: '%s' is not an IPv4 or IPv6 address", opt, s);
+}
+
+static int tcp_opt(void *ctx, int key, const char *arg, struct tt_error *err)
+{
+	struct tcp_tool *t = ctx;
+
+	switch (key) {
+	case OPT_PORT:
+		return tt_cli_each_item(arg, add_port, t, err);
+	case OPT_LADDR:
+		t->laddr = arg;
+		t->cfg.filter_laddr = 1;
+		return parse_addr("--laddr", arg, &t->cfg.laddr_family, t->cfg.laddr, err);
+	case OPT_RADDR:
+		t->raddr = arg;
+		t->cfg.filter_raddr = 1;
+		return parse_addr("--raddr", arg, &t->cfg.raddr_family, t->cfg.raddr, err);
+	case OPT_RTT:
+		t->rtt = true;
+		return 0;
+	case OPT_NO_EVENTS:
+		t->cfg.events = 0;
+		return 0;
+	case OPT_OWNER_IO:
+		t->owner_io = true;
+		return 0;
+	case OPT_MAX_EVENTS:
+		if (tt_parse_uint(arg, 1UL << 30, &t->max_events))
+			return tt_error_set(err, -EINVAL, true, "--max-events: '%s' is not a count", arg);
+		return 0;
+	case OPT_MAX_CELLS:
+		if (tt_parse_uint(arg, 1 << 24, &t->max_cells))
+			return tt_error_set(err, -EINVAL, true, "--max-cells: '%s' is not a count", arg);
+		return 0;
+	}
+	return tt_error_set(err, -EINVAL, true, "unknown option");
+}
+
+static struct bpf_object *tcp_open(void *priv, enum tt_hook hook, const struct tt_common_opts *o,
+				   const struct tt_filter *filter)
+{
+	struct tcp_tool *t = priv;
+	int ret;
+
+	(void)hook;
+	(void)o;
+	t->skel = tcp_bpf__open();
+	if (!t->skel)
+		return NULL;
+	ret = bpf_map__set_max_entries(t->skel->maps.counts, (__u32)t->max_cells);
+	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.cells, (__u32)t->max_cells);
+	if (ret) {
+		tcp_bpf__destroy(t->skel);
+		t->skel = NULL;
+		errno = -ret;
+		return NULL;
+	}
+	t->cfg.filter = *filter;
+	t->skel->rodata->cfg = t->cfg;
+	t->count_cells = (struct tt_cell_map){ .map = t->skel->maps.counts,
+					       .kind = TT_CELLS_COUNTER,
+					       .ksz = sizeof(struct tt_tcp_key) };
+	t->hist_cells = (struct tt_cell_map){ .map = t->skel->maps.cells, .kind = TT_CELLS_HIST,
+					      .ksz = sizeof(struct tt_tcp_key) };
+	return t->skel->obj;
+}
+
+/*
+ * The RTT programs run on every received segment, the --owner-io ones on
+ * every send and receive call: they load only when asked for.
+ */
+static int tcp_load(void *priv)
+{
+	struct tcp_tool *t = priv;
+
+	if (!t->rtt) {
+		bpf_program__set_autoload(t->skel->progs.tcp_probe_btf, false);
+		bpf_program__set_autoload(t->skel->progs.tcp_probe_raw, false);
+	}
+	if (!t->owner_io) {
+		bpf_program__set_autoload(t->skel->progs.sock_send_length_btf, false);
+		bpf_program__set_autoload(t->skel->progs.sock_send_length_raw, false);
+		bpf_program__set_autoload(t->skel->progs.sock_recv_length_btf, false);
+		bpf_program__set_autoload(t->skel->progs.sock_recv_length_raw, false);
+	}
+	return tcp_bpf__load(t->skel);
+}
+
+static int on_record(void *ctx, void *data, size_t size);
+
+/* Attach, and open the ring buffer reader (an error here is an error, not -1 later). */
+static int tcp_attach(void *priv)
+{
+	struct tcp_tool *t = priv;
+	int ret;
+
+	ret = tcp_bpf__attach(t->skel);
+	if (ret || !t->cfg.events)
+		return ret;
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, t, NULL);
+	return t->rb ? 0 : -errno;
+}
+
+static void tcp_set_ready(void *priv)
+{
+	struct tcp_tool *t = priv;
+
+	t->skel->bss->tt_ready = true;
+}
+
+static const char *state_name(__u8 s)
+{
+	static const char *const names[] = {
+		[1] = "ESTABLISHED", [2] = "SYN_SENT",	 [3] = "SYN_RECV",   [4] = "FIN_WAIT1",
+		[5] = "FIN_WAIT2",   [6] = "TIME_WAIT",	 [7] = "CLOSE",	     [8] = "CLOSE_WAIT",
+		[9] = "LAST_ACK",    [10] = "LISTEN",	 [11] = "CLOSING",   [12] = "NEW_SYN_RECV",
+	};
+
+	return s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "UNKNOWN";
+}
+
+static void fmt_addr(char *buf, size_t len, __u8 family, const __u8 addr[16])
+{
+	if (!inet_ntop(family == TT_TCP_AF_INET6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+static int add_event(struct tcp_tool *t, const struct tt_tcp_event *e)
+{
+	char saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN], comm[TT_COMM_LEN + 1];
+	double real = (double)e->ts / 1e9 + t->mono_to_real;
+	struct timespec ts = { .tv_sec = (time_t)real };
+	struct tt_event *ev;
+	int ret;
+
+	ts.tv_nsec = (long)((real - (double)ts.tv_sec) * 1e9);
+	ev = tt_report_add_event(t->sink, e->kind == TT_TCP_RETRANS ? "tcp_retransmit" : "tcp_reset",
+				 &ts);
+	if (!ev)
+		return -ENOMEM;
+	fmt_addr(saddr, sizeof(saddr), e->family, e->saddr);
+	fmt_addr(daddr, sizeof(daddr), e->family, e->daddr);
+	ret = 0;
+	if (e->kind != TT_TCP_RETRANS)
+		ret = tt_event_add_str(ev, "direction",
+				       e->kind == TT_TCP_RESET_SENT ? "sent" : "received");
+	ret = ret ?: tt_event_add_str(ev, "saddr", saddr);
+	ret = ret ?: tt_event_add_num(ev, "sport", e->sport);
+	ret = ret ?: tt_event_add_str(ev, "daddr", daddr);
+	ret = ret ?: tt_event_add_num(ev, "dport", e->dport);
+	if (e->state)
+		ret = ret ?: tt_event_add_str(ev, "state", state_name(e->state));
+	if (e->kind == TT_TCP_RETRANS)
+		ret = ret ?: tt_event_add_num(ev, "segs", e->segs);
+	if (e->has_owner) {
+		snprintf(comm, sizeof(comm), "%.*s", TT_COMM_LEN, e->comm);
+		ret = ret ?: tt_event_add_num(ev, "pid", e->pid);
+		ret = ret ?: tt_event_add_str(ev, "comm", comm);
+	}
+	return ret;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct tcp_tool *t = ctx;
+	int ret;
+
+	if (size < sizeof(struct tt_tcp_event))
+		return 0;
+	/* bounded memory: the pending list of a long JSON run grows until its report */
+	if (t->sink->nevents >= t->max_events) {
+		t->events_dropped++;
+		return 0;
+	}
+	ret = add_event(t, data);
+	if (ret) {
+		t->drain_err = ret;
+		return ret;	/* stops ring_buffer__consume */
+	}
+	t->drained++;
+	return 0;
+}
+
+static int tcp_event_fd(void *priv)
+{
+	struct tcp_tool *t = priv;
+
+	return t->rb ? ring_buffer__epoll_fd(t->rb) : -1;
+}
+
+static int tcp_drain(void *priv, struct tt_report *sink)
+{
+	struct tcp_tool *t = priv;
+	struct timespec real, mono;
+	int ret;
+
+	if (!t->rb)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	t->mono_to_real = (double)(real.tv_sec - mono.tv_sec) +
+			  (double)(real.tv_nsec - mono.tv_nsec) / 1e9;
+	t->sink = sink;
+	t->drained = 0;
+	t->drain_err = 0;
+	ret = ring_buffer__consume(t->rb);
+	if (t->drain_err)
+		return t->drain_err;
+	return ret < 0 ? ret : t->drained;
+}
+
+static void tcp_close(void *priv)
+{
+	struct tcp_tool *t = priv;
+
+	ring_buffer__free(t->rb);
+	t->rb = NULL;
+	tcp_bpf__destroy(t->skel);
+	t->skel = NULL;
+	tt_cell_map_release(&t->count_cells);
+	tt_cell_map_release(&t->hist_cells);
+}
+
+/* --- report --- */
+
+struct families {
+	struct tt_family *retrans, *rate, *failed, *resets, *conn_failed;	/* counters */
+	struct tt_family *connect, *rtt;					/* histograms */
+};
+
+static int add_counters(const struct families *fam, const struct tt_cells *c, double duration)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		const struct tt_tcp_key *k = tt_cells_key(c, i);
+		char saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN], dport[8];
+		const char *labels[4];
+		struct tt_family *f;
+		struct tt_series *s;
+		double v = (double)c->sums[i].count;
+		size_t n = 0;
+
+		fmt_addr(saddr, sizeof(saddr), k->family, k->saddr);
+		fmt_addr(daddr, sizeof(daddr), k->family, k->daddr);
+		snprintf(dport, sizeof(dport), "%u", k->dport);
+		switch (k->kind) {
+		case TT_TCP_RETRANS:
+			f = fam->retrans;
+			break;
+		case TT_TCP_RETRANS_FAILED:
+			f = fam->failed;
+			break;
+		case TT_TCP_RESET_SENT:
+		case TT_TCP_RESET_RECEIVED:
+			f = fam->resets;
+			labels[n++] = k->kind == TT_TCP_RESET_SENT ? "sent" : "received";
+			break;
+		case TT_TCP_CONNECT_FAILED:
+			f = fam->conn_failed;
+			break;
+		default:
+			continue;
+		}
+		if (f != fam->conn_failed)
+			labels[n++] = saddr;
+		labels[n++] = daddr;
+		labels[n++] = dport;
+		s = tt_family_add_series(f, labels);
+		if (!s)
+			return -ENOMEM;
+		s->value = v;
+		if (k->kind == TT_TCP_RETRANS) {
+			s = tt_family_add_series(fam->rate, labels);
+			if (!s)
+				return -ENOMEM;
+			s->value = duration > 0 ? v / duration : 0;
+		}
+	}
+	return 0;
+}
+
+/* Cells of one series are adjacent (slot is the last key field). */
+static bool same_series(const struct tt_tcp_key *a, const struct tt_tcp_key *b)
+{
+	return !memcmp(a, b, offsetof(struct tt_tcp_key, slot));
+}
+
+static int add_histograms(const struct families *fam, const struct tt_cells *cells)
+{
+	struct tt_hist *h = calloc(1, sizeof(*h));
+	size_t i, j;
+	int ret = 0;
+
+	if (!h)
+		return -ENOMEM;
+	for (i = 0; i < cells->n && !ret; i = j) {
+		const struct tt_tcp_key *first = tt_cells_key(cells, i);
+		char daddr[INET6_ADDRSTRLEN], dport[8];
+		const char *labels[2] = { daddr, dport };
+		struct tt_hist_sum tot = {};
+		struct tt_family *f;
+		struct tt_series *s;
+
+		memset(h, 0, sizeof(*h));
+		for (j = i; j < cells->n && same_series(first, tt_cells_key(cells, j)); j++) {
+			const struct tt_tcp_key *k = tt_cells_key(cells, j);
+
+			if (k->slot >= TT_HIST_NSLOTS)
+				continue;
+			tt_hist_sum_add(&tot, &cells->sums[j]);
+			h->slots[k->slot] += cells->sums[j].count;
+		}
+		f = first->kind == TT_TCP_CONNECT ? fam->connect :
+		    first->kind == TT_TCP_RTT	  ? fam->rtt :
+						    NULL;
+		if (!f || !tot.count)
+			continue;
+		h->count = tot.count;
+		h->sum = tot.sum;
+		h->min = tot.min;
+		h->max = tot.max;
+		fmt_addr(daddr, sizeof(daddr), first->family, first->daddr);
+		snprintf(dport, sizeof(dport), "%u", first->dport);
+		s = tt_family_add_series(f, labels);
+		ret = s ? tt_hsum_from_hist(&s->hist, h) : -ENOMEM;
+	}
+	free(h);
+	return ret;
+}
+
+static int add_families(struct tcp_tool *t, struct tt_report *r, struct families *fam)
+{
+	static const char *const flow[] = { "saddr", "daddr", "dport" };
+	static const char *const reset[] = { "direction", "saddr", "daddr", "dport" };
+	static const char *const peer[] = { "daddr", "dport" };
+
+	fam->retrans = tt_report_add_family(r, "tracetool_tcp_retransmits_total",
+					    "TCP segments retransmitted (as RetransSegs counts them).",
+					    "", TT_METRIC_COUNTER, 3, flow);
+	fam->rate = tt_report_add_family(r, "tracetool_tcp_retransmits_per_second",
+					 "Retransmitted segments per second over the report's period.",
+					 "", TT_METRIC_GAUGE, 3, flow);
+	fam->failed = tt_report_add_family(r, "tracetool_tcp_retransmit_failures_total",
+					   "Retransmit attempts the kernel failed to send, in segments.",
+					   "", TT_METRIC_COUNTER, 3, flow);
+	fam->resets = tt_report_add_family(r, "tracetool_tcp_resets_total",
+					   "TCP resets sent and received.", "", TT_METRIC_COUNTER,
+					   4, reset);
+	fam->connect = tt_report_add_family(r, "tracetool_tcp_connect_duration_seconds",
+					    "Active open latency: SYN_SENT to ESTABLISHED.",
+					    "seconds", TT_METRIC_HISTOGRAM, 2, peer);
+	fam->conn_failed = tt_report_add_family(r, "tracetool_tcp_connect_failures_total",
+						"Active opens that went from SYN_SENT to CLOSE.", "",
+						TT_METRIC_COUNTER, 2, peer);
+	if (!fam->retrans || !fam->rate || !fam->failed || !fam->resets || !fam->connect ||
+	    !fam->conn_failed)
+		return -ENOMEM;
+	fam->connect->scale = 1e-9;
+	if (t->rtt) {
+		fam->rtt = tt_report_add_family(r, "tracetool_tcp_rtt_seconds",
+						"Smoothed RTT of the socket at each received segment.",
+						"seconds", TT_METRIC_HISTOGRAM, 2, peer);
+		if (!fam->rtt)
+			return -ENOMEM;
+		fam->rtt->scale = 1e-9;
+	}
+	return 0;
+}
+
+static int describe_filters(struct tcp_tool *t, struct tt_report *r)
+{
+	char buf[8 * TT_TCP_MAX_PORTS];
+	size_t i, n = 0;
+	int ret = 0;
+
+	if (t->cfg.nports) {
+		for (i = 0; i < t->cfg.nports; i++)
+			n += snprintf(buf + n, sizeof(buf) - n, "%s%u", i ? "," : "", t->cfg.ports[i]);
+		ret = tt_report_add_filter(r, "port", buf);
+	}
+	if (t->laddr)
+		ret = ret ?: tt_report_add_filter(r, "laddr", t->laddr);
+	if (t->raddr)
+		ret = ret ?: tt_report_add_filter(r, "raddr", t->raddr);
+	return ret;
+}
+
+static int tcp_collect(void *priv, struct tt_report *r, bool next)
+{
+	struct tcp_tool *t = priv;
+	struct tt_cells counts = {}, hists = {};
+	struct families fam = {};
+	__u32 gen;
+	int ret;
+
+	ret = describe_filters(t, r);
+	ret = ret ?: add_families(t, r, &fam);
+	if (ret)
+		return ret;
+	gen = t->skel->bss->tt_gen;
+	if (next) {
+		ret = tt_cell_map_catch_late(&t->count_cells, gen);
+		ret = ret ?: tt_cell_map_catch_late(&t->hist_cells, gen);
+		if (ret)
+			return ret;
+	}
+	gen = tt_next_gen(&t->skel->bss->tt_gen, next);
+	r->lost[TT_LOST_RINGBUF] += t->events_dropped;	/* --max-events */
+	t->events_dropped = 0;
+	ret = tt_cell_map_read(&t->count_cells, gen, next, &counts);
+	ret = ret ?: tt_cell_map_read(&t->hist_cells, gen, next, &hists);
+	ret = ret ?: add_counters(&fam, &counts, r->duration_seconds);
+	ret = ret ?: add_histograms(&fam, &hists);
+	tt_cells_release(&counts);
+	tt_cells_release(&hists);
+	return ret;
+}
+
+static const enum tt_hook tcp_hooks[] = { TT_HOOK_TP_BTF, TT_HOOK_RAW_TP, TT_HOOK_NR };
+
+static const struct tt_tracer_ops tcp_ops = {
+	.name = "tcp",
+	.hooks = tcp_hooks,
+	.open = tcp_open,
+	.load = tcp_load,
+	.attach = tcp_attach,
+	.set_ready = tcp_set_ready,
+	.collect = tcp_collect,
+	.event_fd = tcp_event_fd,
+	.drain = tcp_drain,
+	.close = tcp_close,
+};
+
+int cmd_tcp(const struct tt_cmd *cmd, int argc, char **argv)
+{
+	struct tcp_tool t = { .cfg.events = 1, .max_cells = 4096, .max_events = 100000 };
+	struct tt_cli cli = {
+		.cmd = cmd->name, .tracing = true, .allow_cmd = true,
+		.extra = tcp_opts, .on_opt = tcp_opt, .ctx = &t,
+	};
+	struct tt_common_opts o = {};
+	struct tt_run_stats stats;
+	struct tt_error err;
+	int ret;
+
+	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
+	if (ret != TT_CLI_RUN)
+		return tt_cli_outcome(cmd, ret, &err);
+	tt_set_verbose(o.verbose);
+	ret = tt_session_run(&tcp_ops, &t, &o, &stats, &err);
+	if (o.verbose)
+		fprintf(stderr, "tracetool tcp: hook %s, loaded at %.1f ms, attached at %.1f ms, "
+			"%zu report(s)\n", stats.hook ? stats.hook : "-", stats.loaded_ms,
+			stats.attach_ms, stats.reports);
+	if (ret)
+		return tt_fail(cmd, &err);
+	if (o.dry_run)
+		printf("dry run: tcp tracer loaded and attached in %.1f ms\n", stats.attach_ms);
+	return TT_EXIT_OK;
+}
