@@ -50,6 +50,9 @@ $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(LLVM_STRIP) -g $@  # keep .BTF, drop DWARF: the skeleton embeds the object
 
+# requests: its per-connection try-lock needs the atomic exchange of BPF ISA v3 (kernel 5.12+).
+$(OUT)/bpf/requests.bpf.o: BPF_CFLAGS += -mcpu=v3
+
 $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 

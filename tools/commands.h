@@ -35,8 +35,10 @@ void tt_set_verbose(int level);
 
 int cmd_syscalls(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_list(const struct tt_cmd *cmd, int argc, char **argv);
+int cmd_requests(const struct tt_cmd *cmd, int argc, char **argv);
 
 extern const char tt_syscalls_usage[];
 extern const char tt_list_usage[];
+extern const char tt_requests_usage[];
 
 #endif /* TT_COMMANDS_H */

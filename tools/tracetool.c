@@ -18,6 +18,8 @@
 const struct tt_cmd tt_commands[] = {
 	{ "syscalls", "latency histogram and errors per syscall", tt_syscalls_usage,
 	  cmd_syscalls, true },
+	{ "requests", "per-request latency: HTTP/1.x server and client, other TCP services",
+	  tt_requests_usage, cmd_requests, true },
 	{ "list", "commands, and the hook types this kernel supports", tt_list_usage, cmd_list,
 	  false },
 };

@@ -1,0 +1,745 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * requests tracer: per-request latency of HTTP/1.x servers and clients and
+ * request/response turns of other TCP services, from the per-syscall
+ * tracepoints (syscalls:sys_enter_* / sys_exit_*) of the calls that move
+ * socket data, so unrelated syscalls pay nothing.
+ *
+ * sys_enter saves the call's fd and buffer in task storage; sys_exit, with
+ * the byte count, finds the socket behind the fd (task->files, CO-RE),
+ * keeps only TCP stream sockets, and reads the first bytes of the payload
+ * to classify it: a request line starts a request, "HTTP/1.x NNN" its
+ * response.  Per-connection state lives in an LRU hash keyed by the struct
+ * sock.  A request is finished when the next response starts on its
+ * connection, at close, or when user space runs the flush program (idle
+ * responses, and before every report); then one compact record (method,
+ * status, request target with the query already cut, latency, process,
+ * ports) goes to the ring buffer.  Payload bytes never leave the kernel
+ * except the request target's path.
+ */
+#include "lib/tt.bpf.h"
+#include <bpf/bpf_endian.h>
+
+#include "tracetool/requests.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile struct tt_requests_config cfg = {};
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define SOCK_STREAM 1
+#define IPPROTO_TCP 6
+#define AF_INET 2
+#define AF_INET6 10
+#define EINPROGRESS 115
+#define SCRATCH 512	/* power of two, > TT_REQ_PFX_LEN + TT_REQ_SCAN + TT_REQ_HEAD */
+
+enum call_kind {
+	K_NONE = 0,
+	K_READ,		/* read, recvfrom: buffer */
+	K_READV,	/* readv: iovec array */
+	K_RECVMSG,	/* recvmsg: user_msghdr */
+	K_WRITE,	/* write, sendto */
+	K_WRITEV,
+	K_SENDMSG,
+	K_SENDFILE,	/* no user buffer: a response's continuation */
+	K_CONNECT,
+};
+
+struct call_args {
+	__u64 buf;
+	__u32 fd;
+	__u32 kind;
+};
+
+struct scratch {
+	unsigned char b[SCRATCH];
+};
+
+/* Zeroed connection state for first inserts (never written). */
+struct tt_req_conn zero_conn;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct call_args);
+} calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);	/* user space sets --max-conns */
+	__type(key, __u64);		/* struct sock address */
+	__type(value, struct tt_req_conn);
+} conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);	/* user space sets --ringbuf-size */
+} events SEC(".maps");
+
+/* --- per-thread call arguments ------------------------------------------- */
+
+static __always_inline int save_call(__u64 fd, __u64 buf, __u32 kind)
+{
+	struct call_args *a;
+
+	if (!tt_ready || !tt_task_wanted(&cfg.filter))
+		return 0;
+	a = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!a)
+		return 0;
+	a->fd = (__u32)fd;
+	a->buf = buf;
+	a->kind = kind;
+	return 0;
+}
+
+/* The saved call of this thread, consumed; false when there is none. */
+static __always_inline bool take_call(struct call_args *out)
+{
+	struct call_args *a = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0, 0);
+
+	if (!a || a->kind == K_NONE)
+		return false;
+	*out = *a;
+	a->kind = K_NONE;
+	return true;
+}
+
+/* --- fd -> TCP socket ------------------------------------------------------ */
+
+/* The struct sock behind fd if it is a TCP stream socket, else 0; *ino = its inode number. */
+static __always_inline __u64 fd_tcp_sock(__u32 fd, __u32 *ino)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *f = NULL;
+	struct inode *inode;
+	struct socket *so;
+	struct sock *sk;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return 0;
+	inode = BPF_CORE_READ(f, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return 0;
+	so = BPF_CORE_READ(f, private_data);
+	if (!so || BPF_CORE_READ(so, type) != SOCK_STREAM)
+		return 0;
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	*ino = (__u32)BPF_CORE_READ(inode, i_ino);
+	return (__u64)sk;
+}
+
+/* --- connection state ---------------------------------------------------- */
+
+static __always_inline bool conn_lock(struct tt_req_conn *c)
+{
+	int i;
+
+	for (i = 0; i < 64; i++)
+		if (!__sync_lock_test_and_set(&c->busy, 1))
+			return true;
+	return false;
+}
+
+static __always_inline void conn_unlock(struct tt_req_conn *c)
+{
+	__sync_lock_test_and_set(&c->busy, 0);
+}
+
+/* Fresh state for a connection: addresses from the socket, role as given. */
+static __always_inline struct tt_req_conn *conn_new(__u64 skp, __u32 ino, __u8 role)
+{
+	struct sock *sk = (struct sock *)skp;
+	struct tt_req_conn *c;
+
+	if (bpf_map_update_elem(&conns, &skp, &zero_conn, BPF_ANY))
+		return NULL;
+	c = bpf_map_lookup_elem(&conns, &skp);
+	if (!c)
+		return NULL;
+	c->ino = ino;
+	c->role = role;
+	c->family = (__u8)BPF_CORE_READ(sk, __sk_common.skc_family);
+	c->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	c->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (c->family == AF_INET6)
+		BPF_CORE_READ_INTO(&c->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	else
+		BPF_CORE_READ_INTO((__u32 *)c->raddr, sk, __sk_common.skc_daddr);
+	return c;
+}
+
+/* State of a connection, made on first sight; a recycled struct sock starts afresh. */
+static __always_inline struct tt_req_conn *conn_get(__u64 skp, __u32 ino)
+{
+	struct tt_req_conn *c = bpf_map_lookup_elem(&conns, &skp);
+
+	if (c && c->ino == ino)
+		return c;
+	return conn_new(skp, ino, TT_ROLE_UNKNOWN);
+}
+
+/* --- records --------------------------------------------------------------- */
+
+static __always_inline __u64 wake_flag(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wake_bytes ?
+		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void emit(const struct tt_req_conn *c, const struct tt_req_item *it)
+{
+	struct tt_req_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		tt_count_lost(TT_LOST_RINGBUF);
+		return;
+	}
+	e->end_ns = it->last_ns;
+	e->duration_ns = it->last_ns - it->start_ns;
+	e->tgid = c->tgid;
+	e->status = it->status;
+	e->kind = c->role == TT_ROLE_CLIENT ? TT_REQ_HTTP_CLIENT : TT_REQ_HTTP_SERVER;
+	e->method = it->method;
+	e->lport = c->lport;
+	e->rport = c->rport;
+	e->family = c->family;
+	e->route_len = it->route_len;
+	e->flags = it->flags;
+	e->pad = 0;
+	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
+	__builtin_memcpy(e->raddr, c->raddr, sizeof(e->raddr));
+	__builtin_memcpy(e->route, it->route, sizeof(e->route));
+	bpf_ringbuf_submit(e, wake_flag());
+}
+
+static __always_inline void emit_tcp(const struct tt_req_conn *c, __u64 now)
+{
+	struct tt_req_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		tt_count_lost(TT_LOST_RINGBUF);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->end_ns = now;
+	e->duration_ns = now - c->tcp_start;
+	e->tgid = c->tgid;
+	e->kind = TT_REQ_TCP;
+	e->lport = c->lport;
+	e->rport = c->rport;
+	e->family = c->family;
+	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
+	__builtin_memcpy(e->raddr, c->raddr, sizeof(e->raddr));
+	bpf_ringbuf_submit(e, wake_flag());
+}
+
+/* Finish the oldest request if its response has started; true if one was. */
+static __always_inline bool finish_head(struct tt_req_conn *c)
+{
+	struct tt_req_item *it;
+
+	if (c->head == c->tail)
+		return false;
+	it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
+	if (!it->status)
+		return false;
+	emit(c, it);
+	c->head++;
+	return true;
+}
+
+/* --- request parsing ------------------------------------------------------- */
+
+/*
+ * Copying the path of a request target, one byte per bpf_loop step (a
+ * callback is verified once, a plain loop once per call site and path).
+ */
+struct route_ctx {
+	struct tt_req_item *it;
+	const unsigned char *b;
+	__u32 off, n;
+};
+
+static long route_step(__u32 i, struct route_ctx *r)
+{
+	struct tt_req_item *it = r->it;
+	__u32 len, idx;
+	unsigned char ch;
+
+	if (r->off >= r->n) {
+		it->flags |= TT_REQ_F_ROUTE_OPEN;
+		return 1;
+	}
+	ch = r->b[r->off & (SCRATCH - 1)];
+	if (tt_req_route_end(ch)) {
+		it->flags &= ~TT_REQ_F_ROUTE_OPEN;
+		return 1;
+	}
+	len = it->route_len;
+	if (len >= TT_REQ_ROUTE_LEN) {
+		it->flags |= TT_REQ_F_TRUNCATED;
+		it->flags &= ~TT_REQ_F_ROUTE_OPEN;
+		return 1;
+	}
+	idx = len;
+	barrier_var(idx);	/* keep the mask: clang drops it after the check above */
+	it->route[idx & (TT_REQ_ROUTE_LEN - 1)] = ch;
+	it->route_len = (__u8)(len + 1);
+	r->off++;
+	return 0;
+}
+
+/*
+ * Append the path of a request target from b[off..n) to it->route, up to
+ * the query, fragment or end of the target; past n the target stays open
+ * (TT_REQ_F_ROUTE_OPEN) for the next read.  Returns where it stopped.
+ */
+static __always_inline __u32 copy_route(struct tt_req_item *it, const unsigned char *b, __u32 off,
+					__u32 n)
+{
+	struct route_ctx r = { .it = it, .b = b, .off = off, .n = n };
+
+	bpf_loop(TT_REQ_ROUTE_LEN + 1, route_step, &r, 0);
+	return r.off;
+}
+
+/* Queue a request whose method starts at b[off]; false when the queue is full. */
+static __always_inline bool push_request(struct tt_req_conn *c, const unsigned char *b, __u32 off,
+					 __u32 n, __u8 method, __u32 skip, __u64 ts)
+{
+	struct tt_req_item *it;
+
+	if ((__u8)(c->tail - c->head) >= TT_REQ_QUEUE) {
+		tt_count_lost(TT_LOST_MAP_FULL);
+		return false;
+	}
+	it = &c->q[c->tail & (TT_REQ_QUEUE - 1)];
+	it->start_ns = ts;
+	it->last_ns = ts;
+	it->status = 0;
+	it->method = method;
+	it->route_len = 0;
+	it->flags = 0;
+	copy_route(it, b, off + skip, n);
+	c->tail++;
+	return true;
+}
+
+struct scan_ctx {
+	const unsigned char *b;
+	__u32 from, n;
+	__u32 win;		/* last four bytes */
+	__u32 found;		/* offset after "\r\n\r\n", 0 = none yet */
+};
+
+static long scan_step(__u32 i, struct scan_ctx *s)
+{
+	__u32 at = s->from + i;
+
+	if (at >= s->n)
+		return 1;
+	s->win = s->win << 8 | s->b[at & (SCRATCH - 1)];
+	if (s->win == 0x0d0a0d0a) {
+		s->found = at + 1;
+		return 1;
+	}
+	return 0;
+}
+
+struct pipe_ctx {
+	struct tt_req_conn *c;
+	const unsigned char *b;
+	__u32 off, n;
+	__u64 ts;
+};
+
+/* One pipelined request: the request line after the blank line ending the last one. */
+static long pipe_step(__u32 k, struct pipe_ctx *p)
+{
+	struct scan_ctx s = { .b = p->b, .from = p->off, .n = p->n };
+	__u32 off, skip;
+	__u8 m;
+
+	bpf_loop(TT_REQ_SCAN, scan_step, &s, 0);
+	off = s.found;
+	if (!off || off >= p->n || off >= TT_REQ_SCAN)
+		return 1;
+	m = tt_req_method(p->b + (off & (TT_REQ_SCAN - 1)), p->n - off, &skip);
+	if (m == TT_M_NONE || !push_request(p->c, p->b, off, p->n, m, skip, p->ts))
+		return 1;
+	p->off = off;
+	return 0;
+}
+
+/*
+ * Pipelined requests: further request lines may follow in the same read,
+ * each after the blank line ending the headers of the one before (a
+ * request with a body ends the scan).  Only the first TT_REQ_SCAN bytes
+ * of a read are scanned.
+ */
+static __always_inline void push_pipelined(struct tt_req_conn *c, const unsigned char *b, __u32 off,
+					   __u32 n, __u64 ts)
+{
+	struct pipe_ctx p = { .c = c, .b = b, .off = off, .n = n, .ts = ts };
+
+	bpf_loop(TT_REQ_QUEUE - 1, pipe_step, &p, 0);
+}
+
+/* Read up to `max` bytes of the payload at `ubuf` into b[at..]; returns how many. */
+static __always_inline __u32 read_payload(unsigned char *b, __u32 at, __u64 ubuf, long avail, __u32 max)
+{
+	__u32 n = avail > max ? max : (__u32)avail;
+
+	at &= TT_REQ_PFX_LEN - 1;
+	*(__u64 *)(b + at) = 0;
+	*(__u64 *)(b + at + 8) = 0;
+	if (n > TT_REQ_SCAN)
+		n = TT_REQ_SCAN;
+	if (!n || bpf_probe_read_user(b + at, n, (const void *)ubuf))
+		return 0;
+	return n;
+}
+
+/* Data moved in the request direction of an HTTP (or not yet known) connection. */
+static __always_inline void on_request_data(struct tt_req_conn *c, unsigned char *b, __u64 ubuf,
+					    long len, bool outbound, __u64 ts)
+{
+	__u32 n, p = 0, skip = 0, i;
+	__u64 start = ts;
+	__u8 m;
+
+	if (!outbound && c->pfx_len) {	/* a request line cut before its method's space */
+		p = c->pfx_len & (TT_REQ_PFX_LEN - 1);
+		for (i = 0; i < TT_REQ_PFX_LEN; i++)
+			if (i < p)
+				b[i] = c->pfx[i];
+		start = c->pfx_ns;
+		c->pfx_len = 0;
+		n = read_payload(b, p, ubuf, len, TT_REQ_SCAN);
+		if (!n)
+			return;
+		n += p;
+	} else {
+		n = read_payload(b, 0, ubuf, len, TT_REQ_HEAD);
+		if (!n)
+			return;
+	}
+	m = tt_req_method(b, n, &skip);
+	if (m != TT_M_NONE) {
+		if (!p && len > n)	/* the whole start: route and pipelined requests */
+			n = read_payload(b, 0, ubuf, len, TT_REQ_SCAN);
+		if (!n)
+			return;
+		if (c->role == TT_ROLE_UNKNOWN)
+			c->role = outbound ? TT_ROLE_CLIENT : TT_ROLE_SERVER;
+		c->proto = TT_PROTO_HTTP;
+		c->tgid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(c->comm, sizeof(c->comm));
+		if (push_request(c, b, 0, n, m, skip, start))
+			push_pipelined(c, b, 0, n, start);
+		return;
+	}
+	if (c->tail != c->head) {	/* the rest of a request target cut by a read */
+		struct tt_req_item *it = &c->q[(__u8)(c->tail - 1) & (TT_REQ_QUEUE - 1)];
+
+		if (it->flags & TT_REQ_F_ROUTE_OPEN)
+			copy_route(it, b, 0, n);
+		return;
+	}
+	if (!outbound && c->proto != TT_PROTO_TCP && (long)n == len &&
+	    tt_req_is_method_prefix(b, n)) {
+		__builtin_memcpy(c->pfx, b, TT_REQ_PFX_LEN);
+		c->pfx_len = (__u8)n;
+		c->pfx_ns = ts;
+		return;
+	}
+	/* a server whose first request is no HTTP: time its turns as plain TCP */
+	if (!outbound && cfg.tcp && c->role == TT_ROLE_SERVER && c->proto == TT_PROTO_UNKNOWN)
+		c->proto = TT_PROTO_TCP;
+}
+
+/* Data moved in the response direction: a status line starts a response. */
+static __always_inline void on_response_data(struct tt_req_conn *c, unsigned char *b, __u64 ubuf,
+					     long len, __u64 ts)
+{
+	struct tt_req_item *it;
+	__u16 status = 0;
+	__u32 n;
+
+	if (c->head == c->tail)
+		return;
+	if (ubuf) {
+		n = read_payload(b, 0, ubuf, len, TT_REQ_HEAD);
+		status = tt_req_status(b, n);
+	}
+	if (status >= 100 && status < 200 && status != 101)
+		return;	/* interim response (100 Continue): the final one follows */
+	if (status) {
+		finish_head(c);
+		if (c->head == c->tail)
+			return;
+		it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
+		it->status = status;
+		it->last_ns = ts;
+		return;
+	}
+	it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
+	if (it->status)
+		it->last_ns = ts;
+}
+
+/* A plain TCP service: first inbound bytes of a turn -> first outbound bytes. */
+static __always_inline void on_tcp_data(struct tt_req_conn *c, bool outbound, __u64 ts)
+{
+	if (!outbound) {
+		if (!c->tcp_start) {
+			c->tcp_start = ts;
+			c->tgid = bpf_get_current_pid_tgid() >> 32;
+			bpf_get_current_comm(c->comm, sizeof(c->comm));
+		}
+	} else if (c->tcp_start) {
+		emit_tcp(c, ts);
+		c->tcp_start = 0;
+	}
+}
+
+/* The user buffer holding the first bytes a call moved (iovec / msghdr followed). */
+static __always_inline __u64 first_buffer(const struct call_args *a, long *len)
+{
+	struct iovec iov = {};
+	__u64 iovp = a->buf;
+
+	switch (a->kind) {
+	case K_READ:
+	case K_WRITE:
+		return a->buf;
+	case K_RECVMSG:
+	case K_SENDMSG: {
+		struct user_msghdr *msg = (struct user_msghdr *)a->buf;
+
+		if (bpf_probe_read_user(&iovp, sizeof(iovp), &msg->msg_iov))
+			return 0;
+	}
+		/* fall through */
+	case K_READV:
+	case K_WRITEV:
+		if (!iovp || bpf_probe_read_user(&iov, sizeof(iov), (void *)iovp))
+			return 0;
+		if ((long)iov.iov_len < *len)
+			*len = (long)iov.iov_len;
+		return (__u64)iov.iov_base;
+	}
+	return 0;
+}
+
+static __always_inline int on_data_exit(long ret)
+{
+	struct call_args a;
+	bool outbound;
+	struct tt_req_conn *c;
+	struct scratch *sc;
+	__u32 zero = 0, ino = 0;
+	__u64 skp, ubuf, ts;
+	long len = ret;
+
+	if (!take_call(&a) || ret <= 0 || a.kind == K_CONNECT)
+		return 0;
+	outbound = a.kind >= K_WRITE;
+	skp = fd_tcp_sock(a.fd, &ino);
+	if (!skp)
+		return 0;
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	c = conn_get(skp, ino);
+	if (!sc || !c || (cfg.port && c->lport != cfg.port && c->rport != cfg.port))
+		return 0;
+	ts = bpf_ktime_get_ns();
+	ubuf = a.kind == K_SENDFILE ? 0 : first_buffer(&a, &len);
+	if (!conn_lock(c)) {
+		tt_count_lost(TT_LOST_MAP_FULL);
+		return 0;
+	}
+	if (c->proto == TT_PROTO_TCP) {
+		on_tcp_data(c, outbound, ts);
+	} else if (c->proto == TT_PROTO_HTTP &&
+		   (c->role == TT_ROLE_SERVER) == outbound) {	/* response direction */
+		if (cfg.http)
+			on_response_data(c, sc->b, ubuf, len, ts);
+	} else if (ubuf && cfg.http) {
+		on_request_data(c, sc->b, ubuf, len, outbound, ts);
+		if (c->proto == TT_PROTO_TCP)
+			on_tcp_data(c, outbound, ts);
+	} else if (ubuf && cfg.tcp && !outbound && c->role == TT_ROLE_SERVER) {
+		c->proto = TT_PROTO_TCP;
+		on_tcp_data(c, outbound, ts);
+	}
+	conn_unlock(c);
+	return 0;
+}
+
+/* --- programs -------------------------------------------------------------- */
+
+#define ENTER(call, kind)                                                                  \
+	SEC("tp/syscalls/sys_enter_" #call)                                                \
+	int sys_enter_##call(struct trace_event_raw_sys_enter *ctx)                        \
+	{                                                                                  \
+		return save_call(ctx->args[0], ctx->args[1], kind);                        \
+	}
+
+ENTER(read, K_READ)
+ENTER(recvfrom, K_READ)
+ENTER(readv, K_READV)
+ENTER(recvmsg, K_RECVMSG)
+ENTER(write, K_WRITE)
+ENTER(sendto, K_WRITE)
+ENTER(writev, K_WRITEV)
+ENTER(sendmsg, K_SENDMSG)
+
+/*
+ * One program for the exit of every data call (all sys_exit tracepoints
+ * share one layout; the call kind saved at sys_enter says which it was):
+ * the verifier checks the big program once instead of nine times.  The
+ * skeleton attaches it to sys_exit_read; user space attaches it to the
+ * other exits (tools/requests.c, data_exits).
+ */
+SEC("tp/syscalls/sys_exit_read")
+int sys_exit_data(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_data_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_enter_sendfile64")
+int sys_enter_sendfile64(struct trace_event_raw_sys_enter *ctx)
+{
+	return save_call(ctx->args[0], 0, K_SENDFILE);	/* out_fd */
+}
+
+/* A connection made here: its requests go out. */
+SEC("tp/syscalls/sys_enter_connect")
+int sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	return save_call(ctx->args[0], 0, K_CONNECT);
+}
+
+SEC("tp/syscalls/sys_exit_connect")
+int sys_exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	struct call_args a;
+	__u32 ino = 0;
+	__u64 skp;
+
+	if (!take_call(&a) || a.kind != K_CONNECT || (ctx->ret != 0 && ctx->ret != -EINPROGRESS))
+		return 0;
+	skp = fd_tcp_sock(a.fd, &ino);
+	if (skp)
+		conn_new(skp, ino, TT_ROLE_CLIENT);
+	return 0;
+}
+
+/* A connection accepted here: its requests come in. */
+static __always_inline int on_accept_exit(long ret)
+{
+	__u32 ino = 0;
+	__u64 skp;
+
+	if (!tt_ready || ret < 0 || !tt_task_wanted(&cfg.filter))
+		return 0;
+	skp = fd_tcp_sock((__u32)ret, &ino);
+	if (skp)
+		conn_new(skp, ino, TT_ROLE_SERVER);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_accept")
+int sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_accept4")
+int sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept_exit(ctx->ret);
+}
+
+/* close: the response in flight is finished; the state is forgotten. */
+SEC("tp/syscalls/sys_enter_close")
+int sys_enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	struct tt_req_conn *c;
+	__u32 ino = 0;
+	__u64 skp;
+
+	if (!tt_ready || !tt_task_wanted(&cfg.filter))
+		return 0;
+	skp = fd_tcp_sock((__u32)ctx->args[0], &ino);
+	if (!skp)
+		return 0;
+	c = bpf_map_lookup_elem(&conns, &skp);
+	if (!c || c->ino != ino || !conn_lock(c))
+		return 0;
+	finish_head(c);
+	c->head = c->tail;
+	c->ino = 0;	/* the next user of this struct sock starts afresh */
+	conn_unlock(c);
+	return 0;
+}
+
+/* --- flush, run by user space (BPF_PROG_TEST_RUN) ------------------------- */
+
+struct flush_ctx {
+	__u64 now, idle;
+	__u64 finished;
+};
+
+static long flush_one(struct bpf_map *map, __u64 *key, struct tt_req_conn *c, struct flush_ctx *f)
+{
+	struct tt_req_item *it;
+
+	if (c->head == c->tail || __sync_lock_test_and_set(&c->busy, 1))
+		return 0;
+	if (c->head != c->tail) {
+		it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
+		if (it->status && (__s64)(f->now - it->last_ns) >= (__s64)f->idle) {
+			emit(c, it);
+			c->head++;
+			f->finished++;
+		}
+	}
+	conn_unlock(c);
+	return 0;
+}
+
+/*
+ * Finish every response idle for args->idle_ns: a keep-alive connection's
+ * last response has no "next response" to end it.  0 finishes every
+ * started response (before a report, so that reports are exact).
+ */
+SEC("syscall")
+int flush(struct tt_req_flush_args *args)
+{
+	struct flush_ctx f = { .now = bpf_ktime_get_ns(), .idle = args->idle_ns };
+
+	bpf_for_each_map_elem(&conns, flush_one, &f, 0);
+	args->finished = f.finished;
+	return 0;
+}
+
+TT_FOLLOW_PROGS(cfg.filter)
