@@ -327,7 +327,8 @@ static __always_inline bool push_request(struct tt_req_conn *c, const unsigned c
 {
 	struct tt_req_item *it;
 
-	if ((__u8)(c->tail - c->head) >= TT_REQ_QUEUE) {
+	/* a full queue: the oldest response has started, so the new request ends it */
+	if ((__u8)(c->tail - c->head) >= TT_REQ_QUEUE && !finish_head(c)) {
 		tt_count_lost(TT_LOST_MAP_FULL);
 		return false;
 	}
@@ -426,7 +427,7 @@ static __always_inline void on_request_data(struct tt_req_conn *c, unsigned char
 	__u64 start = ts;
 	__u8 m;
 
-	if (!outbound && c->pfx_len) {	/* a request line cut before its method's space */
+	if (c->pfx_len) {	/* a request line cut before its method's space */
 		p = c->pfx_len & (TT_REQ_PFX_LEN - 1);
 		for (i = 0; i < TT_REQ_PFX_LEN; i++)
 			if (i < p)
@@ -460,23 +461,79 @@ static __always_inline void on_request_data(struct tt_req_conn *c, unsigned char
 	if (c->tail != c->head) {	/* the rest of a request target cut by a read */
 		struct tt_req_item *it = &c->q[(__u8)(c->tail - 1) & (TT_REQ_QUEUE - 1)];
 
-		if (it->flags & TT_REQ_F_ROUTE_OPEN)
+		if (it->flags & TT_REQ_F_ROUTE_OPEN) {
 			copy_route(it, b, 0, n);
-		return;
+			return;
+		}
 	}
-	if (!outbound && c->proto != TT_PROTO_TCP && (long)n == len &&
-	    tt_req_is_method_prefix(b, n)) {
+	if (c->proto != TT_PROTO_TCP && (long)n == len && tt_req_is_method_prefix(b, n)) {
 		__builtin_memcpy(c->pfx, b, TT_REQ_PFX_LEN);
 		c->pfx_len = (__u8)n;
 		c->pfx_ns = ts;
 		return;
 	}
+	if (c->tail != c->head)
+		return;		/* a request body */
 	/* a server whose first request is no HTTP: time its turns as plain TCP */
 	if (!outbound && cfg.tcp && c->role == TT_ROLE_SERVER && c->proto == TT_PROTO_UNKNOWN)
 		c->proto = TT_PROTO_TCP;
 }
 
-/* Data moved in the response direction: a status line starts a response. */
+struct resp_ctx {
+	struct tt_req_conn *c;
+	const unsigned char *b;
+	__u32 from, n;
+	__u32 win;
+	__u32 found;		/* offset of "HTTP", 0 = none */
+	__u64 ts;
+};
+
+static long find_http(__u32 i, struct resp_ctx *r)
+{
+	__u32 at = r->from + i;
+
+	if (at >= r->n)
+		return 1;
+	r->win = r->win << 8 | r->b[at & (SCRATCH - 1)];
+	if (r->win == 0x48545450) {	/* "HTTP" */
+		r->found = at - 3;
+		return 1;
+	}
+	return 0;
+}
+
+/* The next status line in the same buffer: the response to the next pipelined request. */
+static long resp_step(__u32 k, struct resp_ctx *r)
+{
+	struct tt_req_conn *c = r->c;
+	struct tt_req_item *it;
+	__u32 at;
+	__u16 status;
+
+	r->win = 0;
+	r->found = 0;
+	bpf_loop(TT_REQ_SCAN, find_http, r, 0);
+	at = r->found;
+	if (!at || at >= TT_REQ_SCAN || at >= r->n)
+		return 1;
+	r->from = at + 4;
+	status = tt_req_status(r->b + (at & (TT_REQ_SCAN - 1)), r->n - at);
+	if (!status || (status >= 100 && status < 200 && status != 101))
+		return 0;
+	finish_head(c);
+	if (c->head == c->tail)
+		return 1;
+	it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
+	it->status = status;
+	it->last_ns = r->ts;
+	return 0;
+}
+
+/*
+ * Data moved in the response direction: a status line starts a response.
+ * While pipelined requests wait, one buffer may carry several responses:
+ * its first TT_REQ_SCAN bytes are searched for further status lines.
+ */
 static __always_inline void on_response_data(struct tt_req_conn *c, unsigned char *b, __u64 ubuf,
 					     long len, __u64 ts)
 {
@@ -499,6 +556,12 @@ static __always_inline void on_response_data(struct tt_req_conn *c, unsigned cha
 		it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
 		it->status = status;
 		it->last_ns = ts;
+		if ((__u8)(c->tail - c->head) > 1 && len > n) {
+			struct resp_ctx r = { .c = c, .b = b, .from = 12, .ts = ts };
+
+			r.n = read_payload(b, 0, ubuf, len, TT_REQ_SCAN);
+			bpf_loop(TT_REQ_QUEUE - 1, resp_step, &r, 0);
+		}
 		return;
 	}
 	it = &c->q[c->head & (TT_REQ_QUEUE - 1)];

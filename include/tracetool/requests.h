@@ -159,7 +159,7 @@ __tt_inline int tt_req_is_tchar(unsigned char c)
  * The method a payload starts with, and in *skip the offset of the request
  * target (after "METHOD ").  `b` holds at least TT_REQ_HEAD bytes (zero
  * padded past n).  TT_M_NONE when the bytes are no request line start;
- * TT_M_OTHER for an unknown method of capitals followed by " /" or " *".
+ * TT_M_OTHER for an unknown method of 3+ capitals followed by " /" or " *".
  */
 __tt_inline __u8 tt_req_method_token(const unsigned char *b, __u32 n, __u32 *skip)
 {
@@ -202,7 +202,7 @@ __tt_inline __u8 tt_req_method_token(const unsigned char *b, __u32 n, __u32 *ski
 		*skip = 8;
 		return TT_M_CONNECT;
 	}
-	/* an unknown token: 1..13 capitals, a space, then '/' or '*' */
+	/* an unknown token: 3..13 capitals, a space, then '/' or '*' */
 	for (i = 0; i < TT_REQ_HEAD - 2; i++) {
 		if (i >= n)
 			return TT_M_NONE;
@@ -211,7 +211,7 @@ __tt_inline __u8 tt_req_method_token(const unsigned char *b, __u32 n, __u32 *ski
 		if (!tt_req_is_tchar(b[i]))
 			return TT_M_NONE;
 	}
-	if (i == 0 || i >= TT_REQ_HEAD - 2 || i + 1 >= n || (b[i + 1] != '/' && b[i + 1] != '*'))
+	if (i < 3 || i >= TT_REQ_HEAD - 2 || i + 1 >= n || (b[i + 1] != '/' && b[i + 1] != '*'))
 		return TT_M_NONE;
 	*skip = i + 1;
 	return TT_M_OTHER;
@@ -222,7 +222,7 @@ __tt_inline __u8 tt_req_method_token(const unsigned char *b, __u32 n, __u32 *ski
  * the request target (after "METHOD ").  `b` holds at least TT_REQ_HEAD
  * bytes; bytes past n are never trusted.  TT_M_NONE when the bytes are no
  * request line start (at least one byte of the target must be there);
- * TT_M_OTHER for an unknown method of capitals followed by " /" or " *".
+ * TT_M_OTHER for an unknown method of 3+ capitals followed by " /" or " *".
  */
 __tt_inline __u8 tt_req_method(const unsigned char *b, __u32 n, __u32 *skip)
 {
