@@ -57,6 +57,15 @@ struct scratch {
 	unsigned char b[SCRATCH];
 };
 
+/* What the exit program passes to its global functions (at most five arguments each). */
+struct data_in {
+	__u64 ubuf;		/* first user buffer of the call, 0 for sendfile */
+	long len;		/* bytes of the call in that buffer */
+	__u64 ts;		/* ktime at the call's exit */
+	__u32 n;		/* push_pipelined: bytes of the read in the scratch */
+	__u32 outbound;
+};
+
 /* Zeroed connection state for first inserts (never written). */
 struct tt_req_conn zero_conn;
 
@@ -367,15 +376,21 @@ static long scan_step(__u32 i, struct scan_ctx *s)
 
 struct pipe_ctx {
 	struct tt_req_conn *c;
-	const unsigned char *b;
+	unsigned char *b;
 	__u32 off, n;
 	__u64 ts;
+	__u64 ubuf;
+	long len;		/* bytes of the read (n: of them in b) */
 };
+
+#define REREAD_AT 320		/* free part of the scratch (n <= TT_REQ_PFX_LEN + TT_REQ_SCAN) */
+#define REREAD_LEN (TT_REQ_ROUTE_LEN + 16)
 
 /* One pipelined request: the request line after the blank line ending the last one. */
 static long pipe_step(__u32 k, struct pipe_ctx *p)
 {
 	struct scan_ctx s = { .b = p->b, .from = p->off, .n = p->n };
+	struct tt_req_item *it;
 	__u32 off, skip;
 	__u8 m;
 
@@ -387,6 +402,20 @@ static long pipe_step(__u32 k, struct pipe_ctx *p)
 	if (m == TT_M_NONE || !push_request(p->c, p->b, off, p->n, m, skip, p->ts))
 		return 1;
 	p->off = off;
+	it = &p->c->q[(__u8)(p->c->tail - 1) & (TT_REQ_QUEUE - 1)];
+	if ((it->flags & TT_REQ_F_ROUTE_OPEN) && p->len > p->n && off + skip < p->len) {
+		/* the target runs past the scanned bytes but not past the read: read it */
+		long k = p->len - (long)(off + skip);
+
+		if (k > REREAD_LEN)
+			k = REREAD_LEN;
+		if (k > 0 && !bpf_probe_read_user(p->b + REREAD_AT, (__u32)k & 0xff,
+						   (const void *)(p->ubuf + off + skip))) {
+			it->route_len = 0;
+			it->flags = 0;
+			copy_route(it, p->b, REREAD_AT, REREAD_AT + (__u32)k);
+		}
+	}
 	return 0;
 }
 
@@ -396,12 +425,20 @@ static long pipe_step(__u32 k, struct pipe_ctx *p)
  * request with a body ends the scan).  Only the first TT_REQ_SCAN bytes
  * of a read are scanned.
  */
-static __always_inline void push_pipelined(struct tt_req_conn *c, const unsigned char *b, __u32 off,
-					   __u32 n, __u64 ts)
+__noinline int push_pipelined(struct tt_req_conn *c, struct scratch *sc, struct data_in *d)
 {
-	struct pipe_ctx p = { .c = c, .b = b, .off = off, .n = n, .ts = ts };
+	struct pipe_ctx p = {};
 
+	if (!c || !sc || !d)
+		return 0;
+	p.c = c;
+	p.b = sc->b;
+	p.n = d->n;
+	p.ts = d->ts;
+	p.ubuf = d->ubuf;
+	p.len = d->len;
 	bpf_loop(TT_REQ_QUEUE - 1, pipe_step, &p, 0);
+	return 0;
 }
 
 /* Read up to `max` bytes of the payload at `ubuf` into b[at..]; returns how many. */
@@ -419,13 +456,28 @@ static __always_inline __u32 read_payload(unsigned char *b, __u32 at, __u64 ubuf
 	return n;
 }
 
-/* Data moved in the request direction of an HTTP (or not yet known) connection. */
-static __always_inline void on_request_data(struct tt_req_conn *c, unsigned char *b, __u64 ubuf,
-					    long len, bool outbound, __u64 ts)
+/*
+ * Data moved in the request direction of an HTTP (or not yet known)
+ * connection.  Global functions (this one, on_response_data,
+ * push_pipelined) are verified once, whatever the caller's state: inlined,
+ * the exit program exceeded the verifier's budget.
+ */
+__noinline int on_request_data(struct tt_req_conn *c, struct scratch *sc, struct data_in *d)
 {
 	__u32 n, p = 0, skip = 0, i;
-	__u64 start = ts;
+	__u64 ubuf, ts, start;
+	bool outbound;
+	unsigned char *b;
+	long len;
 	__u8 m;
+
+	if (!c || !sc || !d)
+		return 0;
+	b = sc->b;
+	ubuf = d->ubuf;
+	len = d->len;
+	ts = start = d->ts;
+	outbound = d->outbound;
 
 	if (c->pfx_len) {	/* a request line cut before its method's space */
 		p = c->pfx_len & (TT_REQ_PFX_LEN - 1);
@@ -436,47 +488,51 @@ static __always_inline void on_request_data(struct tt_req_conn *c, unsigned char
 		c->pfx_len = 0;
 		n = read_payload(b, p, ubuf, len, TT_REQ_SCAN);
 		if (!n)
-			return;
+			return 0;
 		n += p;
 	} else {
 		n = read_payload(b, 0, ubuf, len, TT_REQ_HEAD);
 		if (!n)
-			return;
+			return 0;
 	}
 	m = tt_req_method(b, n, &skip);
 	if (m != TT_M_NONE) {
 		if (!p && len > n)	/* the whole start: route and pipelined requests */
 			n = read_payload(b, 0, ubuf, len, TT_REQ_SCAN);
 		if (!n)
-			return;
+			return 0;
 		if (c->role == TT_ROLE_UNKNOWN)
 			c->role = outbound ? TT_ROLE_CLIENT : TT_ROLE_SERVER;
 		c->proto = TT_PROTO_HTTP;
 		c->tgid = bpf_get_current_pid_tgid() >> 32;
 		bpf_get_current_comm(c->comm, sizeof(c->comm));
-		if (push_request(c, b, 0, n, m, skip, start))
-			push_pipelined(c, b, 0, n, start);
-		return;
+		if (push_request(c, b, 0, n, m, skip, start)) {
+			struct data_in pd = { .ubuf = p ? 0 : ubuf, .len = p ? 0 : len, .ts = start, .n = n };
+
+			push_pipelined(c, sc, &pd);
+		}
+		return 0;
 	}
 	if (c->tail != c->head) {	/* the rest of a request target cut by a read */
 		struct tt_req_item *it = &c->q[(__u8)(c->tail - 1) & (TT_REQ_QUEUE - 1)];
 
 		if (it->flags & TT_REQ_F_ROUTE_OPEN) {
 			copy_route(it, b, 0, n);
-			return;
+			return 0;
 		}
 	}
 	if (c->proto != TT_PROTO_TCP && (long)n == len && tt_req_is_method_prefix(b, n)) {
 		__builtin_memcpy(c->pfx, b, TT_REQ_PFX_LEN);
 		c->pfx_len = (__u8)n;
 		c->pfx_ns = ts;
-		return;
+		return 0;
 	}
 	if (c->tail != c->head)
-		return;		/* a request body */
+		return 0;	/* a request body */
 	/* a server whose first request is no HTTP: time its turns as plain TCP */
 	if (!outbound && cfg.tcp && c->role == TT_ROLE_SERVER && c->proto == TT_PROTO_UNKNOWN)
 		c->proto = TT_PROTO_TCP;
+	return 0;
 }
 
 struct resp_ctx {
@@ -534,25 +590,31 @@ static long resp_step(__u32 k, struct resp_ctx *r)
  * While pipelined requests wait, one buffer may carry several responses:
  * its first TT_REQ_SCAN bytes are searched for further status lines.
  */
-static __always_inline void on_response_data(struct tt_req_conn *c, unsigned char *b, __u64 ubuf,
-					     long len, __u64 ts)
+__noinline int on_response_data(struct tt_req_conn *c, struct scratch *sc, struct data_in *d)
 {
 	struct tt_req_item *it;
 	__u16 status = 0;
-	__u32 n;
+	unsigned char *b;
+	__u64 ubuf, ts;
+	__u32 n = 0;
+	long len;
 
-	if (c->head == c->tail)
-		return;
+	if (!c || !sc || !d || c->head == c->tail)
+		return 0;
+	b = sc->b;
+	ubuf = d->ubuf;
+	len = d->len;
+	ts = d->ts;
 	if (ubuf) {
 		n = read_payload(b, 0, ubuf, len, TT_REQ_HEAD);
 		status = tt_req_status(b, n);
 	}
 	if (status >= 100 && status < 200 && status != 101)
-		return;	/* interim response (100 Continue): the final one follows */
+		return 0;	/* interim response (100 Continue): the final one follows */
 	if (status) {
 		finish_head(c);
 		if (c->head == c->tail)
-			return;
+			return 0;
 		it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
 		it->status = status;
 		it->last_ns = ts;
@@ -562,11 +624,12 @@ static __always_inline void on_response_data(struct tt_req_conn *c, unsigned cha
 			r.n = read_payload(b, 0, ubuf, len, TT_REQ_SCAN);
 			bpf_loop(TT_REQ_QUEUE - 1, resp_step, &r, 0);
 		}
-		return;
+		return 0;
 	}
 	it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
 	if (it->status)
 		it->last_ns = ts;
+	return 0;
 }
 
 /* A plain TCP service: first inbound bytes of a turn -> first outbound bytes. */
@@ -615,6 +678,7 @@ static __always_inline __u64 first_buffer(const struct call_args *a, long *len)
 
 static __always_inline int on_data_exit(long ret)
 {
+	struct data_in d = {};
 	struct call_args a;
 	bool outbound;
 	struct tt_req_conn *c;
@@ -635,6 +699,10 @@ static __always_inline int on_data_exit(long ret)
 		return 0;
 	ts = bpf_ktime_get_ns();
 	ubuf = a.kind == K_SENDFILE ? 0 : first_buffer(&a, &len);
+	d.ubuf = ubuf;
+	d.len = len;
+	d.ts = ts;
+	d.outbound = outbound;
 	if (!conn_lock(c)) {
 		tt_count_lost(TT_LOST_MAP_FULL);
 		return 0;
@@ -644,9 +712,9 @@ static __always_inline int on_data_exit(long ret)
 	} else if (c->proto == TT_PROTO_HTTP &&
 		   (c->role == TT_ROLE_SERVER) == outbound) {	/* response direction */
 		if (cfg.http)
-			on_response_data(c, sc->b, ubuf, len, ts);
+			on_response_data(c, sc, &d);
 	} else if (ubuf && cfg.http) {
-		on_request_data(c, sc->b, ubuf, len, outbound, ts);
+		on_request_data(c, sc, &d);
 		if (c->proto == TT_PROTO_TCP)
 			on_tcp_data(c, outbound, ts);
 	} else if (ubuf && cfg.tcp && !outbound && c->role == TT_ROLE_SERVER) {

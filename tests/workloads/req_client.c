@@ -56,39 +56,53 @@ static int write_all(int fd, const char *p, size_t n)
 static char rbuf[1 << 16];
 static size_t rhave;
 
+static int fill(int fd)
+{
+	for (;;) {
+		ssize_t r = read(fd, rbuf + rhave, sizeof(rbuf) - rhave);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		rhave += (size_t)r;
+		return 0;
+	}
+}
+
 /* Read one response (skipping interim 1xx ones); returns its status or -1. */
 static int read_response(int fd)
 {
 	for (;;) {
 		char *end = memmem(rbuf, rhave, "\r\n\r\n", 4);
+		size_t head, body = 0;
+		char *cl;
+		int status;
 
-		if (end) {
-			size_t head = (size_t)(end - rbuf) + 4, body = 0, used;
-			char *cl = memmem(rbuf, head, "Content-Length:", 15);
-			int status = atoi(rbuf + 9);
-
-			if (cl)
-				body = (size_t)strtoul(cl + 15, NULL, 10);
-			if (head + body <= rhave) {
-				used = head + body;
-				memmove(rbuf, rbuf + used, rhave - used);
-				rhave -= used;
-				if (status >= 100 && status < 200)
-					continue;
-				return status;
-			}
-		}
-		if (rhave == sizeof(rbuf))
-			return -1;
-		{
-			ssize_t r = read(fd, rbuf + rhave, sizeof(rbuf) - rhave);
-
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
+		if (!end) {
+			if (rhave == sizeof(rbuf) || fill(fd))
 				return -1;
-			rhave += (size_t)r;
+			continue;
 		}
+		head = (size_t)(end - rbuf) + 4;
+		cl = memmem(rbuf, head, "Content-Length:", 15);
+		status = atoi(rbuf + 9);
+		if (cl)
+			body = (size_t)strtoul(cl + 15, NULL, 10);
+		memmove(rbuf, rbuf + head, rhave - head);
+		rhave -= head;
+		while (body) {	/* bodies may be larger than the buffer: drop them as they come */
+			size_t k = body < rhave ? body : rhave;
+
+			memmove(rbuf, rbuf + k, rhave - k);
+			rhave -= k;
+			body -= k;
+			if (body && fill(fd))
+				return -1;
+		}
+		if (status >= 100 && status < 200)
+			continue;
+		return status;
 	}
 }
 
