@@ -10,6 +10,7 @@ set -e
 BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
        libseccomp-dev libjansson-dev"
 TEST="libcmocka-dev jq procps util-linux"
+TEST="$TEST nginx-light wrk"	# requests: a real server and a load generator
 BENCH="libbpf-tools bpftrace"
 
 pkgs="$BUILD $TEST"
