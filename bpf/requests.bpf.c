@@ -277,10 +277,7 @@ static __always_inline bool finish_head(struct tt_req_conn *c)
 
 /* --- request parsing ------------------------------------------------------- */
 
-/*
- * Copying the path of a request target, one byte per bpf_loop step (a
- * callback is verified once, a plain loop once per call site and path).
- */
+/* Copying the path of a request target, one byte per step. */
 struct route_ctx {
 	struct tt_req_item *it;
 	const unsigned char *b;
@@ -356,20 +353,47 @@ static __always_inline bool push_request(struct tt_req_conn *c, const unsigned c
 struct scan_ctx {
 	const unsigned char *b;
 	__u32 from, n;
-	__u32 win;		/* last four bytes */
 	__u32 found;		/* offset after "\r\n\r\n", 0 = none yet */
+	__u32 pad;
+	__u64 prev;		/* the word before the current one */
 };
 
+/* Does any byte of v equal c?  (The classic has-zero-byte test on v ^ c*0x01..01.) */
+static __always_inline bool has_byte(__u64 v, unsigned char c)
+{
+	__u64 x = v ^ (0x0101010101010101ULL * c);
+
+	return ((x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL) != 0;
+}
+
+/*
+ * Eight bytes per step: a word without '\n' cannot end "\r\n\r\n", so
+ * most steps are one load and one test; the eight windows ending in a word
+ * that has one are checked in straight-line code.  The scratch holds zeros
+ * right after the payload (read_payload), so no window past n matches.
+ */
 static long scan_step(__u32 i, struct scan_ctx *s)
 {
-	__u32 at = s->from + i;
+	__u32 at = s->from + i * 8, w;
+	__u64 v, prev = s->prev;
+	int k;
 
-	if (at >= s->n)
+	if (at >= s->n || at >= TT_REQ_SCAN)
 		return 1;
-	s->win = s->win << 8 | s->b[at & (SCRATCH - 1)];
-	if (s->win == 0x0d0a0d0a) {
-		s->found = at + 1;
-		return 1;
+	v = *(__u64 *)(s->b + (at & (TT_REQ_SCAN - 1)));
+	s->prev = v;
+	if (!has_byte(v, '\n'))
+		return 0;
+#pragma unroll
+	for (k = 0; k < 8; k++) {
+		if (k >= 3)
+			w = (__u32)(v >> (8 * (k - 3)));
+		else
+			w = (__u32)((v << (8 * (3 - k))) | (prev >> (8 * (5 + k))));
+		if (w == 0x0a0d0a0d) {	/* "\r\n\r\n" read little-endian */
+			s->found = at + k + 1;
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -394,7 +418,7 @@ static long pipe_step(__u32 k, struct pipe_ctx *p)
 	__u32 off, skip;
 	__u8 m;
 
-	bpf_loop(TT_REQ_SCAN, scan_step, &s, 0);
+	bpf_loop(TT_REQ_SCAN / 8, scan_step, &s, 0);
 	off = s.found;
 	if (!off || off >= p->n || off >= TT_REQ_SCAN)
 		return 1;
@@ -444,7 +468,7 @@ __noinline int push_pipelined(struct tt_req_conn *c, struct scratch *sc, struct 
 /* Read up to `max` bytes of the payload at `ubuf` into b[at..]; returns how many. */
 static __always_inline __u32 read_payload(unsigned char *b, __u32 at, __u64 ubuf, long avail, __u32 max)
 {
-	__u32 n = avail > max ? max : (__u32)avail;
+	__u32 n = avail > max ? max : (__u32)avail, z;
 
 	at &= TT_REQ_PFX_LEN - 1;
 	*(__u64 *)(b + at) = 0;
@@ -453,6 +477,9 @@ static __always_inline __u32 read_payload(unsigned char *b, __u32 at, __u64 ubuf
 		n = TT_REQ_SCAN;
 	if (!n || bpf_probe_read_user(b + at, n, (const void *)ubuf))
 		return 0;
+	z = at + n;
+	if (z <= SCRATCH - 8)
+		*(__u64 *)(b + z) = 0;	/* see scan_step */
 	return n;
 }
 
