@@ -35,22 +35,28 @@ const volatile struct tt_requests_config cfg = {};
 #define EINPROGRESS 115
 #define SCRATCH 512	/* power of two, > TT_REQ_PFX_LEN + TT_REQ_SCAN + TT_REQ_HEAD */
 
-enum call_kind {
-	K_NONE = 0,
-	K_READ,		/* read, recvfrom: buffer */
-	K_READV,	/* readv: iovec array */
-	K_RECVMSG,	/* recvmsg: user_msghdr */
-	K_WRITE,	/* write, sendto */
-	K_WRITEV,
-	K_SENDMSG,
-	K_SENDFILE,	/* no user buffer: a response's continuation */
-	K_CONNECT,
+/* connect's fd, from sys_enter to sys_exit (task storage). */
+struct call_args {
+	__u32 fd;
+	__u32 pending;
 };
 
-struct call_args {
-	__u64 buf;
-	__u32 fd;
-	__u32 kind;
+/*
+ * Records of the per-syscall tracepoints (events/syscalls/sys_*_X/format):
+ * unlike raw_syscalls' (trace_event_raw_sys_*), the number is an int.
+ */
+struct sys_enter_ctx {
+	__u64 common;
+	int nr;
+	int pad;
+	unsigned long args[6];
+};
+
+struct sys_exit_ctx {
+	__u64 common;
+	int nr;
+	int pad;
+	long ret;
 };
 
 struct scratch {
@@ -95,9 +101,14 @@ struct {
 	__uint(max_entries, 4 << 20);	/* user space sets --ringbuf-size */
 } events SEC(".maps");
 
-/* --- per-thread call arguments ------------------------------------------- */
+/* --- connect's argument ------------------------------------------------------ */
 
-static __always_inline int save_call(__u64 fd, __u64 buf, __u32 kind)
+/*
+ * The data calls need no sys_enter program: their exit reads fd and buffer
+ * from the saved user registers (half the tracepoint hits).  connect's fd
+ * is saved at entry, since the socket is what the exit looks up.
+ */
+static __always_inline int save_connect(__u64 fd)
 {
 	struct call_args *a;
 
@@ -105,23 +116,21 @@ static __always_inline int save_call(__u64 fd, __u64 buf, __u32 kind)
 		return 0;
 	a = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!a)
-		return 0;
-	a->fd = (__u32)fd;
-	a->buf = buf;
-	a->kind = kind;
+	if (a) {
+		a->fd = (__u32)fd;
+		a->pending = 1;
+	}
 	return 0;
 }
 
-/* The saved call of this thread, consumed; false when there is none. */
-static __always_inline bool take_call(struct call_args *out)
+static __always_inline bool take_connect(__u32 *fd)
 {
 	struct call_args *a = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0, 0);
 
-	if (!a || a->kind == K_NONE)
+	if (!a || !a->pending)
 		return false;
-	*out = *a;
-	a->kind = K_NONE;
+	*fd = a->fd;
+	a->pending = 0;
 	return true;
 }
 
@@ -675,25 +684,25 @@ static __always_inline void on_tcp_data(struct tt_req_conn *c, bool outbound, __
 }
 
 /* The user buffer holding the first bytes a call moved (iovec / msghdr followed). */
-static __always_inline __u64 first_buffer(const struct call_args *a, long *len)
+static __always_inline __u64 first_buffer(__u32 call, __u64 arg, long *len)
 {
 	struct iovec iov = {};
-	__u64 iovp = a->buf;
+	__u64 iovp = arg;
 
-	switch (a->kind) {
-	case K_READ:
-	case K_WRITE:
-		return a->buf;
-	case K_RECVMSG:
-	case K_SENDMSG: {
-		struct user_msghdr *msg = (struct user_msghdr *)a->buf;
+	switch (call) {
+	case TT_CALL_READ:
+	case TT_CALL_WRITE:
+		return arg;
+	case TT_CALL_RECVMSG:
+	case TT_CALL_SENDMSG: {
+		struct user_msghdr *msg = (struct user_msghdr *)arg;
 
 		if (bpf_probe_read_user(&iovp, sizeof(iovp), &msg->msg_iov))
 			return 0;
 	}
 		/* fall through */
-	case K_READV:
-	case K_WRITEV:
+	case TT_CALL_READV:
+	case TT_CALL_WRITEV:
 		if (!iovp || bpf_probe_read_user(&iov, sizeof(iov), (void *)iovp))
 			return 0;
 		if ((long)iov.iov_len < *len)
@@ -703,10 +712,12 @@ static __always_inline __u64 first_buffer(const struct call_args *a, long *len)
 	return 0;
 }
 
-static __always_inline int on_data_exit(long ret)
+static __always_inline int on_data_exit(long id, long ret)
 {
 	struct data_in d = {};
-	struct call_args a;
+	struct pt_regs *regs;
+	__u32 call, fd;
+	__u64 arg;
 	bool outbound;
 	struct tt_req_conn *c;
 	struct scratch *sc;
@@ -714,10 +725,16 @@ static __always_inline int on_data_exit(long ret)
 	__u64 skp, ubuf, ts;
 	long len = ret;
 
-	if (!take_call(&a) || ret <= 0 || a.kind == K_CONNECT)
+	if (ret <= 0 || id < 0 || id >= TT_REQ_NR_MAX || !tt_ready)
 		return 0;
-	outbound = a.kind >= K_WRITE;
-	skp = fd_tcp_sock(a.fd, &ino);
+	call = cfg.call[id & (TT_REQ_NR_MAX - 1)];
+	if (call == TT_CALL_NONE || !tt_task_wanted(&cfg.filter))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	fd = (__u32)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	arg = (__u64)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	outbound = call >= TT_CALL_WRITE;
+	skp = fd_tcp_sock(fd, &ino);
 	if (!skp)
 		return 0;
 	sc = bpf_map_lookup_elem(&scratch, &zero);
@@ -725,7 +742,7 @@ static __always_inline int on_data_exit(long ret)
 	if (!sc || !c || (cfg.port && c->lport != cfg.port && c->rport != cfg.port))
 		return 0;
 	ts = bpf_ktime_get_ns();
-	ubuf = a.kind == K_SENDFILE ? 0 : first_buffer(&a, &len);
+	ubuf = call == TT_CALL_SENDFILE ? 0 : first_buffer(call, arg, &len);
 	d.ubuf = ubuf;
 	d.len = len;
 	d.ts = ts;
@@ -754,58 +771,35 @@ static __always_inline int on_data_exit(long ret)
 
 /* --- programs -------------------------------------------------------------- */
 
-#define ENTER(call, kind)                                                                  \
-	SEC("tp/syscalls/sys_enter_" #call)                                                \
-	int sys_enter_##call(struct trace_event_raw_sys_enter *ctx)                        \
-	{                                                                                  \
-		return save_call(ctx->args[0], ctx->args[1], kind);                        \
-	}
-
-ENTER(read, K_READ)
-ENTER(recvfrom, K_READ)
-ENTER(readv, K_READV)
-ENTER(recvmsg, K_RECVMSG)
-ENTER(write, K_WRITE)
-ENTER(sendto, K_WRITE)
-ENTER(writev, K_WRITEV)
-ENTER(sendmsg, K_SENDMSG)
-
 /*
  * One program for the exit of every data call (all sys_exit tracepoints
- * share one layout; the call kind saved at sys_enter says which it was):
- * the verifier checks the big program once instead of nine times.  The
+ * share one layout, and the syscall number says which call it was): the
+ * verifier checks the big program once instead of nine times.  The
  * skeleton attaches it to sys_exit_read; user space attaches it to the
  * other exits (tools/requests.c, data_exits).
  */
 SEC("tp/syscalls/sys_exit_read")
-int sys_exit_data(struct trace_event_raw_sys_exit *ctx)
+int sys_exit_data(struct sys_exit_ctx *ctx)
 {
-	return on_data_exit(ctx->ret);
-}
-
-SEC("tp/syscalls/sys_enter_sendfile64")
-int sys_enter_sendfile64(struct trace_event_raw_sys_enter *ctx)
-{
-	return save_call(ctx->args[0], 0, K_SENDFILE);	/* out_fd */
+	return on_data_exit(ctx->nr, ctx->ret);
 }
 
 /* A connection made here: its requests go out. */
 SEC("tp/syscalls/sys_enter_connect")
-int sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
+int sys_enter_connect(struct sys_enter_ctx *ctx)
 {
-	return save_call(ctx->args[0], 0, K_CONNECT);
+	return save_connect(ctx->args[0]);
 }
 
 SEC("tp/syscalls/sys_exit_connect")
-int sys_exit_connect(struct trace_event_raw_sys_exit *ctx)
+int sys_exit_connect(struct sys_exit_ctx *ctx)
 {
-	struct call_args a;
-	__u32 ino = 0;
+	__u32 ino = 0, fd;
 	__u64 skp;
 
-	if (!take_call(&a) || a.kind != K_CONNECT || (ctx->ret != 0 && ctx->ret != -EINPROGRESS))
+	if (!take_connect(&fd) || (ctx->ret != 0 && ctx->ret != -EINPROGRESS))
 		return 0;
-	skp = fd_tcp_sock(a.fd, &ino);
+	skp = fd_tcp_sock(fd, &ino);
 	if (skp)
 		conn_new(skp, ino, TT_ROLE_CLIENT);
 	return 0;
@@ -826,20 +820,20 @@ static __always_inline int on_accept_exit(long ret)
 }
 
 SEC("tp/syscalls/sys_exit_accept")
-int sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
+int sys_exit_accept(struct sys_exit_ctx *ctx)
 {
 	return on_accept_exit(ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_accept4")
-int sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+int sys_exit_accept4(struct sys_exit_ctx *ctx)
 {
 	return on_accept_exit(ctx->ret);
 }
 
 /* close: the response in flight is finished; the state is forgotten. */
 SEC("tp/syscalls/sys_enter_close")
-int sys_enter_close(struct trace_event_raw_sys_enter *ctx)
+int sys_enter_close(struct sys_enter_ctx *ctx)
 {
 	struct tt_req_conn *c;
 	__u32 ino = 0;

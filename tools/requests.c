@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -159,6 +160,16 @@ static struct bpf_object *requests_open(void *priv, enum tt_hook hook,
 		return NULL;
 	t->cfg.filter = *filter;
 	t->cfg.port = (__u16)t->port;
+	/* this architecture's numbers of the data calls, for the one exit program */
+	t->cfg.call[SYS_read] = TT_CALL_READ;
+	t->cfg.call[SYS_recvfrom] = TT_CALL_READ;
+	t->cfg.call[SYS_readv] = TT_CALL_READV;
+	t->cfg.call[SYS_recvmsg] = TT_CALL_RECVMSG;
+	t->cfg.call[SYS_write] = TT_CALL_WRITE;
+	t->cfg.call[SYS_sendto] = TT_CALL_WRITE;
+	t->cfg.call[SYS_writev] = TT_CALL_WRITEV;
+	t->cfg.call[SYS_sendmsg] = TT_CALL_SENDMSG;
+	t->cfg.call[SYS_sendfile] = TT_CALL_SENDFILE;
 	t->cfg.wake_bytes = bpf_map__max_entries(t->skel->maps.events) / 4;
 	t->skel->rodata->cfg = t->cfg;
 	ret = bpf_map__set_max_entries(t->skel->maps.conns, (__u32)t->max_conns);

@@ -61,6 +61,20 @@ enum {
 #define TT_REQ_F_ROUTE_OPEN 1	/* request target not finished yet: continues in the next read */
 #define TT_REQ_F_TRUNCATED 2	/* request target longer than TT_REQ_ROUTE_LEN */
 
+/* How a data syscall passes its first buffer (the exit program reads its arguments). */
+enum tt_req_call {
+	TT_CALL_NONE = 0,
+	TT_CALL_READ,		/* read, recvfrom: (fd, buf, ...) */
+	TT_CALL_READV,		/* readv: (fd, iov, ...) */
+	TT_CALL_RECVMSG,	/* recvmsg: (fd, msghdr, ...) */
+	TT_CALL_WRITE,		/* write, sendto; outbound from here on */
+	TT_CALL_WRITEV,
+	TT_CALL_SENDMSG,
+	TT_CALL_SENDFILE,	/* (out_fd, in_fd, ...): no user buffer */
+};
+
+#define TT_REQ_NR_MAX 512	/* syscall numbers of this architecture's data calls are below */
+
 struct tt_requests_config {
 	struct tt_filter filter;
 	__u8 http;		/* time HTTP/1.x requests */
@@ -68,9 +82,10 @@ struct tt_requests_config {
 	__u16 port;		/* only connections with this local or peer port; 0 = any */
 	__u8 pad[4];
 	__u64 wake_bytes;	/* wake user space when this much waits in the ring buffer */
+	__u8 call[TT_REQ_NR_MAX];	/* syscall number -> enum tt_req_call (user space fills it) */
 };
 
-_Static_assert(sizeof(struct tt_requests_config) == 40, "tt_requests_config layout");
+_Static_assert(sizeof(struct tt_requests_config) == 40 + TT_REQ_NR_MAX, "tt_requests_config layout");
 
 /* One request of a connection, from its first bytes to its response's last. */
 struct tt_req_item {
