@@ -136,31 +136,39 @@ static __always_inline bool take_connect(__u32 *fd)
 
 /* --- fd -> TCP socket ------------------------------------------------------ */
 
-/* The struct sock behind fd if it is a TCP stream socket, else 0; *ino = its inode number. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;	/* kernel 6.2+ */
+
+/*
+ * The struct sock behind fd if it is a TCP stream socket, else 0; *ino =
+ * its inode number.  Direct (CO-RE) loads through BTF pointers, with
+ * bpf_rdonly_cast for the untyped ones, instead of one probe-read helper
+ * call per field: this runs for every data call of a traced process.
+ */
 static __always_inline __u64 fd_tcp_sock(__u32 fd, __u32 *ino)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *f = NULL;
+	struct fdtable *fdt = task->files->fdt;
+	struct file *f;
 	struct inode *inode;
 	struct socket *so;
 	struct sock *sk;
+	__u64 fp = 0;
 
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!fdt || fd >= fdt->max_fds)
 		return 0;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+	if (bpf_probe_read_kernel(&fp, sizeof(fp), (void *)((__u64)fdt->fd + fd * sizeof(fp))) || !fp)
 		return 0;
-	inode = BPF_CORE_READ(f, f_inode);
-	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFSOCK)
+	f = bpf_rdonly_cast((void *)fp, bpf_core_type_id_kernel(struct file));
+	inode = f->f_inode;
+	if (!inode || (inode->i_mode & S_IFMT) != S_IFSOCK)
 		return 0;
-	so = BPF_CORE_READ(f, private_data);
-	if (!so || BPF_CORE_READ(so, type) != SOCK_STREAM)
+	so = bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct socket));
+	if (!so || so->type != SOCK_STREAM)
 		return 0;
-	sk = BPF_CORE_READ(so, sk);
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	sk = so->sk;
+	if (!sk || sk->sk_protocol != IPPROTO_TCP)
 		return 0;
-	*ino = (__u32)BPF_CORE_READ(inode, i_ino);
+	*ino = (__u32)inode->i_ino;
 	return (__u64)sk;
 }
 
@@ -286,13 +294,29 @@ static __always_inline bool finish_head(struct tt_req_conn *c)
 
 /* --- request parsing ------------------------------------------------------- */
 
-/* Copying the path of a request target, one byte per step. */
+/* Does any byte of v equal c?  (The classic has-zero-byte test on v ^ c*0x01..01.) */
+static __always_inline bool has_byte(__u64 v, unsigned char c)
+{
+	__u64 x = v ^ (0x0101010101010101ULL * c);
+
+	return ((x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL) != 0;
+}
+
+/* Copying the path of a request target. */
 struct route_ctx {
 	struct tt_req_item *it;
 	const unsigned char *b;
 	__u32 off, n;
 };
 
+/* Does the word hold a byte that ends a path (tt_req_route_end)? */
+static __always_inline bool has_route_end(__u64 v)
+{
+	return has_byte(v, ' ') || has_byte(v, '?') || has_byte(v, '#') || has_byte(v, '\r') ||
+	       has_byte(v, '\n') || has_byte(v, 0);
+}
+
+/* One step: eight bytes at once while no byte of them ends the path, else one byte. */
 static long route_step(__u32 i, struct route_ctx *r)
 {
 	struct tt_req_item *it = r->it;
@@ -366,14 +390,6 @@ struct scan_ctx {
 	__u32 pad;
 	__u64 prev;		/* the word before the current one */
 };
-
-/* Does any byte of v equal c?  (The classic has-zero-byte test on v ^ c*0x01..01.) */
-static __always_inline bool has_byte(__u64 v, unsigned char c)
-{
-	__u64 x = v ^ (0x0101010101010101ULL * c);
-
-	return ((x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL) != 0;
-}
 
 /*
  * Eight bytes per step: a word without '\n' cannot end "\r\n\r\n", so
