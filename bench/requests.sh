@@ -9,7 +9,8 @@
 # requests -p <nginx master and worker>) in ROUNDS rounds, so drift hits both
 # alike.  For each run: wrk's requests per second, and the CPU time of the
 # whole machine (/proc/stat, all CPUs, including tracetool's own user-space
-# work) per request.  Prints the medians, throughput kept (traced/untraced)
+# work) per request, and the CPU time of the tracetool process itself (user
+# space: draining, route normalisation, aggregation).  Prints the medians, throughput kept (traced/untraced)
 # and the CPU added per request; for each traced run, tracetool's request
 # count against wrk's (it must have been tracing during the whole run).
 #
@@ -125,7 +126,11 @@ while [ $r -le "$ROUNDS" ]; do
 		sleep 0.1
 		n=$((n + 1))
 	done
+	c0=$(awk '{ print $14 + $15 }' /proc/$TRACER/stat)
 	run_wrk
+	c1=$(awk '{ print $14 + $15 }' /proc/$TRACER/stat)
+	TT_US=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$REQS" \
+		'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
 	kill -INT "$TRACER"
 	n=0
 	while kill -0 "$TRACER" 2>/dev/null && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
@@ -133,7 +138,7 @@ while [ $r -le "$ROUNDS" ]; do
 	TRACER=""
 	got=$(jq '[.metrics[] | select(.name == "http_server_request_duration_seconds") | .series[].count] | add // 0' \
 		"$TMP/report.json" 2>/dev/null)
-	echo "traced     $RPS  $CPU_US   $got / $REQS"
+	echo "traced     $RPS  $CPU_US   $got / $REQS   (tracetool process: $TT_US us/req)"
 	echo "$RPS $CPU_US" >>"$TMP/traced"
 	r=$((r + 1))
 done
