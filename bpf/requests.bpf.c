@@ -747,8 +747,8 @@ static __always_inline int on_data_exit(long id, long ret)
 	if (call == TT_CALL_NONE || !tt_task_wanted(&cfg.filter))
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	fd = (__u32)PT_REGS_PARM1_CORE_SYSCALL(regs);
-	arg = (__u64)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	fd = (__u32)PT_REGS_PARM1_SYSCALL(regs);	/* direct loads: regs is a BTF pointer */
+	arg = (__u64)PT_REGS_PARM2_SYSCALL(regs);
 	outbound = call >= TT_CALL_WRITE;
 	skp = fd_tcp_sock(fd, &ino);
 	if (!skp)
