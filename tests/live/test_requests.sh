@@ -26,7 +26,8 @@ requests_pipelined_counts requests_pipelined_client_counts requests_split_counts
 requests_other_method requests_long_route_cut requests_tcp_count requests_tcp_p50
 requests_interval_sum_exact
 requests_nginx_wrk_count requests_nginx_p50_vs_wrk requests_nginx_sendfile_count
-requests_nginx_pipelined_count requests_usage_bad_port"
+requests_nginx_pipelined_count requests_usage_bad_port requests_port_filter
+requests_system_wide"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -338,17 +339,77 @@ EOF
 		"$wrk_p50" "$(p50 "$o" $SERVER '{"comm":"nginx","http_route":"/wrk"}')"
 }
 
+# (6) --port: only connections with that port are counted.
+test_port() {
+	local d="$TT_TMP/port" o e why p1=$((PORT + 6)) p2=$((PORT + 7))
+	mkdir -p "$d"
+	o=$d/out.json
+	e=$d/err
+	cat >"$d/run.sh" <<EOF
+"$SRV" --port $p1 --conns 1 --timeout 60 &
+"$SRV" --port $p2 --conns 1 --timeout 60 &
+"$CLI" --port $p1 --req GET:/fast:11 >/dev/null
+"$CLI" --port $p2 --req GET:/fast:13 >/dev/null
+wait
+EOF
+	req_run "$o" "$e" --port $p2 -- sh "$d/run.sh"
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail requests_port_filter "$why"
+		return
+	fi
+	check_eq requests_port_filter "server, client counts with --port $p2 (13 requests there, 11 on $p1)" \
+		"13,13" "$(count "$o" $SERVER '{}'),$(count "$o" $CLIENT '{}')"
+}
+
+# (7) system-wide (no filter): our requests are among what it sees.
+test_system_wide() {
+	local d="$TT_TMP/sw" o e t p=$((PORT + 8)) n=0
+	mkdir -p "$d"
+	o=$d/out.json
+	e=$d/err
+	if ! tt_have_bpftool; then
+		skip requests_system_wide "bpftool ($BPFTOOL) is not usable: cannot tell when tracing is ready"
+		return
+	fi
+	tt_bg "$TT" requests -f json -d 20 >"$o" 2>"$e"	# -d bounds it; tt_bss_ready needs its pid
+	t=$TT_PID
+	while ! tt_bss_ready "$t" && tt_alive "$t" && [ $n -lt 200 ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
+	if ! tt_bss_ready "$t"; then
+		fail requests_system_wide "tracetool not ready after 10 s: $(head -c 300 "$e" | tr '\n' ' ')"
+		tt_stop "$t"
+		return
+	fi
+	"$SRV" --port $p --conns 1 --timeout 30 &
+	"$CLI" --port $p --req GET:/system/wide/1:9 >/dev/null
+	wait $!
+	kill -INT "$t"
+	if ! tt_wait_exit "$t" 20; then
+		tt_stop "$t"
+		fail requests_system_wide "tracetool still running 20 s after SIGINT"
+		return
+	fi
+	check_eq requests_system_wide "system-wide: server and client requests of /system/wide/:id" "9,9" \
+		"$(count "$o" $SERVER '{"comm":"req_server","http_route":"/system/wide/:id"}'),$(count "$o" $CLIENT "{\"comm\":\"req_client\",\"server_port\":\"$p\"}")"
+}
+
 test_usage() {
 	timeout 30 "$TT" requests --port 70000 >/dev/null 2>"$TT_TMP/usage.err"
 	check_eq requests_usage_bad_port "exit status of --port 70000" 2 "$?"
 }
 
-[ -n "$ONLY" ] && { $ONLY; exit 0; }
+# ONLY="test_tcp" (a shell command) runs only that, for debugging.
+[ -n "${ONLY:-}" ] && { $ONLY; exit 0; }
 test_basic
 test_text
 test_shapes
 test_tcp
 test_interval
 test_nginx
+test_port
+test_system_wide
 test_usage
 exit 0
