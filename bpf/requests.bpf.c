@@ -378,6 +378,7 @@ static __always_inline bool push_request(struct tt_req_conn *c, const unsigned c
 	it->method = method;
 	it->route_len = 0;
 	it->flags = 0;
+	__builtin_memset(it->route, 0, sizeof(it->route));	/* no bytes of an older path */
 	copy_route(it, b, off + skip, n);
 	c->tail++;
 	return true;
@@ -782,6 +783,9 @@ static __always_inline int on_data_exit(long id, long ret)
 		on_tcp_data(c, outbound, ts);
 	}
 	conn_unlock(c);
+	/* payload bytes are read only to classify: none stays in the scratch */
+	if (ubuf)
+		__builtin_memset(sc->b, 0, sizeof(sc->b));
 	return 0;
 }
 

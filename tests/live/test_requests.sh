@@ -27,7 +27,7 @@ requests_other_method requests_long_route_cut requests_tcp_count requests_tcp_p5
 requests_interval_sum_exact
 requests_nginx_wrk_count requests_nginx_p50_vs_wrk requests_nginx_sendfile_count
 requests_nginx_pipelined_count requests_usage_bad_port requests_port_filter
-requests_system_wide"
+requests_system_wide requests_no_payload_in_maps"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -362,14 +362,30 @@ EOF
 		"13,13" "$(count "$o" $SERVER '{}'),$(count "$o" $CLIENT '{}')"
 }
 
-# (7) system-wide (no filter): our requests are among what it sees.
+# tt_maps_text PID: the byte arrays of every map PID holds, as text (bpftool
+# prints raw values as arrays of "0xNN" strings, BTF-formatted ones as numbers).
+tt_maps_text() {
+	for _m in $(tt_fd_ids "$1" map_id); do
+		"$BPFTOOL" -j map dump id "$_m" 2>/dev/null | jq -r '
+			def byte: if type == "number" then . else
+				(ltrimstr("0x") | explode | map(if . >= 97 then . - 87 elif . >= 65 then . - 55
+					else . - 48 end) | .[0] * 16 + .[1]) end;
+			.. | arrays | select(length >= 8 and all(.[]; (type == "number" and . >= 0 and . < 256)
+				or (type == "string" and test("^0x[0-9a-fA-F]{2}$")))) |
+			map(byte | if . < 32 or . > 126 then 10 else . end) | implode' 2>/dev/null
+	done
+}
+
+# (7) system-wide (no filter): our requests are among what it sees, and
+# payload bytes (a query string) stay in none of its maps.
 test_system_wide() {
 	local d="$TT_TMP/sw" o e t p=$((PORT + 8)) n=0
 	mkdir -p "$d"
 	o=$d/out.json
 	e=$d/err
 	if ! tt_have_bpftool; then
-		skip requests_system_wide "bpftool ($BPFTOOL) is not usable: cannot tell when tracing is ready"
+		skip_all "bpftool ($BPFTOOL) is not usable: cannot tell when tracing is ready" \
+			requests_system_wide requests_no_payload_in_maps
 		return
 	fi
 	tt_bg "$TT" requests -f json -d 20 >"$o" 2>"$e"	# -d bounds it; tt_bss_ready needs its pid
@@ -379,13 +395,23 @@ test_system_wide() {
 		n=$((n + 1))
 	done
 	if ! tt_bss_ready "$t"; then
-		fail requests_system_wide "tracetool not ready after 10 s: $(head -c 300 "$e" | tr '\n' ' ')"
+		fail_all "tracetool not ready after 10 s: $(head -c 300 "$e" | tr '\n' ' ')" \
+			requests_system_wide requests_no_payload_in_maps
 		tt_stop "$t"
 		return
 	fi
 	"$SRV" --port $p --conns 1 --timeout 30 &
-	"$CLI" --port $p --req GET:/system/wide/1:9 >/dev/null
+	"$CLI" --port $p --req GET:/system/wide/1:8 --req "GET:/system/wide/2?k=$MARK:1" >/dev/null
 	wait $!
+	# while it still runs: no byte of the query may be in any of its maps
+	tt_maps_text "$t" >"$d/maps.txt"
+	if grep -q -e "$MARK" -e "User-Agent" "$d/maps.txt"; then
+		fail requests_no_payload_in_maps "payload bytes are left in tracetool's BPF maps: $(grep -o -e "$MARK" -e "User-Agent: [^ ]*" "$d/maps.txt" | head -3 | tr '\n' ' ')"
+	elif ! grep -q "system/wide" "$d/maps.txt"; then
+		fail requests_no_payload_in_maps "no request path in the dump of tracetool's maps: the check cannot see them"
+	else
+		pass requests_no_payload_in_maps
+	fi
 	kill -INT "$t"
 	if ! tt_wait_exit "$t" 20; then
 		tt_stop "$t"
