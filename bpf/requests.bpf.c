@@ -2,11 +2,12 @@
 /*
  * requests tracer: per-request latency of HTTP/1.x servers and clients and
  * request/response turns of other TCP services, from the per-syscall
- * tracepoints (syscalls:sys_enter_* / sys_exit_*) of the calls that move
- * socket data, so unrelated syscalls pay nothing.
+ * tracepoints (syscalls:sys_exit_* and sys_enter_close) of the calls that
+ * move socket data, so unrelated syscalls pay nothing.
  *
- * sys_enter saves the call's fd and buffer in task storage; sys_exit, with
- * the byte count, finds the socket behind the fd (task->files, CO-RE),
+ * At sys_exit, with the byte count, the program reads the call's fd and
+ * buffer from the saved user registers, finds the socket behind the fd
+ * (task->files, CO-RE),
  * keeps only TCP stream sockets, and reads the first bytes of the payload
  * to classify it: a request line starts a request, "HTTP/1.x NNN" its
  * response.  Per-connection state lives in an LRU hash keyed by the struct
@@ -34,12 +35,6 @@ const volatile struct tt_requests_config cfg = {};
 #define AF_INET6 10
 #define EINPROGRESS 115
 #define SCRATCH 512	/* power of two, > TT_REQ_PFX_LEN + TT_REQ_SCAN + TT_REQ_HEAD */
-
-/* connect's fd, from sys_enter to sys_exit (task storage). */
-struct call_args {
-	__u32 fd;
-	__u32 pending;
-};
 
 /*
  * Records of the per-syscall tracepoints (events/syscalls/sys_*_X/format):
@@ -76,13 +71,6 @@ struct data_in {
 struct tt_req_conn zero_conn;
 
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct call_args);
-} calls SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);	/* user space sets --max-conns */
 	__type(key, __u64);		/* struct sock address */
@@ -98,40 +86,21 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);	/* user space sets --ringbuf-size */
+	__uint(max_entries, 4 << 20);	/* 4 MB: about 30,000 records */
 } events SEC(".maps");
 
-/* --- connect's argument ------------------------------------------------------ */
+/* --- syscall arguments ----------------------------------------------------- */
 
 /*
- * The data calls need no sys_enter program: their exit reads fd and buffer
- * from the saved user registers (half the tracepoint hits).  connect's fd
- * is saved at entry, since the socket is what the exit looks up.
+ * No sys_enter programs: at exit, the call's arguments are still in the
+ * user registers saved at entry (direct loads: regs is a BTF pointer).
+ * This halves the tracepoint hits of every traced call.
  */
-static __always_inline int save_connect(__u64 fd)
+static __always_inline __u64 syscall_arg(int n)
 {
-	struct call_args *a;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
-	if (!tt_ready || !tt_task_wanted(&cfg.filter))
-		return 0;
-	a = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (a) {
-		a->fd = (__u32)fd;
-		a->pending = 1;
-	}
-	return 0;
-}
-
-static __always_inline bool take_connect(__u32 *fd)
-{
-	struct call_args *a = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0, 0);
-
-	if (!a || !a->pending)
-		return false;
-	*fd = a->fd;
-	a->pending = 0;
-	return true;
+	return n == 0 ? (__u64)PT_REGS_PARM1_SYSCALL(regs) : (__u64)PT_REGS_PARM2_SYSCALL(regs);
 }
 
 /* --- fd -> TCP socket ------------------------------------------------------ */
@@ -732,7 +701,6 @@ static __always_inline __u64 first_buffer(__u32 call, __u64 arg, long *len)
 static __always_inline int on_data_exit(long id, long ret)
 {
 	struct data_in d = {};
-	struct pt_regs *regs;
 	__u32 call, fd;
 	__u64 arg;
 	bool outbound;
@@ -747,9 +715,8 @@ static __always_inline int on_data_exit(long id, long ret)
 	call = cfg.call[id & (TT_REQ_NR_MAX - 1)];
 	if (call == TT_CALL_NONE || !tt_task_wanted(&cfg.filter))
 		return 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	fd = (__u32)PT_REGS_PARM1_SYSCALL(regs);	/* direct loads: regs is a BTF pointer */
-	arg = (__u64)PT_REGS_PARM2_SYSCALL(regs);
+	fd = (__u32)syscall_arg(0);
+	arg = syscall_arg(1);
 	outbound = call >= TT_CALL_WRITE;
 	skp = fd_tcp_sock(fd, &ino);
 	if (!skp)
@@ -805,21 +772,15 @@ int sys_exit_data(struct sys_exit_ctx *ctx)
 }
 
 /* A connection made here: its requests go out. */
-SEC("tp/syscalls/sys_enter_connect")
-int sys_enter_connect(struct sys_enter_ctx *ctx)
-{
-	return save_connect(ctx->args[0]);
-}
-
 SEC("tp/syscalls/sys_exit_connect")
 int sys_exit_connect(struct sys_exit_ctx *ctx)
 {
-	__u32 ino = 0, fd;
+	__u32 ino = 0;
 	__u64 skp;
 
-	if (!take_connect(&fd) || (ctx->ret != 0 && ctx->ret != -EINPROGRESS))
+	if ((ctx->ret != 0 && ctx->ret != -EINPROGRESS) || !tt_ready || !tt_task_wanted(&cfg.filter))
 		return 0;
-	skp = fd_tcp_sock(fd, &ino);
+	skp = fd_tcp_sock((__u32)syscall_arg(0), &ino);
 	if (skp)
 		conn_new(skp, ino, TT_ROLE_CLIENT);
 	return 0;
