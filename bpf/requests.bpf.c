@@ -513,13 +513,15 @@ __noinline int on_request_data(struct tt_req_conn *c, struct scratch *sc, struct
 			return 0;
 		n += p;
 	} else {
-		n = read_payload(b, 0, ubuf, len, TT_REQ_HEAD);
+		/* a known HTTP connection: read what a request needs at once */
+		n = read_payload(b, 0, ubuf, len,
+				 c->proto == TT_PROTO_HTTP ? TT_REQ_SCAN : TT_REQ_HEAD);
 		if (!n)
 			return 0;
 	}
 	m = tt_req_method(b, n, &skip);
 	if (m != TT_M_NONE) {
-		if (!p && len > n)	/* the whole start: route and pipelined requests */
+		if (!p && len > n && n <= TT_REQ_HEAD)	/* the whole start: route, pipelining */
 			n = read_payload(b, 0, ubuf, len, TT_REQ_SCAN);
 		if (!n)
 			return 0;
@@ -552,8 +554,11 @@ __noinline int on_request_data(struct tt_req_conn *c, struct scratch *sc, struct
 	if (c->tail != c->head)
 		return 0;	/* a request body */
 	/* a server whose first request is no HTTP: time its turns as plain TCP */
-	if (!outbound && cfg.tcp && c->role == TT_ROLE_SERVER && c->proto == TT_PROTO_UNKNOWN)
-		c->proto = TT_PROTO_TCP;
+	if (!outbound && c->role == TT_ROLE_SERVER && c->proto == TT_PROTO_UNKNOWN)
+		c->proto = cfg.tcp ? TT_PROTO_TCP : TT_PROTO_OTHER;
+	/* a client whose first request is no HTTP (a database client): leave it alone */
+	if (outbound && c->role == TT_ROLE_CLIENT && c->proto == TT_PROTO_UNKNOWN)
+		c->proto = TT_PROTO_OTHER;
 	return 0;
 }
 
@@ -723,7 +728,8 @@ static __always_inline int on_data_exit(long id, long ret)
 		return 0;
 	sc = bpf_map_lookup_elem(&scratch, &zero);
 	c = conn_get(skp, ino);
-	if (!sc || !c || (cfg.port && c->lport != cfg.port && c->rport != cfg.port))
+	if (!sc || !c || c->proto == TT_PROTO_OTHER ||
+	    (cfg.port && c->lport != cfg.port && c->rport != cfg.port))
 		return 0;
 	ts = bpf_ktime_get_ns();
 	ubuf = call == TT_CALL_SENDFILE ? 0 : first_buffer(call, arg, &len);

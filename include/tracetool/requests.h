@@ -56,6 +56,7 @@ enum {
 	TT_PROTO_UNKNOWN = 0,
 	TT_PROTO_HTTP = 1,
 	TT_PROTO_TCP = 2,
+	TT_PROTO_OTHER = 3,	/* neither: not looked at again (a database client, --no-tcp) */
 };
 
 #define TT_REQ_F_ROUTE_OPEN 1	/* request target not finished yet: continues in the next read */

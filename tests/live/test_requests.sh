@@ -24,6 +24,7 @@ requests_client_peer requests_events_json requests_query_absent_json
 requests_query_absent_text requests_text_event_lines requests_no_loss
 requests_pipelined_counts requests_pipelined_client_counts requests_split_counts
 requests_other_method requests_long_route_cut requests_tcp_count requests_tcp_p50
+requests_tcp_client_not_timed
 requests_interval_sum_exact
 requests_nginx_wrk_count requests_nginx_p50_vs_wrk requests_nginx_sendfile_count
 requests_nginx_pipelined_count requests_usage_bad_port requests_port_filter
@@ -205,13 +206,16 @@ EOF
 	req_run "$o" "$e" -- sh "$d/run.sh"
 	why=$(tt_run_why "$o" "$e")
 	if [ -n "$why" ]; then
-		fail_all "$why" requests_tcp_count requests_tcp_p50
+		fail_all "$why" requests_tcp_count requests_tcp_p50 requests_tcp_client_not_timed
 		return
 	fi
 	check_eq requests_tcp_count "$TCPM{comm=req_server,port=$p}" 7 \
 		"$(count "$o" $TCPM "{\"comm\":\"req_server\",\"port\":\"$p\"}")" "lost $(tt_lost "$o")"
 	check_range requests_tcp_p50 "p50 of the TCP turn (server waits 15 ms), seconds" 0.015 0.025 \
 		"$(p50 "$o" $TCPM "{\"comm\":\"req_server\",\"port\":\"$p\"}")"
+	# the client's side of a non-HTTP protocol is not a service: no turns for it
+	check_eq requests_tcp_client_not_timed "comms of the TCP series and of any HTTP series" \
+		"req_server" "$(jq -r '[.metrics[] | .series[].labels.comm] | unique | join(",")' "$o")"
 }
 
 # (4) -i reports partition the requests: their counts add up exactly.
