@@ -11,21 +11,23 @@
 # whole machine (/proc/stat, all CPUs, including tracetool's own user-space
 # work) per request, and the CPU time of the tracetool process itself (user
 # space: draining, route normalisation, aggregation).  Prints the medians, throughput kept (traced/untraced)
-# and the CPU added per request; for each traced run, tracetool's request
+# and the CPU added per request, and the same from each round's pair of runs
+# (median of the per-round ratios and differences: robust to drift between
+# rounds on a shared machine); for each traced run, tracetool's request
 # count against wrk's (it must have been tracing during the whole run).
 #
 # It prints figures and never fails on them; it fails only on a broken
 # setup.  Under `flock /tmp/tt-bench.lock` so benchmarks never overlap; about
 # 1 minute with the defaults.  Every wait is bounded.
 #
-# Environment knobs: BENCH_ROUNDS [4], BENCH_SECONDS [5] (wrk -d), OUT [build].
+# Environment knobs: BENCH_ROUNDS [8], BENCH_SECONDS [4] (wrk -d), OUT [build].
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
 OUT=${OUT:-build}
-ROUNDS=${BENCH_ROUNDS:-4}
-SECS=${BENCH_SECONDS:-5}
+ROUNDS=${BENCH_ROUNDS:-8}
+SECS=${BENCH_SECONDS:-4}
 PORT=19100
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
@@ -111,11 +113,14 @@ echo "nginx $($NGINX -v 2>&1 | sed 's/.*\///'), wrk -t1 -c32 -d${SECS}s, $ROUNDS
 echo "run        req/s      CPU us/req  tracetool count / wrk count"
 : >"$TMP/untraced"
 : >"$TMP/traced"
+: >"$TMP/pairs"
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	run_wrk
 	echo "untraced   $RPS  $CPU_US"
 	echo "$RPS $CPU_US" >>"$TMP/untraced"
+	U_RPS=$RPS
+	U_CPU=$CPU_US
 
 	"$TT" requests -p "$PIDS_CSV" -f json -o "$TMP/report.json" &
 	TRACER=$!
@@ -140,6 +145,8 @@ while [ $r -le "$ROUNDS" ]; do
 		"$TMP/report.json" 2>/dev/null)
 	echo "traced     $RPS  $CPU_US   $got / $REQS   (tracetool process: $TT_US us/req)"
 	echo "$RPS $CPU_US" >>"$TMP/traced"
+	awk -v u="$U_RPS" -v t="$RPS" -v uc="$U_CPU" -v tc="$CPU_US" \
+		'BEGIN { printf "%.4f %.3f\n", t / u, tc - uc }' >>"$TMP/pairs"
 	r=$((r + 1))
 done
 
@@ -157,3 +164,5 @@ awk -v u="$u_rps" -v t="$t_rps" -v uc="$u_cpu" -v tc="$t_cpu" 'BEGIN {
 	printf "throughput kept: %.1f %% (target >= 97 %%)\n", 100 * t / u
 	printf "CPU added per request: %.2f us (%.1f %%)\n", tc - uc, 100 * (tc - uc) / uc
 }'
+echo "per-round pairs (median): throughput kept $(median 1 "$TMP/pairs" | awk '{ printf "%.1f", 100 * $1 }') %," \
+	"CPU added $(median 2 "$TMP/pairs") us/req; kept in each round: $(awk '{ printf "%.0f%% ", 100 * $1 }' "$TMP/pairs")"
