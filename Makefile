@@ -95,6 +95,7 @@ test: deps
 
 bench: all
 	@sh bench/syscalls.sh
+	@sh bench/requests.sh
 
 clean:
 	rm -rf $(OUT)
