@@ -645,6 +645,13 @@ __noinline int on_response_data(struct tt_req_conn *c, struct scratch *sc, struc
 		it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
 		it->status = status;
 		it->last_ns = ts;
+		if (status == 101 || (it->method == TT_M_CONNECT && status / 100 == 2)) {
+			/* the connection becomes a tunnel or a WebSocket: done with HTTP */
+			finish_head(c);
+			c->head = c->tail;
+			c->proto = TT_PROTO_OTHER;
+			return 0;
+		}
 		if ((__u8)(c->tail - c->head) > 1 && len > n) {
 			struct resp_ctx r = { .c = c, .b = b, .from = 12, .ts = ts };
 

@@ -23,7 +23,7 @@ requests_server_many_writes_p50 requests_server_comm requests_client_counts
 requests_client_peer requests_events_json requests_query_absent_json
 requests_query_absent_text requests_text_event_lines requests_no_loss
 requests_pipelined_counts requests_pipelined_client_counts requests_split_counts
-requests_other_method requests_long_route_cut requests_tcp_count requests_tcp_p50
+requests_other_method requests_long_route_cut requests_upgrade_101 requests_tcp_count requests_tcp_p50
 requests_tcp_client_not_timed
 requests_interval_sum_exact
 requests_nginx_wrk_count requests_nginx_p50_vs_wrk requests_nginx_sendfile_count
@@ -163,29 +163,35 @@ test_shapes() {
 	o=$d/out.json
 	e=$d/err
 	cat >"$d/run.sh" <<EOF
-"$SRV" --port $((PORT + 2)) --conns 3 --slow-ms 5 --timeout 60 &
+"$SRV" --port $((PORT + 2)) --conns 4 --slow-ms 5 --timeout 60 &
 "$CLI" --port $((PORT + 2)) --req GET:/fast:12 --req GET:/users/7:5 --pipeline 4 >/dev/null
 "$CLI" --port $((PORT + 2)) --req GET:/slow:3 --req POST:/users/abc:2 --split >/dev/null
 "$CLI" --port $((PORT + 2)) --req FOO:/x:2 \
 	--req 'GET:/a/very/long/route/that/goes/well/beyond/sixty/four/bytes/of/target/yes?q=$MARK:2' >/dev/null
+"$CLI" --port $((PORT + 2)) --req GET:/fast:1 --req GET:/upgrade:1 --eof >/dev/null
 wait
 EOF
 	req_run "$o" "$e" -- sh "$d/run.sh"
 	why=$(tt_run_why "$o" "$e")
 	if [ -n "$why" ]; then
 		fail_all "$why" requests_pipelined_counts requests_pipelined_client_counts \
-			requests_split_counts requests_other_method requests_long_route_cut
+			requests_split_counts requests_other_method requests_long_route_cut requests_upgrade_101
 		return
 	fi
-	check_eq requests_pipelined_counts "pipelined (4 per write) /fast, /users/:id" "12,5" \
+	check_eq requests_pipelined_counts "pipelined (4 per write) /fast, /users/:id" "13,5" \
 		"$(count "$o" $SERVER '{"http_route":"/fast"}'),$(count "$o" $SERVER '{"http_route":"/users/:id"}')" \
 		"lost $(tt_lost "$o")"
-	check_eq requests_pipelined_client_counts "client GET 200 (17 pipelined + 3 split)" 20 \
+	check_eq requests_pipelined_client_counts "client GET 200 (17 pipelined + 3 split + 1)" 21 \
 		"$(count "$o" $CLIENT '{"http_request_method":"GET","http_response_status_code":"200"}')"
 	check_eq requests_split_counts "split request lines: GET /slow, POST /users/abc" "3,2" \
 		"$(count "$o" $SERVER '{"http_request_method":"GET","http_route":"/slow"}'),$(count "$o" $SERVER '{"http_request_method":"POST","http_route":"/users/abc"}')"
 	check_eq requests_other_method "_OTHER /x 404" 2 \
 		"$(count "$o" $SERVER '{"http_request_method":"_OTHER","http_route":"/x","http_response_status_code":"404"}')"
+	# 101: the request ends with the 101 response, not with the upgraded
+	# connection's later writes (3 lines 100 ms apart)
+	check_eq requests_upgrade_101 "count of GET /upgrade 101, and its latency below 50 ms" "1 yes" \
+		"$(tt_series "$o" $SERVER '{"http_route":"/upgrade","http_response_status_code":"101"}' |
+			jq -r 'if length == 1 then "\(.[0].count) \(if .[0].max < 0.05 then "yes" else "no: \(.[0].max) s" end)" else "\(length) series" end')"
 	check_eq requests_long_route_cut "requests on the long target, cut to a prefix ending in /*" \
 		"2 /a/very/long/route/that/goes/well/beyond/sixty/four/bytes/of/*" \
 		"$(tt_series "$o" $SERVER '{"http_response_status_code":"404","http_request_method":"GET"}' |

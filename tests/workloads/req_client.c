@@ -3,11 +3,12 @@
  * An HTTP/1.1 keep-alive client sending an exact number of requests per
  * route over one connection, for the live tests of `tracetool requests`.
  *   req_client --port P --req METHOD:TARGET:COUNT [--req ...]
- *              [--pipeline K] [--split] [--tcp N] [--timeout S]
+ *              [--pipeline K] [--split] [--tcp N] [--eof] [--timeout S]
  * Requests go out in the order given.  --pipeline K writes K requests in
  * one write, then reads the K responses.  --split writes each request line
  * in three pieces 5 ms apart ("GE", "T /pa", the rest).  --tcp N sends
- * "ping\n" N times and reads "pong\n" (the server's --tcp mode).  Connect
+ * "ping\n" N times and reads "pong\n" (the server's --tcp mode).  --eof reads
+ * until the server closes before closing (an upgraded connection).  Connect
  * is retried until the server listens (bounded by --timeout).  Prints
  * "requests N responses N" and exits 0 when every response came back.
  */
@@ -131,7 +132,7 @@ static int connect_retry(int port, int timeout_s)
 int main(int argc, char **argv)
 {
 	struct spec specs[MAX_REQS];
-	int nspecs = 0, port = 0, pipeline = 1, split = 0, tcp = 0, timeout_s = 30, i, fd;
+	int nspecs = 0, port = 0, pipeline = 1, split = 0, tcp = 0, timeout_s = 30, eof = 0, i, fd;
 	long sent = 0, got = 0;
 	char req[1024];
 
@@ -152,13 +153,15 @@ int main(int argc, char **argv)
 			pipeline = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--split")) {
 			split = 1;
+		} else if (!strcmp(argv[i], "--eof")) {
+			eof = 1;
 		} else if (!strcmp(argv[i], "--tcp") && i + 1 < argc) {
 			tcp = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
 			timeout_s = atoi(argv[++i]);
 		} else {
 			fprintf(stderr, "usage: req_client --port P --req METHOD:TARGET:COUNT ... "
-					"[--pipeline K] [--split] [--tcp N] [--timeout S]\n");
+					"[--pipeline K] [--split] [--tcp N] [--eof] [--timeout S]\n");
 			return 2;
 		}
 	}
@@ -223,6 +226,8 @@ int main(int argc, char **argv)
 			left -= k;
 		}
 	}
+	while (eof && read(fd, rbuf, sizeof(rbuf)) > 0)
+		;
 	printf("requests %ld responses %ld\n", sent, got);
 	close(fd);
 	return got == sent ? 0 : 1;

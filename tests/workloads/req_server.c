@@ -12,6 +12,7 @@
  *   /vec         200, one writev (headers + body)
  *   /file        200, headers by write, body by sendfile (16 KiB)
  *   /cont        "100 Continue" first, then 200
+ *   /upgrade     101, then 3 lines 100 ms apart on the upgraded connection, then close
  *   anything else 404
  * Pipelined requests are answered in order.  --tcp: read a line, wait
  * --slow-ms, answer "pong\n", until EOF.
@@ -126,6 +127,19 @@ static int respond(int fd, const char *path)
 		hl = header(h, sizeof(h), 200, 3);
 		memcpy(h + hl, "ok\n", 3);
 		return write_all(fd, h, (size_t)hl + 3);
+	}
+	if (!strcmp(path, "/upgrade")) {
+		const char *u = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: tt\r\nConnection: Upgrade\r\n\r\n";
+		int i;
+
+		if (write_all(fd, u, strlen(u)))
+			return -1;
+		for (i = 0; i < 3; i++) {
+			sleep_ms(100);
+			if (write_all(fd, "frame\n", 6))
+				return -1;
+		}
+		return -1;	/* the upgraded connection ends here */
 	}
 	hl = header(h, sizeof(h), 404, 0);
 	return write_all(fd, h, (size_t)hl);
