@@ -405,9 +405,13 @@ static int requests_collect(void *priv, struct tt_report *r, bool next)
 	struct tt_family *srv, *cli, *tcp;
 	int ret;
 
-	if (!t->sink)
+	if (t->sink) {
+		ret = pull(t, 0);	/* every started response, so the report is exact */
+	} else {		/* no drain yet: events go straight into this report */
 		t->sink = r;
-	ret = pull(t, 0);	/* every started response, so the report is exact */
+		ret = pull(t, 0);
+		t->sink = NULL;
+	}
 	if (ret < 0)
 		return ret;
 	srv = tt_report_add_family(r, "http_server_request_duration_seconds",
