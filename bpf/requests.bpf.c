@@ -96,11 +96,9 @@ struct {
  * user registers saved at entry (direct loads: regs is a BTF pointer).
  * This halves the tracepoint hits of every traced call.
  */
-static __always_inline __u64 syscall_arg(int n)
+static __always_inline struct pt_regs *user_regs(void)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-	return n == 0 ? (__u64)PT_REGS_PARM1_SYSCALL(regs) : (__u64)PT_REGS_PARM2_SYSCALL(regs);
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
 /* --- fd -> TCP socket ------------------------------------------------------ */
@@ -713,6 +711,7 @@ static __always_inline __u64 first_buffer(__u32 call, __u64 arg, long *len)
 static __always_inline int on_data_exit(long id, long ret)
 {
 	struct data_in d = {};
+	struct pt_regs *regs;
 	__u32 call, fd;
 	__u64 arg;
 	bool outbound;
@@ -727,8 +726,9 @@ static __always_inline int on_data_exit(long id, long ret)
 	call = cfg.call[id & (TT_REQ_NR_MAX - 1)];
 	if (call == TT_CALL_NONE || !tt_task_wanted(&cfg.filter))
 		return 0;
-	fd = (__u32)syscall_arg(0);
-	arg = syscall_arg(1);
+	regs = user_regs();
+	fd = (__u32)PT_REGS_PARM1_SYSCALL(regs);
+	arg = (__u64)PT_REGS_PARM2_SYSCALL(regs);
 	outbound = call >= TT_CALL_WRITE;
 	skp = fd_tcp_sock(fd, &ino);
 	if (!skp)
@@ -793,7 +793,7 @@ int sys_exit_connect(struct sys_exit_ctx *ctx)
 
 	if ((ctx->ret != 0 && ctx->ret != -EINPROGRESS) || !tt_ready || !tt_task_wanted(&cfg.filter))
 		return 0;
-	skp = fd_tcp_sock((__u32)syscall_arg(0), &ino);
+	skp = fd_tcp_sock((__u32)PT_REGS_PARM1_SYSCALL(user_regs()), &ino);
 	if (skp)
 		conn_new(skp, ino, TT_ROLE_CLIENT);
 	return 0;
