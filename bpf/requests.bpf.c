@@ -56,6 +56,8 @@ struct sys_exit_ctx {
 
 struct scratch {
 	unsigned char b[SCRATCH];
+	__u32 wide;		/* bytes past the first TT_REQ_HEAD + 8 were written */
+	__u32 pad;
 };
 
 /* What the exit program passes to its global functions (at most five arguments each). */
@@ -468,6 +470,8 @@ static __always_inline __u32 read_payload(unsigned char *b, __u32 at, __u64 ubuf
 	*(__u64 *)(b + at + 8) = 0;
 	if (n > TT_REQ_SCAN)
 		n = TT_REQ_SCAN;
+	if (n > TT_REQ_HEAD || at)
+		((struct scratch *)b)->wide = 1;	/* b is the scratch's first member */
 	if (!n || bpf_probe_read_user(b + at, n, (const void *)ubuf))
 		return 0;
 	z = at + n;
@@ -764,8 +768,12 @@ static __always_inline int on_data_exit(long id, long ret)
 	}
 	conn_unlock(c);
 	/* payload bytes are read only to classify: none stays in the scratch */
-	if (ubuf)
+	if (sc->wide) {
 		__builtin_memset(sc->b, 0, sizeof(sc->b));
+		sc->wide = 0;
+	} else if (ubuf) {
+		__builtin_memset(sc->b, 0, TT_REQ_HEAD + 8);	/* a 16-byte read and its zero pad */
+	}
 	return 0;
 }
 
