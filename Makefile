@@ -55,6 +55,9 @@ $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h
 # atomics (kernel 5.12+; tracetool needs task storage, 5.11, and tp_btf anyway).
 $(OUT)/bpf/profile.bpf.o $(OUT)/bpf/offcpu.bpf.o: BPF_CFLAGS += -mcpu=v3
 
+# requests: its per-connection try-lock needs the atomic exchange of BPF ISA v3 (kernel 5.12+).
+$(OUT)/bpf/requests.bpf.o: BPF_CFLAGS += -mcpu=v3
+
 $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
@@ -100,6 +103,7 @@ bench: all
 	@sh bench/profile.sh
 	@sh bench/flamegraph.sh $(OUT)
 	@sh bench/tcp.sh
+	@sh bench/requests.sh
 
 clean:
 	rm -rf $(OUT)

@@ -10,6 +10,7 @@ set -e
 BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
        libseccomp-dev libjansson-dev libdw-dev"
 TEST="libcmocka-dev jq procps util-linux binutils libxml2-utils nodejs iproute2 iptables"
+TEST="$TEST nginx-light wrk"	# requests: a real server and a load generator
 BENCH="libbpf-tools bpftrace iperf3"
 
 pkgs="$BUILD $TEST"

@@ -44,6 +44,7 @@ int cmd_tcp(const struct tt_cmd *cmd, int argc, char **argv);
 struct tt_stackprof;
 /* -v figures of a stack tracer's symbolizer, on stderr (tools/profile.c). */
 void tt_print_sym_stats(const char *cmd, const struct tt_stackprof *sp);
+int cmd_requests(const struct tt_cmd *cmd, int argc, char **argv);
 
 extern const char tt_syscalls_usage[];
 extern const char tt_list_usage[];
@@ -51,5 +52,6 @@ extern const char tt_profile_usage[];
 extern const char tt_offcpu_usage[];
 extern const char tt_flamegraph_usage[];
 extern const char tt_tcp_usage[];
+extern const char tt_requests_usage[];
 
 #endif /* TT_COMMANDS_H */

@@ -23,6 +23,8 @@ const struct tt_cmd tt_commands[] = {
 	{ "offcpu", "off-CPU (blocked) time by stack, from sched_switch", tt_offcpu_usage,
 	  cmd_offcpu, true },
 	{ "tcp", "TCP retransmits, resets, connect latency and RTT", tt_tcp_usage, cmd_tcp, true },
+	{ "requests", "per-request latency: HTTP/1.x server and client, other TCP services",
+	  tt_requests_usage, cmd_requests, true },
 	{ "list", "commands, and the hook types this kernel supports", tt_list_usage, cmd_list,
 	  false },
 	{ "flamegraph", "folded stacks to an interactive SVG flame graph", tt_flamegraph_usage,

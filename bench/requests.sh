@@ -1,0 +1,195 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Throughput benchmark of `tracetool requests` (run by `make bench`).
+#
+# nginx (Debian nginx-light, its own configuration on 127.0.0.1:19100, one
+# worker, access log off) serves a small response to wrk (1 thread, 32
+# keep-alive connections).  Runs alternate untraced / traced (tracetool
+# requests -p <nginx master and worker>) in ROUNDS rounds, so drift hits both
+# alike.  For each run: wrk's requests per second, and the CPU time of the
+# whole machine (/proc/stat, all CPUs, including tracetool's own user-space
+# work) per request, and the CPU time of the tracetool process itself (user
+# space: draining, route normalisation, aggregation).  Prints the medians, throughput kept (traced/untraced)
+# and the CPU added per request, and the same from each round's pair of runs
+# (median of the per-round ratios and differences: robust to drift between
+# rounds on a shared machine); for each traced run, tracetool's request
+# count against wrk's (it must have been tracing during the whole run).
+#
+# It prints figures and never fails on them; it fails only on a broken
+# setup.  Under `flock /tmp/tt-bench.lock` so benchmarks never overlap; about
+# 1 minute with the defaults.  Every wait is bounded.
+#
+# Environment knobs: BENCH_ROUNDS [8], BENCH_SECONDS [4] (wrk -d), OUT [build].
+
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+OUT=${OUT:-build}
+ROUNDS=${BENCH_ROUNDS:-8}
+SECS=${BENCH_SECONDS:-4}
+PORT=19100
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+if [ "${TT_BENCH_LOCKED:-}" != 1 ]; then
+	exec env TT_BENCH_LOCKED=1 flock /tmp/tt-bench.lock sh "$0" "$@"
+fi
+for t in "$NGINX" wrk "$OUT/tracetool"; do
+	if ! command -v "$t" >/dev/null 2>&1; then
+		echo "bench/requests.sh: $t is missing (scripts/deps.sh installs nginx-light and wrk; make all)" >&2
+		exit 1
+	fi
+done
+[ "$(id -u)" -eq 0 ] || { echo "bench/requests.sh: needs root" >&2; exit 1; }
+
+TMP=$(mktemp -d /tmp/tt-req-bench.XXXXXX) || exit 1
+chmod 755 "$TMP"
+TT=$TMP/tracetool
+cp "$OUT/tracetool" "$TT"
+MASTER=""
+TRACER=""
+STATS_OLD=""
+
+cleanup() {
+	[ -n "${STATS_OLD:-}" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD" 2>/dev/null
+	[ -n "$TRACER" ] && kill -INT "$TRACER" 2>/dev/null
+	if [ -n "$MASTER" ]; then
+		kill -QUIT "$MASTER" 2>/dev/null
+		n=0
+		while kill -0 "$MASTER" 2>/dev/null && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+		kill -KILL "$MASTER" 2>/dev/null
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$TMP/html" "$TMP/logs"
+cat >"$TMP/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $TMP/nginx.pid;
+error_log $TMP/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 10000000;
+    client_body_temp_path $TMP/tmp_body;
+    proxy_temp_path $TMP/tmp_proxy;
+    fastcgi_temp_path $TMP/tmp_fcgi;
+    uwsgi_temp_path $TMP/tmp_uwsgi;
+    scgi_temp_path $TMP/tmp_scgi;
+    server {
+        listen 127.0.0.1:$PORT;
+        location = /api/users/42 { return 200 "{\"id\":42}\n"; }
+    }
+}
+EOF
+"$NGINX" -p "$TMP" -c "$TMP/nginx.conf" &
+MASTER=$!
+n=0
+while ! wrk -t1 -c1 -d1 "http://127.0.0.1:$PORT/api/users/42" >/dev/null 2>&1 && [ $n -lt 50 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+PIDS="$MASTER $(pgrep -P "$MASTER" | tr '\n' ' ')"
+PIDS_CSV=$(echo $PIDS | tr ' ' ',')
+
+busy_ticks() {	# all CPUs: user nice system irq softirq steal
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+}
+
+# run_wrk: one wrk run; sets RPS, REQS, CPU_US (machine CPU us per request)
+run_wrk() {
+	b0=$(busy_ticks)
+	wrk -t1 -c32 -d"$SECS" "http://127.0.0.1:$PORT/api/users/42" >"$TMP/wrk.out" 2>&1
+	b1=$(busy_ticks)
+	REQS=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$TMP/wrk.out")
+	RPS=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$TMP/wrk.out")
+	CPU_US=$(awk -v t=$((b1 - b0)) -v hz="$(getconf CLK_TCK)" -v n="$REQS" \
+		'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
+}
+
+echo "nginx $($NGINX -v 2>&1 | sed 's/.*\///'), wrk -t1 -c32 -d${SECS}s, $ROUNDS rounds, $(nproc) CPUs, $(uname -r)"
+echo "run        req/s      CPU us/req  tracetool count / wrk count"
+: >"$TMP/untraced"
+: >"$TMP/traced"
+: >"$TMP/pairs"
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	run_wrk
+	echo "untraced   $RPS  $CPU_US"
+	echo "$RPS $CPU_US" >>"$TMP/untraced"
+	U_RPS=$RPS
+	U_CPU=$CPU_US
+
+	"$TT" requests -p "$PIDS_CSV" -f json -o "$TMP/report.json" &
+	TRACER=$!
+	# ready when it holds its exit program and the report would count: probe with requests
+	n=0
+	while [ $n -lt 100 ]; do
+		grep -q "prog_id" /proc/$TRACER/fdinfo/* 2>/dev/null && [ $n -ge 15 ] && break
+		sleep 0.1
+		n=$((n + 1))
+	done
+	c0=$(awk '{ print $14 + $15 }' /proc/$TRACER/stat)
+	run_wrk
+	c1=$(awk '{ print $14 + $15 }' /proc/$TRACER/stat)
+	TT_US=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$REQS" \
+		'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
+	kill -INT "$TRACER"
+	n=0
+	while kill -0 "$TRACER" 2>/dev/null && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+	wait "$TRACER" 2>/dev/null
+	TRACER=""
+	got=$(jq '[.metrics[] | select(.name == "http_server_request_duration_seconds") | .series[].count] | add // 0' \
+		"$TMP/report.json" 2>/dev/null)
+	echo "traced     $RPS  $CPU_US   $got / $REQS   (tracetool process: $TT_US us/req)"
+	echo "$RPS $CPU_US" >>"$TMP/traced"
+	awk -v u="$U_RPS" -v t="$RPS" -v uc="$U_CPU" -v tc="$CPU_US" \
+		'BEGIN { printf "%.4f %.3f\n", t / u, tc - uc }' >>"$TMP/pairs"
+	r=$((r + 1))
+done
+
+# One more traced run with kernel.bpf_stats_enabled (restored after): the
+# BPF programs' own run time per request, a figure far less noisy than
+# throughput on a shared machine.
+STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo "")
+BPF_NS=""
+if [ -n "$STATS_OLD" ] && command -v bpftool >/dev/null 2>&1; then
+	"$TT" requests -p "$PIDS_CSV" -f json -o "$TMP/report.json" &
+	TRACER=$!
+	sleep 2
+	sysctl -qw kernel.bpf_stats_enabled=1
+	ids=$(for f in /proc/$TRACER/fdinfo/*; do sed -n 's/^prog_id:[[:space:]]*\([0-9]*\)$/\1/p' "$f"; done |
+		sort -un | tr '\n' ',' | sed 's/,$//')
+	before=$(bpftool -j prog show | jq --argjson ids "[$ids]" \
+		'[.[] | select(.id as $i | any($ids[]; . == $i)) | .run_time_ns // 0] | add // 0')
+	run_wrk
+	after=$(bpftool -j prog show | jq --argjson ids "[$ids]" \
+		'[.[] | select(.id as $i | any($ids[]; . == $i)) | .run_time_ns // 0] | add // 0')
+	sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
+	kill -INT "$TRACER"
+	wait "$TRACER" 2>/dev/null
+	TRACER=""
+	BPF_NS=$(awk -v a="$after" -v b="$before" -v n="$REQS" 'BEGIN { printf "%.0f", (a - b) / n }')
+fi
+
+median() {	# median of column $1 of file $2
+	sort -n -k"$1" "$2" | awk -v c="$1" '{ v[NR] = $c } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+u_rps=$(median 1 "$TMP/untraced")
+t_rps=$(median 1 "$TMP/traced")
+u_cpu=$(median 2 "$TMP/untraced")
+t_cpu=$(median 2 "$TMP/traced")
+echo
+echo "median untraced: $u_rps req/s, $u_cpu CPU us/req"
+echo "median traced:   $t_rps req/s, $t_cpu CPU us/req"
+awk -v u="$u_rps" -v t="$t_rps" -v uc="$u_cpu" -v tc="$t_cpu" 'BEGIN {
+	printf "throughput kept: %.1f %% (target >= 97 %%)\n", 100 * t / u
+	printf "CPU added per request: %.2f us (%.1f %%)\n", tc - uc, 100 * (tc - uc) / uc
+}'
+[ -n "$BPF_NS" ] && echo "BPF programs' run time (bpf_stats, one more traced run): $BPF_NS ns per request"
+echo "per-round pairs (median): throughput kept $(median 1 "$TMP/pairs" | awk '{ printf "%.1f", 100 * $1 }') %," \
+	"CPU added $(median 2 "$TMP/pairs") us/req; kept in each round: $(awk '{ printf "%.0f%% ", 100 * $1 }' "$TMP/pairs")"

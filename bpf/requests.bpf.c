@@ -1,0 +1,899 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * requests tracer: per-request latency of HTTP/1.x servers and clients and
+ * request/response turns of other TCP services, from the per-syscall
+ * tracepoints (syscalls:sys_exit_* and sys_enter_close) of the calls that
+ * move socket data, so unrelated syscalls pay nothing.
+ *
+ * At sys_exit, with the byte count, the program reads the call's fd and
+ * buffer from the saved user registers, finds the socket behind the fd
+ * (task->files, CO-RE),
+ * keeps only TCP stream sockets, and reads the first bytes of the payload
+ * to classify it: a request line starts a request, "HTTP/1.x NNN" its
+ * response.  Per-connection state lives in an LRU hash keyed by the struct
+ * sock.  A request is finished when the next response starts on its
+ * connection, at close, or when user space runs the flush program (idle
+ * responses, and before every report); then one compact record (method,
+ * status, request target with the query already cut, latency, process,
+ * ports) goes to the ring buffer.  Payload bytes never leave the kernel
+ * except the request target's path.
+ */
+#include "lib/tt.bpf.h"
+#include <bpf/bpf_endian.h>
+
+#include "tracetool/requests.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile struct tt_requests_config cfg = {};
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define SOCK_STREAM 1
+#define IPPROTO_TCP 6
+#define AF_INET 2
+#define AF_INET6 10
+#define EINPROGRESS 115
+#define SCRATCH 512	/* power of two, > TT_REQ_PFX_LEN + TT_REQ_SCAN + TT_REQ_HEAD */
+
+/*
+ * Records of the per-syscall tracepoints (events/syscalls/sys_*_X/format):
+ * unlike raw_syscalls' (trace_event_raw_sys_*), the number is an int.
+ */
+struct sys_enter_ctx {
+	__u64 common;
+	int nr;
+	int pad;
+	unsigned long args[6];
+};
+
+struct sys_exit_ctx {
+	__u64 common;
+	int nr;
+	int pad;
+	long ret;
+};
+
+struct scratch {
+	unsigned char b[SCRATCH];
+	__u32 wide;		/* bytes past the first TT_REQ_HEAD + 8 were written */
+	__u32 pad;
+};
+
+/* What the exit program passes to its global functions (at most five arguments each). */
+struct data_in {
+	__u64 ubuf;		/* first user buffer of the call, 0 for sendfile */
+	long len;		/* bytes of the call in that buffer */
+	__u64 ts;		/* ktime at the call's exit */
+	__u32 n;		/* push_pipelined: bytes of the read in the scratch */
+	__u32 outbound;
+};
+
+/* Zeroed connection state for first inserts (never written). */
+struct tt_req_conn zero_conn;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);	/* user space sets --max-conns */
+	__type(key, __u64);		/* struct sock address */
+	__type(value, struct tt_req_conn);
+} conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);	/* 4 MB: about 30,000 records */
+} events SEC(".maps");
+
+/* --- syscall arguments ----------------------------------------------------- */
+
+/*
+ * No sys_enter programs: at exit, the call's arguments are still in the
+ * user registers saved at entry (direct loads: regs is a BTF pointer).
+ * This halves the tracepoint hits of every traced call.
+ */
+static __always_inline struct pt_regs *user_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+/* --- fd -> TCP socket ------------------------------------------------------ */
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;	/* kernel 6.2+ */
+
+/*
+ * The struct sock behind fd if it is a TCP stream socket, else 0; *ino =
+ * its inode number.  Direct (CO-RE) loads through BTF pointers, with
+ * bpf_rdonly_cast for the untyped ones, instead of one probe-read helper
+ * call per field: this runs for every data call of a traced process.
+ */
+static __always_inline __u64 fd_tcp_sock(__u32 fd, __u32 *ino)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file *f;
+	struct inode *inode;
+	struct socket *so;
+	struct sock *sk;
+	__u64 fp = 0;
+
+	if (!fdt || fd >= fdt->max_fds)
+		return 0;
+	if (bpf_probe_read_kernel(&fp, sizeof(fp), (void *)((__u64)fdt->fd + fd * sizeof(fp))) || !fp)
+		return 0;
+	f = bpf_rdonly_cast((void *)fp, bpf_core_type_id_kernel(struct file));
+	inode = f->f_inode;
+	if (!inode || (inode->i_mode & S_IFMT) != S_IFSOCK)
+		return 0;
+	so = bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct socket));
+	if (!so || so->type != SOCK_STREAM)
+		return 0;
+	sk = so->sk;
+	if (!sk || sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	*ino = (__u32)inode->i_ino;
+	return (__u64)sk;
+}
+
+/* --- connection state ---------------------------------------------------- */
+
+static __always_inline bool conn_lock(struct tt_req_conn *c)
+{
+	int i;
+
+	for (i = 0; i < 64; i++)
+		if (!__sync_lock_test_and_set(&c->busy, 1))
+			return true;
+	return false;
+}
+
+static __always_inline void conn_unlock(struct tt_req_conn *c)
+{
+	__sync_lock_test_and_set(&c->busy, 0);
+}
+
+/* Fresh state for a connection: addresses from the socket, role as given. */
+static __always_inline struct tt_req_conn *conn_new(__u64 skp, __u32 ino, __u8 role)
+{
+	struct sock *sk = (struct sock *)skp;
+	struct tt_req_conn *c;
+
+	if (bpf_map_update_elem(&conns, &skp, &zero_conn, BPF_ANY))
+		return NULL;
+	c = bpf_map_lookup_elem(&conns, &skp);
+	if (!c)
+		return NULL;
+	c->ino = ino;
+	c->role = role;
+	c->family = (__u8)BPF_CORE_READ(sk, __sk_common.skc_family);
+	c->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	c->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (c->family == AF_INET6)
+		BPF_CORE_READ_INTO(&c->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	else
+		BPF_CORE_READ_INTO((__u32 *)c->raddr, sk, __sk_common.skc_daddr);
+	return c;
+}
+
+/* State of a connection, made on first sight; a recycled struct sock starts afresh. */
+static __always_inline struct tt_req_conn *conn_get(__u64 skp, __u32 ino)
+{
+	struct tt_req_conn *c = bpf_map_lookup_elem(&conns, &skp);
+
+	if (c && c->ino == ino)
+		return c;
+	return conn_new(skp, ino, TT_ROLE_UNKNOWN);
+}
+
+/* --- records --------------------------------------------------------------- */
+
+static __always_inline __u64 wake_flag(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wake_bytes ?
+		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void emit(const struct tt_req_conn *c, const struct tt_req_item *it)
+{
+	struct tt_req_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		tt_count_lost(TT_LOST_RINGBUF);
+		return;
+	}
+	e->end_ns = it->last_ns;
+	e->duration_ns = it->last_ns - it->start_ns;
+	e->tgid = c->tgid;
+	e->status = it->status;
+	e->kind = c->role == TT_ROLE_CLIENT ? TT_REQ_HTTP_CLIENT : TT_REQ_HTTP_SERVER;
+	e->method = it->method;
+	e->lport = c->lport;
+	e->rport = c->rport;
+	e->family = c->family;
+	e->route_len = it->route_len;
+	e->flags = it->flags;
+	e->pad = 0;
+	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
+	__builtin_memcpy(e->raddr, c->raddr, sizeof(e->raddr));
+	__builtin_memcpy(e->route, it->route, sizeof(e->route));
+	bpf_ringbuf_submit(e, wake_flag());
+}
+
+static __always_inline void emit_tcp(const struct tt_req_conn *c, __u64 now)
+{
+	struct tt_req_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		tt_count_lost(TT_LOST_RINGBUF);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->end_ns = now;
+	e->duration_ns = now - c->tcp_start;
+	e->tgid = c->tgid;
+	e->kind = TT_REQ_TCP;
+	e->lport = c->lport;
+	e->rport = c->rport;
+	e->family = c->family;
+	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
+	__builtin_memcpy(e->raddr, c->raddr, sizeof(e->raddr));
+	bpf_ringbuf_submit(e, wake_flag());
+}
+
+/* Finish the oldest request if its response has started; true if one was. */
+static __always_inline bool finish_head(struct tt_req_conn *c)
+{
+	struct tt_req_item *it;
+
+	if (c->head == c->tail)
+		return false;
+	it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
+	if (!it->status)
+		return false;
+	emit(c, it);
+	c->head++;
+	return true;
+}
+
+/* --- request parsing ------------------------------------------------------- */
+
+/* Does any byte of v equal c?  (The classic has-zero-byte test on v ^ c*0x01..01.) */
+static __always_inline bool has_byte(__u64 v, unsigned char c)
+{
+	__u64 x = v ^ (0x0101010101010101ULL * c);
+
+	return ((x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL) != 0;
+}
+
+/* Copying the path of a request target. */
+struct route_ctx {
+	struct tt_req_item *it;
+	const unsigned char *b;
+	__u32 off, n;
+};
+
+/* Does the word hold a byte that ends a path (tt_req_route_end)? */
+static __always_inline bool has_route_end(__u64 v)
+{
+	return has_byte(v, ' ') || has_byte(v, '?') || has_byte(v, '#') || has_byte(v, '\r') ||
+	       has_byte(v, '\n') || has_byte(v, 0);
+}
+
+/* One step: eight bytes at once while no byte of them ends the path, else one byte. */
+static long route_step(__u32 i, struct route_ctx *r)
+{
+	struct tt_req_item *it = r->it;
+	__u32 len, idx;
+	unsigned char ch;
+
+	if (r->off >= r->n) {
+		it->flags |= TT_REQ_F_ROUTE_OPEN;
+		return 1;
+	}
+	ch = r->b[r->off & (SCRATCH - 1)];
+	if (tt_req_route_end(ch)) {
+		it->flags &= ~TT_REQ_F_ROUTE_OPEN;
+		return 1;
+	}
+	len = it->route_len;
+	if (len >= TT_REQ_ROUTE_LEN) {
+		it->flags |= TT_REQ_F_TRUNCATED;
+		it->flags &= ~TT_REQ_F_ROUTE_OPEN;
+		return 1;
+	}
+	idx = len;
+	barrier_var(idx);	/* keep the mask: clang drops it after the check above */
+	it->route[idx & (TT_REQ_ROUTE_LEN - 1)] = ch;
+	it->route_len = (__u8)(len + 1);
+	r->off++;
+	return 0;
+}
+
+/*
+ * Append the path of a request target from b[off..n) to it->route, up to
+ * the query, fragment or end of the target; past n the target stays open
+ * (TT_REQ_F_ROUTE_OPEN) for the next read.  Returns where it stopped.
+ */
+static __always_inline __u32 copy_route(struct tt_req_item *it, const unsigned char *b, __u32 off,
+					__u32 n)
+{
+	struct route_ctx r = { .it = it, .b = b, .off = off, .n = n };
+
+	bpf_loop(TT_REQ_ROUTE_LEN + 1, route_step, &r, 0);
+	return r.off;
+}
+
+/* Queue a request whose method starts at b[off]; false when the queue is full. */
+static __always_inline bool push_request(struct tt_req_conn *c, const unsigned char *b, __u32 off,
+					 __u32 n, __u8 method, __u32 skip, __u64 ts)
+{
+	struct tt_req_item *it;
+
+	/* a full queue: the oldest response has started, so the new request ends it */
+	if ((__u8)(c->tail - c->head) >= TT_REQ_QUEUE && !finish_head(c)) {
+		tt_count_lost(TT_LOST_MAP_FULL);
+		return false;
+	}
+	it = &c->q[c->tail & (TT_REQ_QUEUE - 1)];
+	it->start_ns = ts;
+	it->last_ns = ts;
+	it->status = 0;
+	it->method = method;
+	it->route_len = 0;
+	it->flags = 0;
+	__builtin_memset(it->route, 0, sizeof(it->route));	/* no bytes of an older path */
+	copy_route(it, b, off + skip, n);
+	c->tail++;
+	return true;
+}
+
+struct scan_ctx {
+	const unsigned char *b;
+	__u32 from, n;
+	__u32 found;		/* offset after "\r\n\r\n", 0 = none yet */
+	__u32 pad;
+	__u64 prev;		/* the word before the current one */
+};
+
+/*
+ * Eight bytes per step: a word without '\n' cannot end "\r\n\r\n", so
+ * most steps are one load and one test; the eight windows ending in a word
+ * that has one are checked in straight-line code.  The scratch holds zeros
+ * right after the payload (read_payload), so no window past n matches.
+ */
+static long scan_step(__u32 i, struct scan_ctx *s)
+{
+	__u32 at = s->from + i * 8, w;
+	__u64 v, prev = s->prev;
+	int k;
+
+	if (at >= s->n || at >= TT_REQ_SCAN)
+		return 1;
+	v = *(__u64 *)(s->b + (at & (TT_REQ_SCAN - 1)));
+	s->prev = v;
+	if (!has_byte(v, '\n'))
+		return 0;
+#pragma unroll
+	for (k = 0; k < 8; k++) {
+		if (k >= 3)
+			w = (__u32)(v >> (8 * (k - 3)));
+		else
+			w = (__u32)((v << (8 * (3 - k))) | (prev >> (8 * (5 + k))));
+		if (w == 0x0a0d0a0d) {	/* "\r\n\r\n" read little-endian */
+			s->found = at + k + 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+struct pipe_ctx {
+	struct tt_req_conn *c;
+	unsigned char *b;
+	__u32 off, n;
+	__u64 ts;
+	__u64 ubuf;
+	long len;		/* bytes of the read (n: of them in b) */
+};
+
+#define REREAD_AT 320		/* free part of the scratch (n <= TT_REQ_PFX_LEN + TT_REQ_SCAN) */
+#define REREAD_LEN (TT_REQ_ROUTE_LEN + 16)
+
+/* One pipelined request: the request line after the blank line ending the last one. */
+static long pipe_step(__u32 k, struct pipe_ctx *p)
+{
+	struct scan_ctx s = { .b = p->b, .from = p->off, .n = p->n };
+	struct tt_req_item *it;
+	__u32 off, skip;
+	__u8 m;
+
+	bpf_loop(TT_REQ_SCAN / 8, scan_step, &s, 0);
+	off = s.found;
+	if (!off || off >= p->n || off >= TT_REQ_SCAN)
+		return 1;
+	m = tt_req_method(p->b + (off & (TT_REQ_SCAN - 1)), p->n - off, &skip);
+	if (m == TT_M_NONE || !push_request(p->c, p->b, off, p->n, m, skip, p->ts))
+		return 1;
+	p->off = off;
+	it = &p->c->q[(__u8)(p->c->tail - 1) & (TT_REQ_QUEUE - 1)];
+	if ((it->flags & TT_REQ_F_ROUTE_OPEN) && p->len > p->n && off + skip < p->len) {
+		/* the target runs past the scanned bytes but not past the read: read it */
+		long k = p->len - (long)(off + skip);
+
+		if (k > REREAD_LEN)
+			k = REREAD_LEN;
+		if (k > 0 && !bpf_probe_read_user(p->b + REREAD_AT, (__u32)k & 0xff,
+						   (const void *)(p->ubuf + off + skip))) {
+			it->route_len = 0;
+			it->flags = 0;
+			copy_route(it, p->b, REREAD_AT, REREAD_AT + (__u32)k);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Pipelined requests: further request lines may follow in the same read,
+ * each after the blank line ending the headers of the one before (a
+ * request with a body ends the scan).  Only the first TT_REQ_SCAN bytes
+ * of a read are scanned.
+ */
+__noinline int push_pipelined(struct tt_req_conn *c, struct scratch *sc, struct data_in *d)
+{
+	struct pipe_ctx p = {};
+
+	if (!c || !sc || !d)
+		return 0;
+	p.c = c;
+	p.b = sc->b;
+	p.n = d->n;
+	p.ts = d->ts;
+	p.ubuf = d->ubuf;
+	p.len = d->len;
+	bpf_loop(TT_REQ_QUEUE - 1, pipe_step, &p, 0);
+	return 0;
+}
+
+/* Read up to `max` bytes of the payload at `ubuf` into b[at..]; returns how many. */
+static __always_inline __u32 read_payload(unsigned char *b, __u32 at, __u64 ubuf, long avail, __u32 max)
+{
+	__u32 n = avail > max ? max : (__u32)avail, z;
+
+	at &= TT_REQ_PFX_LEN - 1;
+	*(__u64 *)(b + at) = 0;
+	*(__u64 *)(b + at + 8) = 0;
+	if (n > TT_REQ_SCAN)
+		n = TT_REQ_SCAN;
+	if (n > TT_REQ_HEAD || at)
+		((struct scratch *)b)->wide = 1;	/* b is the scratch's first member */
+	if (!n || bpf_probe_read_user(b + at, n, (const void *)ubuf))
+		return 0;
+	z = at + n;
+	if (z <= SCRATCH - 8)
+		*(__u64 *)(b + z) = 0;	/* see scan_step */
+	return n;
+}
+
+/*
+ * Data moved in the request direction of an HTTP (or not yet known)
+ * connection.  Global functions (this one, on_response_data,
+ * push_pipelined) are verified once, whatever the caller's state: inlined,
+ * the exit program exceeded the verifier's budget.
+ */
+__noinline int on_request_data(struct tt_req_conn *c, struct scratch *sc, struct data_in *d)
+{
+	__u32 n, p = 0, skip = 0, i;
+	__u64 ubuf, ts, start;
+	bool outbound;
+	unsigned char *b;
+	long len;
+	__u8 m;
+
+	if (!c || !sc || !d)
+		return 0;
+	b = sc->b;
+	ubuf = d->ubuf;
+	len = d->len;
+	ts = start = d->ts;
+	outbound = d->outbound;
+
+	if (c->pfx_len) {	/* a request line cut before its method's space */
+		p = c->pfx_len & (TT_REQ_PFX_LEN - 1);
+		for (i = 0; i < TT_REQ_PFX_LEN; i++)
+			if (i < p)
+				b[i] = c->pfx[i];
+		start = c->pfx_ns;
+		c->pfx_len = 0;
+		n = read_payload(b, p, ubuf, len, TT_REQ_SCAN);
+		if (!n)
+			return 0;
+		n += p;
+	} else {
+		/* a known HTTP connection: read what a request needs at once */
+		n = read_payload(b, 0, ubuf, len,
+				 c->proto == TT_PROTO_HTTP ? TT_REQ_SCAN : TT_REQ_HEAD);
+		if (!n)
+			return 0;
+	}
+	m = tt_req_method(b, n, &skip);
+	if (m != TT_M_NONE) {
+		if (!p && len > n && n <= TT_REQ_HEAD)	/* the whole start: route, pipelining */
+			n = read_payload(b, 0, ubuf, len, TT_REQ_SCAN);
+		if (!n)
+			return 0;
+		if (c->role == TT_ROLE_UNKNOWN)
+			c->role = outbound ? TT_ROLE_CLIENT : TT_ROLE_SERVER;
+		c->proto = TT_PROTO_HTTP;
+		c->tgid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(c->comm, sizeof(c->comm));
+		if (push_request(c, b, 0, n, m, skip, start)) {
+			struct data_in pd = { .ubuf = p ? 0 : ubuf, .len = p ? 0 : len, .ts = start, .n = n };
+
+			push_pipelined(c, sc, &pd);
+		}
+		return 0;
+	}
+	if (c->tail != c->head) {	/* the rest of a request target cut by a read */
+		struct tt_req_item *it = &c->q[(__u8)(c->tail - 1) & (TT_REQ_QUEUE - 1)];
+
+		if (it->flags & TT_REQ_F_ROUTE_OPEN) {
+			copy_route(it, b, 0, n);
+			return 0;
+		}
+	}
+	if (c->proto != TT_PROTO_TCP && (long)n == len && tt_req_is_method_prefix(b, n)) {
+		__builtin_memcpy(c->pfx, b, TT_REQ_PFX_LEN);
+		c->pfx_len = (__u8)n;
+		c->pfx_ns = ts;
+		return 0;
+	}
+	if (c->tail != c->head)
+		return 0;	/* a request body */
+	/* a server whose first request is no HTTP: time its turns as plain TCP */
+	if (!outbound && c->role == TT_ROLE_SERVER && c->proto == TT_PROTO_UNKNOWN)
+		c->proto = cfg.tcp ? TT_PROTO_TCP : TT_PROTO_OTHER;
+	/* a client whose first request is no HTTP (a database client): leave it alone */
+	if (outbound && c->role == TT_ROLE_CLIENT && c->proto == TT_PROTO_UNKNOWN)
+		c->proto = TT_PROTO_OTHER;
+	return 0;
+}
+
+struct resp_ctx {
+	struct tt_req_conn *c;
+	const unsigned char *b;
+	__u32 from, n;
+	__u32 win;
+	__u32 found;		/* offset of "HTTP", 0 = none */
+	__u64 ts;
+};
+
+static long find_http(__u32 i, struct resp_ctx *r)
+{
+	__u32 at = r->from + i;
+
+	if (at >= r->n)
+		return 1;
+	r->win = r->win << 8 | r->b[at & (SCRATCH - 1)];
+	if (r->win == 0x48545450) {	/* "HTTP" */
+		r->found = at - 3;
+		return 1;
+	}
+	return 0;
+}
+
+/* The next status line in the same buffer: the response to the next pipelined request. */
+static long resp_step(__u32 k, struct resp_ctx *r)
+{
+	struct tt_req_conn *c = r->c;
+	struct tt_req_item *it;
+	__u32 at;
+	__u16 status;
+
+	r->win = 0;
+	r->found = 0;
+	bpf_loop(TT_REQ_SCAN, find_http, r, 0);
+	at = r->found;
+	if (!at || at >= TT_REQ_SCAN || at >= r->n)
+		return 1;
+	r->from = at + 4;
+	status = tt_req_status(r->b + (at & (TT_REQ_SCAN - 1)), r->n - at);
+	if (!status || (status >= 100 && status < 200 && status != 101))
+		return 0;
+	finish_head(c);
+	if (c->head == c->tail)
+		return 1;
+	it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
+	it->status = status;
+	it->last_ns = r->ts;
+	return 0;
+}
+
+/*
+ * Data moved in the response direction: a status line starts a response.
+ * While pipelined requests wait, one buffer may carry several responses:
+ * its first TT_REQ_SCAN bytes are searched for further status lines.
+ */
+__noinline int on_response_data(struct tt_req_conn *c, struct scratch *sc, struct data_in *d)
+{
+	struct tt_req_item *it;
+	__u16 status = 0;
+	unsigned char *b;
+	__u64 ubuf, ts;
+	__u32 n = 0;
+	long len;
+
+	if (!c || !sc || !d || c->head == c->tail)
+		return 0;
+	b = sc->b;
+	ubuf = d->ubuf;
+	len = d->len;
+	ts = d->ts;
+	if (ubuf) {
+		n = read_payload(b, 0, ubuf, len, TT_REQ_HEAD);
+		status = tt_req_status(b, n);
+	}
+	if (status >= 100 && status < 200 && status != 101)
+		return 0;	/* interim response (100 Continue): the final one follows */
+	if (status) {
+		finish_head(c);
+		if (c->head == c->tail)
+			return 0;
+		it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
+		it->status = status;
+		it->last_ns = ts;
+		if (status == 101 || (it->method == TT_M_CONNECT && status / 100 == 2)) {
+			/* the connection becomes a tunnel or a WebSocket: done with HTTP */
+			finish_head(c);
+			c->head = c->tail;
+			c->proto = TT_PROTO_OTHER;
+			return 0;
+		}
+		if ((__u8)(c->tail - c->head) > 1 && len > n) {
+			struct resp_ctx r = { .c = c, .b = b, .from = 12, .ts = ts };
+
+			r.n = read_payload(b, 0, ubuf, len, TT_REQ_SCAN);
+			bpf_loop(TT_REQ_QUEUE - 1, resp_step, &r, 0);
+		}
+		return 0;
+	}
+	it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
+	if (it->status)
+		it->last_ns = ts;
+	return 0;
+}
+
+/* A plain TCP service: first inbound bytes of a turn -> first outbound bytes. */
+static __always_inline void on_tcp_data(struct tt_req_conn *c, bool outbound, __u64 ts)
+{
+	if (!outbound) {
+		if (!c->tcp_start) {
+			c->tcp_start = ts;
+			c->tgid = bpf_get_current_pid_tgid() >> 32;
+			bpf_get_current_comm(c->comm, sizeof(c->comm));
+		}
+	} else if (c->tcp_start) {
+		emit_tcp(c, ts);
+		c->tcp_start = 0;
+	}
+}
+
+/* The user buffer holding the first bytes a call moved (iovec / msghdr followed). */
+static __always_inline __u64 first_buffer(__u32 call, __u64 arg, long *len)
+{
+	struct iovec iov = {};
+	__u64 iovp = arg;
+
+	switch (call) {
+	case TT_CALL_READ:
+	case TT_CALL_WRITE:
+		return arg;
+	case TT_CALL_RECVMSG:
+	case TT_CALL_SENDMSG: {
+		struct user_msghdr *msg = (struct user_msghdr *)arg;
+
+		if (bpf_probe_read_user(&iovp, sizeof(iovp), &msg->msg_iov))
+			return 0;
+	}
+		/* fall through */
+	case TT_CALL_READV:
+	case TT_CALL_WRITEV:
+		if (!iovp || bpf_probe_read_user(&iov, sizeof(iov), (void *)iovp))
+			return 0;
+		if ((long)iov.iov_len < *len)
+			*len = (long)iov.iov_len;
+		return (__u64)iov.iov_base;
+	}
+	return 0;
+}
+
+static __always_inline int on_data_exit(long id, long ret)
+{
+	struct data_in d = {};
+	struct pt_regs *regs;
+	__u32 call, fd;
+	__u64 arg;
+	bool outbound;
+	struct tt_req_conn *c;
+	struct scratch *sc;
+	__u32 zero = 0, ino = 0;
+	__u64 skp, ubuf, ts;
+	long len = ret;
+
+	if (ret <= 0 || id < 0 || id >= TT_REQ_NR_MAX || !tt_ready)
+		return 0;
+	call = cfg.call[id & (TT_REQ_NR_MAX - 1)];
+	if (call == TT_CALL_NONE || !tt_task_wanted(&cfg.filter))
+		return 0;
+	regs = user_regs();
+	fd = (__u32)PT_REGS_PARM1_SYSCALL(regs);
+	arg = (__u64)PT_REGS_PARM2_SYSCALL(regs);
+	outbound = call >= TT_CALL_WRITE;
+	skp = fd_tcp_sock(fd, &ino);
+	if (!skp)
+		return 0;
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	c = conn_get(skp, ino);
+	if (!sc || !c || c->proto == TT_PROTO_OTHER ||
+	    (cfg.port && c->lport != cfg.port && c->rport != cfg.port))
+		return 0;
+	ts = bpf_ktime_get_ns();
+	ubuf = call == TT_CALL_SENDFILE ? 0 : first_buffer(call, arg, &len);
+	d.ubuf = ubuf;
+	d.len = len;
+	d.ts = ts;
+	d.outbound = outbound;
+	if (!conn_lock(c)) {
+		tt_count_lost(TT_LOST_MAP_FULL);
+		return 0;
+	}
+	if (c->proto == TT_PROTO_TCP) {
+		on_tcp_data(c, outbound, ts);
+	} else if (c->proto == TT_PROTO_HTTP &&
+		   (c->role == TT_ROLE_SERVER) == outbound) {	/* response direction */
+		if (cfg.http)
+			on_response_data(c, sc, &d);
+	} else if (ubuf && cfg.http) {
+		on_request_data(c, sc, &d);
+		if (c->proto == TT_PROTO_TCP)
+			on_tcp_data(c, outbound, ts);
+	} else if (ubuf && cfg.tcp && !outbound && c->role == TT_ROLE_SERVER) {
+		c->proto = TT_PROTO_TCP;
+		on_tcp_data(c, outbound, ts);
+	}
+	conn_unlock(c);
+	/* payload bytes are read only to classify: none stays in the scratch */
+	if (sc->wide) {
+		__builtin_memset(sc->b, 0, sizeof(sc->b));
+		sc->wide = 0;
+	} else if (ubuf) {
+		__builtin_memset(sc->b, 0, TT_REQ_HEAD + 8);	/* a 16-byte read and its zero pad */
+	}
+	return 0;
+}
+
+/* --- programs -------------------------------------------------------------- */
+
+/*
+ * One program for the exit of every data call (all sys_exit tracepoints
+ * share one layout, and the syscall number says which call it was): the
+ * verifier checks the big program once instead of nine times.  The
+ * skeleton attaches it to sys_exit_read; user space attaches it to the
+ * other exits (tools/requests.c, data_exits).
+ */
+SEC("tp/syscalls/sys_exit_read")
+int sys_exit_data(struct sys_exit_ctx *ctx)
+{
+	return on_data_exit(ctx->nr, ctx->ret);
+}
+
+/* A connection made here: its requests go out. */
+SEC("tp/syscalls/sys_exit_connect")
+int sys_exit_connect(struct sys_exit_ctx *ctx)
+{
+	__u32 ino = 0;
+	__u64 skp;
+
+	if ((ctx->ret != 0 && ctx->ret != -EINPROGRESS) || !tt_ready || !tt_task_wanted(&cfg.filter))
+		return 0;
+	skp = fd_tcp_sock((__u32)PT_REGS_PARM1_SYSCALL(user_regs()), &ino);
+	if (skp)
+		conn_new(skp, ino, TT_ROLE_CLIENT);
+	return 0;
+}
+
+/* A connection accepted here: its requests come in. */
+static __always_inline int on_accept_exit(long ret)
+{
+	__u32 ino = 0;
+	__u64 skp;
+
+	if (!tt_ready || ret < 0 || !tt_task_wanted(&cfg.filter))
+		return 0;
+	skp = fd_tcp_sock((__u32)ret, &ino);
+	if (skp)
+		conn_new(skp, ino, TT_ROLE_SERVER);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_accept")
+int sys_exit_accept(struct sys_exit_ctx *ctx)
+{
+	return on_accept_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_accept4")
+int sys_exit_accept4(struct sys_exit_ctx *ctx)
+{
+	return on_accept_exit(ctx->ret);
+}
+
+/* close: the response in flight is finished; the state is forgotten. */
+SEC("tp/syscalls/sys_enter_close")
+int sys_enter_close(struct sys_enter_ctx *ctx)
+{
+	struct tt_req_conn *c;
+	__u32 ino = 0;
+	__u64 skp;
+
+	if (!tt_ready || !tt_task_wanted(&cfg.filter))
+		return 0;
+	skp = fd_tcp_sock((__u32)ctx->args[0], &ino);
+	if (!skp)
+		return 0;
+	c = bpf_map_lookup_elem(&conns, &skp);
+	if (!c || c->ino != ino || !conn_lock(c))
+		return 0;
+	finish_head(c);
+	c->head = c->tail;
+	c->ino = 0;	/* the next user of this struct sock starts afresh */
+	conn_unlock(c);
+	return 0;
+}
+
+/* --- flush, run by user space (BPF_PROG_TEST_RUN) ------------------------- */
+
+struct flush_ctx {
+	__u64 now, idle;
+	__u64 finished;
+};
+
+static long flush_one(struct bpf_map *map, __u64 *key, struct tt_req_conn *c, struct flush_ctx *f)
+{
+	struct tt_req_item *it;
+
+	if (c->head == c->tail || __sync_lock_test_and_set(&c->busy, 1))
+		return 0;
+	if (c->head != c->tail) {
+		it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
+		if (it->status && (__s64)(f->now - it->last_ns) >= (__s64)f->idle) {
+			emit(c, it);
+			c->head++;
+			f->finished++;
+		}
+	}
+	conn_unlock(c);
+	return 0;
+}
+
+/*
+ * Finish every response idle for args->idle_ns: a keep-alive connection's
+ * last response has no "next response" to end it.  0 finishes every
+ * started response (before a report, so that reports are exact).
+ */
+SEC("syscall")
+int flush(struct tt_req_flush_args *args)
+{
+	struct flush_ctx f = { .now = bpf_ktime_get_ns(), .idle = args->idle_ns };
+
+	bpf_for_each_map_elem(&conns, flush_one, &f, 0);
+	args->finished = f.finished;
+	return 0;
+}
+
+TT_FOLLOW_PROGS(cfg.filter)

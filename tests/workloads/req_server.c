@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A small HTTP/1.1 keep-alive server with known per-route behaviour, for
+ * the live tests of `tracetool requests` (and a line-based TCP mode).
+ * Listens on 127.0.0.1:PORT, serves each connection in its own thread and
+ * exits after --conns connections have closed, or after --timeout seconds
+ * (exit status 3).  Routes (query strings ignored):
+ *   /fast        200, one write
+ *   /slow        200 after --slow-ms milliseconds, one write
+ *   /users/ID    200, one write
+ *   /chunks      200, headers then 5 body writes 2 ms apart (a response over many writes)
+ *   /vec         200, one writev (headers + body)
+ *   /file        200, headers by write, body by sendfile (16 KiB)
+ *   /cont        "100 Continue" first, then 200
+ *   /upgrade     101, then 3 lines 100 ms apart on the upgraded connection, then close
+ *   anything else 404
+ * Pipelined requests are answered in order.  --tcp: read a line, wait
+ * --slow-ms, answer "pong\n", until EOF.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+static int slow_ms = 50;
+static int tcp_mode;
+static int file_fd = -1;
+static const size_t file_len = 16384;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
+static int closed_conns;
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int header(char *buf, size_t len, int status, size_t body)
+{
+	return snprintf(buf, len, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\nConnection: keep-alive\r\n\r\n",
+			status, status == 200 ? "OK" : "Not Found", body);
+}
+
+static int respond(int fd, const char *path)
+{
+	char h[256], body[64];
+	int hl;
+
+	if (!strcmp(path, "/slow"))
+		sleep_ms(slow_ms);
+	if (!strcmp(path, "/fast") || !strcmp(path, "/slow") || !strncmp(path, "/users/", 7)) {
+		hl = header(h, sizeof(h), 200, 3);
+		memcpy(h + hl, "ok\n", 3);
+		return write_all(fd, h, (size_t)hl + 3);
+	}
+	if (!strcmp(path, "/chunks")) {
+		int i;
+
+		hl = header(h, sizeof(h), 200, 5 * 6);
+		if (write_all(fd, h, (size_t)hl))
+			return -1;
+		for (i = 0; i < 5; i++) {
+			sleep_ms(2);
+			snprintf(body, sizeof(body), "chunk%d", i);
+			if (write_all(fd, body, 6))
+				return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(path, "/vec")) {
+		struct iovec iov[2];
+
+		hl = header(h, sizeof(h), 200, 4);
+		iov[0] = (struct iovec){ h, (size_t)hl };
+		iov[1] = (struct iovec){ "vec\n", 4 };
+		return writev(fd, iov, 2) == hl + 4 ? 0 : -1;
+	}
+	if (!strcmp(path, "/file")) {
+		off_t off = 0;
+		size_t left = file_len;
+
+		hl = header(h, sizeof(h), 200, file_len);
+		if (write_all(fd, h, (size_t)hl))
+			return -1;
+		while (left) {
+			ssize_t w = sendfile(fd, file_fd, &off, left);
+
+			if (w <= 0)
+				return -1;
+			left -= (size_t)w;
+		}
+		return 0;
+	}
+	if (!strcmp(path, "/cont")) {
+		const char *c = "HTTP/1.1 100 Continue\r\n\r\n";
+
+		if (write_all(fd, c, strlen(c)))
+			return -1;
+		hl = header(h, sizeof(h), 200, 3);
+		memcpy(h + hl, "ok\n", 3);
+		return write_all(fd, h, (size_t)hl + 3);
+	}
+	if (!strcmp(path, "/upgrade")) {
+		const char *u = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: tt\r\nConnection: Upgrade\r\n\r\n";
+		int i;
+
+		if (write_all(fd, u, strlen(u)))
+			return -1;
+		for (i = 0; i < 3; i++) {
+			sleep_ms(100);
+			if (write_all(fd, "frame\n", 6))
+				return -1;
+		}
+		return -1;	/* the upgraded connection ends here */
+	}
+	hl = header(h, sizeof(h), 404, 0);
+	return write_all(fd, h, (size_t)hl);
+}
+
+/* Content-Length of a request head, 0 if none. */
+static size_t content_length(const char *head, size_t len)
+{
+	const char *p = head, *end = head + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (!nl)
+			break;
+		if (!strncasecmp(p, "Content-Length:", 15))
+			return (size_t)strtoul(p + 15, NULL, 10);
+		p = nl + 1;
+	}
+	return 0;
+}
+
+static void serve_http(int fd)
+{
+	static __thread char buf[65536];
+	size_t have = 0;
+
+	for (;;) {
+		char *end = memmem(buf, have, "\r\n\r\n", 4);
+		ssize_t r;
+
+		if (end) {
+			size_t head = (size_t)(end - buf) + 4, body, used;
+			char path[1024], *sp, *q;
+
+			body = content_length(buf, head);
+			if (head + body > have)
+				goto more;
+			used = head + body;
+			sp = memchr(buf, ' ', head);
+			path[0] = 0;
+			if (sp) {
+				size_t i = 0;
+
+				for (q = sp + 1; q < buf + head && *q != ' ' && *q != '?' && *q != '\r' &&
+				     i + 1 < sizeof(path); q++)
+					path[i++] = *q;
+				path[i] = 0;
+			}
+			if (respond(fd, path))
+				return;
+			memmove(buf, buf + used, have - used);
+			have -= used;
+			continue;
+		}
+more:
+		if (have == sizeof(buf))
+			return;
+		r = read(fd, buf + have, sizeof(buf) - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		have += (size_t)r;
+	}
+}
+
+static void serve_tcp(int fd)
+{
+	char buf[4096];
+	size_t have = 0;
+
+	for (;;) {
+		char *nl = memchr(buf, '\n', have);
+		ssize_t r;
+
+		if (nl) {
+			size_t used = (size_t)(nl - buf) + 1;
+
+			sleep_ms(slow_ms);
+			if (write_all(fd, "pong\n", 5))
+				return;
+			memmove(buf, buf + used, have - used);
+			have -= used;
+			continue;
+		}
+		if (have == sizeof(buf))
+			return;
+		r = read(fd, buf + have, sizeof(buf) - have);
+		if (r <= 0)
+			return;
+		have += (size_t)r;
+	}
+}
+
+static void *conn_thread(void *arg)
+{
+	int fd = (int)(long)arg;
+
+	if (tcp_mode)
+		serve_tcp(fd);
+	else
+		serve_http(fd);
+	close(fd);
+	pthread_mutex_lock(&lock);
+	closed_conns++;
+	pthread_cond_signal(&done_cond);
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+static void *accept_thread(void *arg)
+{
+	int lfd = (int)(long)arg;
+
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		pthread_t th;
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return NULL;
+		}
+		if (pthread_create(&th, NULL, conn_thread, (void *)(long)fd)) {
+			close(fd);
+			continue;
+		}
+		pthread_detach(th);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int port = 0, conns = 1, timeout_s = 60, lfd, one = 1, i;
+	const char *ready_file = NULL;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct timespec deadline;
+	char tmpl[] = "/tmp/tt-req-file.XXXXXX";
+	pthread_t th;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--port") && i + 1 < argc)
+			port = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--conns") && i + 1 < argc)
+			conns = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--slow-ms") && i + 1 < argc)
+			slow_ms = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
+			timeout_s = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--ready-file") && i + 1 < argc)
+			ready_file = argv[++i];
+		else if (!strcmp(argv[i], "--tcp"))
+			tcp_mode = 1;
+		else {
+			fprintf(stderr, "usage: req_server --port P [--conns N] [--slow-ms MS] "
+					"[--timeout S] [--ready-file F] [--tcp]\n");
+			return 2;
+		}
+	}
+	if (port <= 0 || port > 65535 || conns <= 0)
+		return 2;
+	signal(SIGPIPE, SIG_IGN);
+	file_fd = mkstemp(tmpl);
+	if (file_fd < 0)
+		return 1;
+	unlink(tmpl);
+	for (i = 0; i < (int)file_len; i++)
+		if (write(file_fd, "x", 1) != 1)
+			return 1;
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 128)) {
+		perror("req_server: bind/listen");
+		return 1;
+	}
+	if (ready_file) {
+		FILE *f = fopen(ready_file, "w");
+
+		if (f)
+			fclose(f);
+	}
+	if (pthread_create(&th, NULL, accept_thread, (void *)(long)lfd))
+		return 1;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_s;
+	pthread_mutex_lock(&lock);
+	while (closed_conns < conns)
+		if (pthread_cond_timedwait(&done_cond, &lock, &deadline) == ETIMEDOUT)
+			break;
+	i = closed_conns;
+	pthread_mutex_unlock(&lock);
+	if (i < conns) {
+		fprintf(stderr, "req_server: timed out with %d of %d connections done\n", i, conns);
+		return 3;
+	}
+	return 0;
+}

@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `tracetool requests`: per-request latency of HTTP/1.x servers and
+ * clients and request/response turns of other TCP services, from the
+ * per-syscall tracepoints (bpf/requests.bpf.c).  The kernel sends one
+ * compact record per finished request through a ring buffer; this file
+ * normalises routes (user/http.c), bounds their number per service and
+ * aggregates latency histograms per series (user/agg.c).  Every report
+ * first has the kernel finish idle responses and drains the ring buffer,
+ * so interval reports partition the requests exactly.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agg.h"
+#include "commands.h"
+#include "http.h"
+#include "tracetool/requests.h"
+#include "requests.skel.h"	/* after the header: it names its structs */
+
+#define IDLE_NS (500ULL * 1000 * 1000)	/* a response idle this long is finished */
+
+const char tt_requests_usage[] =
+	"Usage: tracetool requests [OPTIONS] [-- CMD ARGS...]\n"
+	"\n"
+	"Per-request latency of backends, with no change to the application: HTTP/1.x\n"
+	"servers (method, route, status) and clients (method, status, server address and\n"
+	"port), and request/response turns of other TCP services (first inbound bytes to\n"
+	"first outbound bytes), measured from the syscall tracepoints of the calls that\n"
+	"move socket data (read, readv, recvfrom, recvmsg, write, writev, sendto, sendmsg,\n"
+	"sendfile, close, accept, connect). A server request runs from the read that\n"
+	"returned its first bytes to the last write of its response; routes have numeric,\n"
+	"hex and UUID segments collapsed to :id, and query strings are cut in the kernel.\n"
+	"\n"
+	"Options:\n"
+	"      --events        also print each request as it completes (text: one line\n"
+	"                      each, live; json: the report's events)\n"
+	"      --port PORT     only connections with this local or peer port\n"
+	"      --no-tcp        HTTP only: do not time other TCP services\n"
+	"      --no-http       other TCP services only (HTTP is timed as plain TCP)\n"
+	"      --max-routes N  distinct routes kept per service (default 100); past\n"
+	"                      that, requests count under the route _other\n"
+	"      --max-conns N   connections tracked in the kernel (default 8192, LRU)\n"
+	"  -p, --pid PID       only this process (repeatable, or a comma list)\n"
+	"  -c, --comm NAME     only tasks with this command name\n"
+	"      --cgroup PATH   only tasks in this cgroup v2 directory or below it\n"
+	"  -d, --duration SEC  stop after SEC (10, 2.5s, 500ms, 1m); default: Ctrl-C\n"
+	"  -i, --interval SEC  print a report every SEC, covering that interval\n"
+	"      --hist          text: histogram bars per row\n"
+	"      --top N         text: at most N rows per table\n"
+	"  -f, --format FMT    text (default) or json\n"
+	"  -o, --output FILE   write the report to FILE\n"
+	"      --dry-run       load and attach, then exit (checks the kernel supports it)\n"
+	"      --hook KIND     use only this hook kind: tracepoint (the only one)\n"
+	"  -v, --verbose       timings and libbpf messages (-vv: verifier detail)\n"
+	"  -h, --help          this help\n"
+	"  -- CMD ARGS         run CMD and trace it and all its descendants until it exits\n"
+	"\n"
+	"Examples:\n"
+	"  tracetool requests -c nginx -d 30             # nginx latency by route and status\n"
+	"  tracetool requests -p 1234 -i 10              # one service, a report every 10 s\n"
+	"  tracetool requests --port 5432 -d 60          # turns of a PostgreSQL server\n"
+	"  tracetool requests --events -c myapp          # each request as it completes\n"
+	"  tracetool requests -f json -o req.json -- ./load-test.sh\n";
+
+enum {
+	OPT_EVENTS = TT_OPT_CMD,
+	OPT_PORT,
+	OPT_NO_TCP,
+	OPT_NO_HTTP,
+	OPT_MAX_ROUTES,
+	OPT_MAX_CONNS,
+};
+
+static const struct option requests_opts[] = {
+	{ "events", no_argument, NULL, OPT_EVENTS },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
+	{ "no-http", no_argument, NULL, OPT_NO_HTTP },
+	{ "max-routes", required_argument, NULL, OPT_MAX_ROUTES },
+	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ 0 },
+};
+
+/* Exits the one data program is attached to besides its own section's (sys_exit_read). */
+static const char *const data_exits[] = {
+	"sys_exit_recvfrom", "sys_exit_readv", "sys_exit_recvmsg", "sys_exit_write",
+	"sys_exit_sendto", "sys_exit_writev", "sys_exit_sendmsg", "sys_exit_sendfile64",
+};
+#define NDATA_EXITS (sizeof(data_exits) / sizeof(data_exits[0]))
+
+struct requests_tool {
+	struct requests_bpf *skel;
+	struct bpf_link *exit_links[NDATA_EXITS];
+	struct tt_requests_config cfg;
+	struct ring_buffer *rb;
+	bool events;
+	unsigned long port, max_routes, max_conns;
+	struct tt_route_limit *routes;
+	struct tt_agg *server, *client, *tcp;
+	struct tt_report *sink;		/* where events go (the session's pending list) */
+	double mono_to_real;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, seconds */
+	int err;			/* first error of the ring-buffer callback */
+	int added;			/* events added by the current drain */
+};
+
+static int requests_opt(void *ctx, int key, const char *arg, struct tt_error *err)
+{
+	struct requests_tool *t = ctx;
+
+	switch (key) {
+	case OPT_EVENTS:
+		t->events = true;
+		return 0;
+	case OPT_PORT:
+		if (tt_parse_uint(arg, 65535, &t->port))
+			return tt_error_set(err, -EINVAL, true, "--port: '%s' is not a port (1-65535)",
+					    arg);
+		return 0;
+	case OPT_NO_TCP:
+		t->cfg.tcp = 0;
+		return 0;
+	case OPT_NO_HTTP:
+		t->cfg.http = 0;
+		return 0;
+	case OPT_MAX_ROUTES:
+		if (tt_parse_uint(arg, 100000, &t->max_routes))
+			return tt_error_set(err, -EINVAL, true, "--max-routes: '%s' is not a count",
+					    arg);
+		return 0;
+	case OPT_MAX_CONNS:
+		if (tt_parse_uint(arg, 1 << 22, &t->max_conns))
+			return tt_error_set(err, -EINVAL, true, "--max-conns: '%s' is not a count",
+					    arg);
+		return 0;
+	}
+	return tt_error_set(err, -EINVAL, true, "unknown option");
+}
+
+static struct bpf_object *requests_open(void *priv, enum tt_hook hook,
+					const struct tt_common_opts *o,
+					const struct tt_filter *filter)
+{
+	struct requests_tool *t = priv;
+	int ret;
+
+	(void)hook;
+	(void)o;
+	t->skel = requests_bpf__open();
+	if (!t->skel)
+		return NULL;
+	t->cfg.filter = *filter;
+	t->cfg.port = (__u16)t->port;
+	/* this architecture's numbers of the data calls, for the one exit program */
+	t->cfg.call[SYS_read] = TT_CALL_READ;
+	t->cfg.call[SYS_recvfrom] = TT_CALL_READ;
+	t->cfg.call[SYS_readv] = TT_CALL_READV;
+	t->cfg.call[SYS_recvmsg] = TT_CALL_RECVMSG;
+	t->cfg.call[SYS_write] = TT_CALL_WRITE;
+	t->cfg.call[SYS_sendto] = TT_CALL_WRITE;
+	t->cfg.call[SYS_writev] = TT_CALL_WRITEV;
+	t->cfg.call[SYS_sendmsg] = TT_CALL_SENDMSG;
+	t->cfg.call[SYS_sendfile] = TT_CALL_SENDFILE;
+	t->cfg.wake_bytes = bpf_map__max_entries(t->skel->maps.events) / 4;
+	t->skel->rodata->cfg = t->cfg;
+	ret = bpf_map__set_max_entries(t->skel->maps.conns, (__u32)t->max_conns);
+	if (ret) {
+		requests_bpf__destroy(t->skel);
+		t->skel = NULL;
+		errno = -ret;
+		return NULL;
+	}
+	return t->skel->obj;
+}
+
+static int requests_load(void *priv)
+{
+	struct requests_tool *t = priv;
+
+	return requests_bpf__load(t->skel);
+}
+
+static int on_record(void *ctx, void *data, size_t size);
+
+static int requests_attach(void *priv)
+{
+	struct requests_tool *t = priv;
+	struct timespec mono, real;
+	int ret;
+
+	size_t i;
+
+	ret = requests_bpf__attach(t->skel);
+	if (ret)
+		return ret;
+	for (i = 0; i < NDATA_EXITS; i++) {
+		t->exit_links[i] = bpf_program__attach_tracepoint(t->skel->progs.sys_exit_data,
+								  "syscalls", data_exits[i]);
+		if (!t->exit_links[i])
+			return -errno;
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, t, NULL);
+	if (!t->rb)
+		return -errno;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	t->mono_to_real = (double)(real.tv_sec - mono.tv_sec) +
+			  (double)(real.tv_nsec - mono.tv_nsec) * 1e-9;
+	return 0;
+}
+
+static void requests_set_ready(void *priv)
+{
+	struct requests_tool *t = priv;
+
+	t->skel->bss->tt_ready = true;
+}
+
+static int requests_event_fd(void *priv)
+{
+	struct requests_tool *t = priv;
+
+	return t->rb ? ring_buffer__epoll_fd(t->rb) : -1;
+}
+
+static void requests_close(void *priv)
+{
+	struct requests_tool *t = priv;
+
+	size_t i;
+
+	ring_buffer__free(t->rb);
+	t->rb = NULL;
+	for (i = 0; i < NDATA_EXITS; i++) {
+		bpf_link__destroy(t->exit_links[i]);
+		t->exit_links[i] = NULL;
+	}
+	requests_bpf__destroy(t->skel);
+	t->skel = NULL;
+}
+
+/* --- records -> labels ------------------------------------------------------ */
+
+static void peer_address(const struct tt_req_event *e, char *buf, size_t len)
+{
+	if (!inet_ntop(e->family == 10 ? AF_INET6 : AF_INET, e->raddr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+static struct timespec event_time(const struct requests_tool *t, __u64 ktime_ns)
+{
+	double s = (double)ktime_ns * 1e-9 + t->mono_to_real;
+	struct timespec ts = { .tv_sec = (time_t)s };
+
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	return ts;
+}
+
+/* One event for --events; fields named like the metric labels. 0 or -errno. */
+static int add_event(struct requests_tool *t, const struct tt_req_event *e, const char *method,
+		     const char *route, const char *status, const char *addr, const char *port)
+{
+	struct timespec ts = event_time(t, e->end_ns);
+	struct tt_report *sink = t->sink;
+	struct tt_event *ev;
+	char comm[TT_COMM_LEN + 1];
+	int ret;
+
+	if (!sink)
+		return 0;
+	snprintf(comm, sizeof(comm), "%.*s", TT_COMM_LEN, e->comm);
+	ev = tt_report_add_event(sink, e->kind == TT_REQ_TCP ? "tcp_request" : "http_request", &ts);
+	if (!ev)
+		return -ENOMEM;
+	ret = tt_event_add_num(ev, "pid", e->tgid);
+	ret = ret ?: tt_event_add_str(ev, "comm", comm);
+	if (e->kind == TT_REQ_TCP) {
+		ret = ret ?: tt_event_add_str(ev, "port", port);
+	} else {
+		ret = ret ?: tt_event_add_str(ev, "side",
+					      e->kind == TT_REQ_HTTP_CLIENT ? "client" : "server");
+		ret = ret ?: tt_event_add_str(ev, "http_request_method", method);
+		if (route)
+			ret = ret ?: tt_event_add_str(ev, "http_route", route);
+		ret = ret ?: tt_event_add_str(ev, "http_response_status_code", status);
+		if (addr) {
+			ret = ret ?: tt_event_add_str(ev, "server_address", addr);
+			ret = ret ?: tt_event_add_str(ev, "server_port", port);
+		}
+	}
+	ret = ret ?: tt_event_add_num(ev, "duration_seconds", (double)e->duration_ns * 1e-9);
+	if (!ret)
+		t->added++;
+	return ret;
+}
+
+static int record(struct requests_tool *t, const struct tt_req_event *e)
+{
+	char comm[TT_COMM_LEN + 1], route[TT_ROUTE_MAX], status[8], port[8], addr[64];
+	const char *method = tt_http_method_name(e->method), *r;
+	size_t rlen = e->route_len < TT_REQ_ROUTE_LEN ? e->route_len : TT_REQ_ROUTE_LEN;
+	int ret;
+
+	snprintf(comm, sizeof(comm), "%.*s", TT_COMM_LEN, e->comm);
+	switch (e->kind) {
+	case TT_REQ_HTTP_SERVER: {
+		bool cut = e->flags & (TT_REQ_F_TRUNCATED | TT_REQ_F_ROUTE_OPEN);
+
+		tt_http_route_normalize(e->route, rlen, cut, route, sizeof(route));
+		r = tt_route_limit_admit(t->routes, comm, route);
+		if (!r)
+			return -ENOMEM;
+		snprintf(status, sizeof(status), "%u", e->status);
+		ret = tt_agg_record(t->server, (const char *const[]){ comm, method, r, status },
+				    e->duration_ns);
+		if (!ret && t->events)
+			ret = add_event(t, e, method, r, status, NULL, NULL);
+		return ret;
+	}
+	case TT_REQ_HTTP_CLIENT:
+		snprintf(status, sizeof(status), "%u", e->status);
+		snprintf(port, sizeof(port), "%u", e->rport);
+		peer_address(e, addr, sizeof(addr));
+		ret = tt_agg_record(t->client,
+				    (const char *const[]){ comm, method, status, addr, port },
+				    e->duration_ns);
+		if (!ret && t->events)
+			ret = add_event(t, e, method, NULL, status, addr, port);
+		return ret;
+	case TT_REQ_TCP:
+		snprintf(port, sizeof(port), "%u", e->lport);
+		ret = tt_agg_record(t->tcp, (const char *const[]){ comm, port }, e->duration_ns);
+		if (!ret && t->events)
+			ret = add_event(t, e, NULL, NULL, NULL, NULL, port);
+		return ret;
+	}
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct requests_tool *t = ctx;
+	int ret;
+
+	if (size < sizeof(struct tt_req_event))
+		return 0;
+	ret = record(t, data);
+	if (ret && !t->err)
+		t->err = ret;
+	return 0;
+}
+
+/*
+ * Have the kernel finish responses idle for idle_ns (0: every started
+ * one), then take every waiting record.  Returns the events added to
+ * t->sink, or -errno.
+ */
+static int pull(struct requests_tool *t, __u64 idle_ns)
+{
+	struct tt_req_flush_args args = { .idle_ns = idle_ns };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
+	int ret;
+
+	ret = bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.flush), &opts);
+	if (ret)
+		return -errno;
+	t->added = 0;
+	ret = ring_buffer__consume(t->rb);
+	if (ret < 0)
+		return ret;
+	if (t->err) {
+		ret = t->err;
+		t->err = 0;
+		return ret;
+	}
+	return t->added;
+}
+
+static int requests_drain(void *priv, struct tt_report *sink)
+{
+	struct requests_tool *t = priv;
+
+	t->sink = sink;
+	return pull(t, IDLE_NS);
+}
+
+static int requests_collect(void *priv, struct tt_report *r, bool next)
+{
+	static const char *const srv_labels[] = { "comm", "http_request_method", "http_route",
+						  "http_response_status_code" };
+	static const char *const cli_labels[] = { "comm", "http_request_method",
+						  "http_response_status_code", "server_address",
+						  "server_port" };
+	static const char *const tcp_labels[] = { "comm", "port" };
+	struct requests_tool *t = priv;
+	struct tt_family *srv, *cli, *tcp;
+	int ret;
+
+	if (t->sink) {
+		ret = pull(t, 0);	/* every started response, so the report is exact */
+	} else {		/* no drain yet: events go straight into this report */
+		t->sink = r;
+		ret = pull(t, 0);
+		t->sink = NULL;
+	}
+	if (ret < 0)
+		return ret;
+	srv = tt_report_add_family(r, "http_server_request_duration_seconds",
+				   "Server request latency: first bytes of the request read to the "
+				   "last write of its response.", "seconds", TT_METRIC_HISTOGRAM, 4,
+				   srv_labels);
+	cli = tt_report_add_family(r, "http_client_request_duration_seconds",
+				   "Client request latency: first bytes of the request written to the "
+				   "last read of its response.", "seconds", TT_METRIC_HISTOGRAM, 5,
+				   cli_labels);
+	tcp = tt_report_add_family(r, "tracetool_tcp_request_duration_seconds",
+				   "Non-HTTP TCP service turn: first inbound bytes to first outbound "
+				   "bytes.", "seconds", TT_METRIC_HISTOGRAM, 2, tcp_labels);
+	if (!srv || !cli || !tcp)
+		return -ENOMEM;
+	srv->scale = cli->scale = tcp->scale = 1e-9;
+	ret = tt_agg_fill(t->server, srv);
+	ret = ret ?: tt_agg_fill(t->client, cli);
+	ret = ret ?: tt_agg_fill(t->tcp, tcp);
+	if (!ret && next) {
+		tt_agg_clear(t->server);
+		tt_agg_clear(t->client);
+		tt_agg_clear(t->tcp);
+	}
+	return ret;
+}
+
+static const enum tt_hook requests_hooks[] = { TT_HOOK_TRACEPOINT, TT_HOOK_NR };
+
+static const struct tt_tracer_ops requests_ops = {
+	.name = "requests",
+	.hooks = requests_hooks,
+	.needs_tracefs = true,
+	.open = requests_open,
+	.load = requests_load,
+	.attach = requests_attach,
+	.set_ready = requests_set_ready,
+	.collect = requests_collect,
+	.event_fd = requests_event_fd,
+	.drain = requests_drain,
+	.close = requests_close,
+};
+
+int cmd_requests(const struct tt_cmd *cmd, int argc, char **argv)
+{
+	struct requests_tool t = { .cfg = { .http = 1, .tcp = 1 } };
+	struct tt_cli cli = {
+		.cmd = cmd->name, .tracing = true, .allow_cmd = true,
+		.extra = requests_opts, .on_opt = requests_opt, .ctx = &t,
+	};
+	struct tt_common_opts o = {};
+	struct tt_run_stats stats;
+	struct tt_error err;
+	int ret;
+
+	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
+	if (ret != TT_CLI_RUN)
+		return tt_cli_outcome(cmd, ret, &err);
+	if (!t.cfg.http && !t.cfg.tcp) {
+		err.usage = true;
+		snprintf(err.msg, sizeof(err.msg), "--no-tcp and --no-http leave nothing to trace");
+		return tt_cli_outcome(cmd, -EINVAL, &err);
+	}
+	tt_set_verbose(o.verbose);
+	if (!t.max_routes)
+		t.max_routes = 100;
+	if (!t.max_conns)
+		t.max_conns = 8192;
+	t.routes = tt_route_limit__new(t.max_routes);
+	t.server = tt_agg__new(4);
+	t.client = tt_agg__new(5);
+	t.tcp = tt_agg__new(2);
+	if (!t.routes || !t.server || !t.client || !t.tcp) {
+		fprintf(stderr, "tracetool %s: out of memory\n", cmd->name);
+		ret = TT_EXIT_FAIL;
+		goto out;
+	}
+	ret = tt_session_run(&requests_ops, &t, &o, &stats, &err);
+	if (o.verbose)
+		fprintf(stderr, "tracetool requests: hook %s, loaded at %.1f ms, attached at %.1f ms, "
+			"%zu report(s), %lu route(s) folded into _other\n",
+			stats.hook ? stats.hook : "-", stats.loaded_ms, stats.attach_ms,
+			stats.reports, tt_route_limit_overflows(t.routes));
+	if (ret) {
+		ret = tt_fail(cmd, &err);
+		goto out;
+	}
+	if (o.dry_run)
+		printf("dry run: requests tracer loaded and attached in %.1f ms\n", stats.attach_ms);
+	ret = TT_EXIT_OK;
+out:
+	tt_route_limit__free(t.routes);
+	tt_agg__free(t.server);
+	tt_agg__free(t.client);
+	tt_agg__free(t.tcp);
+	return ret;
+}
