@@ -56,7 +56,7 @@ struct sys_exit_ctx {
 
 struct scratch {
 	unsigned char b[SCRATCH];
-	__u32 wide;		/* bytes past the first TT_REQ_HEAD + 8 were written */
+	__u32 hi;		/* b[0..hi) may hold payload; 0: at most b[0..TT_REQ_HEAD + 8) */
 	__u32 pad;
 };
 
@@ -91,6 +91,35 @@ struct {
 	__uint(max_entries, 4 << 20);	/* 4 MB: about 30,000 records */
 } events SEC(".maps");
 
+/* --- process filter -------------------------------------------------------- */
+
+/*
+ * tt_task_wanted, with a short fixed -p list compared in registers first
+ * (cfg.npids, filled by user space, which then clears the pid and self
+ * checks of cfg.filter): the calls of unwanted processes (the load
+ * generator) cost one helper call and a few compares, no map lookup.
+ */
+static __always_inline bool req_task_wanted(void)
+{
+	if (cfg.npids) {
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+		bool hit = false;
+		__u32 i;
+
+		for (i = 0; i < TT_REQ_FAST_PIDS; i++) {
+			if (i >= cfg.npids)
+				break;
+			if (cfg.pids[i] == tgid) {
+				hit = true;
+				break;
+			}
+		}
+		if (!hit)
+			return false;
+	}
+	return tt_task_wanted(&cfg.filter);
+}
+
 /* --- syscall arguments ----------------------------------------------------- */
 
 /*
@@ -110,13 +139,15 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;	/* kernel 6.
 /*
  * The struct sock behind fd if it is a TCP stream socket, else 0; *ino =
  * its inode number.  Direct (CO-RE) loads through BTF pointers, with
- * bpf_rdonly_cast for the untyped ones, instead of one probe-read helper
- * call per field: this runs for every data call of a traced process.
+ * bpf_rdonly_cast for the untyped ones (the fd table slot too), instead
+ * of one probe-read helper call per field: this runs for every data call
+ * of a traced process.  A fault reads 0 (the JIT's exception table).
  */
 static __always_inline __u64 fd_tcp_sock(__u32 fd, __u32 *ino)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt = task->files->fdt;
+	struct callback_head *slot;
 	struct file *f;
 	struct inode *inode;
 	struct socket *so;
@@ -125,7 +156,11 @@ static __always_inline __u64 fd_tcp_sock(__u32 fd, __u32 *ino)
 
 	if (!fdt || fd >= fdt->max_fds)
 		return 0;
-	if (bpf_probe_read_kernel(&fp, sizeof(fp), (void *)((__u64)fdt->fd + fd * sizeof(fp))) || !fp)
+	/* fdt->fd[fd], read as the first (pointer) member of a struct: no helper call */
+	slot = bpf_rdonly_cast((void *)((__u64)fdt->fd + fd * sizeof(__u64)),
+			       bpf_core_type_id_kernel(struct callback_head));
+	fp = (__u64)slot->next;
+	if (!fp)
 		return 0;
 	f = bpf_rdonly_cast((void *)fp, bpf_core_type_id_kernel(struct file));
 	inode = f->f_inode;
@@ -289,9 +324,22 @@ static __always_inline bool has_route_end(__u64 v)
 static long route_step(__u32 i, struct route_ctx *r)
 {
 	struct tt_req_item *it = r->it;
-	__u32 len, idx;
+	__u32 len, idx, at;
 	unsigned char ch;
+	__u64 v;
 
+	at = r->off;
+	idx = it->route_len;
+	barrier_var(idx);	/* keep the bound check on the register that indexes */
+	if (at + 8 <= r->n && at <= SCRATCH - 8 && idx <= TT_REQ_ROUTE_LEN - 8) {
+		v = *(__u64 *)(r->b + at);
+		if (!has_route_end(v)) {
+			*(__u64 *)(it->route + idx) = v;
+			it->route_len = (__u8)(idx + 8);
+			r->off = at + 8;
+			return 0;
+		}
+	}
 	if (r->off >= r->n) {
 		it->flags |= TT_REQ_F_ROUTE_OPEN;
 		return 1;
@@ -320,13 +368,22 @@ static long route_step(__u32 i, struct route_ctx *r)
  * the query, fragment or end of the target; past n the target stays open
  * (TT_REQ_F_ROUTE_OPEN) for the next read.  Returns where it stopped.
  */
+__noinline int copy_route_g(struct tt_req_item *it, struct scratch *sc, __u32 off, __u32 n)
+{
+	struct route_ctx r = { .it = it, .off = off, .n = n };
+
+	if (!it || !sc)
+		return 0;
+	r.b = sc->b;
+	bpf_loop(TT_REQ_ROUTE_LEN + 1, route_step, &r, 0);
+	return (int)r.off;
+}
+
+/* (A global function: verified once, not at every call site and state.) */
 static __always_inline __u32 copy_route(struct tt_req_item *it, const unsigned char *b, __u32 off,
 					__u32 n)
 {
-	struct route_ctx r = { .it = it, .b = b, .off = off, .n = n };
-
-	bpf_loop(TT_REQ_ROUTE_LEN + 1, route_step, &r, 0);
-	return r.off;
+	return (__u32)copy_route_g(it, (struct scratch *)b, off, n);	/* b: first member */
 }
 
 /* Queue a request whose method starts at b[off]; false when the queue is full. */
@@ -428,6 +485,7 @@ static long pipe_step(__u32 k, struct pipe_ctx *p)
 
 		if (k > REREAD_LEN)
 			k = REREAD_LEN;
+		((struct scratch *)p->b)->hi = REREAD_AT + REREAD_LEN;	/* b: first member */
 		if (k > 0 && !bpf_probe_read_user(p->b + REREAD_AT, (__u32)k & 0xff,
 						   (const void *)(p->ubuf + off + skip))) {
 			it->route_len = 0;
@@ -463,6 +521,7 @@ __noinline int push_pipelined(struct tt_req_conn *c, struct scratch *sc, struct 
 /* Read up to `max` bytes of the payload at `ubuf` into b[at..]; returns how many. */
 static __always_inline __u32 read_payload(unsigned char *b, __u32 at, __u64 ubuf, long avail, __u32 max)
 {
+	struct scratch *sc = (struct scratch *)b;	/* b is the scratch's first member */
 	__u32 n = avail > max ? max : (__u32)avail, z;
 
 	at &= TT_REQ_PFX_LEN - 1;
@@ -470,11 +529,11 @@ static __always_inline __u32 read_payload(unsigned char *b, __u32 at, __u64 ubuf
 	*(__u64 *)(b + at + 8) = 0;
 	if (n > TT_REQ_SCAN)
 		n = TT_REQ_SCAN;
-	if (n > TT_REQ_HEAD || at)
-		((struct scratch *)b)->wide = 1;	/* b is the scratch's first member */
+	z = at + n;
+	if ((n > TT_REQ_HEAD || at) && sc->hi < z + 8)
+		sc->hi = z + 8;
 	if (!n || bpf_probe_read_user(b + at, n, (const void *)ubuf))
 		return 0;
-	z = at + n;
 	if (z <= SCRATCH - 8)
 		*(__u64 *)(b + z) = 0;	/* see scan_step */
 	return n;
@@ -712,6 +771,25 @@ static __always_inline __u64 first_buffer(__u32 call, __u64 arg, long *len)
 	return 0;
 }
 
+/*
+ * Zero the 64-byte blocks of the scratch that a call may have written
+ * (b[0..hi)).  A global function: verified once, whatever the caller's state.
+ */
+__noinline int scrub(struct scratch *sc)
+{
+	__u32 hi, i;
+
+	if (!sc)
+		return 0;
+	hi = sc->hi;
+#pragma unroll
+	for (i = 0; i < SCRATCH / 64; i++)
+		if (i * 64 < hi)
+			__builtin_memset(sc->b + i * 64, 0, 64);
+	sc->hi = 0;
+	return 0;
+}
+
 static __always_inline int on_data_exit(long id, long ret)
 {
 	struct data_in d = {};
@@ -728,7 +806,7 @@ static __always_inline int on_data_exit(long id, long ret)
 	if (ret <= 0 || id < 0 || id >= TT_REQ_NR_MAX || !tt_ready)
 		return 0;
 	call = cfg.call[id & (TT_REQ_NR_MAX - 1)];
-	if (call == TT_CALL_NONE || !tt_task_wanted(&cfg.filter))
+	if (call == TT_CALL_NONE || !req_task_wanted())
 		return 0;
 	regs = user_regs();
 	fd = (__u32)PT_REGS_PARM1_SYSCALL(regs);
@@ -768,9 +846,8 @@ static __always_inline int on_data_exit(long id, long ret)
 	}
 	conn_unlock(c);
 	/* payload bytes are read only to classify: none stays in the scratch */
-	if (sc->wide) {
-		__builtin_memset(sc->b, 0, sizeof(sc->b));
-		sc->wide = 0;
+	if (sc->hi) {
+		scrub(sc);
 	} else if (ubuf) {
 		__builtin_memset(sc->b, 0, TT_REQ_HEAD + 8);	/* a 16-byte read and its zero pad */
 	}
@@ -799,7 +876,7 @@ int sys_exit_connect(struct sys_exit_ctx *ctx)
 	__u32 ino = 0;
 	__u64 skp;
 
-	if ((ctx->ret != 0 && ctx->ret != -EINPROGRESS) || !tt_ready || !tt_task_wanted(&cfg.filter))
+	if ((ctx->ret != 0 && ctx->ret != -EINPROGRESS) || !tt_ready || !req_task_wanted())
 		return 0;
 	skp = fd_tcp_sock((__u32)PT_REGS_PARM1_SYSCALL(user_regs()), &ino);
 	if (skp)
@@ -813,7 +890,7 @@ static __always_inline int on_accept_exit(long ret)
 	__u32 ino = 0;
 	__u64 skp;
 
-	if (!tt_ready || ret < 0 || !tt_task_wanted(&cfg.filter))
+	if (!tt_ready || ret < 0 || !req_task_wanted())
 		return 0;
 	skp = fd_tcp_sock((__u32)ret, &ino);
 	if (skp)
@@ -841,7 +918,7 @@ int sys_enter_close(struct sys_enter_ctx *ctx)
 	__u32 ino = 0;
 	__u64 skp;
 
-	if (!tt_ready || !tt_task_wanted(&cfg.filter))
+	if (!tt_ready || !req_task_wanted())
 		return 0;
 	skp = fd_tcp_sock((__u32)ctx->args[0], &ino);
 	if (!skp)

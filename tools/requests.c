@@ -153,12 +153,27 @@ static struct bpf_object *requests_open(void *priv, enum tt_hook hook,
 	struct requests_tool *t = priv;
 	int ret;
 
+	size_t i;
+
 	(void)hook;
-	(void)o;
 	t->skel = requests_bpf__open();
 	if (!t->skel)
 		return NULL;
 	t->cfg.filter = *filter;
+	/*
+	 * A short, fixed -p list goes into .rodata: the data program compares
+	 * it before anything else, instead of a tt_pids lookup per call.
+	 */
+	t->cfg.npids = 0;
+	if (filter->filter_pids && !filter->follow_forks && o->npids <= TT_REQ_FAST_PIDS) {
+		for (i = 0; i < o->npids; i++)
+			if ((__u32)o->pids[i] != filter->self_tgid)
+				t->cfg.pids[t->cfg.npids++] = (__u32)o->pids[i];
+		if (t->cfg.npids) {
+			t->cfg.filter.filter_pids = 0;
+			t->cfg.filter.self_tgid = 0;	/* not in the list */
+		}
+	}
 	t->cfg.port = (__u16)t->port;
 	/* this architecture's numbers of the data calls, for the one exit program */
 	t->cfg.call[SYS_read] = TT_CALL_READ;

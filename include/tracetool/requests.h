@@ -75,6 +75,7 @@ enum tt_req_call {
 };
 
 #define TT_REQ_NR_MAX 512	/* syscall numbers of this architecture's data calls are below */
+#define TT_REQ_FAST_PIDS 15	/* -p lists up to this long are checked without a map lookup */
 
 struct tt_requests_config {
 	struct tt_filter filter;
@@ -83,10 +84,18 @@ struct tt_requests_config {
 	__u16 port;		/* only connections with this local or peer port; 0 = any */
 	__u8 pad[4];
 	__u64 wake_bytes;	/* wake user space when this much waits in the ring buffer */
+	/*
+	 * A short, fixed -p list (no fork following): the tgids themselves,
+	 * compared in registers before anything else; filter.filter_pids and
+	 * filter.self_tgid are then cleared.  npids = 0: filter as `filter` says.
+	 */
+	__u32 npids;
+	__u32 pids[TT_REQ_FAST_PIDS];
 	__u8 call[TT_REQ_NR_MAX];	/* syscall number -> enum tt_req_call (user space fills it) */
 };
 
-_Static_assert(sizeof(struct tt_requests_config) == 40 + TT_REQ_NR_MAX, "tt_requests_config layout");
+_Static_assert(sizeof(struct tt_requests_config) == 40 + 4 * (1 + TT_REQ_FAST_PIDS) + TT_REQ_NR_MAX,
+	       "tt_requests_config layout");
 
 /* One request of a connection, from its first bytes to its response's last. */
 struct tt_req_item {
