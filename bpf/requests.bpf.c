@@ -821,18 +821,37 @@ static __always_inline int on_data_exit(long id, long ret)
 	    (cfg.port && c->lport != cfg.port && c->rport != cfg.port))
 		return 0;
 	ts = bpf_ktime_get_ns();
+	if (!conn_lock(c)) {
+		tt_count_lost(TT_LOST_MAP_FULL);
+		return 0;
+	}
+	/*
+	 * Fast paths, no payload read: a plain TCP turn needs only the time;
+	 * more bytes of a response whose status line was seen, with no
+	 * further request queued (so no other response can start), only
+	 * extend it.
+	 */
+	if (c->proto == TT_PROTO_TCP) {
+		on_tcp_data(c, outbound, ts);
+		conn_unlock(c);
+		return 0;
+	}
+	if (c->proto == TT_PROTO_HTTP && (c->role == TT_ROLE_SERVER) == outbound &&
+	    (__u8)(c->tail - c->head) == 1) {
+		struct tt_req_item *it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
+
+		if (it->status) {
+			it->last_ns = ts;
+			conn_unlock(c);
+			return 0;
+		}
+	}
 	ubuf = call == TT_CALL_SENDFILE ? 0 : first_buffer(call, arg, &len);
 	d.ubuf = ubuf;
 	d.len = len;
 	d.ts = ts;
 	d.outbound = outbound;
-	if (!conn_lock(c)) {
-		tt_count_lost(TT_LOST_MAP_FULL);
-		return 0;
-	}
-	if (c->proto == TT_PROTO_TCP) {
-		on_tcp_data(c, outbound, ts);
-	} else if (c->proto == TT_PROTO_HTTP &&
+	if (c->proto == TT_PROTO_HTTP &&
 		   (c->role == TT_ROLE_SERVER) == outbound) {	/* response direction */
 		if (cfg.http)
 			on_response_data(c, sc, &d);
