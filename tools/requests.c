@@ -98,6 +98,21 @@ static const char *const data_exits[] = {
 };
 #define NDATA_EXITS (sizeof(data_exits) / sizeof(data_exits[0]))
 
+/*
+ * The server series of the last record and the record fields it came
+ * from: under keep-alive load, records repeat (same process, method,
+ * route, status), and a repeat skips route normalisation, labels and the
+ * series lookup.  Only set for routes admitted by name (an _other record
+ * must count in the route limit's overflows).
+ */
+struct srv_last {
+	struct tt_agg_entry *entry;	/* NULL: nothing cached */
+	char comm[TT_COMM_LEN];
+	char route[TT_REQ_ROUTE_LEN];
+	__u16 status;
+	__u8 method, route_len, cut;
+};
+
 struct requests_tool {
 	struct requests_bpf *skel;
 	struct bpf_link *exit_links[NDATA_EXITS];
@@ -111,6 +126,7 @@ struct requests_tool {
 	double mono_to_real;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, seconds */
 	int err;			/* first error of the ring-buffer callback */
 	int added;			/* events added by the current drain */
+	struct srv_last last;		/* see struct srv_last */
 };
 
 static int requests_opt(void *ctx, int key, const char *arg, struct tt_error *err)
@@ -318,6 +334,26 @@ static int add_event(struct requests_tool *t, const struct tt_req_event *e, cons
 	return ret;
 }
 
+static bool srv_last_hit(const struct srv_last *l, const struct tt_req_event *e, size_t rlen,
+			 bool cut)
+{
+	return l->entry && l->status == e->status && l->method == e->method &&
+	       l->route_len == rlen && l->cut == cut && !memcmp(l->comm, e->comm, TT_COMM_LEN) &&
+	       !memcmp(l->route, e->route, rlen);
+}
+
+static void srv_last_set(struct srv_last *l, struct tt_agg_entry *entry,
+			 const struct tt_req_event *e, size_t rlen, bool cut)
+{
+	l->entry = entry;
+	l->status = e->status;
+	l->method = e->method;
+	l->route_len = (__u8)rlen;
+	l->cut = cut;
+	memcpy(l->comm, e->comm, TT_COMM_LEN);
+	memcpy(l->route, e->route, rlen);
+}
+
 static int record(struct requests_tool *t, const struct tt_req_event *e)
 {
 	char comm[TT_COMM_LEN + 1], route[TT_ROUTE_MAX], status[8], port[8], addr[64];
@@ -329,14 +365,21 @@ static int record(struct requests_tool *t, const struct tt_req_event *e)
 	switch (e->kind) {
 	case TT_REQ_HTTP_SERVER: {
 		bool cut = e->flags & (TT_REQ_F_TRUNCATED | TT_REQ_F_ROUTE_OPEN);
+		struct tt_agg_entry *ent;
 
+		if (!t->events && srv_last_hit(&t->last, e, rlen, cut))
+			return tt_agg_entry_record(t->last.entry, e->duration_ns);
 		tt_http_route_normalize(e->route, rlen, cut, route, sizeof(route));
 		r = tt_route_limit_admit(t->routes, comm, route);
 		if (!r)
 			return -ENOMEM;
 		snprintf(status, sizeof(status), "%u", e->status);
-		ret = tt_agg_record(t->server, (const char *const[]){ comm, method, r, status },
-				    e->duration_ns);
+		ent = tt_agg_get(t->server, (const char *const[]){ comm, method, r, status });
+		if (!ent)
+			return -ENOMEM;
+		ret = tt_agg_entry_record(ent, e->duration_ns);
+		if (!ret && r == route)
+			srv_last_set(&t->last, ent, e, rlen, cut);
 		if (!ret && t->events)
 			ret = add_event(t, e, method, r, status, NULL, NULL);
 		return ret;
@@ -447,6 +490,7 @@ static int requests_collect(void *priv, struct tt_report *r, bool next)
 	ret = ret ?: tt_agg_fill(t->client, cli);
 	ret = ret ?: tt_agg_fill(t->tcp, tcp);
 	if (!ret && next) {
+		t->last.entry = NULL;	/* the series it points to goes */
 		tt_agg_clear(t->server);
 		tt_agg_clear(t->client);
 		tt_agg_clear(t->tcp);
