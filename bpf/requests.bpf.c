@@ -313,18 +313,29 @@ struct route_ctx {
 	__u32 off, n;
 };
 
-/* Does the word hold a byte that ends a path (tt_req_route_end)? */
-static __always_inline bool has_route_end(__u64 v)
+/*
+ * 0x80 in each byte of v equal to c, and possibly in bytes above such a
+ * byte (borrows); the lowest flagged byte is always a true match.
+ */
+static __always_inline __u64 byte_mask(__u64 v, unsigned char c)
 {
-	return has_byte(v, ' ') || has_byte(v, '?') || has_byte(v, '#') || has_byte(v, '\r') ||
-	       has_byte(v, '\n') || has_byte(v, 0);
+	__u64 x = v ^ (0x0101010101010101ULL * c);
+
+	return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+}
+
+/* Bytes that end a path (tt_req_route_end), as byte_mask: the lowest is the first. */
+static __always_inline __u64 route_end_mask(__u64 v)
+{
+	return byte_mask(v, ' ') | byte_mask(v, '?') | byte_mask(v, '#') | byte_mask(v, '\r') |
+	       byte_mask(v, '\n') | byte_mask(v, 0);
 }
 
 /* One step: eight bytes at once while no byte of them ends the path, else one byte. */
 static long route_step(__u32 i, struct route_ctx *r)
 {
 	struct tt_req_item *it = r->it;
-	__u32 len, idx, at;
+	__u32 len, idx, at, k;
 	unsigned char ch;
 	__u64 v;
 
@@ -332,13 +343,24 @@ static long route_step(__u32 i, struct route_ctx *r)
 	idx = it->route_len;
 	barrier_var(idx);	/* keep the bound check on the register that indexes */
 	if (at + 8 <= r->n && at <= SCRATCH - 8 && idx <= TT_REQ_ROUTE_LEN - 8) {
+		__u64 m, keep;
+
 		v = *(__u64 *)(r->b + at);
-		if (!has_route_end(v)) {
+		m = route_end_mask(v);
+		if (!m) {
 			*(__u64 *)(it->route + idx) = v;
 			it->route_len = (__u8)(idx + 8);
 			r->off = at + 8;
 			return 0;
 		}
+		/* the path ends inside the word: keep the bytes below its end, zero the rest */
+		keep = (((m & -m) >> 7) - 1);
+		*(__u64 *)(it->route + idx) = v & keep;
+		k = (__u32)(((keep & 0x0101010101010101ULL) * 0x0101010101010101ULL) >> 56);
+		it->route_len = (__u8)(idx + k);
+		it->flags &= ~TT_REQ_F_ROUTE_OPEN;
+		r->off = at + k;
+		return 1;
 	}
 	if (r->off >= r->n) {
 		it->flags |= TT_REQ_F_ROUTE_OPEN;
