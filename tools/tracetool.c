@@ -54,6 +54,26 @@ int tt_fail(const struct tt_cmd *cmd, const struct tt_error *err)
 	return err->usage ? TT_EXIT_USAGE : TT_EXIT_FAIL;
 }
 
+int tt_run_tracer(const struct tt_cmd *cmd, const struct tt_tracer_ops *ops, void *priv,
+		  const struct tt_common_opts *o, struct tt_error *err)
+{
+	struct tt_run_stats stats;
+	int ret;
+
+	tt_set_verbose(o->verbose);
+	ret = tt_session_run(ops, priv, o, &stats, err);
+	if (o->verbose)
+		fprintf(stderr, "tracetool %s: hook %s, loaded at %.1f ms, attached at %.1f ms, "
+			"%zu report(s)\n", cmd->name, stats.hook ? stats.hook : "-",
+			stats.loaded_ms, stats.attach_ms, stats.reports);
+	if (ret)
+		return tt_fail(cmd, err);
+	if (o->dry_run)
+		printf("dry run: %s tracer loaded and attached in %.1f ms\n", cmd->name,
+		       stats.attach_ms);
+	return TT_EXIT_OK;
+}
+
 int tt_cli_outcome(const struct tt_cmd *cmd, int parsed, const struct tt_error *err)
 {
 	if (parsed == TT_CLI_HELP) {
