@@ -6,7 +6,8 @@
 #   tracetool tcp                       (default: retransmits, resets, connects)
 #   tracetool tcp --rtt --port PORT     (RTT on every received segment, filtered)
 #   tracetool tcp --rtt                 (RTT on every received segment of the host)
-# alternating the configurations in rounds so that drift hits all alike.
+# alternating the configurations in rounds (each round starting with another one) so
+# that drift and order effects hit all alike.
 # Prints the throughput of each run and the median loss against untraced.
 # It never fails on throughput figures, only on a broken setup.  Bounded:
 # each run lasts BENCH_TCP_SECONDS, every wait is bounded.  Wrap it in
@@ -106,8 +107,20 @@ CONFIGS=${BENCH_TCP_CONFIGS:-untraced default rtt_port rtt_all}
 case " $CONFIGS " in *" untraced "*) ;; *) die "BENCH_TCP_CONFIGS must include untraced" ;; esac
 echo "tracetool tcp throughput benchmark: iperf3 -c 127.0.0.1 -t $SECS, $ROUNDS round(s)"
 echo "tracetool $("$TT" --version | awk '{ print $2 }'), kernel $(uname -r), $(nproc) CPUs"
+# rotate_list N WORDS...: the words rotated left by N (each round starts elsewhere, so no
+# configuration always runs first: the run after another tends to be faster here).
+rotate_list() {
+	n=$(($1 % ($# - 1)))
+	shift
+	i=0
+	for w in "$@"; do [ $i -ge $n ] && printf '%s ' "$w"; i=$((i + 1)); done
+	i=0
+	for w in "$@"; do [ $i -lt $n ] && printf '%s ' "$w"; i=$((i + 1)); done
+}
+
 for r in $(seq 1 "$ROUNDS"); do
-	for c in $CONFIGS; do
+	# shellcheck disable=SC2086
+	for c in $(rotate_list $((r - 1)) $CONFIGS); do
 		case $c in
 		untraced) ;;
 		default) start_tracer ;;

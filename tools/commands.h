@@ -30,6 +30,13 @@ extern const size_t tt_ncommands;
 int tt_fail(const struct tt_cmd *cmd, const struct tt_error *err);
 /* Handle the non-run outcomes of tt_cli_parse (help, version, usage error). */
 int tt_cli_outcome(const struct tt_cmd *cmd, int parsed, const struct tt_error *err);
+/*
+ * Run a parsed tracing command through the session: -v timings on stderr,
+ * the one-line error, the --dry-run line.  Returns the exit status; `err`
+ * keeps a failure for a command that adds a hint.
+ */
+int tt_run_tracer(const struct tt_cmd *cmd, const struct tt_tracer_ops *ops, void *priv,
+		  const struct tt_common_opts *o, struct tt_error *err);
 /* Route libbpf's messages: shown only at -v. */
 void tt_set_verbose(int level);
 

@@ -234,7 +234,6 @@ int cmd_offcpu(const struct tt_cmd *cmd, int argc, char **argv)
 		.extra = offcpu_opts, .on_opt = offcpu_opt, .ctx = &t,
 	};
 	struct tt_common_opts o = {};
-	struct tt_run_stats stats;
 	struct tt_error err;
 	int ret;
 
@@ -245,16 +244,6 @@ int cmd_offcpu(const struct tt_cmd *cmd, int argc, char **argv)
 		tt_error_set(&err, -EINVAL, true, "--user-only and --kernel-only exclude each other");
 		return tt_cli_outcome(cmd, -EINVAL, &err);
 	}
-	tt_set_verbose(o.verbose);
 	t.verbose = o.verbose;
-	ret = tt_session_run(&offcpu_ops, &t, &o, &stats, &err);
-	if (o.verbose)
-		fprintf(stderr, "tracetool offcpu: hook %s, loaded at %.1f ms, attached at %.1f ms, "
-			"%zu report(s)\n", stats.hook ? stats.hook : "-", stats.loaded_ms,
-			stats.attach_ms, stats.reports);
-	if (ret)
-		return tt_fail(cmd, &err);
-	if (o.dry_run)
-		printf("dry run: offcpu tracer loaded and attached in %.1f ms\n", stats.attach_ms);
-	return TT_EXIT_OK;
+	return tt_run_tracer(cmd, &offcpu_ops, &t, &o, &err);
 }

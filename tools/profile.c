@@ -321,7 +321,6 @@ int cmd_profile(const struct tt_cmd *cmd, int argc, char **argv)
 		.extra = profile_opts, .extra_shorts = "F:", .on_opt = profile_opt, .ctx = &t,
 	};
 	struct tt_common_opts o = {};
-	struct tt_run_stats stats;
 	struct tt_error err;
 	int ret;
 
@@ -332,28 +331,19 @@ int cmd_profile(const struct tt_cmd *cmd, int argc, char **argv)
 		tt_error_set(&err, -EINVAL, true, "--user-only and --kernel-only exclude each other");
 		return tt_cli_outcome(cmd, -EINVAL, &err);
 	}
-	tt_set_verbose(o.verbose);
 	t.verbose = o.verbose;
-	ret = tt_session_run(&profile_ops, &t, &o, &stats, &err);
-	if (o.verbose)
-		fprintf(stderr, "tracetool profile: %lu Hz, loaded at %.1f ms, attached at %.1f ms, "
-			"%zu report(s)\n", t.freq, stats.loaded_ms, stats.attach_ms, stats.reports);
-	if (ret) {
-		ret = tt_fail(cmd, &err);
-		/* perf_event_open's errors, with what to do about them */
-		if (err.code == -EINVAL && strstr(err.msg, "attaching"))
+	ret = tt_run_tracer(cmd, &profile_ops, &t, &o, &err);
+	/* perf_event_open's errors, with what to do about them */
+	if (ret == TT_EXIT_FAIL && strstr(err.msg, "attaching")) {
+		if (err.code == -EINVAL)
 			fprintf(stderr, "tracetool profile: hint: -F %lu may exceed "
 				"kernel.perf_event_max_sample_rate (sysctl)\n", t.freq);
-		else if ((err.code == -EACCES || err.code == -EPERM) && strstr(err.msg, "attaching"))
+		else if (err.code == -EACCES || err.code == -EPERM)
 			fprintf(stderr, "tracetool profile: hint: perf events need CAP_PERFMON or "
 				"kernel.perf_event_paranoid <= 1 (sysctl)\n");
-		else if ((err.code == -ENOENT || err.code == -EOPNOTSUPP) &&
-			 strstr(err.msg, "attaching"))
+		else if (err.code == -ENOENT || err.code == -EOPNOTSUPP)
 			fprintf(stderr, "tracetool profile: hint: this kernel offers no software "
 				"cpu-clock perf event (CONFIG_PERF_EVENTS)\n");
-		return ret;
 	}
-	if (o.dry_run)
-		printf("dry run: profile tracer loaded and attached in %.1f ms\n", stats.attach_ms);
-	return TT_EXIT_OK;
+	return ret;
 }

@@ -363,24 +363,13 @@ int cmd_syscalls(const struct tt_cmd *cmd, int argc, char **argv)
 		.extra = syscalls_opts, .on_opt = syscalls_opt, .ctx = &t,
 	};
 	struct tt_common_opts o = {};
-	struct tt_run_stats stats;
 	struct tt_error err;
 	int ret;
 
 	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
 	if (ret != TT_CLI_RUN)
 		return tt_cli_outcome(cmd, ret, &err);
-	tt_set_verbose(o.verbose);
 	if (!t.max_cells)	/* more keys per syscall in the finer modes */
 		t.max_cells = t.cfg.by == TT_BY_SYSCALL ? 4096 : 16384;
-	ret = tt_session_run(&syscalls_ops, &t, &o, &stats, &err);
-	if (o.verbose)
-		fprintf(stderr, "tracetool syscalls: hook %s, loaded at %.1f ms, attached at %.1f ms, "
-			"%zu report(s)\n", stats.hook ? stats.hook : "-", stats.loaded_ms,
-			stats.attach_ms, stats.reports);
-	if (ret)
-		return tt_fail(cmd, &err);
-	if (o.dry_run)
-		printf("dry run: syscalls tracer loaded and attached in %.1f ms\n", stats.attach_ms);
-	return TT_EXIT_OK;
+	return tt_run_tracer(cmd, &syscalls_ops, &t, &o, &err);
 }

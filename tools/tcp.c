@@ -596,22 +596,11 @@ int cmd_tcp(const struct tt_cmd *cmd, int argc, char **argv)
 		.extra = tcp_opts, .on_opt = tcp_opt, .ctx = &t,
 	};
 	struct tt_common_opts o = {};
-	struct tt_run_stats stats;
 	struct tt_error err;
 	int ret;
 
 	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
 	if (ret != TT_CLI_RUN)
 		return tt_cli_outcome(cmd, ret, &err);
-	tt_set_verbose(o.verbose);
-	ret = tt_session_run(&tcp_ops, &t, &o, &stats, &err);
-	if (o.verbose)
-		fprintf(stderr, "tracetool tcp: hook %s, loaded at %.1f ms, attached at %.1f ms, "
-			"%zu report(s)\n", stats.hook ? stats.hook : "-", stats.loaded_ms,
-			stats.attach_ms, stats.reports);
-	if (ret)
-		return tt_fail(cmd, &err);
-	if (o.dry_run)
-		printf("dry run: tcp tracer loaded and attached in %.1f ms\n", stats.attach_ms);
-	return TT_EXIT_OK;
+	return tt_run_tracer(cmd, &tcp_ops, &t, &o, &err);
 }

@@ -54,6 +54,26 @@ int tt_fail(const struct tt_cmd *cmd, const struct tt_error *err)
 	return err->usage ? TT_EXIT_USAGE : TT_EXIT_FAIL;
 }
 
+int tt_run_tracer(const struct tt_cmd *cmd, const struct tt_tracer_ops *ops, void *priv,
+		  const struct tt_common_opts *o, struct tt_error *err)
+{
+	struct tt_run_stats stats;
+	int ret;
+
+	tt_set_verbose(o->verbose);
+	ret = tt_session_run(ops, priv, o, &stats, err);
+	if (o->verbose)
+		fprintf(stderr, "tracetool %s: hook %s, loaded at %.1f ms, attached at %.1f ms, "
+			"%zu report(s)\n", cmd->name, stats.hook ? stats.hook : "-",
+			stats.loaded_ms, stats.attach_ms, stats.reports);
+	if (ret)
+		return tt_fail(cmd, err);
+	if (o->dry_run)
+		printf("dry run: %s tracer loaded and attached in %.1f ms\n", cmd->name,
+		       stats.attach_ms);
+	return TT_EXIT_OK;
+}
+
 int tt_cli_outcome(const struct tt_cmd *cmd, int parsed, const struct tt_error *err)
 {
 	if (parsed == TT_CLI_HELP) {
@@ -74,15 +94,19 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "Usage: tracetool COMMAND [OPTIONS] [-- CMD ARGS...]\n\n"
-		   "eBPF tracing for production hosts and CI: latency histograms from tracepoints.\n\n"
+		   "eBPF tracing for production hosts and CI: latency histograms, TCP events,\n"
+		   "per-request timings and stack profiles, from tracepoints and perf events.\n\n"
 		   "Commands (any unique prefix works):\n");
 	for (i = 0; i < tt_ncommands; i++)
-		fprintf(f, "  %-10s %s\n", tt_commands[i].name, tt_commands[i].summary);
+		fprintf(f, "  %-11s %s\n", tt_commands[i].name, tt_commands[i].summary);
 	fprintf(f, "\nCommon options: -p PID, -c COMM, --cgroup PATH, -d SEC, -i SEC, -f FMT, -o FILE,\n"
 		   "-v, -h; `tracetool COMMAND --help` shows each command's options and examples.\n\n"
 		   "Examples:\n"
 		   "  tracetool syscalls -d 5                 # system-wide syscall latency for 5 s\n"
 		   "  tracetool syscalls -- make -j2          # a command and its children\n"
+		   "  tracetool tcp --port 443                # retransmits and resets, live\n"
+		   "  tracetool requests -c nginx -i 10       # HTTP latency by route, every 10 s\n"
+		   "  tracetool profile -d 10 -f folded | tracetool flamegraph -o cpu.svg\n"
 		   "  tracetool list                          # what this kernel supports\n\n"
 		   "Exit status: 0 success, 1 runtime failure, 2 usage or input error.\n");
 }

@@ -37,7 +37,7 @@ static int read_stacks(struct tt_stackprof *sp)
 {
 	int fd = bpf_map__fd(sp->stacks);
 	struct tt_stack_ips key, next, *prevp = NULL;
-	struct stack_by_id *e;
+	struct stack_by_id *e, **slot;
 	__u32 id;
 
 	tdestroy(sp->by_id, free);
@@ -52,10 +52,13 @@ static int read_stacks(struct tt_stackprof *sp)
 			return -ENOMEM;
 		e->id = id;
 		e->ips = key;
-		if (!tsearch(e, &sp->by_id, cmp_stack_id)) {
+		slot = tsearch(e, &sp->by_id, cmp_stack_id);
+		if (!slot) {
 			free(e);
 			return -ENOMEM;
 		}
+		if (*slot != e)	/* the walk met this key twice */
+			free(e);
 	}
 	return 0;
 }
@@ -367,7 +370,7 @@ static int add_inflight(struct tt_stackprof *sp, struct prev_total **out, size_t
 	int ret = 0;
 
 	while (!ret && !bpf_map_get_next_key(fd, prevp, &next)) {
-		struct inflight probe = { .tid = next }, **old, *f;
+		struct inflight probe = { .tid = next }, **old, **slot, *f;
 		uint64_t from;
 
 		tid = next;
@@ -380,10 +383,19 @@ static int add_inflight(struct tt_stackprof *sp, struct prev_total **out, size_t
 		f = malloc(sizeof(*f));
 		if (f)
 			*f = (struct inflight){ .tid = tid, .ts = span.ts, .until = now };
-		if (!f || !tsearch(f, &fresh, cmp_inflight)) {
+		slot = f ? tsearch(f, &fresh, cmp_inflight) : NULL;
+		if (!slot) {
 			free(f);
 			ret = -ENOMEM;
 			break;
+		}
+		/*
+		 * Seen already in this walk: threads that wake delete their span,
+		 * and a walk whose previous key was deleted starts over.
+		 */
+		if (*slot != f) {
+			free(f);
+			continue;
 		}
 		if (now <= from)
 			continue;

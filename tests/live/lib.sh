@@ -5,7 +5,7 @@
 # /usr/sbin/bpftool).
 #
 # Every check prints exactly one line:
-#   PASS: name | FAIL: name: why | SKIP: name: why
+#   PASS: name [(what: measured value)] | FAIL: name: why | SKIP: name: why
 # A check that cannot run SKIPs with the reason; it never PASSes.
 #
 # Sourcing this file creates a private temporary directory ($TT_TMP) and an
@@ -35,7 +35,7 @@ skip() { echo "SKIP: $1: $2"; }
 # check_eq NAME WHAT EXPECTED ACTUAL [CONTEXT]: PASS when ACTUAL = EXPECTED.
 check_eq() {
 	if [ "$4" = "$3" ]; then
-		pass "$1"
+		pass "$1 ($2: $4)"
 	else
 		fail "$1" "$2: expected $3, got ${4:-<nothing>}${5:+ ($5)}"
 	fi
@@ -45,7 +45,7 @@ check_eq() {
 check_range() {
 	if [ -n "$5" ] && awk -v v="$5" -v lo="$3" -v hi="$4" \
 		'BEGIN { exit !(v ~ /^[-+0-9.eE]+$/ && v + 0 >= lo + 0 && v + 0 <= hi + 0) }'; then
-		pass "$1"
+		pass "$1 ($2: $5, within [$3, $4])"
 	else
 		fail "$1" "$2: expected within [$3, $4], got ${5:-<nothing>}"
 	fi
