@@ -22,9 +22,8 @@ TT=$OUT/tracetool
 LINES=${BENCH_LINES:-100000}
 RUNS=${BENCH_RUNS:-5}
 
-if [ -z "${TT_BENCH_LOCKED:-}" ]; then
-	exec env TT_BENCH_LOCKED=1 flock /tmp/tt-bench.lock sh "$0" "$@"
-fi
+. "$(dirname "$0")/lock.sh"
+bench_exclusive "$0" "$@"
 if [ ! -x "$TT" ]; then
 	echo "bench/flamegraph.sh: $TT is missing: run make" >&2
 	exit 1

@@ -18,9 +18,8 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
-if [ -z "${TT_BENCH_LOCKED:-}" ]; then
-	TT_BENCH_LOCKED=1 exec flock /tmp/tt-bench.lock sh "$0" "$@"
-fi
+. bench/lock.sh
+bench_exclusive "$0" "$@"
 
 OUT=${OUT:-build}
 ROUNDS=${BENCH_PROF_ROUNDS:-5}

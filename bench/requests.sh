@@ -31,25 +31,8 @@ SECS=${BENCH_SECONDS:-4}
 PORT=19100
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-LOCK=/tmp/tt-bench.lock
-
-# Is LOCK flock()ed by this shell or one of its ancestors (`flock LOCK sh
-# bench/requests.sh`)?  Then taking it again would wait forever.
-lock_held_above() {
-	ino=$(stat -c %i "$LOCK" 2>/dev/null) || return 1
-	holders=$(awk -v ino="$ino" '$2 == "FLOCK" { n = split($6, f, ":"); if (f[n] == ino) print $5 }' /proc/locks)
-	[ -n "$holders" ] || return 1
-	p=$$
-	while [ -n "$p" ] && [ "$p" -gt 1 ]; do
-		for h in $holders; do [ "$h" = "$p" ] && return 0; done
-		p=$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null)
-	done
-	return 1
-}
-
-if [ "${TT_BENCH_LOCKED:-}" != 1 ] && ! lock_held_above; then
-	exec env TT_BENCH_LOCKED=1 flock "$LOCK" sh "$0" "$@"
-fi
+. bench/lock.sh
+bench_exclusive "$0" "$@"
 for t in "$NGINX" wrk "$OUT/tracetool"; do
 	if ! command -v "$t" >/dev/null 2>&1; then
 		echo "bench/requests.sh: $t is missing (scripts/deps.sh installs nginx-light and wrk; make all)" >&2

@@ -30,6 +30,8 @@
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
+. bench/lock.sh
+bench_exclusive "$0" "$@"
 
 OUT=${OUT:-build}
 TT_SRC=$OUT/tracetool

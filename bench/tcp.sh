@@ -10,8 +10,8 @@
 # that drift and order effects hit all alike.
 # Prints the throughput of each run and the median loss against untraced.
 # It never fails on throughput figures, only on a broken setup.  Bounded:
-# each run lasts BENCH_TCP_SECONDS, every wait is bounded.  Wrap it in
-# `flock /tmp/tt-bench.lock` on a shared machine.
+# each run lasts BENCH_TCP_SECONDS, every wait is bounded.  Runs under
+# `flock /tmp/tt-bench.lock` (bench/lock.sh), so benchmarks never overlap.
 #
 # Environment knobs (defaults in brackets):
 #   BENCH_TCP_SECONDS [8]   length of one iperf3 run
@@ -24,6 +24,8 @@
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
+. bench/lock.sh
+bench_exclusive "$0" "$@"
 
 OUT=${OUT:-build}
 SECS=${BENCH_TCP_SECONDS:-8}

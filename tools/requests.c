@@ -522,7 +522,6 @@ int cmd_requests(const struct tt_cmd *cmd, int argc, char **argv)
 		.extra = requests_opts, .on_opt = requests_opt, .ctx = &t,
 	};
 	struct tt_common_opts o = {};
-	struct tt_run_stats stats;
 	struct tt_error err;
 	int ret;
 
@@ -530,11 +529,9 @@ int cmd_requests(const struct tt_cmd *cmd, int argc, char **argv)
 	if (ret != TT_CLI_RUN)
 		return tt_cli_outcome(cmd, ret, &err);
 	if (!t.cfg.http && !t.cfg.tcp) {
-		err.usage = true;
-		snprintf(err.msg, sizeof(err.msg), "--no-tcp and --no-http leave nothing to trace");
+		tt_error_set(&err, -EINVAL, true, "--no-tcp and --no-http leave nothing to trace");
 		return tt_cli_outcome(cmd, -EINVAL, &err);
 	}
-	tt_set_verbose(o.verbose);
 	if (!t.max_routes)
 		t.max_routes = 100;
 	if (!t.max_conns)
@@ -548,19 +545,10 @@ int cmd_requests(const struct tt_cmd *cmd, int argc, char **argv)
 		ret = TT_EXIT_FAIL;
 		goto out;
 	}
-	ret = tt_session_run(&requests_ops, &t, &o, &stats, &err);
+	ret = tt_run_tracer(cmd, &requests_ops, &t, &o, &err);
 	if (o.verbose)
-		fprintf(stderr, "tracetool requests: hook %s, loaded at %.1f ms, attached at %.1f ms, "
-			"%zu report(s), %lu route(s) folded into _other\n",
-			stats.hook ? stats.hook : "-", stats.loaded_ms, stats.attach_ms,
-			stats.reports, tt_route_limit_overflows(t.routes));
-	if (ret) {
-		ret = tt_fail(cmd, &err);
-		goto out;
-	}
-	if (o.dry_run)
-		printf("dry run: requests tracer loaded and attached in %.1f ms\n", stats.attach_ms);
-	ret = TT_EXIT_OK;
+		fprintf(stderr, "tracetool requests: %lu route(s) folded into _other\n",
+			tt_route_limit_overflows(t.routes));
 out:
 	tt_route_limit__free(t.routes);
 	tt_agg__free(t.server);
