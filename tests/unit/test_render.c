@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "report.h"
+#include "tt_golden.h"
 
 #define T0_SEC 1795776808	/* 2026-11-27T10:53:28Z */
 #define T0_NSEC 123456789
@@ -160,74 +161,6 @@ static char *render(render_fn fn, const struct tt_report *r, const struct tt_ren
 	return data;
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *data = NULL;
-	size_t len = 0;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		data = calloc(1, (size_t)n + 1);
-		if (data)
-			len = fread(data, 1, (size_t)n, f);
-		if (data && len != (size_t)n) {
-			free(data);
-			data = NULL;
-		}
-	}
-	fclose(f);
-	return data;
-}
-
-static void print_line(const char *who, const char *s)
-{
-	const char *nl = strchr(s, '\n');
-
-	print_error("  %s: %.*s\n", who, (int)(nl ? nl - s : (ptrdiff_t)strlen(s)), s);
-}
-
-/* Compare with tests/unit/golden/<name>, or rewrite it when TT_UPDATE_GOLDEN=1. */
-static void check_golden(const char *name, const char *got)
-{
-	const char *dir = getenv("TT_GOLDEN_DIR"), *update = getenv("TT_UPDATE_GOLDEN");
-	const char *a, *b, *la, *lb;
-	char path[PATH_MAX];
-	unsigned int line = 1;
-	char *want;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "tests/unit/golden", name);
-	if (update && !strcmp(update, "1")) {
-		f = fopen(path, "w");
-		assert_non_null(f);
-		assert_int_equal(fputs(got, f) < 0, 0);
-		assert_int_equal(fclose(f), 0);
-		print_message("updated %s\n", path);
-		return;
-	}
-	want = read_file(path);
-	if (!want)
-		fail_msg("%s: %s (TT_UPDATE_GOLDEN=1 writes it)", path, strerror(errno));
-	for (a = la = want, b = lb = got; *a && *a == *b; a++, b++) {
-		if (*a == '\n') {
-			line++;
-			la = a + 1;
-			lb = b + 1;
-		}
-	}
-	if (*a || *b) {
-		print_error("%s differs at line %u:\n", path, line);
-		print_line("want", la);
-		print_line("got ", lb);
-		free(want);
-		fail_msg("output does not match %s (TT_UPDATE_GOLDEN=1 rewrites it)", path);
-	}
-	free(want);
-}
-
 /*
  * The lines of the text section titled `title`, up to the blank line that
  * ends it.  Caller frees.
@@ -299,7 +232,7 @@ static void test_text_golden(void **state)
 	char *text = render(tt_render_text, r, &o);
 
 	(void)state;
-	check_golden("report.txt", text);
+	tt_check_golden("report.txt", text);
 	free(text);
 	tt_report__free(r);
 }
@@ -311,7 +244,7 @@ static void test_text_hist_golden(void **state)
 	char *text = render(tt_render_text, r, &o);
 
 	(void)state;
-	check_golden("report_hist.txt", text);
+	tt_check_golden("report_hist.txt", text);
 	free(text);
 	tt_report__free(r);
 }
@@ -322,7 +255,7 @@ static void test_json_golden(void **state)
 	char *text = render(tt_render_json, r, NULL);
 
 	(void)state;
-	check_golden("report.json", text);
+	tt_check_golden("report.json", text);
 	free(text);
 	tt_report__free(r);
 }

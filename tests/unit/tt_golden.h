@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Golden-file helpers for the cmocka unit tests of the folded and SVG
- * renderers: read a file, and compare output with tests/unit/golden/<name>
- * ($TT_GOLDEN_DIR overrides the directory; TT_UPDATE_GOLDEN=1 rewrites the
- * file instead, to be reviewed in the diff).  Include after <cmocka.h>.
+ * Golden-file helpers for the cmocka unit tests of the renderers (text,
+ * JSON, folded, SVG): read a file, and compare output with
+ * tests/unit/golden/<name> ($TT_GOLDEN_DIR overrides the directory;
+ * TT_UPDATE_GOLDEN=1 rewrites the file instead, to be reviewed in the
+ * diff).  Include after <cmocka.h>.
  */
 #ifndef TT_GOLDEN_H
 #define TT_GOLDEN_H
