@@ -14,7 +14,7 @@ VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 WARN       := -Wall -Wextra -Werror
 HOST_WARN  := $(WARN) -Wno-format-truncation  # snprintf truncation is deliberate
 CFLAGS     ?= -O2 -g
-CFLAGS     += $(HOST_WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -Iinclude -Iuser -I$(OUT) -DTT_VERSION='"$(VERSION)"'
+CFLAGS     += $(HOST_WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -Iinclude -Iuser -I$(OUT)
 BPF_CFLAGS := -g -O2 -target bpf -D__TT_BPF__ -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	      -Wno-unused-function -Wno-unused-parameter -MMD -MP -Iinclude -Ibpf -I$(OUT)
 LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
@@ -33,7 +33,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 WL_SRCS    := $(wildcard tests/workloads/*.c)
 WL_BINS    := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(WL_SRCS))
 
-.PHONY: all deps demo test unit live bench clean
+.PHONY: all deps demo test unit live bench clean FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -63,6 +63,16 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 
 # Tools include skeletons: make every tool object wait for all of them.
 $(TOOL_OBJS): $(SKELS)
+
+# The version (git describe) in a header rewritten only when it changes, so
+# --version and the benchmarks' provenance line follow every commit.
+$(OUT)/version.h: FORCE
+	@mkdir -p $(@D)
+	@v='#define TT_VERSION "$(VERSION)"'; \
+	[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
+FORCE:
+
+$(OUT)/tools/tracetool.o: $(OUT)/version.h
 
 $(OUT)/%.o: %.c
 	@mkdir -p $(@D)

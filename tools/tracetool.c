@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "commands.h"
+#include "version.h"
 
 const struct tt_cmd tt_commands[] = {
 	{ "syscalls", "latency histogram and errors per syscall", tt_syscalls_usage,
