@@ -99,10 +99,10 @@ demo: deps
 	$(OUT)/tracetool syscalls -d 5 --top 15
 
 unit: $(UNIT_BINS)
-	@for t in $(UNIT_BINS); do $$t || exit 1; done
+	@sh tests/run.sh $(OUT) unit
 
 live: all
-	@for t in tests/live/test_*.sh; do TT=$(OUT)/tracetool WL=$(OUT)/workloads sh $$t; done
+	@sh tests/run.sh $(OUT) live
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)

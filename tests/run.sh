@@ -4,8 +4,10 @@
 # test script.  Live scripts print one line per check:
 #   PASS: name | FAIL: name: why | SKIP: name: why
 # Ends with the summary line `N passed, N failed, N skipped`; exits 1 on any
-# failure.
+# failure.  Usage: sh tests/run.sh [OUT] [all|unit|live]
 OUT=${1:-build}
+WHAT=${2:-all}
+case $WHAT in all|unit|live) ;; *) echo "usage: sh tests/run.sh [OUT] [all|unit|live]" >&2; exit 2 ;; esac
 pass=0 fail=0 skip=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -15,8 +17,9 @@ count() {	# count PASS/FAIL/SKIP lines of a live script's output in $log
 	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
 }
 
-echo "== unit tests"
+[ "$WHAT" = live ] || echo "== unit tests"
 for t in "$OUT"/tests/test_*; do
+	[ "$WHAT" != live ] || break
 	[ -x "$t" ] || continue
 	CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$log" 2>&1
 	rc=$?
@@ -29,8 +32,9 @@ for t in "$OUT"/tests/test_*; do
 	fi
 done
 
-echo "== live tests"
+[ "$WHAT" = unit ] || echo "== live tests"
 for t in tests/live/test_*.sh; do
+	[ "$WHAT" != unit ] || break
 	[ -f "$t" ] || continue
 	TT="$OUT/tracetool" WL="$OUT/workloads" timeout 600 sh "$t" >"$log" 2>&1
 	rc=$?

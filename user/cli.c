@@ -174,8 +174,11 @@ int tt_cli_parse(const struct tt_cli *c, int argc, char **argv, struct tt_common
 	memset(&opts[n], 0, sizeof(opts[n]));
 	if (c->tracing)
 		strcat(shorts, "p:c:d:i:");
-	if (c->extra_shorts && strlen(shorts) + strlen(c->extra_shorts) < sizeof(shorts))
+	if (c->extra_shorts) {
+		if (strlen(shorts) + strlen(c->extra_shorts) >= sizeof(shorts))
+			return tt_error_set(err, -E2BIG, false, "internal: too many short options");
 		strcat(shorts, c->extra_shorts);
+	}
 	if (c->operands)
 		memmove(shorts, shorts + 1, strlen(shorts));	/* no '+': operands anywhere */
 
@@ -195,7 +198,7 @@ int tt_cli_parse(const struct tt_cli *c, int argc, char **argv, struct tt_common
 		if (key == ':')
 			return tt_error_set(err, -EINVAL, true, "option '%s' needs a value",
 					    argv[optind - 1]);
-		if (key >= TT_OPT_CMD || (c->extra && !strchr("pcdifovh", key) && key < 256)) {
+		if (key >= TT_OPT_CMD || (c->extra_shorts && key < 256 && strchr(c->extra_shorts, key))) {
 			if (!c->on_opt)
 				return tt_error_set(err, -EINVAL, true, "unexpected option");
 			ret = c->on_opt(c->ctx, key, optarg, err);

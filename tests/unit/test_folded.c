@@ -185,10 +185,27 @@ static void test_folded_no_frames(void **state)
 	(void)state;
 	assert_non_null(p);
 	add_stack(p, 0, NULL, 6);
+	text = render_folded(r);
+	assert_string_equal(text, "[unknown] 6\n");
+	free(text);
+	tt_report__free(r);
+
+	/* the largest value alone is written; a total past 2^64 is refused, as the parser would */
+	r = new_report();
+	p = tt_report_add_profile(r, "cpu", "samples");
+	assert_non_null(p);
 	STACK(p, 18446744073709551615ULL, "big");
 	text = render_folded(r);
-	assert_string_equal(text, "[unknown] 6\nbig 18446744073709551615\n");
+	assert_string_equal(text, "big 18446744073709551615\n");
 	free(text);
+	add_stack(p, 0, NULL, 6);
+	{
+		FILE *f = fopen("/dev/null", "w");
+
+		assert_non_null(f);
+		assert_int_equal(tt_render(r, NULL, "folded", f), -EOVERFLOW);
+		fclose(f);
+	}
 	tt_report__free(r);
 }
 

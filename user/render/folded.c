@@ -8,10 +8,12 @@
  *   comm, then outermost first; kernel frames already end in "_[k]"),
  *   each sanitized by tt_fold_sanitize(): ';', newline and other control
  *   characters become '_', an empty frame becomes "[unknown]".
- * - Lines are sorted by tt_fold_cmp() and stacks that are equal after
- *   sanitizing are merged (values summed), so the output is deterministic
- *   whatever order the BPF maps were walked in.  Stacks of value 0 are left
- *   out; a stack without frames is written as "[unknown]".
+ * - Lines are sorted and stacks that are equal after sanitizing are merged
+ *   (values summed) by the parser's own tt_folded_sort(), so the output is
+ *   deterministic whatever order the BPF maps were walked in, and what the
+ *   renderer writes the parser reads back unchanged.  Stacks of value 0 are
+ *   left out; a stack without frames is written as "[unknown]"; values
+ *   adding up past 2^64 are refused (-EOVERFLOW), as the parser would.
  * - Folded text has no place for a profile name or unit, so one output
  *   holds one profile: the report's first.  The commands that offer
  *   `-f folded` (profile, offcpu) fill exactly one; `-f json` keeps all.
@@ -28,16 +30,6 @@
 
 #include "fold.h"
 #include "report.h"
-
-struct line {
-	char *text;
-	uint64_t value;
-};
-
-static int cmp_lines(const void *a, const void *b)
-{
-	return tt_fold_cmp(((const struct line *)a)->text, ((const struct line *)b)->text);
-}
 
 /* The sanitized, ';'-joined frames of `s`; NULL on ENOMEM. */
 static char *join(const struct tt_stack *s)
@@ -63,42 +55,30 @@ static char *join(const struct tt_stack *s)
 int tt_render_folded(const struct tt_report *r, const struct tt_render_opts *o, FILE *out)
 {
 	const struct tt_profile *p = r->nprofiles ? r->profiles[0] : NULL;
-	struct line *v = NULL;
-	size_t i, n = 0;
+	struct tt_folded *f = tt_folded__new();
+	size_t i;
 	int err = 0;
 
 	(void)o;
-	if (p && p->nstacks) {
-		v = calloc(p->nstacks, sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-	}
-	for (i = 0; p && i < p->nstacks; i++) {
+	if (!f)
+		return -ENOMEM;
+	for (i = 0; p && i < p->nstacks && !err; i++) {
+		char *text;
+
 		if (!p->stacks[i].value)
 			continue;
-		v[n].text = join(&p->stacks[i]);
-		if (!v[n].text) {
-			err = -ENOMEM;
-			goto out;
-		}
-		v[n++].value = p->stacks[i].value;
+		text = join(&p->stacks[i]);
+		err = text ? tt_folded_add(f, text, p->stacks[i].value) : -ENOMEM;
+		free(text);
 	}
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_lines);
-	for (i = 0; i < n; i++) {
-		uint64_t sum = v[i].value;
-
-		/* equal after sanitizing: one line, values summed */
-		while (i + 1 < n && !strcmp(v[i].text, v[i + 1].text))
-			sum += v[++i].value;
-		fprintf(out, "%s %" PRIu64 "\n", v[i].text, sum);
+	if (!err) {
+		tt_folded_sort(f);	/* the parser's order and merge rules, so both agree */
+		for (i = 0; i < f->nstacks; i++)
+			fprintf(out, "%s %" PRIu64 "\n", f->stacks[i].text, f->stacks[i].value);
+		/* flush so a full disk or closed pipe is reported here, not lost at exit */
+		if (fflush(out) || ferror(out))
+			err = -EIO;
 	}
-	/* flush so a full disk or closed pipe is reported here, not lost at exit */
-	if (fflush(out) || ferror(out))
-		err = -EIO;
-out:
-	for (i = 0; i < n; i++)
-		free(v[i].text);
-	free(v);
+	tt_folded__free(f);
 	return err;
 }
