@@ -441,8 +441,11 @@ static __always_inline int on_set_state(const struct sock *sk, int oldstate, int
 		    flow_wanted(&f)) {
 			if (newstate == TCP_ESTABLISHED)
 				record(TT_TCP_CONNECT, &f, bpf_ktime_get_ns() - o->connect_ts);
-			else if (newstate == TCP_CLOSE)
+			else if (newstate == TCP_CLOSE) {
+				/* labelled {daddr,dport}: one series whatever the source address */
+				__builtin_memset(f.saddr, 0, sizeof(f.saddr));
 				count(TT_TCP_CONNECT_FAILED, &f, 1);
+			}
 		}
 		if (o)
 			o->connect_ts = 0;

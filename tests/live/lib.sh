@@ -51,6 +51,15 @@ check_range() {
 	fi
 }
 
+# fail_all WHY NAME...: one FAIL line per check name (a setup step they all need failed).
+fail_all() {
+	_why=$1
+	shift
+	for _n in "$@"; do
+		fail "$_n" "$_why"
+	done
+}
+
 # skip_all REASON NAME...: one SKIP line per check name.
 skip_all() {
 	_why=$1

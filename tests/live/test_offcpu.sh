@@ -24,14 +24,6 @@ if [ ! -x "$W" ]; then
 	exit 0
 fi
 
-fail_all() {
-	_why=$1
-	shift
-	for _n in "$@"; do
-		fail "$_n" "$_why"
-	done
-}
-
 prof_run() {
 	_out=$1
 	_err=$2

@@ -33,14 +33,6 @@ if [ ! -x "$CPU" ] || [ ! -x "$SYS" ]; then
 	exit 0
 fi
 
-fail_all() {
-	_why=$1
-	shift
-	for _n in "$@"; do
-		fail "$_n" "$_why"
-	done
-}
-
 # prof_run OUT ERR ARGS...: tracetool ARGS (bounded), exit status in TT_RC.
 prof_run() {
 	_out=$1

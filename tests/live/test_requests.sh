@@ -39,14 +39,6 @@ if [ ! -x "$SRV" ] || [ ! -x "$CLI" ]; then
 	exit 0
 fi
 
-fail_all() {	# fail_all WHY NAME...
-	_why=$1
-	shift
-	for _n in "$@"; do
-		fail "$_n" "$_why"
-	done
-}
-
 SERVER=http_server_request_duration_seconds
 CLIENT=http_client_request_duration_seconds
 TCPM=tracetool_tcp_request_duration_seconds

@@ -37,14 +37,6 @@ if [ ! -x "$W" ]; then
 fi
 
 # fail_all WHY NAME...: one FAIL line per check that depended on a failed run.
-fail_all() {
-	_why=$1
-	shift
-	for _n in "$@"; do
-		fail "$_n" "$_why"
-	done
-}
-
 # feature NAME: is this hook kind supported here, per `tracetool list`?
 feature() {
 	"$TT" list -f json 2>/dev/null |

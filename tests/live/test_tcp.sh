@@ -49,14 +49,6 @@ if [ ! -x "$W" ]; then
 	exit 0
 fi
 
-fail_all() {	# fail_all WHY NAME...
-	_why=$1
-	shift
-	for _n in "$@"; do
-		fail "$_n" "$_why"
-	done
-}
-
 # --- usage errors need no namespace ---
 "$TT" tcp --port 70000 -d 0.1 >/dev/null 2>"$TT_TMP/u1"
 rc=$?
@@ -342,10 +334,13 @@ other=$TT_PID
 if ! start_tt "$O" "$TT_TMP/pid.err" --port $PF -p "$other"; then
 	fail tcp_pid_filter_excludes_others "$TT_WHY"
 else
-	nsx "$W" --port $PF --conns 5 --writes 1 >/dev/null 2>&1
+	nsx "$W" --port $PF --conns 5 --writes 1 >/dev/null 2>"$TT_TMP/wp.err"
+	wprc=$?
 	stop_tt "$O" "$TT_TMP/pid.err"
 	if [ -n "$why" ]; then
 		fail tcp_pid_filter_excludes_others "$why"
+	elif [ $wprc -ne 0 ]; then
+		fail tcp_pid_filter_excludes_others "workload exit $wprc (nothing to exclude): $(head -c 200 "$TT_TMP/wp.err")"
 	else
 		check_eq tcp_pid_filter_excludes_others "connects seen with -p of an idle process" 0 \
 			"$(hcount "$O" $CONNECT "{\"dport\":\"$PF\"}")"
