@@ -14,7 +14,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile struct tt_profile_config cfg = {};
 
-/* Blocked threads; sized by user space (--max-threads).  Full: counted. */
+/* Blocked threads (16384 at a time).  Full: the block is counted as map_full. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
@@ -53,6 +53,8 @@ static __always_inline void switch_in(struct task_struct *next)
 	struct tt_stack_span *st;
 	__u64 delta;
 
+	if (!tid)	/* the idle task: never stored, skip the lookup */
+		return;
 	st = bpf_map_lookup_elem(&starts, &tid);
 	if (!st)
 		return;

@@ -35,7 +35,8 @@ const char tt_offcpu_usage[] =
 	"      --kernel-only   kernel stacks only\n"
 	"      --addrs         show unresolved frames as addresses, not [unknown]\n"
 	"      --max-stacks N  distinct stacks kept in the kernel (default 8192); past\n"
-	"                      that, blocks are counted as lost (map_full)\n"
+	"                      that, blocks are counted as lost (map_full), as are\n"
+	"                      blocks past 16384 threads blocked at once\n"
 	"  -p, --pid PID       only this process (repeatable, or a comma list)\n"
 	"  -c, --comm NAME     only tasks with this command name\n"
 	"      --cgroup PATH   only tasks in this cgroup v2 directory or below it\n"
@@ -153,8 +154,10 @@ static int offcpu_load(void *priv)
 		return ret;
 	ret = tt_stackprof_init(&t->sp, t->skel->maps.counts, t->skel->maps.stacks,
 				t->skel->maps.new_pids, "offcpu", "microseconds", 1000, t->addrs);
-	if (!ret)	/* threads still blocked at a report show too */
+	if (!ret) {	/* threads still blocked at a report show too */
 		tt_stackprof_set_spans(&t->sp, t->skel->maps.starts, t->cfg.min_block_ns);
+		t->sp.tracepoint_stacks = true;	/* taken in sched_switch */
+	}
 	t->sp_ready = !ret;
 	return ret;
 }

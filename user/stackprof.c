@@ -146,10 +146,11 @@ int tt_stackprof_drain(struct tt_stackprof *sp)
 	return n < 0 ? n : 0;
 }
 
-static bool is_bpf_frame(const char *name)
+/* Tracepoint dispatch and the BPF program on top of a stack taken from a tracepoint. */
+static bool is_dispatch_frame(const char *name)
 {
 	return !strncmp(name, "bpf_prog_", 9) || !strncmp(name, "bpf_trace_run", 13) ||
-	       !strncmp(name, "__bpf_trace_", 12);
+	       !strncmp(name, "__bpf_trace_", 12) || !strncmp(name, "__traceiter_", 12);
 }
 
 /* Append the frames of stack `id` outermost first; returns the new count. */
@@ -172,11 +173,13 @@ static size_t add_stack(struct tt_stackprof *sp, pid_t pid, __s32 id, bool kerne
 	for (depth = 0; depth < TT_STACK_DEPTH && ips[depth]; depth++)
 		;
 	/*
-	 * A kernel stack taken from a tracepoint program starts in the BPF
-	 * dispatch (bpf_trace_run4, the program itself): not the traced code.
+	 * A kernel stack taken from a tracepoint program starts in the
+	 * dispatch (__traceiter_*, bpf_trace_run4, the program itself): not
+	 * the traced code.  Sampled stacks (profile) keep every frame: time
+	 * spent in BPF programs is real CPU time.
 	 */
-	for (skip = 0; kernel && skip < depth; skip++)
-		if (!is_bpf_frame(tt_syms_kernel(sp->syms, ips[skip], skip > 0)))
+	for (skip = 0; kernel && sp->tracepoint_stacks && skip < depth; skip++)
+		if (!is_dispatch_frame(tt_syms_kernel(sp->syms, ips[skip], skip > 0)))
 			break;
 	/* the map holds innermost first; every frame but the innermost is a return address */
 	for (i = depth; i-- > skip && n < max;)
@@ -434,8 +437,7 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 		free(frames);
 		return -ENOMEM;
 	}
-	tt_stackprof_drain(sp);
-	tt_syms_next_report(sp->syms);
+	tt_syms_next_report(sp->syms);	/* the session drained new pids just before */
 	/* the increases first, the stacks after: a key is added after its stacks */
 	while (!ret && !bpf_map_get_next_key(fd, prevp, &next)) {
 		uint64_t total, delta;

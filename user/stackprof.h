@@ -20,6 +20,7 @@ struct bpf_map;
 struct ring_buffer;
 
 struct tt_stackprof {
+	bool tracepoint_stacks;	/* kernel stacks taken in a tracepoint: drop the dispatch frames */
 	struct tt_syms *syms;
 	struct ring_buffer *rb;
 	struct bpf_map *counts, *stacks;

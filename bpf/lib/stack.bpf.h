@@ -48,9 +48,13 @@ struct {
 	__type(value, __u64);
 } counts SEC(".maps");
 
-/* Processes already announced to user space, with the mm they had then. */
+/*
+ * Processes already announced to user space, with the mm they had then.
+ * LRU: on a long host-wide run the oldest are forgotten (and announced again
+ * if they are seen again) instead of new ones never being announced.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u32);
 	__type(value, __u64);
@@ -122,8 +126,7 @@ static __always_inline void tt_stack_add(const struct tt_stack_key *key, __u64 v
  * changed): tell user space, which then reads its mappings and opens its
  * binaries.  A process is often first seen before it execs (a forked
  * shell, `chroot`, a launcher).  If the ring buffer is full the mark is
- * taken back, so the next sample tries again.  A full `seen` map only
- * means user space learns of the process at report time.  Call it in the
+ * taken back, so the next sample tries again.  Call it in the
  * context of the process itself.
  */
 static __always_inline void tt_note_pid(__u32 tgid)

@@ -70,9 +70,9 @@ test_total() {
 			([.profiles[0].stacks[] | select(.frames | join(";") | contains("main;prof_block_wait")) |
 			.value] | add // 0) as $w | if $all > 0 and $w / $all > 0.95 then 1 else 0 end' "$o")" \
 		"$(frames_of "$o")"
-	check_eq offcpu_kernel_frames "a blocked stack ending in the scheduler (schedule_[k])" 1 \
+	check_eq offcpu_kernel_frames "a blocked stack whose innermost frame is the scheduler (schedule_[k])" 1 \
 		"$(jq '[.profiles[0].stacks[] | select(.frames | join(";") |
-			test("prof_block_wait;.*schedule_\\[k\\]"))] | if length > 0 then 1 else 0 end' "$o")" \
+			test("prof_block_wait;.*schedule_\\[k\\]$"))] | if length > 0 then 1 else 0 end' "$o")" \
 		"$(frames_of "$o")"
 	check_eq offcpu_unit "profile name and unit" "offcpu microseconds" \
 		"$(jq -r '"\(.profiles[0].name) \(.profiles[0].unit)"' "$o")"
