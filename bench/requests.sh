@@ -92,6 +92,10 @@ while ! wrk -t1 -c1 -d1 "http://127.0.0.1:$PORT/api/users/42" >/dev/null 2>&1 &&
 	sleep 0.1
 	n=$((n + 1))
 done
+if [ $n -ge 50 ]; then
+	echo "bench/requests.sh: nginx did not answer on 127.0.0.1:$PORT within 5 s ($TMP/logs/error.log)" >&2
+	exit 1
+fi
 PIDS="$MASTER $(pgrep -P "$MASTER" | tr '\n' ' ')"
 PIDS_CSV=$(echo $PIDS | tr ' ' ',')
 

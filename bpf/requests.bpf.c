@@ -837,9 +837,8 @@ static __always_inline int on_data_exit(long id, long ret)
 	skp = fd_tcp_sock(fd, &ino);
 	if (!skp)
 		return 0;
-	sc = bpf_map_lookup_elem(&scratch, &zero);
 	c = conn_get(skp, ino);
-	if (!sc || !c || c->proto == TT_PROTO_OTHER ||
+	if (!c || c->proto == TT_PROTO_OTHER ||
 	    (cfg.port && c->lport != cfg.port && c->rport != cfg.port))
 		return 0;
 	ts = bpf_ktime_get_ns();
@@ -867,6 +866,11 @@ static __always_inline int on_data_exit(long id, long ret)
 			conn_unlock(c);
 			return 0;
 		}
+	}
+	sc = bpf_map_lookup_elem(&scratch, &zero);	/* only past the fast paths */
+	if (!sc) {
+		conn_unlock(c);
+		return 0;
 	}
 	ubuf = call == TT_CALL_SENDFILE ? 0 : first_buffer(call, arg, &len);
 	d.ubuf = ubuf;

@@ -63,21 +63,6 @@ static __always_inline int on_enter(long id)
 	return 0;
 }
 
-static __always_inline void *lookup_or_init(void *map, const void *key, void *zero)
-{
-	void *v = bpf_map_lookup_elem(map, key);
-	long err;
-
-	if (v)
-		return v;
-	err = bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
-	if (err && err != -TT_EEXIST) {
-		tt_count_lost(TT_LOST_MAP_FULL);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(map, key);
-}
-
 static __always_inline int on_exit(long ret)
 {
 	struct tt_syscall_key key = {};
@@ -107,7 +92,7 @@ static __always_inline int on_exit(long ret)
 	}
 	/* the error is counted only with its sample, so ERRORS <= COUNT even on loss */
 	key.slot = tt_hist_slot(delta);
-	cell = lookup_or_init(&lat, &key, &zero_cell);
+	cell = tt_lookup_or_init(&lat, &key, &zero_cell);
 	if (!cell)
 		return 0;
 	tt_hist_cell_record(cell, gen, delta);
@@ -116,7 +101,7 @@ static __always_inline int on_exit(long ret)
 		struct tt_gen_counter *cnt;
 
 		ek.k.slot = 0;
-		cnt = lookup_or_init(&errs, &ek, &zero_counter);
+		cnt = tt_lookup_or_init(&errs, &ek, &zero_counter);
 		if (cnt)
 			tt_gen_counter_inc(cnt, gen);
 	}

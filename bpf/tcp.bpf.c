@@ -235,21 +235,6 @@ static __always_inline struct tt_tcp_owner *owner_of(const void *sk)
 	return sk ? bpf_map_lookup_elem(&owners, &key) : NULL;
 }
 
-static __always_inline void *lookup_or_init(void *map, const void *key, void *zero)
-{
-	void *v = bpf_map_lookup_elem(map, key);
-	long err;
-
-	if (v)
-		return v;
-	err = bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
-	if (err && err != -TT_EEXIST) {
-		tt_count_lost(TT_LOST_MAP_FULL);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(map, key);
-}
-
 /*
  * Add n to a counter.  Atomic although the map is per-CPU: these hooks run
  * in softirq and in process context, and a softirq may interrupt a
@@ -263,7 +248,7 @@ static __always_inline void count(__u8 kind, const struct flow *f, __u64 n)
 
 	__builtin_memcpy(k.saddr, f->saddr, 16);
 	__builtin_memcpy(k.daddr, f->daddr, 16);
-	c = lookup_or_init(&counts, &k, &zero_counter);
+	c = tt_lookup_or_init(&counts, &k, &zero_counter);
 	if (!c)
 		return;
 	if (c->gen[gen & 1] != gen) {
@@ -281,7 +266,7 @@ static __always_inline void record(__u8 kind, const struct flow *f, __u64 v)
 
 	__builtin_memcpy(k.daddr, f->daddr, 16);
 	k.slot = tt_hist_slot(v);
-	c = lookup_or_init(&cells, &k, &zero_cell);
+	c = tt_lookup_or_init(&cells, &k, &zero_cell);
 	if (c)
 		tt_hist_cell_record(c, tt_gen, v);
 }

@@ -66,6 +66,26 @@ static __always_inline bool tt_comm_eq(const char *a, const volatile char *b)
 }
 
 /*
+ * The value of `key` in a preallocated aggregation map, inserted from
+ * `zero` (a never-written global, not the stack) on first use.  A full map
+ * is a counted loss (map_full), never a silent one.  NULL then.
+ */
+static __always_inline void *tt_lookup_or_init(void *map, const void *key, void *zero)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+	long err;
+
+	if (v)
+		return v;
+	err = bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	if (err && err != -TT_EEXIST) {
+		tt_count_lost(TT_LOST_MAP_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(map, key);
+}
+
+/*
  * Does the current task pass the filter?  `f` lives in .rodata, so the
  * verifier prunes every disabled check: an unfiltered run pays nothing.
  */

@@ -141,6 +141,8 @@ EOF
 	fi
 	if grep -q "$MARK" "$d/out.txt"; then
 		fail requests_query_absent_text "the query value $MARK appears in the text output"
+	elif ! grep -q 'http_request .*http_route=/fast ' "$d/out.txt"; then
+		fail requests_query_absent_text "no /fast request line in the text output: nothing to check"
 	else
 		pass requests_query_absent_text
 	fi
