@@ -9,7 +9,6 @@
  * first has the kernel finish idle responses and drains the ring buffer,
  * so interval reports partition the requests exactly.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,7 +122,6 @@ struct requests_tool {
 	struct tt_route_limit *routes;
 	struct tt_agg *server, *client, *tcp;
 	struct tt_report *sink;		/* where events go (the session's pending list) */
-	double mono_to_real;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, seconds */
 	int err;			/* first error of the ring-buffer callback */
 	int added;			/* events added by the current drain */
 	struct srv_last last;		/* see struct srv_last */
@@ -225,10 +223,8 @@ static int on_record(void *ctx, void *data, size_t size);
 static int requests_attach(void *priv)
 {
 	struct requests_tool *t = priv;
-	struct timespec mono, real;
-	int ret;
-
 	size_t i;
+	int ret;
 
 	ret = requests_bpf__attach(t->skel);
 	if (ret)
@@ -242,10 +238,6 @@ static int requests_attach(void *priv)
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, t, NULL);
 	if (!t->rb)
 		return -errno;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	t->mono_to_real = (double)(real.tv_sec - mono.tv_sec) +
-			  (double)(real.tv_nsec - mono.tv_nsec) * 1e-9;
 	return 0;
 }
 
@@ -281,26 +273,11 @@ static void requests_close(void *priv)
 
 /* --- records -> labels ------------------------------------------------------ */
 
-static void peer_address(const struct tt_req_event *e, char *buf, size_t len)
-{
-	if (!inet_ntop(e->family == 10 ? AF_INET6 : AF_INET, e->raddr, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-}
-
-static struct timespec event_time(const struct requests_tool *t, __u64 ktime_ns)
-{
-	double s = (double)ktime_ns * 1e-9 + t->mono_to_real;
-	struct timespec ts = { .tv_sec = (time_t)s };
-
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	return ts;
-}
-
 /* One event for --events; fields named like the metric labels. 0 or -errno. */
 static int add_event(struct requests_tool *t, const struct tt_req_event *e, const char *method,
 		     const char *route, const char *status, const char *addr, const char *port)
 {
-	struct timespec ts = event_time(t, e->end_ns);
+	struct timespec ts = tt_ktime_to_realtime(e->end_ns);
 	struct tt_report *sink = t->sink;
 	struct tt_event *ev;
 	char comm[TT_COMM_LEN + 1];
@@ -387,7 +364,7 @@ static int record(struct requests_tool *t, const struct tt_req_event *e)
 	case TT_REQ_HTTP_CLIENT:
 		snprintf(status, sizeof(status), "%u", e->status);
 		snprintf(port, sizeof(port), "%u", e->rport);
-		peer_address(e, addr, sizeof(addr));
+		tt_ip_label(addr, sizeof(addr), e->family, e->raddr);
 		ret = tt_agg_record(t->client,
 				    (const char *const[]){ comm, method, status, addr, port },
 				    e->duration_ns);

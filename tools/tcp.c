@@ -115,7 +115,6 @@ struct tcp_tool {
 	struct tt_cell_map count_cells, hist_cells;
 	struct ring_buffer *rb;
 	struct tt_report *sink;		/* where the ring buffer callback adds events */
-	double mono_to_real;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, seconds */
 	int drained;
 	int drain_err;
 };
@@ -275,27 +274,19 @@ static const char *state_name(__u8 s)
 	return s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "UNKNOWN";
 }
 
-static void fmt_addr(char *buf, size_t len, __u8 family, const __u8 addr[16])
-{
-	if (!inet_ntop(family == TT_TCP_AF_INET6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-}
-
 static int add_event(struct tcp_tool *t, const struct tt_tcp_event *e)
 {
 	char saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN], comm[TT_COMM_LEN + 1];
-	double real = (double)e->ts / 1e9 + t->mono_to_real;
-	struct timespec ts = { .tv_sec = (time_t)real };
+	struct timespec ts = tt_ktime_to_realtime(e->ts);
 	struct tt_event *ev;
 	int ret;
 
-	ts.tv_nsec = (long)((real - (double)ts.tv_sec) * 1e9);
 	ev = tt_report_add_event(t->sink, e->kind == TT_TCP_RETRANS ? "tcp_retransmit" : "tcp_reset",
 				 &ts);
 	if (!ev)
 		return -ENOMEM;
-	fmt_addr(saddr, sizeof(saddr), e->family, e->saddr);
-	fmt_addr(daddr, sizeof(daddr), e->family, e->daddr);
+	tt_ip_label(saddr, sizeof(saddr), e->family, e->saddr);
+	tt_ip_label(daddr, sizeof(daddr), e->family, e->daddr);
 	ret = 0;
 	if (e->kind != TT_TCP_RETRANS)
 		ret = tt_event_add_str(ev, "direction",
@@ -347,15 +338,10 @@ static int tcp_event_fd(void *priv)
 static int tcp_drain(void *priv, struct tt_report *sink)
 {
 	struct tcp_tool *t = priv;
-	struct timespec real, mono;
 	int ret;
 
 	if (!t->rb)
 		return 0;
-	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	t->mono_to_real = (double)(real.tv_sec - mono.tv_sec) +
-			  (double)(real.tv_nsec - mono.tv_nsec) / 1e9;
 	t->sink = sink;
 	t->drained = 0;
 	t->drain_err = 0;
@@ -397,8 +383,8 @@ static int add_counters(const struct families *fam, const struct tt_cells *c, do
 		double v = (double)c->sums[i].count;
 		size_t n = 0;
 
-		fmt_addr(saddr, sizeof(saddr), k->family, k->saddr);
-		fmt_addr(daddr, sizeof(daddr), k->family, k->daddr);
+		tt_ip_label(saddr, sizeof(saddr), k->family, k->saddr);
+		tt_ip_label(daddr, sizeof(daddr), k->family, k->daddr);
 		snprintf(dport, sizeof(dport), "%u", k->dport);
 		switch (k->kind) {
 		case TT_TCP_RETRANS:
@@ -476,7 +462,7 @@ static int add_histograms(const struct families *fam, const struct tt_cells *cel
 		h->sum = tot.sum;
 		h->min = tot.min;
 		h->max = tot.max;
-		fmt_addr(daddr, sizeof(daddr), first->family, first->daddr);
+		tt_ip_label(daddr, sizeof(daddr), first->family, first->daddr);
 		snprintf(dport, sizeof(dport), "%u", first->dport);
 		s = tt_family_add_series(f, labels);
 		ret = s ? tt_hsum_from_hist(&s->hist, h) : -ENOMEM;

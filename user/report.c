@@ -3,6 +3,7 @@
  * Construction and destruction of the report model.  Everything a report
  * points to is owned by it and released by tt_report__free().
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,27 @@ struct tt_family *tt_report_find_family(const struct tt_report *r, const char *n
 		if (!strcmp(r->families[i]->name, name))
 			return r->families[i];
 	return NULL;
+}
+
+struct timespec tt_ktime_to_realtime(uint64_t ktime_ns)
+{
+	struct timespec real, mono, out;
+	int64_t ns;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	ns = (int64_t)ktime_ns + ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000 +
+	     (real.tv_nsec - mono.tv_nsec);
+	out.tv_sec = (time_t)(ns / 1000000000);
+	out.tv_nsec = (long)(ns % 1000000000);
+	return out;
+}
+
+char *tt_ip_label(char *buf, size_t len, unsigned int family, const void *addr)
+{
+	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
 }
 
 struct tt_event *tt_report_add_event(struct tt_report *r, const char *type,

@@ -149,6 +149,19 @@ struct tt_series *tt_family_find_series(const struct tt_family *f, const char *c
 /* Family by name, or NULL. */
 struct tt_family *tt_report_find_family(const struct tt_report *r, const char *name);
 
+/*
+ * Wall-clock time of a BPF timestamp (bpf_ktime_get_ns: CLOCK_MONOTONIC ns),
+ * with the clock offset taken now, so a clock step shows in later events.
+ */
+struct timespec tt_ktime_to_realtime(uint64_t ktime_ns);
+
+/*
+ * An IPv4 or IPv6 address as a label value ("?" if it cannot be written).
+ * `family` is AF_INET or AF_INET6 (2 or 10, as the kernel's skc_family);
+ * `addr` holds 4 or 16 bytes.  Returns buf.
+ */
+char *tt_ip_label(char *buf, size_t len, unsigned int family, const void *addr);
+
 /* Append an event; fields are added with tt_event_add_*. NULL + errno on failure. */
 struct tt_event *tt_report_add_event(struct tt_report *r, const char *type,
 				     const struct timespec *time);

@@ -883,6 +883,26 @@ static void test_render_dispatch(void **state)
 	tt_report__free(r);
 }
 
+/* Label helpers for tracers: IP addresses, BPF timestamps as wall-clock time. */
+static void test_ip_label_and_ktime(void **state)
+{
+	const unsigned char v4[4] = { 127, 0, 0, 2 };
+	unsigned char v6[16] = { 0 };
+	struct timespec mono, real, t;
+	char buf[64];
+
+	(void)state;
+	v6[15] = 1;
+	assert_string_equal(tt_ip_label(buf, sizeof(buf), 2, v4), "127.0.0.2");
+	assert_string_equal(tt_ip_label(buf, sizeof(buf), 10, v6), "::1");
+	assert_string_equal(tt_ip_label(buf, 4, 2, v4), "?");	/* does not fit */
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	t = tt_ktime_to_realtime((uint64_t)mono.tv_sec * 1000000000 + (uint64_t)mono.tv_nsec);
+	assert_true(t.tv_nsec >= 0 && t.tv_nsec < 1000000000);
+	assert_true(llabs((long long)(t.tv_sec - real.tv_sec)) <= 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -903,6 +923,7 @@ int main(void)
 		cmocka_unit_test(test_json_write_error),
 		cmocka_unit_test(test_event_line_and_take),
 		cmocka_unit_test(test_render_dispatch),
+		cmocka_unit_test(test_ip_label_and_ktime),
 	};
 
 	/* local times in the text output are deterministic in UTC */
