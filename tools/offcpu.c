@@ -59,37 +59,28 @@ const char tt_offcpu_usage[] =
 
 enum {
 	OPT_MIN_BLOCK = TT_OPT_CMD,
-	OPT_USER_ONLY,
-	OPT_KERNEL_ONLY,
-	OPT_ADDRS,
-	OPT_MAX_STACKS,
 };
 
 static const struct option offcpu_opts[] = {
 	{ "min-block", required_argument, NULL, OPT_MIN_BLOCK },
-	{ "user-only", no_argument, NULL, OPT_USER_ONLY },
-	{ "kernel-only", no_argument, NULL, OPT_KERNEL_ONLY },
-	{ "addrs", no_argument, NULL, OPT_ADDRS },
-	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
+	TT_STACK_LONG_OPTIONS,
 	{ 0 },
 };
 
 static const char *const offcpu_formats[] = { "text", "json", "folded", NULL };
 
 struct offcpu_tool {
+	struct tt_stack_tool st;	/* first: the tt_stack_tool_* ops take this priv */
 	struct offcpu_bpf *skel;
 	struct tt_profile_config cfg;
-	unsigned long max_stacks;
-	bool addrs;
 	int verbose;
-	struct tt_stackprof sp;
-	bool sp_ready;
 };
 
 static int offcpu_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 {
 	struct offcpu_tool *t = ctx;
 	unsigned long v;
+	int ret;
 
 	switch (key) {
 	case OPT_MIN_BLOCK:
@@ -102,21 +93,9 @@ static int offcpu_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 					    "--min-block: '%s' is not a number of microseconds", arg);
 		t->cfg.min_block_ns = (__u64)v * 1000;
 		return 0;
-	case OPT_USER_ONLY:
-		t->cfg.kernel_stacks = 0;
-		return 0;
-	case OPT_KERNEL_ONLY:
-		t->cfg.user_stacks = 0;
-		return 0;
-	case OPT_ADDRS:
-		t->addrs = true;
-		return 0;
-	case OPT_MAX_STACKS:
-		if (tt_parse_uint(arg, 1 << 20, &t->max_stacks))
-			return tt_error_set(err, -EINVAL, true, "--max-stacks: '%s' is not a count", arg);
-		return 0;
 	}
-	return tt_error_set(err, -EINVAL, true, "unknown option");
+	ret = tt_stack_tool_opt(&t->st, &t->cfg, key, arg, err);
+	return ret != -ENOENT ? ret : tt_error_set(err, -EINVAL, true, "unknown option");
 }
 
 static struct bpf_object *offcpu_open(void *priv, enum tt_hook hook,
@@ -133,9 +112,7 @@ static struct bpf_object *offcpu_open(void *priv, enum tt_hook hook,
 		return NULL;
 	t->cfg.filter = *filter;
 	t->skel->rodata->cfg = t->cfg;
-	ret = bpf_map__set_max_entries(t->skel->maps.stacks, (__u32)t->max_stacks);
-	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.counts,
-						      (__u32)(2 * t->max_stacks + 1024));
+	ret = tt_stack_tool_size_maps(&t->st, t->skel->maps.stacks, t->skel->maps.counts);
 	if (ret) {
 		offcpu_bpf__destroy(t->skel);
 		t->skel = NULL;
@@ -152,13 +129,12 @@ static int offcpu_load(void *priv)
 
 	if (ret)
 		return ret;
-	ret = tt_stackprof_init(&t->sp, t->skel->maps.counts, t->skel->maps.stacks,
-				t->skel->maps.new_pids, "offcpu", "microseconds", 1000, t->addrs);
+	ret = tt_stack_tool_init(&t->st, t->skel->maps.counts, t->skel->maps.stacks,
+				 t->skel->maps.new_pids, "offcpu", "microseconds", 1000);
 	if (!ret) {	/* threads still blocked at a report show too */
-		tt_stackprof_set_spans(&t->sp, t->skel->maps.starts, t->cfg.min_block_ns);
-		t->sp.tracepoint_stacks = true;	/* taken in sched_switch */
+		tt_stackprof_set_spans(&t->st.sp, t->skel->maps.starts, t->cfg.min_block_ns);
+		t->st.sp.tracepoint_stacks = true;	/* taken in sched_switch */
 	}
-	t->sp_ready = !ret;
 	return ret;
 }
 
@@ -176,38 +152,13 @@ static void offcpu_set_ready(void *priv)
 	t->skel->bss->tt_ready = true;
 }
 
-static int offcpu_event_fd(void *priv)
-{
-	struct offcpu_tool *t = priv;
-
-	return t->sp_ready ? tt_stackprof_event_fd(&t->sp) : -1;
-}
-
-static int offcpu_drain(void *priv, struct tt_report *sink)
-{
-	struct offcpu_tool *t = priv;
-
-	(void)sink;
-	return t->sp_ready ? tt_stackprof_drain(&t->sp) : 0;
-}
-
-static int offcpu_collect(void *priv, struct tt_report *r, bool next)
-{
-	struct offcpu_tool *t = priv;
-
-	(void)next;	/* totals are never reset: every report shows the increase */
-	return tt_stackprof_collect(&t->sp, r);
-}
-
 static void offcpu_close(void *priv)
 {
 	struct offcpu_tool *t = priv;
 
-	if (t->sp_ready && t->verbose)
-		tt_print_sym_stats("offcpu", &t->sp);
-	if (t->sp_ready)
-		tt_stackprof_release(&t->sp);
-	t->sp_ready = false;
+	if (t->st.sp_ready && t->verbose)
+		tt_print_sym_stats("offcpu", &t->st.sp);
+	tt_stack_tool_release(&t->st);
 	offcpu_bpf__destroy(t->skel);
 	t->skel = NULL;
 }
@@ -221,16 +172,15 @@ static const struct tt_tracer_ops offcpu_ops = {
 	.load = offcpu_load,
 	.attach = offcpu_attach,
 	.set_ready = offcpu_set_ready,
-	.collect = offcpu_collect,
-	.event_fd = offcpu_event_fd,
-	.drain = offcpu_drain,
+	.collect = tt_stack_tool_collect,
+	.event_fd = tt_stack_tool_event_fd,
+	.drain = tt_stack_tool_drain,
 	.close = offcpu_close,
 };
 
 int cmd_offcpu(const struct tt_cmd *cmd, int argc, char **argv)
 {
-	struct offcpu_tool t = { .max_stacks = 8192,
-				 .cfg = { .user_stacks = 1, .kernel_stacks = 1,
+	struct offcpu_tool t = { .cfg = { .user_stacks = 1, .kernel_stacks = 1,
 					  .min_block_ns = 1000 } };
 	struct tt_cli cli = {
 		.cmd = cmd->name, .tracing = true, .allow_cmd = true, .formats = offcpu_formats,
@@ -243,10 +193,8 @@ int cmd_offcpu(const struct tt_cmd *cmd, int argc, char **argv)
 	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
 	if (ret != TT_CLI_RUN)
 		return tt_cli_outcome(cmd, ret, &err);
-	if (!t.cfg.user_stacks && !t.cfg.kernel_stacks) {
-		tt_error_set(&err, -EINVAL, true, "--user-only and --kernel-only exclude each other");
+	if (tt_stack_tool_check(&t.cfg, &err))
 		return tt_cli_outcome(cmd, -EINVAL, &err);
-	}
 	t.verbose = o.verbose;
 	return tt_run_tracer(cmd, &offcpu_ops, &t, &o, &err);
 }

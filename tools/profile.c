@@ -63,35 +63,25 @@ const char tt_profile_usage[] =
 	"  tracetool profile -f json -o profile.json -- ./bench --iterations 100\n";
 
 enum {
-	OPT_USER_ONLY = TT_OPT_CMD,
-	OPT_KERNEL_ONLY,
-	OPT_IDLE,
-	OPT_ADDRS,
-	OPT_MAX_STACKS,
+	OPT_IDLE = TT_OPT_CMD,
 };
 
 static const struct option profile_opts[] = {
 	{ "frequency", required_argument, NULL, 'F' },
-	{ "user-only", no_argument, NULL, OPT_USER_ONLY },
-	{ "kernel-only", no_argument, NULL, OPT_KERNEL_ONLY },
 	{ "idle", no_argument, NULL, OPT_IDLE },
-	{ "addrs", no_argument, NULL, OPT_ADDRS },
-	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
+	TT_STACK_LONG_OPTIONS,
 	{ 0 },
 };
 
 static const char *const profile_formats[] = { "text", "json", "folded", NULL };
 
 struct profile_tool {
+	struct tt_stack_tool st;	/* first: the tt_stack_tool_* ops take this priv */
 	struct profile_bpf *skel;
 	struct tt_profile_config cfg;
 	unsigned long freq;
-	unsigned long max_stacks;
-	bool addrs;
 	size_t nlinks;
 	struct bpf_link **links;
-	struct tt_stackprof sp;
-	bool sp_ready;
 	int verbose;
 };
 
@@ -109,6 +99,7 @@ void tt_print_sym_stats(const char *cmd, const struct tt_stackprof *sp)
 static int profile_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 {
 	struct profile_tool *t = ctx;
+	int ret;
 
 	switch (key) {
 	case 'F':
@@ -116,23 +107,13 @@ static int profile_opt(void *ctx, int key, const char *arg, struct tt_error *err
 			return tt_error_set(err, -EINVAL, true,
 					    "-F: '%s' is not a frequency in Hz (1 to 100000)", arg);
 		return 0;
-	case OPT_USER_ONLY:
-		t->cfg.kernel_stacks = 0;
-		return 0;
-	case OPT_KERNEL_ONLY:
-		t->cfg.user_stacks = 0;
-		return 0;
 	case OPT_IDLE:
 		t->cfg.idle = 1;
 		return 0;
-	case OPT_ADDRS:
-		t->addrs = true;
-		return 0;
-	case OPT_MAX_STACKS:
-		if (tt_parse_uint(arg, 1 << 20, &t->max_stacks))
-			return tt_error_set(err, -EINVAL, true, "--max-stacks: '%s' is not a count", arg);
-		return 0;
 	}
+	ret = tt_stack_tool_opt(&t->st, &t->cfg, key, arg, err);
+	if (ret != -ENOENT)
+		return ret;
 	return tt_error_set(err, -EINVAL, true, "unknown option");
 }
 
@@ -150,9 +131,7 @@ static struct bpf_object *profile_open(void *priv, enum tt_hook hook,
 		return NULL;
 	t->cfg.filter = *filter;
 	t->skel->rodata->cfg = t->cfg;
-	ret = bpf_map__set_max_entries(t->skel->maps.stacks, (__u32)t->max_stacks);
-	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.counts,
-						      (__u32)(2 * t->max_stacks + 1024));
+	ret = tt_stack_tool_size_maps(&t->st, t->skel->maps.stacks, t->skel->maps.counts);
 	if (ret) {
 		profile_bpf__destroy(t->skel);
 		t->skel = NULL;
@@ -169,10 +148,8 @@ static int profile_load(void *priv)
 
 	if (ret)
 		return ret;
-	ret = tt_stackprof_init(&t->sp, t->skel->maps.counts, t->skel->maps.stacks,
-				t->skel->maps.new_pids, "cpu", "samples", 1, t->addrs);
-	t->sp_ready = !ret;
-	return ret;
+	return tt_stack_tool_init(&t->st, t->skel->maps.counts, t->skel->maps.stacks,
+				  t->skel->maps.new_pids, "cpu", "samples", 1);
 }
 
 /* Online CPUs from sysfs ("0-3,5"); fills `on` (indexed by cpu), returns the count. */
@@ -255,29 +232,6 @@ static void profile_set_ready(void *priv)
 	t->skel->bss->tt_ready = true;
 }
 
-static int profile_event_fd(void *priv)
-{
-	struct profile_tool *t = priv;
-
-	return t->sp_ready ? tt_stackprof_event_fd(&t->sp) : -1;
-}
-
-static int profile_drain(void *priv, struct tt_report *sink)
-{
-	struct profile_tool *t = priv;
-
-	(void)sink;
-	return t->sp_ready ? tt_stackprof_drain(&t->sp) : 0;
-}
-
-static int profile_collect(void *priv, struct tt_report *r, bool next)
-{
-	struct profile_tool *t = priv;
-
-	(void)next;	/* totals are never reset: every report shows the increase */
-	return tt_stackprof_collect(&t->sp, r);
-}
-
 static void profile_close(void *priv)
 {
 	struct profile_tool *t = priv;
@@ -288,11 +242,9 @@ static void profile_close(void *priv)
 	free(t->links);
 	t->links = NULL;
 	t->nlinks = 0;
-	if (t->sp_ready && t->verbose)
-		tt_print_sym_stats("profile", &t->sp);
-	if (t->sp_ready)
-		tt_stackprof_release(&t->sp);
-	t->sp_ready = false;
+	if (t->st.sp_ready && t->verbose)
+		tt_print_sym_stats("profile", &t->st.sp);
+	tt_stack_tool_release(&t->st);
 	profile_bpf__destroy(t->skel);
 	t->skel = NULL;
 }
@@ -306,16 +258,15 @@ static const struct tt_tracer_ops profile_ops = {
 	.load = profile_load,
 	.attach = profile_attach,
 	.set_ready = profile_set_ready,
-	.collect = profile_collect,
-	.event_fd = profile_event_fd,
-	.drain = profile_drain,
+	.collect = tt_stack_tool_collect,
+	.event_fd = tt_stack_tool_event_fd,
+	.drain = tt_stack_tool_drain,
 	.close = profile_close,
 };
 
 int cmd_profile(const struct tt_cmd *cmd, int argc, char **argv)
 {
-	struct profile_tool t = { .freq = 49, .max_stacks = 8192,
-				  .cfg = { .user_stacks = 1, .kernel_stacks = 1 } };
+	struct profile_tool t = { .freq = 49, .cfg = { .user_stacks = 1, .kernel_stacks = 1 } };
 	struct tt_cli cli = {
 		.cmd = cmd->name, .tracing = true, .allow_cmd = true, .formats = profile_formats,
 		.extra = profile_opts, .extra_shorts = "F:", .on_opt = profile_opt, .ctx = &t,
@@ -327,10 +278,8 @@ int cmd_profile(const struct tt_cmd *cmd, int argc, char **argv)
 	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
 	if (ret != TT_CLI_RUN)
 		return tt_cli_outcome(cmd, ret, &err);
-	if (!t.cfg.user_stacks && !t.cfg.kernel_stacks) {
-		tt_error_set(&err, -EINVAL, true, "--user-only and --kernel-only exclude each other");
+	if (tt_stack_tool_check(&t.cfg, &err))
 		return tt_cli_outcome(cmd, -EINVAL, &err);
-	}
 	t.verbose = o.verbose;
 	ret = tt_run_tracer(cmd, &profile_ops, &t, &o, &err);
 	/* perf_event_open's errors, with what to do about them */
