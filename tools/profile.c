@@ -82,6 +82,7 @@ struct profile_tool {
 	unsigned long freq;
 	size_t nlinks;
 	struct bpf_link **links;
+	int perf_err;			/* -errno of the perf event step of attach, for the hint */
 	int verbose;
 };
 
@@ -207,7 +208,7 @@ static int profile_attach(void *priv)
 			continue;
 		fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0) {
-			ret = -errno;
+			ret = t->perf_err = -errno;
 			break;
 		}
 		l = bpf_program__attach_perf_event(t->skel->progs.on_cpu_sample, fd);
@@ -283,14 +284,14 @@ int cmd_profile(const struct tt_cmd *cmd, int argc, char **argv)
 	t.verbose = o.verbose;
 	ret = tt_run_tracer(cmd, &profile_ops, &t, &o, &err);
 	/* perf_event_open's errors, with what to do about them */
-	if (ret == TT_EXIT_FAIL && strstr(err.msg, "attaching")) {
-		if (err.code == -EINVAL)
+	if (ret == TT_EXIT_FAIL && t.perf_err) {
+		if (t.perf_err == -EINVAL)
 			fprintf(stderr, "tracetool profile: hint: -F %lu may exceed "
 				"kernel.perf_event_max_sample_rate (sysctl)\n", t.freq);
-		else if (err.code == -EACCES || err.code == -EPERM)
+		else if (t.perf_err == -EACCES || t.perf_err == -EPERM)
 			fprintf(stderr, "tracetool profile: hint: perf events need CAP_PERFMON or "
 				"kernel.perf_event_paranoid <= 1 (sysctl)\n");
-		else if (err.code == -ENOENT || err.code == -EOPNOTSUPP)
+		else if (t.perf_err == -ENOENT || t.perf_err == -EOPNOTSUPP)
 			fprintf(stderr, "tracetool profile: hint: this kernel offers no software "
 				"cpu-clock perf event (CONFIG_PERF_EVENTS)\n");
 	}
