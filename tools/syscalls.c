@@ -225,12 +225,6 @@ static size_t key_labels(const struct syscalls_tool *t, const struct tt_syscall_
 	return n;
 }
 
-/* Cells of one series are adjacent (slot is the last key field). */
-static bool same_series(const struct tt_syscall_key *a, const struct tt_syscall_key *b)
-{
-	return !memcmp(a, b, offsetof(struct tt_syscall_key, slot));
-}
-
 /* Fold the cells of each series into one histogram and add the series to `lat`. */
 static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const struct tt_cells *cells)
 {
@@ -244,22 +238,9 @@ static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const str
 		const struct tt_syscall_key *first = tt_cells_key(cells, i);
 		const char *labels[5];
 		char bufs[4][32];
-		struct tt_hist_sum tot = {};
 		struct tt_series *s;
 
-		memset(h, 0, sizeof(*h));
-		for (j = i; j < cells->n && same_series(first, tt_cells_key(cells, j)); j++) {
-			const struct tt_syscall_key *k = tt_cells_key(cells, j);
-
-			if (k->slot >= TT_HIST_NSLOTS)
-				continue;
-			tt_hist_sum_add(&tot, &cells->sums[j]);
-			h->slots[k->slot] += cells->sums[j].count;
-		}
-		h->count = tot.count;
-		h->sum = tot.sum;
-		h->min = tot.min;
-		h->max = tot.max;
+		j = tt_cells_fold(cells, i, offsetof(struct tt_syscall_key, slot), h);
 		if (!h->count)
 			continue;
 		key_labels(t, first, bufs, labels);

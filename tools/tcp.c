@@ -422,12 +422,6 @@ static int add_counters(const struct families *fam, const struct tt_cells *c, do
 	return 0;
 }
 
-/* Cells of one series are adjacent (slot is the last key field). */
-static bool same_series(const struct tt_tcp_key *a, const struct tt_tcp_key *b)
-{
-	return !memcmp(a, b, offsetof(struct tt_tcp_key, slot));
-}
-
 static int add_histograms(const struct families *fam, const struct tt_cells *cells)
 {
 	struct tt_hist *h = calloc(1, sizeof(*h));
@@ -440,28 +434,15 @@ static int add_histograms(const struct families *fam, const struct tt_cells *cel
 		const struct tt_tcp_key *first = tt_cells_key(cells, i);
 		char daddr[INET6_ADDRSTRLEN], dport[8];
 		const char *labels[2] = { daddr, dport };
-		struct tt_hist_sum tot = {};
 		struct tt_family *f;
 		struct tt_series *s;
 
-		memset(h, 0, sizeof(*h));
-		for (j = i; j < cells->n && same_series(first, tt_cells_key(cells, j)); j++) {
-			const struct tt_tcp_key *k = tt_cells_key(cells, j);
-
-			if (k->slot >= TT_HIST_NSLOTS)
-				continue;
-			tt_hist_sum_add(&tot, &cells->sums[j]);
-			h->slots[k->slot] += cells->sums[j].count;
-		}
+		j = tt_cells_fold(cells, i, offsetof(struct tt_tcp_key, slot), h);
 		f = first->kind == TT_TCP_CONNECT ? fam->connect :
 		    first->kind == TT_TCP_RTT	  ? fam->rtt :
 						    NULL;
-		if (!f || !tot.count)
+		if (!f || !h->count)
 			continue;
-		h->count = tot.count;
-		h->sum = tot.sum;
-		h->min = tot.min;
-		h->max = tot.max;
 		tt_ip_label(daddr, sizeof(daddr), first->family, first->daddr);
 		snprintf(dport, sizeof(dport), "%u", first->dport);
 		s = tt_family_add_series(f, labels);

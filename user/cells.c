@@ -21,6 +21,29 @@ static int key_cmp(const void *a, const void *b, void *ksz)
 	return memcmp(a, b, *(size_t *)ksz);
 }
 
+size_t tt_cells_fold(const struct tt_cells *c, size_t i, size_t slot_off, struct tt_hist *h)
+{
+	const unsigned char *first = tt_cells_key(c, i);
+	struct tt_hist_sum tot = {};
+	size_t j;
+
+	memset(h, 0, sizeof(*h));
+	for (j = i; j < c->n && !memcmp(first, tt_cells_key(c, j), slot_off); j++) {
+		__u32 slot;
+
+		memcpy(&slot, (const unsigned char *)tt_cells_key(c, j) + slot_off, sizeof(slot));
+		if (slot >= TT_HIST_NSLOTS)
+			continue;
+		tt_hist_sum_add(&tot, &c->sums[j]);
+		h->slots[slot] += c->sums[j].count;
+	}
+	h->count = tot.count;
+	h->sum = tot.sum;
+	h->min = tot.min;
+	h->max = tot.max;
+	return j;
+}
+
 void tt_cells_release(struct tt_cells *c)
 {
 	free(c->keys);

@@ -58,6 +58,15 @@ int tt_cell_map_catch_late(struct tt_cell_map *m, __u32 gen);
  */
 int tt_cell_map_read(struct tt_cell_map *m, __u32 gen, bool keep, struct tt_cells *out);
 
+/*
+ * Fold the histogram cells of the series that starts at index `i` into `h`
+ * (cleared first): the series is the run of adjacent keys whose first
+ * `slot_off` bytes are equal, and the cell's slot is the __u32 at `slot_off`
+ * (the last key field, so sorting keeps a series together).  Returns the
+ * index after the series; h->count is 0 if it holds no sample.
+ */
+size_t tt_cells_fold(const struct tt_cells *c, size_t i, size_t slot_off, struct tt_hist *h);
+
 void tt_cells_release(struct tt_cells *c);
 void tt_cell_map_release(struct tt_cell_map *m);
 
