@@ -319,7 +319,8 @@ static __always_inline bool owner_wanted(const void *sk, struct tt_tcp_owner **o
 }
 
 /*
- * tcp_retransmit_skb fires for every attempt (6.12+: with err).  Like the
+ * tcp_retransmit_skb fires for every attempt, with err on recent kernels (6.18
+ * has it; kernels whose tracepoint lacks err cannot load this program yet).  Like the
  * kernel's RetransSegs, count segments (tcp_skb_pcount) of those sent;
  * failed attempts (err != 0) are counted apart.
  */
