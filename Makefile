@@ -84,6 +84,12 @@ $(OUT)/libtracetool.a: $(LIB_OBJS)
 $(OUT)/tracetool: $(TOOL_OBJS) $(OUT)/libtracetool.a
 	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(OUT)/libtracetool.a $(LIBS)
 
+# The registry test links the tracers (skeletons and all) without main.
+TRACER_OBJS := $(patsubst %,$(OUT)/tools/%.o,registry syscalls tcp requests profile offcpu)
+$(OUT)/tests/test_registry: tests/unit/test_registry.c $(TRACER_OBJS) $(OUT)/libtracetool.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit -Itools -o $@ $< $(TRACER_OBJS) $(OUT)/libtracetool.a $(LIBS) -lcmocka
+
 $(OUT)/tests/%: tests/unit/%.c $(OUT)/libtracetool.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(OUT)/libtracetool.a $(LIBS) -lcmocka

@@ -22,15 +22,14 @@
 
 #include "agg.h"
 #include "commands.h"
+#include "registry.h"
 #include "http.h"
 #include "tracetool/requests.h"
 #include "requests.skel.h"	/* after the header: it names its structs */
 
 #define IDLE_NS (500ULL * 1000 * 1000)	/* a response idle this long is finished */
 
-const char tt_requests_usage[] =
-	"Usage: tracetool requests [OPTIONS] [-- CMD ARGS...]\n"
-	"\n"
+static const char requests_description[] =
 	"Per-request latency of backends, with no change to the application: HTTP/1.x\n"
 	"servers (method, route, status) and clients (method, status, server address and\n"
 	"port), and request/response turns of other TCP services (first inbound bytes to\n"
@@ -38,33 +37,9 @@ const char tt_requests_usage[] =
 	"move socket data (read, readv, recvfrom, recvmsg, write, writev, sendto, sendmsg,\n"
 	"sendfile, close, accept, connect). A server request runs from the read that\n"
 	"returned its first bytes to the last write of its response; routes have numeric,\n"
-	"hex and UUID segments collapsed to :id, and query strings are cut in the kernel.\n"
-	"\n"
-	"Options:\n"
-	"      --events        also print each request as it completes (text: one line\n"
-	"                      each, live; json: the report's events)\n"
-	"      --port PORT     only connections with this local or peer port\n"
-	"      --no-tcp        HTTP only: do not time other TCP services\n"
-	"      --no-http       other TCP services only (HTTP is timed as plain TCP)\n"
-	"      --max-routes N  distinct routes kept per service (default 100); past\n"
-	"                      that, requests count under the route _other\n"
-	"      --max-conns N   connections tracked in the kernel (default 8192, LRU)\n"
-	"  -p, --pid PID       only this process (repeatable, or a comma list)\n"
-	"  -c, --comm NAME     only tasks with this command name\n"
-	"      --cgroup PATH   only tasks in this cgroup v2 directory or below it\n"
-	"  -d, --duration SEC  stop after SEC (10, 2.5s, 500ms, 1m); default: Ctrl-C\n"
-	"  -i, --interval SEC  print a report every SEC, covering that interval\n"
-	"      --hist          text: histogram bars per row\n"
-	"      --top N         text: at most N rows per table\n"
-	"  -f, --format FMT    text (default) or json\n"
-	"  -o, --output FILE   write the report to FILE\n"
-	"      --dry-run       load and attach, then exit (checks the kernel supports it)\n"
-	"      --hook KIND     use only this hook kind: tracepoint (the only one)\n"
-	"  -v, --verbose       timings and libbpf messages (-vv: verifier detail)\n"
-	"  -h, --help          this help\n"
-	"  -- CMD ARGS         run CMD and trace it and all its descendants until it exits\n"
-	"\n"
-	"Examples:\n"
+	"hex and UUID segments collapsed to :id, and query strings are cut in the kernel.\n";
+
+static const char requests_examples[] =
 	"  tracetool requests -c nginx -d 30             # nginx latency by route and status\n"
 	"  tracetool requests -p 1234 -i 10              # one service, a report every 10 s\n"
 	"  tracetool requests --port 5432 -d 60          # turns of a PostgreSQL server\n"
@@ -80,13 +55,17 @@ enum {
 	OPT_MAX_CONNS,
 };
 
-static const struct option requests_opts[] = {
-	{ "events", no_argument, NULL, OPT_EVENTS },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
-	{ "no-http", no_argument, NULL, OPT_NO_HTTP },
-	{ "max-routes", required_argument, NULL, OPT_MAX_ROUTES },
-	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+static const struct tt_optdef requests_opts[] = {
+	{ "events", 0, NULL, OPT_EVENTS, "also print each request as it completes (text: one line\n"
+	  "each, live; json: the report's events)", NULL },
+	TT_OPTDEF_PORT(OPT_PORT),
+	{ "no-tcp", 0, NULL, OPT_NO_TCP, "HTTP only: do not time other TCP services", NULL },
+	{ "no-http", 0, NULL, OPT_NO_HTTP, "other TCP services only (HTTP is timed as plain TCP)",
+	  NULL },
+	{ "max-routes", 0, "N", OPT_MAX_ROUTES, "distinct routes kept per service (default 100); "
+	  "past\nthat, requests count under the route _other", "1-100000" },
+	{ "max-conns", 0, "N", OPT_MAX_CONNS, "connections tracked in the kernel (default 8192, LRU)",
+	  "1-4194304" },
 	{ 0 },
 };
 
@@ -127,6 +106,20 @@ struct requests_tool {
 	struct srv_last last;		/* see struct srv_last */
 };
 
+/* One port: the kernel side compares one (tcp takes up to 8 with the same option). */
+static int add_port(void *ctx, const char *item, struct tt_error *err)
+{
+	struct requests_tool *t = ctx;
+	unsigned long port;
+
+	if (tt_parse_uint(item, 65535, &port))
+		return tt_error_set(err, -EINVAL, true, "--port: '%s' is not a port (1-65535)", item);
+	if (t->port && t->port != port)
+		return tt_error_set(err, -EINVAL, true, "--port: requests takes one port");
+	t->port = port;
+	return 0;
+}
+
 static int requests_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 {
 	struct requests_tool *t = ctx;
@@ -136,10 +129,7 @@ static int requests_opt(void *ctx, int key, const char *arg, struct tt_error *er
 		t->events = true;
 		return 0;
 	case OPT_PORT:
-		if (tt_parse_uint(arg, 65535, &t->port))
-			return tt_error_set(err, -EINVAL, true, "--port: '%s' is not a port (1-65535)",
-					    arg);
-		return 0;
+		return tt_cli_each_item(arg, add_port, t, err);
 	case OPT_NO_TCP:
 		t->cfg.tcp = 0;
 		return 0;
@@ -491,45 +481,72 @@ static const struct tt_tracer_ops requests_ops = {
 	.close = requests_close,
 };
 
-int cmd_requests(const struct tt_cmd *cmd, int argc, char **argv)
+static void requests_destroy(void *priv)
 {
-	struct requests_tool t = { .cfg = { .http = 1, .tcp = 1 } };
-	struct tt_cli cli = {
-		.cmd = cmd->name, .tracing = true, .allow_cmd = true,
-		.extra = requests_opts, .on_opt = requests_opt, .ctx = &t,
-	};
-	struct tt_common_opts o = {};
-	struct tt_error err;
-	int ret;
+	struct requests_tool *t = priv;
 
-	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
-	if (ret != TT_CLI_RUN)
-		return tt_cli_outcome(cmd, ret, &err);
-	if (!t.cfg.http && !t.cfg.tcp) {
-		tt_error_set(&err, -EINVAL, true, "--no-tcp and --no-http leave nothing to trace");
-		return tt_cli_outcome(cmd, -EINVAL, &err);
-	}
-	if (!t.max_routes)
-		t.max_routes = 100;
-	if (!t.max_conns)
-		t.max_conns = 8192;
-	t.routes = tt_route_limit__new(t.max_routes);
-	t.server = tt_agg__new(4);
-	t.client = tt_agg__new(5);
-	t.tcp = tt_agg__new(2);
-	if (!t.routes || !t.server || !t.client || !t.tcp) {
-		fprintf(stderr, "tracetool %s: out of memory\n", cmd->name);
-		ret = TT_EXIT_FAIL;
-		goto out;
-	}
-	ret = tt_run_tracer(cmd, &requests_ops, &t, &o, &err);
-	if (o.verbose)
-		fprintf(stderr, "tracetool requests: %lu route(s) folded into _other\n",
-			tt_route_limit_overflows(t.routes));
-out:
-	tt_route_limit__free(t.routes);
-	tt_agg__free(t.server);
-	tt_agg__free(t.client);
-	tt_agg__free(t.tcp);
-	return ret;
+	tt_route_limit__free(t->routes);
+	tt_agg__free(t->server);
+	tt_agg__free(t->client);
+	tt_agg__free(t->tcp);
+	free(t);
 }
+
+static void *requests_create(void)
+{
+	struct requests_tool *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->cfg.http = 1;
+	t->cfg.tcp = 1;
+	t->server = tt_agg__new(4);
+	t->client = tt_agg__new(5);
+	t->tcp = tt_agg__new(2);
+	if (!t->server || !t->client || !t->tcp) {
+		requests_destroy(t);
+		return NULL;
+	}
+	return t;
+}
+
+static int requests_check(void *priv, const struct tt_common_opts *o, struct tt_error *err)
+{
+	struct requests_tool *t = priv;
+
+	(void)o;
+	if (!t->cfg.http && !t->cfg.tcp)
+		return tt_error_set(err, -EINVAL, true,
+				    "--no-tcp and --no-http leave nothing to trace");
+	if (!t->max_routes)
+		t->max_routes = 100;
+	if (!t->max_conns)
+		t->max_conns = 8192;
+	t->routes = tt_route_limit__new(t->max_routes);
+	return t->routes ? 0 : tt_error_set(err, -ENOMEM, false, "out of memory");
+}
+
+static void requests_finish(void *priv, const struct tt_common_opts *o, bool failed)
+{
+	struct requests_tool *t = priv;
+
+	(void)failed;
+	if (o->verbose)
+		fprintf(stderr, "tracetool requests: %lu route(s) folded into _other\n",
+			tt_route_limit_overflows(t->routes));
+}
+
+const struct tt_tracer_def tt_requests_tracer = {
+	.name = "requests",
+	.summary = "per-request latency: HTTP/1.x server and client, other TCP services",
+	.description = requests_description,
+	.examples = requests_examples,
+	.cmd_help = "run CMD and trace it and all its descendants until it exits",
+	.opts = requests_opts,
+	.ops = &requests_ops,
+	.create = requests_create,
+	.opt = requests_opt,
+	.check = requests_check,
+	.finish = requests_finish,
+	.destroy = requests_destroy,
+};

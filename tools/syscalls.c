@@ -18,41 +18,16 @@
 
 #include "cells.h"
 #include "commands.h"
+#include "registry.h"
 #include "tracetool/syscalls.h"
 #include "syscalls.skel.h"	/* after the header: it names its structs */
 
-const char tt_syscalls_usage[] =
-	"Usage: tracetool syscalls [OPTIONS] [-- CMD ARGS...]\n"
-	"\n"
+static const char syscalls_description[] =
 	"Latency histogram and error count per syscall, measured from the sys_enter\n"
 	"and sys_exit tracepoints (tp_btf, falling back to raw_tp). The text report is\n"
-	"a table sorted by total time; -f json follows the tracetool.report/v1 schema.\n"
-	"\n"
-	"Options:\n"
-	"  --by KEY            aggregate by syscall (default), comm, process (comm+pid)\n"
-	"                      or thread (comm+pid+tid)\n"
-	"  --syscall NAME      only this syscall (repeatable, or a comma list)\n"
-	"  --failed            only calls that returned an error\n"
-	"  --max-cells N       histogram cells (series x buckets) kept in the kernel\n"
-	"                      (default 4096 with --by syscall, else 16384); past\n"
-	"                      that, samples are counted as lost (map_full)\n"
-	"  -p, --pid PID       only this process (repeatable, or a comma list)\n"
-	"  -c, --comm NAME     only tasks with this command name\n"
-	"      --cgroup PATH   only tasks in this cgroup v2 directory or below it\n"
-	"  -d, --duration SEC  stop after SEC (10, 2.5s, 500ms, 1m); default: Ctrl-C\n"
-	"  -i, --interval SEC  print a report every SEC, covering that interval\n"
-	"      --hist          text: histogram bars per row\n"
-	"      --top N         text: at most N rows per table\n"
-	"  -f, --format FMT    text (default) or json\n"
-	"  -o, --output FILE   write the report to FILE\n"
-	"      --dry-run       load and attach, then exit (checks the kernel supports it)\n"
-	"      --hook KIND     use only this hook kind: tp_btf or raw_tp (default: tp_btf,\n"
-	"                      falling back to raw_tp)\n"
-	"  -v, --verbose       timings and libbpf messages (-vv: verifier detail)\n"
-	"  -h, --help          this help\n"
-	"  -- CMD ARGS         run CMD and trace it and all its descendants until it exits\n"
-	"\n"
-	"Examples:\n"
+	"a table sorted by total time; -f json follows the tracetool.report/v1 schema.\n";
+
+static const char syscalls_examples[] =
 	"  tracetool syscalls -d 5                      # whole host, 5 seconds\n"
 	"  tracetool syscalls -p 1234 --by thread -d 10 # one process, per thread\n"
 	"  tracetool syscalls -c nginx --syscall read,write,sendfile -i 1\n"
@@ -66,11 +41,13 @@ enum {
 	OPT_MAX_CELLS,
 };
 
-static const struct option syscalls_opts[] = {
-	{ "by", required_argument, NULL, OPT_BY },
-	{ "syscall", required_argument, NULL, OPT_SYSCALL },
-	{ "failed", no_argument, NULL, OPT_FAILED },
-	{ "max-cells", required_argument, NULL, OPT_MAX_CELLS },
+static const struct tt_optdef syscalls_opts[] = {
+	{ "by", 0, "KEY", OPT_BY, "aggregate by syscall (default), comm, process (comm+pid)\n"
+	  "or thread (comm+pid+tid)", "syscall, comm, process, thread" },
+	{ "syscall", 0, "NAME", OPT_SYSCALL, "only this syscall (repeatable, or a comma list)",
+	  NULL },
+	{ "failed", 0, NULL, OPT_FAILED, "only calls that returned an error", NULL },
+	TT_OPTDEF_MAX_CELLS(OPT_MAX_CELLS),
 	{ 0 },
 };
 
@@ -336,21 +313,37 @@ static const struct tt_tracer_ops syscalls_ops = {
 	.close = syscalls_close,
 };
 
-int cmd_syscalls(const struct tt_cmd *cmd, int argc, char **argv)
+static void *syscalls_create(void)
 {
-	struct syscalls_tool t = {};
-	struct tt_cli cli = {
-		.cmd = cmd->name, .tracing = true, .allow_cmd = true,
-		.extra = syscalls_opts, .on_opt = syscalls_opt, .ctx = &t,
-	};
-	struct tt_common_opts o = {};
-	struct tt_error err;
-	int ret;
-
-	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
-	if (ret != TT_CLI_RUN)
-		return tt_cli_outcome(cmd, ret, &err);
-	if (!t.max_cells)	/* more keys per syscall in the finer modes */
-		t.max_cells = t.cfg.by == TT_BY_SYSCALL ? 4096 : 16384;
-	return tt_run_tracer(cmd, &syscalls_ops, &t, &o, &err);
+	return calloc(1, sizeof(struct syscalls_tool));
 }
+
+static int syscalls_check(void *priv, const struct tt_common_opts *o, struct tt_error *err)
+{
+	struct syscalls_tool *t = priv;
+
+	(void)o;
+	(void)err;
+	if (!t->max_cells)	/* more keys per syscall in the finer modes */
+		t->max_cells = t->cfg.by == TT_BY_SYSCALL ? 4096 : 16384;
+	return 0;
+}
+
+static void syscalls_destroy(void *priv)
+{
+	free(priv);
+}
+
+const struct tt_tracer_def tt_syscalls_tracer = {
+	.name = "syscalls",
+	.summary = "latency histogram and errors per syscall",
+	.description = syscalls_description,
+	.examples = syscalls_examples,
+	.cmd_help = "run CMD and trace it and all its descendants until it exits",
+	.opts = syscalls_opts,
+	.ops = &syscalls_ops,
+	.create = syscalls_create,
+	.opt = syscalls_opt,
+	.check = syscalls_check,
+	.destroy = syscalls_destroy,
+};
