@@ -189,6 +189,15 @@ int tt_profile_add_stack(struct tt_profile *p, size_t nframes, const char *const
 
 /* --- snapshots and their differences (user/report_diff.c) --- */
 
+#define TT_LOST_FAMILY "tracetool_lost_events_total"
+
+/*
+ * The self-metric tracetool_lost_events_total{tracer,reason}: one series
+ * per tracer and reason from r->tracer_lost, zeros included; text output
+ * hides it (the header's WARNING line says the same).  0 or -errno.
+ */
+int tt_report_add_lost_family(struct tt_report *r);
+
 /*
  * Add `src` into `dst` (the cumulative report of a tracer or a session):
  * families, series, profiles and stacks are matched by name, labels and
@@ -209,7 +218,9 @@ int tt_report_accumulate(struct tt_report *dst, const struct tt_report *src);
  * moved inside the interval, or when `before` had no sample; otherwise the
  * lower (upper) bound of the lowest (highest) non-empty bucket of the
  * difference, kept within the cumulative min and max.  Losses subtract,
- * per tracer too.  Events are not copied.  NULL + errno on failure.
+ * per tracer too; the self-metric TT_LOST_FAMILY is rebuilt from the
+ * differences, zeros included.  Events are not copied.  NULL + errno on
+ * failure.
  */
 struct tt_report *tt_report_diff(const struct tt_report *now, const struct tt_report *before);
 

@@ -430,6 +430,30 @@ int tt_report_accumulate(struct tt_report *dst, const struct tt_report *src)
 	return 0;
 }
 
+int tt_report_add_lost_family(struct tt_report *r)
+{
+	static const char *const names[] = { "tracer", "reason" };
+	struct tt_family *f;
+	size_t i, k;
+
+	f = tt_report_add_family(r, TT_LOST_FAMILY,
+				 "Events and samples tracetool could not record, by tracer and "
+				 "reason (the report's lost, split).", "", TT_METRIC_COUNTER, 2, names);
+	if (!f)
+		return -ENOMEM;
+	f->text_hidden = true;
+	for (i = 0; i < r->ntracers; i++)
+		for (k = 0; k < TT_LOST_NR; k++) {
+			struct tt_series *s = tt_family_add_series(
+				f, (const char *const[]){ r->tracers[i], tt_lost_names[k] });
+
+			if (!s)
+				return -ENOMEM;
+			s->value = (double)r->tracer_lost[i][k];
+		}
+	return 0;
+}
+
 static uint64_t sub0(uint64_t a, uint64_t b)
 {
 	return a > b ? a - b : 0;
@@ -462,8 +486,13 @@ struct tt_report *tt_report_diff(const struct tt_report *now, const struct tt_re
 		r->lost[k] = sub0(now->lost[k], before->lost[k]);
 	for (i = 0; !ret && i < now->nfamilies; i++) {
 		const struct tt_family *f = now->families[i];
-		struct tt_family *out = family_like(r, f);
+		struct tt_family *out;
 
+		if (!strcmp(f->name, TT_LOST_FAMILY)) {
+			ret = tt_report_add_lost_family(r);
+			continue;
+		}
+		out = family_like(r, f);
 		ret = out ? family_diff(out, f, tt_report_find_family(before, f->name)) : -ENOMEM;
 	}
 	for (i = 0; !ret && i < now->nprofiles; i++)

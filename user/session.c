@@ -744,31 +744,6 @@ static int collect_one(struct tt_session *s, struct slot *t)
 	return ret;
 }
 
-/* tracetool_lost_events_total{tracer,reason}: every tracer and reason, zeros included. */
-static int add_lost_family(struct tt_report *r)
-{
-	static const char *const names[] = { "tracer", "reason" };
-	struct tt_family *f;
-	size_t i, k;
-
-	f = tt_report_add_family(r, "tracetool_lost_events_total",
-				 "Events and samples tracetool could not record, by tracer and "
-				 "reason (the report's lost, split).", "", TT_METRIC_COUNTER, 2, names);
-	if (!f)
-		return -ENOMEM;
-	f->text_hidden = true;	/* text shows the WARNING line instead */
-	for (i = 0; i < r->ntracers; i++)
-		for (k = 0; k < TT_LOST_NR; k++) {
-			struct tt_series *se = tt_family_add_series(
-				f, (const char *const[]){ r->tracers[i], tt_lost_names[k] });
-
-			if (!se)
-				return -ENOMEM;
-			se->value = (double)r->tracer_lost[i][k];
-		}
-	return 0;
-}
-
 struct tt_report *tt_session_snapshot(struct tt_session *s, struct tt_error *err)
 {
 	struct tt_report *r;
@@ -792,7 +767,7 @@ struct tt_report *tt_session_snapshot(struct tt_session *s, struct tt_error *err
 		ret = collect_one(s, &s->t[i]);
 		ret = ret ?: tt_report_accumulate(r, s->t[i].cum);
 	}
-	ret = ret ?: add_lost_family(r);
+	ret = ret ?: tt_report_add_lost_family(r);
 	if (ret) {
 		tt_report__free(r);
 		tt_error_set(err, ret, false, "reading BPF maps: %s", strerror(-ret));

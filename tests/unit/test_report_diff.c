@@ -259,6 +259,32 @@ static void test_many_series(void **state)
 	tt_report__free(cum);
 }
 
+/* The self-metric keeps a series per tracer and reason in an interval, zeros included. */
+static void test_diff_lost_family_zeros(void **state)
+{
+	struct tt_report *a = tt_report__new(), *b = tt_report__new(), *diff;
+	const struct tt_family *f;
+
+	(void)state;
+	assert_int_equal(tt_report_add_tracer(a, "tcp", "tp_btf"), 0);
+	assert_int_equal(tt_report_add_tracer(b, "tcp", "tp_btf"), 0);
+	a->tracer_lost[0][TT_LOST_RINGBUF] = a->lost[TT_LOST_RINGBUF] = 5;
+	b->tracer_lost[0][TT_LOST_RINGBUF] = b->lost[TT_LOST_RINGBUF] = 7;
+	assert_int_equal(tt_report_add_lost_family(a), 0);
+	assert_int_equal(tt_report_add_lost_family(b), 0);
+	diff = tt_report_diff(b, a);
+	assert_non_null(diff);
+	f = tt_report_find_family(diff, TT_LOST_FAMILY);
+	assert_non_null(f);
+	assert_int_equal(f->nseries, TT_LOST_NR);
+	assert_true(tt_family_find_series(f, (const char *const[]){ "tcp", "ringbuf" })->value == 2);
+	assert_true(tt_family_find_series(f, (const char *const[]){ "tcp", "map_full" })->value == 0);
+	assert_true(f->text_hidden);
+	tt_report__free(diff);
+	tt_report__free(a);
+	tt_report__free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_diff_min_max_exact_when_moved),
 		cmocka_unit_test(test_diff_profiles),
 		cmocka_unit_test(test_many_series),
+		cmocka_unit_test(test_diff_lost_family_zeros),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
