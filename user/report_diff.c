@@ -335,6 +335,19 @@ static struct tt_stack *stack_find(const struct index *ix, const struct tt_profi
 	return NULL;
 }
 
+static int cmp_stack_value(const void *pa, const void *pb)
+{
+	const struct tt_stack *a = pa, *b = pb;
+
+	return (a->value < b->value) - (a->value > b->value);
+}
+
+/* Heaviest stacks first, as a tracer's own collect lists them. */
+static void sort_stacks(struct tt_profile *p)
+{
+	qsort(p->stacks, p->nstacks, sizeof(*p->stacks), cmp_stack_value);
+}
+
 static int profile_accumulate(struct tt_report *dst, const struct tt_profile *src)
 {
 	struct tt_profile *p = find_profile(dst, src->name);
@@ -360,6 +373,7 @@ static int profile_accumulate(struct tt_report *dst, const struct tt_profile *sr
 						   s->value);
 	}
 	free(ix.slot);
+	sort_stacks(p);
 	return ret;
 }
 
@@ -384,6 +398,7 @@ static int profile_diff(struct tt_report *out, const struct tt_profile *now,
 			ret = tt_profile_add_stack(p, s->nframes, (const char *const *)s->frames, v);
 	}
 	free(ix.slot);
+	sort_stacks(p);
 	return ret;
 }
 

@@ -65,41 +65,6 @@ const char *tt_hook_name(enum tt_hook h)
 	}
 }
 
-int tt_error_set(struct tt_error *err, int code, bool usage, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->code = code;
-	err->usage = usage;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-int tt_parse_seconds(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
-		return -EINVAL;
-	if (!*end || !strcmp(end, "s"))
-		;
-	else if (!strcmp(end, "ms"))
-		v /= 1000;
-	else if (!strcmp(end, "m"))
-		v *= 60;
-	else if (!strcmp(end, "h"))
-		v *= 3600;
-	else
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 /* tgid of a pid or tid, from /proc; -ESRCH if it does not exist. */
 static int pid_to_tgid(pid_t pid, pid_t *tgid)
 {

@@ -13,33 +13,15 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "error.h"
+#include "options.h"
+#include "probe.h"
 #include "report.h"
 
 struct bpf_object;
 struct pollfd;
 
-#define TT_MAX_CLI_PIDS 64
 #define TT_SESSION_MAX_TRACERS 8
-
-/* The common options of DESIGN §4, same letters in every command. */
-struct tt_common_opts {
-	pid_t pids[TT_MAX_CLI_PIDS];	/* -p, repeatable */
-	size_t npids;
-	char comm[TT_COMM_LEN];		/* -c; empty = any */
-	const char *cgroup;		/* --cgroup PATH (cgroup v2 directory) */
-	double duration;		/* -d seconds; 0 = until Ctrl-C or CMD exits */
-	double interval;		/* -i seconds; 0 = one report at the end */
-	const char *format;		/* -f text|json */
-	const char *output;		/* -o FILE; NULL = stdout */
-	int verbose;			/* -v, repeatable */
-	bool hist;			/* --hist: histogram bars in text output */
-	size_t top;			/* --top N rows per table */
-	bool dry_run;			/* --dry-run: load and attach, then stop */
-	const char *hook;		/* --hook KIND: only this hook kind (tests, old kernels) */
-	char **cmd;			/* -- CMD ARGS: NULL-terminated, or NULL */
-	char **operands;		/* operands (struct tt_cli.operands), or NULL */
-	int noperands;
-};
 
 /*
  * Hook kinds a tracer may offer, in order of preference.  A program's kind
@@ -103,13 +85,6 @@ struct tt_tracer_ops {
 	 */
 	int (*drain)(void *priv, struct tt_report *sink);
 	void (*close)(void *priv);	/* detach and free everything; idempotent */
-};
-
-/* What went wrong, for main to print once and choose the exit status. */
-struct tt_error {
-	int code;		/* -errno, 0 when fine */
-	bool usage;		/* a usage or input error: exit status 2 */
-	char msg[512];		/* one line, with the remedy where there is one */
 };
 
 /* Timings of one tracer's start, milliseconds (for -v and the benchmarks). */
@@ -207,30 +182,6 @@ void tt_session__free(struct tt_session *s);
 int tt_session_run(const struct tt_tracer_ref *tracers, size_t n, const struct tt_common_opts *o,
 		   struct tt_run_stats *stats, struct tt_error *err);
 
-/* printf-style fill of `err`; returns err->code. */
-int tt_error_set(struct tt_error *err, int code, bool usage, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* --- kernel feature probes (user/probe.c) --- */
-
-/* Mount tracefs at /sys/kernel/tracing if nothing is there. 0 or -errno. */
-int tt_ensure_tracefs(void);
-/* Path of a usable tracefs, mounting it if needed, or NULL. */
-const char *tt_tracefs_path(void);
-
-/* Does this process hold the capabilities BPF tracing needs? Names the missing one. */
-bool tt_has_bpf_caps(const char **missing);
-
-struct tt_feature {
-	const char *name;
-	const char *what;
-	bool supported;
-	char detail[128];
-};
-
-/* Probe hook types and map types this kernel supports (list command). */
-size_t tt_probe_features(struct tt_feature *out, size_t max);
-
 /*
  * Add the per-CPU tt_lost counters of `obj` to r->lost, as the increase
  * since `prev` (which is updated): counters are never reset. 0 or -errno.
@@ -243,8 +194,5 @@ int tt_session_read_lost(struct bpf_object *obj, struct tt_report *r, uint64_t p
  * in the old generation, which nothing writes to after that.
  */
 __u32 tt_next_gen(volatile __u32 *gen, bool next);
-
-/* Parse "10", "2.5s", "500ms", "3m" into seconds; -EINVAL on junk. */
-int tt_parse_seconds(const char *s, double *out);
 
 #endif /* TT_SESSION_H */
