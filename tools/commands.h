@@ -42,10 +42,6 @@ void tt_set_verbose(int level);
 int cmd_list(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_flamegraph(const struct tt_cmd *cmd, int argc, char **argv);
 
-struct tt_stackprof;
-/* -v figures of a stack tracer's symbolizer, on stderr (tools/profile.c). */
-void tt_print_sym_stats(const char *cmd, const struct tt_stackprof *sp);
-
 extern const char tt_list_usage[];
 extern const char tt_flamegraph_usage[];
 

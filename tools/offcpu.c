@@ -14,7 +14,7 @@
 
 #include "commands.h"
 #include "registry.h"
-#include "stackprof.h"
+#include "stacktool.h"
 #include "tracetool/profile.h"
 #include "offcpu.skel.h"	/* after the header: it names its structs */
 

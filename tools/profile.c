@@ -18,7 +18,7 @@
 
 #include "commands.h"
 #include "registry.h"
-#include "stackprof.h"
+#include "stacktool.h"
 #include "tracetool/profile.h"
 #include "profile.skel.h"	/* after the header: it names its structs */
 
@@ -62,17 +62,6 @@ struct profile_tool {
 	int perf_err;			/* -errno of the perf event step of attach, for the hint */
 	int verbose;
 };
-
-/* -v: what symbolization did, printed when the tracer closes. */
-void tt_print_sym_stats(const char *cmd, const struct tt_stackprof *sp)
-{
-	struct tt_syms_stats st;
-
-	tt_syms_get_stats(sp->syms, &st);
-	fprintf(stderr, "tracetool %s: symbolized %zu user addresses (%zu from cache, %zu "
-		"unresolved) in %zu processes, %zu ELF files\n", cmd, st.lookups, st.cache_hits,
-		st.unresolved, st.procs, st.elfs);
-}
 
 static int profile_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 {

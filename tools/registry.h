@@ -40,7 +40,7 @@ struct tt_optdef {
 	  "kept in the kernel (syscalls: 4096 with --by syscall, else\n"                     \
 	  "16384; tcp: 4096); past that, samples count as lost (map_full)", "1-16777216" }
 
-/* The stack tracers' shared options (keys from user/stackprof.h). */
+/* The stack tracers' shared options (keys from tools/stacktool.h). */
 #define TT_OPTDEFS_STACK                                                                      \
 	{ "user-only", 0, NULL, TT_STACK_OPT_USER_ONLY, "user stacks only", NULL },           \
 	{ "kernel-only", 0, NULL, TT_STACK_OPT_KERNEL_ONLY, "kernel stacks only", NULL },     \

@@ -24,6 +24,7 @@
 #include "commands.h"
 #include "registry.h"
 #include "http.h"
+#include "labels.h"
 #include "tracetool/requests.h"
 #include "requests.skel.h"	/* after the header: it names its structs */
 
@@ -323,49 +324,46 @@ static void srv_last_set(struct srv_last *l, struct tt_agg_entry *entry,
 
 static int record(struct requests_tool *t, const struct tt_req_event *e)
 {
-	char comm[TT_COMM_LEN + 1], route[TT_ROUTE_MAX], status[8], port[8], addr[64];
-	const char *method = tt_http_method_name(e->method), *r;
+	char route[TT_ROUTE_MAX];
 	size_t rlen = e->route_len < TT_REQ_ROUTE_LEN ? e->route_len : TT_REQ_ROUTE_LEN;
+	struct tt_req_labels l;
+	const char *r;
 	int ret;
 
-	snprintf(comm, sizeof(comm), "%.*s", TT_COMM_LEN, e->comm);
-	switch (e->kind) {
-	case TT_REQ_HTTP_SERVER: {
+	if (e->kind == TT_REQ_HTTP_SERVER) {
 		bool cut = e->flags & (TT_REQ_F_TRUNCATED | TT_REQ_F_ROUTE_OPEN);
 		struct tt_agg_entry *ent;
 
 		if (!t->events && srv_last_hit(&t->last, e, rlen, cut))
 			return tt_agg_entry_record(t->last.entry, e->duration_ns);
+		tt_req_labels(e, &l);
 		tt_http_route_normalize(e->route, rlen, cut, route, sizeof(route));
-		r = tt_route_limit_admit(t->routes, comm, route);
+		r = tt_route_limit_admit(t->routes, l.comm, route);
 		if (!r)
 			return -ENOMEM;
-		snprintf(status, sizeof(status), "%u", e->status);
-		ent = tt_agg_get(t->server, (const char *const[]){ comm, method, r, status });
+		ent = tt_agg_get(t->server, (const char *const[]){ l.comm, l.method, r, l.status });
 		if (!ent)
 			return -ENOMEM;
 		ret = tt_agg_entry_record(ent, e->duration_ns);
 		if (!ret && r == route)
 			srv_last_set(&t->last, ent, e, rlen, cut);
 		if (!ret && t->events)
-			ret = add_event(t, e, method, r, status, NULL, NULL);
+			ret = add_event(t, e, l.method, r, l.status, NULL, NULL);
 		return ret;
 	}
+	tt_req_labels(e, &l);
+	switch (e->kind) {
 	case TT_REQ_HTTP_CLIENT:
-		snprintf(status, sizeof(status), "%u", e->status);
-		snprintf(port, sizeof(port), "%u", e->rport);
-		tt_ip_label(addr, sizeof(addr), e->family, e->raddr);
 		ret = tt_agg_record(t->client,
-				    (const char *const[]){ comm, method, status, addr, port },
+				    (const char *const[]){ l.comm, l.method, l.status, l.addr, l.port },
 				    e->duration_ns);
 		if (!ret && t->events)
-			ret = add_event(t, e, method, NULL, status, addr, port);
+			ret = add_event(t, e, l.method, NULL, l.status, l.addr, l.port);
 		return ret;
 	case TT_REQ_TCP:
-		snprintf(port, sizeof(port), "%u", e->lport);
-		ret = tt_agg_record(t->tcp, (const char *const[]){ comm, port }, e->duration_ns);
+		ret = tt_agg_record(t->tcp, (const char *const[]){ l.comm, l.port }, e->duration_ns);
 		if (!ret && t->events)
-			ret = add_event(t, e, NULL, NULL, NULL, NULL, port);
+			ret = add_event(t, e, NULL, NULL, NULL, NULL, l.port);
 		return ret;
 	}
 	return 0;

@@ -18,6 +18,7 @@
 
 #include "cells.h"
 #include "commands.h"
+#include "labels.h"
 #include "registry.h"
 #include "tracetool/syscalls.h"
 #include "syscalls.skel.h"	/* after the header: it names its structs */
@@ -174,34 +175,6 @@ static void syscalls_close(void *priv)
 	tt_cell_map_release(&t->err_cells);
 }
 
-/* Label values of a key in the current aggregation mode; returns how many. */
-static size_t key_labels(const struct syscalls_tool *t, const struct tt_syscall_key *k,
-			 char bufs[4][32], const char *labels[5])
-{
-	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)k->nr);
-	size_t n = 0;
-
-	if (name)
-		snprintf(bufs[0], sizeof(bufs[0]), "%s", name);
-	else
-		snprintf(bufs[0], sizeof(bufs[0]), "syscall_%u", k->nr);
-	free(name);
-	labels[n++] = bufs[0];
-	if (t->cfg.by >= TT_BY_COMM) {
-		snprintf(bufs[1], sizeof(bufs[1]), "%.*s", TT_COMM_LEN, k->comm);
-		labels[n++] = bufs[1];
-	}
-	if (t->cfg.by >= TT_BY_PROCESS) {
-		snprintf(bufs[2], sizeof(bufs[2]), "%u", k->tgid);
-		labels[n++] = bufs[2];
-	}
-	if (t->cfg.by >= TT_BY_THREAD) {
-		snprintf(bufs[3], sizeof(bufs[3]), "%u", k->tid);
-		labels[n++] = bufs[3];
-	}
-	return n;
-}
-
 /* Fold the cells of each series into one histogram and add the series to `lat`. */
 static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const struct tt_cells *cells)
 {
@@ -213,14 +186,14 @@ static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const str
 		return -ENOMEM;
 	for (i = 0; i < cells->n && !ret; i = j) {
 		const struct tt_syscall_key *first = tt_cells_key(cells, i);
-		const char *labels[5];
-		char bufs[4][32];
+		const char *labels[4];
+		char bufs[4][TT_LABEL_LEN];
 		struct tt_series *s;
 
 		j = tt_cells_fold(cells, i, offsetof(struct tt_syscall_key, slot), h);
 		if (!h->count)
 			continue;
-		key_labels(t, first, bufs, labels);
+		tt_syscall_key_labels(t->cfg.by, first, bufs, labels);
 		s = tt_family_add_series(lat, labels);
 		ret = s ? tt_hsum_from_hist(&s->hist, h) : -ENOMEM;
 	}
@@ -235,17 +208,12 @@ static int add_errors(struct syscalls_tool *t, struct tt_family *errs, const str
 
 	for (i = 0; i < cells->n && !ret; i++) {
 		const struct tt_syscall_err_key *k = tt_cells_key(cells, i);
-		const char *labels[6], *ename;
-		char bufs[4][32], ebuf[32];
+		const char *labels[5];
+		char bufs[4][TT_LABEL_LEN], ebuf[TT_LABEL_LEN];
 		struct tt_series *s;
 
-		n = key_labels(t, &k->k, bufs, labels);
-		ename = strerrorname_np((int)k->err);
-		if (!ename) {
-			snprintf(ebuf, sizeof(ebuf), "E%u", k->err);
-			ename = ebuf;
-		}
-		labels[n] = ename;
+		n = tt_syscall_key_labels(t->cfg.by, &k->k, bufs, labels);
+		labels[n] = tt_errno_label(k->err, ebuf);
 		s = tt_family_add_series(errs, labels);
 		if (!s)
 			ret = -ENOMEM;

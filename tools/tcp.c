@@ -19,6 +19,7 @@
 
 #include "cells.h"
 #include "commands.h"
+#include "labels.h"
 #include "registry.h"
 #include "tracetool/tcp.h"
 #include "tcp.skel.h"	/* after the header: it names its structs */
@@ -236,17 +237,6 @@ static void tcp_set_ready(void *priv)
 	t->skel->bss->tt_ready = true;
 }
 
-static const char *state_name(__u8 s)
-{
-	static const char *const names[] = {
-		[1] = "ESTABLISHED", [2] = "SYN_SENT",	 [3] = "SYN_RECV",   [4] = "FIN_WAIT1",
-		[5] = "FIN_WAIT2",   [6] = "TIME_WAIT",	 [7] = "CLOSE",	     [8] = "CLOSE_WAIT",
-		[9] = "LAST_ACK",    [10] = "LISTEN",	 [11] = "CLOSING",   [12] = "NEW_SYN_RECV",
-	};
-
-	return s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "UNKNOWN";
-}
-
 static int add_event(struct tcp_tool *t, const struct tt_tcp_event *e)
 {
 	char saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN], comm[TT_COMM_LEN + 1];
@@ -269,7 +259,7 @@ static int add_event(struct tcp_tool *t, const struct tt_tcp_event *e)
 	ret = ret ?: tt_event_add_str(ev, "daddr", daddr);
 	ret = ret ?: tt_event_add_num(ev, "dport", e->dport);
 	if (e->state)
-		ret = ret ?: tt_event_add_str(ev, "state", state_name(e->state));
+		ret = ret ?: tt_event_add_str(ev, "state", tt_tcp_state_name(e->state));
 	if (e->kind == TT_TCP_RETRANS)
 		ret = ret ?: tt_event_add_num(ev, "segs", e->segs);
 	if (e->has_owner) {
@@ -349,44 +339,23 @@ static int add_counters(const struct families *fam, const struct tt_cells *c, do
 
 	for (i = 0; i < c->n; i++) {
 		const struct tt_tcp_key *k = tt_cells_key(c, i);
-		char saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN], dport[8];
-		const char *labels[4];
+		struct tt_tcp_labels l;
 		struct tt_family *f;
 		struct tt_series *s;
 		double v = (double)c->sums[i].count;
-		size_t n = 0;
 
-		tt_ip_label(saddr, sizeof(saddr), k->family, k->saddr);
-		tt_ip_label(daddr, sizeof(daddr), k->family, k->daddr);
-		snprintf(dport, sizeof(dport), "%u", k->dport);
-		switch (k->kind) {
-		case TT_TCP_RETRANS:
-			f = fam->retrans;
-			break;
-		case TT_TCP_RETRANS_FAILED:
-			f = fam->failed;
-			break;
-		case TT_TCP_RESET_SENT:
-		case TT_TCP_RESET_RECEIVED:
-			f = fam->resets;
-			labels[n++] = k->kind == TT_TCP_RESET_SENT ? "sent" : "received";
-			break;
-		case TT_TCP_CONNECT_FAILED:
-			f = fam->conn_failed;
-			break;
-		default:
+		if (!tt_tcp_counter_labels(k, &l))
 			continue;
-		}
-		if (f != fam->conn_failed)
-			labels[n++] = saddr;
-		labels[n++] = daddr;
-		labels[n++] = dport;
-		s = tt_family_add_series(f, labels);
+		f = k->kind == TT_TCP_RETRANS	     ? fam->retrans :
+		    k->kind == TT_TCP_RETRANS_FAILED ? fam->failed :
+		    k->kind == TT_TCP_CONNECT_FAILED ? fam->conn_failed :
+						       fam->resets;
+		s = tt_family_add_series(f, l.v);
 		if (!s)
 			return -ENOMEM;
 		s->value = v;
 		if (k->kind == TT_TCP_RETRANS) {
-			s = tt_family_add_series(fam->rate, labels);
+			s = tt_family_add_series(fam->rate, l.v);
 			if (!s)
 				return -ENOMEM;
 			s->value = duration > 0 ? v / duration : 0;
@@ -405,8 +374,7 @@ static int add_histograms(const struct families *fam, const struct tt_cells *cel
 		return -ENOMEM;
 	for (i = 0; i < cells->n && !ret; i = j) {
 		const struct tt_tcp_key *first = tt_cells_key(cells, i);
-		char daddr[INET6_ADDRSTRLEN], dport[8];
-		const char *labels[2] = { daddr, dport };
+		struct tt_tcp_labels l;
 		struct tt_family *f;
 		struct tt_series *s;
 
@@ -416,9 +384,8 @@ static int add_histograms(const struct families *fam, const struct tt_cells *cel
 						    NULL;
 		if (!f || !h->count)
 			continue;
-		tt_ip_label(daddr, sizeof(daddr), first->family, first->daddr);
-		snprintf(dport, sizeof(dport), "%u", first->dport);
-		s = tt_family_add_series(f, labels);
+		tt_tcp_peer_labels(first, &l);
+		s = tt_family_add_series(f, l.v);
 		ret = s ? tt_hsum_from_hist(&s->hist, h) : -ENOMEM;
 	}
 	free(h);
