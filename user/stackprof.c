@@ -68,11 +68,6 @@ struct prev_total {
 	uint64_t value;
 };
 
-static int cmp_prev(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct tt_stack_key));
-}
-
 static int on_new_pid(void *ctx, void *data, size_t len)
 {
 	struct tt_stackprof *sp = ctx;
@@ -121,14 +116,11 @@ void tt_stackprof_release(struct tt_stackprof *sp)
 	sp->rb = NULL;
 	tt_syms__free(sp->syms);
 	sp->syms = NULL;
-	tdestroy(sp->prev, free);
-	sp->prev = NULL;
+	tt_stack_deltas_release(&sp->deltas);
 	tdestroy(sp->by_id, free);
 	sp->by_id = NULL;
 	tdestroy(sp->inflight, free);
 	sp->inflight = NULL;
-	tdestroy(sp->credit, free);
-	sp->credit = NULL;
 }
 
 int tt_stackprof_event_fd(struct tt_stackprof *sp)
@@ -280,63 +272,6 @@ enomem:
 	return -ENOMEM;
 }
 
-/* Increase of `key`'s total since the previous report; remembers the new total. */
-static int delta_of(struct tt_stackprof *sp, const struct tt_stack_key *key, uint64_t total,
-		    uint64_t *delta)
-{
-	struct prev_total probe = { .key = *key }, *p, **slot;
-
-	slot = tfind(&probe, &sp->prev, cmp_prev);
-	if (slot) {
-		p = *slot;
-		*delta = total >= p->value ? total - p->value : total;
-		p->value = total;
-		return 0;
-	}
-	p = malloc(sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	*p = (struct prev_total){ .key = *key, .value = total };
-	if (!tsearch(p, &sp->prev, cmp_prev)) {
-		free(p);
-		return -ENOMEM;
-	}
-	*delta = total;
-	return 0;
-}
-
-/* Take off `delta` what was reported of `key`'s spans while they were in progress. */
-static void apply_credit(struct tt_stackprof *sp, const struct tt_stack_key *key, uint64_t *delta)
-{
-	struct prev_total probe = { .key = *key }, **slot = tfind(&probe, &sp->credit, cmp_prev);
-	uint64_t take;
-
-	if (!slot)
-		return;
-	take = (*slot)->value < *delta ? (*slot)->value : *delta;
-	(*slot)->value -= take;
-	*delta -= take;
-}
-
-static int add_credit(struct tt_stackprof *sp, const struct tt_stack_key *key, uint64_t v)
-{
-	struct prev_total probe = { .key = *key }, *c, **slot = tfind(&probe, &sp->credit, cmp_prev);
-
-	if (slot) {
-		(*slot)->value += v;
-		return 0;
-	}
-	c = malloc(sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	*c = (struct prev_total){ .key = *key, .value = v };
-	if (!tsearch(c, &sp->credit, cmp_prev)) {
-		free(c);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 /* A span in progress, and how far it has been reported. */
 struct inflight {
 	__u32 tid;
@@ -413,7 +348,7 @@ static int add_inflight(struct tt_stackprof *sp, struct prev_total **out, size_t
 			*cap = *cap ? *cap * 2 : 256;
 		}
 		(*out)[(*n)++] = (struct prev_total){ .key = span.key, .value = now - from };
-		ret = add_credit(sp, &span.key, now - from);
+		ret = tt_stack_credit(&sp->deltas, &span.key, now - from);
 	}
 	/* spans that ended are forgotten: the kernel has added them whole */
 	tdestroy(sp->inflight, free);
@@ -446,9 +381,7 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 		prevp = &key;
 		if (bpf_map_lookup_elem(fd, &key, &total))
 			continue;	/* never deleted: cannot vanish, but be safe */
-		ret = delta_of(sp, &key, total, &delta);
-		if (!ret)
-			apply_credit(sp, &key, &delta);
+		ret = tt_stack_delta(&sp->deltas, &key, total, &delta);
 		if (ret || !delta)
 			continue;
 		if (nd == dcap) {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "report.h"
+#include "stackdelta.h"
 #include "symbolize.h"
 #include "tracetool/profile.h"
 #include "tracetool/stack.h"
@@ -25,12 +26,11 @@ struct tt_stackprof {
 	struct tt_syms *syms;
 	struct ring_buffer *rb;
 	struct bpf_map *counts, *stacks;
-	void *prev;		/* tsearch: totals at the previous report, by key */
+	struct tt_stack_deltas deltas;	/* increases since the previous report, span credit */
 	void *by_id;		/* tsearch: stacks by id, read from the stack map at each report */
 	struct bpf_map *spans;	/* optional: tid -> struct tt_stack_span in progress */
 	uint64_t min_span_ns;	/* spans shorter than this are not reported */
 	void *inflight;		/* tsearch: spans in progress already partly reported */
-	void *credit;		/* tsearch: per key, in-progress time reported before its span ended */
 	const char *name;	/* profile name: "cpu", "offcpu" */
 	const char *unit;	/* "samples", "microseconds" */
 	uint64_t divisor;	/* kernel value / divisor = reported value (ns -> us: 1000) */
