@@ -11,8 +11,6 @@
 
 /* Mount tracefs at /sys/kernel/tracing if nothing is there. 0 or -errno. */
 int tt_ensure_tracefs(void);
-/* Path of a usable tracefs, mounting it if needed, or NULL. */
-const char *tt_tracefs_path(void);
 
 /* Does this process hold the capabilities BPF tracing needs? Names the missing one. */
 bool tt_has_bpf_caps(const char **missing);

@@ -263,7 +263,11 @@ static int fill_shared_maps(int pids_fd, int cg_fd, const struct tt_common_opts 
 	return 0;
 }
 
-int tt_session_read_lost(struct bpf_object *obj, struct tt_report *r, uint64_t prev[TT_LOST_NR])
+/*
+ * Add the per-CPU tt_lost counters of `obj` to r->lost, as the increase
+ * since `prev` (which is updated): counters are never reset. 0 or -errno.
+ */
+static int read_lost(struct bpf_object *obj, struct tt_report *r, uint64_t prev[TT_LOST_NR])
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, "tt_lost");
 	int ncpu = libbpf_num_possible_cpus();
@@ -694,7 +698,7 @@ static int collect_one(struct tt_session *s, struct slot *t)
 	d->duration_seconds = now - t->last_collect;
 	ret = tt_report_add_tracer(d, t->ops->name, tt_hook_name(t->hook));
 	ret = ret ?: t->ops->collect(t->priv, d, true);
-	ret = ret ?: tt_session_read_lost(t->obj, d, t->lost_prev);
+	ret = ret ?: read_lost(t->obj, d, t->lost_prev);
 	/* events a tracer put into the report itself go to the pending list */
 	ret = ret ?: tt_report_take_events(s->pending, d);
 	if (!ret) {

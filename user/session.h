@@ -183,12 +183,6 @@ int tt_session_run(const struct tt_tracer_ref *tracers, size_t n, const struct t
 		   struct tt_run_stats *stats, struct tt_error *err);
 
 /*
- * Add the per-CPU tt_lost counters of `obj` to r->lost, as the increase
- * since `prev` (which is updated): counters are never reset. 0 or -errno.
- */
-int tt_session_read_lost(struct bpf_object *obj, struct tt_report *r, uint64_t prev[TT_LOST_NR]);
-
-/*
  * Generation to report, given the BPF global `tt_gen` of a loaded object.
  * With `next`, publish gen + 1 first and wait for samples in flight to land
  * in the old generation, which nothing writes to after that.
