@@ -123,13 +123,6 @@ static int offcpu_attach(void *priv)
 	return offcpu_bpf__attach(t->skel);
 }
 
-static void offcpu_set_ready(void *priv)
-{
-	struct offcpu_tool *t = priv;
-
-	t->skel->bss->tt_ready = true;
-}
-
 static void offcpu_close(void *priv)
 {
 	struct offcpu_tool *t = priv;
@@ -149,7 +142,6 @@ static const struct tt_tracer_ops offcpu_ops = {
 	.open = offcpu_open,
 	.load = offcpu_load,
 	.attach = offcpu_attach,
-	.set_ready = offcpu_set_ready,
 	.collect = tt_stack_tool_collect,
 	.event_fd = tt_stack_tool_event_fd,
 	.drain = tt_stack_tool_drain,

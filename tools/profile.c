@@ -192,13 +192,6 @@ static int profile_attach(void *priv)
 	return profile_bpf__attach(t->skel);
 }
 
-static void profile_set_ready(void *priv)
-{
-	struct profile_tool *t = priv;
-
-	t->skel->bss->tt_ready = true;
-}
-
 static void profile_close(void *priv)
 {
 	struct profile_tool *t = priv;
@@ -224,7 +217,6 @@ static const struct tt_tracer_ops profile_ops = {
 	.open = profile_open,
 	.load = profile_load,
 	.attach = profile_attach,
-	.set_ready = profile_set_ready,
 	.collect = tt_stack_tool_collect,
 	.event_fd = tt_stack_tool_event_fd,
 	.drain = tt_stack_tool_drain,

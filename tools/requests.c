@@ -232,13 +232,6 @@ static int requests_attach(void *priv)
 	return 0;
 }
 
-static void requests_set_ready(void *priv)
-{
-	struct requests_tool *t = priv;
-
-	t->skel->bss->tt_ready = true;
-}
-
 static int requests_event_fd(void *priv)
 {
 	struct requests_tool *t = priv;
@@ -472,7 +465,6 @@ static const struct tt_tracer_ops requests_ops = {
 	.open = requests_open,
 	.load = requests_load,
 	.attach = requests_attach,
-	.set_ready = requests_set_ready,
 	.collect = requests_collect,
 	.event_fd = requests_event_fd,
 	.drain = requests_drain,

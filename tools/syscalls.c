@@ -158,13 +158,6 @@ static int syscalls_attach(void *priv)
 	return syscalls_bpf__attach(t->skel);
 }
 
-static void syscalls_set_ready(void *priv)
-{
-	struct syscalls_tool *t = priv;
-
-	t->skel->bss->tt_ready = true;
-}
-
 static void syscalls_close(void *priv)
 {
 	struct syscalls_tool *t = priv;
@@ -276,7 +269,6 @@ static const struct tt_tracer_ops syscalls_ops = {
 	.open = syscalls_open,
 	.load = syscalls_load,
 	.attach = syscalls_attach,
-	.set_ready = syscalls_set_ready,
 	.collect = syscalls_collect,
 	.close = syscalls_close,
 };

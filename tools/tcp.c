@@ -230,13 +230,6 @@ static int tcp_attach(void *priv)
 	return t->rb ? 0 : -errno;
 }
 
-static void tcp_set_ready(void *priv)
-{
-	struct tcp_tool *t = priv;
-
-	t->skel->bss->tt_ready = true;
-}
-
 static int add_event(struct tcp_tool *t, const struct tt_tcp_event *e)
 {
 	char saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN], comm[TT_COMM_LEN + 1];
@@ -488,7 +481,6 @@ static const struct tt_tracer_ops tcp_ops = {
 	.open = tcp_open,
 	.load = tcp_load,
 	.attach = tcp_attach,
-	.set_ready = tcp_set_ready,
 	.collect = tcp_collect,
 	.event_fd = tcp_event_fd,
 	.drain = tcp_drain,

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "session.h"
@@ -481,6 +482,44 @@ static int open_and_load(struct tt_session *s, struct slot *t, bool follow, stru
 			    "(-v shows the verifier log)", t->ops->name, strerror(-ret));
 }
 
+/*
+ * Set the BPF global `tt_ready` (bpf/lib/tt.bpf.h) of a loaded object,
+ * found through the object's BTF in its mmapped .bss: no tracer needs code
+ * for it.  0 or -ENOENT.
+ */
+static int set_ready_flag(struct bpf_object *obj)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *v;
+	const struct btf_type *sec;
+	struct bpf_map *m;
+	size_t sz, len;
+	int id, i;
+	char *mem;
+
+	id = btf ? btf__find_by_name_kind(btf, ".bss", BTF_KIND_DATASEC) : -ENOENT;
+	if (id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, id);
+	bpf_object__for_each_map(m, obj) {
+		len = strlen(bpf_map__name(m));
+		if (len < 4 || strcmp(bpf_map__name(m) + len - 4, ".bss"))
+			continue;
+		/* the mmapped map after load (const in older libbpf, writable all the same) */
+		mem = (char *)bpf_map__initial_value(m, &sz);
+		for (i = 0, v = btf_var_secinfos(sec); mem && i < btf_vlen(sec); i++, v++) {
+			const struct btf_type *var = btf__type_by_id(btf, v->type);
+
+			if (strcmp(btf__name_by_offset(btf, var->name_off), "tt_ready") ||
+			    v->offset + sizeof(bool) > sz)
+				continue;
+			__atomic_store_n((bool *)(mem + v->offset), true, __ATOMIC_RELEASE);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 /* Let -- CMD run; a failed exec is an error (usage when CMD is not found). */
 static int release_cmd(struct tt_session *s, struct tt_error *err)
 {
@@ -582,8 +621,11 @@ int tt_session_start(struct tt_session *s, struct tt_error *err)
 	}
 	if (ret)
 		return ret;
-	for (i = 0; i < s->n; i++)
-		s->t[i].ops->set_ready(s->t[i].priv);
+	for (i = 0; i < s->n; i++) {
+		if (set_ready_flag(s->t[i].obj))
+			return tt_error_set(err, -ENOENT, false, "%s: the BPF object has no tt_ready "
+					    "flag", s->t[i].ops->name);
+	}
 	s->stats.attach_ms = (now_mono() - t_start) * 1000;
 	read_rss(&s->stats.rss_kb, &s->stats.hwm_kb);
 	clock_gettime(CLOCK_REALTIME, &s->start_real);

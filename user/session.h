@@ -4,7 +4,9 @@
  * traced command, hook selection with fallback (tp_btf -> raw_tp), load,
  * attach, ready, polling with interval and duration, report and detach.
  * The session knows no tracer by name: a tracer plugs in through
- * struct tt_tracer_ops and keeps its skeleton to itself.
+ * struct tt_tracer_ops and keeps its skeleton to itself.  The session sets
+ * each object's `tt_ready` flag itself (through its BTF) once every tracer
+ * is attached.
  */
 #ifndef TT_SESSION_H
 #define TT_SESSION_H
@@ -56,7 +58,6 @@ struct tt_tracer_ops {
 				   const struct tt_filter *filter);
 	int (*load)(void *priv);	/* 0 or -errno */
 	int (*attach)(void *priv);	/* 0 or -errno */
-	void (*set_ready)(void *priv);	/* flip the BPF `tt_ready` flag */
 	/*
 	 * Read into `r` what was recorded since the previous call: the session
 	 * adds these increases up into the tracer's cumulative snapshot
