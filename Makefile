@@ -124,6 +124,7 @@ test: deps
 
 bench: all
 	@sh bench/syscalls.sh
+	@sh bench/start.sh
 	@sh bench/profile.sh
 	@sh bench/flamegraph.sh $(OUT)
 	@sh bench/tcp.sh

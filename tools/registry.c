@@ -336,7 +336,7 @@ int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, 
 	tt_set_verbose(o.verbose);
 	ret = tt_session_run(refs, n, &o, &stats, &err);
 	if (o.verbose) {
-		for (i = 0; n > 1 && i < stats.ntracers; i++)
+		for (i = 0; i < stats.ntracers; i++)
 			fprintf(stderr, "tracetool %s: hook %s, open %.1f ms, load %.1f ms, attach "
 				"%.1f ms\n", defs[i]->name, stats.tracers[i].hook ?: "-",
 				stats.tracers[i].open_ms, stats.tracers[i].load_ms,
