@@ -166,22 +166,15 @@ static int offcpu_check(void *priv, const struct tt_common_opts *o, struct tt_er
 	return tt_stack_tool_check(&t->cfg, err);
 }
 
-static void offcpu_destroy(void *priv)
-{
-	free(priv);
-}
-
 const struct tt_tracer_def tt_offcpu_tracer = {
 	.name = "offcpu",
 	.summary = "off-CPU (blocked) time by stack, from sched_switch",
 	.description = offcpu_description,
 	.examples = offcpu_examples,
-	.cmd_help = "run CMD and trace it and all its descendants until it exits",
 	.opts = offcpu_opts,
 	.formats = offcpu_formats,
 	.ops = &offcpu_ops,
 	.create = offcpu_create,
 	.opt = offcpu_opt,
 	.check = offcpu_check,
-	.destroy = offcpu_destroy,
 };

@@ -261,11 +261,6 @@ static void profile_finish(void *priv, const struct tt_common_opts *o, bool fail
 			"cpu-clock perf event (CONFIG_PERF_EVENTS)\n");
 }
 
-static void profile_destroy(void *priv)
-{
-	free(priv);
-}
-
 const struct tt_tracer_def tt_profile_tracer = {
 	.name = "profile",
 	.summary = "on-CPU stack samples (perf_event), symbolized",
@@ -279,5 +274,4 @@ const struct tt_tracer_def tt_profile_tracer = {
 	.opt = profile_opt,
 	.check = profile_check,
 	.finish = profile_finish,
-	.destroy = profile_destroy,
 };

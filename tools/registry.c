@@ -151,7 +151,8 @@ void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *ou
 		print_opt(d, !strcmp(d->name, "format") ? fbuf :
 			     !strcmp(d->name, "hook")   ? hbuf : NULL, out);
 	}
-	fprintf(out, "  -- CMD ARGS         %s\n", defs[0]->cmd_help);
+	fprintf(out, "  -- CMD ARGS         %s\n", defs[0]->cmd_help ? defs[0]->cmd_help :
+		"run CMD and trace it and all its descendants until it exits");
 	fprintf(out, "\nExamples:\n");
 	for (i = 0; i < n; i++)
 		fputs(defs[i]->examples, out);
@@ -357,8 +358,11 @@ int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, 
 		if (defs[i]->finish)
 			defs[i]->finish(privs[i], &o, ret != 0);
 out:
-	for (i = 0; i < n; i++)
-		if (privs[i])
+	for (i = 0; i < n; i++) {
+		if (privs[i] && defs[i]->destroy)
 			defs[i]->destroy(privs[i]);
+		else
+			free(privs[i]);
+	}
 	return status;
 }

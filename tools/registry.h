@@ -56,7 +56,7 @@ struct tt_tracer_def {
 	const char *summary;		/* one line for `tracetool --help` and `list` */
 	const char *description;	/* the paragraphs of --help after the usage line */
 	const char *examples;		/* the Examples: lines of --help */
-	const char *cmd_help;		/* what -- CMD does for this tracer */
+	const char *cmd_help;		/* what -- CMD does for this tracer; NULL: trace it and its descendants */
 	const struct tt_optdef *opts;	/* the tracer's own options, { 0 } terminated */
 	const char *const *formats;	/* accepted -f values, NULL-terminated; NULL = text, json */
 	const struct tt_tracer_ops *ops;
@@ -68,7 +68,7 @@ struct tt_tracer_def {
 	int (*check)(void *priv, const struct tt_common_opts *o, struct tt_error *err);
 	/* Optional, after the run: -v figures and hints for a failure (`failed`), on stderr. */
 	void (*finish)(void *priv, const struct tt_common_opts *o, bool failed);
-	void (*destroy)(void *priv);
+	void (*destroy)(void *priv);	/* NULL: free(priv) */
 };
 
 /* Every tracer, in `tracetool --help` order. */

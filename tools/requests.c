@@ -531,7 +531,6 @@ const struct tt_tracer_def tt_requests_tracer = {
 	.summary = "per-request latency: HTTP/1.x server and client, other TCP services",
 	.description = requests_description,
 	.examples = requests_examples,
-	.cmd_help = "run CMD and trace it and all its descendants until it exits",
 	.opts = requests_opts,
 	.ops = &requests_ops,
 	.create = requests_create,

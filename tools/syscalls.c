@@ -289,21 +289,14 @@ static int syscalls_check(void *priv, const struct tt_common_opts *o, struct tt_
 	return 0;
 }
 
-static void syscalls_destroy(void *priv)
-{
-	free(priv);
-}
-
 const struct tt_tracer_def tt_syscalls_tracer = {
 	.name = "syscalls",
 	.summary = "latency histogram and errors per syscall",
 	.description = syscalls_description,
 	.examples = syscalls_examples,
-	.cmd_help = "run CMD and trace it and all its descendants until it exits",
 	.opts = syscalls_opts,
 	.ops = &syscalls_ops,
 	.create = syscalls_create,
 	.opt = syscalls_opt,
 	.check = syscalls_check,
-	.destroy = syscalls_destroy,
 };

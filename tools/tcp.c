@@ -499,11 +499,6 @@ static void *tcp_create(void)
 	return t;
 }
 
-static void tcp_destroy(void *priv)
-{
-	free(priv);
-}
-
 const struct tt_tracer_def tt_tcp_tracer = {
 	.name = "tcp",
 	.summary = "TCP retransmits, resets, connect latency and RTT",
@@ -514,5 +509,4 @@ const struct tt_tracer_def tt_tcp_tracer = {
 	.ops = &tcp_ops,
 	.create = tcp_create,
 	.opt = tcp_opt,
-	.destroy = tcp_destroy,
 };

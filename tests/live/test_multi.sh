@@ -35,44 +35,20 @@ for w in "$SYS" "$TCPW" "$SRV" "$CLI"; do
 	fi
 done
 
-why=""
-if ! command -v ip >/dev/null 2>&1 || ! command -v iptables >/dev/null 2>&1; then
-	why="needs ip (iproute2) and iptables"
-elif ! tt_have_bpftool; then
-	why="bpftool ($BPFTOOL) is not usable: cannot tell when tracing is ready"
-elif ! ip netns add "$NS" 2>"$TT_TMP/ns.err"; then
-	why="cannot create network namespace $NS: $(head -c 200 "$TT_TMP/ns.err")"
-fi
-if [ -n "$why" ]; then
+if ! tt_netns_new "$NS"; then
 	# shellcheck disable=SC2086
-	skip_all "$why" $CHECKS
+	skip_all "$TT_WHY" $CHECKS
 	exit 0
 fi
-tt_on_exit "ip netns del $NS 2>/dev/null"
 nsx() { ip netns exec "$NS" "$@"; }
-ip -n "$NS" link set lo up
-if ! nsx iptables -A INPUT -p tcp --dport $P -m statistic --mode nth --every 5 --packet 0 \
-	-j DROP 2>"$TT_TMP/ipt.err"; then
+if ! tt_netns_drop "$NS" $P; then
 	# shellcheck disable=SC2086
-	skip_all "iptables in the namespace failed: $(head -c 200 "$TT_TMP/ipt.err")" $CHECKS
+	skip_all "$TT_WHY" $CHECKS
 	exit 0
 fi
 
-retrans_segs() {
-	nsx awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RetransSegs") c = i; h = 1 }
-		else print $c }' /proc/net/snmp
-}
-
-# settle: wait (bounded, 30 s) until no socket of the namespace can still retransmit.
-settle() {
-	_n=0
-	while [ $_n -lt 300 ]; do
-		[ "$(nsx ss -Htan 2>/dev/null | grep -vc TIME-WAIT)" = 0 ] && return 0
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	return 1
-}
+retrans_segs() { tt_retrans_segs "$NS"; }
+settle() { tt_netns_settle "$NS"; }
 
 # sum over every report of the -i run (jq -s): FILTER over all reports' matching series
 sum_series() {	# sum_series FILE METRIC LABELS FIELD

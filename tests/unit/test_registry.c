@@ -139,8 +139,12 @@ static int parse(const struct tt_tracer_def *const *defs, size_t n, struct tt_er
 		assert_non_null(privs[i]);
 	}
 	ret = tt_tracers_parse(defs, privs, n, argc, argv, &o, err);
-	for (i = 0; i < n; i++)
-		defs[i]->destroy(privs[i]);
+	for (i = 0; i < n; i++) {
+		if (defs[i]->destroy)
+			defs[i]->destroy(privs[i]);
+		else
+			free(privs[i]);
+	}
 	return ret;
 }
 

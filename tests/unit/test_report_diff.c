@@ -70,6 +70,21 @@ static const struct tt_series *find(const struct tt_report *r, const char *fam, 
 	return tt_family_find_series(f, (const char *const[]){ l });
 }
 
+/* Cumulative snapshots after intervals d1 and d1+d2 of one tracer ("syscalls"). */
+static void snapshots(const struct tt_report *d1, const struct tt_report *d2,
+		      struct tt_report **s1, struct tt_report **s2)
+{
+	*s1 = tt_report__new();
+	*s2 = tt_report__new();
+	assert_non_null(*s1);
+	assert_non_null(*s2);
+	assert_int_equal(tt_report_add_tracer(*s1, "syscalls", "tp_btf"), 0);
+	assert_int_equal(tt_report_add_tracer(*s2, "syscalls", "tp_btf"), 0);
+	assert_int_equal(tt_report_accumulate(*s1, d1), 0);
+	assert_int_equal(tt_report_accumulate(*s2, d1), 0);
+	assert_int_equal(tt_report_accumulate(*s2, d2), 0);
+}
+
 static void test_accumulate_adds(void **state)
 {
 	struct tt_report *cum = tt_report__new(), *a = mk(), *b = mk();
@@ -116,13 +131,10 @@ static void test_accumulate_adds(void **state)
 static void test_diff_is_the_interval(void **state)
 {
 	static const uint64_t i1[] = { 1000, 2000, 900000 }, i2[] = { 3000, 3100 };
-	struct tt_report *d1 = mk(), *d2 = mk(), *s1 = tt_report__new(), *s2 = tt_report__new();
-	struct tt_report *diff;
+	struct tt_report *d1 = mk(), *d2 = mk(), *s1, *s2, *diff;
 	const struct tt_series *s;
 
 	(void)state;
-	assert_int_equal(tt_report_add_tracer(s1, "syscalls", "tp_btf"), 0);
-	assert_int_equal(tt_report_add_tracer(s2, "syscalls", "tp_btf"), 0);
 	counter(d1, "c_total", "read", 5);
 	counter(d1, "c_total", "open", 2);
 	hist(d1, "read", i1, 3);
@@ -133,9 +145,7 @@ static void test_diff_is_the_interval(void **state)
 	hist(d2, "write", i2, 1);
 	d2->tracer_lost[0][TT_LOST_MAP_FULL] = 4;
 	d2->lost[TT_LOST_MAP_FULL] = 4;
-	assert_int_equal(tt_report_accumulate(s1, d1), 0);
-	assert_int_equal(tt_report_accumulate(s2, d1), 0);
-	assert_int_equal(tt_report_accumulate(s2, d2), 0);
+	snapshots(d1, d2, &s1, &s2);
 
 	diff = tt_report_diff(s2, s1);
 	assert_non_null(diff);
@@ -176,18 +186,13 @@ static void test_diff_is_the_interval(void **state)
 static void test_diff_min_max_exact_when_moved(void **state)
 {
 	static const uint64_t i1[] = { 5000, 6000 }, i2[] = { 100, 5500, 90000 };
-	struct tt_report *d1 = mk(), *d2 = mk(), *s1 = tt_report__new(), *s2 = tt_report__new();
-	struct tt_report *diff;
+	struct tt_report *d1 = mk(), *d2 = mk(), *s1, *s2, *diff;
 	const struct tt_series *s;
 
 	(void)state;
-	assert_int_equal(tt_report_add_tracer(s1, "syscalls", "tp_btf"), 0);
-	assert_int_equal(tt_report_add_tracer(s2, "syscalls", "tp_btf"), 0);
 	hist(d1, "read", i1, 2);
 	hist(d2, "read", i2, 3);
-	assert_int_equal(tt_report_accumulate(s1, d1), 0);
-	assert_int_equal(tt_report_accumulate(s2, d1), 0);
-	assert_int_equal(tt_report_accumulate(s2, d2), 0);
+	snapshots(d1, d2, &s1, &s2);
 	diff = tt_report_diff(s2, s1);
 	assert_non_null(diff);
 	s = find(diff, "h_seconds", "read");
