@@ -84,6 +84,20 @@ $(OUT)/libtracetool.a: $(LIB_OBJS)
 $(OUT)/tracetool: $(TOOL_OBJS) $(OUT)/libtracetool.a
 	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(OUT)/libtracetool.a $(LIBS)
 
+# Tests of tools/ code link those objects: the label decoders, and for the
+# registry test the tracers themselves (skeletons and all), without main.
+LABEL_OBJS  := $(patsubst %,$(OUT)/tools/%_labels.o,syscalls tcp requests)
+TRACER_OBJS := $(patsubst %,$(OUT)/tools/%.o,registry syscalls tcp requests profile offcpu \
+	       stacktool) $(LABEL_OBJS)
+TOOL_TEST_OBJS_test_registry := $(TRACER_OBJS)
+TOOL_TEST_OBJS_test_labels := $(LABEL_OBJS)
+TOOL_TEST_OBJS_test_requests := $(LABEL_OBJS)
+TOOL_TESTS := $(patsubst %,$(OUT)/tests/%,test_registry test_labels test_requests)
+$(TOOL_TESTS): $(OUT)/tests/%: tests/unit/%.c $(TRACER_OBJS) $(OUT)/libtracetool.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit -Itools -o $@ $< $(TOOL_TEST_OBJS_$*) $(OUT)/libtracetool.a \
+		$(LIBS) -lcmocka
+
 $(OUT)/tests/%: tests/unit/%.c $(OUT)/libtracetool.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(OUT)/libtracetool.a $(LIBS) -lcmocka
@@ -110,6 +124,7 @@ test: deps
 
 bench: all
 	@sh bench/syscalls.sh
+	@sh bench/start.sh
 	@sh bench/profile.sh
 	@sh bench/flamegraph.sh $(OUT)
 	@sh bench/tcp.sh

@@ -36,7 +36,7 @@ static int list_json(const struct tt_feature *f, size_t n, FILE *out)
 
 	for (i = 0; i < tt_ncommands; i++)
 		json_array_append_new(cmds, json_pack("{s:s, s:s}", "name", tt_commands[i].name,
-						      "summary", tt_commands[i].summary));
+						      "summary", tt_cmd_summary(&tt_commands[i])));
 	for (i = 0; i < n; i++)
 		json_array_append_new(feats, json_pack("{s:s, s:s, s:b, s:s}", "name", f[i].name,
 						       "what", f[i].what, "supported",
@@ -74,7 +74,7 @@ int cmd_list(const struct tt_cmd *cmd, int argc, char **argv)
 	} else {
 		fprintf(out, "COMMANDS\n");
 		for (i = 0; i < tt_ncommands; i++)
-			fprintf(out, "  %-12s %s\n", tt_commands[i].name, tt_commands[i].summary);
+			fprintf(out, "  %-12s %s\n", tt_commands[i].name, tt_cmd_summary(&tt_commands[i]));
 		fprintf(out, "\nKERNEL FEATURES\n");
 		for (i = 0; i < n; i++)
 			fprintf(out, "  %-12s %-3s  %-52s %s\n", f[i].name, f[i].supported ? "yes" : "no",

@@ -13,13 +13,12 @@
 #include <bpf/libbpf.h>
 
 #include "commands.h"
-#include "stackprof.h"
+#include "registry.h"
+#include "stacktool.h"
 #include "tracetool/profile.h"
 #include "offcpu.skel.h"	/* after the header: it names its structs */
 
-const char tt_offcpu_usage[] =
-	"Usage: tracetool offcpu [OPTIONS] [-- CMD ARGS...]\n"
-	"\n"
+static const char offcpu_description[] =
 	"Off-CPU time by stack: at each context switch the thread that blocks (it\n"
 	"leaves the CPU voluntarily: sleep, lock, I/O wait; preemption is not\n"
 	"counted) has its stacks and the time recorded; when it runs again the\n"
@@ -27,31 +26,9 @@ const char tt_offcpu_usage[] =
 	"(from blocking to running again, so run-queue wait after the wakeup is\n"
 	"included). A thread still blocked at a report shows with the time so far.\n"
 	"Hook: sched_switch, tp_btf with raw_tp fallback. User stacks need frame\n"
-	"pointers: see `tracetool profile --help`.\n"
-	"\n"
-	"Options:\n"
-	"      --min-block USEC  ignore blocks shorter than USEC microseconds (default 1)\n"
-	"      --user-only     user stacks only\n"
-	"      --kernel-only   kernel stacks only\n"
-	"      --addrs         show unresolved frames as addresses, not [unknown]\n"
-	"      --max-stacks N  distinct stacks kept in the kernel (default 8192); past\n"
-	"                      that, blocks are counted as lost (map_full), as are\n"
-	"                      blocks past 16384 threads blocked at once\n"
-	"  -p, --pid PID       only this process (repeatable, or a comma list)\n"
-	"  -c, --comm NAME     only tasks with this command name\n"
-	"      --cgroup PATH   only tasks in this cgroup v2 directory or below it\n"
-	"  -d, --duration SEC  stop after SEC (10, 2.5s, 500ms, 1m); default: Ctrl-C\n"
-	"  -i, --interval SEC  print a profile every SEC, covering that interval\n"
-	"      --top N         text: at most N stacks (default 20)\n"
-	"  -f, --format FMT    text (default), json or folded (values in microseconds)\n"
-	"  -o, --output FILE   write the report to FILE\n"
-	"      --dry-run       load and attach, then exit (checks the kernel supports it)\n"
-	"      --hook KIND     use only this hook kind: tp_btf or raw_tp\n"
-	"  -v, --verbose       timings, symbolization figures and libbpf messages\n"
-	"  -h, --help          this help\n"
-	"  -- CMD ARGS         run CMD and trace it and all its descendants until it exits\n"
-	"\n"
-	"Examples:\n"
+	"pointers: see `tracetool profile --help`.\n";
+
+static const char offcpu_examples[] =
 	"  tracetool offcpu -p 1234 -d 10                    # where does it wait?\n"
 	"  tracetool offcpu -c postgres --min-block 1000 -d 30 -f folded > off.folded\n"
 	"  tracetool flamegraph --title 'off-CPU' -o off.svg off.folded\n"
@@ -61,9 +38,10 @@ enum {
 	OPT_MIN_BLOCK = TT_OPT_CMD,
 };
 
-static const struct option offcpu_opts[] = {
-	{ "min-block", required_argument, NULL, OPT_MIN_BLOCK },
-	TT_STACK_LONG_OPTIONS,
+static const struct tt_optdef offcpu_opts[] = {
+	{ "min-block", 0, "USEC", OPT_MIN_BLOCK,
+	  "ignore blocks shorter than USEC microseconds (default 1)", "0-3600000000" },
+	TT_OPTDEFS_STACK,
 	{ 0 },
 };
 
@@ -145,13 +123,6 @@ static int offcpu_attach(void *priv)
 	return offcpu_bpf__attach(t->skel);
 }
 
-static void offcpu_set_ready(void *priv)
-{
-	struct offcpu_tool *t = priv;
-
-	t->skel->bss->tt_ready = true;
-}
-
 static void offcpu_close(void *priv)
 {
 	struct offcpu_tool *t = priv;
@@ -171,30 +142,39 @@ static const struct tt_tracer_ops offcpu_ops = {
 	.open = offcpu_open,
 	.load = offcpu_load,
 	.attach = offcpu_attach,
-	.set_ready = offcpu_set_ready,
 	.collect = tt_stack_tool_collect,
 	.event_fd = tt_stack_tool_event_fd,
 	.drain = tt_stack_tool_drain,
 	.close = offcpu_close,
 };
 
-int cmd_offcpu(const struct tt_cmd *cmd, int argc, char **argv)
+static void *offcpu_create(void)
 {
-	struct offcpu_tool t = { .cfg = { .user_stacks = 1, .kernel_stacks = 1,
-					  .min_block_ns = 1000 } };
-	struct tt_cli cli = {
-		.cmd = cmd->name, .tracing = true, .allow_cmd = true, .formats = offcpu_formats,
-		.extra = offcpu_opts, .on_opt = offcpu_opt, .ctx = &t,
-	};
-	struct tt_common_opts o = {};
-	struct tt_error err;
-	int ret;
+	struct offcpu_tool *t = calloc(1, sizeof(*t));
 
-	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
-	if (ret != TT_CLI_RUN)
-		return tt_cli_outcome(cmd, ret, &err);
-	if (tt_stack_tool_check(&t.cfg, &err))
-		return tt_cli_outcome(cmd, -EINVAL, &err);
-	t.verbose = o.verbose;
-	return tt_run_tracer(cmd, &offcpu_ops, &t, &o, &err);
+	if (t)
+		t->cfg = (struct tt_profile_config){ .user_stacks = 1, .kernel_stacks = 1,
+						     .min_block_ns = 1000 };
+	return t;
 }
+
+static int offcpu_check(void *priv, const struct tt_common_opts *o, struct tt_error *err)
+{
+	struct offcpu_tool *t = priv;
+
+	t->verbose = o->verbose;
+	return tt_stack_tool_check(&t->cfg, err);
+}
+
+const struct tt_tracer_def tt_offcpu_tracer = {
+	.name = "offcpu",
+	.summary = "off-CPU (blocked) time by stack, from sched_switch",
+	.description = offcpu_description,
+	.examples = offcpu_examples,
+	.opts = offcpu_opts,
+	.formats = offcpu_formats,
+	.ops = &offcpu_ops,
+	.create = offcpu_create,
+	.opt = offcpu_opt,
+	.check = offcpu_check,
+};

@@ -17,13 +17,12 @@
 #include <bpf/libbpf.h>
 
 #include "commands.h"
-#include "stackprof.h"
+#include "registry.h"
+#include "stacktool.h"
 #include "tracetool/profile.h"
 #include "profile.skel.h"	/* after the header: it names its structs */
 
-const char tt_profile_usage[] =
-	"Usage: tracetool profile [OPTIONS] [-- CMD ARGS...]\n"
-	"\n"
+static const char profile_description[] =
 	"On-CPU stack sampling: a software cpu-clock perf event on every CPU samples\n"
 	"the running task HZ times a second; samples are counted per stack in the\n"
 	"kernel, then symbolized (ELF symbols, debuglink and /usr/lib/debug files via\n"
@@ -31,31 +30,9 @@ const char tt_profile_usage[] =
 	"left out. Values are sample counts. User stacks are walked through frame\n"
 	"pointers: code built without them (Debian's libc, most distribution\n"
 	"packages) gives short or broken user stacks; build what you profile with\n"
-	"-fno-omit-frame-pointer.\n"
-	"\n"
-	"Options:\n"
-	"  -F, --frequency HZ  samples per second per CPU (default 49)\n"
-	"      --user-only     user stacks only\n"
-	"      --kernel-only   kernel stacks only\n"
-	"      --idle          also count samples of the idle task\n"
-	"      --addrs         show unresolved frames as addresses, not [unknown]\n"
-	"      --max-stacks N  distinct stacks kept in the kernel (default 8192); past\n"
-	"                      that, samples are counted as lost (map_full)\n"
-	"  -p, --pid PID       only this process (repeatable, or a comma list)\n"
-	"  -c, --comm NAME     only tasks with this command name\n"
-	"      --cgroup PATH   only tasks in this cgroup v2 directory or below it\n"
-	"  -d, --duration SEC  stop after SEC (10, 2.5s, 500ms, 1m); default: Ctrl-C\n"
-	"  -i, --interval SEC  print a profile every SEC, covering that interval\n"
-	"      --top N         text: at most N stacks (default 20)\n"
-	"  -f, --format FMT    text (default), json or folded (comm;outer;...;inner count,\n"
-	"                      for `tracetool flamegraph` or flamegraph.pl)\n"
-	"  -o, --output FILE   write the report to FILE\n"
-	"      --dry-run       load and attach, then exit (checks the kernel supports it)\n"
-	"  -v, --verbose       timings, symbolization figures and libbpf messages\n"
-	"  -h, --help          this help\n"
-	"  -- CMD ARGS         run CMD and profile it and all its descendants until it exits\n"
-	"\n"
-	"Examples:\n"
+	"-fno-omit-frame-pointer.\n";
+
+static const char profile_examples[] =
 	"  tracetool profile -d 10                          # whole host, 10 seconds\n"
 	"  tracetool profile -p 1234 -F 99 -d 30 -f folded > cpu.folded\n"
 	"  tracetool flamegraph -o cpu.svg cpu.folded       # then open cpu.svg\n"
@@ -66,10 +43,10 @@ enum {
 	OPT_IDLE = TT_OPT_CMD,
 };
 
-static const struct option profile_opts[] = {
-	{ "frequency", required_argument, NULL, 'F' },
-	{ "idle", no_argument, NULL, OPT_IDLE },
-	TT_STACK_LONG_OPTIONS,
+static const struct tt_optdef profile_opts[] = {
+	{ "frequency", 'F', "HZ", 'F', "samples per second per CPU (default 49)", "1-100000" },
+	{ "idle", 0, NULL, OPT_IDLE, "also count samples of the idle task", NULL },
+	TT_OPTDEFS_STACK,
 	{ 0 },
 };
 
@@ -85,17 +62,6 @@ struct profile_tool {
 	int perf_err;			/* -errno of the perf event step of attach, for the hint */
 	int verbose;
 };
-
-/* -v: what symbolization did, printed when the tracer closes. */
-void tt_print_sym_stats(const char *cmd, const struct tt_stackprof *sp)
-{
-	struct tt_syms_stats st;
-
-	tt_syms_get_stats(sp->syms, &st);
-	fprintf(stderr, "tracetool %s: symbolized %zu user addresses (%zu from cache, %zu "
-		"unresolved) in %zu processes, %zu ELF files\n", cmd, st.lookups, st.cache_hits,
-		st.unresolved, st.procs, st.elfs);
-}
 
 static int profile_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 {
@@ -226,13 +192,6 @@ static int profile_attach(void *priv)
 	return profile_bpf__attach(t->skel);
 }
 
-static void profile_set_ready(void *priv)
-{
-	struct profile_tool *t = priv;
-
-	t->skel->bss->tt_ready = true;
-}
-
 static void profile_close(void *priv)
 {
 	struct profile_tool *t = priv;
@@ -258,42 +217,61 @@ static const struct tt_tracer_ops profile_ops = {
 	.open = profile_open,
 	.load = profile_load,
 	.attach = profile_attach,
-	.set_ready = profile_set_ready,
 	.collect = tt_stack_tool_collect,
 	.event_fd = tt_stack_tool_event_fd,
 	.drain = tt_stack_tool_drain,
 	.close = profile_close,
 };
 
-int cmd_profile(const struct tt_cmd *cmd, int argc, char **argv)
+static void *profile_create(void)
 {
-	struct profile_tool t = { .freq = 49, .cfg = { .user_stacks = 1, .kernel_stacks = 1 } };
-	struct tt_cli cli = {
-		.cmd = cmd->name, .tracing = true, .allow_cmd = true, .formats = profile_formats,
-		.extra = profile_opts, .extra_shorts = "F:", .on_opt = profile_opt, .ctx = &t,
-	};
-	struct tt_common_opts o = {};
-	struct tt_error err;
-	int ret;
+	struct profile_tool *t = calloc(1, sizeof(*t));
 
-	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
-	if (ret != TT_CLI_RUN)
-		return tt_cli_outcome(cmd, ret, &err);
-	if (tt_stack_tool_check(&t.cfg, &err))
-		return tt_cli_outcome(cmd, -EINVAL, &err);
-	t.verbose = o.verbose;
-	ret = tt_run_tracer(cmd, &profile_ops, &t, &o, &err);
-	/* perf_event_open's errors, with what to do about them */
-	if (ret == TT_EXIT_FAIL && t.perf_err) {
-		if (t.perf_err == -EINVAL)
-			fprintf(stderr, "tracetool profile: hint: -F %lu may exceed "
-				"kernel.perf_event_max_sample_rate (sysctl)\n", t.freq);
-		else if (t.perf_err == -EACCES || t.perf_err == -EPERM)
-			fprintf(stderr, "tracetool profile: hint: perf events need CAP_PERFMON or "
-				"kernel.perf_event_paranoid <= 1 (sysctl)\n");
-		else if (t.perf_err == -ENOENT || t.perf_err == -EOPNOTSUPP)
-			fprintf(stderr, "tracetool profile: hint: this kernel offers no software "
-				"cpu-clock perf event (CONFIG_PERF_EVENTS)\n");
+	if (t) {
+		t->freq = 49;
+		t->cfg = (struct tt_profile_config){ .user_stacks = 1, .kernel_stacks = 1 };
 	}
-	return ret;
+	return t;
 }
+
+static int profile_check(void *priv, const struct tt_common_opts *o, struct tt_error *err)
+{
+	struct profile_tool *t = priv;
+
+	t->verbose = o->verbose;
+	return tt_stack_tool_check(&t->cfg, err);
+}
+
+/* perf_event_open's errors, with what to do about them */
+static void profile_finish(void *priv, const struct tt_common_opts *o, bool failed)
+{
+	struct profile_tool *t = priv;
+
+	(void)o;
+	if (!failed || !t->perf_err)
+		return;
+	if (t->perf_err == -EINVAL)
+		fprintf(stderr, "tracetool profile: hint: -F %lu may exceed "
+			"kernel.perf_event_max_sample_rate (sysctl)\n", t->freq);
+	else if (t->perf_err == -EACCES || t->perf_err == -EPERM)
+		fprintf(stderr, "tracetool profile: hint: perf events need CAP_PERFMON or "
+			"kernel.perf_event_paranoid <= 1 (sysctl)\n");
+	else if (t->perf_err == -ENOENT || t->perf_err == -EOPNOTSUPP)
+		fprintf(stderr, "tracetool profile: hint: this kernel offers no software "
+			"cpu-clock perf event (CONFIG_PERF_EVENTS)\n");
+}
+
+const struct tt_tracer_def tt_profile_tracer = {
+	.name = "profile",
+	.summary = "on-CPU stack samples (perf_event), symbolized",
+	.description = profile_description,
+	.examples = profile_examples,
+	.cmd_help = "run CMD and profile it and all its descendants until it exits",
+	.opts = profile_opts,
+	.formats = profile_formats,
+	.ops = &profile_ops,
+	.create = profile_create,
+	.opt = profile_opt,
+	.check = profile_check,
+	.finish = profile_finish,
+};

@@ -22,15 +22,15 @@
 
 #include "agg.h"
 #include "commands.h"
+#include "registry.h"
 #include "http.h"
+#include "labels.h"
 #include "tracetool/requests.h"
 #include "requests.skel.h"	/* after the header: it names its structs */
 
 #define IDLE_NS (500ULL * 1000 * 1000)	/* a response idle this long is finished */
 
-const char tt_requests_usage[] =
-	"Usage: tracetool requests [OPTIONS] [-- CMD ARGS...]\n"
-	"\n"
+static const char requests_description[] =
 	"Per-request latency of backends, with no change to the application: HTTP/1.x\n"
 	"servers (method, route, status) and clients (method, status, server address and\n"
 	"port), and request/response turns of other TCP services (first inbound bytes to\n"
@@ -38,33 +38,9 @@ const char tt_requests_usage[] =
 	"move socket data (read, readv, recvfrom, recvmsg, write, writev, sendto, sendmsg,\n"
 	"sendfile, close, accept, connect). A server request runs from the read that\n"
 	"returned its first bytes to the last write of its response; routes have numeric,\n"
-	"hex and UUID segments collapsed to :id, and query strings are cut in the kernel.\n"
-	"\n"
-	"Options:\n"
-	"      --events        also print each request as it completes (text: one line\n"
-	"                      each, live; json: the report's events)\n"
-	"      --port PORT     only connections with this local or peer port\n"
-	"      --no-tcp        HTTP only: do not time other TCP services\n"
-	"      --no-http       other TCP services only (HTTP is timed as plain TCP)\n"
-	"      --max-routes N  distinct routes kept per service (default 100); past\n"
-	"                      that, requests count under the route _other\n"
-	"      --max-conns N   connections tracked in the kernel (default 8192, LRU)\n"
-	"  -p, --pid PID       only this process (repeatable, or a comma list)\n"
-	"  -c, --comm NAME     only tasks with this command name\n"
-	"      --cgroup PATH   only tasks in this cgroup v2 directory or below it\n"
-	"  -d, --duration SEC  stop after SEC (10, 2.5s, 500ms, 1m); default: Ctrl-C\n"
-	"  -i, --interval SEC  print a report every SEC, covering that interval\n"
-	"      --hist          text: histogram bars per row\n"
-	"      --top N         text: at most N rows per table\n"
-	"  -f, --format FMT    text (default) or json\n"
-	"  -o, --output FILE   write the report to FILE\n"
-	"      --dry-run       load and attach, then exit (checks the kernel supports it)\n"
-	"      --hook KIND     use only this hook kind: tracepoint (the only one)\n"
-	"  -v, --verbose       timings and libbpf messages (-vv: verifier detail)\n"
-	"  -h, --help          this help\n"
-	"  -- CMD ARGS         run CMD and trace it and all its descendants until it exits\n"
-	"\n"
-	"Examples:\n"
+	"hex and UUID segments collapsed to :id, and query strings are cut in the kernel.\n";
+
+static const char requests_examples[] =
 	"  tracetool requests -c nginx -d 30             # nginx latency by route and status\n"
 	"  tracetool requests -p 1234 -i 10              # one service, a report every 10 s\n"
 	"  tracetool requests --port 5432 -d 60          # turns of a PostgreSQL server\n"
@@ -80,13 +56,17 @@ enum {
 	OPT_MAX_CONNS,
 };
 
-static const struct option requests_opts[] = {
-	{ "events", no_argument, NULL, OPT_EVENTS },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
-	{ "no-http", no_argument, NULL, OPT_NO_HTTP },
-	{ "max-routes", required_argument, NULL, OPT_MAX_ROUTES },
-	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+static const struct tt_optdef requests_opts[] = {
+	{ "events", 0, NULL, OPT_EVENTS, "also print each request as it completes (text: one line\n"
+	  "each, live; json: the report's events)", NULL },
+	TT_OPTDEF_PORT(OPT_PORT),
+	{ "no-tcp", 0, NULL, OPT_NO_TCP, "HTTP only: do not time other TCP services", NULL },
+	{ "no-http", 0, NULL, OPT_NO_HTTP, "other TCP services only (HTTP is timed as plain TCP)",
+	  NULL },
+	{ "max-routes", 0, "N", OPT_MAX_ROUTES, "distinct routes kept per service (default 100); "
+	  "past\nthat, requests count under the route _other", "1-100000" },
+	{ "max-conns", 0, "N", OPT_MAX_CONNS, "connections tracked in the kernel (default 8192, LRU)",
+	  "1-4194304" },
 	{ 0 },
 };
 
@@ -127,6 +107,20 @@ struct requests_tool {
 	struct srv_last last;		/* see struct srv_last */
 };
 
+/* One port: the kernel side compares one (tcp takes up to 8 with the same option). */
+static int add_port(void *ctx, const char *item, struct tt_error *err)
+{
+	struct requests_tool *t = ctx;
+	unsigned long port;
+
+	if (tt_parse_uint(item, 65535, &port))
+		return tt_error_set(err, -EINVAL, true, "--port: '%s' is not a port (1-65535)", item);
+	if (t->port && t->port != port)
+		return tt_error_set(err, -EINVAL, true, "--port: requests takes one port");
+	t->port = port;
+	return 0;
+}
+
 static int requests_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 {
 	struct requests_tool *t = ctx;
@@ -136,10 +130,7 @@ static int requests_opt(void *ctx, int key, const char *arg, struct tt_error *er
 		t->events = true;
 		return 0;
 	case OPT_PORT:
-		if (tt_parse_uint(arg, 65535, &t->port))
-			return tt_error_set(err, -EINVAL, true, "--port: '%s' is not a port (1-65535)",
-					    arg);
-		return 0;
+		return tt_cli_each_item(arg, add_port, t, err);
 	case OPT_NO_TCP:
 		t->cfg.tcp = 0;
 		return 0;
@@ -241,13 +232,6 @@ static int requests_attach(void *priv)
 	return 0;
 }
 
-static void requests_set_ready(void *priv)
-{
-	struct requests_tool *t = priv;
-
-	t->skel->bss->tt_ready = true;
-}
-
 static int requests_event_fd(void *priv)
 {
 	struct requests_tool *t = priv;
@@ -333,49 +317,46 @@ static void srv_last_set(struct srv_last *l, struct tt_agg_entry *entry,
 
 static int record(struct requests_tool *t, const struct tt_req_event *e)
 {
-	char comm[TT_COMM_LEN + 1], route[TT_ROUTE_MAX], status[8], port[8], addr[64];
-	const char *method = tt_http_method_name(e->method), *r;
+	char route[TT_ROUTE_MAX];
 	size_t rlen = e->route_len < TT_REQ_ROUTE_LEN ? e->route_len : TT_REQ_ROUTE_LEN;
+	struct tt_req_labels l;
+	const char *r;
 	int ret;
 
-	snprintf(comm, sizeof(comm), "%.*s", TT_COMM_LEN, e->comm);
-	switch (e->kind) {
-	case TT_REQ_HTTP_SERVER: {
+	if (e->kind == TT_REQ_HTTP_SERVER) {
 		bool cut = e->flags & (TT_REQ_F_TRUNCATED | TT_REQ_F_ROUTE_OPEN);
 		struct tt_agg_entry *ent;
 
 		if (!t->events && srv_last_hit(&t->last, e, rlen, cut))
 			return tt_agg_entry_record(t->last.entry, e->duration_ns);
+		tt_req_labels(e, &l);
 		tt_http_route_normalize(e->route, rlen, cut, route, sizeof(route));
-		r = tt_route_limit_admit(t->routes, comm, route);
+		r = tt_route_limit_admit(t->routes, l.comm, route);
 		if (!r)
 			return -ENOMEM;
-		snprintf(status, sizeof(status), "%u", e->status);
-		ent = tt_agg_get(t->server, (const char *const[]){ comm, method, r, status });
+		ent = tt_agg_get(t->server, (const char *const[]){ l.comm, l.method, r, l.status });
 		if (!ent)
 			return -ENOMEM;
 		ret = tt_agg_entry_record(ent, e->duration_ns);
 		if (!ret && r == route)
 			srv_last_set(&t->last, ent, e, rlen, cut);
 		if (!ret && t->events)
-			ret = add_event(t, e, method, r, status, NULL, NULL);
+			ret = add_event(t, e, l.method, r, l.status, NULL, NULL);
 		return ret;
 	}
+	tt_req_labels(e, &l);
+	switch (e->kind) {
 	case TT_REQ_HTTP_CLIENT:
-		snprintf(status, sizeof(status), "%u", e->status);
-		snprintf(port, sizeof(port), "%u", e->rport);
-		tt_ip_label(addr, sizeof(addr), e->family, e->raddr);
 		ret = tt_agg_record(t->client,
-				    (const char *const[]){ comm, method, status, addr, port },
+				    (const char *const[]){ l.comm, l.method, l.status, l.addr, l.port },
 				    e->duration_ns);
 		if (!ret && t->events)
-			ret = add_event(t, e, method, NULL, status, addr, port);
+			ret = add_event(t, e, l.method, NULL, l.status, l.addr, l.port);
 		return ret;
 	case TT_REQ_TCP:
-		snprintf(port, sizeof(port), "%u", e->lport);
-		ret = tt_agg_record(t->tcp, (const char *const[]){ comm, port }, e->duration_ns);
+		ret = tt_agg_record(t->tcp, (const char *const[]){ l.comm, l.port }, e->duration_ns);
 		if (!ret && t->events)
-			ret = add_event(t, e, NULL, NULL, NULL, NULL, port);
+			ret = add_event(t, e, NULL, NULL, NULL, NULL, l.port);
 		return ret;
 	}
 	return 0;
@@ -484,52 +465,77 @@ static const struct tt_tracer_ops requests_ops = {
 	.open = requests_open,
 	.load = requests_load,
 	.attach = requests_attach,
-	.set_ready = requests_set_ready,
 	.collect = requests_collect,
 	.event_fd = requests_event_fd,
 	.drain = requests_drain,
 	.close = requests_close,
 };
 
-int cmd_requests(const struct tt_cmd *cmd, int argc, char **argv)
+static void requests_destroy(void *priv)
 {
-	struct requests_tool t = { .cfg = { .http = 1, .tcp = 1 } };
-	struct tt_cli cli = {
-		.cmd = cmd->name, .tracing = true, .allow_cmd = true,
-		.extra = requests_opts, .on_opt = requests_opt, .ctx = &t,
-	};
-	struct tt_common_opts o = {};
-	struct tt_error err;
-	int ret;
+	struct requests_tool *t = priv;
 
-	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
-	if (ret != TT_CLI_RUN)
-		return tt_cli_outcome(cmd, ret, &err);
-	if (!t.cfg.http && !t.cfg.tcp) {
-		tt_error_set(&err, -EINVAL, true, "--no-tcp and --no-http leave nothing to trace");
-		return tt_cli_outcome(cmd, -EINVAL, &err);
-	}
-	if (!t.max_routes)
-		t.max_routes = 100;
-	if (!t.max_conns)
-		t.max_conns = 8192;
-	t.routes = tt_route_limit__new(t.max_routes);
-	t.server = tt_agg__new(4);
-	t.client = tt_agg__new(5);
-	t.tcp = tt_agg__new(2);
-	if (!t.routes || !t.server || !t.client || !t.tcp) {
-		fprintf(stderr, "tracetool %s: out of memory\n", cmd->name);
-		ret = TT_EXIT_FAIL;
-		goto out;
-	}
-	ret = tt_run_tracer(cmd, &requests_ops, &t, &o, &err);
-	if (o.verbose)
-		fprintf(stderr, "tracetool requests: %lu route(s) folded into _other\n",
-			tt_route_limit_overflows(t.routes));
-out:
-	tt_route_limit__free(t.routes);
-	tt_agg__free(t.server);
-	tt_agg__free(t.client);
-	tt_agg__free(t.tcp);
-	return ret;
+	tt_route_limit__free(t->routes);
+	tt_agg__free(t->server);
+	tt_agg__free(t->client);
+	tt_agg__free(t->tcp);
+	free(t);
 }
+
+static void *requests_create(void)
+{
+	struct requests_tool *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->cfg.http = 1;
+	t->cfg.tcp = 1;
+	t->server = tt_agg__new(4);
+	t->client = tt_agg__new(5);
+	t->tcp = tt_agg__new(2);
+	if (!t->server || !t->client || !t->tcp) {
+		requests_destroy(t);
+		return NULL;
+	}
+	return t;
+}
+
+static int requests_check(void *priv, const struct tt_common_opts *o, struct tt_error *err)
+{
+	struct requests_tool *t = priv;
+
+	(void)o;
+	if (!t->cfg.http && !t->cfg.tcp)
+		return tt_error_set(err, -EINVAL, true,
+				    "--no-tcp and --no-http leave nothing to trace");
+	if (!t->max_routes)
+		t->max_routes = 100;
+	if (!t->max_conns)
+		t->max_conns = 8192;
+	t->routes = tt_route_limit__new(t->max_routes);
+	return t->routes ? 0 : tt_error_set(err, -ENOMEM, false, "out of memory");
+}
+
+static void requests_finish(void *priv, const struct tt_common_opts *o, bool failed)
+{
+	struct requests_tool *t = priv;
+
+	(void)failed;
+	if (o->verbose)
+		fprintf(stderr, "tracetool requests: %lu route(s) folded into _other\n",
+			tt_route_limit_overflows(t->routes));
+}
+
+const struct tt_tracer_def tt_requests_tracer = {
+	.name = "requests",
+	.summary = "per-request latency: HTTP/1.x server and client, other TCP services",
+	.description = requests_description,
+	.examples = requests_examples,
+	.opts = requests_opts,
+	.ops = &requests_ops,
+	.create = requests_create,
+	.opt = requests_opt,
+	.check = requests_check,
+	.finish = requests_finish,
+	.destroy = requests_destroy,
+};

@@ -18,41 +18,17 @@
 
 #include "cells.h"
 #include "commands.h"
+#include "labels.h"
+#include "registry.h"
 #include "tracetool/syscalls.h"
 #include "syscalls.skel.h"	/* after the header: it names its structs */
 
-const char tt_syscalls_usage[] =
-	"Usage: tracetool syscalls [OPTIONS] [-- CMD ARGS...]\n"
-	"\n"
+static const char syscalls_description[] =
 	"Latency histogram and error count per syscall, measured from the sys_enter\n"
 	"and sys_exit tracepoints (tp_btf, falling back to raw_tp). The text report is\n"
-	"a table sorted by total time; -f json follows the tracetool.report/v1 schema.\n"
-	"\n"
-	"Options:\n"
-	"  --by KEY            aggregate by syscall (default), comm, process (comm+pid)\n"
-	"                      or thread (comm+pid+tid)\n"
-	"  --syscall NAME      only this syscall (repeatable, or a comma list)\n"
-	"  --failed            only calls that returned an error\n"
-	"  --max-cells N       histogram cells (series x buckets) kept in the kernel\n"
-	"                      (default 4096 with --by syscall, else 16384); past\n"
-	"                      that, samples are counted as lost (map_full)\n"
-	"  -p, --pid PID       only this process (repeatable, or a comma list)\n"
-	"  -c, --comm NAME     only tasks with this command name\n"
-	"      --cgroup PATH   only tasks in this cgroup v2 directory or below it\n"
-	"  -d, --duration SEC  stop after SEC (10, 2.5s, 500ms, 1m); default: Ctrl-C\n"
-	"  -i, --interval SEC  print a report every SEC, covering that interval\n"
-	"      --hist          text: histogram bars per row\n"
-	"      --top N         text: at most N rows per table\n"
-	"  -f, --format FMT    text (default) or json\n"
-	"  -o, --output FILE   write the report to FILE\n"
-	"      --dry-run       load and attach, then exit (checks the kernel supports it)\n"
-	"      --hook KIND     use only this hook kind: tp_btf or raw_tp (default: tp_btf,\n"
-	"                      falling back to raw_tp)\n"
-	"  -v, --verbose       timings and libbpf messages (-vv: verifier detail)\n"
-	"  -h, --help          this help\n"
-	"  -- CMD ARGS         run CMD and trace it and all its descendants until it exits\n"
-	"\n"
-	"Examples:\n"
+	"a table sorted by total time; -f json follows the tracetool.report/v1 schema.\n";
+
+static const char syscalls_examples[] =
 	"  tracetool syscalls -d 5                      # whole host, 5 seconds\n"
 	"  tracetool syscalls -p 1234 --by thread -d 10 # one process, per thread\n"
 	"  tracetool syscalls -c nginx --syscall read,write,sendfile -i 1\n"
@@ -66,11 +42,13 @@ enum {
 	OPT_MAX_CELLS,
 };
 
-static const struct option syscalls_opts[] = {
-	{ "by", required_argument, NULL, OPT_BY },
-	{ "syscall", required_argument, NULL, OPT_SYSCALL },
-	{ "failed", no_argument, NULL, OPT_FAILED },
-	{ "max-cells", required_argument, NULL, OPT_MAX_CELLS },
+static const struct tt_optdef syscalls_opts[] = {
+	{ "by", 0, "KEY", OPT_BY, "aggregate by syscall (default), comm, process (comm+pid)\n"
+	  "or thread (comm+pid+tid)", "syscall, comm, process, thread" },
+	{ "syscall", 0, "NAME", OPT_SYSCALL, "only this syscall (repeatable, or a comma list)",
+	  NULL },
+	{ "failed", 0, NULL, OPT_FAILED, "only calls that returned an error", NULL },
+	TT_OPTDEF_MAX_CELLS(OPT_MAX_CELLS),
 	{ 0 },
 };
 
@@ -180,13 +158,6 @@ static int syscalls_attach(void *priv)
 	return syscalls_bpf__attach(t->skel);
 }
 
-static void syscalls_set_ready(void *priv)
-{
-	struct syscalls_tool *t = priv;
-
-	t->skel->bss->tt_ready = true;
-}
-
 static void syscalls_close(void *priv)
 {
 	struct syscalls_tool *t = priv;
@@ -195,34 +166,6 @@ static void syscalls_close(void *priv)
 	t->skel = NULL;
 	tt_cell_map_release(&t->lat_cells);
 	tt_cell_map_release(&t->err_cells);
-}
-
-/* Label values of a key in the current aggregation mode; returns how many. */
-static size_t key_labels(const struct syscalls_tool *t, const struct tt_syscall_key *k,
-			 char bufs[4][32], const char *labels[5])
-{
-	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)k->nr);
-	size_t n = 0;
-
-	if (name)
-		snprintf(bufs[0], sizeof(bufs[0]), "%s", name);
-	else
-		snprintf(bufs[0], sizeof(bufs[0]), "syscall_%u", k->nr);
-	free(name);
-	labels[n++] = bufs[0];
-	if (t->cfg.by >= TT_BY_COMM) {
-		snprintf(bufs[1], sizeof(bufs[1]), "%.*s", TT_COMM_LEN, k->comm);
-		labels[n++] = bufs[1];
-	}
-	if (t->cfg.by >= TT_BY_PROCESS) {
-		snprintf(bufs[2], sizeof(bufs[2]), "%u", k->tgid);
-		labels[n++] = bufs[2];
-	}
-	if (t->cfg.by >= TT_BY_THREAD) {
-		snprintf(bufs[3], sizeof(bufs[3]), "%u", k->tid);
-		labels[n++] = bufs[3];
-	}
-	return n;
 }
 
 /* Fold the cells of each series into one histogram and add the series to `lat`. */
@@ -236,14 +179,14 @@ static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const str
 		return -ENOMEM;
 	for (i = 0; i < cells->n && !ret; i = j) {
 		const struct tt_syscall_key *first = tt_cells_key(cells, i);
-		const char *labels[5];
-		char bufs[4][32];
+		const char *labels[4];
+		char bufs[4][TT_LABEL_LEN];
 		struct tt_series *s;
 
 		j = tt_cells_fold(cells, i, offsetof(struct tt_syscall_key, slot), h);
 		if (!h->count)
 			continue;
-		key_labels(t, first, bufs, labels);
+		tt_syscall_key_labels(t->cfg.by, first, bufs, labels);
 		s = tt_family_add_series(lat, labels);
 		ret = s ? tt_hsum_from_hist(&s->hist, h) : -ENOMEM;
 	}
@@ -258,17 +201,12 @@ static int add_errors(struct syscalls_tool *t, struct tt_family *errs, const str
 
 	for (i = 0; i < cells->n && !ret; i++) {
 		const struct tt_syscall_err_key *k = tt_cells_key(cells, i);
-		const char *labels[6], *ename;
-		char bufs[4][32], ebuf[32];
+		const char *labels[5];
+		char bufs[4][TT_LABEL_LEN], ebuf[TT_LABEL_LEN];
 		struct tt_series *s;
 
-		n = key_labels(t, &k->k, bufs, labels);
-		ename = strerrorname_np((int)k->err);
-		if (!ename) {
-			snprintf(ebuf, sizeof(ebuf), "E%u", k->err);
-			ename = ebuf;
-		}
-		labels[n] = ename;
+		n = tt_syscall_key_labels(t->cfg.by, &k->k, bufs, labels);
+		labels[n] = tt_errno_label(k->err, ebuf);
 		s = tt_family_add_series(errs, labels);
 		if (!s)
 			ret = -ENOMEM;
@@ -331,26 +269,34 @@ static const struct tt_tracer_ops syscalls_ops = {
 	.open = syscalls_open,
 	.load = syscalls_load,
 	.attach = syscalls_attach,
-	.set_ready = syscalls_set_ready,
 	.collect = syscalls_collect,
 	.close = syscalls_close,
 };
 
-int cmd_syscalls(const struct tt_cmd *cmd, int argc, char **argv)
+static void *syscalls_create(void)
 {
-	struct syscalls_tool t = {};
-	struct tt_cli cli = {
-		.cmd = cmd->name, .tracing = true, .allow_cmd = true,
-		.extra = syscalls_opts, .on_opt = syscalls_opt, .ctx = &t,
-	};
-	struct tt_common_opts o = {};
-	struct tt_error err;
-	int ret;
-
-	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
-	if (ret != TT_CLI_RUN)
-		return tt_cli_outcome(cmd, ret, &err);
-	if (!t.max_cells)	/* more keys per syscall in the finer modes */
-		t.max_cells = t.cfg.by == TT_BY_SYSCALL ? 4096 : 16384;
-	return tt_run_tracer(cmd, &syscalls_ops, &t, &o, &err);
+	return calloc(1, sizeof(struct syscalls_tool));
 }
+
+static int syscalls_check(void *priv, const struct tt_common_opts *o, struct tt_error *err)
+{
+	struct syscalls_tool *t = priv;
+
+	(void)o;
+	(void)err;
+	if (!t->max_cells)	/* more keys per syscall in the finer modes */
+		t->max_cells = t->cfg.by == TT_BY_SYSCALL ? 4096 : 16384;
+	return 0;
+}
+
+const struct tt_tracer_def tt_syscalls_tracer = {
+	.name = "syscalls",
+	.summary = "latency histogram and errors per syscall",
+	.description = syscalls_description,
+	.examples = syscalls_examples,
+	.opts = syscalls_opts,
+	.ops = &syscalls_ops,
+	.create = syscalls_create,
+	.opt = syscalls_opt,
+	.check = syscalls_check,
+};

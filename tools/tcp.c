@@ -19,12 +19,12 @@
 
 #include "cells.h"
 #include "commands.h"
+#include "labels.h"
+#include "registry.h"
 #include "tracetool/tcp.h"
 #include "tcp.skel.h"	/* after the header: it names its structs */
 
-const char tt_tcp_usage[] =
-	"Usage: tracetool tcp [OPTIONS] [-- CMD ARGS...]\n"
-	"\n"
+static const char tcp_description[] =
 	"TCP retransmits, resets sent and received, connect latency and (with --rtt)\n"
 	"smoothed RTT, from the tcp:* and sock:inet_sock_set_state tracepoints (tp_btf,\n"
 	"falling back to raw_tp). Text output prints one line per retransmit and reset\n"
@@ -34,46 +34,16 @@ const char tt_tcp_usage[] =
 	"Retransmits count segments, like RetransSegs in /proc/net/snmp (SYN-ACK\n"
 	"retransmits included); attempts the kernel failed to send are counted apart.\n"
 	"\n"
-	"Filters on the flow are applied in the kernel:\n"
-	"  --port PORT         local or remote port is PORT (repeatable or a comma list,\n"
-	"                      at most 8)\n"
-	"  --laddr ADDR        local IPv4 or IPv6 address\n"
-	"  --raddr ADDR        remote IPv4 or IPv6 address\n"
+	"Filters on the flow (--port, --laddr, --raddr) are applied in the kernel.\n"
 	"Filters on the process (-p, -c, --cgroup, -- CMD) apply to the socket's owner:\n"
 	"the process that called connect() while tracetool ran (with --owner-io also\n"
 	"the first one to send or receive on a socket without one). Retransmits fire in\n"
 	"softirq context, so the task running at that moment says nothing. With any of\n"
 	"these, sockets without a known owner (accepted sockets unless --owner-io,\n"
 	"sockets connected before tracing began, resets answering segments that have\n"
-	"no socket) are left out. Events carry pid and comm only when the owner is known.\n"
-	"\n"
-	"Options:\n"
-	"      --rtt           smoothed RTT histogram per remote endpoint (tcp_probe: runs\n"
-	"                      on every received segment; narrow it with --port/--raddr)\n"
-	"      --owner-io      learn the owner of accepted and older sockets from their\n"
-	"                      first send or receive (a map lookup per send/recv call)\n"
-	"      --no-events     counters and histograms only, no per-event lines\n"
-	"      --max-events N  events kept per report (default 100000; the JSON report\n"
-	"                      holds them until it is written); more count as lost ringbuf\n"
-	"      --max-cells N   kernel map sizes: N counter series and N histogram cells\n"
-	"                      (series x buckets), default 4096; past that, samples are\n"
-	"                      counted as lost (map_full)\n"
-	"  -p, --pid PID       only sockets owned by this process (repeatable; see above)\n"
-	"  -c, --comm NAME     only sockets owned by tasks with this command name\n"
-	"      --cgroup PATH   only sockets owned by tasks in this cgroup v2 directory\n"
-	"  -d, --duration SEC  stop after SEC (10, 2.5s, 500ms, 1m); default: Ctrl-C\n"
-	"  -i, --interval SEC  print a report every SEC, covering that interval\n"
-	"      --hist          text: histogram bars per row\n"
-	"      --top N         text: at most N rows per table\n"
-	"  -f, --format FMT    text (default) or json\n"
-	"  -o, --output FILE   write the report to FILE\n"
-	"      --dry-run       load and attach, then exit (checks the kernel supports it)\n"
-	"      --hook KIND     use only this hook kind: tp_btf or raw_tp\n"
-	"  -v, --verbose       timings and libbpf messages (-vv: verifier detail)\n"
-	"  -h, --help          this help\n"
-	"  -- CMD ARGS         run CMD and trace the sockets it and its descendants own\n"
-	"\n"
-	"Examples:\n"
+	"no socket) are left out. Events carry pid and comm only when the owner is known.\n";
+
+static const char tcp_examples[] =
 	"  tracetool tcp                                # retransmits and resets, live\n"
 	"  tracetool tcp --port 443 -d 60 -f json       # one service, one minute, JSON\n"
 	"  tracetool tcp --raddr 10.0.0.7 --rtt -i 10   # one peer: RTT every 10 s\n"
@@ -91,15 +61,19 @@ enum {
 	OPT_MAX_EVENTS,
 };
 
-static const struct option tcp_opts[] = {
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "laddr", required_argument, NULL, OPT_LADDR },
-	{ "raddr", required_argument, NULL, OPT_RADDR },
-	{ "rtt", no_argument, NULL, OPT_RTT },
-	{ "no-events", no_argument, NULL, OPT_NO_EVENTS },
-	{ "max-cells", required_argument, NULL, OPT_MAX_CELLS },
-	{ "owner-io", no_argument, NULL, OPT_OWNER_IO },
-	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
+static const struct tt_optdef tcp_opts[] = {
+	TT_OPTDEF_PORT(OPT_PORT),
+	{ "laddr", 0, "ADDR", OPT_LADDR, "local IPv4 or IPv6 address", NULL },
+	{ "raddr", 0, "ADDR", OPT_RADDR, "remote IPv4 or IPv6 address", NULL },
+	{ "rtt", 0, NULL, OPT_RTT, "smoothed RTT histogram per remote endpoint (tcp_probe: runs\n"
+	  "on every received segment; narrow it with --port/--raddr)", NULL },
+	{ "owner-io", 0, NULL, OPT_OWNER_IO, "learn the owner of accepted and older sockets from "
+	  "their\nfirst send or receive (a map lookup per send/recv call)", NULL },
+	{ "no-events", 0, NULL, OPT_NO_EVENTS, "counters and histograms only, no per-event lines",
+	  NULL },
+	{ "max-events", 0, "N", OPT_MAX_EVENTS, "events kept per report (default 100000; the JSON "
+	  "report\nholds them until it is written); more count as lost ringbuf", "1-1073741824" },
+	TT_OPTDEF_MAX_CELLS(OPT_MAX_CELLS),
 	{ 0 },
 };
 
@@ -256,24 +230,6 @@ static int tcp_attach(void *priv)
 	return t->rb ? 0 : -errno;
 }
 
-static void tcp_set_ready(void *priv)
-{
-	struct tcp_tool *t = priv;
-
-	t->skel->bss->tt_ready = true;
-}
-
-static const char *state_name(__u8 s)
-{
-	static const char *const names[] = {
-		[1] = "ESTABLISHED", [2] = "SYN_SENT",	 [3] = "SYN_RECV",   [4] = "FIN_WAIT1",
-		[5] = "FIN_WAIT2",   [6] = "TIME_WAIT",	 [7] = "CLOSE",	     [8] = "CLOSE_WAIT",
-		[9] = "LAST_ACK",    [10] = "LISTEN",	 [11] = "CLOSING",   [12] = "NEW_SYN_RECV",
-	};
-
-	return s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "UNKNOWN";
-}
-
 static int add_event(struct tcp_tool *t, const struct tt_tcp_event *e)
 {
 	char saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN], comm[TT_COMM_LEN + 1];
@@ -296,7 +252,7 @@ static int add_event(struct tcp_tool *t, const struct tt_tcp_event *e)
 	ret = ret ?: tt_event_add_str(ev, "daddr", daddr);
 	ret = ret ?: tt_event_add_num(ev, "dport", e->dport);
 	if (e->state)
-		ret = ret ?: tt_event_add_str(ev, "state", state_name(e->state));
+		ret = ret ?: tt_event_add_str(ev, "state", tt_tcp_state_name(e->state));
 	if (e->kind == TT_TCP_RETRANS)
 		ret = ret ?: tt_event_add_num(ev, "segs", e->segs);
 	if (e->has_owner) {
@@ -376,44 +332,23 @@ static int add_counters(const struct families *fam, const struct tt_cells *c, do
 
 	for (i = 0; i < c->n; i++) {
 		const struct tt_tcp_key *k = tt_cells_key(c, i);
-		char saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN], dport[8];
-		const char *labels[4];
+		struct tt_tcp_labels l;
 		struct tt_family *f;
 		struct tt_series *s;
 		double v = (double)c->sums[i].count;
-		size_t n = 0;
 
-		tt_ip_label(saddr, sizeof(saddr), k->family, k->saddr);
-		tt_ip_label(daddr, sizeof(daddr), k->family, k->daddr);
-		snprintf(dport, sizeof(dport), "%u", k->dport);
-		switch (k->kind) {
-		case TT_TCP_RETRANS:
-			f = fam->retrans;
-			break;
-		case TT_TCP_RETRANS_FAILED:
-			f = fam->failed;
-			break;
-		case TT_TCP_RESET_SENT:
-		case TT_TCP_RESET_RECEIVED:
-			f = fam->resets;
-			labels[n++] = k->kind == TT_TCP_RESET_SENT ? "sent" : "received";
-			break;
-		case TT_TCP_CONNECT_FAILED:
-			f = fam->conn_failed;
-			break;
-		default:
+		if (!tt_tcp_counter_labels(k, &l))
 			continue;
-		}
-		if (f != fam->conn_failed)
-			labels[n++] = saddr;
-		labels[n++] = daddr;
-		labels[n++] = dport;
-		s = tt_family_add_series(f, labels);
+		f = k->kind == TT_TCP_RETRANS	     ? fam->retrans :
+		    k->kind == TT_TCP_RETRANS_FAILED ? fam->failed :
+		    k->kind == TT_TCP_CONNECT_FAILED ? fam->conn_failed :
+						       fam->resets;
+		s = tt_family_add_series(f, l.v);
 		if (!s)
 			return -ENOMEM;
 		s->value = v;
 		if (k->kind == TT_TCP_RETRANS) {
-			s = tt_family_add_series(fam->rate, labels);
+			s = tt_family_add_series(fam->rate, l.v);
 			if (!s)
 				return -ENOMEM;
 			s->value = duration > 0 ? v / duration : 0;
@@ -432,8 +367,7 @@ static int add_histograms(const struct families *fam, const struct tt_cells *cel
 		return -ENOMEM;
 	for (i = 0; i < cells->n && !ret; i = j) {
 		const struct tt_tcp_key *first = tt_cells_key(cells, i);
-		char daddr[INET6_ADDRSTRLEN], dport[8];
-		const char *labels[2] = { daddr, dport };
+		struct tt_tcp_labels l;
 		struct tt_family *f;
 		struct tt_series *s;
 
@@ -443,9 +377,8 @@ static int add_histograms(const struct families *fam, const struct tt_cells *cel
 						    NULL;
 		if (!f || !h->count)
 			continue;
-		tt_ip_label(daddr, sizeof(daddr), first->family, first->daddr);
-		snprintf(dport, sizeof(dport), "%u", first->dport);
-		s = tt_family_add_series(f, labels);
+		tt_tcp_peer_labels(first, &l);
+		s = tt_family_add_series(f, l.v);
 		ret = s ? tt_hsum_from_hist(&s->hist, h) : -ENOMEM;
 	}
 	free(h);
@@ -548,26 +481,32 @@ static const struct tt_tracer_ops tcp_ops = {
 	.open = tcp_open,
 	.load = tcp_load,
 	.attach = tcp_attach,
-	.set_ready = tcp_set_ready,
 	.collect = tcp_collect,
 	.event_fd = tcp_event_fd,
 	.drain = tcp_drain,
 	.close = tcp_close,
 };
 
-int cmd_tcp(const struct tt_cmd *cmd, int argc, char **argv)
+static void *tcp_create(void)
 {
-	struct tcp_tool t = { .cfg.events = 1, .max_cells = 4096, .max_events = 100000 };
-	struct tt_cli cli = {
-		.cmd = cmd->name, .tracing = true, .allow_cmd = true,
-		.extra = tcp_opts, .on_opt = tcp_opt, .ctx = &t,
-	};
-	struct tt_common_opts o = {};
-	struct tt_error err;
-	int ret;
+	struct tcp_tool *t = calloc(1, sizeof(*t));
 
-	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
-	if (ret != TT_CLI_RUN)
-		return tt_cli_outcome(cmd, ret, &err);
-	return tt_run_tracer(cmd, &tcp_ops, &t, &o, &err);
+	if (t) {
+		t->cfg.events = 1;
+		t->max_cells = 4096;
+		t->max_events = 100000;
+	}
+	return t;
 }
+
+const struct tt_tracer_def tt_tcp_tracer = {
+	.name = "tcp",
+	.summary = "TCP retransmits, resets, connect latency and RTT",
+	.description = tcp_description,
+	.examples = tcp_examples,
+	.cmd_help = "run CMD and trace the sockets it and its descendants own",
+	.opts = tcp_opts,
+	.ops = &tcp_ops,
+	.create = tcp_create,
+	.opt = tcp_opt,
+};

@@ -14,24 +14,27 @@
 #include <bpf/libbpf.h>
 
 #include "commands.h"
+#include "registry.h"
 #include "version.h"
 
 const struct tt_cmd tt_commands[] = {
-	{ "syscalls", "latency histogram and errors per syscall", tt_syscalls_usage,
-	  cmd_syscalls, true },
-	{ "profile", "on-CPU stack samples (perf_event), symbolized", tt_profile_usage,
-	  cmd_profile, true },
-	{ "offcpu", "off-CPU (blocked) time by stack, from sched_switch", tt_offcpu_usage,
-	  cmd_offcpu, true },
-	{ "tcp", "TCP retransmits, resets, connect latency and RTT", tt_tcp_usage, cmd_tcp, true },
-	{ "requests", "per-request latency: HTTP/1.x server and client, other TCP services",
-	  tt_requests_usage, cmd_requests, true },
+	{ "syscalls", NULL, NULL, NULL, true, &tt_syscalls_tracer },
+	{ "profile", NULL, NULL, NULL, true, &tt_profile_tracer },
+	{ "offcpu", NULL, NULL, NULL, true, &tt_offcpu_tracer },
+	{ "tcp", NULL, NULL, NULL, true, &tt_tcp_tracer },
+	{ "requests", NULL, NULL, NULL, true, &tt_requests_tracer },
 	{ "list", "commands, and the hook types this kernel supports", tt_list_usage, cmd_list,
-	  false },
+	  false, NULL },
 	{ "flamegraph", "folded stacks to an interactive SVG flame graph", tt_flamegraph_usage,
-	  cmd_flamegraph, false },
+	  cmd_flamegraph, false, NULL },
 };
 const size_t tt_ncommands = sizeof(tt_commands) / sizeof(tt_commands[0]);
+const char tt_version[] = TT_VERSION;
+
+const char *tt_cmd_summary(const struct tt_cmd *cmd)
+{
+	return cmd->tracer ? cmd->tracer->summary : cmd->summary;
+}
 
 static int verbosity;
 
@@ -55,26 +58,6 @@ int tt_fail(const struct tt_cmd *cmd, const struct tt_error *err)
 	return err->usage ? TT_EXIT_USAGE : TT_EXIT_FAIL;
 }
 
-int tt_run_tracer(const struct tt_cmd *cmd, const struct tt_tracer_ops *ops, void *priv,
-		  const struct tt_common_opts *o, struct tt_error *err)
-{
-	struct tt_run_stats stats;
-	int ret;
-
-	tt_set_verbose(o->verbose);
-	ret = tt_session_run(ops, priv, o, &stats, err);
-	if (o->verbose)
-		fprintf(stderr, "tracetool %s: hook %s, loaded at %.1f ms, attached at %.1f ms, "
-			"%zu report(s)\n", cmd->name, stats.hook ? stats.hook : "-",
-			stats.loaded_ms, stats.attach_ms, stats.reports);
-	if (ret)
-		return tt_fail(cmd, err);
-	if (o->dry_run)
-		printf("dry run: %s tracer loaded and attached in %.1f ms\n", cmd->name,
-		       stats.attach_ms);
-	return TT_EXIT_OK;
-}
-
 int tt_cli_outcome(const struct tt_cmd *cmd, int parsed, const struct tt_error *err)
 {
 	if (parsed == TT_CLI_HELP) {
@@ -94,17 +77,19 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: tracetool COMMAND [OPTIONS] [-- CMD ARGS...]\n\n"
+	fprintf(f, "Usage: tracetool COMMAND [OPTIONS] [-- CMD ARGS...]\n"
+		   "       tracetool TRACER [TRACER...] [OPTIONS] [-- CMD ARGS...]\n\n"
 		   "eBPF tracing for production hosts and CI: latency histograms, TCP events,\n"
 		   "per-request timings and stack profiles, from tracepoints and perf events.\n\n"
 		   "Commands (any unique prefix works):\n");
 	for (i = 0; i < tt_ncommands; i++)
-		fprintf(f, "  %-11s %s\n", tt_commands[i].name, tt_commands[i].summary);
+		fprintf(f, "  %-11s %s\n", tt_commands[i].name, tt_cmd_summary(&tt_commands[i]));
 	fprintf(f, "\nCommon options: -p PID, -c COMM, --cgroup PATH, -d SEC, -i SEC, -f FMT, -o FILE,\n"
 		   "-v, -h; `tracetool COMMAND --help` shows each command's options and examples.\n\n"
 		   "Examples:\n"
 		   "  tracetool syscalls -d 5                 # system-wide syscall latency for 5 s\n"
 		   "  tracetool syscalls -- make -j2          # a command and its children\n"
+		   "  tracetool syscalls tcp requests -d 10 -f json  # three tracers, one report\n"
 		   "  tracetool tcp --port 443                # retransmits and resets, live\n"
 		   "  tracetool requests -c nginx -i 10       # HTTP latency by route, every 10 s\n"
 		   "  tracetool profile -d 10 -f folded | tracetool flamegraph -o cpu.svg\n"
@@ -128,6 +113,44 @@ static const struct tt_cmd *find_cmd(const char *name, bool *ambiguous)
 		}
 	}
 	return *ambiguous ? NULL : found;
+}
+
+/*
+ * `tracetool TRACER [TRACER...] [OPTIONS]`: the words after the first
+ * tracer up to the first option name more tracers (exact names or unique
+ * prefixes); tracers take no operands, so any other word is an error.
+ */
+static int run_tracers(const struct tt_cmd *first, int argc, char **argv)
+{
+	const struct tt_tracer_def *defs[TT_SESSION_MAX_TRACERS] = { first->tracer };
+	size_t n = 1, i;
+	int k;
+
+	for (k = 1; k < argc && argv[k][0] != '-'; k++) {
+		bool ambiguous;
+		const struct tt_cmd *c = find_cmd(argv[k], &ambiguous);
+
+		if (!c || !c->tracer) {
+			fprintf(stderr, "tracetool %s: '%s' is not a tracer%s\nTry 'tracetool --help'.\n",
+				first->name, argv[k], ambiguous ? " (ambiguous prefix)" : "");
+			return TT_EXIT_USAGE;
+		}
+		for (i = 0; i < n && defs[i] != c->tracer; i++)
+			;
+		if (i < n) {
+			fprintf(stderr, "tracetool %s: tracer '%s' is named twice\n", first->name,
+				c->name);
+			return TT_EXIT_USAGE;
+		}
+		if (n == TT_SESSION_MAX_TRACERS) {
+			fprintf(stderr, "tracetool %s: at most %d tracers\n", first->name,
+				TT_SESSION_MAX_TRACERS);
+			return TT_EXIT_USAGE;
+		}
+		defs[n++] = c->tracer;
+	}
+	/* the last tracer name becomes argv[0] of the option parser */
+	return tt_run_tracers(defs, n, argc - (k - 1), argv + (k - 1));
 }
 
 /* A short write to stdout (full disk, closed pipe) is a failure, never silent. */
@@ -171,5 +194,7 @@ int main(int argc, char **argv)
 			ambiguous ? "ambiguous" : "unknown", argv[1]);
 		return TT_EXIT_USAGE;
 	}
+	if (cmd->tracer)
+		return finish_stdout(run_tracers(cmd, argc - 1, argv + 1));
 	return finish_stdout(cmd->run(cmd, argc - 1, argv + 1));
 }

@@ -10,7 +10,10 @@
 #include <getopt.h>
 #include <stdbool.h>
 
-#include "session.h"
+#include "duration.h"
+#include "error.h"
+#include "options.h"
+#include "session.h"	/* enum tt_hook names for --hook */
 
 /* Keys of long-only options; commands number theirs from TT_OPT_CMD. */
 enum {

@@ -10,7 +10,7 @@
 #include <sys/types.h>
 
 #include "fold.h"
-#include "session.h"
+#include "error.h"
 
 size_t tt_fold_frame_len(const char *frame)
 {

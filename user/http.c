@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * HTTP label helpers: method names, route normalisation and the
+ * HTTP label helpers: route normalisation and the
  * per-service route bound (see http.h).
  */
 #include <ctype.h>
@@ -11,20 +11,6 @@
 
 #include "agg.h"
 #include "http.h"
-#include "tracetool/requests.h"
-
-const char *tt_http_method_name(unsigned int id)
-{
-	static const char *const names[TT_M_NR] = {
-		[TT_M_GET] = "GET",	    [TT_M_HEAD] = "HEAD",	  [TT_M_POST] = "POST",
-		[TT_M_PUT] = "PUT",	    [TT_M_DELETE] = "DELETE",	  [TT_M_CONNECT] = "CONNECT",
-		[TT_M_OPTIONS] = "OPTIONS", [TT_M_TRACE] = "TRACE",	  [TT_M_PATCH] = "PATCH",
-	};
-
-	if (id < TT_M_NR && names[id])
-		return names[id];
-	return TT_METHOD_OTHER;
-}
 
 static int hexval(int c)
 {

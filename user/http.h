@@ -15,9 +15,6 @@
 #define TT_ROUTE_OTHER "_other"
 #define TT_METHOD_OTHER "_OTHER"
 
-/* Name of a method id (enum tt_http_method); "_OTHER" for unknown ids. */
-const char *tt_http_method_name(unsigned int id);
-
 /*
  * Normalise the path of a request target (`len` bytes, not NUL-terminated)
  * into `out`: the query and fragment are cut, an absolute-form target

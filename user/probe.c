@@ -23,7 +23,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "session.h"
+#include "probe.h"
 
 static const char *const tracefs_dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
 
@@ -35,7 +35,8 @@ static bool is_tracefs(const char *dir)
 	return access(p, F_OK) == 0;
 }
 
-const char *tt_tracefs_path(void)
+/* Path of a usable tracefs, mounting it if needed, or NULL. */
+static const char *tracefs_path(void)
 {
 	size_t i;
 
@@ -173,7 +174,7 @@ static void attach_perf(struct tt_feature *f, int pfd, enum bpf_prog_type type, 
 
 static void probe_tracepoint(struct tt_feature *f)
 {
-	const char *tfs = tt_tracefs_path();
+	const char *tfs = tracefs_path();
 	struct perf_event_attr a = { .size = sizeof(a), .type = PERF_TYPE_TRACEPOINT };
 	char p[256];
 	FILE *fp;

@@ -118,6 +118,7 @@ void tt_report__free(struct tt_report *r)
 	if (!r)
 		return;
 	strv_free(r->ntracers, r->tracers);
+	free(r->tracer_lost);
 	kv_free(r->nhooks, r->hooks);
 	kv_free(r->nfilters, r->filters);
 	for (i = 0; i < r->nfamilies; i++)
@@ -160,15 +161,31 @@ static int kv_add(struct tt_kv **kv, size_t *n, const char *k, const char *v)
 int tt_report_add_tracer(struct tt_report *r, const char *tracer, const char *hook)
 {
 	char **t = realloc(r->tracers, (r->ntracers + 1) * sizeof(*t));
+	uint64_t (*l)[TT_LOST_NR];
 
 	if (!t)
 		return -ENOMEM;
 	r->tracers = t;
+	l = realloc(r->tracer_lost, (r->ntracers + 1) * sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	r->tracer_lost = l;
+	memset(l[r->ntracers], 0, sizeof(l[r->ntracers]));
 	t[r->ntracers] = strdup(tracer);
 	if (!t[r->ntracers])
 		return -ENOMEM;
 	r->ntracers++;
 	return kv_add(&r->hooks, &r->nhooks, tracer, hook);
+}
+
+int tt_report_tracer_index(const struct tt_report *r, const char *tracer)
+{
+	size_t i;
+
+	for (i = 0; i < r->ntracers; i++)
+		if (!strcmp(r->tracers[i], tracer))
+			return (int)i;
+	return -1;
 }
 
 int tt_report_add_filter(struct tt_report *r, const char *key, const char *value)

@@ -110,7 +110,9 @@ struct tt_report {
 	struct tt_kv *hooks;		/* tracer -> hook type chosen */
 	size_t nfilters;
 	struct tt_kv *filters;		/* human-readable filter description */
-	uint64_t lost[TT_LOST_NR];	/* enum tt_lost_reason */
+	uint64_t lost[TT_LOST_NR];	/* enum tt_lost_reason, summed over the tracers */
+	/* per tracer, indexed like `tracers` (JSON lost_by_tracer); lost[] is their sum */
+	uint64_t (*tracer_lost)[TT_LOST_NR];
 	size_t nfamilies, fam_cap;
 	struct tt_family **families;
 	size_t nevents, ev_cap;
@@ -126,8 +128,13 @@ extern const char *const tt_lost_names[TT_LOST_NR];
 struct tt_report *tt_report__new(void);
 void tt_report__free(struct tt_report *r);
 
-/* Record that `tracer` runs with hook type `hook` (e.g. "tp_btf"). 0 or -errno. */
+/*
+ * Record that `tracer` runs with hook type `hook` (e.g. "tp_btf"), with
+ * its loss counters zero.  0 or -errno.
+ */
 int tt_report_add_tracer(struct tt_report *r, const char *tracer, const char *hook);
+/* Index of `tracer` in r->tracers, or -1. */
+int tt_report_tracer_index(const struct tt_report *r, const char *tracer);
 /* Describe an active filter (shown in text and JSON headers). 0 or -errno. */
 int tt_report_add_filter(struct tt_report *r, const char *key, const char *value);
 
@@ -179,6 +186,43 @@ struct tt_profile *tt_report_add_profile(struct tt_report *r, const char *name,
 /* Append a stack (frames copied, outermost first). 0 or -errno. */
 int tt_profile_add_stack(struct tt_profile *p, size_t nframes, const char *const *frames,
 			 uint64_t value);
+
+/* --- snapshots and their differences (user/report_diff.c) --- */
+
+#define TT_LOST_FAMILY "tracetool_lost_events_total"
+
+/*
+ * The self-metric tracetool_lost_events_total{tracer,reason}: one series
+ * per tracer and reason from r->tracer_lost, zeros included; text output
+ * hides it (the header's WARNING line says the same).  0 or -errno.
+ */
+int tt_report_add_lost_family(struct tt_report *r);
+
+/*
+ * Add `src` into `dst` (the cumulative report of a tracer or a session):
+ * families, series, profiles and stacks are matched by name, labels and
+ * frames and created in `src`'s order when new; counters, histogram
+ * buckets, count and sum add, min/max widen; a gauge takes `src`'s value.
+ * Loss counters add (per tracer by name); filters absent from `dst` are
+ * copied.  Tracers, hooks, events and times are left alone.  0 or -errno.
+ */
+int tt_report_accumulate(struct tt_report *dst, const struct tt_report *src);
+
+/*
+ * The interval between two cumulative snapshots of the same tracers: a new
+ * report with `now`'s metadata and families in `now`'s order, each series
+ * `now` minus `before` (matched by labels; absent from `before` = new).
+ * Counters and histogram count/sum/buckets subtract and never go below
+ * zero; series and stacks that did not change are left out; gauges keep
+ * `now`'s value.  Interval min/max: exact when the cumulative min (max)
+ * moved inside the interval, or when `before` had no sample; otherwise the
+ * lower (upper) bound of the lowest (highest) non-empty bucket of the
+ * difference, kept within the cumulative min and max.  Losses subtract,
+ * per tracer too; the self-metric TT_LOST_FAMILY is rebuilt from the
+ * differences, zeros included.  Events are not copied.  NULL + errno on
+ * failure.
+ */
+struct tt_report *tt_report_diff(const struct tt_report *now, const struct tt_report *before);
 
 /* --- histograms (user/hist.c) --- */
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "session.h"
@@ -65,41 +66,6 @@ const char *tt_hook_name(enum tt_hook h)
 	}
 }
 
-int tt_error_set(struct tt_error *err, int code, bool usage, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->code = code;
-	err->usage = usage;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-int tt_parse_seconds(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
-		return -EINVAL;
-	if (!*end || !strcmp(end, "s"))
-		;
-	else if (!strcmp(end, "ms"))
-		v /= 1000;
-	else if (!strcmp(end, "m"))
-		v *= 60;
-	else if (!strcmp(end, "h"))
-		v *= 3600;
-	else
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 /* tgid of a pid or tid, from /proc; -ESRCH if it does not exist. */
 static int pid_to_tgid(pid_t pid, pid_t *tgid)
 {
@@ -118,8 +84,7 @@ static int pid_to_tgid(pid_t pid, pid_t *tgid)
 	return 0;
 }
 
-static int preflight(const struct tt_tracer_ops *ops, const struct tt_common_opts *o,
-		     struct tt_error *err)
+static int preflight(bool needs_tracefs, const struct tt_common_opts *o, struct tt_error *err)
 {
 	const char *missing = NULL;
 	struct statfs sfs;
@@ -146,7 +111,7 @@ static int preflight(const struct tt_tracer_ops *ops, const struct tt_common_opt
 					    "usually mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified)",
 					    o->cgroup);
 	}
-	if (ops->needs_tracefs && tt_ensure_tracefs())
+	if (needs_tracefs && tt_ensure_tracefs())
 		return tt_error_set(err, -ENOENT, false,
 				    "tracefs is not mounted and mounting it at /sys/kernel/tracing "
 				    "failed: mount -t tracefs nodev /sys/kernel/tracing");
@@ -232,26 +197,54 @@ static void select_programs(struct bpf_object *obj, const enum tt_hook *offered,
 	}
 }
 
-int tt_session_fill_maps(struct bpf_object *obj, const struct tt_common_opts *o, pid_t child,
-			 struct tt_error *err)
+/*
+ * The pid and cgroup filter maps every tracer object of the session
+ * shares (bpf_map__reuse_fd before load): one copy, one fill, and the
+ * fork-following programs of one object keep it current for all.
+ */
+static int create_shared_maps(int *pids_fd, int *cg_fd, struct tt_error *err)
+{
+	*pids_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "tt_pids", sizeof(__u32), sizeof(__u8),
+				  TT_MAX_PIDS, NULL);
+	if (*pids_fd < 0)
+		return tt_error_set(err, *pids_fd, false, "creating the pid filter map: %s",
+				    strerror(-*pids_fd));
+	*cg_fd = bpf_map_create(BPF_MAP_TYPE_CGROUP_ARRAY, "tt_cgroup", sizeof(__u32),
+				sizeof(__u32), 1, NULL);
+	if (*cg_fd < 0)
+		return tt_error_set(err, *cg_fd, false, "creating the cgroup filter map: %s",
+				    strerror(-*cg_fd));
+	return 0;
+}
+
+static int reuse_shared_maps(struct bpf_object *obj, int pids_fd, int cg_fd)
 {
 	struct bpf_map *pids = bpf_object__find_map_by_name(obj, "tt_pids");
 	struct bpf_map *cg = bpf_object__find_map_by_name(obj, "tt_cgroup");
+	int ret;
+
+	if (!pids || !cg)
+		return -ENOENT;
+	ret = bpf_map__reuse_fd(pids, pids_fd);
+	return ret ?: bpf_map__reuse_fd(cg, cg_fd);
+}
+
+static int fill_shared_maps(int pids_fd, int cg_fd, const struct tt_common_opts *o, pid_t child,
+			    struct tt_error *err)
+{
 	__u8 one = 1;
 	size_t i;
 
-	if (!pids || !cg)
-		return tt_error_set(err, -ENOENT, false, "BPF object lacks the tt_pids/tt_cgroup maps");
 	for (i = 0; i < o->npids; i++) {
 		__u32 tgid = (__u32)o->pids[i];
 
-		if (bpf_map__update_elem(pids, &tgid, sizeof(tgid), &one, sizeof(one), BPF_ANY))
+		if (bpf_map_update_elem(pids_fd, &tgid, &one, BPF_ANY))
 			return tt_error_set(err, -errno, false, "pid filter: %s", strerror(errno));
 	}
 	if (child > 0) {
 		__u32 tgid = (__u32)child;
 
-		if (bpf_map__update_elem(pids, &tgid, sizeof(tgid), &one, sizeof(one), BPF_ANY))
+		if (bpf_map_update_elem(pids_fd, &tgid, &one, BPF_ANY))
 			return tt_error_set(err, -errno, false, "pid filter: %s", strerror(errno));
 	}
 	if (o->cgroup) {
@@ -262,7 +255,8 @@ int tt_session_fill_maps(struct bpf_object *obj, const struct tt_common_opts *o,
 		if (fd < 0)
 			return tt_error_set(err, -errno, true, "--cgroup %s: %s", o->cgroup,
 					    strerror(errno));
-		ret = bpf_map__update_elem(cg, &zero, sizeof(zero), &fd, sizeof(fd), BPF_ANY);
+		ret = bpf_map_update_elem(cg_fd, &zero, &fd, BPF_ANY);
+		ret = ret ? -errno : 0;
 		close(fd);
 		if (ret)
 			return tt_error_set(err, ret, false, "cgroup filter: %s", strerror(-ret));
@@ -270,7 +264,11 @@ int tt_session_fill_maps(struct bpf_object *obj, const struct tt_common_opts *o,
 	return 0;
 }
 
-int tt_session_read_lost(struct bpf_object *obj, struct tt_report *r, uint64_t prev[TT_LOST_NR])
+/*
+ * Add the per-CPU tt_lost counters of `obj` to r->lost, as the increase
+ * since `prev` (which is updated): counters are never reset. 0 or -errno.
+ */
+static int read_lost(struct bpf_object *obj, struct tt_report *r, uint64_t prev[TT_LOST_NR])
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, "tt_lost");
 	int ncpu = libbpf_num_possible_cpus();
@@ -340,284 +338,653 @@ static int describe_filters(struct tt_report *r, const struct tt_common_opts *o)
 	return ret;
 }
 
-struct run {
+
+/* /proc/self/status fields VmRSS and VmHWM, kB; -1 when unknown. */
+static void read_rss(long *rss, long *hwm)
+{
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	*rss = *hwm = -1;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "VmRSS: %ld", rss);
+		sscanf(line, "VmHWM: %ld", hwm);
+	}
+	fclose(f);
+}
+
+struct slot {
 	const struct tt_tracer_ops *ops;
 	void *priv;
-	const struct tt_common_opts *o;
 	struct bpf_object *obj;
 	enum tt_hook hook;
-	FILE *out;
-	struct timespec period_start;	/* realtime */
-	double period_mono;
-	size_t reports;
-	uint64_t lost_prev[TT_LOST_NR];	/* loss counters at the previous report */
-	struct tt_report *pending;	/* streamed events not yet reported (ops->drain) */
-	bool text;			/* -f text: events are printed live */
+	bool opened;			/* ops->close is owed */
+	int efd;			/* ops->event_fd, or -1 */
+	uint64_t lost_prev[TT_LOST_NR];	/* tt_lost totals at the previous collect */
+	struct tt_report *cum;		/* everything collected since start */
+	double last_collect;		/* CLOCK_MONOTONIC seconds */
 };
 
-/* Pull waiting events from the tracer; in text format print them at once. */
-static int drain_events(struct run *run, struct tt_error *err)
+struct tt_session {
+	struct tt_common_opts o;	/* -p resolved to thread-group ids */
+	size_t n;
+	struct slot t[TT_SESSION_MAX_TRACERS];
+	struct tt_filter filter;
+	sigset_t mask, orig_mask;
+	bool masked;
+	int sfd, go_fd, exec_fd, pids_fd, cg_fd;
+	pid_t child;
+	bool released, done, started, drains;
+	int cmd_status;
+	struct tt_report *pending;	/* streamed events not yet taken */
+	struct timespec start_real;
+	double start_mono;
+	struct tt_run_stats stats;
+};
+
+struct tt_session *tt_session__new(const struct tt_common_opts *o)
+{
+	struct tt_session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->o = *o;
+	s->sfd = s->go_fd = s->exec_fd = s->pids_fd = s->cg_fd = -1;
+	s->child = -1;
+	s->cmd_status = -1;
+	s->stats.cmd_status = -1;
+	s->stats.rss_kb = s->stats.hwm_kb = -1;
+	s->pending = tt_report__new();
+	if (!s->pending) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int tt_session_add(struct tt_session *s, const struct tt_tracer_ops *ops, void *priv)
+{
+	size_t i;
+
+	if (s->started)
+		return -EBUSY;
+	if (s->n == TT_SESSION_MAX_TRACERS)
+		return -E2BIG;
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->t[i].ops->name, ops->name))
+			return -EEXIST;
+	s->t[s->n] = (struct slot){ .ops = ops, .priv = priv, .efd = -1 };
+	s->t[s->n].cum = tt_report__new();
+	if (!s->t[s->n].cum)
+		return -ENOMEM;
+	s->n++;
+	return 0;
+}
+
+static bool offers(const struct tt_tracer_ops *ops, const char *hook)
+{
+	const enum tt_hook *h;
+
+	for (h = ops->hooks; *h != TT_HOOK_NR; h++)
+		if (!strcmp(hook, tt_hook_name(*h)))
+			return true;
+	return false;
+}
+
+/*
+ * Open and load one tracer, trying its hooks in order (only --hook's when
+ * the tracer offers it).  `follow`: this object carries the fork-following
+ * programs for the whole session.
+ */
+static int open_and_load(struct tt_session *s, struct slot *t, bool follow, struct tt_error *err)
+{
+	struct tt_tracer_stats *st = &s->stats.tracers[t - s->t];
+	const char *only = s->o.hook && offers(t->ops, s->o.hook) ? s->o.hook : NULL;
+	const enum tt_hook *h;
+	int ret = -ENOENT;
+	double t0;
+
+	for (h = t->ops->hooks; *h != TT_HOOK_NR; h++) {
+		if (only && strcmp(only, tt_hook_name(*h)))
+			continue;
+		t0 = now_mono();
+		t->obj = t->ops->open(t->priv, *h, &s->o, &s->filter);
+		if (!t->obj)
+			return tt_error_set(err, -errno, false, "%s: opening BPF object: %s",
+					    t->ops->name, strerror(errno));
+		t->opened = true;
+		ret = reuse_shared_maps(t->obj, s->pids_fd, s->cg_fd);
+		if (ret)
+			return tt_error_set(err, ret, false, "%s: sharing the filter maps: %s",
+					    t->ops->name, strerror(-ret));
+		select_programs(t->obj, t->ops->hooks, *h, follow);
+		st->open_ms = (now_mono() - t0) * 1000;
+		t0 = now_mono();
+		ret = t->ops->load(t->priv);
+		st->load_ms = (now_mono() - t0) * 1000;
+		if (!ret) {
+			t->hook = *h;
+			st->hook = tt_hook_name(*h);
+			return 0;
+		}
+		t->ops->close(t->priv);
+		t->opened = false;
+		t->obj = NULL;
+	}
+	if (ret == -EPERM || ret == -EACCES)
+		return tt_error_set(err, ret, false,
+				    "%s: loading BPF programs: %s (lockdown or missing "
+				    "CAP_BPF/CAP_PERFMON; -v shows the verifier log)", t->ops->name,
+				    strerror(-ret));
+	return tt_error_set(err, ret, false, "%s: loading BPF programs failed on every hook: %s "
+			    "(-v shows the verifier log)", t->ops->name, strerror(-ret));
+}
+
+/*
+ * Set the BPF global `tt_ready` (bpf/lib/tt.bpf.h) of a loaded object,
+ * found through the object's BTF in its mmapped .bss: no tracer needs code
+ * for it.  0 or -ENOENT.
+ */
+static int set_ready_flag(struct bpf_object *obj)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *v;
+	const struct btf_type *sec;
+	struct bpf_map *m;
+	size_t sz, len;
+	int id, i;
+	char *mem;
+
+	id = btf ? btf__find_by_name_kind(btf, ".bss", BTF_KIND_DATASEC) : -ENOENT;
+	if (id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, id);
+	bpf_object__for_each_map(m, obj) {
+		len = strlen(bpf_map__name(m));
+		if (len < 4 || strcmp(bpf_map__name(m) + len - 4, ".bss"))
+			continue;
+		/* the mmapped map after load (const in older libbpf, writable all the same) */
+		mem = (char *)bpf_map__initial_value(m, &sz);
+		for (i = 0, v = btf_var_secinfos(sec); mem && i < btf_vlen(sec); i++, v++) {
+			const struct btf_type *var = btf__type_by_id(btf, v->type);
+
+			if (strcmp(btf__name_by_offset(btf, var->name_off), "tt_ready") ||
+			    v->offset + sizeof(bool) > sz)
+				continue;
+			__atomic_store_n((bool *)(mem + v->offset), true, __ATOMIC_RELEASE);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Let -- CMD run; a failed exec is an error (usage when CMD is not found). */
+static int release_cmd(struct tt_session *s, struct tt_error *err)
+{
+	int e = 0;
+	ssize_t n;
+
+	if (write(s->go_fd, "g", 1) != 1)
+		return tt_error_set(err, -errno, false, "starting command: %s", strerror(errno));
+	close(s->go_fd);
+	s->go_fd = -1;
+	s->released = true;
+	n = read(s->exec_fd, &e, sizeof(e));	/* EOF: exec succeeded */
+	if (n == sizeof(e)) {
+		waitpid(s->child, NULL, 0);
+		s->child = -1;
+		return tt_error_set(err, -e, e == ENOENT || e == EACCES, "cannot run %s: %s",
+				    s->o.cmd[0], strerror(e));
+	}
+	return 0;
+}
+
+int tt_session_start(struct tt_session *s, struct tt_error *err)
+{
+	struct tt_common_opts *o = &s->o;
+	bool tracefs = false;
+	size_t i;
+	int ret;
+
+	memset(err, 0, sizeof(*err));
+	if (s->started || !s->n)
+		return tt_error_set(err, -EINVAL, false, "internal: session started twice or empty");
+	s->started = true;
+	s->stats.ntracers = s->n;
+	/* -p takes thread ids too: the filter works on thread-group ids. */
+	for (i = 0; i < o->npids; i++) {
+		pid_t given = o->pids[i];
+
+		if (pid_to_tgid(given, &o->pids[i]))
+			return tt_error_set(err, -ESRCH, true, "no such process: %d", (int)given);
+	}
+	if (o->hook) {
+		for (i = 0; i < s->n && !offers(s->t[i].ops, o->hook); i++)
+			;
+		if (i == s->n)
+			return tt_error_set(err, -EINVAL, true, "--hook %s: %s does not offer this hook",
+					    o->hook, s->n == 1 ? s->t[0].ops->name : "no named tracer");
+	}
+	for (i = 0; i < s->n; i++) {
+		tracefs |= s->t[i].ops->needs_tracefs;
+		s->drains |= s->t[i].ops->drain != NULL;
+	}
+	ret = preflight(tracefs, o, err);
+	if (ret)
+		return ret;
+
+	s->filter.self_tgid = (__u32)getpid();
+	s->filter.filter_pids = o->npids > 0 || o->cmd;
+	s->filter.follow_forks = o->cmd != NULL;
+	if (o->comm[0]) {
+		s->filter.filter_comm = 1;
+		memcpy(s->filter.comm, o->comm, sizeof(s->filter.comm));
+	}
+	s->filter.filter_cgroup = o->cgroup != NULL;
+
+	sigemptyset(&s->mask);
+	sigaddset(&s->mask, SIGINT);
+	sigaddset(&s->mask, SIGTERM);
+	sigaddset(&s->mask, SIGHUP);
+	sigaddset(&s->mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &s->mask, &s->orig_mask);
+	s->masked = true;
+	s->sfd = signalfd(-1, &s->mask, SFD_CLOEXEC);
+	if (s->sfd < 0)
+		return tt_error_set(err, -errno, false, "signalfd: %s", strerror(errno));
+	if (o->cmd) {
+		ret = spawn_held(o->cmd, &s->orig_mask, &s->child, &s->go_fd, &s->exec_fd, err);
+		if (ret)
+			return ret;
+	}
+	ret = create_shared_maps(&s->pids_fd, &s->cg_fd, err);
+	for (i = 0; !ret && i < s->n; i++)
+		ret = open_and_load(s, &s->t[i], o->cmd && i == 0, err);
+	if (ret)
+		return ret;
+	s->stats.loaded_ms = (now_mono() - t_start) * 1000;
+	s->stats.hook = tt_hook_name(s->t[0].hook);
+	ret = fill_shared_maps(s->pids_fd, s->cg_fd, o, s->child, err);
+	for (i = 0; !ret && i < s->n; i++) {
+		struct slot *t = &s->t[i];
+		double t0 = now_mono();
+
+		ret = t->ops->attach(t->priv);
+		s->stats.tracers[i].attach_ms = (now_mono() - t0) * 1000;
+		if (ret)
+			return tt_error_set(err, ret, false, "%s: attaching BPF programs: %s",
+					    t->ops->name, strerror(-ret));
+		if (t->ops->event_fd)
+			t->efd = t->ops->event_fd(t->priv);
+	}
+	if (ret)
+		return ret;
+	for (i = 0; i < s->n; i++) {
+		if (set_ready_flag(s->t[i].obj))
+			return tt_error_set(err, -ENOENT, false, "%s: the BPF object has no tt_ready "
+					    "flag", s->t[i].ops->name);
+	}
+	s->stats.attach_ms = (now_mono() - t_start) * 1000;
+	read_rss(&s->stats.rss_kb, &s->stats.hwm_kb);
+	clock_gettime(CLOCK_REALTIME, &s->start_real);
+	s->start_mono = now_mono();
+	for (i = 0; i < s->n; i++)
+		s->t[i].last_collect = s->start_mono;
+	if (o->dry_run) {
+		s->done = true;
+		return 0;
+	}
+	return s->child > 0 ? release_cmd(s, err) : 0;
+}
+
+size_t tt_session_pollfds(const struct tt_session *s, struct pollfd *fds, size_t max)
+{
+	size_t n = 0, i;
+
+	if (s->sfd >= 0 && n < max)
+		fds[n++] = (struct pollfd){ .fd = s->sfd, .events = POLLIN };
+	for (i = 0; i < s->n && n < max; i++)
+		if (s->t[i].efd >= 0)
+			fds[n++] = (struct pollfd){ .fd = s->t[i].efd, .events = POLLIN };
+	return n;
+}
+
+int tt_session_timeout(const struct tt_session *s)
+{
+	return s->drains ? 100 : -1;	/* ring buffers may skip wakeups: drain every 100 ms */
+}
+
+static int drain_all(struct tt_session *s, struct tt_error *err)
 {
 	size_t i;
 	int n;
 
-	if (!run->ops->drain)
-		return 0;
-	n = run->ops->drain(run->priv, run->pending);
-	if (n < 0)
-		return tt_error_set(err, n, false, "reading events: %s", strerror(-n));
-	if (!run->text || !run->pending->nevents)
-		return 0;
-	for (i = 0; i < run->pending->nevents; i++)
-		tt_render_event_line(&run->pending->events[i], run->out);
-	tt_report_clear_events(run->pending);
-	if (fflush(run->out) || ferror(run->out))
-		return tt_error_set(err, -EIO, false, "writing events: %s", strerror(EIO));
+	for (i = 0; i < s->n; i++) {
+		if (!s->t[i].ops->drain)
+			continue;
+		n = s->t[i].ops->drain(s->t[i].priv, s->pending);
+		if (n < 0)
+			return tt_error_set(err, n, false, "%s: reading events: %s",
+					    s->t[i].ops->name, strerror(-n));
+	}
 	return 0;
 }
 
-static int emit_report(struct run *run, bool next, bool interval, struct tt_error *err)
+int tt_session_service(struct tt_session *s, const struct pollfd *fds, size_t n,
+		       struct tt_error *err)
 {
-	struct tt_render_opts ro = { .hist = run->o->hist, .interval = interval, .top = run->o->top };
-	struct tt_report *r;
-	double now;
-	int ret;
+	struct signalfd_siginfo si;
+	size_t i;
 
-	ret = drain_events(run, err);
+	for (i = 0; i < n; i++) {
+		if (fds[i].fd != s->sfd || !(fds[i].revents & POLLIN))
+			continue;
+		if (read(s->sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGCHLD) {
+			int st;
+
+			if (s->child > 0 && waitpid(s->child, &st, WNOHANG) == s->child) {
+				s->cmd_status = s->stats.cmd_status = st;
+				s->child = -1;
+				s->done = true;
+			}
+		} else {
+			s->done = true;
+			/* a second Ctrl-C now ends the process at once */
+			signal(SIGINT, SIG_DFL);
+			signal(SIGTERM, SIG_DFL);
+			sigprocmask(SIG_UNBLOCK, &s->mask, NULL);
+		}
+	}
+	return drain_all(s, err);
+}
+
+bool tt_session_done(const struct tt_session *s)
+{
+	return s->done;
+}
+
+int tt_session_cmd_status(const struct tt_session *s)
+{
+	return s->cmd_status;
+}
+
+const struct tt_run_stats *tt_session_stats(const struct tt_session *s)
+{
+	return &s->stats;
+}
+
+int tt_session_take_events(struct tt_session *s, struct tt_report *dst, struct tt_error *err)
+{
+	int ret = drain_all(s, err);
+
 	if (ret)
 		return ret;
-	now = now_mono();
+	ret = tt_report_take_events(dst, s->pending);
+	return ret ? tt_error_set(err, ret, false, "out of memory") : 0;
+}
+
+/* Add tracer `t`'s increase since its previous collect to its cumulative report. */
+static int collect_one(struct tt_session *s, struct slot *t)
+{
+	struct tt_report *d = tt_report__new();
+	double now = now_mono();
+	size_t k;
+	int ret;
+
+	if (!d)
+		return -ENOMEM;
+	d->duration_seconds = now - t->last_collect;
+	ret = tt_report_add_tracer(d, t->ops->name, tt_hook_name(t->hook));
+	ret = ret ?: t->ops->collect(t->priv, d, true);
+	ret = ret ?: read_lost(t->obj, d, t->lost_prev);
+	/* events a tracer put into the report itself go to the pending list */
+	ret = ret ?: tt_report_take_events(s->pending, d);
+	if (!ret) {
+		for (k = 0; k < TT_LOST_NR; k++)
+			d->tracer_lost[0][k] = d->lost[k];
+		if (!t->cum->ntracers)
+			ret = tt_report_add_tracer(t->cum, t->ops->name, tt_hook_name(t->hook));
+	}
+	ret = ret ?: tt_report_accumulate(t->cum, d);
+	t->last_collect = now;
+	tt_report__free(d);
+	return ret;
+}
+
+struct tt_report *tt_session_snapshot(struct tt_session *s, struct tt_error *err)
+{
+	struct tt_report *r;
+	size_t i;
+	int ret;
+
+	ret = drain_all(s, err);
+	if (ret)
+		return NULL;
 	r = tt_report__new();
-	if (!r)
-		return tt_error_set(err, -ENOMEM, false, "out of memory");
-	r->started_at = run->period_start;
-	r->duration_seconds = now - run->period_mono;
-	ret = tt_report_add_tracer(r, run->ops->name, tt_hook_name(run->hook));
-	ret = ret ?: describe_filters(r, run->o);
-	ret = ret ?: run->ops->collect(run->priv, r, next);
-	ret = ret ?: tt_session_read_lost(run->obj, r, run->lost_prev);
-	ret = ret ?: tt_report_take_events(r, run->pending);
+	if (!r) {
+		tt_error_set(err, -ENOMEM, false, "out of memory");
+		return NULL;
+	}
+	r->started_at = s->start_real;
+	r->duration_seconds = now_mono() - s->start_mono;
+	for (i = 0; !ret && i < s->n; i++)
+		ret = tt_report_add_tracer(r, s->t[i].ops->name, tt_hook_name(s->t[i].hook));
+	ret = ret ?: describe_filters(r, &s->o);
+	for (i = 0; !ret && i < s->n; i++) {
+		ret = collect_one(s, &s->t[i]);
+		ret = ret ?: tt_report_accumulate(r, s->t[i].cum);
+	}
+	ret = ret ?: tt_report_add_lost_family(r);
 	if (ret) {
 		tt_report__free(r);
-		return tt_error_set(err, ret, false, "reading BPF maps: %s", strerror(-ret));
+		tt_error_set(err, ret, false, "reading BPF maps: %s", strerror(-ret));
+		return NULL;
 	}
-	clock_gettime(CLOCK_REALTIME, &run->period_start);
-	run->period_mono = now;
-	ret = tt_render(r, &ro, run->o->format, run->out);
-	tt_report__free(r);
-	if (!ret && fflush(run->out))
-		ret = -errno;
-	if (ret)
-		return tt_error_set(err, ret, false, "writing report: %s", strerror(-ret));
-	run->reports++;
-	return 0;
+	return r;
 }
 
-static int open_and_load(struct run *run, const struct tt_filter *filter, bool follow,
-			 struct tt_error *err)
+void tt_session_stop(struct tt_session *s)
 {
-	const enum tt_hook *h;
-	int ret = -ENOENT;
+	size_t i;
 
-	for (h = run->ops->hooks; *h != TT_HOOK_NR; h++) {
-		if (run->o->hook && strcmp(run->o->hook, tt_hook_name(*h)))
-			continue;
-		run->obj = run->ops->open(run->priv, *h, run->o, filter);
-		if (!run->obj)
-			return tt_error_set(err, -errno, false, "opening BPF object: %s",
-					    strerror(errno));
-		select_programs(run->obj, run->ops->hooks, *h, follow);
-		ret = run->ops->load(run->priv);
-		if (!ret) {
-			run->hook = *h;
-			return 0;
-		}
-		run->ops->close(run->priv);
-		run->obj = NULL;
+	for (i = 0; i < s->n; i++) {
+		if (s->t[i].opened)
+			s->t[i].ops->close(s->t[i].priv);
+		s->t[i].opened = false;
+		s->t[i].obj = NULL;
+		s->t[i].efd = -1;
 	}
-	if (ret == -ENOENT && run->o->hook)
-		return tt_error_set(err, -EINVAL, true, "--hook %s: %s does not offer this hook",
-				    run->o->hook, run->ops->name);
-	if (ret == -EPERM || ret == -EACCES)
-		return tt_error_set(err, ret, false,
-				    "loading BPF programs: %s (lockdown or missing CAP_BPF/CAP_PERFMON; "
-				    "-v shows the verifier log)", strerror(-ret));
-	return tt_error_set(err, ret, false, "loading BPF programs failed on every hook: %s "
-			    "(-v shows the verifier log)", strerror(-ret));
 }
 
-int tt_session_run(const struct tt_tracer_ops *ops, void *priv, const struct tt_common_opts *o,
+void tt_session__free(struct tt_session *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	tt_session_stop(s);
+	if (s->go_fd >= 0)
+		close(s->go_fd);	/* an unreleased child sees EOF and exits 127 */
+	if (s->exec_fd >= 0)
+		close(s->exec_fd);
+	if (s->child > 0 && !s->released)
+		waitpid(s->child, NULL, 0);	/* it exits at once: its pipe is closed */
+	if (s->pids_fd >= 0)
+		close(s->pids_fd);
+	if (s->cg_fd >= 0)
+		close(s->cg_fd);
+	if (s->sfd >= 0)
+		close(s->sfd);
+	if (s->masked)
+		sigprocmask(SIG_SETMASK, &s->orig_mask, NULL);
+	for (i = 0; i < s->n; i++)
+		tt_report__free(s->t[i].cum);
+	tt_report__free(s->pending);
+	free(s);
+}
+
+/* --- tt_session_run: the loop of a one-shot command --------------------------- */
+
+struct run {
+	struct tt_session *s;
+	const struct tt_common_opts *o;
+	FILE *out;
+	bool text;			/* -f text: events are printed live */
+	struct tt_report *prev;		/* snapshot at the previous interval report */
+	double prev_mono;
+	size_t reports;
+};
+
+/* In text format, print the waiting events at once, one line each. */
+static int print_events(struct run *run, struct tt_error *err)
+{
+	struct tt_report *ev;
+	size_t i;
+	int ret;
+
+	if (!run->text)
+		return 0;
+	ev = tt_report__new();
+	if (!ev)
+		return tt_error_set(err, -ENOMEM, false, "out of memory");
+	ret = tt_session_take_events(run->s, ev, err);
+	for (i = 0; !ret && i < ev->nevents; i++)
+		tt_render_event_line(&ev->events[i], run->out);
+	if (!ret && ev->nevents && (fflush(run->out) || ferror(run->out)))
+		ret = tt_error_set(err, -EIO, false, "writing events: %s", strerror(EIO));
+	tt_report__free(ev);
+	return ret;
+}
+
+/*
+ * Render a report: with -i the interval since the previous one (the
+ * difference of two snapshots), else everything since start.
+ */
+static int emit_report(struct run *run, bool interval, bool short_header, struct tt_error *err)
+{
+	struct tt_render_opts ro = { .hist = run->o->hist, .top = run->o->top,
+				     .interval = short_header };
+	struct tt_report *snap, *r;
+	int ret;
+
+	ret = print_events(run, err);
+	if (ret)
+		return ret;
+	snap = tt_session_snapshot(run->s, err);
+	if (!snap)
+		return err->code;
+	r = snap;
+	if (interval && run->prev) {
+		r = tt_report_diff(snap, run->prev);
+		if (!r) {
+			tt_report__free(snap);
+			return tt_error_set(err, -errno, false, "out of memory");
+		}
+		r->duration_seconds = snap->duration_seconds - run->prev->duration_seconds;
+		r->started_at = run->prev->started_at;
+		r->started_at.tv_sec += (time_t)run->prev->duration_seconds;
+		r->started_at.tv_nsec += (long)((run->prev->duration_seconds -
+						 floor(run->prev->duration_seconds)) * 1e9);
+		if (r->started_at.tv_nsec >= 1000000000L) {
+			r->started_at.tv_sec++;
+			r->started_at.tv_nsec -= 1000000000L;
+		}
+	}
+	ret = tt_session_take_events(run->s, r, err);
+	if (!ret) {
+		ret = tt_render(r, &ro, run->o->format, run->out);
+		if (!ret && fflush(run->out))
+			ret = -errno;
+		if (ret)
+			tt_error_set(err, ret, false, "writing report: %s", strerror(-ret));
+	}
+	if (r != snap)
+		tt_report__free(r);
+	tt_report__free(run->prev);
+	run->prev = snap;
+	if (!ret)
+		run->reports++;
+	return ret;
+}
+
+int tt_session_run(const struct tt_tracer_ref *tracers, size_t n, const struct tt_common_opts *o,
 		   struct tt_run_stats *stats, struct tt_error *err)
 {
-	struct run run = { .ops = ops, .priv = priv, .o = o, .out = stdout };
-	struct tt_filter filter = {};
-	sigset_t mask, orig_mask;
-	int sfd = -1, go_fd = -1, exec_fd = -1, efd = -1, ret;
-	pid_t child = -1;
-	double deadline, next;
-	bool stop = false, released = false;
-	struct tt_common_opts eff = *o;
-	size_t i;
+	struct run run = { .o = o, .out = stdout };
+	struct pollfd fds[TT_SESSION_MAX_TRACERS + 1];
+	double deadline, next, start;
+	size_t i, nfds;
+	int ret = 0;
 
 	memset(stats, 0, sizeof(*stats));
 	stats->cmd_status = -1;
 	memset(err, 0, sizeof(*err));
-
-	/* -p takes thread ids too: the filter works on thread-group ids. */
-	for (i = 0; i < eff.npids; i++)
-		if (pid_to_tgid(eff.pids[i], &eff.pids[i]))
-			return tt_error_set(err, -ESRCH, true, "no such process: %d", (int)o->pids[i]);
-	run.o = &eff;
-	run.text = !eff.format || !strcmp(eff.format, "text");
-	ret = preflight(ops, &eff, err);
-	if (ret)
-		return ret;
-	run.pending = tt_report__new();
-	if (!run.pending)
+	run.text = !o->format || !strcmp(o->format, "text");
+	run.s = tt_session__new(o);
+	if (!run.s)
 		return tt_error_set(err, -ENOMEM, false, "out of memory");
-	if (eff.output) {
-		run.out = fopen(eff.output, "we");
-		if (!run.out) {
-			tt_report__free(run.pending);
-			return tt_error_set(err, -errno, true, "-o %s: %s", eff.output, strerror(errno));
-		}
-	}
-
-	filter.self_tgid = (__u32)getpid();
-	filter.filter_pids = eff.npids > 0 || eff.cmd;
-	filter.follow_forks = eff.cmd != NULL;
-	if (eff.comm[0]) {
-		filter.filter_comm = 1;
-		memcpy(filter.comm, eff.comm, sizeof(filter.comm));
-	}
-	filter.filter_cgroup = eff.cgroup != NULL;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, &orig_mask);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sfd < 0) {
-		ret = tt_error_set(err, -errno, false, "signalfd: %s", strerror(errno));
-		goto out_mask;
-	}
-	if (eff.cmd) {
-		ret = spawn_held(eff.cmd, &orig_mask, &child, &go_fd, &exec_fd, err);
-		if (ret)
-			goto out_sfd;
-	}
-
-	ret = open_and_load(&run, &filter, eff.cmd != NULL, err);
-	if (ret)
-		goto out_child;
-	stats->loaded_ms = (now_mono() - t_start) * 1000;
-	stats->hook = tt_hook_name(run.hook);
-	ret = tt_session_fill_maps(run.obj, &eff, child, err);
-	if (ret)
-		goto out_close;
-	ret = ops->attach(priv);
+	for (i = 0; !ret && i < n; i++)
+		ret = tt_session_add(run.s, tracers[i].ops, tracers[i].priv);
 	if (ret) {
-		tt_error_set(err, ret, false, "attaching BPF programs: %s", strerror(-ret));
-		goto out_close;
+		tt_error_set(err, ret, ret == -EEXIST, ret == -EEXIST ? "a tracer is named twice" :
+			     "too many tracers (at most %d)", TT_SESSION_MAX_TRACERS);
+		goto out;
 	}
-	if (ops->event_fd)
-		efd = ops->event_fd(priv);
-	ops->set_ready(priv);
-	stats->attach_ms = (now_mono() - t_start) * 1000;
-	clock_gettime(CLOCK_REALTIME, &run.period_start);
-	run.period_mono = now_mono();
-
-	if (eff.dry_run)
-		goto out_close;
-
-	if (child > 0) {
-		int e = 0;
-		ssize_t n;
-
-		if (write(go_fd, "g", 1) != 1) {
-			ret = tt_error_set(err, -errno, false, "starting command: %s", strerror(errno));
-			goto out_close;
-		}
-		close(go_fd);
-		go_fd = -1;
-		released = true;
-		n = read(exec_fd, &e, sizeof(e));	/* EOF: exec succeeded */
-		if (n == sizeof(e)) {
-			waitpid(child, NULL, 0);
-			child = -1;
-			ret = tt_error_set(err, -e, e == ENOENT || e == EACCES,
-					   "cannot run %s: %s", eff.cmd[0], strerror(e));
-			goto out_close;
+	if (o->output) {
+		run.out = fopen(o->output, "we");
+		if (!run.out) {
+			run.out = stdout;
+			ret = tt_error_set(err, -errno, true, "-o %s: %s", o->output, strerror(errno));
+			goto out;
 		}
 	}
+	ret = tt_session_start(run.s, err);
+	if (ret || o->dry_run)
+		goto out_stop;
 
-	deadline = eff.duration > 0 ? run.period_mono + eff.duration : INFINITY;
-	next = eff.interval > 0 ? run.period_mono + eff.interval : INFINITY;
-	while (!stop) {
+	start = now_mono();
+	deadline = o->duration > 0 ? start + o->duration : INFINITY;
+	next = o->interval > 0 ? start + o->interval : INFINITY;
+	while (!tt_session_done(run.s)) {
 		double now = now_mono(), until = fmin(deadline, next);
-		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN },
-					 { .fd = efd, .events = POLLIN } };
 		int timeout = isinf(until) ? -1 : (int)fmax(0, ceil((until - now) * 1000));
+		int max = tt_session_timeout(run.s);
 
-		/* ring buffers may skip wakeups: drain at least every 100 ms */
-		if (ops->drain && (timeout < 0 || timeout > 100))
-			timeout = 100;
-		if (poll(pfd, efd >= 0 ? 2 : 1, timeout) >= 0) {
-			ret = drain_events(&run, err);
-			if (ret)
-				goto out_close;
+		if (max >= 0 && (timeout < 0 || timeout > max))
+			timeout = max;
+		nfds = tt_session_pollfds(run.s, fds, sizeof(fds) / sizeof(fds[0]));
+		if (poll(fds, nfds, timeout) < 0 && errno != EINTR) {
+			ret = tt_error_set(err, -errno, false, "poll: %s", strerror(errno));
+			goto out_stop;
 		}
-		if (pfd[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGCHLD) {
-					int st;
-
-					if (child > 0 && waitpid(child, &st, WNOHANG) == child) {
-						stats->cmd_status = st;
-						stop = true;
-					}
-				} else {
-					stop = true;
-					/* a second Ctrl-C now ends the process at once */
-					signal(SIGINT, SIG_DFL);
-					signal(SIGTERM, SIG_DFL);
-					sigprocmask(SIG_UNBLOCK, &mask, NULL);
-				}
-			}
-		}
+		ret = tt_session_service(run.s, fds, nfds, err);
+		ret = ret ?: print_events(&run, err);
+		if (ret)
+			goto out_stop;
 		now = now_mono();
 		if (now >= deadline)
-			stop = true;
-		if (!stop && now >= next) {
+			break;
+		if (!tt_session_done(run.s) && now >= next) {
 			ret = emit_report(&run, true, true, err);
 			if (ret)
-				goto out_close;
-			next += eff.interval;
+				goto out_stop;
+			next += o->interval;
 		}
 	}
-	ret = emit_report(&run, eff.interval > 0, eff.interval > 0 && run.reports > 0, err);
+	ret = emit_report(&run, o->interval > 0, o->interval > 0 && run.reports > 0, err);
 
-out_close:
-	ops->close(priv);
-	run.obj = NULL;
-out_child:
-	if (go_fd >= 0)
-		close(go_fd);	/* an unreleased child sees EOF and exits 127 */
-	if (exec_fd >= 0)
-		close(exec_fd);
-	if (child > 0 && !released)
-		waitpid(child, NULL, 0);	/* it exits at once: its pipe is closed */
-out_sfd:
-	close(sfd);
-out_mask:
-	sigprocmask(SIG_SETMASK, &orig_mask, NULL);
-	if (run.out && run.out != stdout && fclose(run.out) && !ret)
-		ret = tt_error_set(err, -errno, false, "-o %s: %s", eff.output, strerror(errno));
+out_stop:
+	*stats = *tt_session_stats(run.s);
 	stats->reports = run.reports;
-	tt_report__free(run.pending);
+	tt_session_stop(run.s);
+out:
+	tt_session__free(run.s);
+	tt_report__free(run.prev);
+	if (run.out != stdout && fclose(run.out) && !ret)
+		ret = tt_error_set(err, -errno, false, "-o %s: %s", o->output, strerror(errno));
 	return ret;
 }

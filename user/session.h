@@ -4,7 +4,9 @@
  * traced command, hook selection with fallback (tp_btf -> raw_tp), load,
  * attach, ready, polling with interval and duration, report and detach.
  * The session knows no tracer by name: a tracer plugs in through
- * struct tt_tracer_ops and keeps its skeleton to itself.
+ * struct tt_tracer_ops and keeps its skeleton to itself.  The session sets
+ * each object's `tt_ready` flag itself (through its BTF) once every tracer
+ * is attached.
  */
 #ifndef TT_SESSION_H
 #define TT_SESSION_H
@@ -13,31 +15,15 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "error.h"
+#include "options.h"
+#include "probe.h"
 #include "report.h"
 
 struct bpf_object;
+struct pollfd;
 
-#define TT_MAX_CLI_PIDS 64
-
-/* The common options of DESIGN §4, same letters in every command. */
-struct tt_common_opts {
-	pid_t pids[TT_MAX_CLI_PIDS];	/* -p, repeatable */
-	size_t npids;
-	char comm[TT_COMM_LEN];		/* -c; empty = any */
-	const char *cgroup;		/* --cgroup PATH (cgroup v2 directory) */
-	double duration;		/* -d seconds; 0 = until Ctrl-C or CMD exits */
-	double interval;		/* -i seconds; 0 = one report at the end */
-	const char *format;		/* -f text|json */
-	const char *output;		/* -o FILE; NULL = stdout */
-	int verbose;			/* -v, repeatable */
-	bool hist;			/* --hist: histogram bars in text output */
-	size_t top;			/* --top N rows per table */
-	bool dry_run;			/* --dry-run: load and attach, then stop */
-	const char *hook;		/* --hook KIND: only this hook kind (tests, old kernels) */
-	char **cmd;			/* -- CMD ARGS: NULL-terminated, or NULL */
-	char **operands;		/* operands (struct tt_cli.operands), or NULL */
-	int noperands;
-};
+#define TT_SESSION_MAX_TRACERS 8
 
 /*
  * Hook kinds a tracer may offer, in order of preference.  A program's kind
@@ -72,11 +58,14 @@ struct tt_tracer_ops {
 				   const struct tt_filter *filter);
 	int (*load)(void *priv);	/* 0 or -errno */
 	int (*attach)(void *priv);	/* 0 or -errno */
-	void (*set_ready)(void *priv);	/* flip the BPF `tt_ready` flag */
 	/*
-	 * Read the maps into `r`.  With `next` (interval reports) start a new
-	 * generation first (tt_next_gen) and report the one that ended; maps
-	 * are never cleared, so no sample falls between two reports.
+	 * Read into `r` what was recorded since the previous call: the session
+	 * adds these increases up into the tracer's cumulative snapshot
+	 * (tt_report_accumulate), so collect must count every sample in exactly
+	 * one call.  r->duration_seconds is the time since the previous call.
+	 * The session always passes `next` = true: generation-tagged tracers
+	 * start a new generation first (tt_next_gen) and report the one that
+	 * ended; maps are never cleared, so no sample falls between two calls.
 	 * 0 or -errno.
 	 */
 	int (*collect)(void *priv, struct tt_report *r, bool next);
@@ -99,62 +88,100 @@ struct tt_tracer_ops {
 	void (*close)(void *priv);	/* detach and free everything; idempotent */
 };
 
-/* What went wrong, for main to print once and choose the exit status. */
-struct tt_error {
-	int code;		/* -errno, 0 when fine */
-	bool usage;		/* a usage or input error: exit status 2 */
-	char msg[512];		/* one line, with the remedy where there is one */
+/* Timings of one tracer's start, milliseconds (for -v and the benchmarks). */
+struct tt_tracer_stats {
+	const char *hook;	/* hook kind chosen, or NULL before load */
+	double open_ms;		/* skeleton open and configuration */
+	double load_ms;		/* kernel BTF parse, CO-RE relocation, map creation, verifier */
+	double attach_ms;	/* attach */
 };
 
 /* Timings and outcome of a run, for -v and the benchmark. */
 struct tt_run_stats {
-	double loaded_ms;	/* process start -> BPF programs loaded, milliseconds */
+	double loaded_ms;	/* process start -> every tracer's BPF programs loaded */
 	double attach_ms;	/* process start -> ready, milliseconds */
-	const char *hook;	/* hook kind chosen */
+	const char *hook;	/* hook kind chosen by the first tracer */
 	int cmd_status;		/* wait status of -- CMD, -1 if none */
 	size_t reports;		/* reports rendered */
+	long rss_kb;		/* VmRSS when ready, kB (-1 unknown) */
+	long hwm_kb;		/* VmHWM (peak resident) when ready, kB (-1 unknown) */
+	size_t ntracers;
+	struct tt_tracer_stats tracers[TT_SESSION_MAX_TRACERS];
+};
+
+/* One tracer of a session: its ops and the private state they take. */
+struct tt_tracer_ref {
+	const struct tt_tracer_ops *ops;
+	void *priv;
 };
 
 /*
- * Run `ops` with options `o` to completion, rendering reports to the
- * output.  Returns 0 or -errno with `err` filled.
+ * The staged session API.  The caller owns the loop:
+ *
+ *   s = tt_session__new(&o);  tt_session_add(s, ops, priv) for each tracer;
+ *   tt_session_start(s, &err);
+ *   while (!tt_session_done(s)) {
+ *           n = tt_session_pollfds(s, fds, max);  (add the caller's own fds after)
+ *           poll(fds, n + own, tt_session_timeout(s) or less);
+ *           tt_session_service(s, fds, n, &err);
+ *           ... tt_session_snapshot(s, &err) when a report is due ...
+ *   }
+ *   tt_session_stop(s);  tt_session__free(s);
+ *
+ * Snapshots are cumulative since start (every tracer's collect is the
+ * increase since its previous call; the session adds them up), so an
+ * interval report is tt_report_diff of two snapshots.
  */
-int tt_session_run(const struct tt_tracer_ops *ops, void *priv, const struct tt_common_opts *o,
+struct tt_session;
+
+/* New session for the options `o` (copied; o->cmd and strings must outlive it). NULL + errno. */
+struct tt_session *tt_session__new(const struct tt_common_opts *o);
+/* Add a tracer before start; reports list tracers in this order. 0 or -errno. */
+int tt_session_add(struct tt_session *s, const struct tt_tracer_ops *ops, void *priv);
+/*
+ * Preflight checks, launch -- CMD held, create the shared filter maps,
+ * open and load every tracer (hook fallback each), attach, ready, release
+ * CMD.  With --dry-run it stops after ready.  0 or -errno with err filled.
+ */
+int tt_session_start(struct tt_session *s, struct tt_error *err);
+/* Fill up to `max` pollfds (POLLIN) with the session's fds; returns how many. */
+size_t tt_session_pollfds(const struct tt_session *s, struct pollfd *fds, size_t max);
+/* Longest wait before tt_session_service is due, ms (-1: none). */
+int tt_session_timeout(const struct tt_session *s);
+/*
+ * After every poll (also on timeout): signals, -- CMD exit, waiting events
+ * (into the session's pending list).  `fds`/`n` as filled by
+ * tt_session_pollfds.  0 or -errno with err filled.
+ */
+int tt_session_service(struct tt_session *s, const struct pollfd *fds, size_t n,
+		       struct tt_error *err);
+/* Was the session told to end (SIGINT/SIGTERM/SIGHUP, -- CMD exited)? */
+bool tt_session_done(const struct tt_session *s);
+/*
+ * Everything every tracer measured since start, in one new report:
+ * metadata, each tracer's families in tracer order, the self-metric
+ * tracetool_lost_events_total last, losses in total and per tracer.
+ * duration_seconds and started_at cover the whole run.  Events are not in
+ * it (tt_session_take_events).  NULL with err filled on failure.
+ */
+struct tt_report *tt_session_snapshot(struct tt_session *s, struct tt_error *err);
+/* Drain every tracer, then move the waiting events to the end of `dst`'s list. 0 or -errno. */
+int tt_session_take_events(struct tt_session *s, struct tt_report *dst, struct tt_error *err);
+/* Wait status of -- CMD once it exited, else -1. */
+int tt_session_cmd_status(const struct tt_session *s);
+/* Timings so far. */
+const struct tt_run_stats *tt_session_stats(const struct tt_session *s);
+/* Detach and close every tracer; idempotent. */
+void tt_session_stop(struct tt_session *s);
+void tt_session__free(struct tt_session *s);
+
+/*
+ * Run `tracers` with options `o` to completion, rendering reports to the
+ * output: a thin loop over the staged API.  Returns 0 or -errno with `err`
+ * filled; `stats` is filled either way.
+ */
+int tt_session_run(const struct tt_tracer_ref *tracers, size_t n, const struct tt_common_opts *o,
 		   struct tt_run_stats *stats, struct tt_error *err);
-
-/* printf-style fill of `err`; returns err->code. */
-int tt_error_set(struct tt_error *err, int code, bool usage, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* --- kernel feature probes (user/probe.c) --- */
-
-/* Mount tracefs at /sys/kernel/tracing if nothing is there. 0 or -errno. */
-int tt_ensure_tracefs(void);
-/* Path of a usable tracefs, mounting it if needed, or NULL. */
-const char *tt_tracefs_path(void);
-
-/* Does this process hold the capabilities BPF tracing needs? Names the missing one. */
-bool tt_has_bpf_caps(const char **missing);
-
-struct tt_feature {
-	const char *name;
-	const char *what;
-	bool supported;
-	char detail[128];
-};
-
-/* Probe hook types and map types this kernel supports (list command). */
-size_t tt_probe_features(struct tt_feature *out, size_t max);
-
-/* Fill every tracer's common filter map state after load. 0 or -errno. */
-int tt_session_fill_maps(struct bpf_object *obj, const struct tt_common_opts *o, pid_t child,
-			 struct tt_error *err);
-
-/*
- * Add the per-CPU tt_lost counters of `obj` to r->lost, as the increase
- * since `prev` (which is updated): counters are never reset. 0 or -errno.
- */
-int tt_session_read_lost(struct bpf_object *obj, struct tt_report *r, uint64_t prev[TT_LOST_NR]);
 
 /*
  * Generation to report, given the BPF global `tt_gen` of a loaded object.
@@ -162,8 +189,5 @@ int tt_session_read_lost(struct bpf_object *obj, struct tt_report *r, uint64_t p
  * in the old generation, which nothing writes to after that.
  */
 __u32 tt_next_gen(volatile __u32 *gen, bool next);
-
-/* Parse "10", "2.5s", "500ms", "3m" into seconds; -EINVAL on junk. */
-int tt_parse_seconds(const char *s, double *out);
 
 #endif /* TT_SESSION_H */

@@ -68,11 +68,6 @@ struct prev_total {
 	uint64_t value;
 };
 
-static int cmp_prev(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct tt_stack_key));
-}
-
 static int on_new_pid(void *ctx, void *data, size_t len)
 {
 	struct tt_stackprof *sp = ctx;
@@ -121,14 +116,11 @@ void tt_stackprof_release(struct tt_stackprof *sp)
 	sp->rb = NULL;
 	tt_syms__free(sp->syms);
 	sp->syms = NULL;
-	tdestroy(sp->prev, free);
-	sp->prev = NULL;
+	tt_stack_deltas_release(&sp->deltas);
 	tdestroy(sp->by_id, free);
 	sp->by_id = NULL;
 	tdestroy(sp->inflight, free);
 	sp->inflight = NULL;
-	tdestroy(sp->credit, free);
-	sp->credit = NULL;
 }
 
 int tt_stackprof_event_fd(struct tt_stackprof *sp)
@@ -280,63 +272,6 @@ enomem:
 	return -ENOMEM;
 }
 
-/* Increase of `key`'s total since the previous report; remembers the new total. */
-static int delta_of(struct tt_stackprof *sp, const struct tt_stack_key *key, uint64_t total,
-		    uint64_t *delta)
-{
-	struct prev_total probe = { .key = *key }, *p, **slot;
-
-	slot = tfind(&probe, &sp->prev, cmp_prev);
-	if (slot) {
-		p = *slot;
-		*delta = total >= p->value ? total - p->value : total;
-		p->value = total;
-		return 0;
-	}
-	p = malloc(sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	*p = (struct prev_total){ .key = *key, .value = total };
-	if (!tsearch(p, &sp->prev, cmp_prev)) {
-		free(p);
-		return -ENOMEM;
-	}
-	*delta = total;
-	return 0;
-}
-
-/* Take off `delta` what was reported of `key`'s spans while they were in progress. */
-static void apply_credit(struct tt_stackprof *sp, const struct tt_stack_key *key, uint64_t *delta)
-{
-	struct prev_total probe = { .key = *key }, **slot = tfind(&probe, &sp->credit, cmp_prev);
-	uint64_t take;
-
-	if (!slot)
-		return;
-	take = (*slot)->value < *delta ? (*slot)->value : *delta;
-	(*slot)->value -= take;
-	*delta -= take;
-}
-
-static int add_credit(struct tt_stackprof *sp, const struct tt_stack_key *key, uint64_t v)
-{
-	struct prev_total probe = { .key = *key }, *c, **slot = tfind(&probe, &sp->credit, cmp_prev);
-
-	if (slot) {
-		(*slot)->value += v;
-		return 0;
-	}
-	c = malloc(sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	*c = (struct prev_total){ .key = *key, .value = v };
-	if (!tsearch(c, &sp->credit, cmp_prev)) {
-		free(c);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 /* A span in progress, and how far it has been reported. */
 struct inflight {
 	__u32 tid;
@@ -413,7 +348,7 @@ static int add_inflight(struct tt_stackprof *sp, struct prev_total **out, size_t
 			*cap = *cap ? *cap * 2 : 256;
 		}
 		(*out)[(*n)++] = (struct prev_total){ .key = span.key, .value = now - from };
-		ret = add_credit(sp, &span.key, now - from);
+		ret = tt_stack_credit(&sp->deltas, &span.key, now - from);
 	}
 	/* spans that ended are forgotten: the kernel has added them whole */
 	tdestroy(sp->inflight, free);
@@ -446,9 +381,7 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 		prevp = &key;
 		if (bpf_map_lookup_elem(fd, &key, &total))
 			continue;	/* never deleted: cannot vanish, but be safe */
-		ret = delta_of(sp, &key, total, &delta);
-		if (!ret)
-			apply_credit(sp, &key, &delta);
+		ret = tt_stack_delta(&sp->deltas, &key, total, &delta);
 		if (ret || !delta)
 			continue;
 		if (nd == dcap) {
@@ -495,86 +428,4 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 	free(list);
 	free(frames);
 	return ret;
-}
-
-/* --- what every stack tracer command shares -------------------------------- */
-
-int tt_stack_tool_opt(struct tt_stack_tool *st, struct tt_profile_config *cfg, int key,
-		      const char *arg, struct tt_error *err)
-{
-	switch (key) {
-	case TT_STACK_OPT_USER_ONLY:
-		cfg->kernel_stacks = 0;
-		return 0;
-	case TT_STACK_OPT_KERNEL_ONLY:
-		cfg->user_stacks = 0;
-		return 0;
-	case TT_STACK_OPT_ADDRS:
-		st->addrs = true;
-		return 0;
-	case TT_STACK_OPT_MAX_STACKS:
-		if (tt_parse_uint(arg, 1 << 20, &st->max_stacks))
-			return tt_error_set(err, -EINVAL, true, "--max-stacks: '%s' is not a count", arg);
-		return 0;
-	}
-	return -ENOENT;
-}
-
-int tt_stack_tool_check(const struct tt_profile_config *cfg, struct tt_error *err)
-{
-	if (!cfg->user_stacks && !cfg->kernel_stacks)
-		return tt_error_set(err, -EINVAL, true,
-				    "--user-only and --kernel-only exclude each other");
-	return 0;
-}
-
-int tt_stack_tool_size_maps(const struct tt_stack_tool *st, struct bpf_map *stacks,
-			    struct bpf_map *counts)
-{
-	unsigned long n = st->max_stacks ? st->max_stacks : TT_STACK_MAX_DEFAULT;
-	int ret = bpf_map__set_max_entries(stacks, (__u32)n);
-
-	/* a full stack map loses stacks, not samples: keys for twice as many, and slack */
-	return ret ?: bpf_map__set_max_entries(counts, (__u32)(2 * n + 1024));
-}
-
-int tt_stack_tool_init(struct tt_stack_tool *st, struct bpf_map *counts, struct bpf_map *stacks,
-		       struct bpf_map *new_pids, const char *name, const char *unit,
-		       uint64_t divisor)
-{
-	int ret = tt_stackprof_init(&st->sp, counts, stacks, new_pids, name, unit, divisor,
-				    st->addrs);
-
-	st->sp_ready = !ret;
-	return ret;
-}
-
-void tt_stack_tool_release(struct tt_stack_tool *st)
-{
-	if (st->sp_ready)
-		tt_stackprof_release(&st->sp);
-	st->sp_ready = false;
-}
-
-int tt_stack_tool_event_fd(void *priv)
-{
-	struct tt_stack_tool *st = priv;
-
-	return st->sp_ready ? tt_stackprof_event_fd(&st->sp) : -1;
-}
-
-int tt_stack_tool_drain(void *priv, struct tt_report *sink)
-{
-	struct tt_stack_tool *st = priv;
-
-	(void)sink;	/* new processes are captured, no events are added */
-	return st->sp_ready ? tt_stackprof_drain(&st->sp) : 0;
-}
-
-int tt_stack_tool_collect(void *priv, struct tt_report *r, bool next)
-{
-	struct tt_stack_tool *st = priv;
-
-	(void)next;	/* totals are never reset: every report shows the increase */
-	return st->sp_ready ? tt_stackprof_collect(&st->sp, r) : -EINVAL;
 }

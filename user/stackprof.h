@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli.h"
 #include "report.h"
+#include "stackdelta.h"
 #include "symbolize.h"
 #include "tracetool/profile.h"
 #include "tracetool/stack.h"
@@ -26,12 +26,11 @@ struct tt_stackprof {
 	struct tt_syms *syms;
 	struct ring_buffer *rb;
 	struct bpf_map *counts, *stacks;
-	void *prev;		/* tsearch: totals at the previous report, by key */
+	struct tt_stack_deltas deltas;	/* increases since the previous report, span credit */
 	void *by_id;		/* tsearch: stacks by id, read from the stack map at each report */
 	struct bpf_map *spans;	/* optional: tid -> struct tt_stack_span in progress */
 	uint64_t min_span_ns;	/* spans shorter than this are not reported */
 	void *inflight;		/* tsearch: spans in progress already partly reported */
-	void *credit;		/* tsearch: per key, in-progress time reported before its span ended */
 	const char *name;	/* profile name: "cpu", "offcpu" */
 	const char *unit;	/* "samples", "microseconds" */
 	uint64_t divisor;	/* kernel value / divisor = reported value (ns -> us: 1000) */
@@ -73,56 +72,5 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r);
 /* The frames of one key, for tests: fills `frames` (at most `max`), returns how many. */
 size_t tt_stackprof_frames(struct tt_stackprof *sp, const struct tt_stack_key *k,
 			   const char **frames, size_t max);
-
-/* --- what every stack tracer command shares (tools/profile.c, tools/offcpu.c) --- */
-
-/* Keys of the shared stack options (a command numbers its own from TT_OPT_CMD). */
-enum {
-	TT_STACK_OPT_USER_ONLY = TT_OPT_CMD + 64,
-	TT_STACK_OPT_KERNEL_ONLY,
-	TT_STACK_OPT_ADDRS,
-	TT_STACK_OPT_MAX_STACKS,
-};
-
-/* The long options tt_stack_tool_opt handles, for a command's option table. */
-#define TT_STACK_LONG_OPTIONS                                                  \
-	{ "user-only", no_argument, NULL, TT_STACK_OPT_USER_ONLY },            \
-	{ "kernel-only", no_argument, NULL, TT_STACK_OPT_KERNEL_ONLY },        \
-	{ "addrs", no_argument, NULL, TT_STACK_OPT_ADDRS },                    \
-	{ "max-stacks", required_argument, NULL, TT_STACK_OPT_MAX_STACKS }
-
-#define TT_STACK_MAX_DEFAULT 8192
-
-/*
- * The state a stack tracer command keeps besides its skeleton.  Put it
- * FIRST in the command's tool struct: the tt_stack_tool_* ops members
- * below then take the command's priv.
- */
-struct tt_stack_tool {
-	struct tt_stackprof sp;
-	bool sp_ready;			/* sp initialised (after load) */
-	bool addrs;			/* --addrs */
-	unsigned long max_stacks;	/* --max-stacks */
-};
-
-/* A shared stack option: 0, -EINVAL with err filled, or -ENOENT if `key` is not one. */
-int tt_stack_tool_opt(struct tt_stack_tool *st, struct tt_profile_config *cfg, int key,
-		      const char *arg, struct tt_error *err);
-/* After parsing: options that exclude each other.  0 or -EINVAL with err filled. */
-int tt_stack_tool_check(const struct tt_profile_config *cfg, struct tt_error *err);
-/* Before load: the stack map, and the aggregation map (two keys per stack, and slack). */
-int tt_stack_tool_size_maps(const struct tt_stack_tool *st, struct bpf_map *stacks,
-			    struct bpf_map *counts);
-/* After load: tt_stackprof_init with the tool's options.  0 or -errno. */
-int tt_stack_tool_init(struct tt_stack_tool *st, struct bpf_map *counts, struct bpf_map *stacks,
-		       struct bpf_map *new_pids, const char *name, const char *unit,
-		       uint64_t divisor);
-/* Release the profile state; idempotent. */
-void tt_stack_tool_release(struct tt_stack_tool *st);
-
-/* struct tt_tracer_ops members, for a priv whose first member is a struct tt_stack_tool. */
-int tt_stack_tool_event_fd(void *priv);
-int tt_stack_tool_drain(void *priv, struct tt_report *sink);
-int tt_stack_tool_collect(void *priv, struct tt_report *r, bool next);
 
 #endif /* TT_STACKPROF_H */

@@ -100,6 +100,55 @@ tt_have_bpftool() {
 	[ -x "$BPFTOOL" ] && "$BPFTOOL" -j prog show >/dev/null 2>&1
 }
 
+# --- network namespaces (tcp, multi) ---------------------------------------
+
+# tt_netns_new NS: create network namespace NS with its loopback up, deleted
+# at exit.  Returns 1 with TT_WHY when it cannot (no ip/iptables, no usable
+# bpftool to see when tracing is ready, ip netns add failed).
+tt_netns_new() {
+	if ! command -v ip >/dev/null 2>&1 || ! command -v iptables >/dev/null 2>&1; then
+		TT_WHY="needs ip (iproute2) and iptables"
+	elif ! tt_have_bpftool; then
+		TT_WHY="bpftool ($BPFTOOL) is not usable: cannot tell when tracing is ready"
+	elif ! ip netns add "$1" 2>"$TT_TMP/ns.err"; then
+		TT_WHY="cannot create network namespace $1: $(head -c 200 "$TT_TMP/ns.err")"
+	else
+		tt_on_exit "ip netns del $1 2>/dev/null"
+		ip -n "$1" link set lo up
+		return 0
+	fi
+	return 1
+}
+
+# tt_netns_drop NS PORT: in namespace NS, drop every 5th IPv4 TCP segment to
+# PORT (retransmits of known number: compare with tt_retrans_segs).  Returns
+# 1 with TT_WHY when iptables fails.
+tt_netns_drop() {
+	if ! ip netns exec "$1" iptables -A INPUT -p tcp --dport "$2" -m statistic --mode nth \
+		--every 5 --packet 0 -j DROP 2>"$TT_TMP/ipt.err"; then
+		TT_WHY="iptables in the namespace failed: $(head -c 200 "$TT_TMP/ipt.err")"
+		return 1
+	fi
+}
+
+# tt_retrans_segs NS: RetransSegs of namespace NS (TCP over IPv4 and IPv6).
+tt_retrans_segs() {
+	ip netns exec "$1" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RetransSegs") c = i; h = 1 }
+		else print $c }' /proc/net/snmp
+}
+
+# tt_netns_settle NS: wait (bounded, 30 s) until no socket of namespace NS
+# can still retransmit (only TIME-WAIT ones, or none, are left).
+tt_netns_settle() {
+	_n=0
+	while [ $_n -lt 300 ]; do
+		[ "$(ip netns exec "$1" ss -Htan 2>/dev/null | grep -vc TIME-WAIT)" = 0 ] && return 0
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	return 1
+}
+
 # --- cleanup --------------------------------------------------------------
 
 tt_on_exit() {	# tt_on_exit CMD: run CMD (a shell string) at exit
@@ -337,7 +386,7 @@ tt_quantile() {
 # tt_syscalls_seen FILE: sorted, comma-separated syscall labels of all series
 # of both syscall metrics.
 tt_syscalls_seen() {
-	jq -r '[.metrics[]? | .series[]? | .labels.syscall] | unique | join(",")' "$1" 2>/dev/null
+	jq -r '[.metrics[]? | select(.name | startswith("tracetool_syscall_")) | .series[]? | .labels.syscall] | unique | join(",")' "$1" 2>/dev/null
 }
 
 # tt_lost FILE: the report's loss counters, for failure messages.

@@ -104,6 +104,7 @@ static struct tt_report *build_report(void)
 	assert_int_equal(tt_report_add_tracer(r, "syscalls", "tp_btf"), 0);
 	assert_int_equal(tt_report_add_filter(r, "comm", "nginx"), 0);
 	r->lost[TT_LOST_MAP_FULL] = 3;
+	r->tracer_lost[0][TT_LOST_MAP_FULL] = 3;
 
 	lat = tt_report_add_family(r, LAT_FAMILY, "Time from syscall entry to exit.", "seconds",
 				   TT_METRIC_HISTOGRAM, 1, lat_labels);
@@ -329,7 +330,7 @@ static void test_json_parses_back(void **state)
 {
 	static const char *const top_keys[] = {
 		"schema", "tracers", "host", "kernel", "started_at", "duration_seconds",
-		"hooks", "filters", "lost", "metrics", "events", "profiles",
+		"hooks", "filters", "lost", "lost_by_tracer", "metrics", "events", "profiles",
 	};
 	static const char *const lost_keys[] = {
 		"ringbuf", "map_full", "stack_collisions", "pid_map_full",
@@ -363,6 +364,9 @@ static void test_json_parses_back(void **state)
 	assert_keys(json_object_get(root, "lost"), lost_keys, 4);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(root, "lost"),
 							    "map_full")), 3);
+	s = json_object_get(json_object_get(root, "lost_by_tracer"), "syscalls");
+	assert_keys(s, lost_keys, 4);
+	assert_int_equal(json_integer_value(json_object_get(s, "map_full")), 3);
 
 	lat = json_array_get(json_object_get(root, "metrics"), 0);
 	assert_keys(lat, metric_keys, 5);

@@ -15,6 +15,7 @@
 
 #include "agg.h"
 #include "http.h"
+#include "labels.h"
 #include "tracetool/requests.h"
 
 /* Classify a C string the way the kernel does: a zero-padded TT_REQ_HEAD buffer. */

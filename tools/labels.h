@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Key-to-label decoding of each tracer: plain functions of the structs in
+ * include/tracetool/ (no skeleton, no map), so unit tests
+ * (tests/unit/test_labels.c) run exactly what the tracers run.
+ */
+#ifndef TT_LABELS_H
+#define TT_LABELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tracetool/requests.h"
+#include "tracetool/syscalls.h"
+#include "tracetool/tcp.h"
+
+#define TT_LABEL_LEN 64	/* room for any label value below (an IPv6 address included) */
+
+/* --- syscalls (tools/syscalls_labels.c) --- */
+
+/*
+ * Label values of a syscall key in aggregation mode `by` (enum
+ * tt_syscalls_by): syscall name (libseccomp, "syscall_N" when unknown),
+ * then comm, pid and tid as the mode has them.  Returns how many (1-4).
+ */
+size_t tt_syscall_key_labels(unsigned int by, const struct tt_syscall_key *k,
+			     char bufs[4][TT_LABEL_LEN], const char *labels[4]);
+/* The errno label of a positive errno: "ENOENT", or "E<n>" when glibc has no name. */
+const char *tt_errno_label(unsigned int err, char buf[TT_LABEL_LEN]);
+
+/* --- tcp (tools/tcp_labels.c) --- */
+
+struct tt_tcp_labels {
+	char saddr[TT_LABEL_LEN], daddr[TT_LABEL_LEN], dport[8];
+	const char *v[4];	/* label values in the family's order */
+	size_t n;
+};
+
+/*
+ * Labels of a counter key: [direction,] saddr, daddr, dport (connect
+ * failures: daddr, dport).  Returns false for a kind that is no counter.
+ */
+bool tt_tcp_counter_labels(const struct tt_tcp_key *k, struct tt_tcp_labels *l);
+/* Labels of a histogram key (connect latency, RTT): daddr, dport. */
+void tt_tcp_peer_labels(const struct tt_tcp_key *k, struct tt_tcp_labels *l);
+/* Name of a TCP state (1 = ESTABLISHED ...), "UNKNOWN" for others. */
+const char *tt_tcp_state_name(unsigned int state);
+
+/* --- requests (tools/requests_labels.c) --- */
+
+/* Name of a method id (enum tt_http_method); "_OTHER" for unknown ids. */
+const char *tt_http_method_name(unsigned int id);
+
+struct tt_req_labels {
+	char comm[TT_COMM_LEN + 1];
+	const char *method;
+	char status[8];
+	char port[8];		/* TCP: the local port; HTTP client: the server's port */
+	char addr[TT_LABEL_LEN];	/* HTTP client: the server's address */
+};
+
+/* The label values of one finished request record (the route aside). */
+void tt_req_labels(const struct tt_req_event *e, struct tt_req_labels *l);
+
+#endif /* TT_LABELS_H */

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The tracer registry: one entry per tracer with its name, summary, option
+ * table (with help text and valid range), option parser, constructor and
+ * destructor (no argv needed to create a tracer) and session ops.  Every
+ * tracer command's --help, the multi-tracer command line
+ * (`tracetool syscalls tcp requests -d 10`) and the registry test are built
+ * on these tables.
+ */
+#ifndef TT_REGISTRY_H
+#define TT_REGISTRY_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+/* One option of a tracer, or one common option. */
+struct tt_optdef {
+	const char *name;	/* long name, without "--" */
+	int short_name;		/* letter, or 0 */
+	const char *arg;	/* argument name in help ("N", "PORT"); NULL: a flag */
+	int key;		/* what the tracer's opt() receives (from TT_OPT_CMD, or the letter) */
+	const char *help;	/* help text; '\n' starts a continuation line */
+	const char *range;	/* valid values in words ("1-65535"), or NULL */
+};
+
+/*
+ * Options several tracers take: one definition each, so the name has one
+ * meaning and one type everywhere (tests/unit/test_registry.c checks every
+ * pair of tracers).
+ */
+#define TT_OPTDEF_PORT(k)                                                                     \
+	{ "port", 0, "PORT", k,                                                               \
+	  "only connections whose local or peer port is PORT\n"                              \
+	  "(repeatable or a comma list; tcp: at most 8, requests: one)", "1-65535" }
+#define TT_OPTDEF_MAX_CELLS(k)                                                                \
+	{ "max-cells", 0, "N", k,                                                             \
+	  "histogram cells (series x buckets) and counter series\n"                          \
+	  "kept in the kernel (syscalls: 4096 with --by syscall, else\n"                     \
+	  "16384; tcp: 4096); past that, samples count as lost (map_full)", "1-16777216" }
+
+/* The stack tracers' shared options (keys from tools/stacktool.h). */
+#define TT_OPTDEFS_STACK                                                                      \
+	{ "user-only", 0, NULL, TT_STACK_OPT_USER_ONLY, "user stacks only", NULL },           \
+	{ "kernel-only", 0, NULL, TT_STACK_OPT_KERNEL_ONLY, "kernel stacks only", NULL },     \
+	{ "addrs", 0, NULL, TT_STACK_OPT_ADDRS,                                               \
+	  "show unresolved frames as addresses, not [unknown]", NULL },                       \
+	{ "max-stacks", 0, "N", TT_STACK_OPT_MAX_STACKS,                                      \
+	  "distinct stacks kept in the kernel (default 8192); past that,\n"                  \
+	  "samples (offcpu: blocks, also past 16384 threads blocked at once)\n"              \
+	  "are counted as lost (map_full)", "1-1048576" }
+
+struct tt_tracer_def {
+	const char *name;
+	const char *summary;		/* one line for `tracetool --help` and `list` */
+	const char *description;	/* the paragraphs of --help after the usage line */
+	const char *examples;		/* the Examples: lines of --help */
+	const char *cmd_help;		/* what -- CMD does for this tracer; NULL: trace it and its descendants */
+	const struct tt_optdef *opts;	/* the tracer's own options, { 0 } terminated */
+	const char *const *formats;	/* accepted -f values, NULL-terminated; NULL = text, json */
+	const struct tt_tracer_ops *ops;
+	/* A tracer with its defaults; NULL + errno. */
+	void *(*create)(void);
+	/* One of `opts` (by key); 0 or -EINVAL with err filled (usage). */
+	int (*opt)(void *priv, int key, const char *arg, struct tt_error *err);
+	/* Optional, after parsing: defaults that depend on other options, checks. 0 or -errno. */
+	int (*check)(void *priv, const struct tt_common_opts *o, struct tt_error *err);
+	/* Optional, after the run: -v figures and hints for a failure (`failed`), on stderr. */
+	void (*finish)(void *priv, const struct tt_common_opts *o, bool failed);
+	void (*destroy)(void *priv);	/* NULL: free(priv) */
+};
+
+/* Every tracer, in `tracetool --help` order. */
+extern const struct tt_tracer_def *const tt_tracers[];
+extern const size_t tt_ntracers;
+
+/* The common options (DESIGN §4) as --help lists them. */
+extern const struct tt_optdef tt_common_optdefs[];
+
+extern const struct tt_tracer_def tt_syscalls_tracer, tt_tcp_tracer, tt_requests_tracer,
+	tt_profile_tracer, tt_offcpu_tracer;
+
+/* The tracer named exactly `name`, or NULL. */
+const struct tt_tracer_def *tt_tracer_find(const char *name);
+
+/* --help of one or several tracers named together, generated from the tables. */
+void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *out);
+
+/*
+ * Parse argv (argv[0] is the first tracer's name) for the tracers `defs`:
+ * each option goes to every named tracer that takes it; one no named tracer
+ * takes is a usage error.  `privs[i]` are the tracers' states.  Returns
+ * enum tt_cli_result or -errno with err filled.
+ */
+int tt_tracers_parse(const struct tt_tracer_def *const *defs, void *const *privs, size_t n,
+		     int argc, char **argv, struct tt_common_opts *o, struct tt_error *err);
+
+/* `tracetool TRACER [TRACER...] [OPTIONS] [-- CMD]`: parse, run, report. Exit status. */
+int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, char **argv);
+
+#endif /* TT_REGISTRY_H */

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The stack tracers' shared options and ops members (stacktool.h). */
+#include <errno.h>
+#include <stdio.h>
+
+#include <bpf/libbpf.h>
+
+#include "stacktool.h"
+
+/* -v: what symbolization did, printed when the tracer closes. */
+void tt_print_sym_stats(const char *cmd, const struct tt_stackprof *sp)
+{
+	struct tt_syms_stats st;
+
+	tt_syms_get_stats(sp->syms, &st);
+	fprintf(stderr, "tracetool %s: symbolized %zu user addresses (%zu from cache, %zu "
+		"unresolved) in %zu processes, %zu ELF files\n", cmd, st.lookups, st.cache_hits,
+		st.unresolved, st.procs, st.elfs);
+}
+
+int tt_stack_tool_opt(struct tt_stack_tool *st, struct tt_profile_config *cfg, int key,
+		      const char *arg, struct tt_error *err)
+{
+	switch (key) {
+	case TT_STACK_OPT_USER_ONLY:
+		cfg->kernel_stacks = 0;
+		return 0;
+	case TT_STACK_OPT_KERNEL_ONLY:
+		cfg->user_stacks = 0;
+		return 0;
+	case TT_STACK_OPT_ADDRS:
+		st->addrs = true;
+		return 0;
+	case TT_STACK_OPT_MAX_STACKS:
+		if (tt_parse_uint(arg, 1 << 20, &st->max_stacks))
+			return tt_error_set(err, -EINVAL, true, "--max-stacks: '%s' is not a count", arg);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int tt_stack_tool_check(const struct tt_profile_config *cfg, struct tt_error *err)
+{
+	if (!cfg->user_stacks && !cfg->kernel_stacks)
+		return tt_error_set(err, -EINVAL, true,
+				    "--user-only and --kernel-only exclude each other");
+	return 0;
+}
+
+int tt_stack_tool_size_maps(const struct tt_stack_tool *st, struct bpf_map *stacks,
+			    struct bpf_map *counts)
+{
+	unsigned long n = st->max_stacks ? st->max_stacks : TT_STACK_MAX_DEFAULT;
+	int ret = bpf_map__set_max_entries(stacks, (__u32)n);
+
+	/* a full stack map loses stacks, not samples: keys for twice as many, and slack */
+	return ret ?: bpf_map__set_max_entries(counts, (__u32)(2 * n + 1024));
+}
+
+int tt_stack_tool_init(struct tt_stack_tool *st, struct bpf_map *counts, struct bpf_map *stacks,
+		       struct bpf_map *new_pids, const char *name, const char *unit,
+		       uint64_t divisor)
+{
+	int ret = tt_stackprof_init(&st->sp, counts, stacks, new_pids, name, unit, divisor,
+				    st->addrs);
+
+	st->sp_ready = !ret;
+	return ret;
+}
+
+void tt_stack_tool_release(struct tt_stack_tool *st)
+{
+	if (st->sp_ready)
+		tt_stackprof_release(&st->sp);
+	st->sp_ready = false;
+}
+
+int tt_stack_tool_event_fd(void *priv)
+{
+	struct tt_stack_tool *st = priv;
+
+	return st->sp_ready ? tt_stackprof_event_fd(&st->sp) : -1;
+}
+
+int tt_stack_tool_drain(void *priv, struct tt_report *sink)
+{
+	struct tt_stack_tool *st = priv;
+
+	(void)sink;	/* new processes are captured, no events are added */
+	return st->sp_ready ? tt_stackprof_drain(&st->sp) : 0;
+}
+
+int tt_stack_tool_collect(void *priv, struct tt_report *r, bool next)
+{
+	struct tt_stack_tool *st = priv;
+
+	(void)next;	/* totals are never reset: every report shows the increase */
+	return st->sp_ready ? tt_stackprof_collect(&st->sp, r) : -EINVAL;
+}
