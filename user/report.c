@@ -201,7 +201,6 @@ struct tt_family *tt_report_add_family(struct tt_report *r, const char *name,
 	}
 	f->type = type;
 	f->nlabels = nlabels;
-	f->scale = 1.0;
 	r->families[r->nfamilies++] = f;
 	return f;
 }

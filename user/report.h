@@ -3,8 +3,10 @@
  * The report model: the one data structure every tracer fills and every
  * renderer reads (DESIGN §3).  Metric families hold series; a series is a
  * set of label values plus a number or a histogram summary.  Histograms are
- * kept in raw integer units (ns) with only the non-empty buckets; `scale`
- * turns raw units into the family's base unit.
+ * kept in the family's base unit (seconds, bytes) with only the non-empty
+ * buckets, each with its bounds, so no reader of the model needs the
+ * kernel's slot math: a report read back from JSON (user/reader.c) holds
+ * the same model as the one its tracer filled.
  */
 #ifndef TT_REPORT_H
 #define TT_REPORT_H
@@ -26,20 +28,30 @@ enum tt_metric_type {
 	TT_METRIC_HISTOGRAM,
 };
 
-/* One non-empty histogram bucket. */
+/*
+ * One non-empty histogram bucket, base units.  It holds the values in
+ * [lower, upper], both inclusive (tracetool's buckets hold whole raw units,
+ * e.g. ns); the overflow bucket has upper = INFINITY and lower = the first
+ * value past the finite range.
+ */
 struct tt_bucket {
-	uint32_t slot;		/* tt_hist_slot() index, TT_HIST_OVERFLOW = +Inf */
+	double lower;
+	double upper;
 	uint64_t count;
 };
 
-/* A histogram summary: exact count/sum/min/max and the non-empty buckets. */
+/*
+ * A histogram summary, base units: count, sum, min and max are those of
+ * the samples (not estimated from buckets); min and max are 0 when count is
+ * 0.  Buckets ascend by upper bound, at most one overflow bucket, last.
+ */
 struct tt_hsum {
 	uint64_t count;
-	uint64_t sum;
-	uint64_t min;
-	uint64_t max;
+	double sum;
+	double min;
+	double max;
 	size_t nbuckets;
-	struct tt_bucket *buckets;	/* ascending slot order */
+	struct tt_bucket *buckets;
 };
 
 struct tt_series {
@@ -53,7 +65,6 @@ struct tt_family {
 	char *help;
 	char *unit;		/* base unit: "seconds", "bytes", "" */
 	enum tt_metric_type type;
-	double scale;		/* histogram raw unit -> base unit (1e-9: ns -> s) */
 	size_t nlabels;
 	char **label_names;
 	size_t nseries, cap;
@@ -185,19 +196,34 @@ int tt_profile_add_stack(struct tt_profile *p, size_t nframes, const char *const
 /* dst += src, for merging per-CPU copies; min/max honour empty histograms. */
 void tt_hist_merge(struct tt_hist *dst, const struct tt_hist *src);
 
-/* Summarize a dense histogram into `out` (buckets allocated). 0 or -errno. */
-int tt_hsum_from_hist(struct tt_hsum *out, const struct tt_hist *h);
+/*
+ * Summarize a dense histogram of raw units (e.g. ns) into `out` (buckets
+ * allocated) in base units: `scale` is the base-unit size of one raw unit
+ * (1e-9 for ns -> seconds).  0 or -errno.
+ */
+int tt_hsum_from_hist(struct tt_hsum *out, const struct tt_hist *h, double scale);
 void tt_hsum_release(struct tt_hsum *s);
+/* dst = a copy of src (buckets allocated). 0 or -errno. */
+int tt_hsum_copy(struct tt_hsum *dst, const struct tt_hsum *src);
+
+/* The model bucket of tracetool slot `slot` holding `count` samples (see tt_hsum_from_hist). */
+struct tt_bucket tt_bucket_of_slot(uint32_t slot, uint64_t count, double scale);
 
 /*
- * Estimated q-quantile (0 < q <= 1) in raw units: the midpoint of the bucket
- * holding the nearest-rank sample, clamped to [min, max].  Within 0.78 % of
- * the exact nearest-rank quantile.  0 for an empty histogram.
+ * Base-unit size of the raw unit tracetool records a histogram of `unit`
+ * in: 1e-9 for "seconds" (integer ns), 1 for anything else.  What the JSON
+ * reader recovers tracetool's buckets with and the text bars label
+ * power-of-two ranges with.
+ */
+double tt_hist_resolution(const char *unit);
+
+/*
+ * Estimated q-quantile (0 < q <= 1), base units: the midpoint of the bucket
+ * holding the nearest-rank sample, clamped to [min, max]; the maximum when
+ * that is the overflow bucket.  Within 0.78 % of the exact nearest-rank
+ * quantile for tracetool's buckets.  0 for an empty histogram.
  */
 double tt_hsum_quantile(const struct tt_hsum *s, double q);
-
-/* Inclusive upper bound of a bucket in raw units; INFINITY for overflow. */
-double tt_bucket_upper(uint32_t slot);
 
 /* --- renderers (user/render/) --- */
 
