@@ -118,6 +118,7 @@ void tt_report__free(struct tt_report *r)
 	if (!r)
 		return;
 	strv_free(r->ntracers, r->tracers);
+	free(r->tracer_lost);
 	kv_free(r->nhooks, r->hooks);
 	kv_free(r->nfilters, r->filters);
 	for (i = 0; i < r->nfamilies; i++)

@@ -121,7 +121,12 @@ struct tt_report {
 	struct tt_kv *hooks;		/* tracer -> hook type chosen */
 	size_t nfilters;
 	struct tt_kv *filters;		/* human-readable filter description */
-	uint64_t lost[TT_LOST_NR];	/* enum tt_lost_reason */
+	uint64_t lost[TT_LOST_NR];	/* enum tt_lost_reason, summed over the tracers */
+	/*
+	 * Per tracer, indexed like `tracers` (JSON lost_by_tracer); lost[] is
+	 * their sum.  NULL when the report carries no per-tracer split.
+	 */
+	uint64_t (*tracer_lost)[TT_LOST_NR];
 	size_t nfamilies, fam_cap;
 	struct tt_family **families;
 	size_t nevents, ev_cap;

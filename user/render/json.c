@@ -316,6 +316,27 @@ static int filter_add(json_t *filters, const char *key, const char *value)
 	return err;
 }
 
+/* {tracer: {reason: count}}: the split of `lost` (additive to tracetool.report/v1). */
+static json_t *lost_by_tracer_new(const struct tt_report *r)
+{
+	json_t *o = json_object(), *t;
+	size_t i, k;
+
+	for (i = 0; o && i < r->ntracers; i++) {
+		t = json_object();
+		for (k = 0; t && k < TT_LOST_NR; k++)
+			if (obj_set(t, tt_lost_names[k], u64_new(r->tracer_lost[i][k]))) {
+				json_decref(t);
+				t = NULL;
+			}
+		if (!t || obj_set(o, r->tracers[i], t)) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
 static json_t *header_new(const struct tt_report *r)
 {
 	json_t *o = json_object(), *tracers = json_array(), *hooks = json_object();
@@ -368,12 +389,15 @@ static json_t *header_new(const struct tt_report *r)
 		lost = NULL;
 		goto err;
 	}
+	if (r->tracer_lost && obj_set(o, "lost_by_tracer", lost_by_tracer_new(r)))
+		goto err_o;
 	return o;
 err:
 	json_decref(tracers);
 	json_decref(hooks);
 	json_decref(filters);
 	json_decref(lost);
+err_o:
 	json_decref(o);
 	return NULL;
 }

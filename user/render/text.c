@@ -533,10 +533,22 @@ static void render_header(const struct tt_report *r, const struct tt_render_opts
 		fprintf(out, "%s%s=%s", i ? "," : ", hooks: ", r->hooks[i].key,
 			r->hooks[i].value);
 	fputc('\n', out);
+	/* a repeated key (-p twice) shows once, values comma-joined, as in JSON */
 	if (r->nfilters) {
 		fputs("filters:", out);
-		for (i = 0; i < r->nfilters; i++)
+		for (i = 0; i < r->nfilters; i++) {
+			size_t k;
+
+			for (k = 0; k < i; k++)
+				if (!strcmp(r->filters[k].key, r->filters[i].key))
+					break;
+			if (k < i)
+				continue;
 			fprintf(out, " %s=%s", r->filters[i].key, r->filters[i].value);
+			for (k = i + 1; k < r->nfilters; k++)
+				if (!strcmp(r->filters[k].key, r->filters[i].key))
+					fprintf(out, ",%s", r->filters[k].value);
+		}
 		fputc('\n', out);
 	}
 	render_lost(r, out);
