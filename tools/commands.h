@@ -43,6 +43,7 @@ void tt_set_verbose(int level);
 int cmd_syscalls(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_list(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_flamegraph(const struct tt_cmd *cmd, int argc, char **argv);
+int cmd_report(const struct tt_cmd *cmd, int argc, char **argv);
 
 int cmd_profile(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_offcpu(const struct tt_cmd *cmd, int argc, char **argv);
@@ -58,6 +59,7 @@ extern const char tt_list_usage[];
 extern const char tt_profile_usage[];
 extern const char tt_offcpu_usage[];
 extern const char tt_flamegraph_usage[];
+extern const char tt_report_usage[];
 extern const char tt_tcp_usage[];
 extern const char tt_requests_usage[];
 
