@@ -116,7 +116,7 @@ bench: all
 	@sh bench/requests.sh
 
 # The report reader under libFuzzer with ASan and UBSan (Debian's clang and
-# libclang-rt-dev); not part of `make test`.  FUZZ_RUNS executions, one
+# libclang-rt-dev: sh scripts/deps.sh --fuzz); not part of `make test`.  FUZZ_RUNS executions, one
 # process; new inputs it finds are kept in $(OUT)/fuzz/corpus.
 FUZZ_CC    ?= clang
 FUZZ_RUNS  ?= 10000000
@@ -130,7 +130,7 @@ $(OUT)/fuzz/fuzz_report: tests/fuzz/fuzz_report.c $(FUZZ_SRCS) $(wildcard user/*
 
 fuzz: $(OUT)/fuzz/fuzz_report
 	@mkdir -p $(OUT)/fuzz/corpus
-	$< -runs=$(FUZZ_RUNS) -max_len=8192 -dict=tests/fuzz/report.dict -print_final_stats=1 \
+	$< -runs=$(FUZZ_RUNS) -max_len=16384 -dict=tests/fuzz/report.dict -print_final_stats=1 \
 	   $(OUT)/fuzz/corpus tests/fuzz/seeds
 
 clean:
