@@ -126,37 +126,45 @@ static int as_u64(struct ctx *c, const json_t *v, const char *path, uint64_t *ou
 	return 0;
 }
 
+/* obj[key], its path written to p; NULL with *ret set when it is missing. */
+static const json_t *at(struct ctx *c, const json_t *obj, const char *path, const char *key,
+			char *p, int *ret)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	path_key(p, path, key);
+	*ret = v ? 0 : fail(c, path, "missing key \"%s\"", key);
+	return v;
+}
+
 static int get_string(struct ctx *c, const json_t *obj, const char *path, const char *key,
 		      const char **out)
 {
 	char p[PATH_LEN];
-	json_t *v;
-	int ret = get_member(c, obj, path, key, &v);
+	int ret;
+	const json_t *v = at(c, obj, path, key, p, &ret);
 
-	path_key(p, path, key);
-	return ret ?: as_string(c, v, p, out);
+	return v ? as_string(c, v, p, out) : ret;
 }
 
 static int get_number(struct ctx *c, const json_t *obj, const char *path, const char *key,
 		      double *out)
 {
 	char p[PATH_LEN];
-	json_t *v;
-	int ret = get_member(c, obj, path, key, &v);
+	int ret;
+	const json_t *v = at(c, obj, path, key, p, &ret);
 
-	path_key(p, path, key);
-	return ret ?: as_number(c, v, p, out);
+	return v ? as_number(c, v, p, out) : ret;
 }
 
 static int get_u64(struct ctx *c, const json_t *obj, const char *path, const char *key,
 		   uint64_t *out)
 {
 	char p[PATH_LEN];
-	json_t *v;
-	int ret = get_member(c, obj, path, key, &v);
+	int ret;
+	const json_t *v = at(c, obj, path, key, p, &ret);
 
-	path_key(p, path, key);
-	return ret ?: as_u64(c, v, p, out);
+	return v ? as_u64(c, v, p, out) : ret;
 }
 
 /*
@@ -222,27 +230,9 @@ static int strv_push(char ***v, size_t *n, const char *s)
 	return 0;
 }
 
-static int kv_push(struct tt_kv **kv, size_t *n, const char *k, const char *v)
-{
-	struct tt_kv *p = realloc(*kv, (*n + 1) * sizeof(*p));
-
-	if (!p)
-		return -ENOMEM;
-	*kv = p;
-	p[*n].key = strdup(k);
-	p[*n].value = strdup(v);
-	if (!p[*n].key || !p[*n].value) {
-		free(p[*n].key);
-		free(p[*n].value);
-		return -ENOMEM;
-	}
-	(*n)++;
-	return 0;
-}
-
-/* An object of string values into a key/value list. */
-static int read_kv(struct ctx *c, const json_t *obj, const char *path, struct tt_kv **kv,
-		   size_t *n)
+/* An object of string values, each added with `add` (hooks, filters). */
+static int read_kv(struct ctx *c, const json_t *obj, const char *path, struct tt_report *r,
+		   int (*add)(struct tt_report *, const char *, const char *))
 {
 	char p[PATH_LEN];
 	const char *key, *s;
@@ -253,7 +243,7 @@ static int read_kv(struct ctx *c, const json_t *obj, const char *path, struct tt
 	json_object_foreach((json_t *)obj, key, v) {
 		path_key(p, path, key);
 		ret = ret ?: as_string(c, v, p, &s);
-		ret = ret ?: kv_push(kv, n, key, s);
+		ret = ret ?: add(r, key, s);
 	}
 	return ret;
 }
@@ -359,10 +349,10 @@ static int read_header(struct ctx *c, struct tt_report *r, const json_t *root)
 	if (!ret && !(r->duration_seconds >= 0))
 		ret = fail(c, "$.duration_seconds", "expected a number >= 0");
 	ret = ret ?: get_member(c, root, "$", "hooks", &v) ?:
-	      read_kv(c, v, "$.hooks", &r->hooks, &r->nhooks);
+	      read_kv(c, v, "$.hooks", r, tt_report_add_hook);
 	v = json_object_get(root, "filters");
 	if (!ret && v)
-		ret = read_kv(c, v, "$.filters", &r->filters, &r->nfilters);
+		ret = read_kv(c, v, "$.filters", r, tt_report_add_filter);
 	ret = ret ?: get_member(c, root, "$", "lost", &v) ?: read_lost(c, v, "$.lost", r->lost);
 	lbt = json_object_get(root, "lost_by_tracer");
 	if (!ret && lbt)

@@ -172,6 +172,11 @@ int tt_report_add_tracer(struct tt_report *r, const char *tracer, const char *ho
 	return kv_add(&r->hooks, &r->nhooks, tracer, hook);
 }
 
+int tt_report_add_hook(struct tt_report *r, const char *tracer, const char *hook)
+{
+	return kv_add(&r->hooks, &r->nhooks, tracer, hook);
+}
+
 int tt_report_add_filter(struct tt_report *r, const char *key, const char *value)
 {
 	return kv_add(&r->filters, &r->nfilters, key, value);

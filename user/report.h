@@ -42,8 +42,10 @@ struct tt_bucket {
 
 /*
  * A histogram summary, base units: count, sum, min and max are those of
- * the samples (not estimated from buckets); min and max are 0 when count is
- * 0.  Buckets ascend by upper bound, at most one overflow bucket, last.
+ * the samples (not estimated from buckets), converted once from the raw
+ * integers (one rounding, relative 2^-53); min and max are 0 when count is
+ * 0.  Buckets ascend by upper bound, at most one overflow
+ * bucket, last.
  */
 struct tt_hsum {
 	uint64_t count;
@@ -144,6 +146,8 @@ void tt_report__free(struct tt_report *r);
 
 /* Record that `tracer` runs with hook type `hook` (e.g. "tp_btf"). 0 or -errno. */
 int tt_report_add_tracer(struct tt_report *r, const char *tracer, const char *hook);
+/* The hook entry alone, for a tracer already listed (reading, merging). 0 or -errno. */
+int tt_report_add_hook(struct tt_report *r, const char *tracer, const char *hook);
 /* Describe an active filter (shown in text and JSON headers). 0 or -errno. */
 int tt_report_add_filter(struct tt_report *r, const char *key, const char *value);
 

@@ -80,24 +80,6 @@ static int list_add(char **s, const char *v)
 	return 0;
 }
 
-static int kv_append(struct tt_kv **kv, size_t *n, const char *k, const char *v)
-{
-	struct tt_kv *p = realloc(*kv, (*n + 1) * sizeof(*p));
-
-	if (!p)
-		return -ENOMEM;
-	*kv = p;
-	p[*n].key = strdup(k);
-	p[*n].value = strdup(v);
-	if (!p[*n].key || !p[*n].value) {
-		free(p[*n].key);
-		free(p[*n].value);
-		return -ENOMEM;
-	}
-	(*n)++;
-	return 0;
-}
-
 static int merge_header(struct tt_report *dst, const struct tt_report *src)
 {
 	size_t i, k;
@@ -114,8 +96,7 @@ static int merge_header(struct tt_report *dst, const struct tt_report *src)
 			if (!strcmp(dst->hooks[k].key, src->hooks[i].key))
 				break;
 		ret = k < dst->nhooks ? list_add(&dst->hooks[k].value, src->hooks[i].value) :
-					kv_append(&dst->hooks, &dst->nhooks, src->hooks[i].key,
-						  src->hooks[i].value);
+					tt_report_add_hook(dst, src->hooks[i].key, src->hooks[i].value);
 		if (ret)
 			return ret;
 	}
@@ -125,8 +106,7 @@ static int merge_header(struct tt_report *dst, const struct tt_report *src)
 			    !strcmp(dst->filters[k].value, src->filters[i].value))
 				break;
 		if (k == dst->nfilters &&
-		    kv_append(&dst->filters, &dst->nfilters, src->filters[i].key,
-			      src->filters[i].value))
+		    tt_report_add_filter(dst, src->filters[i].key, src->filters[i].value))
 			return -ENOMEM;
 	}
 	return 0;

@@ -415,6 +415,15 @@ static void check_distribution(enum dist d, uint64_t seed)
 	print_message("  worst quantile error, %s: %.4f %% (p%g)\n",
 		      dist_name[d], worst * 100, worst_q / 10.0);
 	tt_hsum_release(&s);
+	/* the same in base units (ns -> seconds, as the tracers fill the model) */
+	assert_int_equal(tt_hsum_from_hist(&s, h, 1e-9), 0);
+	for (i = 0; i < sizeof(permille) / sizeof(permille[0]); i++) {
+		double exact = (double)exact_quantile(v, NSAMPLES, permille[i]) * 1e-9;
+		double est = tt_hsum_quantile(&s, permille[i] / 1000.0);
+
+		assert_true(fabs(est - exact) / exact <= 1.0 / 128 + 1e-12);
+	}
+	tt_hsum_release(&s);
 	free(h);
 	free(v);
 }
