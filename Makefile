@@ -112,6 +112,7 @@ bench: all
 	@sh bench/syscalls.sh
 	@sh bench/profile.sh
 	@sh bench/flamegraph.sh $(OUT)
+	@sh bench/report.sh $(OUT)
 	@sh bench/tcp.sh
 	@sh bench/requests.sh
 
