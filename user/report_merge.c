@@ -211,14 +211,83 @@ struct weights {
 	double dst, src;
 };
 
-static int merge_series(struct tt_family *df, const struct tt_series *s, struct weights w)
-{
-	struct tt_series *d = tt_family_find_series(df, (const char *const *)s->labels);
+/*
+ * Series of a family by label values: an open-addressing table of indices
+ * into f->series, so that merging n series into n is linear, not n^2.
+ */
+struct series_index {
+	size_t mask;
+	size_t *slot;		/* series index + 1; 0 = empty */
+};
 
-	if (!d) {
+static uint64_t labels_hash(char *const *labels, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a, a 0 byte after each value */
+	const unsigned char *p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		for (p = (const unsigned char *)labels[i]; *p; p++)
+			h = (h ^ *p) * 1099511628211ULL;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static bool same_labels(char *const *a, char *const *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(a[i], b[i]))
+			return false;
+	return true;
+}
+
+/* The slot of `labels` in f's index: where it is, or the empty slot it would take. */
+static size_t *index_slot(const struct series_index *x, const struct tt_family *f,
+			  char *const *labels)
+{
+	size_t i = (size_t)labels_hash(labels, f->nlabels) & x->mask;
+
+	while (x->slot[i] && !same_labels(f->series[x->slot[i] - 1].labels, labels, f->nlabels))
+		i = (i + 1) & x->mask;
+	return &x->slot[i];
+}
+
+/* Index f's series with room for `more` new ones. 0 or -ENOMEM. */
+static int index_init(struct series_index *x, const struct tt_family *f, size_t more)
+{
+	size_t cap = 16, i;
+
+	while (cap < 2 * (f->nseries + more))
+		cap *= 2;
+	x->mask = cap - 1;
+	x->slot = calloc(cap, sizeof(*x->slot));
+	if (!x->slot)
+		return -ENOMEM;
+	for (i = 0; i < f->nseries; i++) {
+		size_t *sl = index_slot(x, f, f->series[i].labels);
+
+		if (!*sl)	/* a duplicate series keeps the first, as find_series does */
+			*sl = i + 1;
+	}
+	return 0;
+}
+
+static int merge_series(struct tt_family *df, struct series_index *x, const struct tt_series *s,
+			struct weights w)
+{
+	size_t *sl = index_slot(x, df, s->labels);
+	struct tt_series *d;
+
+	if (*sl) {
+		d = &df->series[*sl - 1];
+	} else {
 		d = tt_family_add_series(df, (const char *const *)s->labels);
 		if (!d)
 			return -ENOMEM;
+		*sl = df->nseries;
 		if (df->type == TT_METRIC_GAUGE)
 			d->value = 0;	/* absent from dst: 0 over its duration */
 	}
@@ -268,6 +337,7 @@ static int merge_family(struct tt_report *dst, const struct tt_family *sf, struc
 			char *err, size_t errlen)
 {
 	struct tt_family *df = tt_report_find_family(dst, sf->name);
+	struct series_index x;
 	size_t i;
 	int ret;
 
@@ -290,12 +360,13 @@ static int merge_family(struct tt_report *dst, const struct tt_family *sf, struc
 		if (ret)
 			return ret;
 	}
-	for (i = 0; i < sf->nseries; i++) {
-		ret = merge_series(df, &sf->series[i], w);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	if (!sf->nseries)
+		return 0;
+	ret = index_init(&x, df, sf->nseries);
+	for (i = 0; !ret && i < sf->nseries; i++)
+		ret = merge_series(df, &x, &sf->series[i], w);
+	free(x.slot);
+	return ret;
 }
 
 /* --- events and profiles --- */
