@@ -33,7 +33,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 WL_SRCS    := $(wildcard tests/workloads/*.c)
 WL_BINS    := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(WL_SRCS))
 
-.PHONY: all deps demo test unit live bench clean FORCE
+.PHONY: all deps demo test unit live bench fuzz clean FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -127,8 +127,27 @@ bench: all
 	@sh bench/start.sh
 	@sh bench/profile.sh
 	@sh bench/flamegraph.sh $(OUT)
+	@sh bench/report.sh $(OUT)
 	@sh bench/tcp.sh
 	@sh bench/requests.sh
+
+# The report reader under libFuzzer with ASan and UBSan (Debian's clang and
+# libclang-rt-dev: sh scripts/deps.sh --fuzz); not part of `make test`.  FUZZ_RUNS executions, one
+# process; new inputs it finds are kept in $(OUT)/fuzz/corpus.
+FUZZ_CC    ?= clang
+FUZZ_RUNS  ?= 10000000
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	      -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser
+FUZZ_SRCS  := $(LIB_SRCS)
+
+$(OUT)/fuzz/fuzz_report: tests/fuzz/fuzz_report.c $(FUZZ_SRCS) $(wildcard user/*.h include/tracetool/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_report.c $(FUZZ_SRCS) $(LIBS)
+
+fuzz: $(OUT)/fuzz/fuzz_report
+	@mkdir -p $(OUT)/fuzz/corpus
+	$< -runs=$(FUZZ_RUNS) -max_len=16384 -dict=tests/fuzz/report.dict -print_final_stats=1 \
+	   $(OUT)/fuzz/corpus tests/fuzz/seeds
 
 clean:
 	rm -rf $(OUT)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Install the Debian packages tracetool needs to build and test (and, with
-# --bench, the reference tools the benchmark compares against).  Idempotent:
+# --bench, the reference tools the benchmark compares against; with --fuzz,
+# what `make fuzz` needs).  Idempotent:
 # when everything is present it only asks dpkg and returns in well under a
 # second.  Also makes sure tracefs is mounted (the probes and the reference
 # tools use it; tracetool itself mounts it on demand).
@@ -12,9 +13,11 @@ BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zl
 TEST="libcmocka-dev jq procps util-linux binutils libxml2-utils nodejs iproute2 iptables"
 TEST="$TEST nginx-light wrk"	# requests: a real server and a load generator
 BENCH="libbpf-tools bpftrace iperf3"
+FUZZ="libclang-rt-dev"	# make fuzz: libFuzzer and the sanitizer runtimes for clang
 
 pkgs="$BUILD $TEST"
 [ "$1" = "--bench" ] && pkgs="$pkgs $BENCH"
+[ "$1" = "--fuzz" ] && pkgs="$pkgs $FUZZ"
 
 missing=""
 for p in $pkgs; do

@@ -443,10 +443,9 @@ static int requests_collect(void *priv, struct tt_report *r, bool next)
 				   "bytes.", "seconds", TT_METRIC_HISTOGRAM, 2, tcp_labels);
 	if (!srv || !cli || !tcp)
 		return -ENOMEM;
-	srv->scale = cli->scale = tcp->scale = 1e-9;
-	ret = tt_agg_fill(t->server, srv);
-	ret = ret ?: tt_agg_fill(t->client, cli);
-	ret = ret ?: tt_agg_fill(t->tcp, tcp);
+	ret = tt_agg_fill(t->server, srv, 1e-9);
+	ret = ret ?: tt_agg_fill(t->client, cli, 1e-9);
+	ret = ret ?: tt_agg_fill(t->tcp, tcp, 1e-9);
 	if (!ret && next) {
 		t->last.entry = NULL;	/* the series it points to goes */
 		tt_agg_clear(t->server);

@@ -188,7 +188,7 @@ static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const str
 			continue;
 		tt_syscall_key_labels(t->cfg.by, first, bufs, labels);
 		s = tt_family_add_series(lat, labels);
-		ret = s ? tt_hsum_from_hist(&s->hist, h) : -ENOMEM;
+		ret = s ? tt_hsum_from_hist(&s->hist, h, 1e-9) : -ENOMEM;
 	}
 	free(h);
 	return ret;
@@ -238,7 +238,6 @@ static int syscalls_collect(void *priv, struct tt_report *r, bool next)
 				    TT_METRIC_COUNTER, n + 1, err_names);
 	if (!lat || !errs)
 		return -ENOMEM;
-	lat->scale = 1e-9;
 	lat->text_join = errs;
 	lat->text_join_title = strdup("ERRORS");
 	if (!lat->text_join_title)

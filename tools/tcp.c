@@ -379,7 +379,7 @@ static int add_histograms(const struct families *fam, const struct tt_cells *cel
 			continue;
 		tt_tcp_peer_labels(first, &l);
 		s = tt_family_add_series(f, l.v);
-		ret = s ? tt_hsum_from_hist(&s->hist, h) : -ENOMEM;
+		ret = s ? tt_hsum_from_hist(&s->hist, h, 1e-9) : -ENOMEM;
 	}
 	free(h);
 	return ret;
@@ -412,14 +412,12 @@ static int add_families(struct tcp_tool *t, struct tt_report *r, struct families
 	if (!fam->retrans || !fam->rate || !fam->failed || !fam->resets || !fam->connect ||
 	    !fam->conn_failed)
 		return -ENOMEM;
-	fam->connect->scale = 1e-9;
 	if (t->rtt) {
 		fam->rtt = tt_report_add_family(r, "tracetool_tcp_rtt_seconds",
 						"Smoothed RTT of the socket at each received segment.",
 						"seconds", TT_METRIC_HISTOGRAM, 2, peer);
 		if (!fam->rtt)
 			return -ENOMEM;
-		fam->rtt->scale = 1e-9;
 	}
 	return 0;
 }

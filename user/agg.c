@@ -169,7 +169,7 @@ int tt_agg_entry_record(struct tt_agg_entry *e, uint64_t v)
 	if (lo == e->nbuckets || e->buckets[lo].slot != slot) {
 		if (e->nbuckets == e->cap) {
 			size_t cap = e->cap ? e->cap * 2 : 8;
-			struct tt_bucket *b = realloc(e->buckets, cap * sizeof(*b));
+			struct tt_agg_bucket *b = realloc(e->buckets, cap * sizeof(*b));
 
 			if (!b)
 				return -ENOMEM;
@@ -177,7 +177,7 @@ int tt_agg_entry_record(struct tt_agg_entry *e, uint64_t v)
 			e->cap = cap;
 		}
 		memmove(&e->buckets[lo + 1], &e->buckets[lo], (e->nbuckets - lo) * sizeof(*e->buckets));
-		e->buckets[lo] = (struct tt_bucket){ .slot = slot, .count = 0 };
+		e->buckets[lo] = (struct tt_agg_bucket){ .slot = slot, .count = 0 };
 		e->nbuckets++;
 	}
 	e->buckets[lo].count++;
@@ -197,9 +197,9 @@ int tt_agg_record(struct tt_agg *a, const char *const *labels, uint64_t v)
 	return e ? tt_agg_entry_record(e, v) : -ENOMEM;
 }
 
-int tt_agg_fill(const struct tt_agg *a, struct tt_family *f)
+int tt_agg_fill(const struct tt_agg *a, struct tt_family *f, double scale)
 {
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < a->size; i++) {
 		const struct tt_agg_entry *e = a->slots[i];
@@ -211,13 +211,15 @@ int tt_agg_fill(const struct tt_agg *a, struct tt_family *f)
 		if (!s)
 			return -ENOMEM;
 		s->hist.count = e->count;
-		s->hist.sum = e->sum;
-		s->hist.min = e->min;
-		s->hist.max = e->max;
-		s->hist.buckets = malloc(e->nbuckets * sizeof(*e->buckets) + 1);
+		s->hist.sum = (double)e->sum * scale;
+		s->hist.min = (double)e->min * scale;
+		s->hist.max = (double)e->max * scale;
+		s->hist.buckets = malloc(e->nbuckets * sizeof(*s->hist.buckets) + 1);
 		if (!s->hist.buckets)
 			return -ENOMEM;
-		memcpy(s->hist.buckets, e->buckets, e->nbuckets * sizeof(*e->buckets));
+		for (k = 0; k < e->nbuckets; k++)
+			s->hist.buckets[k] = tt_bucket_of_slot(e->buckets[k].slot,
+							       e->buckets[k].count, scale);
 		s->hist.nbuckets = e->nbuckets;
 	}
 	return 0;

@@ -14,11 +14,17 @@
 
 #include "report.h"
 
+/* One non-empty bucket of an entry: tt_hist_slot() index and its count. */
+struct tt_agg_bucket {
+	uint32_t slot;
+	uint64_t count;
+};
+
 struct tt_agg_entry {
 	char **labels;		/* nlabels values */
 	uint64_t count, sum, min, max;
 	size_t nbuckets, cap;
-	struct tt_bucket *buckets;	/* ascending slot */
+	struct tt_agg_bucket *buckets;	/* ascending slot */
 };
 
 struct tt_agg {
@@ -42,8 +48,11 @@ int tt_agg_entry_record(struct tt_agg_entry *e, uint64_t v);
 /* Record `v` into the series `labels`, creating it. 0 or -ENOMEM. */
 int tt_agg_record(struct tt_agg *a, const char *const *labels, uint64_t v);
 
-/* Add every series with samples to histogram family `f` (same label order). 0 or -errno. */
-int tt_agg_fill(const struct tt_agg *a, struct tt_family *f);
+/*
+ * Add every series with samples to histogram family `f` (same label order),
+ * raw units times `scale` (1e-9: ns -> seconds).  0 or -errno.
+ */
+int tt_agg_fill(const struct tt_agg *a, struct tt_family *f, double scale);
 
 /* Forget every series (after an interval report). */
 void tt_agg_clear(struct tt_agg *a);

@@ -28,7 +28,21 @@ void tt_hist_merge(struct tt_hist *dst, const struct tt_hist *src)
 		dst->slots[i] += src->slots[i];
 }
 
-int tt_hsum_from_hist(struct tt_hsum *out, const struct tt_hist *h)
+struct tt_bucket tt_bucket_of_slot(uint32_t slot, uint64_t count, double scale)
+{
+	struct tt_bucket b = { .count = count };
+
+	if (slot >= TT_HIST_OVERFLOW) {
+		b.lower = ldexp(1, TT_HIST_MAX_BITS) * scale;
+		b.upper = INFINITY;
+	} else {
+		b.lower = (double)tt_hist_slot_lower(slot) * scale;
+		b.upper = (double)tt_hist_slot_upper(slot) * scale;
+	}
+	return b;
+}
+
+int tt_hsum_from_hist(struct tt_hsum *out, const struct tt_hist *h, double scale)
 {
 	size_t i, n = 0;
 
@@ -40,17 +54,14 @@ int tt_hsum_from_hist(struct tt_hsum *out, const struct tt_hist *h)
 		if (!out->buckets)
 			return -ENOMEM;
 	}
-	for (i = 0; i < TT_HIST_NSLOTS; i++) {
-		if (!h->slots[i])
-			continue;
-		out->buckets[out->nbuckets].slot = (uint32_t)i;
-		out->buckets[out->nbuckets].count = h->slots[i];
-		out->nbuckets++;
-	}
+	for (i = 0; i < TT_HIST_NSLOTS; i++)
+		if (h->slots[i])
+			out->buckets[out->nbuckets++] =
+				tt_bucket_of_slot((uint32_t)i, h->slots[i], scale);
 	out->count = h->count;
-	out->sum = h->sum;
-	out->min = h->count ? h->min : 0;
-	out->max = h->max;
+	out->sum = (double)h->sum * scale;
+	out->min = h->count ? (double)h->min * scale : 0;
+	out->max = h->count ? (double)h->max * scale : 0;
 	return 0;
 }
 
@@ -60,17 +71,74 @@ void tt_hsum_release(struct tt_hsum *s)
 	memset(s, 0, sizeof(*s));
 }
 
-double tt_bucket_upper(uint32_t slot)
+int tt_hsum_add(struct tt_hsum *dst, const struct tt_hsum *src)
 {
-	if (slot >= TT_HIST_OVERFLOW)
-		return INFINITY;
-	return (double)tt_hist_slot_upper(slot);
+	struct tt_bucket *out;
+	size_t i = 0, j = 0, n = 0;
+
+	if (!src->count && !src->nbuckets)
+		return 0;
+	out = malloc((dst->nbuckets + src->nbuckets + 1) * sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	while (i < dst->nbuckets || j < src->nbuckets) {
+		const struct tt_bucket *a = i < dst->nbuckets ? &dst->buckets[i] : NULL;
+		const struct tt_bucket *b = j < src->nbuckets ? &src->buckets[j] : NULL;
+
+		if (a && b && a->upper == b->upper) {
+			out[n] = *a;
+			out[n].count += b->count;
+			out[n].lower = fmin(a->lower, b->lower);
+			i++;
+			j++;
+		} else if (a && (!b || a->upper < b->upper)) {
+			out[n] = *a;
+			i++;
+		} else {
+			out[n] = *b;
+			j++;
+		}
+		n++;
+	}
+	free(dst->buckets);
+	dst->buckets = out;
+	dst->nbuckets = n;
+	if (src->count) {
+		if (!dst->count || src->min < dst->min)
+			dst->min = src->min;
+		if (!dst->count || src->max > dst->max)
+			dst->max = src->max;
+	}
+	dst->count += src->count;
+	dst->sum += src->sum;
+	return 0;
+}
+
+int tt_hsum_copy(struct tt_hsum *dst, const struct tt_hsum *src)
+{
+	*dst = *src;
+	dst->buckets = NULL;
+	if (!src->nbuckets)
+		return 0;
+	dst->buckets = malloc(src->nbuckets * sizeof(*dst->buckets));
+	if (!dst->buckets) {
+		dst->nbuckets = 0;
+		return -ENOMEM;
+	}
+	memcpy(dst->buckets, src->buckets, src->nbuckets * sizeof(*dst->buckets));
+	return 0;
+}
+
+double tt_hist_resolution(const char *unit)
+{
+	return unit && !strcmp(unit, "seconds") ? 1e-9 : 1;
 }
 
 double tt_hsum_quantile(const struct tt_hsum *s, double q)
 {
 	uint64_t total = 0, rank, seen = 0;
-	double lo, hi, est;
+	const struct tt_bucket *b;
+	double est;
 	size_t i;
 
 	for (i = 0; i < s->nbuckets; i++)
@@ -78,7 +146,7 @@ double tt_hsum_quantile(const struct tt_hsum *s, double q)
 	if (total == 0)
 		return 0;
 	if (q <= 0)
-		return (double)s->min;
+		return s->min;
 	/*
 	 * Nearest rank: the ceil(q * n)-th smallest sample, 1-based.  The
 	 * product can land an ulp above an integer (0.07 * 100), so shave that
@@ -88,7 +156,7 @@ double tt_hsum_quantile(const struct tt_hsum *s, double q)
 	if (rank < 1)
 		rank = 1;
 	if (rank >= total)
-		return (double)s->max;
+		return s->max;
 	for (i = 0; i < s->nbuckets; i++) {
 		seen += s->buckets[i].count;
 		if (seen >= rank)
@@ -96,14 +164,13 @@ double tt_hsum_quantile(const struct tt_hsum *s, double q)
 	}
 	if (i == s->nbuckets)
 		i = s->nbuckets - 1;
-	if (s->buckets[i].slot >= TT_HIST_OVERFLOW)
-		return (double)s->max;	/* only the maximum is known past the top */
-	lo = (double)tt_hist_slot_lower(s->buckets[i].slot);
-	hi = (double)tt_hist_slot_upper(s->buckets[i].slot);
-	est = (lo + hi) / 2;
-	if (est < (double)s->min)
-		est = (double)s->min;
-	if (est > (double)s->max)
-		est = (double)s->max;
+	b = &s->buckets[i];
+	if (isinf(b->upper))
+		return s->max;	/* only the maximum is known past the top */
+	est = (b->lower + b->upper) / 2;
+	if (est < s->min)
+		est = s->min;
+	if (est > s->max)
+		est = s->max;
 	return est;
 }

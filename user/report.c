@@ -188,6 +188,11 @@ int tt_report_tracer_index(const struct tt_report *r, const char *tracer)
 	return -1;
 }
 
+int tt_report_add_hook(struct tt_report *r, const char *tracer, const char *hook)
+{
+	return kv_add(&r->hooks, &r->nhooks, tracer, hook);
+}
+
 int tt_report_add_filter(struct tt_report *r, const char *key, const char *value)
 {
 	return kv_add(&r->filters, &r->nfilters, key, value);
@@ -218,7 +223,6 @@ struct tt_family *tt_report_add_family(struct tt_report *r, const char *name,
 	}
 	f->type = type;
 	f->nlabels = nlabels;
-	f->scale = 1.0;
 	r->families[r->nfamilies++] = f;
 	return f;
 }
@@ -424,4 +428,63 @@ int tt_profile_add_stack(struct tt_profile *p, size_t nframes, const char *const
 	s->value = value;
 	p->nstacks++;
 	return 0;
+}
+
+uint64_t tt_strv_hash(char *const *v, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+	const unsigned char *p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		for (p = (const unsigned char *)v[i]; *p; p++)
+			h = (h ^ *p) * 1099511628211ULL;
+		h = (h ^ 0xff) * 1099511628211ULL;	/* separator */
+	}
+	return h;
+}
+
+bool tt_strv_eq(char *const *a, char *const *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(a[i], b[i]))
+			return false;
+	return true;
+}
+
+size_t *tt_series_index_slot(const struct tt_series_index *x, const struct tt_family *f,
+			     char *const *labels)
+{
+	size_t i = (size_t)tt_strv_hash(labels, f->nlabels) & x->mask;
+
+	while (x->slot[i] && !tt_strv_eq(f->series[x->slot[i] - 1].labels, labels, f->nlabels))
+		i = (i + 1) & x->mask;
+	return &x->slot[i];
+}
+
+int tt_series_index_init(struct tt_series_index *x, const struct tt_family *f, size_t more)
+{
+	size_t cap = 16, i;
+
+	while (cap < 2 * (f->nseries + more))
+		cap *= 2;
+	x->mask = cap - 1;
+	x->slot = calloc(cap, sizeof(*x->slot));
+	if (!x->slot)
+		return -ENOMEM;
+	for (i = 0; i < f->nseries; i++) {
+		size_t *sl = tt_series_index_slot(x, f, f->series[i].labels);
+
+		if (!*sl)
+			*sl = i + 1;
+	}
+	return 0;
+}
+
+void tt_series_index_release(struct tt_series_index *x)
+{
+	free(x->slot);
+	x->slot = NULL;
 }

@@ -3,8 +3,10 @@
  * The report model: the one data structure every tracer fills and every
  * renderer reads (DESIGN §3).  Metric families hold series; a series is a
  * set of label values plus a number or a histogram summary.  Histograms are
- * kept in raw integer units (ns) with only the non-empty buckets; `scale`
- * turns raw units into the family's base unit.
+ * kept in the family's base unit (seconds, bytes) with only the non-empty
+ * buckets, each with its bounds, so no reader of the model needs the
+ * kernel's slot math: a report read back from JSON (user/reader.c) holds
+ * the same model as the one its tracer filled.
  */
 #ifndef TT_REPORT_H
 #define TT_REPORT_H
@@ -26,20 +28,32 @@ enum tt_metric_type {
 	TT_METRIC_HISTOGRAM,
 };
 
-/* One non-empty histogram bucket. */
+/*
+ * One non-empty histogram bucket, base units.  It holds the values in
+ * [lower, upper], both inclusive (tracetool's buckets hold whole raw units,
+ * e.g. ns); the overflow bucket has upper = INFINITY and lower = the first
+ * value past the finite range.
+ */
 struct tt_bucket {
-	uint32_t slot;		/* tt_hist_slot() index, TT_HIST_OVERFLOW = +Inf */
+	double lower;
+	double upper;
 	uint64_t count;
 };
 
-/* A histogram summary: exact count/sum/min/max and the non-empty buckets. */
+/*
+ * A histogram summary, base units: count, sum, min and max are those of
+ * the samples (not estimated from buckets), converted once from the raw
+ * integers (one rounding, relative 2^-53); min and max are 0 when count is
+ * 0.  Buckets ascend by upper bound, at most one overflow
+ * bucket, last.
+ */
 struct tt_hsum {
 	uint64_t count;
-	uint64_t sum;
-	uint64_t min;
-	uint64_t max;
+	double sum;
+	double min;
+	double max;
 	size_t nbuckets;
-	struct tt_bucket *buckets;	/* ascending slot order */
+	struct tt_bucket *buckets;
 };
 
 struct tt_series {
@@ -53,7 +67,6 @@ struct tt_family {
 	char *help;
 	char *unit;		/* base unit: "seconds", "bytes", "" */
 	enum tt_metric_type type;
-	double scale;		/* histogram raw unit -> base unit (1e-9: ns -> s) */
 	size_t nlabels;
 	char **label_names;
 	size_t nseries, cap;
@@ -111,7 +124,10 @@ struct tt_report {
 	size_t nfilters;
 	struct tt_kv *filters;		/* human-readable filter description */
 	uint64_t lost[TT_LOST_NR];	/* enum tt_lost_reason, summed over the tracers */
-	/* per tracer, indexed like `tracers` (JSON lost_by_tracer); lost[] is their sum */
+	/*
+	 * Per tracer, indexed like `tracers` (JSON lost_by_tracer); lost[] is
+	 * their sum.  NULL when the report carries no per-tracer split.
+	 */
 	uint64_t (*tracer_lost)[TT_LOST_NR];
 	size_t nfamilies, fam_cap;
 	struct tt_family **families;
@@ -135,6 +151,8 @@ void tt_report__free(struct tt_report *r);
 int tt_report_add_tracer(struct tt_report *r, const char *tracer, const char *hook);
 /* Index of `tracer` in r->tracers, or -1. */
 int tt_report_tracer_index(const struct tt_report *r, const char *tracer);
+/* The hook entry alone, for a tracer already listed (reading, merging). 0 or -errno. */
+int tt_report_add_hook(struct tt_report *r, const char *tracer, const char *hook);
 /* Describe an active filter (shown in text and JSON headers). 0 or -errno. */
 int tt_report_add_filter(struct tt_report *r, const char *key, const char *value);
 
@@ -152,6 +170,32 @@ struct tt_series *tt_family_add_series(struct tt_family *f, const char *const *l
 
 /* Series whose label values equal `labels`, or NULL. */
 struct tt_series *tt_family_find_series(const struct tt_family *f, const char *const *labels);
+
+/*
+ * Hash and equality of a vector of strings (label values, stack frames):
+ * FNV-1a with a separator after each string, so ("a","bc") != ("ab","c").
+ */
+uint64_t tt_strv_hash(char *const *v, size_t n);
+bool tt_strv_eq(char *const *a, char *const *b, size_t n);
+
+/*
+ * The series of a family by label values: open addressing over positions
+ * in f->series, so matching n series against n (merge, difference) is
+ * linear, not quadratic.  Not updated by tt_family_add_series: a caller
+ * that appends a series stores its position + 1 in the empty slot
+ * tt_series_index_slot returned.
+ */
+struct tt_series_index {
+	size_t mask;
+	size_t *slot;		/* series position + 1; 0 = empty */
+};
+
+/* Index f's series with room for `more` new ones (a duplicate keeps the first). 0 or -ENOMEM. */
+int tt_series_index_init(struct tt_series_index *x, const struct tt_family *f, size_t more);
+/* The slot of `labels`: the one holding that series, or the empty one it would take. */
+size_t *tt_series_index_slot(const struct tt_series_index *x, const struct tt_family *f,
+			     char *const *labels);
+void tt_series_index_release(struct tt_series_index *x);
 
 /* Family by name, or NULL. */
 struct tt_family *tt_report_find_family(const struct tt_report *r, const char *name);
@@ -229,19 +273,39 @@ struct tt_report *tt_report_diff(const struct tt_report *now, const struct tt_re
 /* dst += src, for merging per-CPU copies; min/max honour empty histograms. */
 void tt_hist_merge(struct tt_hist *dst, const struct tt_hist *src);
 
-/* Summarize a dense histogram into `out` (buckets allocated). 0 or -errno. */
-int tt_hsum_from_hist(struct tt_hsum *out, const struct tt_hist *h);
+/*
+ * Summarize a dense histogram of raw units (e.g. ns) into `out` (buckets
+ * allocated) in base units: `scale` is the base-unit size of one raw unit
+ * (1e-9 for ns -> seconds).  0 or -errno.
+ */
+int tt_hsum_from_hist(struct tt_hsum *out, const struct tt_hist *h, double scale);
 void tt_hsum_release(struct tt_hsum *s);
+/*
+ * dst += src: buckets matched by upper bound (both ascend), count and sum
+ * added, min and max combined.  0 or -ENOMEM (dst unchanged).
+ */
+int tt_hsum_add(struct tt_hsum *dst, const struct tt_hsum *src);
+/* dst = a copy of src (buckets allocated). 0 or -errno. */
+int tt_hsum_copy(struct tt_hsum *dst, const struct tt_hsum *src);
+
+/* The model bucket of tracetool slot `slot` holding `count` samples (see tt_hsum_from_hist). */
+struct tt_bucket tt_bucket_of_slot(uint32_t slot, uint64_t count, double scale);
 
 /*
- * Estimated q-quantile (0 < q <= 1) in raw units: the midpoint of the bucket
- * holding the nearest-rank sample, clamped to [min, max].  Within 0.78 % of
- * the exact nearest-rank quantile.  0 for an empty histogram.
+ * Base-unit size of the raw unit tracetool records a histogram of `unit`
+ * in: 1e-9 for "seconds" (integer ns), 1 for anything else.  What the JSON
+ * reader recovers tracetool's buckets with and the text bars label
+ * power-of-two ranges with.
+ */
+double tt_hist_resolution(const char *unit);
+
+/*
+ * Estimated q-quantile (0 < q <= 1), base units: the midpoint of the bucket
+ * holding the nearest-rank sample, clamped to [min, max]; the maximum when
+ * that is the overflow bucket.  Within 0.78 % of the exact nearest-rank
+ * quantile for tracetool's buckets.  0 for an empty histogram.
  */
 double tt_hsum_quantile(const struct tt_hsum *s, double q);
-
-/* Inclusive upper bound of a bucket in raw units; INFINITY for overflow. */
-double tt_bucket_upper(uint32_t slot);
 
 /* --- renderers (user/render/) --- */
 

@@ -7,122 +7,22 @@
  * linear in the number of series.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
 
-/* --- series index: label values -> series position ------------------------ */
+/* --- stack index: frames -> stack position (series use tt_series_index) -- */
 
 struct index {
 	size_t size;		/* power of two */
-	size_t *slot;		/* series position + 1; 0 = empty */
+	size_t *slot;		/* stack position + 1; 0 = empty */
 };
-
-static uint64_t labels_hash(char *const *labels, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-	size_t i;
-	const char *p;
-
-	for (i = 0; i < n; i++) {
-		for (p = labels[i]; *p; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-		h = (h ^ 0xff) * 1099511628211ULL;	/* separator: ("a","bc") != ("ab","c") */
-	}
-	return h;
-}
-
-static bool labels_eq(char *const *a, char *const *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(a[i], b[i]))
-			return false;
-	return true;
-}
-
-static void index_insert(struct index *ix, const struct tt_family *f, size_t pos)
-{
-	size_t j = labels_hash(f->series[pos].labels, f->nlabels) & (ix->size - 1);
-
-	while (ix->slot[j])
-		j = (j + 1) & (ix->size - 1);
-	ix->slot[j] = pos + 1;
-}
-
-/* Room for `extra` more series at a load of at most one half. */
-static int index_build(struct index *ix, const struct tt_family *f, size_t extra)
-{
-	size_t i;
-
-	for (ix->size = 16; ix->size < 2 * (f->nseries + extra); ix->size *= 2)
-		;
-	ix->slot = calloc(ix->size, sizeof(*ix->slot));
-	if (!ix->slot)
-		return -ENOMEM;
-	for (i = 0; i < f->nseries; i++)
-		index_insert(ix, f, i);
-	return 0;
-}
-
-static struct tt_series *index_find(const struct index *ix, const struct tt_family *f,
-				    char *const *labels)
-{
-	size_t j = labels_hash(labels, f->nlabels) & (ix->size - 1);
-
-	for (; ix->slot[j]; j = (j + 1) & (ix->size - 1)) {
-		struct tt_series *s = &f->series[ix->slot[j] - 1];
-
-		if (labels_eq(s->labels, labels, f->nlabels))
-			return s;
-	}
-	return NULL;
-}
 
 /* --- histogram summaries --------------------------------------------------- */
 
-/* dst += src, buckets merged in slot order. 0 or -ENOMEM. */
-static int hsum_add(struct tt_hsum *dst, const struct tt_hsum *src)
-{
-	struct tt_bucket *b;
-	size_t i = 0, j = 0, n = 0;
-
-	if (!src->count && !src->nbuckets)
-		return 0;
-	b = calloc(dst->nbuckets + src->nbuckets + 1, sizeof(*b));
-	if (!b)
-		return -ENOMEM;
-	while (i < dst->nbuckets || j < src->nbuckets) {
-		if (j == src->nbuckets ||
-		    (i < dst->nbuckets && dst->buckets[i].slot < src->buckets[j].slot)) {
-			b[n++] = dst->buckets[i++];
-		} else if (i == dst->nbuckets || src->buckets[j].slot < dst->buckets[i].slot) {
-			b[n++] = src->buckets[j++];
-		} else {
-			b[n] = dst->buckets[i++];
-			b[n++].count += src->buckets[j++].count;
-		}
-	}
-	if (!dst->count || src->min < dst->min)
-		dst->min = src->min;
-	if (!dst->count || src->max > dst->max)
-		dst->max = src->max;
-	dst->count += src->count;
-	dst->sum += src->sum;
-	free(dst->buckets);
-	dst->buckets = b;
-	dst->nbuckets = n;
-	return 0;
-}
-
-static uint64_t slot_lower(uint32_t slot)
-{
-	return slot ? tt_hist_slot_upper(slot - 1) + 1 : 0;
-}
-
-/* out = a - b (see tt_report_diff for min/max). 0 or -ENOMEM. */
+/* out = a - b, buckets matched by upper bound (see tt_report_diff for min/max). 0 or -ENOMEM. */
 static int hsum_sub(struct tt_hsum *out, const struct tt_hsum *a, const struct tt_hsum *b)
 {
 	size_t i, j = 0, n = 0;
@@ -134,35 +34,29 @@ static int hsum_sub(struct tt_hsum *out, const struct tt_hsum *a, const struct t
 	for (i = 0; i < a->nbuckets; i++) {
 		uint64_t c = a->buckets[i].count;
 
-		while (j < b->nbuckets && b->buckets[j].slot < a->buckets[i].slot)
+		while (j < b->nbuckets && b->buckets[j].upper < a->buckets[i].upper)
 			j++;
-		if (j < b->nbuckets && b->buckets[j].slot == a->buckets[i].slot)
+		if (j < b->nbuckets && b->buckets[j].upper == a->buckets[i].upper)
 			c = c > b->buckets[j].count ? c - b->buckets[j].count : 0;
-		if (c)
-			out->buckets[n++] = (struct tt_bucket){ a->buckets[i].slot, c };
+		if (c) {
+			out->buckets[n] = a->buckets[i];
+			out->buckets[n++].count = c;
+		}
 	}
 	out->nbuckets = n;
 	out->count = a->count > b->count ? a->count - b->count : 0;
 	out->sum = a->sum > b->sum ? a->sum - b->sum : 0;
 	if (!out->count)
 		return 0;
-	if (!b->count) {
-		out->min = a->min;
-		out->max = a->max;
-		return 0;
-	}
 	out->min = a->min;
-	if (a->min >= b->min && n) {
-		uint64_t lo = slot_lower(out->buckets[0].slot);
-
-		out->min = lo > a->min ? lo : a->min;
-	}
 	out->max = a->max;
-	if (a->max <= b->max && n && out->buckets[n - 1].slot < TT_HIST_OVERFLOW) {
-		uint64_t hi = tt_hist_slot_upper(out->buckets[n - 1].slot);
-
-		out->max = hi < a->max ? hi : a->max;
-	}
+	if (!b->count)
+		return 0;
+	/* the cumulative min (max) did not move: the interval's lies in its lowest (highest) bucket */
+	if (a->min >= b->min && n)
+		out->min = fmax(out->buckets[0].lower, a->min);
+	if (a->max <= b->max && n && isfinite(out->buckets[n - 1].upper))
+		out->max = fmin(out->buckets[n - 1].upper, a->max);
 	if (out->max < out->min)	/* one sample between the bounds: the bounds meet */
 		out->max = out->min;
 	return 0;
@@ -178,7 +72,6 @@ static struct tt_family *family_like(struct tt_report *r, const struct tt_family
 
 	if (!n)
 		return NULL;
-	n->scale = f->scale;
 	n->text_hidden = f->text_hidden;
 	if (f->text_join_title) {
 		n->text_join_title = strdup(f->text_join_title);
@@ -209,50 +102,58 @@ static int series_add(struct tt_family *f, const struct tt_series *s, struct tt_
 
 static int family_accumulate(struct tt_family *dst, const struct tt_family *src)
 {
-	struct index ix;
+	struct tt_series_index ix;
 	size_t i;
 	int ret = 0;
 
 	if (dst->nlabels != src->nlabels || dst->type != src->type)
 		return -EINVAL;
-	ret = index_build(&ix, dst, src->nseries);
+	ret = tt_series_index_init(&ix, dst, src->nseries);
 	for (i = 0; !ret && i < src->nseries; i++) {
 		const struct tt_series *s = &src->series[i];
-		struct tt_series *d = index_find(&ix, dst, s->labels);
+		size_t *sl = tt_series_index_slot(&ix, dst, s->labels);
+		struct tt_series *d;
 
-		if (!d) {
+		if (!*sl) {
 			ret = series_add(dst, s, &d);
 			if (ret)
 				break;
-			index_insert(&ix, dst, dst->nseries - 1);
+			*sl = dst->nseries;
 		}
+		d = &dst->series[*sl - 1];
 		if (dst->type == TT_METRIC_HISTOGRAM)
-			ret = hsum_add(&d->hist, &s->hist);
+			ret = tt_hsum_add(&d->hist, &s->hist);
 		else if (dst->type == TT_METRIC_COUNTER)
 			d->value += s->value;
 		else
 			d->value = s->value;
 	}
-	free(ix.slot);
+	tt_series_index_release(&ix);
 	return ret;
 }
 
 static int family_diff(struct tt_family *out, const struct tt_family *now,
 		       const struct tt_family *before)
 {
-	struct index ix = {};
+	struct tt_series_index ix = {};
 	size_t i;
 	int ret = 0;
 
 	if (before && (before->nlabels != now->nlabels || before->type != now->type))
 		before = NULL;
 	if (before)
-		ret = index_build(&ix, before, 0);
+		ret = tt_series_index_init(&ix, before, 0);
 	for (i = 0; !ret && i < now->nseries; i++) {
 		const struct tt_series *s = &now->series[i], *b;
 		struct tt_series *d;
 
-		b = before ? index_find(&ix, before, s->labels) : NULL;
+		if (before) {
+			size_t *sl = tt_series_index_slot(&ix, before, s->labels);
+
+			b = *sl ? &before->series[*sl - 1] : NULL;
+		} else {
+			b = NULL;
+		}
 		if (now->type == TT_METRIC_HISTOGRAM) {
 			struct tt_hsum h;
 			static const struct tt_hsum empty;
@@ -284,7 +185,7 @@ static int family_diff(struct tt_family *out, const struct tt_family *now,
 				d->value = s->value;
 		}
 	}
-	free(ix.slot);
+	tt_series_index_release(&ix);
 	return ret;
 }
 
@@ -292,7 +193,7 @@ static int family_diff(struct tt_family *out, const struct tt_family *now,
 
 static bool frames_eq(const struct tt_stack *a, const struct tt_stack *b)
 {
-	return a->nframes == b->nframes && labels_eq(a->frames, b->frames, a->nframes);
+	return a->nframes == b->nframes && tt_strv_eq(a->frames, b->frames, a->nframes);
 }
 
 static struct tt_profile *find_profile(const struct tt_report *r, const char *name)
@@ -316,7 +217,7 @@ static int stack_index(struct index *ix, const struct tt_profile *p)
 	if (!ix->slot)
 		return -ENOMEM;
 	for (i = 0; i < p->nstacks; i++) {
-		j = labels_hash(p->stacks[i].frames, p->stacks[i].nframes) & (ix->size - 1);
+		j = tt_strv_hash(p->stacks[i].frames, p->stacks[i].nframes) & (ix->size - 1);
 		while (ix->slot[j])
 			j = (j + 1) & (ix->size - 1);
 		ix->slot[j] = i + 1;
@@ -327,7 +228,7 @@ static int stack_index(struct index *ix, const struct tt_profile *p)
 static struct tt_stack *stack_find(const struct index *ix, const struct tt_profile *p,
 				   const struct tt_stack *s)
 {
-	size_t j = labels_hash(s->frames, s->nframes) & (ix->size - 1);
+	size_t j = tt_strv_hash(s->frames, s->nframes) & (ix->size - 1);
 
 	for (; ix->slot[j]; j = (j + 1) & (ix->size - 1))
 		if (frames_eq(&p->stacks[ix->slot[j] - 1], s))

@@ -394,7 +394,7 @@ static void check_distribution(enum dist d, uint64_t seed)
 	assert_int_equal(h->min, v[0]);
 	assert_int_equal(h->max, v[NSAMPLES - 1]);
 	assert_int_equal(h->slots[TT_HIST_OVERFLOW], 0);
-	assert_int_equal(tt_hsum_from_hist(&s, h), 0);
+	assert_int_equal(tt_hsum_from_hist(&s, h, 1), 0);
 
 	for (i = 0; i < sizeof(permille) / sizeof(permille[0]); i++) {
 		double q = permille[i] / 1000.0;
@@ -414,6 +414,15 @@ static void check_distribution(enum dist d, uint64_t seed)
 	}
 	print_message("  worst quantile error, %s: %.4f %% (p%g)\n",
 		      dist_name[d], worst * 100, worst_q / 10.0);
+	tt_hsum_release(&s);
+	/* the same in base units (ns -> seconds, as the tracers fill the model) */
+	assert_int_equal(tt_hsum_from_hist(&s, h, 1e-9), 0);
+	for (i = 0; i < sizeof(permille) / sizeof(permille[0]); i++) {
+		double exact = (double)exact_quantile(v, NSAMPLES, permille[i]) * 1e-9;
+		double est = tt_hsum_quantile(&s, permille[i] / 1000.0);
+
+		assert_true(fabs(est - exact) / exact <= 1.0 / 128 + 1e-12);
+	}
 	tt_hsum_release(&s);
 	free(h);
 	free(v);
@@ -445,14 +454,14 @@ static void test_quantile_degenerate(void **state)
 
 	(void)state;
 	/* empty */
-	assert_int_equal(tt_hsum_from_hist(&s, h), 0);
+	assert_int_equal(tt_hsum_from_hist(&s, h, 1), 0);
 	assert_true(tt_hsum_quantile(&s, 0.5) == 0.0);
 	assert_true(tt_hsum_quantile(&s, 1.0) == 0.0);
 	tt_hsum_release(&s);
 
 	/* a single value, in a wide bucket, comes back exactly */
 	tt_hist_record(h, 123456789);
-	assert_int_equal(tt_hsum_from_hist(&s, h), 0);
+	assert_int_equal(tt_hsum_from_hist(&s, h, 1), 0);
 	assert_true(tt_hsum_quantile(&s, 0.001) == 123456789.0);
 	assert_true(tt_hsum_quantile(&s, 0.5) == 123456789.0);
 	assert_true(tt_hsum_quantile(&s, 1.0) == 123456789.0);
@@ -462,7 +471,7 @@ static void test_quantile_degenerate(void **state)
 	memset(h, 0, sizeof(*h));
 	for (i = 0; i < 1000; i++)
 		tt_hist_record(h, 4999999);
-	assert_int_equal(tt_hsum_from_hist(&s, h), 0);
+	assert_int_equal(tt_hsum_from_hist(&s, h, 1), 0);
 	assert_true(tt_hsum_quantile(&s, 0.5) == 4999999.0);
 	assert_true(tt_hsum_quantile(&s, 0.99) == 4999999.0);
 	assert_true(tt_hsum_quantile(&s, 1.0) == 4999999.0);
@@ -470,7 +479,7 @@ static void test_quantile_degenerate(void **state)
 
 	/* q = 1.0 with the maximum in the overflow bucket */
 	tt_hist_record(h, 1ULL << 40);
-	assert_int_equal(tt_hsum_from_hist(&s, h), 0);
+	assert_int_equal(tt_hsum_from_hist(&s, h, 1), 0);
 	assert_true(tt_hsum_quantile(&s, 1.0) == (double)(1ULL << 40));
 	/* min clamps from below only: p50 is now the bucket midpoint */
 	assert_true(fabs(tt_hsum_quantile(&s, 0.5) - 4999999.0) <= 4999999.0 / 128);
@@ -493,7 +502,7 @@ static void test_quantile_q1_returns_max(void **state)
 	(void)state;
 	tt_hist_record(h, 1000);
 	tt_hist_record(h, top);
-	assert_int_equal(tt_hsum_from_hist(&s, h), 0);
+	assert_int_equal(tt_hsum_from_hist(&s, h, 1), 0);
 	print_message("  q=1.0: max %llu, estimate %.1f\n",
 		      (unsigned long long)top, tt_hsum_quantile(&s, 1.0));
 	assert_true(tt_hsum_quantile(&s, 1.0) == (double)top);
@@ -516,7 +525,7 @@ static void test_quantile_exact_range(void **state)
 	(void)state;
 	for (k = 1; k <= 100; k++)
 		tt_hist_record(h, k);
-	assert_int_equal(tt_hsum_from_hist(&s, h), 0);
+	assert_int_equal(tt_hsum_from_hist(&s, h, 1), 0);
 	for (k = 1; k <= 100; k++) {
 		double est = tt_hsum_quantile(&s, k / 100.0);
 
@@ -601,7 +610,7 @@ static void test_hsum_from_hist(void **state)
 	struct tt_hist *h = hist_new();
 	struct tt_hsum s;
 	uint64_t total = 0;
-	size_t i, nonempty = 0;
+	size_t i, sl, nonempty = 0;
 
 	(void)state;
 	assert_non_null(v);
@@ -614,24 +623,30 @@ static void test_hsum_from_hist(void **state)
 	for (i = 0; i < TT_HIST_NSLOTS; i++)
 		nonempty += h->slots[i] != 0;
 
-	assert_int_equal(tt_hsum_from_hist(&s, h), 0);
+	assert_int_equal(tt_hsum_from_hist(&s, h, 1), 0);
 	assert_int_equal(s.count, h->count);
-	assert_int_equal(s.sum, h->sum);
-	assert_int_equal(s.min, 0);
-	assert_int_equal(s.max, 1ULL << 60);
+	assert_true(s.sum == (double)h->sum);
+	assert_true(s.min == 0);
+	assert_true(s.max == (double)(1ULL << 60));
 	assert_int_equal(s.nbuckets, nonempty);
 	assert_non_null(s.buckets);
-	for (i = 0; i < s.nbuckets; i++) {
+	for (i = 0, sl = 0; i < s.nbuckets; i++, sl++) {
+		while (!h->slots[sl])
+			sl++;
 		assert_true(s.buckets[i].count > 0);
-		assert_true(s.buckets[i].slot <= TT_HIST_OVERFLOW);
-		assert_int_equal(s.buckets[i].count, h->slots[s.buckets[i].slot]);
+		assert_int_equal(s.buckets[i].count, h->slots[sl]);
+		if (sl < TT_HIST_OVERFLOW) {
+			assert_true(s.buckets[i].lower == (double)tt_hist_slot_lower(sl));
+			assert_true(s.buckets[i].upper == (double)tt_hist_slot_upper(sl));
+		}
 		if (i > 0)
-			assert_true(s.buckets[i - 1].slot < s.buckets[i].slot);
+			assert_true(s.buckets[i - 1].upper < s.buckets[i].upper);
 		total += s.buckets[i].count;
 	}
 	assert_int_equal(total, s.count);
-	assert_int_equal(s.buckets[0].slot, 0);
-	assert_int_equal(s.buckets[s.nbuckets - 1].slot, TT_HIST_OVERFLOW);
+	assert_true(s.buckets[0].lower == 0 && s.buckets[0].upper == 0);
+	assert_true(isinf(s.buckets[s.nbuckets - 1].upper));
+	assert_true(s.buckets[s.nbuckets - 1].lower == ldexp(1, TT_HIST_MAX_BITS));
 	assert_int_equal(s.buckets[s.nbuckets - 1].count, 2);
 
 	tt_hsum_release(&s);
@@ -642,28 +657,37 @@ static void test_hsum_from_hist(void **state)
 	/* empty histogram: no buckets, min reported as 0 */
 	memset(h, 0, sizeof(*h));
 	h->min = 12345;		/* stale min must not leak out of an empty one */
-	assert_int_equal(tt_hsum_from_hist(&s, h), 0);
+	assert_int_equal(tt_hsum_from_hist(&s, h, 1), 0);
 	assert_int_equal(s.nbuckets, 0);
 	assert_null(s.buckets);
 	assert_int_equal(s.count, 0);
-	assert_int_equal(s.min, 0);
+	assert_true(s.min == 0);
 	tt_hsum_release(&s);
 	free(h);
 	free(v);
 }
 
-static void test_bucket_upper(void **state)
+/* Model buckets in base units: scaled slot bounds, the overflow past 2^37 raw units. */
+static void test_bucket_of_slot(void **state)
 {
+	struct tt_bucket b;
 	uint32_t sl;
 
 	(void)state;
-	assert_true(isinf(tt_bucket_upper(TT_HIST_OVERFLOW)));
-	assert_true(tt_bucket_upper(TT_HIST_OVERFLOW) > 0);
-	for (sl = 0; sl < TT_HIST_FINITE; sl++)
-		assert_true(tt_bucket_upper(sl) == (double)tt_hist_slot_upper(sl));
-	assert_true(tt_bucket_upper(TT_HIST_FINITE - 1) ==
-		    (double)((1ULL << TT_HIST_MAX_BITS) - 1));
-	assert_true(isfinite(tt_bucket_upper(TT_HIST_FINITE - 1)));
+	b = tt_bucket_of_slot(TT_HIST_OVERFLOW, 3, 1e-9);
+	assert_true(isinf(b.upper));
+	assert_int_equal(b.count, 3);
+	assert_true(b.lower == ldexp(1, TT_HIST_MAX_BITS) * 1e-9);
+	for (sl = 0; sl < TT_HIST_FINITE; sl++) {
+		b = tt_bucket_of_slot(sl, 1, 1e-9);
+		assert_true(b.upper == (double)tt_hist_slot_upper(sl) * 1e-9);
+		assert_true(b.lower == (double)tt_hist_slot_lower(sl) * 1e-9);
+	}
+	b = tt_bucket_of_slot(TT_HIST_FINITE - 1, 1, 1);
+	assert_true(b.upper == (double)((1ULL << TT_HIST_MAX_BITS) - 1));
+	assert_true(tt_hist_resolution("seconds") == 1e-9);
+	assert_true(tt_hist_resolution("bytes") == 1);
+	assert_true(tt_hist_resolution("") == 1);
 }
 
 /*
@@ -751,7 +775,7 @@ int main(void)
 		cmocka_unit_test(test_quantile_exact_range),
 		cmocka_unit_test(test_merge_per_cpu),
 		cmocka_unit_test(test_hsum_from_hist),
-		cmocka_unit_test(test_bucket_upper),
+		cmocka_unit_test(test_bucket_of_slot),
 		cmocka_unit_test(test_cell_generations),
 		cmocka_unit_test(test_gen_counter),
 	};

@@ -55,7 +55,7 @@ static void add_hist_series(struct tt_family *f, const char *name, const struct 
 			tt_hist_record(h, v[i].value);
 	s = tt_family_add_series(f, labels);
 	assert_non_null(s);
-	assert_int_equal(tt_hsum_from_hist(&s->hist, h), 0);
+	assert_int_equal(tt_hsum_from_hist(&s->hist, h, 1e-9), 0);
 	free(h);
 }
 
@@ -109,7 +109,6 @@ static struct tt_report *build_report(void)
 	lat = tt_report_add_family(r, LAT_FAMILY, "Time from syscall entry to exit.", "seconds",
 				   TT_METRIC_HISTOGRAM, 1, lat_labels);
 	assert_non_null(lat);
-	lat->scale = 1e-9;
 	add_hist_series(lat, "read", rd, 4);
 	add_hist_series(lat, "write", wr, 2);
 	add_hist_series(lat, "close", NULL, 0);
@@ -556,7 +555,6 @@ static void test_text_join_needs_every_label(void **state)
 	errs = tt_report_add_family(r, ERR_FAMILY, "", "", TT_METRIC_COUNTER, 2, err_labels);
 	assert_non_null(lat);
 	assert_non_null(errs);
-	lat->scale = 1e-9;
 	lat->text_join = errs;
 	lat->text_join_title = strdup("ERRORS");
 	assert_non_null(lat->text_join_title);
@@ -564,7 +562,7 @@ static void test_text_join_needs_every_label(void **state)
 	tt_hist_record(&h, 1000);
 	s = tt_family_add_series(lat, (const char *const[]){ "read", "nginx" });
 	assert_non_null(s);
-	assert_int_equal(tt_hsum_from_hist(&s->hist, &h), 0);
+	assert_int_equal(tt_hsum_from_hist(&s->hist, &h, 1e-9), 0);
 	add_value_series(errs, (const char *const[]){ "read", "EAGAIN" }, 9);
 
 	text = render(tt_render_text, r, &o);

@@ -58,7 +58,7 @@ static void hist(struct tt_report *r, const char *label, const uint64_t *v, size
 		one.slots[tt_hist_slot(v[i])] = 1;
 		tt_hist_merge(h, &one);
 	}
-	assert_int_equal(tt_hsum_from_hist(&s->hist, h), 0);
+	assert_int_equal(tt_hsum_from_hist(&s->hist, h, 1), 0);
 	free(h);
 }
 

@@ -264,7 +264,7 @@ static void test_agg(void **state)
 	assert_null(tt_agg_find(a, (const char *const[]){ "srv", "/nope" }));
 	f = tt_report_add_family(r, "x", "h", "seconds", TT_METRIC_HISTOGRAM, 2, names);
 	assert_non_null(f);
-	assert_int_equal(tt_agg_fill(a, f), 0);
+	assert_int_equal(tt_agg_fill(a, f, 1e-9), 0);
 	assert_int_equal(f->nseries, 200);
 	for (i = 0; i < f->nseries; i++) {
 		uint64_t bsum = 0;
@@ -273,8 +273,8 @@ static void test_agg(void **state)
 		for (k = 0; k < f->series[i].hist.nbuckets; k++) {
 			bsum += f->series[i].hist.buckets[k].count;
 			if (k)
-				assert_true(f->series[i].hist.buckets[k].slot >
-					    f->series[i].hist.buckets[k - 1].slot);
+				assert_true(f->series[i].hist.buckets[k].upper >
+					    f->series[i].hist.buckets[k - 1].upper);
 		}
 		assert_int_equal(bsum, f->series[i].hist.count);
 		total += f->series[i].hist.count;

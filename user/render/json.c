@@ -127,14 +127,14 @@ err:
 	return NULL;
 }
 
-static json_t *quantiles_new(const struct tt_family *f, const struct tt_hsum *h)
+static json_t *quantiles_new(const struct tt_hsum *h)
 {
 	json_t *o = json_object();
 	size_t i;
 
 	for (i = 0; o && i < ARRAY_SIZE(quantiles); i++)
 		if (obj_set(o, quantiles[i].key,
-			    real_new(tt_hsum_quantile(h, quantiles[i].q) * f->scale)))
+			    real_new(tt_hsum_quantile(h, quantiles[i].q))))
 			goto err;
 	return o;
 err:
@@ -142,7 +142,7 @@ err:
 	return NULL;
 }
 
-static json_t *buckets_new(const struct tt_family *f, const struct tt_hsum *h)
+static json_t *buckets_new(const struct tt_hsum *h)
 {
 	json_t *a = json_array(), *pair;
 	size_t i;
@@ -155,10 +155,10 @@ static json_t *buckets_new(const struct tt_family *f, const struct tt_hsum *h)
 		pair = json_array();
 		if (arr_add(a, pair))
 			goto err;
-		if (b->slot >= TT_HIST_OVERFLOW) {
+		if (isinf(b->upper)) {
 			if (arr_add(pair, json_string("+Inf")))
 				goto err;
-		} else if (arr_add(pair, real_new(tt_bucket_upper(b->slot) * f->scale))) {
+		} else if (arr_add(pair, real_new(b->upper))) {
 			goto err;
 		}
 		if (arr_add(pair, u64_new(b->count)))
@@ -183,11 +183,11 @@ static json_t *series_new(const struct tt_family *f, const struct tt_series *s)
 		return o;
 	}
 	if (obj_set(o, "count", u64_new(h->count)) ||
-	    obj_set(o, "sum", real_new((double)h->sum * f->scale)) ||
-	    obj_set(o, "min", real_new(h->count ? (double)h->min * f->scale : 0)) ||
-	    obj_set(o, "max", real_new(h->count ? (double)h->max * f->scale : 0)) ||
-	    obj_set(o, "quantiles", quantiles_new(f, h)) ||
-	    obj_set(o, "buckets", buckets_new(f, h)))
+	    obj_set(o, "sum", real_new(h->sum)) ||
+	    obj_set(o, "min", real_new(h->count ? h->min : 0)) ||
+	    obj_set(o, "max", real_new(h->count ? h->max : 0)) ||
+	    obj_set(o, "quantiles", quantiles_new(h)) ||
+	    obj_set(o, "buckets", buckets_new(h)))
 		goto err;
 	return o;
 err:
@@ -389,7 +389,7 @@ static json_t *header_new(const struct tt_report *r)
 		lost = NULL;
 		goto err;
 	}
-	if (obj_set(o, "lost_by_tracer", lost_by_tracer_new(r)))
+	if (r->tracer_lost && obj_set(o, "lost_by_tracer", lost_by_tracer_new(r)))
 		goto err_o;
 	return o;
 err:

@@ -310,30 +310,39 @@ static void print_bar(const char *label, int lw, uint64_t count, int cw, uint64_
 }
 
 /*
- * One series' log-linear buckets folded into power-of-two ranges: range 0
- * holds the value 0, range k >= 1 holds raw values [2^(k-1), 2^k).  Every
- * finite bucket lies inside one such range because the sub-buckets split
- * powers of two.  The overflow bucket gets its own line.
+ * One series' buckets folded into power-of-two ranges of the raw unit its
+ * values were recorded in (tt_hist_resolution): range 0 holds the value 0,
+ * range k >= 1 holds raw values [2^(k-1), 2^k).  Each of tracetool's finite
+ * buckets lies inside one such range because the sub-buckets split powers
+ * of two; a bucket of another layout counts where its lower bound lies.
+ * The overflow bucket gets its own line.
  */
 static void render_bars(const struct tt_family *f, const struct tt_series *s, FILE *out)
 {
 	enum { NRANGES = TT_HIST_MAX_BITS + 1 };
 	uint64_t range[NRANGES] = { 0 }, overflow = 0, max = 0;
 	char label[NRANGES + 1][2 * NUM_LEN + 8], lo[NUM_LEN], hi[NUM_LEN];
+	double res = tt_hist_resolution(f->unit), over_lower = ldexp(1, TT_HIST_MAX_BITS) * res;
 	int first = -1, last = -1, k, lw = 0, cw;
 	size_t i;
 
 	print_series_labels(f, s, out);
 	for (i = 0; i < s->hist.nbuckets; i++) {
 		const struct tt_bucket *b = &s->hist.buckets[i];
-		uint64_t low;
+		double low = round(b->lower / res);
 
-		if (b->slot >= TT_HIST_OVERFLOW) {
+		if (isinf(b->upper)) {
 			overflow += b->count;
+			over_lower = b->lower;
 			continue;
 		}
-		low = tt_hist_slot_lower(b->slot);
-		range[low ? tt_log2_u64(low) + 1 : 0] += b->count;
+		if (!(low >= 1))	/* 0, negative or NaN */
+			k = 0;
+		else if (low >= ldexp(1, NRANGES - 2))
+			k = NRANGES - 1;
+		else
+			k = (int)tt_log2_u64((uint64_t)low) + 1;
+		range[k] += b->count;
 	}
 	for (k = 0; k < NRANGES; k++) {
 		if (!range[k])
@@ -351,13 +360,13 @@ static void render_bars(const struct tt_family *f, const struct tt_series *s, FI
 		return;
 	}
 	for (k = first; first >= 0 && k <= last; k++) {
-		fmt_value(lo, sizeof(lo), f->unit, k ? ldexp(1, k - 1) * f->scale : 0);
-		fmt_value(hi, sizeof(hi), f->unit, ldexp(1, k) * f->scale);
+		fmt_value(lo, sizeof(lo), f->unit, k ? ldexp(1, k - 1) * res : 0);
+		fmt_value(hi, sizeof(hi), f->unit, ldexp(1, k) * res);
 		snprintf(label[k], sizeof(label[k]), "[%s, %s)", lo, hi);
 		if ((int)strlen(label[k]) > lw)
 			lw = (int)strlen(label[k]);
 	}
-	fmt_value(lo, sizeof(lo), f->unit, ldexp(1, TT_HIST_MAX_BITS) * f->scale);
+	fmt_value(lo, sizeof(lo), f->unit, over_lower);
 	snprintf(label[NRANGES], sizeof(label[NRANGES]), "[>= %s]", lo);
 	if (overflow && (int)strlen(label[NRANGES]) > lw)
 		lw = (int)strlen(label[NRANGES]);
@@ -425,12 +434,12 @@ static int render_hist_family(const struct tt_family *f, const struct tt_render_
 		}
 		for (k = 0; k < ARRAY_SIZE(qs); k++) {
 			fmt_value(buf, sizeof(buf), f->unit,
-				  tt_hsum_quantile(&s->hist, qs[k]) * f->scale);
+				  tt_hsum_quantile(&s->hist, qs[k]));
 			table_add(&t, buf, false);
 		}
-		fmt_value(buf, sizeof(buf), f->unit, (double)s->hist.max * f->scale);
+		fmt_value(buf, sizeof(buf), f->unit, s->hist.max);
 		table_add(&t, buf, false);
-		fmt_value(buf, sizeof(buf), f->unit, (double)s->hist.sum * f->scale);
+		fmt_value(buf, sizeof(buf), f->unit, s->hist.sum);
 		table_add(&t, buf, false);
 	}
 	err = table_print(&t, out);
@@ -524,10 +533,22 @@ static void render_header(const struct tt_report *r, const struct tt_render_opts
 		fprintf(out, "%s%s=%s", i ? "," : ", hooks: ", r->hooks[i].key,
 			r->hooks[i].value);
 	fputc('\n', out);
+	/* a repeated key (-p twice) shows once, values comma-joined, as in JSON */
 	if (r->nfilters) {
 		fputs("filters:", out);
-		for (i = 0; i < r->nfilters; i++)
+		for (i = 0; i < r->nfilters; i++) {
+			size_t k;
+
+			for (k = 0; k < i; k++)
+				if (!strcmp(r->filters[k].key, r->filters[i].key))
+					break;
+			if (k < i)
+				continue;
 			fprintf(out, " %s=%s", r->filters[i].key, r->filters[i].value);
+			for (k = i + 1; k < r->nfilters; k++)
+				if (!strcmp(r->filters[k].key, r->filters[i].key))
+					fprintf(out, ",%s", r->filters[k].value);
+		}
 		fputc('\n', out);
 	}
 	render_lost(r, out);

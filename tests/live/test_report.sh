@@ -1,0 +1,107 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Live tests of `tracetool report` (root, real kernel): reports saved by
+# `tracetool syscalls -f json -o FILE -- CMD` read back into the same
+# document and the same counts, several merged with their counts added,
+# and damaged files rejected with exit 2 and the JSON path.
+#
+# Environment: TT=build/tracetool WL=build/workloads (see tests/run.sh).
+. "$(dirname "$0")/lib.sh"
+
+W=$WL/syscall_workload
+
+CHECKS="report_json_round_trip report_text_count report_text_same_as_stdin
+report_merge_getppid_count report_merge_nanosleep_count report_merge_duration
+report_merge_text_count report_output_file
+report_truncated_exit2 report_bad_bucket_path report_other_tracers_exit2"
+
+# shellcheck disable=SC2086
+tt_require_base $CHECKS
+if [ ! -x "$W" ]; then
+	fail_all "workload $W is missing: run make all" $CHECKS
+	exit 0
+fi
+
+GETPPID='{"syscall":"getppid"}'
+NANOSLEEP='{"syscall":"nanosleep"}'
+A=$TT_TMP/a.json
+B=$TT_TMP/b.json
+
+# save RUN_OUT GETPPID_N NANOSLEEP_N: one traced workload run saved with -o.
+save() {
+	timeout -k 5 120 "$TT" syscalls -f json -o "$1" -- "$W" --getppid "$2" \
+		--nanosleep "$3" --sleep-us 1000 >"$1.stdout" 2>"$1.err"
+	TT_RC=$?
+	tt_run_why "$1" "$1.err"
+}
+
+why=$(save "$A" 1000 5)
+[ -z "$why" ] && why=$(save "$B" 234 7)
+if [ -n "$why" ]; then
+	# shellcheck disable=SC2086
+	fail_all "$why" $CHECKS
+	exit 0
+fi
+
+# (a) one report: the JSON read back is the document that was saved, byte
+# for byte (so the text is what the run would have printed), and the text
+# table shows the exact count.
+if "$TT" report -f json "$A" >"$TT_TMP/a2.json" 2>"$TT_TMP/a2.err" &&
+	cmp -s "$A" "$TT_TMP/a2.json"; then
+	pass "report_json_round_trip (tracetool report -f json a.json == a.json)"
+else
+	fail report_json_round_trip "differs: $(diff "$A" "$TT_TMP/a2.json" 2>&1 | head -5 | tr '\n' ' ') $(cat "$TT_TMP/a2.err")"
+fi
+"$TT" report "$A" >"$TT_TMP/a.txt" 2>&1
+check_eq report_text_count "getppid COUNT column of the text table" 1000 \
+	"$(awk '$1 == "getppid" { print $2 }' "$TT_TMP/a.txt")"
+if "$TT" report - <"$A" | cmp -s - "$TT_TMP/a.txt"; then
+	pass "report_text_same_as_stdin (report - < a.json)"
+else
+	fail report_text_same_as_stdin "stdin read renders differently"
+fi
+
+# (b) two reports merged: counts and durations add.
+"$TT" report -f json "$A" "$B" >"$TT_TMP/ab.json" 2>"$TT_TMP/ab.err"
+check_eq report_merge_getppid_count "getppid count of a.json + b.json" 1234 \
+	"$(tt_hcount "$TT_TMP/ab.json" "$GETPPID")" "$(cat "$TT_TMP/ab.err")"
+check_eq report_merge_nanosleep_count "nanosleep count of a.json + b.json" 12 \
+	"$(tt_hcount "$TT_TMP/ab.json" "$NANOSLEEP")"
+check_eq report_merge_duration "duration_seconds is the sum" yes \
+	"$(jq -rn --slurpfile a "$A" --slurpfile b "$B" --slurpfile m "$TT_TMP/ab.json" \
+		'($a[0].duration_seconds + $b[0].duration_seconds - $m[0].duration_seconds) |
+		 fabs < 1e-9 | if . then "yes" else "no" end')"
+"$TT" report --top 50 "$A" "$B" >"$TT_TMP/ab.txt" 2>&1
+check_eq report_merge_text_count "getppid COUNT of the merged text table" 1234 \
+	"$(awk '$1 == "getppid" { print $2 }' "$TT_TMP/ab.txt")"
+if "$TT" report -o "$TT_TMP/out.txt" "$A" "$B" --top 50 >"$TT_TMP/out.stdout" 2>&1 &&
+	cmp -s "$TT_TMP/out.txt" "$TT_TMP/ab.txt" && [ ! -s "$TT_TMP/out.stdout" ]; then
+	pass "report_output_file (-o FILE holds the report, stdout empty)"
+else
+	fail report_output_file "-o output differs or stdout not empty"
+fi
+
+# (c) damaged input: exit 2, one line naming the file and the JSON path.
+head -c 300 "$A" >"$TT_TMP/cut.json"
+"$TT" report "$TT_TMP/cut.json" >/dev/null 2>"$TT_TMP/cut.err"
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l <"$TT_TMP/cut.err")" -eq 1 ] &&
+	grep -q "^tracetool report: $TT_TMP/cut.json: \\$: not JSON" "$TT_TMP/cut.err"; then
+	pass "report_truncated_exit2 ($(cat "$TT_TMP/cut.err"))"
+else
+	fail report_truncated_exit2 "exit $rc: $(cat "$TT_TMP/cut.err")"
+fi
+jq '(.metrics[0].series[0].buckets[0]) = "oops"' "$A" >"$TT_TMP/bad.json"
+"$TT" report "$TT_TMP/bad.json" >/dev/null 2>"$TT_TMP/bad.err"
+rc=$?
+want="tracetool report: $TT_TMP/bad.json: \$.metrics[0].series[0].buckets[0]: expected [upper_bound, count]"
+check_eq report_bad_bucket_path "exit status and message" "2 $want" "$rc $(cat "$TT_TMP/bad.err")"
+jq '.tracers = ["tcp"] | .hooks = {"tcp": "tracepoint"}' "$B" >"$TT_TMP/tcp.json"
+"$TT" report "$A" "$TT_TMP/tcp.json" >/dev/null 2>"$TT_TMP/tcp.err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "cannot merge" "$TT_TMP/tcp.err"; then
+	pass "report_other_tracers_exit2 ($(cat "$TT_TMP/tcp.err"))"
+else
+	fail report_other_tracers_exit2 "exit $rc: $(cat "$TT_TMP/tcp.err")"
+fi
+exit 0

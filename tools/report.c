@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `tracetool report`: saved JSON reports (-f json of any tracer) read back,
+ * merged when there are several, and rendered in any output format.  Thin
+ * glue over user/reader.c (parse, validate, merge) and the renderers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "reader.h"
+
+const char tt_report_usage[] =
+	"Usage: tracetool report [-f text|json|folded] [-o FILE] [--hist] [--top N] FILE...\n"
+	"\n"
+	"Reads reports saved with '-f json' (schema tracetool.report/v1) and renders\n"
+	"them again in any format: the text of a saved report is the text the run\n"
+	"printed. '-' (or no FILE, with a pipe) reads standard input.\n"
+	"\n"
+	"Several reports of the same tracers are merged into one, as if one run had\n"
+	"seen all their samples: counters, losses and histograms add (bucket by\n"
+	"bucket, with exact count, sum, min and max); durations add, so a rate (a\n"
+	"gauge) becomes the duration-weighted mean of the inputs; the earliest start\n"
+	"is kept; hooks, hosts and kernels that differ are listed comma-separated;\n"
+	"events are appended in input order; stacks of a profile with the same frames\n"
+	"add. Reports of other tracers, or a metric whose type, unit or labels differ,\n"
+	"cannot be merged.\n"
+	"\n"
+	"Options:\n"
+	"  -f, --format FMT      text (default), json or folded (stacks of the first\n"
+	"                        profile, for 'tracetool flamegraph')\n"
+	"  -o, --output FILE     write to FILE (default: standard output)\n"
+	"      --hist            text: histogram bars under each latency table\n"
+	"      --top N           text: at most N rows per table\n"
+	"  -v, --verbose         say what was read\n"
+	"  -h, --help            this help\n"
+	"\n"
+	"Input errors (unreadable file, not JSON, not a tracetool report, a value of\n"
+	"the wrong type) exit 2 with one line naming the file and the JSON path, e.g.\n"
+	"  tracetool report: a.json: $.metrics[3].series[0].buckets[2]: expected\n"
+	"  [upper_bound, count]\n"
+	"\n"
+	"Examples:\n"
+	"  tracetool syscalls -d 10 -f json -o run1.json\n"
+	"  tracetool report run1.json                     # the text table again\n"
+	"  tracetool report --hist --top 10 run1.json run2.json run3.json\n"
+	"  ssh web1 tracetool tcp -d 60 -f json | tracetool report - web2.json\n"
+	"  tracetool report -f json -o merged.json run*.json\n"
+	"  tracetool report -f folded cpu.json | tracetool flamegraph -o cpu.svg\n";
+
+enum {
+	OPT_HIST = TT_OPT_CMD,
+	OPT_TOP,
+};
+
+/*
+ * Text hints that the JSON does not carry, as the tracers set them: a
+ * counter family shown as a column of a latency table.
+ */
+static const struct {
+	const char *hist, *counter, *title;
+} text_joins[] = {
+	{ "tracetool_syscall_duration_seconds", "tracetool_syscall_errors_total", "ERRORS" },
+};
+
+static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
+{
+	struct tt_render_opts *ro = ctx;
+	unsigned long v;
+
+	switch (key) {
+	case OPT_HIST:
+		ro->hist = true;
+		return 0;
+	case OPT_TOP:
+		if (tt_parse_uint(arg, 1000000, &v))
+			return tt_error_set(err, -EINVAL, true, "--top: '%s' is not a positive count",
+					    arg);
+		ro->top = v;
+		return 0;
+	}
+	return tt_error_set(err, -EINVAL, true, "unexpected option");
+}
+
+/* One input file ("-": stdin) as a report; NULL with err filled. */
+static struct tt_report *read_one(const char *path, struct tt_error *err)
+{
+	bool is_stdin = !strcmp(path, "-");
+	const char *name = is_stdin ? "<stdin>" : path;
+	FILE *in = is_stdin ? stdin : fopen(path, "re");
+	struct tt_report *r;
+	char msg[400];
+
+	if (!in) {
+		tt_error_set(err, -errno, true, "cannot read '%s': %m", path);
+		return NULL;
+	}
+	r = tt_report_read(in, msg, sizeof(msg));
+	if (!r && errno == ENOMEM)
+		tt_error_set(err, -ENOMEM, false, "%s: out of memory", name);
+	else if (!r)
+		tt_error_set(err, -EINVAL, true, "%s: %s", name, msg);
+	if (!is_stdin)
+		fclose(in);
+	return r;
+}
+
+/* Read and merge every input into one report; NULL with err filled. */
+static struct tt_report *read_all(char **paths, int n, bool verbose, struct tt_error *err)
+{
+	struct tt_report *all = NULL, *r;
+	char msg[400];
+	int i, ret;
+
+	for (i = 0; i < n; i++) {
+		if (i && !strcmp(paths[i], "-")) {
+			for (int k = 0; k < i; k++)
+				if (!strcmp(paths[k], "-")) {
+					tt_error_set(err, -EINVAL, true, "'-' (stdin) given twice");
+					goto err;
+				}
+		}
+		r = read_one(paths[i], err);
+		if (!r)
+			goto err;
+		if (verbose)
+			fprintf(stderr, "tracetool report: %s: %zu tracer(s), %zu metric families, "
+				"%zu events, %zu profiles, %.2f s\n", paths[i], r->ntracers,
+				r->nfamilies, r->nevents, r->nprofiles, r->duration_seconds);
+		if (!all) {
+			all = r;
+			continue;
+		}
+		ret = tt_report_merge(all, r, msg, sizeof(msg));
+		tt_report__free(r);
+		if (ret == -ENOMEM) {
+			tt_error_set(err, ret, false, "out of memory");
+			goto err;
+		}
+		if (ret) {
+			tt_error_set(err, ret, true, "%s: cannot merge with %s: %s", paths[i],
+				     paths[0], msg);
+			goto err;
+		}
+	}
+	return all;
+err:
+	tt_report__free(all);
+	return NULL;
+}
+
+int cmd_report(const struct tt_cmd *cmd, int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "hist", no_argument, NULL, OPT_HIST },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ 0 },
+	};
+	static const char *const formats[] = { "text", "json", "folded", NULL };
+	static char *stdin_only[] = { "-", NULL };
+	struct tt_render_opts ro = {};
+	struct tt_cli cli = { .cmd = cmd->name, .operands = true, .formats = formats,
+			      .extra = extra, .on_opt = on_opt, .ctx = &ro };
+	struct tt_common_opts o = {};
+	struct tt_report *r = NULL;
+	struct tt_error err;
+	FILE *out = stdout;
+	char **inputs;
+	size_t i;
+	int ninputs, ret;
+
+	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
+	if (ret != TT_CLI_RUN)
+		return tt_cli_outcome(cmd, ret, &err);
+	inputs = o.noperands ? o.operands : stdin_only;
+	ninputs = o.noperands ? o.noperands : 1;
+	if (!o.noperands && isatty(STDIN_FILENO)) {
+		tt_error_set(&err, -EINVAL, true, "no input: give report FILEs, or pipe one in");
+		return tt_cli_outcome(cmd, -EINVAL, &err);
+	}
+	r = read_all(inputs, ninputs, o.verbose, &err);
+	if (!r)
+		return tt_fail(cmd, &err);
+	for (i = 0; i < sizeof(text_joins) / sizeof(text_joins[0]); i++)
+		if (tt_report_set_text_join(r, text_joins[i].hist, text_joins[i].counter,
+					    text_joins[i].title)) {
+			ret = tt_error_set(&err, -ENOMEM, false, "out of memory");
+			goto out;
+		}
+	if (o.output && !(out = fopen(o.output, "we"))) {
+		ret = tt_error_set(&err, -errno, true, "-o %s: %m", o.output);
+		goto out;
+	}
+	ret = tt_render(r, &ro, o.format, out);
+	if (out != stdout && fclose(out) && !ret)
+		ret = -errno;
+	if (ret) {
+		if (o.output)
+			unlink(o.output);
+		tt_error_set(&err, ret, false, "writing %s: %s",
+			     o.output ? o.output : "the report", strerror(-ret));
+	}
+out:
+	tt_report__free(r);
+	return ret ? tt_fail(cmd, &err) : TT_EXIT_OK;
+}
