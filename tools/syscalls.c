@@ -33,9 +33,12 @@ const char tt_syscalls_usage[] =
 	"                      or thread (comm+pid+tid)\n"
 	"  --syscall NAME      only this syscall (repeatable, or a comma list)\n"
 	"  --failed            only calls that returned an error\n"
+	"  --max-series N      label sets kept per syscall beyond --by syscall (default\n"
+	"                      4096); later ones are counted in the syscall's overflow\n"
+	"                      series, labelled _other\n"
 	"  --max-cells N       histogram cells (series x buckets) kept in the kernel\n"
-	"                      (default 4096 with --by syscall, else 16384); past\n"
-	"                      that, samples are counted as lost (map_full)\n"
+	"                      (default 131072); with --by other than syscall, finer\n"
+	"                      series take at most half and overflow to _other past it\n"
 	"  -p, --pid PID       only this process (repeatable, or a comma list)\n"
 	"  -c, --comm NAME     only tasks with this command name\n"
 	"      --cgroup PATH   only tasks in this cgroup v2 directory or below it\n"
@@ -64,6 +67,7 @@ enum {
 	OPT_SYSCALL,
 	OPT_FAILED,
 	OPT_MAX_CELLS,
+	OPT_MAX_SERIES,
 };
 
 static const struct option syscalls_opts[] = {
@@ -71,14 +75,17 @@ static const struct option syscalls_opts[] = {
 	{ "syscall", required_argument, NULL, OPT_SYSCALL },
 	{ "failed", no_argument, NULL, OPT_FAILED },
 	{ "max-cells", required_argument, NULL, OPT_MAX_CELLS },
+	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	{ 0 },
 };
 
 struct syscalls_tool {
 	struct syscalls_bpf *skel;
 	struct tt_syscalls_config cfg;
-	unsigned long max_cells;
-	struct tt_cell_map lat_cells, err_cells;
+	unsigned long max_cells, max_series;
+	int verbose;
+	struct tt_store store;
+	struct tt_series_keys keys;
 };
 
 static int add_syscall(void *ctx, const char *name, struct tt_error *err)
@@ -117,8 +124,39 @@ static int syscalls_opt(void *ctx, int key, const char *arg, struct tt_error *er
 		if (tt_parse_uint(arg, 1 << 24, &t->max_cells))
 			return tt_error_set(err, -EINVAL, true, "--max-cells: '%s' is not a count", arg);
 		return 0;
+	case OPT_MAX_SERIES:
+		if (tt_parse_uint(arg, TT_SERIES_ID_MAX - TT_SYSCALL_NR_MAX, &t->max_series))
+			return tt_error_set(err, -EINVAL, true, "--max-series: '%s' is not a count", arg);
+		return 0;
 	}
 	return tt_error_set(err, -EINVAL, true, "unknown option");
+}
+
+/*
+ * Map sizes from --max-cells and --max-series.  With --by syscall the series
+ * are the syscall numbers and every cell is theirs.  Otherwise the finer
+ * series may take half of the cells (and of the error counters); the other
+ * half is kept for the per-syscall overflow series, which need at most what
+ * --by syscall needs, so a host that spawns processes all day overflows to
+ * _other instead of losing samples.
+ */
+static int size_maps(struct syscalls_tool *t)
+{
+	struct syscalls_bpf *sk = t->skel;
+	__u32 cells = (__u32)t->max_cells, errs = cells / 16 + 1024, nseries = 0;
+	int ret;
+
+	if (t->cfg.by != TT_BY_SYSCALL) {
+		nseries = (__u32)t->max_series;
+		t->cfg.max_series = nseries;
+		t->cfg.cells_limit = cells / 2;
+		t->cfg.errs_limit = errs / 2;
+	}
+	ret = bpf_map__set_max_entries(sk->maps.cells, cells);
+	ret = ret ?: bpf_map__set_max_entries(sk->maps.errs, errs);
+	ret = ret ?: bpf_map__set_max_entries(sk->maps.stats, TT_SYSCALL_NR_MAX + nseries);
+	ret = ret ?: bpf_map__set_max_entries(sk->maps.series, nseries ? nseries : 1);
+	return ret;
 }
 
 static struct bpf_object *syscalls_open(void *priv, enum tt_hook hook,
@@ -129,25 +167,25 @@ static struct bpf_object *syscalls_open(void *priv, enum tt_hook hook,
 	int ret;
 
 	(void)hook;
-	(void)o;
+	t->verbose = o->verbose;
 	t->skel = syscalls_bpf__open();
 	if (!t->skel)
 		return NULL;
 	t->cfg.filter = *filter;
 	t->cfg.filter.self_tgid = 0;	/* excluded through task storage, see syscalls_load */
-	t->skel->rodata->cfg = t->cfg;
-	t->lat_cells = (struct tt_cell_map){ .map = t->skel->maps.lat, .kind = TT_CELLS_HIST,
-					     .ksz = sizeof(struct tt_syscall_key) };
-	t->err_cells = (struct tt_cell_map){ .map = t->skel->maps.errs, .kind = TT_CELLS_COUNTER,
-					     .ksz = sizeof(struct tt_syscall_err_key) };
-	ret = bpf_map__set_max_entries(t->skel->maps.lat, (__u32)t->max_cells);
-	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.errs, (__u32)(t->max_cells / 4 + 64));
+	ret = size_maps(t);
 	if (ret) {
 		syscalls_bpf__destroy(t->skel);
 		t->skel = NULL;
 		errno = -ret;
 		return NULL;
 	}
+	t->skel->rodata->cfg = t->cfg;
+	t->store = (struct tt_store){ .cells = t->skel->maps.cells, .counts = t->skel->maps.errs,
+				      .stats = t->skel->maps.stats };
+	t->keys = (struct tt_series_keys){ .map = t->skel->maps.series,
+					   .ksz = sizeof(struct tt_syscall_key),
+					   .base = TT_SYSCALL_NR_MAX, .max = t->cfg.max_series };
 	return t->skel->obj;
 }
 
@@ -183,8 +221,14 @@ static int syscalls_attach(void *priv)
 static void syscalls_set_ready(void *priv)
 {
 	struct syscalls_tool *t = priv;
+	uint64_t bytes;
 
 	t->skel->bss->tt_ready = true;
+	if (t->verbose && !tt_bpf_object_map_memory(t->skel->obj, &bytes))
+		fprintf(stderr, "tracetool syscalls: BPF maps take %.1f MiB of kernel memory "
+			"(%u cells, %u error counters, %u series past the syscalls)\n",
+			(double)bytes / (1 << 20), bpf_map__max_entries(t->skel->maps.cells),
+			bpf_map__max_entries(t->skel->maps.errs), t->cfg.max_series);
 }
 
 static void syscalls_close(void *priv)
@@ -193,40 +237,53 @@ static void syscalls_close(void *priv)
 
 	syscalls_bpf__destroy(t->skel);
 	t->skel = NULL;
-	tt_cell_map_release(&t->lat_cells);
-	tt_cell_map_release(&t->err_cells);
+	tt_store_release(&t->store);
+	tt_series_keys_release(&t->keys);
 }
 
-/* Label values of a key in the current aggregation mode; returns how many. */
-static size_t key_labels(const struct syscalls_tool *t, const struct tt_syscall_key *k,
-			 char bufs[4][32], const char *labels[5])
+/*
+ * Label values of series `id` in the current aggregation mode; returns how
+ * many.  Ids below TT_SYSCALL_NR_MAX are syscalls, and with --by finer than
+ * syscall their overflow series: the finer labels read `_other`.
+ */
+static size_t series_labels(const struct syscalls_tool *t, __u32 id, char bufs[4][32],
+			    const char *labels[5])
 {
-	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)k->nr);
+	static const struct tt_syscall_key unknown;
+	const struct tt_syscall_key *k = &unknown;
+	bool other = id < TT_SYSCALL_NR_MAX;
+	__u32 nr = id;
+	char *name;
 	size_t n = 0;
 
+	if (!other) {
+		k = tt_series_keys_get(&t->keys, id) ?: &unknown;
+		nr = k->nr;
+	}
+	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
 	if (name)
 		snprintf(bufs[0], sizeof(bufs[0]), "%s", name);
 	else
-		snprintf(bufs[0], sizeof(bufs[0]), "syscall_%u", k->nr);
+		snprintf(bufs[0], sizeof(bufs[0]), "syscall_%u", nr);
 	free(name);
 	labels[n++] = bufs[0];
 	if (t->cfg.by >= TT_BY_COMM) {
-		snprintf(bufs[1], sizeof(bufs[1]), "%.*s", TT_COMM_LEN, k->comm);
+		snprintf(bufs[1], sizeof(bufs[1]), "%.*s", TT_COMM_LEN, other ? "_other" : k->comm);
 		labels[n++] = bufs[1];
 	}
 	if (t->cfg.by >= TT_BY_PROCESS) {
-		snprintf(bufs[2], sizeof(bufs[2]), "%u", k->tgid);
+		snprintf(bufs[2], sizeof(bufs[2]), other ? "_other" : "%u", k->tgid);
 		labels[n++] = bufs[2];
 	}
 	if (t->cfg.by >= TT_BY_THREAD) {
-		snprintf(bufs[3], sizeof(bufs[3]), "%u", k->tid);
+		snprintf(bufs[3], sizeof(bufs[3]), other ? "_other" : "%u", k->tid);
 		labels[n++] = bufs[3];
 	}
 	return n;
 }
 
-/* Fold the cells of each series into one histogram and add the series to `lat`. */
-static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const struct tt_cells *cells)
+/* One histogram series per series id with samples in the interval. */
+static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const struct tt_snap *d)
 {
 	struct tt_hist *h = calloc(1, sizeof(*h));
 	size_t i, j;
@@ -234,16 +291,15 @@ static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const str
 
 	if (!h)
 		return -ENOMEM;
-	for (i = 0; i < cells->n && !ret; i = j) {
-		const struct tt_syscall_key *first = tt_cells_key(cells, i);
+	for (i = 0; i < d->cells.n && !ret; i = j) {
 		const char *labels[5];
 		char bufs[4][32];
 		struct tt_series *s;
 
-		j = tt_cells_fold(cells, i, offsetof(struct tt_syscall_key, slot), h);
+		j = tt_snap_fold(d, i, h);
 		if (!h->count)
 			continue;
-		key_labels(t, first, bufs, labels);
+		series_labels(t, tt_cell_id(d->cells.v[i].key), bufs, labels);
 		s = tt_family_add_series(lat, labels);
 		ret = s ? tt_hsum_from_hist(&s->hist, h) : -ENOMEM;
 	}
@@ -251,21 +307,21 @@ static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const str
 	return ret;
 }
 
-static int add_errors(struct syscalls_tool *t, struct tt_family *errs, const struct tt_cells *cells)
+static int add_errors(struct syscalls_tool *t, struct tt_family *errs, const struct tt_snap *d)
 {
 	size_t i, n;
 	int ret = 0;
 
-	for (i = 0; i < cells->n && !ret; i++) {
-		const struct tt_syscall_err_key *k = tt_cells_key(cells, i);
+	for (i = 0; i < d->counts.n && !ret; i++) {
+		__u32 errnum = tt_cell_sub(d->counts.v[i].key);
 		const char *labels[6], *ename;
 		char bufs[4][32], ebuf[32];
 		struct tt_series *s;
 
-		n = key_labels(t, &k->k, bufs, labels);
-		ename = strerrorname_np((int)k->err);
+		n = series_labels(t, tt_cell_id(d->counts.v[i].key), bufs, labels);
+		ename = strerrorname_np((int)errnum);
 		if (!ename) {
-			snprintf(ebuf, sizeof(ebuf), "E%u", k->err);
+			snprintf(ebuf, sizeof(ebuf), "E%u", errnum);
 			ename = ebuf;
 		}
 		labels[n] = ename;
@@ -273,22 +329,24 @@ static int add_errors(struct syscalls_tool *t, struct tt_family *errs, const str
 		if (!s)
 			ret = -ENOMEM;
 		else
-			s->value = (double)cells->sums[i].count;
+			s->value = (double)d->counts.v[i].count;
 	}
 	return ret;
 }
 
+/* The difference since the previous collect (since load the first time). */
 static int syscalls_collect(void *priv, struct tt_report *r, bool next)
 {
 	static const char *const names[] = { "syscall", "comm", "pid", "tid", "errno" };
 	struct syscalls_tool *t = priv;
-	struct tt_cells lat_cells = {}, err_cells = {};
 	const char *err_names[5];
 	struct tt_family *lat, *errs;
 	size_t n = 1 + t->cfg.by, i;
-	__u32 gen;
+	struct tt_snap d;
+	uint64_t bytes;
 	int ret;
 
+	(void)next;
 	lat = tt_report_add_family(r, "tracetool_syscall_duration_seconds",
 				   "Time from syscall entry to exit.", "seconds",
 				   TT_METRIC_HISTOGRAM, n, names);
@@ -306,21 +364,16 @@ static int syscalls_collect(void *priv, struct tt_report *r, bool next)
 	if (!lat->text_join_title)
 		return -ENOMEM;
 
-	gen = t->skel->bss->tt_gen;
-	if (next) {
-		ret = tt_cell_map_catch_late(&t->lat_cells, gen);
-		ret = ret ?: tt_cell_map_catch_late(&t->err_cells, gen);
-		if (ret)
-			return ret;
-	}
-	gen = tt_next_gen(&t->skel->bss->tt_gen, next);
-	ret = tt_cell_map_read(&t->lat_cells, gen, next, &lat_cells);
-	ret = ret ?: tt_cell_map_read(&t->err_cells, gen, next, &err_cells);
-	ret = ret ?: add_latency(t, lat, &lat_cells);
-	ret = ret ?: add_errors(t, errs, &err_cells);
-	tt_cells_release(&lat_cells);
-	tt_cells_release(&err_cells);
-	return ret;
+	ret = tt_store_delta(&t->store, &d);
+	if (ret)
+		return ret;
+	/* after the cells: every id seen there is in the series map */
+	ret = tt_series_keys_learn(&t->keys, tt_snap_max_id(&d));
+	ret = ret ?: add_latency(t, lat, &d);
+	ret = ret ?: add_errors(t, errs, &d);
+	tt_snap_release(&d);
+	ret = ret ?: tt_bpf_object_map_memory(t->skel->obj, &bytes);
+	return ret ?: tt_report_add_map_memory(r, "syscalls", bytes);
 }
 
 static const enum tt_hook syscalls_hooks[] = { TT_HOOK_TP_BTF, TT_HOOK_RAW_TP, TT_HOOK_NR };
@@ -350,7 +403,9 @@ int cmd_syscalls(const struct tt_cmd *cmd, int argc, char **argv)
 	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
 	if (ret != TT_CLI_RUN)
 		return tt_cli_outcome(cmd, ret, &err);
-	if (!t.max_cells)	/* more keys per syscall in the finer modes */
-		t.max_cells = t.cfg.by == TT_BY_SYSCALL ? 4096 : 16384;
+	if (!t.max_cells)
+		t.max_cells = 131072;
+	if (!t.max_series)
+		t.max_series = 4096;
 	return tt_run_tracer(cmd, &syscalls_ops, &t, &o, &err);
 }

@@ -55,9 +55,10 @@ const char tt_tcp_usage[] =
 	"      --no-events     counters and histograms only, no per-event lines\n"
 	"      --max-events N  events kept per report (default 100000; the JSON report\n"
 	"                      holds them until it is written); more count as lost ringbuf\n"
-	"      --max-cells N   kernel map sizes: N counter series and N histogram cells\n"
-	"                      (series x buckets), default 4096; past that, samples are\n"
-	"                      counted as lost (map_full)\n"
+	"      --max-series N  flow series kept in the kernel (default 4096); samples of\n"
+	"                      later flows are counted in one series labelled _other\n"
+	"      --max-cells N   histogram cells (series x buckets) kept in the kernel\n"
+	"                      (default 65536); flows take at most half, then _other\n"
 	"  -p, --pid PID       only sockets owned by this process (repeatable; see above)\n"
 	"  -c, --comm NAME     only sockets owned by tasks with this command name\n"
 	"      --cgroup PATH   only sockets owned by tasks in this cgroup v2 directory\n"
@@ -89,6 +90,7 @@ enum {
 	OPT_MAX_CELLS,
 	OPT_OWNER_IO,
 	OPT_MAX_EVENTS,
+	OPT_MAX_SERIES,
 };
 
 static const struct option tcp_opts[] = {
@@ -100,6 +102,7 @@ static const struct option tcp_opts[] = {
 	{ "max-cells", required_argument, NULL, OPT_MAX_CELLS },
 	{ "owner-io", no_argument, NULL, OPT_OWNER_IO },
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
+	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	{ 0 },
 };
 
@@ -108,11 +111,13 @@ struct tcp_tool {
 	struct tt_tcp_config cfg;
 	bool rtt;
 	bool owner_io;
-	unsigned long max_cells;
+	unsigned long max_cells, max_series;
+	int verbose;
 	unsigned long max_events;	/* per report; more are counted as lost ringbuf */
 	uint64_t events_dropped;	/* since the last report */
 	const char *laddr, *raddr;	/* as given, for the report's filters */
-	struct tt_cell_map count_cells, hist_cells;
+	struct tt_store store;
+	struct tt_series_keys keys;
 	struct ring_buffer *rb;
 	struct tt_report *sink;		/* where the ring buffer callback adds events */
 	int drained;
@@ -187,6 +192,10 @@ static int tcp_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 		if (tt_parse_uint(arg, 1 << 24, &t->max_cells))
 			return tt_error_set(err, -EINVAL, true, "--max-cells: '%s' is not a count", arg);
 		return 0;
+	case OPT_MAX_SERIES:
+		if (tt_parse_uint(arg, TT_SERIES_ID_MAX - TT_TCP_SERIES_BASE, &t->max_series))
+			return tt_error_set(err, -EINVAL, true, "--max-series: '%s' is not a count", arg);
+		return 0;
 	}
 	return tt_error_set(err, -EINVAL, true, "unknown option");
 }
@@ -198,11 +207,18 @@ static struct bpf_object *tcp_open(void *priv, enum tt_hook hook, const struct t
 	int ret;
 
 	(void)hook;
-	(void)o;
+	t->verbose = o->verbose;
 	t->skel = tcp_bpf__open();
 	if (!t->skel)
 		return NULL;
-	ret = bpf_map__set_max_entries(t->skel->maps.counts, (__u32)t->max_cells);
+	/* counts and stats have room for every id; flows take half of the cells, _other the rest */
+	t->cfg.max_series = (__u32)t->max_series;
+	t->cfg.cells_limit = (__u32)t->max_cells / 2;
+	ret = bpf_map__set_max_entries(t->skel->maps.series, (__u32)t->max_series);
+	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.counts,
+					      TT_TCP_SERIES_BASE + (__u32)t->max_series);
+	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.stats,
+					      TT_TCP_SERIES_BASE + (__u32)t->max_series);
 	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.cells, (__u32)t->max_cells);
 	if (ret) {
 		tcp_bpf__destroy(t->skel);
@@ -212,11 +228,11 @@ static struct bpf_object *tcp_open(void *priv, enum tt_hook hook, const struct t
 	}
 	t->cfg.filter = *filter;
 	t->skel->rodata->cfg = t->cfg;
-	t->count_cells = (struct tt_cell_map){ .map = t->skel->maps.counts,
-					       .kind = TT_CELLS_COUNTER,
-					       .ksz = sizeof(struct tt_tcp_key) };
-	t->hist_cells = (struct tt_cell_map){ .map = t->skel->maps.cells, .kind = TT_CELLS_HIST,
-					      .ksz = sizeof(struct tt_tcp_key) };
+	t->store = (struct tt_store){ .cells = t->skel->maps.cells, .counts = t->skel->maps.counts,
+				      .stats = t->skel->maps.stats };
+	t->keys = (struct tt_series_keys){ .map = t->skel->maps.series,
+					   .ksz = sizeof(struct tt_tcp_key),
+					   .base = TT_TCP_SERIES_BASE, .max = t->max_series };
 	return t->skel->obj;
 }
 
@@ -259,8 +275,13 @@ static int tcp_attach(void *priv)
 static void tcp_set_ready(void *priv)
 {
 	struct tcp_tool *t = priv;
+	uint64_t bytes;
 
 	t->skel->bss->tt_ready = true;
+	if (t->verbose && !tt_bpf_object_map_memory(t->skel->obj, &bytes))
+		fprintf(stderr, "tracetool tcp: BPF maps take %.1f MiB of kernel memory "
+			"(%lu flow series, %lu cells)\n", (double)bytes / (1 << 20), t->max_series,
+			t->max_cells);
 }
 
 static const char *state_name(__u8 s)
@@ -359,8 +380,8 @@ static void tcp_close(void *priv)
 	t->rb = NULL;
 	tcp_bpf__destroy(t->skel);
 	t->skel = NULL;
-	tt_cell_map_release(&t->count_cells);
-	tt_cell_map_release(&t->hist_cells);
+	tt_store_release(&t->store);
+	tt_series_keys_release(&t->keys);
 }
 
 /* --- report --- */
@@ -370,22 +391,59 @@ struct families {
 	struct tt_family *connect, *rtt;					/* histograms */
 };
 
-static int add_counters(const struct families *fam, const struct tt_cells *c, double duration)
+/*
+ * The key of series `id`: a flow's, or for the overflow ids below
+ * TT_TCP_SERIES_BASE the kind alone (*other set: the labels read _other).
+ */
+static const struct tt_tcp_key *series_key(const struct tcp_tool *t, __u32 id,
+					   struct tt_tcp_key *buf, bool *other)
+{
+	const struct tt_tcp_key *k;
+
+	*other = id < TT_TCP_SERIES_BASE;
+	if (*other) {
+		memset(buf, 0, sizeof(*buf));
+		buf->kind = (__u8)id;
+		return buf;
+	}
+	k = tt_series_keys_get(&t->keys, id);
+	return k && k->family ? k : NULL;
+}
+
+static void flow_labels(const struct tt_tcp_key *k, bool other, char saddr[INET6_ADDRSTRLEN],
+			char daddr[INET6_ADDRSTRLEN], char dport[8])
+{
+	if (other) {
+		strcpy(saddr, "_other");
+		strcpy(daddr, "_other");
+		strcpy(dport, "_other");
+		return;
+	}
+	tt_ip_label(saddr, INET6_ADDRSTRLEN, k->family, k->saddr);
+	tt_ip_label(daddr, INET6_ADDRSTRLEN, k->family, k->daddr);
+	snprintf(dport, 8, "%u", k->dport);
+}
+
+static int add_counters(const struct tcp_tool *t, const struct families *fam,
+			const struct tt_snap *d, double duration)
 {
 	size_t i;
 
-	for (i = 0; i < c->n; i++) {
-		const struct tt_tcp_key *k = tt_cells_key(c, i);
+	for (i = 0; i < d->counts.n; i++) {
 		char saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN], dport[8];
+		const struct tt_tcp_key *k;
+		struct tt_tcp_key buf;
 		const char *labels[4];
 		struct tt_family *f;
 		struct tt_series *s;
-		double v = (double)c->sums[i].count;
+		double v = (double)d->counts.v[i].count;
 		size_t n = 0;
+		bool other;
 
-		tt_ip_label(saddr, sizeof(saddr), k->family, k->saddr);
-		tt_ip_label(daddr, sizeof(daddr), k->family, k->daddr);
-		snprintf(dport, sizeof(dport), "%u", k->dport);
+		k = series_key(t, tt_cell_id(d->counts.v[i].key), &buf, &other);
+		if (!k)
+			continue;
+		flow_labels(k, other, saddr, daddr, dport);
 		switch (k->kind) {
 		case TT_TCP_RETRANS:
 			f = fam->retrans;
@@ -422,7 +480,8 @@ static int add_counters(const struct families *fam, const struct tt_cells *c, do
 	return 0;
 }
 
-static int add_histograms(const struct families *fam, const struct tt_cells *cells)
+static int add_histograms(const struct tcp_tool *t, const struct families *fam,
+			  const struct tt_snap *d)
 {
 	struct tt_hist *h = calloc(1, sizeof(*h));
 	size_t i, j;
@@ -430,21 +489,25 @@ static int add_histograms(const struct families *fam, const struct tt_cells *cel
 
 	if (!h)
 		return -ENOMEM;
-	for (i = 0; i < cells->n && !ret; i = j) {
-		const struct tt_tcp_key *first = tt_cells_key(cells, i);
-		char daddr[INET6_ADDRSTRLEN], dport[8];
+	for (i = 0; i < d->cells.n && !ret; i = j) {
+		char saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN], dport[8];
 		const char *labels[2] = { daddr, dport };
+		const struct tt_tcp_key *k;
+		struct tt_tcp_key buf;
 		struct tt_family *f;
 		struct tt_series *s;
+		bool other;
 
-		j = tt_cells_fold(cells, i, offsetof(struct tt_tcp_key, slot), h);
-		f = first->kind == TT_TCP_CONNECT ? fam->connect :
-		    first->kind == TT_TCP_RTT	  ? fam->rtt :
-						    NULL;
-		if (!f || !h->count)
+		j = tt_snap_fold(d, i, h);
+		k = series_key(t, tt_cell_id(d->cells.v[i].key), &buf, &other);
+		if (!k || !h->count)
 			continue;
-		tt_ip_label(daddr, sizeof(daddr), first->family, first->daddr);
-		snprintf(dport, sizeof(dport), "%u", first->dport);
+		f = k->kind == TT_TCP_CONNECT ? fam->connect :
+		    k->kind == TT_TCP_RTT     ? fam->rtt :
+						NULL;
+		if (!f)
+			continue;
+		flow_labels(k, other, saddr, daddr, dport);
 		s = tt_family_add_series(f, labels);
 		ret = s ? tt_hsum_from_hist(&s->hist, h) : -ENOMEM;
 	}
@@ -512,32 +575,29 @@ static int describe_filters(struct tcp_tool *t, struct tt_report *r)
 static int tcp_collect(void *priv, struct tt_report *r, bool next)
 {
 	struct tcp_tool *t = priv;
-	struct tt_cells counts = {}, hists = {};
 	struct families fam = {};
-	__u32 gen;
+	struct tt_snap d;
+	uint64_t bytes;
 	int ret;
+
+	(void)next;	/* every collect reports the difference since the previous one */
 
 	ret = describe_filters(t, r);
 	ret = ret ?: add_families(t, r, &fam);
 	if (ret)
 		return ret;
-	gen = t->skel->bss->tt_gen;
-	if (next) {
-		ret = tt_cell_map_catch_late(&t->count_cells, gen);
-		ret = ret ?: tt_cell_map_catch_late(&t->hist_cells, gen);
-		if (ret)
-			return ret;
-	}
-	gen = tt_next_gen(&t->skel->bss->tt_gen, next);
 	r->lost[TT_LOST_RINGBUF] += t->events_dropped;	/* --max-events */
 	t->events_dropped = 0;
-	ret = tt_cell_map_read(&t->count_cells, gen, next, &counts);
-	ret = ret ?: tt_cell_map_read(&t->hist_cells, gen, next, &hists);
-	ret = ret ?: add_counters(&fam, &counts, r->duration_seconds);
-	ret = ret ?: add_histograms(&fam, &hists);
-	tt_cells_release(&counts);
-	tt_cells_release(&hists);
-	return ret;
+	ret = tt_store_delta(&t->store, &d);
+	if (ret)
+		return ret;
+	/* after the cells: every id seen there is in the series map */
+	ret = tt_series_keys_learn(&t->keys, tt_snap_max_id(&d));
+	ret = ret ?: add_counters(t, &fam, &d, r->duration_seconds);
+	ret = ret ?: add_histograms(t, &fam, &d);
+	tt_snap_release(&d);
+	ret = ret ?: tt_bpf_object_map_memory(t->skel->obj, &bytes);
+	return ret ?: tt_report_add_map_memory(r, "tcp", bytes);
 }
 
 static const enum tt_hook tcp_hooks[] = { TT_HOOK_TP_BTF, TT_HOOK_RAW_TP, TT_HOOK_NR };
@@ -557,7 +617,8 @@ static const struct tt_tracer_ops tcp_ops = {
 
 int cmd_tcp(const struct tt_cmd *cmd, int argc, char **argv)
 {
-	struct tcp_tool t = { .cfg.events = 1, .max_cells = 4096, .max_events = 100000 };
+	struct tcp_tool t = { .cfg.events = 1, .max_cells = 65536, .max_series = 4096,
+			  .max_events = 100000 };
 	struct tt_cli cli = {
 		.cmd = cmd->name, .tracing = true, .allow_cmd = true,
 		.extra = tcp_opts, .on_opt = tcp_opt, .ctx = &t,
