@@ -11,7 +11,7 @@ BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zl
        libseccomp-dev libjansson-dev libdw-dev"
 TEST="libcmocka-dev jq procps util-linux binutils libxml2-utils nodejs iproute2 iptables"
 TEST="$TEST nginx-light wrk"	# requests: a real server and a load generator
-BENCH="libbpf-tools bpftrace iperf3"
+BENCH="libbpf-tools bpftrace iperf3 stress-ng"	# stress-ng: bench/busy.sh load
 
 pkgs="$BUILD $TEST"
 [ "$1" = "--bench" ] && pkgs="$pkgs $BENCH"
