@@ -23,9 +23,9 @@ struct {
 /*
  * Series storage (include/tracetool/hist.h), sized by user space.  stats is
  * per-CPU and indexed by series id: the verifier inlines the lookup, and
- * each CPU updates its own entry without atomics.  cells and errs are
- * shared hashes of cumulative counts, preallocated so an insert from
- * tracepoint context never waits on an allocator.
+ * each CPU updates its own entry without atomics.  dense, cells and errs
+ * hold cumulative counts shared by all CPUs; the hashes are preallocated so
+ * an insert from tracepoint context never waits on an allocator.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -34,9 +34,19 @@ struct {
 	__type(value, struct tt_series_stats);
 } stats SEC(".maps");
 
+/* Cells of the syscalls below TT_SYSCALL_DENSE_NR: index nr * TT_HIST_NSLOTS + slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);	/* user space reads it in place */
+	__uint(max_entries, TT_SYSCALL_DENSE_NR * TT_HIST_NSLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} dense SEC(".maps");
+
+/* Cells of finer series, and of syscalls past the dense rows. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 131072);
+	__uint(max_entries, 4096);
 	__type(key, __u32);	/* tt_cell_key(series id, slot) */
 	__type(value, __u64);
 } cells SEC(".maps");
@@ -80,12 +90,27 @@ static __always_inline int on_enter(long id)
 	return 0;
 }
 
+/* Count a sample of syscall nr's row; false past the dense rows. */
+static __always_inline bool dense_add(__u32 nr, __u32 slot)
+{
+	__u32 idx = nr * TT_HIST_NSLOTS + slot;
+	__u64 *c;
+
+	if (nr >= TT_SYSCALL_DENSE_NR)
+		return false;
+	c = bpf_map_lookup_elem(&dense, &idx);	/* inlined: an index, no hashing */
+	if (!c)
+		return false;
+	__sync_fetch_and_add(c, 1);
+	return true;
+}
+
 static __always_inline int on_exit(long ret)
 {
 	struct tt_series_stats *s;
 	struct tt_syscall_start *st;
 	__u64 delta;
-	__u32 err = 0, nr, id;
+	__u32 err = 0, nr, id, slot;
 
 	/* untracked tasks (filters) leave before paying for a clock read */
 	st = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, 0);
@@ -110,10 +135,13 @@ static __always_inline int on_exit(long ret)
 			key.tid = (__u32)pid_tgid;
 		id = tt_series_id(&series, &key, TT_SYSCALL_NR_MAX, cfg.max_series, nr);
 	}
+	slot = tt_hist_slot(delta);
 	/* a finer series whose new bucket does not fit goes to its syscall's _other */
-	id = tt_cell_count(&cells, &cells_used, cfg.cells_limit, id, TT_SYSCALL_NR_MAX, nr,
-			   tt_hist_slot(delta));
-	if (id == TT_SERIES_ID_MAX) {
+	if (id >= TT_SYSCALL_NR_MAX &&
+	    !tt_cell_add(&cells, tt_cell_key(id, slot), 1, &cells_used, ~0u))
+		id = nr;
+	if (id < TT_SYSCALL_NR_MAX && !dense_add(id, slot) &&
+	    !tt_cell_add(&cells, tt_cell_key(id, slot), 1, &cells_used, ~0u)) {
 		tt_count_lost(TT_LOST_MAP_FULL);
 		return 0;
 	}

@@ -36,9 +36,9 @@ const char tt_syscalls_usage[] =
 	"  --max-series N      label sets kept per syscall beyond --by syscall (default\n"
 	"                      4096); later ones are counted in the syscall's overflow\n"
 	"                      series, labelled _other\n"
-	"  --max-cells N       histogram cells (series x buckets) kept in the kernel\n"
-	"                      (default 131072); with --by other than syscall, finer\n"
-	"                      series take at most half and overflow to _other past it\n"
+	"  --max-cells N       histogram cells (series x buckets) of the finer series\n"
+	"                      kept in the kernel (default 65536); past that, new\n"
+	"                      buckets go to the syscall's _other series\n"
 	"  -p, --pid PID       only this process (repeatable, or a comma list)\n"
 	"  -c, --comm NAME     only tasks with this command name\n"
 	"      --cgroup PATH   only tasks in this cgroup v2 directory or below it\n"
@@ -133,23 +133,21 @@ static int syscalls_opt(void *ctx, int key, const char *arg, struct tt_error *er
 }
 
 /*
- * Map sizes from --max-cells and --max-series.  With --by syscall the series
- * are the syscall numbers and every cell is theirs.  Otherwise the finer
- * series may take half of the cells (and of the error counters); the other
- * half is kept for the per-syscall overflow series, which need at most what
- * --by syscall needs, so a host that spawns processes all day overflows to
- * _other instead of losing samples.
+ * Map sizes from --max-cells and --max-series.  The syscalls' own cells
+ * (--by syscall, and the _other series of the finer modes) are the dense
+ * rows, which cannot fill; the cells hash holds the finer series' cells
+ * (--max-cells) and overflows into the rows.  The finer series may take
+ * half of the error counters; the rest is kept for the _other series.
  */
 static int size_maps(struct syscalls_tool *t)
 {
 	struct syscalls_bpf *sk = t->skel;
-	__u32 cells = (__u32)t->max_cells, errs = cells / 16 + 1024, nseries = 0;
+	__u32 cells = (__u32)t->max_cells, errs = cells / 8 + 1024, nseries = 0;
 	int ret;
 
 	if (t->cfg.by != TT_BY_SYSCALL) {
 		nseries = (__u32)t->max_series;
 		t->cfg.max_series = nseries;
-		t->cfg.cells_limit = cells / 2;
 		t->cfg.errs_limit = errs / 2;
 	}
 	ret = bpf_map__set_max_entries(sk->maps.cells, cells);
@@ -182,7 +180,7 @@ static struct bpf_object *syscalls_open(void *priv, enum tt_hook hook,
 	}
 	t->skel->rodata->cfg = t->cfg;
 	t->store = (struct tt_store){ .cells = t->skel->maps.cells, .counts = t->skel->maps.errs,
-				      .stats = t->skel->maps.stats };
+				      .stats = t->skel->maps.stats, .dense = t->skel->maps.dense };
 	t->keys = (struct tt_series_keys){ .map = t->skel->maps.series,
 					   .ksz = sizeof(struct tt_syscall_key),
 					   .base = TT_SYSCALL_NR_MAX, .max = t->cfg.max_series };
@@ -226,8 +224,9 @@ static void syscalls_set_ready(void *priv)
 	t->skel->bss->tt_ready = true;
 	if (t->verbose && !tt_bpf_object_map_memory(t->skel->obj, &bytes))
 		fprintf(stderr, "tracetool syscalls: BPF maps take %.1f MiB of kernel memory "
-			"(%u cells, %u error counters, %u series past the syscalls)\n",
-			(double)bytes / (1 << 20), bpf_map__max_entries(t->skel->maps.cells),
+			"(%u dense cells, %u hashed cells, %u error counters, %u finer series)\n",
+			(double)bytes / (1 << 20), bpf_map__max_entries(t->skel->maps.dense),
+			bpf_map__max_entries(t->skel->maps.cells),
 			bpf_map__max_entries(t->skel->maps.errs), t->cfg.max_series);
 }
 
@@ -403,8 +402,8 @@ int cmd_syscalls(const struct tt_cmd *cmd, int argc, char **argv)
 	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
 	if (ret != TT_CLI_RUN)
 		return tt_cli_outcome(cmd, ret, &err);
-	if (!t.max_cells)
-		t.max_cells = 131072;
+	if (!t.max_cells)	/* --by syscall: only syscalls past the dense rows use the hash */
+		t.max_cells = t.cfg.by == TT_BY_SYSCALL ? 4096 : 65536;
 	if (!t.max_series)
 		t.max_series = 4096;
 	return tt_run_tracer(cmd, &syscalls_ops, &t, &o, &err);

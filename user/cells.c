@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -136,17 +138,73 @@ void tt_snap_release(struct tt_snap *s)
 
 void tt_store_release(struct tt_store *s)
 {
+	if (s->dense_mem)
+		munmap((void *)s->dense_mem, s->dense_len);
+	s->dense_mem = NULL;
 	tt_snap_release(&s->prev);
 }
 
-int tt_store_read(const struct tt_store *s, struct tt_snap *out)
+/*
+ * The non-zero cells of the dense rows, in key order, then those of the
+ * cells hash (sorted together if the hash holds keys of dense rows too).
+ */
+static int read_dense(struct tt_store *s, struct tt_cellv *out)
+{
+	size_t n = bpf_map__max_entries(s->dense), i, cap = 0, nhash;
+	struct tt_cellv hash;
+	struct tt_cell *v;
+	int ret;
+
+	if (!s->dense_mem) {
+		long page = sysconf(_SC_PAGESIZE);
+		void *m;
+
+		s->dense_len = (n * sizeof(__u64) + (size_t)page - 1) / (size_t)page * (size_t)page;
+		m = mmap(NULL, s->dense_len, PROT_READ, MAP_SHARED, bpf_map__fd(s->dense), 0);
+		if (m == MAP_FAILED)
+			return -errno;
+		s->dense_mem = m;
+	}
+	for (i = 0; i < n; i++)
+		cap += s->dense_mem[i] != 0;
+	ret = read_cellv(s->cells, &hash);
+	if (ret)
+		return ret;
+	nhash = hash.n;
+	v = realloc(hash.v, (cap + 16 + nhash) * sizeof(*v));	/* room for cells added meanwhile */
+	if (!v) {
+		free(hash.v);
+		return -ENOMEM;
+	}
+	memmove(v + cap + 16, v, nhash * sizeof(*v));
+	out->v = v;
+	out->n = 0;
+	for (i = 0; i < n && out->n < cap + 16; i++) {
+		__u64 c = s->dense_mem[i];
+
+		if (c)
+			out->v[out->n++] = (struct tt_cell){
+				tt_cell_key((__u32)(i / TT_HIST_NSLOTS), (__u32)(i % TT_HIST_NSLOTS)), c };
+	}
+	memmove(out->v + out->n, out->v + cap + 16, nhash * sizeof(*v));
+	if (out->n && nhash && out->v[out->n].key < out->v[out->n - 1].key) {
+		out->n += nhash;
+		qsort(out->v, out->n, sizeof(*out->v), cell_cmp);
+	} else {
+		out->n += nhash;
+	}
+	return 0;
+}
+
+int tt_store_read(struct tt_store *s, struct tt_snap *out)
 {
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	/* stats before cells: a sample adds to its cell first, so the buckets are never behind */
 	ret = s->stats ? read_stats(s->stats, out) : 0;
-	ret = ret ?: read_cellv(s->cells, &out->cells);
+	if (!ret)
+		ret = s->dense ? read_dense(s, &out->cells) : read_cellv(s->cells, &out->cells);
 	ret = ret ?: read_cellv(s->counts, &out->counts);
 	if (ret)
 		tt_snap_release(out);

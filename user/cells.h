@@ -42,16 +42,20 @@ struct tt_snap {
 
 /*
  * One tracer's storage.  cells and counts are hashes of __u32 -> __u64;
- * stats is an array (per-CPU or shared) of struct tt_series_stats.  Any map
- * may be NULL.  `prev` is the reading the last tt_store_delta ended at.
+ * stats is an array (per-CPU or shared) of struct tt_series_stats.  dense,
+ * if set, is an mmapable array of __u64 whose row r (TT_HIST_NSLOTS cells)
+ * holds the cells of series r; it is mapped at the first read.  Any map may
+ * be NULL.  `prev` is the reading the last tt_store_delta ended at.
  */
 struct tt_store {
-	struct bpf_map *cells, *counts, *stats;
+	struct bpf_map *cells, *counts, *stats, *dense;
+	const __u64 *dense_mem;
+	size_t dense_len;	/* bytes mapped */
 	struct tt_snap prev;
 };
 
 /* Read the maps (cumulative since load) into `out`.  0 or -errno. */
-int tt_store_read(const struct tt_store *s, struct tt_snap *out);
+int tt_store_read(struct tt_store *s, struct tt_snap *out);
 
 /*
  * out = cur - prev, leaving out cells and series without samples in

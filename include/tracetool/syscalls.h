@@ -12,6 +12,12 @@
 
 #define TT_SYSCALL_NR_MAX 1024	/* syscall numbers >= this are ignored */
 #define TT_SYSCALL_MASK_WORDS (TT_SYSCALL_NR_MAX / 64)
+/*
+ * Syscalls below this number (every syscall of x86-64 and arm64 today) have
+ * a dense row of TT_HIST_NSLOTS cells each in an mmapable array: the bucket
+ * is found by index, without a hash lookup, and the row never fills.
+ */
+#define TT_SYSCALL_DENSE_NR 512
 
 enum tt_syscall_by {
 	TT_BY_SYSCALL = 0,	/* key: nr */
@@ -23,8 +29,11 @@ enum tt_syscall_by {
 /*
  * Series storage (include/tracetool/hist.h).  Series ids below
  * TT_SYSCALL_NR_MAX are the syscall numbers: with --by syscall the series
- * themselves, otherwise each syscall's overflow series (labels `_other`).
- * Finer series take ids from TT_SYSCALL_NR_MAX on, at most max_series.
+ * themselves, otherwise each syscall's overflow series (labels `_other`);
+ * their cells are the dense rows (TT_SYSCALL_DENSE_NR).  Finer series take
+ * ids from TT_SYSCALL_NR_MAX on, at most max_series, with cells in a hash;
+ * a finer series whose new bucket does not fit there overflows to its
+ * syscall's row.
  */
 struct tt_syscalls_config {
 	struct tt_filter filter;
@@ -33,9 +42,8 @@ struct tt_syscalls_config {
 	__u8 filter_nr;		/* only syscalls set in nr_mask */
 	__u8 pad[5];
 	__u32 max_series;	/* series ids past TT_SYSCALL_NR_MAX (not --by syscall) */
-	__u32 cells_limit;	/* cells the finer series may take; the rest is kept for overflow */
-	__u32 errs_limit;	/* the same for the error counters */
-	__u32 pad2;
+	__u32 errs_limit;	/* error counters the finer series may take; the rest is kept for _other */
+	__u32 pad2[2];
 	__u64 nr_mask[TT_SYSCALL_MASK_WORDS];
 };
 
