@@ -4,6 +4,7 @@
 # Busy-host loss benchmark of `tracetool syscalls` at default settings.
 #
 #   sh bench/busy.sh [SECONDS [MODE...]]     (default: 120 syscall comm process thread)
+#   INTERVAL=S sh bench/busy.sh ...          (-i S: figures summed over the interval reports)
 #
 # For each --by MODE: a syscall-diverse load (stress-ng, one worker per
 # stressor, plus a loop spawning short-lived /bin/true processes) runs for
@@ -74,7 +75,9 @@ for mode in $MODES; do
 	spawner $(($(date +%s) + SECS)) &
 	PIDS="$PIDS $!"
 	sleep 2	# the load is running before tracing starts
-	"$TT" syscalls --by "$mode" -d "$SECS" -f json -o "$o" 2>"$TMP/tt.err" &
+	# shellcheck disable=SC2086
+	"$TT" syscalls --by "$mode" -d "$SECS" ${INTERVAL:+-i "$INTERVAL"} -f json -o "$o" \
+		2>"$TMP/tt.err" &
 	ttpid=$!
 	sleep $((SECS / 2))
 	"$W" --comm ttBusy --getppid $CALLS || echo "busy: the workload failed" >&2
@@ -91,17 +94,24 @@ for mode in $MODES; do
 		echo "--by $mode: tracetool exited $rc: $(head -c 300 "$TMP/tt.err")"
 		continue
 	fi
-	jq -r --arg mode "$mode" --argjson calls $CALLS --arg spawned "$(cat "$TMP/spawned" 2>/dev/null)" '
-		[.metrics[] | select(.name == "tracetool_syscall_duration_seconds") | .series[]] as $s |
+	jq -s -r --arg mode "$mode" --argjson calls $CALLS \
+		--arg spawned "$(cat "$TMP/spawned" 2>/dev/null)" '
+		length as $reports |
+		(map(select(.lost | add > 0)) | length) as $lossy |
+		([.[].lost | to_entries[]] | group_by(.key) | map({(.[0].key): (map(.value) | add)}) |
+			add) as $lost |
+		(.[-1] | [.metrics[] | select(.name == "tracetool_bpf_map_memory_bytes") |
+			.series[].value] | add) as $mem |
+		[.[] | .metrics[] | select(.name == "tracetool_syscall_duration_seconds") | .series[]]
+		as $s |
 		($s | map(.count) | add) as $total |
 		($s | map(select(.labels.syscall == "getppid"))) as $g |
 		(if $mode == "syscall" then ($g | map(.count) | add)
 		 else ($g | map(select(.labels.comm == "ttBusy")) | map(.count) | add) end) as $known |
-		"--by \($mode): \($total) samples in \($s | length) series " +
-		"(\($s | map(select(.labels.comm == "_other")) | length) _other), " +
-		"lost \(.lost | tojson), " +
-		"map memory \([.metrics[] | select(.name == "tracetool_bpf_map_memory_bytes") |
-			.series[].value] | add / 1048576 * 10 | round / 10) MiB, " +
+		"--by \($mode): \($total) samples in \($s | map(.labels | tojson) | unique | length) " +
+		"series (\($s | map(select(.labels.comm == "_other") | .labels | tojson) | unique |
+			length) _other), lost \($lost | tojson) (\($lossy) of \($reports) reports lossy), " +
+		"map memory \($mem / 1048576 * 10 | round / 10) MiB, " +
 		"known getppid \($known // 0) of \($calls)" +
 		(if $mode == "syscall" then " (host-wide series: \($known - $calls) from other processes)"
 		 else " in its own series, getppid in _other \($g | map(select(.labels.comm == "_other")) |
