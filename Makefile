@@ -58,6 +58,9 @@ $(OUT)/bpf/profile.bpf.o $(OUT)/bpf/offcpu.bpf.o: BPF_CFLAGS += -mcpu=v3
 # requests: its per-connection try-lock needs the atomic exchange of BPF ISA v3 (kernel 5.12+).
 $(OUT)/bpf/requests.bpf.o: BPF_CFLAGS += -mcpu=v3
 
+# syscalls, tcp: series ids (fetch-and-add) and min/max (compare-and-swap), bpf/lib/series.bpf.h.
+$(OUT)/bpf/syscalls.bpf.o $(OUT)/bpf/tcp.bpf.o: BPF_CFLAGS += -mcpu=v3
+
 $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 

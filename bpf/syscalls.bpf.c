@@ -2,19 +2,16 @@
 /*
  * syscalls tracer: latency histogram and errno counts per syscall (and per
  * comm / process / thread), from the sys_enter/sys_exit raw tracepoints.
- * The enter timestamp lives in task-local storage; aggregation is per CPU,
- * so the hot path takes no lock and no atomic.
+ * The enter timestamp lives in task-local storage; aggregation goes to the
+ * series storage of include/tracetool/hist.h: per-CPU stats, shared cells.
  */
 #include "lib/tt.bpf.h"
+#include "lib/series.bpf.h"
 #include "tracetool/syscalls.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile struct tt_syscalls_config cfg = {};
-
-/* Sources of zeroed values for first inserts: never written, never on the stack. */
-struct tt_hist_cell zero_cell;
-struct tt_gen_counter zero_counter;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -24,23 +21,53 @@ struct {
 } starts SEC(".maps");
 
 /*
- * Histogram cells keyed by (series, slot).  Preallocated: an insert from
- * tracepoint context never waits on the allocator, and a full map is a
- * counted loss, not a silent one.  User space sizes it (--max-cells).
+ * Series storage (include/tracetool/hist.h), sized by user space.  stats is
+ * per-CPU and indexed by series id: the verifier inlines the lookup, and
+ * each CPU updates its own entry without atomics.  dense, cells and errs
+ * hold cumulative counts shared by all CPUs; the hashes are preallocated so
+ * an insert from tracepoint context never waits on an allocator.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct tt_syscall_key);
-	__type(value, struct tt_hist_cell);
-} lat SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TT_SYSCALL_NR_MAX);
+	__type(key, __u32);
+	__type(value, struct tt_series_stats);
+} stats SEC(".maps");
+
+/* Cells of the syscalls below TT_SYSCALL_DENSE_NR: index nr * TT_HIST_NSLOTS + slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);	/* user space reads it in place */
+	__uint(max_entries, TT_SYSCALL_DENSE_NR * TT_HIST_NSLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} dense SEC(".maps");
+
+/* Cells of finer series, and of syscalls past the dense rows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);	/* tt_cell_key(series id, slot) */
+	__type(value, __u64);
+} cells SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct tt_syscall_err_key);
-	__type(value, struct tt_gen_counter);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);	/* tt_cell_key(series id, errno) */
+	__type(value, __u64);
 } errs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);	/* max_series, when --by is not syscall */
+	__type(key, struct tt_syscall_key);
+	__type(value, __u32);
+} series SEC(".maps");
+
+/* Cells and error counters inserted so far (the finer series stop at their limit). */
+__u32 cells_used = 0;
+__u32 errs_used = 0;
 
 static __always_inline int on_enter(long id)
 {
@@ -63,48 +90,68 @@ static __always_inline int on_enter(long id)
 	return 0;
 }
 
+/* Count a sample of syscall nr's row; false past the dense rows. */
+static __always_inline bool dense_add(__u32 nr, __u32 slot)
+{
+	__u32 idx = nr * TT_HIST_NSLOTS + slot;
+	__u64 *c;
+
+	if (nr >= TT_SYSCALL_DENSE_NR)
+		return false;
+	c = bpf_map_lookup_elem(&dense, &idx);	/* inlined: an index, no hashing */
+	if (!c)
+		return false;
+	__sync_fetch_and_add(c, 1);
+	return true;
+}
+
 static __always_inline int on_exit(long ret)
 {
-	struct tt_syscall_key key = {};
+	struct tt_series_stats *s;
 	struct tt_syscall_start *st;
-	struct tt_hist_cell *cell;
-	__u64 delta, id;
-	__u32 err = 0, gen = tt_gen;
+	__u64 delta;
+	__u32 err = 0, nr, id, slot;
 
 	/* untracked tasks (filters) leave before paying for a clock read */
 	st = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, 0);
 	if (!st || !st->ts)
 		return 0;
 	delta = bpf_ktime_get_ns() - st->ts;
-	key.nr = st->nr;
+	nr = st->nr & (TT_SYSCALL_NR_MAX - 1);
 	st->ts = 0;
 	if (ret < 0 && ret >= -TT_MAX_ERRNO)
 		err = (__u32)-ret;
 	if (cfg.failed_only && !err)
 		return 0;
+	id = nr;
 	if (cfg.by != TT_BY_SYSCALL) {
-		id = bpf_get_current_pid_tgid();
+		struct tt_syscall_key key = { .nr = nr };
+		__u64 pid_tgid = bpf_get_current_pid_tgid();
+
 		bpf_get_current_comm(key.comm, sizeof(key.comm));
 		if (cfg.by >= TT_BY_PROCESS)
-			key.tgid = id >> 32;
+			key.tgid = pid_tgid >> 32;
 		if (cfg.by == TT_BY_THREAD)
-			key.tid = (__u32)id;
+			key.tid = (__u32)pid_tgid;
+		id = tt_series_id(&series, &key, TT_SYSCALL_NR_MAX, cfg.max_series, nr);
 	}
-	/* the error is counted only with its sample, so ERRORS <= COUNT even on loss */
-	key.slot = tt_hist_slot(delta);
-	cell = tt_lookup_or_init(&lat, &key, &zero_cell);
-	if (!cell)
+	slot = tt_hist_slot(delta);
+	/* a finer series whose new bucket does not fit goes to its syscall's _other */
+	if (id >= TT_SYSCALL_NR_MAX &&
+	    !tt_cell_add(&cells, tt_cell_key(id, slot), 1, &cells_used, ~0u))
+		id = nr;
+	if (id < TT_SYSCALL_NR_MAX && !dense_add(id, slot) &&
+	    !tt_cell_add(&cells, tt_cell_key(id, slot), 1, &cells_used, ~0u)) {
+		tt_count_lost(TT_LOST_MAP_FULL);
 		return 0;
-	tt_hist_cell_record(cell, gen, delta);
-	if (err) {
-		struct tt_syscall_err_key ek = { .k = key, .err = err };
-		struct tt_gen_counter *cnt;
-
-		ek.k.slot = 0;
-		cnt = tt_lookup_or_init(&errs, &ek, &zero_counter);
-		if (cnt)
-			tt_gen_counter_inc(cnt, gen);
 	}
+	s = bpf_map_lookup_elem(&stats, &id);
+	if (s)
+		tt_series_stats_record(s, delta);
+	/* counted with the sample's series, so ERRORS <= COUNT unless errs itself overflows */
+	if (err && tt_cell_count(&errs, &errs_used, cfg.errs_limit, id, TT_SYSCALL_NR_MAX, nr, err) ==
+		   TT_SERIES_ID_MAX)
+		tt_count_lost(TT_LOST_MAP_FULL);
 	return 0;
 }
 

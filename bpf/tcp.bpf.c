@@ -2,8 +2,8 @@
 /*
  * tcp tracer: retransmits, resets, connect latency and smoothed RTT from TCP
  * tracepoints only (tp_btf, raw_tp fallback).  Counters and histograms are
- * aggregated here in per-CPU generation-tagged maps, so they stay exact when
- * the ring buffer that streams retransmit/reset events overflows.
+ * aggregated here in cumulative series storage, so they stay exact when the
+ * ring buffer that streams retransmit/reset events overflows.
  *
  * Retransmits mostly fire in softirq context, where the current task is
  * whoever was interrupted, so a socket is attributed to its owner as
@@ -11,6 +11,7 @@
  * from the first send or receive of sockets that have none (accepted ones).
  */
 #include "lib/tt.bpf.h"
+#include "lib/series.bpf.h"
 #include <bpf/bpf_endian.h>
 #include "tracetool/tcp.h"
 
@@ -37,23 +38,42 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile struct tt_tcp_config cfg = {};
 
-/* Sources of zeroed values for first inserts: never written, never on the stack. */
-struct tt_hist_cell zero_cell;
-struct tt_gen_counter zero_counter;
+/*
+ * Series storage (include/tracetool/hist.h), sized by user space.  Shared
+ * by all CPUs and updated with atomics: these hooks run in softirq and in
+ * process context, and a softirq may interrupt a process-context update on
+ * the same CPU.  counts has room for every series id, so it cannot fill.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);	/* --max-series */
+	__type(key, struct tt_tcp_key);
+	__type(value, __u32);
+} series SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct tt_tcp_key);
-	__type(value, struct tt_gen_counter);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TT_TCP_SERIES_BASE + 4096);
+	__type(key, __u32);	/* tt_cell_key(series id, 0) */
+	__type(value, __u64);
 } counts SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);	/* both sized by --max-cells */
-	__type(key, struct tt_tcp_key);
-	__type(value, struct tt_hist_cell);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);	/* --max-cells */
+	__type(key, __u32);	/* tt_cell_key(series id, slot) */
+	__type(value, __u64);
 } cells SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TT_TCP_SERIES_BASE + 4096);
+	__type(key, __u32);	/* series id */
+	__type(value, struct tt_series_stats);
+} stats SEC(".maps");
+
+__u32 counts_used = 0;
+__u32 cells_used = 0;
 
 /* struct sock * -> owner, deleted at tcp_destroy_sock; LRU: sockets destroyed while untraced age out. */
 struct {
@@ -235,40 +255,39 @@ static __always_inline struct tt_tcp_owner *owner_of(const void *sk)
 	return sk ? bpf_map_lookup_elem(&owners, &key) : NULL;
 }
 
-/*
- * Add n to a counter.  Atomic although the map is per-CPU: these hooks run
- * in softirq and in process context, and a softirq may interrupt a
- * process-context update on the same CPU.
- */
+/* Add n to the counter `kind` of flow f (the kind's _other series past --max-series). */
 static __always_inline void count(__u8 kind, const struct flow *f, __u64 n)
 {
 	struct tt_tcp_key k = { .kind = kind, .family = f->family, .dport = f->dport };
-	struct tt_gen_counter *c;
-	__u32 gen = tt_gen;
+	__u32 id;
 
 	__builtin_memcpy(k.saddr, f->saddr, 16);
 	__builtin_memcpy(k.daddr, f->daddr, 16);
-	c = tt_lookup_or_init(&counts, &k, &zero_counter);
-	if (!c)
-		return;
-	if (c->gen[gen & 1] != gen) {
-		c->gen[gen & 1] = gen;
-		c->v[gen & 1] = 0;
-	}
-	__sync_fetch_and_add(&c->v[gen & 1], n);
+	id = tt_series_id(&series, &k, TT_TCP_SERIES_BASE, cfg.max_series, kind);
+	if (!tt_cell_add(&counts, tt_cell_key(id, 0), n, &counts_used, ~0u))
+		tt_count_lost(TT_LOST_MAP_FULL);	/* sized for every id: not expected */
 }
 
-/* Histogram sample (ns) for the remote endpoint of f. */
+/*
+ * Histogram sample (ns) for the remote endpoint of f.  A flow series whose
+ * new bucket finds its share of the cells taken goes to the kind's _other.
+ */
 static __always_inline void record(__u8 kind, const struct flow *f, __u64 v)
 {
 	struct tt_tcp_key k = { .kind = kind, .family = f->family, .dport = f->dport };
-	struct tt_hist_cell *c;
+	struct tt_series_stats *s;
+	__u32 id, slot = tt_hist_slot(v);
 
 	__builtin_memcpy(k.daddr, f->daddr, 16);
-	k.slot = tt_hist_slot(v);
-	c = tt_lookup_or_init(&cells, &k, &zero_cell);
-	if (c)
-		tt_hist_cell_record(c, tt_gen, v);
+	id = tt_series_id(&series, &k, TT_TCP_SERIES_BASE, cfg.max_series, kind);
+	id = tt_cell_count(&cells, &cells_used, cfg.cells_limit, id, TT_TCP_SERIES_BASE, kind, slot);
+	if (id == TT_SERIES_ID_MAX) {
+		tt_count_lost(TT_LOST_MAP_FULL);
+		return;
+	}
+	s = bpf_map_lookup_elem(&stats, &id);
+	if (s)
+		tt_series_stats_record_shared(s, v);
 }
 
 static __always_inline void emit(__u8 kind, const struct flow *f, const struct tt_tcp_owner *o,

@@ -25,6 +25,12 @@
  */
 size_t tt_syscall_key_labels(unsigned int by, const struct tt_syscall_key *k,
 			     char bufs[4][TT_LABEL_LEN], const char *labels[4]);
+/*
+ * Label values of syscall `nr`'s overflow series in mode `by`: the syscall
+ * name, then `_other` for each finer label the mode has.  Returns how many.
+ */
+size_t tt_syscall_other_labels(unsigned int by, unsigned int nr, char bufs[4][TT_LABEL_LEN],
+			       const char *labels[4]);
 /* The errno label of a positive errno: "ENOENT", or "E<n>" when glibc has no name. */
 const char *tt_errno_label(unsigned int err, char buf[TT_LABEL_LEN]);
 

@@ -339,9 +339,10 @@ int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, 
 	if (o.verbose) {
 		for (i = 0; i < stats.ntracers; i++)
 			fprintf(stderr, "tracetool %s: hook %s, open %.1f ms, load %.1f ms, attach "
-				"%.1f ms\n", defs[i]->name, stats.tracers[i].hook ?: "-",
-				stats.tracers[i].open_ms, stats.tracers[i].load_ms,
-				stats.tracers[i].attach_ms);
+				"%.1f ms, BPF maps %.1f MiB of kernel memory\n", defs[i]->name,
+				stats.tracers[i].hook ?: "-", stats.tracers[i].open_ms,
+				stats.tracers[i].load_ms, stats.tracers[i].attach_ms,
+				(double)stats.tracers[i].map_bytes / (1 << 20));
 		fprintf(stderr, "tracetool %s: hook %s, loaded at %.1f ms, attached at %.1f ms, "
 			"%zu report(s), rss %ld kB, peak %ld kB\n", name,
 			stats.hook ? stats.hook : "-", stats.loaded_ms, stats.attach_ms,

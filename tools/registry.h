@@ -34,11 +34,16 @@ struct tt_optdef {
 	{ "port", 0, "PORT", k,                                                               \
 	  "only connections whose local or peer port is PORT\n"                              \
 	  "(repeatable or a comma list; tcp: at most 8, requests: one)", "1-65535" }
+#define TT_OPTDEF_MAX_SERIES(k)                                                               \
+	{ "max-series", 0, "N", k,                                                            \
+	  "label sets kept in the kernel beyond the overflow series\n"                        \
+	  "(default 4096); samples of later ones are counted in their\n"                      \
+	  "metric's overflow series, labelled _other", "1-1047552" }
 #define TT_OPTDEF_MAX_CELLS(k)                                                                \
 	{ "max-cells", 0, "N", k,                                                             \
-	  "histogram cells (series x buckets) and counter series\n"                          \
-	  "kept in the kernel (syscalls: 4096 with --by syscall, else\n"                     \
-	  "16384; tcp: 4096); past that, samples count as lost (map_full)", "1-16777216" }
+	  "histogram cells (series x buckets) of those label sets\n"                          \
+	  "(default 65536; syscalls --by syscall: 4096); past that, a\n"                      \
+	  "series' new buckets go to its overflow series (_other)", "1-16777216" }
 
 /* The stack tracers' shared options (keys from tools/stacktool.h). */
 #define TT_OPTDEFS_STACK                                                                      \

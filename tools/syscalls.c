@@ -40,6 +40,7 @@ enum {
 	OPT_SYSCALL,
 	OPT_FAILED,
 	OPT_MAX_CELLS,
+	OPT_MAX_SERIES,
 };
 
 static const struct tt_optdef syscalls_opts[] = {
@@ -48,6 +49,7 @@ static const struct tt_optdef syscalls_opts[] = {
 	{ "syscall", 0, "NAME", OPT_SYSCALL, "only this syscall (repeatable, or a comma list)",
 	  NULL },
 	{ "failed", 0, NULL, OPT_FAILED, "only calls that returned an error", NULL },
+	TT_OPTDEF_MAX_SERIES(OPT_MAX_SERIES),
 	TT_OPTDEF_MAX_CELLS(OPT_MAX_CELLS),
 	{ 0 },
 };
@@ -55,8 +57,9 @@ static const struct tt_optdef syscalls_opts[] = {
 struct syscalls_tool {
 	struct syscalls_bpf *skel;
 	struct tt_syscalls_config cfg;
-	unsigned long max_cells;
-	struct tt_cell_map lat_cells, err_cells;
+	unsigned long max_cells, max_series;
+	struct tt_store store;
+	struct tt_series_keys keys;
 };
 
 static int add_syscall(void *ctx, const char *name, struct tt_error *err)
@@ -95,8 +98,37 @@ static int syscalls_opt(void *ctx, int key, const char *arg, struct tt_error *er
 		if (tt_parse_uint(arg, 1 << 24, &t->max_cells))
 			return tt_error_set(err, -EINVAL, true, "--max-cells: '%s' is not a count", arg);
 		return 0;
+	case OPT_MAX_SERIES:
+		if (tt_parse_uint(arg, TT_SERIES_ID_MAX - TT_SYSCALL_NR_MAX, &t->max_series))
+			return tt_error_set(err, -EINVAL, true, "--max-series: '%s' is not a count", arg);
+		return 0;
 	}
 	return tt_error_set(err, -EINVAL, true, "unknown option");
+}
+
+/*
+ * Map sizes from --max-cells and --max-series.  The syscalls' own cells
+ * (--by syscall, and the _other series of the finer modes) are the dense
+ * rows, which cannot fill; the cells hash holds the finer series' cells
+ * (--max-cells) and overflows into the rows.  The finer series may take
+ * half of the error counters; the rest is kept for the _other series.
+ */
+static int size_maps(struct syscalls_tool *t)
+{
+	struct syscalls_bpf *sk = t->skel;
+	__u32 cells = (__u32)t->max_cells, errs = cells / 8 + 1024, nseries = 0;
+	int ret;
+
+	if (t->cfg.by != TT_BY_SYSCALL) {
+		nseries = (__u32)t->max_series;
+		t->cfg.max_series = nseries;
+		t->cfg.errs_limit = errs / 2;
+	}
+	ret = bpf_map__set_max_entries(sk->maps.cells, cells);
+	ret = ret ?: bpf_map__set_max_entries(sk->maps.errs, errs);
+	ret = ret ?: bpf_map__set_max_entries(sk->maps.stats, TT_SYSCALL_NR_MAX + nseries);
+	ret = ret ?: bpf_map__set_max_entries(sk->maps.series, nseries ? nseries : 1);
+	return ret;
 }
 
 static struct bpf_object *syscalls_open(void *priv, enum tt_hook hook,
@@ -113,19 +145,19 @@ static struct bpf_object *syscalls_open(void *priv, enum tt_hook hook,
 		return NULL;
 	t->cfg.filter = *filter;
 	t->cfg.filter.self_tgid = 0;	/* excluded through task storage, see syscalls_load */
-	t->skel->rodata->cfg = t->cfg;
-	t->lat_cells = (struct tt_cell_map){ .map = t->skel->maps.lat, .kind = TT_CELLS_HIST,
-					     .ksz = sizeof(struct tt_syscall_key) };
-	t->err_cells = (struct tt_cell_map){ .map = t->skel->maps.errs, .kind = TT_CELLS_COUNTER,
-					     .ksz = sizeof(struct tt_syscall_err_key) };
-	ret = bpf_map__set_max_entries(t->skel->maps.lat, (__u32)t->max_cells);
-	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.errs, (__u32)(t->max_cells / 4 + 64));
+	ret = size_maps(t);
 	if (ret) {
 		syscalls_bpf__destroy(t->skel);
 		t->skel = NULL;
 		errno = -ret;
 		return NULL;
 	}
+	t->skel->rodata->cfg = t->cfg;
+	t->store = (struct tt_store){ .cells = t->skel->maps.cells, .counts = t->skel->maps.errs,
+				      .stats = t->skel->maps.stats, .dense = t->skel->maps.dense };
+	t->keys = (struct tt_series_keys){ .map = t->skel->maps.series,
+					   .ksz = sizeof(struct tt_syscall_key),
+					   .base = TT_SYSCALL_NR_MAX, .max = t->cfg.max_series };
 	return t->skel->obj;
 }
 
@@ -164,12 +196,29 @@ static void syscalls_close(void *priv)
 
 	syscalls_bpf__destroy(t->skel);
 	t->skel = NULL;
-	tt_cell_map_release(&t->lat_cells);
-	tt_cell_map_release(&t->err_cells);
+	tt_store_release(&t->store);
+	tt_series_keys_release(&t->keys);
 }
 
-/* Fold the cells of each series into one histogram and add the series to `lat`. */
-static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const struct tt_cells *cells)
+/*
+ * Label values of series `id` in the current aggregation mode; returns how
+ * many.  Ids below TT_SYSCALL_NR_MAX are syscalls, and with --by finer than
+ * syscall their overflow series, whose finer labels read `_other`.
+ */
+static size_t series_labels(const struct syscalls_tool *t, __u32 id, char bufs[4][TT_LABEL_LEN],
+			    const char *labels[4])
+{
+	static const struct tt_syscall_key unknown;
+	const struct tt_syscall_key *k;
+
+	if (id < TT_SYSCALL_NR_MAX)
+		return tt_syscall_other_labels(t->cfg.by, id, bufs, labels);
+	k = tt_series_keys_get(&t->keys, id) ?: &unknown;
+	return tt_syscall_key_labels(t->cfg.by, k, bufs, labels);
+}
+
+/* One histogram series per series id with samples in the interval. */
+static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const struct tt_snap *d)
 {
 	struct tt_hist *h = calloc(1, sizeof(*h));
 	size_t i, j;
@@ -177,16 +226,15 @@ static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const str
 
 	if (!h)
 		return -ENOMEM;
-	for (i = 0; i < cells->n && !ret; i = j) {
-		const struct tt_syscall_key *first = tt_cells_key(cells, i);
+	for (i = 0; i < d->cells.n && !ret; i = j) {
 		const char *labels[4];
 		char bufs[4][TT_LABEL_LEN];
 		struct tt_series *s;
 
-		j = tt_cells_fold(cells, i, offsetof(struct tt_syscall_key, slot), h);
+		j = tt_snap_fold(d, i, h);
 		if (!h->count)
 			continue;
-		tt_syscall_key_labels(t->cfg.by, first, bufs, labels);
+		series_labels(t, tt_cell_id(d->cells.v[i].key), bufs, labels);
 		s = tt_family_add_series(lat, labels);
 		ret = s ? tt_hsum_from_hist(&s->hist, h, 1e-9) : -ENOMEM;
 	}
@@ -194,39 +242,40 @@ static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const str
 	return ret;
 }
 
-static int add_errors(struct syscalls_tool *t, struct tt_family *errs, const struct tt_cells *cells)
+static int add_errors(struct syscalls_tool *t, struct tt_family *errs, const struct tt_snap *d)
 {
 	size_t i, n;
 	int ret = 0;
 
-	for (i = 0; i < cells->n && !ret; i++) {
-		const struct tt_syscall_err_key *k = tt_cells_key(cells, i);
+	for (i = 0; i < d->counts.n && !ret; i++) {
+		__u32 errnum = tt_cell_sub(d->counts.v[i].key);
 		const char *labels[5];
 		char bufs[4][TT_LABEL_LEN], ebuf[TT_LABEL_LEN];
 		struct tt_series *s;
 
-		n = tt_syscall_key_labels(t->cfg.by, &k->k, bufs, labels);
-		labels[n] = tt_errno_label(k->err, ebuf);
+		n = series_labels(t, tt_cell_id(d->counts.v[i].key), bufs, labels);
+		labels[n] = tt_errno_label(errnum, ebuf);
 		s = tt_family_add_series(errs, labels);
 		if (!s)
 			ret = -ENOMEM;
 		else
-			s->value = (double)cells->sums[i].count;
+			s->value = (double)d->counts.v[i].count;
 	}
 	return ret;
 }
 
+/* The difference since the previous collect (since load the first time). */
 static int syscalls_collect(void *priv, struct tt_report *r, bool next)
 {
 	static const char *const names[] = { "syscall", "comm", "pid", "tid", "errno" };
 	struct syscalls_tool *t = priv;
-	struct tt_cells lat_cells = {}, err_cells = {};
 	const char *err_names[5];
 	struct tt_family *lat, *errs;
 	size_t n = 1 + t->cfg.by, i;
-	__u32 gen;
+	struct tt_snap d;
 	int ret;
 
+	(void)next;
 	lat = tt_report_add_family(r, "tracetool_syscall_duration_seconds",
 				   "Time from syscall entry to exit.", "seconds",
 				   TT_METRIC_HISTOGRAM, n, names);
@@ -243,20 +292,14 @@ static int syscalls_collect(void *priv, struct tt_report *r, bool next)
 	if (!lat->text_join_title)
 		return -ENOMEM;
 
-	gen = t->skel->bss->tt_gen;
-	if (next) {
-		ret = tt_cell_map_catch_late(&t->lat_cells, gen);
-		ret = ret ?: tt_cell_map_catch_late(&t->err_cells, gen);
-		if (ret)
-			return ret;
-	}
-	gen = tt_next_gen(&t->skel->bss->tt_gen, next);
-	ret = tt_cell_map_read(&t->lat_cells, gen, next, &lat_cells);
-	ret = ret ?: tt_cell_map_read(&t->err_cells, gen, next, &err_cells);
-	ret = ret ?: add_latency(t, lat, &lat_cells);
-	ret = ret ?: add_errors(t, errs, &err_cells);
-	tt_cells_release(&lat_cells);
-	tt_cells_release(&err_cells);
+	ret = tt_store_delta(&t->store, &d);
+	if (ret)
+		return ret;
+	/* after the cells: every id seen there is in the series map */
+	ret = tt_series_keys_learn(&t->keys, tt_snap_max_id(&d));
+	ret = ret ?: add_latency(t, lat, &d);
+	ret = ret ?: add_errors(t, errs, &d);
+	tt_snap_release(&d);
 	return ret;
 }
 
@@ -283,8 +326,10 @@ static int syscalls_check(void *priv, const struct tt_common_opts *o, struct tt_
 
 	(void)o;
 	(void)err;
-	if (!t->max_cells)	/* more keys per syscall in the finer modes */
-		t->max_cells = t->cfg.by == TT_BY_SYSCALL ? 4096 : 16384;
+	if (!t->max_cells)	/* --by syscall: only syscalls past the dense rows use the hash */
+		t->max_cells = t->cfg.by == TT_BY_SYSCALL ? 4096 : 65536;
+	if (!t->max_series)
+		t->max_series = 4096;
 	return 0;
 }
 

@@ -34,6 +34,17 @@ size_t tt_syscall_key_labels(unsigned int by, const struct tt_syscall_key *k,
 	return n;
 }
 
+size_t tt_syscall_other_labels(unsigned int by, unsigned int nr, char bufs[4][TT_LABEL_LEN],
+			       const char *labels[4])
+{
+	struct tt_syscall_key k = { .nr = nr };
+	size_t n = tt_syscall_key_labels(by, &k, bufs, labels), i;
+
+	for (i = 1; i < n; i++)
+		labels[i] = "_other";
+	return n;
+}
+
 const char *tt_errno_label(unsigned int err, char buf[TT_LABEL_LEN])
 {
 	const char *name = strerrorname_np((int)err);

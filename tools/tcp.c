@@ -59,6 +59,7 @@ enum {
 	OPT_MAX_CELLS,
 	OPT_OWNER_IO,
 	OPT_MAX_EVENTS,
+	OPT_MAX_SERIES,
 };
 
 static const struct tt_optdef tcp_opts[] = {
@@ -73,6 +74,7 @@ static const struct tt_optdef tcp_opts[] = {
 	  NULL },
 	{ "max-events", 0, "N", OPT_MAX_EVENTS, "events kept per report (default 100000; the JSON "
 	  "report\nholds them until it is written); more count as lost ringbuf", "1-1073741824" },
+	TT_OPTDEF_MAX_SERIES(OPT_MAX_SERIES),
 	TT_OPTDEF_MAX_CELLS(OPT_MAX_CELLS),
 	{ 0 },
 };
@@ -82,11 +84,12 @@ struct tcp_tool {
 	struct tt_tcp_config cfg;
 	bool rtt;
 	bool owner_io;
-	unsigned long max_cells;
+	unsigned long max_cells, max_series;
 	unsigned long max_events;	/* per report; more are counted as lost ringbuf */
 	uint64_t events_dropped;	/* since the last report */
 	const char *laddr, *raddr;	/* as given, for the report's filters */
-	struct tt_cell_map count_cells, hist_cells;
+	struct tt_store store;
+	struct tt_series_keys keys;
 	struct ring_buffer *rb;
 	struct tt_report *sink;		/* where the ring buffer callback adds events */
 	int drained;
@@ -161,6 +164,10 @@ static int tcp_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 		if (tt_parse_uint(arg, 1 << 24, &t->max_cells))
 			return tt_error_set(err, -EINVAL, true, "--max-cells: '%s' is not a count", arg);
 		return 0;
+	case OPT_MAX_SERIES:
+		if (tt_parse_uint(arg, TT_SERIES_ID_MAX - TT_SYSCALL_NR_MAX, &t->max_series))
+			return tt_error_set(err, -EINVAL, true, "--max-series: '%s' is not a count", arg);
+		return 0;
 	}
 	return tt_error_set(err, -EINVAL, true, "unknown option");
 }
@@ -176,7 +183,14 @@ static struct bpf_object *tcp_open(void *priv, enum tt_hook hook, const struct t
 	t->skel = tcp_bpf__open();
 	if (!t->skel)
 		return NULL;
-	ret = bpf_map__set_max_entries(t->skel->maps.counts, (__u32)t->max_cells);
+	/* counts and stats have room for every id; flows take half of the cells, _other the rest */
+	t->cfg.max_series = (__u32)t->max_series;
+	t->cfg.cells_limit = (__u32)t->max_cells / 2;
+	ret = bpf_map__set_max_entries(t->skel->maps.series, (__u32)t->max_series);
+	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.counts,
+					      TT_TCP_SERIES_BASE + (__u32)t->max_series);
+	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.stats,
+					      TT_TCP_SERIES_BASE + (__u32)t->max_series);
 	ret = ret ?: bpf_map__set_max_entries(t->skel->maps.cells, (__u32)t->max_cells);
 	if (ret) {
 		tcp_bpf__destroy(t->skel);
@@ -186,11 +200,11 @@ static struct bpf_object *tcp_open(void *priv, enum tt_hook hook, const struct t
 	}
 	t->cfg.filter = *filter;
 	t->skel->rodata->cfg = t->cfg;
-	t->count_cells = (struct tt_cell_map){ .map = t->skel->maps.counts,
-					       .kind = TT_CELLS_COUNTER,
-					       .ksz = sizeof(struct tt_tcp_key) };
-	t->hist_cells = (struct tt_cell_map){ .map = t->skel->maps.cells, .kind = TT_CELLS_HIST,
-					      .ksz = sizeof(struct tt_tcp_key) };
+	t->store = (struct tt_store){ .cells = t->skel->maps.cells, .counts = t->skel->maps.counts,
+				      .stats = t->skel->maps.stats };
+	t->keys = (struct tt_series_keys){ .map = t->skel->maps.series,
+					   .ksz = sizeof(struct tt_tcp_key),
+					   .base = TT_TCP_SERIES_BASE, .max = t->max_series };
 	return t->skel->obj;
 }
 
@@ -229,6 +243,7 @@ static int tcp_attach(void *priv)
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, t, NULL);
 	return t->rb ? 0 : -errno;
 }
+
 
 static int add_event(struct tcp_tool *t, const struct tt_tcp_event *e)
 {
@@ -315,8 +330,8 @@ static void tcp_close(void *priv)
 	t->rb = NULL;
 	tcp_bpf__destroy(t->skel);
 	t->skel = NULL;
-	tt_cell_map_release(&t->count_cells);
-	tt_cell_map_release(&t->hist_cells);
+	tt_store_release(&t->store);
+	tt_series_keys_release(&t->keys);
 }
 
 /* --- report --- */
@@ -326,19 +341,58 @@ struct families {
 	struct tt_family *connect, *rtt;					/* histograms */
 };
 
-static int add_counters(const struct families *fam, const struct tt_cells *c, double duration)
+/*
+ * The key of series `id`: a flow's, or for the overflow ids below
+ * TT_TCP_SERIES_BASE the kind alone (*other set: the labels read _other).
+ */
+static const struct tt_tcp_key *series_key(const struct tcp_tool *t, __u32 id,
+					   struct tt_tcp_key *buf, bool *other)
+{
+	const struct tt_tcp_key *k;
+
+	*other = id < TT_TCP_SERIES_BASE;
+	if (*other) {
+		memset(buf, 0, sizeof(*buf));
+		buf->kind = (__u8)id;
+		return buf;
+	}
+	k = tt_series_keys_get(&t->keys, id);
+	return k && k->family ? k : NULL;
+}
+
+/* Labels of key `k`, or of its kind's overflow series (`other`: every flow label reads _other). */
+static void flow_labels(const struct tt_tcp_key *k, bool other, bool counter,
+			struct tt_tcp_labels *l)
+{
+	if (counter)
+		tt_tcp_counter_labels(k, l);
+	else
+		tt_tcp_peer_labels(k, l);
+	if (other) {
+		strcpy(l->saddr, "_other");
+		strcpy(l->daddr, "_other");
+		strcpy(l->dport, "_other");
+	}
+}
+
+static int add_counters(const struct tcp_tool *t, const struct families *fam,
+			const struct tt_snap *d, double duration)
 {
 	size_t i;
 
-	for (i = 0; i < c->n; i++) {
-		const struct tt_tcp_key *k = tt_cells_key(c, i);
+	for (i = 0; i < d->counts.n; i++) {
+		double v = (double)d->counts.v[i].count;
+		const struct tt_tcp_key *k;
 		struct tt_tcp_labels l;
+		struct tt_tcp_key buf;
 		struct tt_family *f;
 		struct tt_series *s;
-		double v = (double)c->sums[i].count;
+		bool other;
 
-		if (!tt_tcp_counter_labels(k, &l))
+		k = series_key(t, tt_cell_id(d->counts.v[i].key), &buf, &other);
+		if (!k || k->kind == TT_TCP_CONNECT || k->kind == TT_TCP_RTT)
 			continue;
+		flow_labels(k, other, true, &l);
 		f = k->kind == TT_TCP_RETRANS	     ? fam->retrans :
 		    k->kind == TT_TCP_RETRANS_FAILED ? fam->failed :
 		    k->kind == TT_TCP_CONNECT_FAILED ? fam->conn_failed :
@@ -357,7 +411,8 @@ static int add_counters(const struct families *fam, const struct tt_cells *c, do
 	return 0;
 }
 
-static int add_histograms(const struct families *fam, const struct tt_cells *cells)
+static int add_histograms(const struct tcp_tool *t, const struct families *fam,
+			  const struct tt_snap *d)
 {
 	struct tt_hist *h = calloc(1, sizeof(*h));
 	size_t i, j;
@@ -365,19 +420,24 @@ static int add_histograms(const struct families *fam, const struct tt_cells *cel
 
 	if (!h)
 		return -ENOMEM;
-	for (i = 0; i < cells->n && !ret; i = j) {
-		const struct tt_tcp_key *first = tt_cells_key(cells, i);
+	for (i = 0; i < d->cells.n && !ret; i = j) {
+		const struct tt_tcp_key *k;
 		struct tt_tcp_labels l;
+		struct tt_tcp_key buf;
 		struct tt_family *f;
 		struct tt_series *s;
+		bool other;
 
-		j = tt_cells_fold(cells, i, offsetof(struct tt_tcp_key, slot), h);
-		f = first->kind == TT_TCP_CONNECT ? fam->connect :
-		    first->kind == TT_TCP_RTT	  ? fam->rtt :
-						    NULL;
-		if (!f || !h->count)
+		j = tt_snap_fold(d, i, h);
+		k = series_key(t, tt_cell_id(d->cells.v[i].key), &buf, &other);
+		if (!k || !h->count)
 			continue;
-		tt_tcp_peer_labels(first, &l);
+		f = k->kind == TT_TCP_CONNECT ? fam->connect :
+		    k->kind == TT_TCP_RTT     ? fam->rtt :
+						NULL;
+		if (!f)
+			continue;
+		flow_labels(k, other, false, &l);
 		s = tt_family_add_series(f, l.v);
 		ret = s ? tt_hsum_from_hist(&s->hist, h, 1e-9) : -ENOMEM;
 	}
@@ -443,31 +503,26 @@ static int describe_filters(struct tcp_tool *t, struct tt_report *r)
 static int tcp_collect(void *priv, struct tt_report *r, bool next)
 {
 	struct tcp_tool *t = priv;
-	struct tt_cells counts = {}, hists = {};
 	struct families fam = {};
-	__u32 gen;
+	struct tt_snap d;
 	int ret;
+
+	(void)next;	/* every collect reports the difference since the previous one */
 
 	ret = describe_filters(t, r);
 	ret = ret ?: add_families(t, r, &fam);
 	if (ret)
 		return ret;
-	gen = t->skel->bss->tt_gen;
-	if (next) {
-		ret = tt_cell_map_catch_late(&t->count_cells, gen);
-		ret = ret ?: tt_cell_map_catch_late(&t->hist_cells, gen);
-		if (ret)
-			return ret;
-	}
-	gen = tt_next_gen(&t->skel->bss->tt_gen, next);
 	r->lost[TT_LOST_RINGBUF] += t->events_dropped;	/* --max-events */
 	t->events_dropped = 0;
-	ret = tt_cell_map_read(&t->count_cells, gen, next, &counts);
-	ret = ret ?: tt_cell_map_read(&t->hist_cells, gen, next, &hists);
-	ret = ret ?: add_counters(&fam, &counts, r->duration_seconds);
-	ret = ret ?: add_histograms(&fam, &hists);
-	tt_cells_release(&counts);
-	tt_cells_release(&hists);
+	ret = tt_store_delta(&t->store, &d);
+	if (ret)
+		return ret;
+	/* after the cells: every id seen there is in the series map */
+	ret = tt_series_keys_learn(&t->keys, tt_snap_max_id(&d));
+	ret = ret ?: add_counters(t, &fam, &d, r->duration_seconds);
+	ret = ret ?: add_histograms(t, &fam, &d);
+	tt_snap_release(&d);
 	return ret;
 }
 
@@ -491,7 +546,8 @@ static void *tcp_create(void)
 
 	if (t) {
 		t->cfg.events = 1;
-		t->max_cells = 4096;
+		t->max_cells = 65536;
+		t->max_series = 4096;
 		t->max_events = 100000;
 	}
 	return t;

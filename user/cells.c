@@ -1,241 +1,406 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Generation-tagged per-CPU maps, read into sorted arrays.  BPF records
- * into the half of each value tagged with the current generation; user
- * space publishes the next generation and reads the old halves.  A program
- * that read the old generation just before the switch may still write after
- * the read (a stalled vCPU, a long interrupt): those samples are still in
- * the old half at the next report, which re-reads it before switching again
- * and adds the increase, so no sample is lost between interval reports.
+ * Series storage readings.  BPF only ever adds to the maps, so a reading
+ * changes nothing and an interval is the difference of two readings: no
+ * sample recorded between two reports can fall between them.  A sample in
+ * flight during a reading (its cell counted, its stats not yet) shows in
+ * the next interval; totals over a run are exact.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "cells.h"
+#include "report.h"
 
-static int key_cmp(const void *a, const void *b, void *ksz)
+static int cell_cmp(const void *a, const void *b)
 {
-	return memcmp(a, b, *(size_t *)ksz);
+	const struct tt_cell *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
 }
 
-size_t tt_cells_fold(const struct tt_cells *c, size_t i, size_t slot_off, struct tt_hist *h)
+/* A whole map in batches: `vsz` bytes of value per key (all CPUs for per-CPU maps). */
+static int read_batches(struct bpf_map *map, size_t vsz, __u32 **keys_out, void **vals_out,
+			size_t *n_out)
 {
-	const unsigned char *first = tt_cells_key(c, i);
-	struct tt_hist_sum tot = {};
-	size_t j;
-
-	memset(h, 0, sizeof(*h));
-	for (j = i; j < c->n && !memcmp(first, tt_cells_key(c, j), slot_off); j++) {
-		__u32 slot;
-
-		memcpy(&slot, (const unsigned char *)tt_cells_key(c, j) + slot_off, sizeof(slot));
-		if (slot >= TT_HIST_NSLOTS)
-			continue;
-		tt_hist_sum_add(&tot, &c->sums[j]);
-		h->slots[slot] += c->sums[j].count;
-	}
-	h->count = tot.count;
-	h->sum = tot.sum;
-	h->min = tot.min;
-	h->max = tot.max;
-	return j;
-}
-
-void tt_cells_release(struct tt_cells *c)
-{
-	free(c->keys);
-	free(c->sums);
-	c->keys = NULL;
-	c->sums = NULL;
-	c->n = 0;
-}
-
-void tt_cell_map_release(struct tt_cell_map *m)
-{
-	tt_cells_release(&m->prev);
-	tt_cells_release(&m->late);
-	m->have_prev = false;
-}
-
-static int cells_push(struct tt_cells *c, size_t *cap, const void *key, const struct tt_hist_sum *s)
-{
-	if (c->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		unsigned char *k = realloc(c->keys, ncap * c->ksz);
-		struct tt_hist_sum *v;
-
-		if (!k)
-			return -ENOMEM;
-		c->keys = k;
-		v = realloc(c->sums, ncap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		c->sums = v;
-		*cap = ncap;
-	}
-	memcpy(c->keys + c->n * c->ksz, key, c->ksz);
-	c->sums[c->n++] = *s;
-	return 0;
-}
-
-/* Sort by key (keys and sums move together) and merge equal keys. */
-static int cells_sort(struct tt_cells *c)
-{
-	size_t rec = c->ksz + sizeof(struct tt_hist_sum), i, n = 0;
-	unsigned char *tmp;
-
-	if (c->n < 2)
-		return 0;
-	tmp = malloc(c->n * rec);
-	if (!tmp)
-		return -ENOMEM;
-	for (i = 0; i < c->n; i++) {
-		memcpy(tmp + i * rec, tt_cells_key(c, i), c->ksz);
-		memcpy(tmp + i * rec + c->ksz, &c->sums[i], sizeof(c->sums[i]));
-	}
-	qsort_r(tmp, c->n, rec, key_cmp, &c->ksz);
-	for (i = 0; i < c->n; i++) {
-		struct tt_hist_sum s;
-
-		memcpy(&s, tmp + i * rec + c->ksz, sizeof(s));
-		if (n && !memcmp(c->keys + (n - 1) * c->ksz, tmp + i * rec, c->ksz)) {
-			tt_hist_sum_add(&c->sums[n - 1], &s);
-			continue;
-		}
-		memcpy(c->keys + n * c->ksz, tmp + i * rec, c->ksz);
-		c->sums[n++] = s;
-	}
-	c->n = n;
-	free(tmp);
-	return 0;
-}
-
-/* Every key of the map, then every value: the keys first, so none is missed by deletion races. */
-static int cells_read_gen(const struct tt_cell_map *m, __u32 gen, struct tt_cells *out)
-{
-	int ncpu = libbpf_num_possible_cpus(), c, ret = 0;
-	size_t vsz = m->kind == TT_CELLS_HIST ? sizeof(struct tt_hist_cell)
-					      : sizeof(struct tt_gen_counter);
-	unsigned char *key = malloc(m->ksz), *prev = malloc(m->ksz), *vals;
-	size_t cap = 0;
+	size_t cap = bpf_map__max_entries(map), n = 0;
+	__u32 *keys = calloc(cap ? cap : 1, sizeof(*keys));
+	unsigned char *vals = calloc(cap ? cap : 1, vsz);
+	__u64 in = 0, out = 0;
 	bool first = true;
+	int fd = bpf_map__fd(map), ret = 0;
 
-	memset(out, 0, sizeof(*out));
-	out->ksz = m->ksz;
-	vals = calloc((size_t)(ncpu > 0 ? ncpu : 1), vsz);
-	if (!key || !prev || !vals || ncpu <= 0) {
-		ret = ncpu <= 0 ? ncpu : -ENOMEM;
-		goto out;
+	if (!keys || !vals) {
+		ret = -ENOMEM;
+		goto fail;
 	}
-	while (!ret && !bpf_map__get_next_key(m->map, first ? NULL : prev, key, m->ksz)) {
-		struct tt_hist_sum s = {};
+	while (n < cap) {
+		__u32 count = (__u32)(cap - n);
 
-		first = false;
-		memcpy(prev, key, m->ksz);
-		if (bpf_map__lookup_elem(m->map, key, m->ksz, vals, vsz * (size_t)ncpu, 0))
-			continue;
-		for (c = 0; c < ncpu; c++) {
-			const void *v = vals + (size_t)c * vsz;
-
-			if (m->kind == TT_CELLS_HIST) {
-				const struct tt_hist_sum *h = tt_hist_cell_read(v, gen);
-
-				if (h)
-					tt_hist_sum_add(&s, h);
-			} else {
-				s.count += tt_gen_counter_read(v, gen);
-			}
+		ret = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys + n, vals + n * vsz,
+					   &count, NULL);
+		n += count;
+		if (ret == -ENOENT) {	/* the last batch */
+			ret = 0;
+			break;
 		}
-		if (s.count)
-			ret = cells_push(out, &cap, key, &s);
+		if (ret)
+			goto fail;
+		first = false;
+		in = out;
 	}
-	ret = ret ?: cells_sort(out);
-out:
-	if (ret)
-		tt_cells_release(out);
-	free(key);
-	free(prev);
+	*keys_out = keys;
+	*vals_out = vals;
+	*n_out = n;
+	return 0;
+fail:
+	free(keys);
 	free(vals);
 	return ret;
 }
 
-static const struct tt_hist_sum *cells_find(const struct tt_cells *c, const void *key)
+static int read_cellv(struct bpf_map *map, struct tt_cellv *out)
 {
-	size_t lo = 0, hi = c->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int d = memcmp(tt_cells_key(c, mid), key, c->ksz);
-
-		if (!d)
-			return &c->sums[mid];
-		if (d < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-int tt_cell_map_catch_late(struct tt_cell_map *m, __u32 gen)
-{
-	struct tt_cells again;
-	size_t i, cap = 0;
+	__u32 *keys;
+	__u64 *vals;
+	size_t n, i;
 	int ret;
 
-	tt_cells_release(&m->late);
-	m->late.ksz = m->ksz;
-	if (!m->have_prev)
+	memset(out, 0, sizeof(*out));
+	if (!map)
 		return 0;
-	ret = cells_read_gen(m, gen - 1, &again);
-	for (i = 0; !ret && i < again.n; i++) {
-		const struct tt_hist_sum *p = cells_find(&m->prev, tt_cells_key(&again, i));
-		struct tt_hist_sum d = again.sums[i];
-
-		if (p) {
-			if (d.count <= p->count)
-				continue;
-			d.count -= p->count;
-			d.sum -= p->sum;	/* min/max: those of the whole half, a bound */
-		}
-		ret = cells_push(&m->late, &cap, tt_cells_key(&again, i), &d);
-	}
-	tt_cells_release(&again);
-	return ret;
-}
-
-int tt_cell_map_read(struct tt_cell_map *m, __u32 gen, bool keep, struct tt_cells *out)
-{
-	size_t cap, i;
-	int ret;
-
-	ret = cells_read_gen(m, gen, out);
+	ret = read_batches(map, sizeof(__u64), &keys, (void **)&vals, &n);
 	if (ret)
 		return ret;
-	if (keep) {
-		struct tt_cells copy = { .ksz = m->ksz };
-
-		cap = 0;
-		for (i = 0; !ret && i < out->n; i++)
-			ret = cells_push(&copy, &cap, tt_cells_key(out, i), &out->sums[i]);
-		if (ret) {
-			tt_cells_release(&copy);
-			tt_cells_release(out);
-			return ret;
-		}
-		tt_cells_release(&m->prev);
-		m->prev = copy;
-		m->have_prev = true;
+	out->v = calloc(n ? n : 1, sizeof(*out->v));
+	if (!out->v)
+		ret = -ENOMEM;
+	for (i = 0; !ret && i < n; i++)
+		out->v[i] = (struct tt_cell){ .key = keys[i], .count = vals[i] };
+	if (!ret) {
+		out->n = n;
+		qsort(out->v, n, sizeof(*out->v), cell_cmp);
 	}
-	cap = out->n;
-	for (i = 0; !ret && i < m->late.n; i++)
-		ret = cells_push(out, &cap, tt_cells_key(&m->late, i), &m->late.sums[i]);
-	ret = ret ?: cells_sort(out);
-	tt_cells_release(&m->late);
-	if (ret)
-		tt_cells_release(out);
+	free(keys);
+	free(vals);
 	return ret;
+}
+
+/* Array of stats, merged over CPUs when per-CPU; ids past the last non-empty one left out. */
+static int read_stats(struct bpf_map *map, struct tt_snap *out)
+{
+	bool percpu = bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_ARRAY;
+	int ncpu = percpu ? libbpf_num_possible_cpus() : 1, c;
+	struct tt_series_stats *vals;
+	__u32 *keys;
+	size_t n, i;
+	int ret;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	ret = read_batches(map, sizeof(*vals) * (size_t)ncpu, &keys, (void **)&vals, &n);
+	if (ret)
+		return ret;
+	out->stats = calloc(bpf_map__max_entries(map) + 1, sizeof(*out->stats));
+	if (!out->stats)
+		ret = -ENOMEM;
+	for (i = 0; !ret && i < n; i++) {
+		struct tt_series_stats *dst;
+
+		if (keys[i] >= bpf_map__max_entries(map))
+			continue;
+		dst = &out->stats[keys[i]];
+		for (c = 0; c < ncpu; c++)
+			tt_series_stats_add(dst, &vals[i * (size_t)ncpu + (size_t)c]);
+		if (dst->count && keys[i] + 1 > out->nstats)
+			out->nstats = keys[i] + 1;
+	}
+	free(keys);
+	free(vals);
+	return ret;
+}
+
+void tt_snap_release(struct tt_snap *s)
+{
+	free(s->cells.v);
+	free(s->counts.v);
+	free(s->stats);
+	memset(s, 0, sizeof(*s));
+}
+
+void tt_store_release(struct tt_store *s)
+{
+	if (s->dense_mem)
+		munmap((void *)s->dense_mem, s->dense_len);
+	s->dense_mem = NULL;
+	tt_snap_release(&s->prev);
+}
+
+/*
+ * The non-zero cells of the dense rows, in key order, then those of the
+ * cells hash (sorted together if the hash holds keys of dense rows too).
+ */
+static int read_dense(struct tt_store *s, struct tt_cellv *out)
+{
+	size_t n = bpf_map__max_entries(s->dense), i, cap = 0, nhash;
+	struct tt_cellv hash;
+	struct tt_cell *v;
+	int ret;
+
+	if (!s->dense_mem) {
+		long page = sysconf(_SC_PAGESIZE);
+		void *m;
+
+		s->dense_len = (n * sizeof(__u64) + (size_t)page - 1) / (size_t)page * (size_t)page;
+		m = mmap(NULL, s->dense_len, PROT_READ, MAP_SHARED, bpf_map__fd(s->dense), 0);
+		if (m == MAP_FAILED)
+			return -errno;
+		s->dense_mem = m;
+	}
+	for (i = 0; i < n; i++)
+		cap += s->dense_mem[i] != 0;
+	ret = read_cellv(s->cells, &hash);
+	if (ret)
+		return ret;
+	nhash = hash.n;
+	v = realloc(hash.v, (cap + 16 + nhash) * sizeof(*v));	/* room for cells added meanwhile */
+	if (!v) {
+		free(hash.v);
+		return -ENOMEM;
+	}
+	memmove(v + cap + 16, v, nhash * sizeof(*v));
+	out->v = v;
+	out->n = 0;
+	for (i = 0; i < n && out->n < cap + 16; i++) {
+		__u64 c = s->dense_mem[i];
+
+		if (c)
+			out->v[out->n++] = (struct tt_cell){
+				tt_cell_key((__u32)(i / TT_HIST_NSLOTS), (__u32)(i % TT_HIST_NSLOTS)), c };
+	}
+	memmove(out->v + out->n, out->v + cap + 16, nhash * sizeof(*v));
+	if (out->n && nhash && out->v[out->n].key < out->v[out->n - 1].key) {
+		out->n += nhash;
+		qsort(out->v, out->n, sizeof(*out->v), cell_cmp);
+	} else {
+		out->n += nhash;
+	}
+	return 0;
+}
+
+int tt_store_read(struct tt_store *s, struct tt_snap *out)
+{
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	/* stats before cells: a sample adds to its cell first, so the buckets are never behind */
+	ret = s->stats ? read_stats(s->stats, out) : 0;
+	if (!ret)
+		ret = s->dense ? read_dense(s, &out->cells) : read_cellv(s->cells, &out->cells);
+	ret = ret ?: read_cellv(s->counts, &out->counts);
+	if (ret)
+		tt_snap_release(out);
+	return ret;
+}
+
+/* out = cur - prev over sorted cells; keys only in prev (impossible: nothing is deleted) are skipped. */
+static int cellv_diff(const struct tt_cellv *cur, const struct tt_cellv *prev, struct tt_cellv *out)
+{
+	size_t i, j = 0;
+
+	out->n = 0;
+	out->v = calloc(cur->n ? cur->n : 1, sizeof(*out->v));
+	if (!out->v)
+		return -ENOMEM;
+	for (i = 0; i < cur->n; i++) {
+		__u64 was = 0;
+
+		while (j < prev->n && prev->v[j].key < cur->v[i].key)
+			j++;
+		if (j < prev->n && prev->v[j].key == cur->v[i].key)
+			was = prev->v[j].count;
+		if (cur->v[i].count > was)
+			out->v[out->n++] = (struct tt_cell){ cur->v[i].key, cur->v[i].count - was };
+	}
+	return 0;
+}
+
+/* min/max of an interval of series `id`: the rule of tt_snap_diff. */
+static void interval_min_max(struct tt_series_stats *d, const struct tt_series_stats *cur,
+			     const struct tt_series_stats *prev, const struct tt_cellv *cells,
+			     size_t lo, size_t hi)
+{
+	__u64 cmin = tt_series_stats_min(cur);
+	__u32 first, last;
+
+	d->nmin = cur->nmin;
+	d->max = cur->max;
+	if (lo == hi)	/* no bucket moved yet (samples in flight): the cumulative bounds */
+		return;
+	first = tt_cell_sub(cells->v[lo].key);
+	last = tt_cell_sub(cells->v[hi - 1].key);
+	if (prev->count && cmin == tt_series_stats_min(prev) && first < TT_HIST_FINITE) {
+		__u64 b = tt_hist_slot_lower(first);
+
+		if (b > cmin)
+			d->nmin = ~(b < cur->max ? b : cur->max);
+	}
+	if (prev->count && cur->max == prev->max && last < TT_HIST_FINITE) {
+		__u64 b = tt_hist_slot_upper(last);
+
+		if (b < cur->max)
+			d->max = b > cmin ? b : cmin;
+	}
+}
+
+int tt_snap_diff(const struct tt_snap *cur, const struct tt_snap *prev, struct tt_snap *out)
+{
+	static const struct tt_series_stats none;
+	size_t id, c = 0;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = cellv_diff(&cur->cells, &prev->cells, &out->cells);
+	ret = ret ?: cellv_diff(&cur->counts, &prev->counts, &out->counts);
+	if (!ret && cur->nstats) {
+		out->stats = calloc(cur->nstats, sizeof(*out->stats));
+		if (!out->stats)
+			ret = -ENOMEM;
+	}
+	for (id = 0; !ret && id < cur->nstats; id++) {
+		const struct tt_series_stats *p = id < prev->nstats ? &prev->stats[id] : &none;
+		const struct tt_series_stats *n = &cur->stats[id];
+		struct tt_series_stats *d = &out->stats[id];
+		size_t lo;
+
+		while (c < out->cells.n && tt_cell_id(out->cells.v[c].key) < id)
+			c++;
+		for (lo = c; c < out->cells.n && tt_cell_id(out->cells.v[c].key) == id; c++)
+			;
+		if (n->count <= p->count)
+			continue;
+		d->count = n->count - p->count;
+		d->sum = n->sum - p->sum;
+		interval_min_max(d, n, p, &out->cells, lo, c);
+		out->nstats = id + 1;
+	}
+	if (ret)
+		tt_snap_release(out);
+	return ret;
+}
+
+int tt_store_delta(struct tt_store *s, struct tt_snap *out)
+{
+	struct tt_snap cur;
+	int ret;
+
+	ret = tt_store_read(s, &cur);
+	if (ret)
+		return ret;
+	ret = tt_snap_diff(&cur, &s->prev, out);
+	if (ret) {
+		tt_snap_release(&cur);
+		return ret;
+	}
+	tt_snap_release(&s->prev);
+	s->prev = cur;
+	return 0;
+}
+
+size_t tt_snap_fold(const struct tt_snap *d, size_t i, struct tt_hist *h)
+{
+	__u32 id = tt_cell_id(d->cells.v[i].key);
+	size_t j;
+
+	memset(h, 0, sizeof(*h));
+	for (j = i; j < d->cells.n && tt_cell_id(d->cells.v[j].key) == id; j++) {
+		__u32 slot = tt_cell_sub(d->cells.v[j].key);
+
+		if (slot < TT_HIST_NSLOTS) {
+			h->slots[slot] += d->cells.v[j].count;
+			h->count += d->cells.v[j].count;
+		}
+	}
+	if (id < d->nstats && d->stats[id].count) {
+		h->sum = d->stats[id].sum;
+		h->min = tt_series_stats_min(&d->stats[id]);
+		h->max = d->stats[id].max;
+	} else if (h->count) {	/* stats still in flight: the buckets' bounds */
+		size_t k;
+
+		for (k = 0; !h->slots[k]; k++)
+			;
+		h->min = tt_hist_slot_lower((__u32)k < TT_HIST_FINITE ? (__u32)k : TT_HIST_FINITE - 1);
+		h->max = h->min;
+	}
+	return j;
+}
+
+int tt_series_keys_learn(struct tt_series_keys *k, __u32 id)
+{
+	unsigned char *key, *prev;
+	bool first = true;
+	__u32 v;
+
+	if (id < k->base || id - k->base < k->n)
+		return 0;
+	if (!k->keys) {
+		k->keys = calloc(k->max ? k->max : 1, k->ksz);
+		if (!k->keys)
+			return -ENOMEM;
+	}
+	key = malloc(k->ksz);
+	prev = malloc(k->ksz);
+	if (!key || !prev) {
+		free(key);
+		free(prev);
+		return -ENOMEM;
+	}
+	while (!bpf_map__get_next_key(k->map, first ? NULL : prev, key, k->ksz)) {
+		first = false;
+		memcpy(prev, key, k->ksz);
+		if (bpf_map__lookup_elem(k->map, key, k->ksz, &v, sizeof(v), 0))
+			continue;
+		if (v < k->base || v - k->base >= k->max)
+			continue;
+		memcpy(k->keys + (v - k->base) * k->ksz, key, k->ksz);
+		if (v - k->base >= k->n)
+			k->n = v - k->base + 1;
+	}
+	free(key);
+	free(prev);
+	return 0;
+}
+
+const void *tt_series_keys_get(const struct tt_series_keys *k, __u32 id)
+{
+	if (id < k->base || id - k->base >= k->n)
+		return NULL;
+	return k->keys + (id - k->base) * k->ksz;
+}
+
+void tt_series_keys_release(struct tt_series_keys *k)
+{
+	free(k->keys);
+	k->keys = NULL;
+	k->n = 0;
+}
+
+__u32 tt_snap_max_id(const struct tt_snap *d)
+{
+	__u32 m = 0;
+
+	if (d->cells.n)
+		m = tt_cell_id(d->cells.v[d->cells.n - 1].key);
+	if (d->counts.n && tt_cell_id(d->counts.v[d->counts.n - 1].key) > m)
+		m = tt_cell_id(d->counts.v[d->counts.n - 1].key);
+	return m;
 }

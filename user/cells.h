@@ -1,73 +1,106 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Reading generation-tagged per-CPU maps (struct tt_hist_cell and struct
- * tt_gen_counter values, include/tracetool/hist.h) into plain sorted
- * arrays, merged over CPUs, plus the bookkeeping that keeps interval
- * reports exact: samples that landed in a generation after it was read are
- * found at the next report and added there.
+ * Reading a tracer's series storage (include/tracetool/hist.h) into plain
+ * arrays, and the one place where an interval becomes the difference of
+ * two cumulative readings (tt_snap_diff).
  */
 #ifndef TT_CELLS_H
 #define TT_CELLS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tracetool/hist.h"
 
 struct bpf_map;
+struct bpf_object;
+struct tt_report;
 
-enum tt_cell_kind {
-	TT_CELLS_HIST,		/* values are struct tt_hist_cell */
-	TT_CELLS_COUNTER,	/* values are struct tt_gen_counter; sums[i].count holds it */
+/* One cell: a u32 cell key (tt_cell_key) and its count. */
+struct tt_cell {
+	__u32 key;
+	__u64 count;
 };
 
-/* Keys (opaque, ksz bytes each) with their sums, sorted by key bytes. */
-struct tt_cells {
-	size_t ksz, n;
-	unsigned char *keys;
-	struct tt_hist_sum *sums;
+/* Cells sorted by key, so the cells of one series are adjacent and ordered by slot. */
+struct tt_cellv {
+	size_t n;
+	struct tt_cell *v;
 };
-
-static inline const void *tt_cells_key(const struct tt_cells *c, size_t i)
-{
-	return c->keys + i * c->ksz;
-}
 
 /*
- * One map of a tracer, read generation by generation.  `prev` is what the
- * last interval report read of its generation.
+ * A cumulative reading of one tracer's storage, or the difference of two.
+ * stats[id] is the merged (over CPUs) count/sum/min/max of series `id`.
  */
-struct tt_cell_map {
+struct tt_snap {
+	struct tt_cellv cells;	/* histogram cells: tt_cell_key(id, slot) -> samples */
+	struct tt_cellv counts;	/* counters: tt_cell_key(id, sub) -> count */
+	size_t nstats;
+	struct tt_series_stats *stats;
+};
+
+/*
+ * One tracer's storage.  cells and counts are hashes of __u32 -> __u64;
+ * stats is an array (per-CPU or shared) of struct tt_series_stats.  dense,
+ * if set, is an mmapable array of __u64 whose row r (TT_HIST_NSLOTS cells)
+ * holds the cells of series r; it is mapped at the first read.  Any map may
+ * be NULL.  `prev` is the reading the last tt_store_delta ended at.
+ */
+struct tt_store {
+	struct bpf_map *cells, *counts, *stats, *dense;
+	const __u64 *dense_mem;
+	size_t dense_len;	/* bytes mapped */
+	struct tt_snap prev;
+};
+
+/* Read the maps (cumulative since load) into `out`.  0 or -errno. */
+int tt_store_read(struct tt_store *s, struct tt_snap *out);
+
+/*
+ * out = cur - prev, leaving out cells and series without samples in
+ * between.  count and sum are exact.  min/max of a series are exact when
+ * the interval moved the cumulative min/max (or the series is new); else
+ * they are bounded by the lowest/highest bucket that gained samples,
+ * clamped to the cumulative min/max.  0 or -ENOMEM.
+ */
+int tt_snap_diff(const struct tt_snap *cur, const struct tt_snap *prev, struct tt_snap *out);
+
+/* Read, report the difference from the previous call (from load, the first time), keep the reading. */
+int tt_store_delta(struct tt_store *s, struct tt_snap *out);
+
+/*
+ * Fold the series whose cells start at index `i` of d->cells into `h`
+ * (cleared first): its buckets, count = their total, and sum/min/max from
+ * d->stats.  Returns the index after the series.
+ */
+size_t tt_snap_fold(const struct tt_snap *d, size_t i, struct tt_hist *h);
+
+void tt_snap_release(struct tt_snap *s);
+
+/*
+ * The label keys of series ids [base, base + max), learned from a series
+ * map (a hash of ksz-byte key -> __u32 id).  Ids never change and entries
+ * are never deleted, so what was learned stays true.
+ */
+struct tt_series_keys {
 	struct bpf_map *map;
-	enum tt_cell_kind kind;
-	size_t ksz;
-	struct tt_cells prev, late;
-	bool have_prev;
+	size_t ksz, base, max;
+	size_t n;		/* ids [base, base + n) have been looked for */
+	unsigned char *keys;	/* max keys; all-zero where an id is not in use */
 };
 
-/*
- * Before publishing a new generation: re-read generation `gen - 1` and keep
- * what arrived after the last report read it.  0 or -errno.
- */
-int tt_cell_map_catch_late(struct tt_cell_map *m, __u32 gen);
+/* Make sure ids up to `id` are known (re-reads the map when one is not).  0 or -errno. */
+int tt_series_keys_learn(struct tt_series_keys *k, __u32 id);
 
-/*
- * Read generation `gen` into `out` (sorted, keys without samples left out),
- * with the late samples found by tt_cell_map_catch_late added.  With
- * `keep`, remember this read for the next catch_late.  0 or -errno.
- */
-int tt_cell_map_read(struct tt_cell_map *m, __u32 gen, bool keep, struct tt_cells *out);
+/* Key of series `id`, or NULL for an id outside [base, base + n). */
+const void *tt_series_keys_get(const struct tt_series_keys *k, __u32 id);
 
-/*
- * Fold the histogram cells of the series that starts at index `i` into `h`
- * (cleared first): the series is the run of adjacent keys whose first
- * `slot_off` bytes are equal, and the cell's slot is the __u32 at `slot_off`
- * (the last key field, so sorting keeps a series together).  Returns the
- * index after the series; h->count is 0 if it holds no sample.
- */
-size_t tt_cells_fold(const struct tt_cells *c, size_t i, size_t slot_off, struct tt_hist *h);
+/* Highest series id in a snapshot's cells and counters (0 if none). */
+__u32 tt_snap_max_id(const struct tt_snap *d);
 
-void tt_cells_release(struct tt_cells *c);
-void tt_cell_map_release(struct tt_cell_map *m);
+void tt_series_keys_release(struct tt_series_keys *k);
+void tt_store_release(struct tt_store *s);
+
 
 #endif /* TT_CELLS_H */

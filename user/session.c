@@ -9,6 +9,7 @@
  * if the final report hangs.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -482,6 +483,52 @@ static int open_and_load(struct tt_session *s, struct slot *t, bool follow, stru
 			    "(-v shows the verifier log)", t->ops->name, strerror(-ret));
 }
 
+/* Kernel memory of an object's maps: the kernel's own figure (fdinfo memlock), summed. */
+static int map_memory(const struct bpf_object *obj, uint64_t *bytes)
+{
+	struct bpf_map *map;
+
+	*bytes = 0;
+	bpf_object__for_each_map(map, obj) {
+		char path[64], line[128];
+		uint64_t v;
+		FILE *f;
+
+		if (bpf_map__fd(map) < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(map));
+		f = fopen(path, "re");
+		if (!f)
+			return -errno;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "memlock: %" SCNu64, &v) == 1)
+				*bytes += v;
+		fclose(f);
+	}
+	return 0;
+}
+
+/* The self-metric gauge tracetool_bpf_map_memory_bytes{tracer}. 0 or -ENOMEM. */
+static int add_map_memory(struct tt_report *r, const char *tracer, uint64_t bytes)
+{
+	static const char *const names[] = { "tracer" };
+	struct tt_family *f;
+	struct tt_series *s;
+
+	f = tt_report_find_family(r, "tracetool_bpf_map_memory_bytes");
+	if (!f)
+		f = tt_report_add_family(r, "tracetool_bpf_map_memory_bytes",
+					 "Kernel memory of the tracer's BPF maps (fdinfo memlock).",
+					 "bytes", TT_METRIC_GAUGE, 1, names);
+	if (!f)
+		return -ENOMEM;
+	s = tt_family_add_series(f, &tracer);
+	if (!s)
+		return -ENOMEM;
+	s->value = (double)bytes;
+	return 0;
+}
+
 /*
  * Set the BPF global `tt_ready` (bpf/lib/tt.bpf.h) of a loaded object,
  * found through the object's BTF in its mmapped .bss: no tracer needs code
@@ -625,6 +672,7 @@ int tt_session_start(struct tt_session *s, struct tt_error *err)
 		if (set_ready_flag(s->t[i].obj))
 			return tt_error_set(err, -ENOENT, false, "%s: the BPF object has no tt_ready "
 					    "flag", s->t[i].ops->name);
+		map_memory(s->t[i].obj, &s->stats.tracers[i].map_bytes);
 	}
 	s->stats.attach_ms = (now_mono() - t_start) * 1000;
 	read_rss(&s->stats.rss_kb, &s->stats.hwm_kb);
@@ -779,6 +827,12 @@ struct tt_report *tt_session_snapshot(struct tt_session *s, struct tt_error *err
 		ret = ret ?: tt_report_accumulate(r, s->t[i].cum);
 	}
 	ret = ret ?: tt_report_add_lost_family(r);
+	for (i = 0; !ret && i < s->n; i++) {
+		uint64_t bytes;
+
+		ret = map_memory(s->t[i].obj, &bytes);
+		ret = ret ?: add_map_memory(r, s->t[i].ops->name, bytes);
+	}
 	if (ret) {
 		tt_report__free(r);
 		tt_error_set(err, ret, false, "reading BPF maps: %s", strerror(-ret));

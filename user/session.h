@@ -94,6 +94,7 @@ struct tt_tracer_stats {
 	double open_ms;		/* skeleton open and configuration */
 	double load_ms;		/* kernel BTF parse, CO-RE relocation, map creation, verifier */
 	double attach_ms;	/* attach */
+	uint64_t map_bytes;	/* kernel memory of its BPF maps (fdinfo memlock), bytes */
 };
 
 /* Timings and outcome of a run, for -v and the benchmark. */

@@ -34,7 +34,7 @@
 /*
  * A dense histogram, as user space merges it.  count/sum/min/max are exact;
  * min is only meaningful when count > 0.  (16 KB: too big to keep one per
- * key per CPU in the kernel; BPF maps hold struct tt_hist_cell instead.)
+ * series in the kernel; BPF maps hold series storage instead, see below.)
  */
 struct tt_hist {
 	__u64 count;
@@ -93,93 +93,78 @@ __tt_inline __u64 tt_hist_slot_upper(__u32 s)
 	return tt_hist_slot_lower(s + 1) - 1;
 }
 
-/* count/sum/min/max of the samples of one bucket in one generation. */
-struct tt_hist_sum {
-	__u64 gen;		/* generation these samples belong to */
+/*
+ * Series storage, as BPF keeps it (bpf/lib/series.bpf.h) and user space
+ * reads it (user/cells.c).  Everything is cumulative since the tracer
+ * started: BPF only adds, user space never writes, so a reading has no side
+ * effects and an interval is the difference of two readings.
+ *
+ * A series (one label set) has a small id.  Its count/sum/min/max live in
+ * an array indexed by the id (struct tt_series_stats); its histogram is one
+ * u64 sample count per non-empty bucket, in a hash keyed by the u32 cell
+ * key `id << TT_CELL_SLOT_BITS | slot`.  Counters (errors by errno, tcp
+ * counters) use the same key shape with another sub-key in place of the slot.
+ */
+#define TT_CELL_SLOT_BITS 12				/* slots < TT_HIST_NSLOTS <= 4096 */
+#define TT_CELL_SUB_MASK ((1u << TT_CELL_SLOT_BITS) - 1)
+#define TT_SERIES_ID_MAX (1u << (32 - TT_CELL_SLOT_BITS))	/* ids < 2^20 */
+
+_Static_assert(TT_HIST_NSLOTS <= (1u << TT_CELL_SLOT_BITS), "a slot must fit the cell key");
+
+__tt_inline __u32 tt_cell_key(__u32 id, __u32 sub)
+{
+	return id << TT_CELL_SLOT_BITS | sub;
+}
+
+__tt_inline __u32 tt_cell_id(__u32 key)
+{
+	return key >> TT_CELL_SLOT_BITS;
+}
+
+__tt_inline __u32 tt_cell_sub(__u32 key)
+{
+	return key & TT_CELL_SUB_MASK;
+}
+
+/*
+ * Exact count/sum/min/max of one series.  `nmin` holds ~min, so a zeroed
+ * entry (count 0, nmin 0 = "min is 2^64-1") needs no initialisation and
+ * "v < min" is "~v > nmin", which BPF can update with the same compare as max.
+ */
+struct tt_series_stats {
 	__u64 count;
-	__u64 sum;
-	__u64 min;
+	__u64 sum;	/* wraps after 584 years of summed nanoseconds */
+	__u64 nmin;	/* ~min */
 	__u64 max;
 };
 
-/*
- * One non-empty bucket of one histogram as BPF keeps it, per CPU, in a hash
- * keyed by (series key, slot).  Keeping count/sum/min/max per bucket makes
- * the whole histogram's count, sum, min and max exact with a single map
- * update per sample, and memory grows with the buckets actually used.
- *
- * Interval reports must not lose samples, so cells are never deleted or
- * zeroed by user space.  Instead BPF records into the half g[gen & 1] for
- * the generation user space publishes (tt_gen), restarting that half when
- * it holds an older generation.  User space bumps tt_gen, then reads the
- * halves tagged with the old generation: nothing restarts them until two
- * generations later.
- */
-struct tt_hist_cell {
-	struct tt_hist_sum g[2];
-};
+_Static_assert(sizeof(struct tt_series_stats) == 32, "tt_series_stats layout");
 
-_Static_assert(sizeof(struct tt_hist_cell) == 80, "tt_hist_cell layout");
-
-/* Record one value into a per-CPU cell (no atomics: per-CPU storage). */
-__tt_inline void tt_hist_cell_record(struct tt_hist_cell *c, __u32 gen, __u64 v)
+/* Record one value where only this CPU writes (a per-CPU entry, no nesting). */
+__tt_inline void tt_series_stats_record(struct tt_series_stats *s, __u64 v)
 {
-	struct tt_hist_sum *s = &c->g[gen & 1];
-
-	if (s->gen != gen || s->count == 0) {
-		s->gen = gen;
-		s->count = 0;
-		s->sum = 0;
-		s->min = v;
-		s->max = v;
-	}
-	if (v < s->min)
-		s->min = v;
+	if (~v > s->nmin)
+		s->nmin = ~v;
 	if (v > s->max)
 		s->max = v;
 	s->count++;
 	s->sum += v;
 }
 
-/* dst += src (user space: merging CPUs and cells); gen is left alone. */
-__tt_inline void tt_hist_sum_add(struct tt_hist_sum *dst, const struct tt_hist_sum *src)
+__tt_inline __u64 tt_series_stats_min(const struct tt_series_stats *s)
 {
-	if (!src->count)
-		return;
-	if (!dst->count || src->min < dst->min)
-		dst->min = src->min;
+	return s->count ? ~s->nmin : 0;
+}
+
+/* dst += src (user space: merging CPUs). */
+__tt_inline void tt_series_stats_add(struct tt_series_stats *dst, const struct tt_series_stats *src)
+{
+	if (src->nmin > dst->nmin)
+		dst->nmin = src->nmin;
 	if (src->max > dst->max)
 		dst->max = src->max;
 	dst->count += src->count;
 	dst->sum += src->sum;
-}
-
-/* The samples generation `gen` recorded in cell `c`, or NULL when none. */
-__tt_inline const struct tt_hist_sum *tt_hist_cell_read(const struct tt_hist_cell *c, __u32 gen)
-{
-	const struct tt_hist_sum *s = &c->g[gen & 1];
-
-	return s->gen == gen && s->count ? s : 0;
-}
-
-/* A counter with the same two-generation scheme (e.g. errors by errno). */
-struct tt_gen_counter {
-	__u64 gen[2];
-	__u64 v[2];
-};
-
-__tt_inline void tt_gen_counter_inc(struct tt_gen_counter *c, __u32 gen)
-{
-	if (c->gen[gen & 1] != gen) {
-		c->gen[gen & 1] = gen;
-		c->v[gen & 1] = 0;
-	}
-	c->v[gen & 1]++;
-}
-
-__tt_inline __u64 tt_gen_counter_read(const struct tt_gen_counter *c, __u32 gen)
-{
-	return c->gen[gen & 1] == gen ? c->v[gen & 1] : 0;
 }
 
 /* Record one value into a dense histogram. */

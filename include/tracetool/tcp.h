@@ -41,15 +41,27 @@ struct tt_tcp_config {
 	__u16 ports[TT_TCP_MAX_PORTS];
 	__u8 laddr[16];
 	__u8 raddr[16];
+	__u32 max_series;		/* flow series ids past TT_TCP_SERIES_BASE */
+	__u32 cells_limit;		/* histogram cells flow series may take; the rest is kept for _other */
 };
 
-_Static_assert(sizeof(struct tt_tcp_config) == 24 + 8 + 2 * TT_TCP_MAX_PORTS + 32,
+_Static_assert(sizeof(struct tt_tcp_config) == 24 + 8 + 2 * TT_TCP_MAX_PORTS + 32 + 8,
 	       "tt_tcp_config layout");
 
 /*
- * Key of the counter map (slot 0) and of the histogram cells.  Histogram
- * keys leave saddr zero (their labels are daddr and dport).  `slot` comes
- * last, so sorting keys by their bytes puts a series' cells together.
+ * Series storage (include/tracetool/hist.h): ids below TT_TCP_SERIES_BASE
+ * are the overflow series of each kind (labels `_other`), flows past the
+ * --max-series bound land there; flow series take ids from the base on.
+ * Counters are cells tt_cell_key(id, 0) of one hash, histograms are cells
+ * tt_cell_key(id, slot) of another plus the stats array.
+ */
+#define TT_TCP_SERIES_BASE 8
+_Static_assert(TT_TCP_KIND_NR <= TT_TCP_SERIES_BASE, "one overflow id per kind");
+
+/*
+ * Key of the series map: what a counter or histogram series counts, for
+ * which flow.  Histogram keys leave saddr zero (their labels are daddr and
+ * dport).
  */
 struct tt_tcp_key {
 	__u8 kind;		/* enum tt_tcp_kind */
@@ -57,11 +69,9 @@ struct tt_tcp_key {
 	__u16 dport;
 	__u8 saddr[16];
 	__u8 daddr[16];
-	__u32 slot;
 };
 
-_Static_assert(sizeof(struct tt_tcp_key) == 40, "tt_tcp_key layout");
-_Static_assert(__builtin_offsetof(struct tt_tcp_key, slot) == 36, "slot must come last");
+_Static_assert(sizeof(struct tt_tcp_key) == 36, "tt_tcp_key layout");
 
 /* One retransmit or reset, streamed through the ring buffer. */
 struct tt_tcp_event {

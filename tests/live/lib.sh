@@ -386,7 +386,8 @@ tt_quantile() {
 # tt_syscalls_seen FILE: sorted, comma-separated syscall labels of all series
 # of both syscall metrics.
 tt_syscalls_seen() {
-	jq -r '[.metrics[]? | select(.name | startswith("tracetool_syscall_")) | .series[]? | .labels.syscall] | unique | join(",")' "$1" 2>/dev/null
+	jq -r '[.metrics[]? | select(.name | startswith("tracetool_syscall_")) | .series[]? |
+		.labels.syscall] | unique | join(",")' "$1" 2>/dev/null
 }
 
 # tt_lost FILE: the report's loss counters, for failure messages.

@@ -19,6 +19,7 @@ syscalls_comm_only_target
 syscalls_cgroup_only_target
 syscalls_errors_close_ebadf
 syscalls_filter_syscall_only_getppid syscalls_filter_syscall_count
+syscalls_bound_getppid_exact syscalls_bound_other_present syscalls_bound_no_loss
 syscalls_by_process_labels syscalls_by_process_count
 syscalls_hook_default_tp_btf syscalls_hook_raw_tp_label syscalls_hook_raw_tp_counts
 syscalls_sigint_exit_status syscalls_sigint_report syscalls_sigint_no_leftover_progs
@@ -224,6 +225,62 @@ test_cgroup() {
 	fi
 	run_pair "$TT_TMP/cgroup" syscalls_cgroup_only_target 350 650 --cgroup "$cg"
 	rmdir_cgroup "$cg" || echo "note: could not remove $cg" >&2
+}
+
+# (e2) --by process at the default series bound (4096): a cgroup whose
+# processes make more series than that (300 short-lived /bin/true, ~20
+# syscalls each, then the workload).  Past the bound, series overflow to
+# their syscall's _other series: the workload's getppid count stays exact
+# over all series, an _other series is there, nothing is lost.  (The cgroup
+# makes the count exact: nothing else in it calls getppid; the shell that
+# moves itself in has called it before.)
+test_series_bound() {
+	local root cg o="$TT_TMP/bound.json" e="$TT_TMP/bound.err" n=20000 pid why
+	local checks="syscalls_bound_getppid_exact syscalls_bound_other_present syscalls_bound_no_loss"
+	need_bpftool syscalls_bound_getppid_exact || return
+	root=$(cgroup_root)
+	cg=$root/tt-bound-$SELF
+	if [ -z "$root" ] || ! mkdir "$cg" 2>/dev/null; then
+		skip_all "cannot create a cgroup under '$root'" $checks
+		return
+	fi
+	tt_on_exit "rmdir_cgroup '$cg'"
+	tt_bg "$TT" syscalls --by process --cgroup "$cg" -d 120 -f json -o "$o" 2>"$e"
+	pid=$TT_PID
+	if ! tt_wait_bss_ready "$pid" 20; then
+		fail_all "$TT_WHY" $checks
+		tt_stop "$pid"
+		return
+	fi
+	# shellcheck disable=SC2016
+	timeout -k 5 60 sh -c 'echo $$ >"$1/cgroup.procs" || exit 9
+		i=0
+		while [ $i -lt 300 ]; do /bin/true; i=$((i + 1)); done
+		exec "$2" --comm ttBound --getppid "$3"' sh "$cg" "$W" $n
+	why=$?
+	kill -TERM "$pid" 2>/dev/null
+	if [ $why != 0 ]; then
+		why="the spawning shell exited $why"
+	elif ! tt_wait_exit "$pid" 20 || [ "$TT_RC" != 0 ]; then
+		why="tracetool exited $TT_RC: $(head -c 300 "$e" | tr '\n' ' ')"
+	else
+		why=$(tt_run_why "$o" "$e")
+	fi
+	if [ -n "$why" ]; then
+		tt_stop "$pid"
+		fail_all "$why" $checks
+		rmdir_cgroup "$cg"
+		return
+	fi
+	check_eq syscalls_bound_getppid_exact "getppid count over all series" $n \
+		"$(jq '[.metrics[] | select(.name == "'$TT_LAT'") | .series[] |
+			select(.labels.syscall == "getppid") | .count] | add' "$o")" \
+		"series $(jq '[.metrics[] | select(.name == "'$TT_LAT'") | .series[]] | length' "$o")"
+	check_eq syscalls_bound_other_present "series with comm=_other pid=_other > 0" true \
+		"$(jq '[.metrics[] | select(.name == "'$TT_LAT'") | .series[] |
+			select(.labels.comm == "_other" and .labels.pid == "_other")] | length > 0' "$o")"
+	check_eq syscalls_bound_no_loss "lost" 0 "$(jq '.lost | add' "$o")"
+	rmdir_cgroup "$cg"
 }
 
 # (f) errors: K failing close(-1) calls are K EBADF errors of close.
@@ -447,6 +504,7 @@ test_leader_exit
 test_pid
 test_comm
 test_cgroup
+test_series_bound
 test_errors
 test_filter_syscall
 test_by_process

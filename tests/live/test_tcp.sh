@@ -21,10 +21,12 @@ PT=18106	# text output
 PF=18107	# owner filters
 PM=18108	# IPv4-mapped IPv6
 PA=18109	# --raddr / --laddr
-PX=18110	# --max-cells 1: map_full
+PX=18110	# --max-series 1: _other
 PG=18111	# --cgroup
 PS=18112	# server closes with unread data: active reset
 PO=18113	# --owner-io
+PB=18114	# more flows than the series bound, at defaults
+NFLOWS=1400	# refused connects to distinct addresses: 3 series each, past the 4096 bound
 NCONN=20
 
 RETRANS=tracetool_tcp_retransmits_total
@@ -37,7 +39,7 @@ tcp_retrans_v4_owner tcp_retrans_v6_counter_eq_retranssegs tcp_retrans_v6_events
 tcp_connect_v6_count tcp_reset_received_closed_port tcp_reset_sent_closed_port
 tcp_connect_failed_closed_port tcp_connect_count tcp_no_lost_events tcp_hook_default_tp_btf
 tcp_rtt_histogram tcp_v4mapped_as_v4 tcp_hook_raw_tp_reset tcp_no_events_option tcp_text_live_reset_line tcp_text_summary
-tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_raddr_filter tcp_laddr_filter tcp_map_full_counted tcp_max_events_counted tcp_cgroup_filter tcp_active_reset_sent
+tcp_cmd_owner_connects tcp_pid_filter_excludes_others tcp_raddr_filter tcp_laddr_filter tcp_series_bound_other tcp_max_events_counted tcp_flows_past_bound_exact tcp_flows_past_bound_other tcp_flows_past_bound_no_loss tcp_cgroup_filter tcp_active_reset_sent
 tcp_cmd_leaves_out_accepted tcp_owner_io_accepted tcp_interval_sum_eq_retranssegs tcp_usage_bad_port tcp_usage_bad_addr"
 
 # shellcheck disable=SC2086
@@ -357,25 +359,52 @@ else
 	fi
 fi
 
-# --- a full kernel map is counted, never silent: a refused connect makes three
-# counter series (reset sent, reset received, failed connect); with room for
-# one, the other two are lost map_full ---
+# --- past the series bound, flows go to _other, never to lost: a refused
+# connect makes three counter series (reset sent, reset received, failed
+# connect); with room for one flow, the other two are counted in their
+# kind's _other series ---
 O=$TT_TMP/full.json
-if ! start_tt "$O" "$TT_TMP/full.err" --port $PX --max-cells 1 --max-events 1; then
-	fail_all "$TT_WHY" tcp_map_full_counted tcp_max_events_counted
+if ! start_tt "$O" "$TT_TMP/full.err" --port $PX --max-series 1 --max-events 1; then
+	fail_all "$TT_WHY" tcp_series_bound_other tcp_max_events_counted
 else
 	nsx "$W" --port $PX --refused 2>/dev/null
 	stop_tt "$O" "$TT_TMP/full.err"
 	if [ -n "$why" ]; then
-		fail_all "$why" tcp_map_full_counted tcp_max_events_counted
+		fail_all "$why" tcp_series_bound_other tcp_max_events_counted
 	else
 		# two events (reset sent, received), room for one: the other is lost
 		check_eq tcp_max_events_counted "events kept, lost ringbuf with --max-events 1" "1 1" \
 			"$(jq -r '"\(.events | length) \(.lost.ringbuf)"' "$O")"
-		check_eq tcp_map_full_counted "counted series + lost map_full, series kept" "3 1" \
+		check_eq tcp_series_bound_other "counted, series, _other series, lost map_full" \
+			"3 3 2 0" \
 			"$(jq -r '.lost.map_full as $l |
 				[.metrics[] | select(.type == "counter" and .name != "tracetool_lost_events_total") | .series[]] as $s |
-				"\(($s | map(.value) | add // 0) + $l) \($s | length)"' "$O")"
+				"\($s | map(.value) | add // 0) \($s | length) \($s |
+				map(select(.labels.daddr == "_other")) | length) \($l)"' "$O")"
+	fi
+fi
+
+# --- at defaults, more flows than the series bound: every refused connect
+# is counted (the flows past the bound in _other), nothing is lost ---
+O=$TT_TMP/bound.json
+if ! start_tt "$O" "$TT_TMP/bound.err" --port $PB --no-events; then
+	fail_all "$TT_WHY" tcp_flows_past_bound_exact tcp_flows_past_bound_other \
+		tcp_flows_past_bound_no_loss
+else
+	nsx "$W" --addr 127.0.1.1 --port $PB --refused --conns $NFLOWS --spread 2>"$TT_TMP/bound.w"
+	wrc=$?
+	stop_tt "$O" "$TT_TMP/bound.err"
+	[ -z "$why" ] && [ $wrc != 0 ] && why="tcp_workload exited $wrc: $(head -c 200 "$TT_TMP/bound.w")"
+	if [ -n "$why" ]; then
+		fail_all "$why" tcp_flows_past_bound_exact tcp_flows_past_bound_other \
+			tcp_flows_past_bound_no_loss
+	else
+		check_eq tcp_flows_past_bound_exact "$CFAIL summed over all series" $NFLOWS \
+			"$(jq '[.metrics[] | select(.name == "'$CFAIL'") | .series[].value] | add' "$O")"
+		check_eq tcp_flows_past_bound_other "$CFAIL series labelled _other" 1 \
+			"$(jq '[.metrics[] | select(.name == "'$CFAIL'") | .series[] |
+				select(.labels.daddr == "_other")] | length' "$O")"
+		check_eq tcp_flows_past_bound_no_loss "lost map_full" 0 "$(jq '.lost.map_full' "$O")"
 	fi
 fi
 

@@ -690,71 +690,6 @@ static void test_bucket_of_slot(void **state)
 	assert_true(tt_hist_resolution("") == 1);
 }
 
-/*
- * Generation-tagged cells (what BPF keeps): a generation's half survives the
- * switch to the next one and is restarted only by the one after; a cell
- * that skips a generation must not show old samples as new (this once
- * double-counted when the cell kept one generation tag for both halves).
- */
-static void test_cell_generations(void **state)
-{
-	struct tt_hist_cell c;
-	const struct tt_hist_sum *s;
-
-	(void)state;
-	memset(&c, 0, sizeof(c));
-	assert_null(tt_hist_cell_read(&c, 0));
-	tt_hist_cell_record(&c, 0, 100);
-	tt_hist_cell_record(&c, 0, 50);
-	tt_hist_cell_record(&c, 0, 70);
-	s = tt_hist_cell_read(&c, 0);
-	assert_non_null(s);
-	assert_int_equal(s->count, 3);
-	assert_int_equal(s->sum, 220);
-	assert_int_equal(s->min, 50);
-	assert_int_equal(s->max, 100);
-	/* generation 1 starts: generation 0 is still readable, 1 is separate */
-	tt_hist_cell_record(&c, 1, 7);
-	assert_int_equal(tt_hist_cell_read(&c, 0)->count, 3);
-	s = tt_hist_cell_read(&c, 1);
-	assert_int_equal(s->count, 1);
-	assert_int_equal(s->min, 7);
-	assert_int_equal(s->max, 7);
-	/* a late sample of generation 0 still lands in generation 0 */
-	tt_hist_cell_record(&c, 0, 10);
-	assert_int_equal(tt_hist_cell_read(&c, 0)->count, 4);
-	assert_int_equal(tt_hist_cell_read(&c, 0)->min, 10);
-	assert_int_equal(tt_hist_cell_read(&c, 1)->count, 1);
-	/* generation 2 restarts the half generation 0 used */
-	tt_hist_cell_record(&c, 2, 5);
-	assert_null(tt_hist_cell_read(&c, 0));
-	assert_int_equal(tt_hist_cell_read(&c, 2)->count, 1);
-	/* skipping generation 3: its read is empty, not generation 1's samples */
-	tt_hist_cell_record(&c, 4, 9);
-	assert_null(tt_hist_cell_read(&c, 3));
-	assert_null(tt_hist_cell_read(&c, 2));
-	assert_int_equal(tt_hist_cell_read(&c, 4)->count, 1);
-}
-
-static void test_gen_counter(void **state)
-{
-	struct tt_gen_counter c;
-
-	(void)state;
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(tt_gen_counter_read(&c, 0), 0);
-	tt_gen_counter_inc(&c, 0);
-	tt_gen_counter_inc(&c, 0);
-	assert_int_equal(tt_gen_counter_read(&c, 0), 2);
-	tt_gen_counter_inc(&c, 1);
-	assert_int_equal(tt_gen_counter_read(&c, 0), 2);
-	assert_int_equal(tt_gen_counter_read(&c, 1), 1);
-	tt_gen_counter_inc(&c, 3);	/* skips 2: generation 1's half is restarted */
-	assert_int_equal(tt_gen_counter_read(&c, 1), 0);
-	assert_int_equal(tt_gen_counter_read(&c, 2), 0);
-	assert_int_equal(tt_gen_counter_read(&c, 3), 1);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -776,8 +711,6 @@ int main(void)
 		cmocka_unit_test(test_merge_per_cpu),
 		cmocka_unit_test(test_hsum_from_hist),
 		cmocka_unit_test(test_bucket_of_slot),
-		cmocka_unit_test(test_cell_generations),
-		cmocka_unit_test(test_gen_counter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

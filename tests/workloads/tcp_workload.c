@@ -7,8 +7,10 @@
  *       listens on A:P, connects N times; each client sends W writes of B
  *       bytes (TCP_NODELAY, so mostly one segment each) and the server reads
  *       them to the end.  Exit 0 when every byte arrived.
- *   tcp_workload --addr A --port P --refused
- *       connects once to A:P, where nothing listens; exit 0 on ECONNREFUSED.
+ *   tcp_workload --addr A --port P --refused [--conns N [--spread]]
+ *       connects N times (default once) to A:P, where nothing listens; exit
+ *       0 when every connect got ECONNREFUSED.  With --spread (IPv4) the
+ *       i-th connect goes to address A + i: N distinct flows.
  *   tcp_workload --addr A --port P --server-rst
  *       one connection; the server reads 1 byte of the client's 1000 and
  *       closes with the rest unread, so it sends a reset; exit 0 when the
@@ -36,6 +38,7 @@ struct opts {
 	int conns, writes, size;
 	double stream;
 	int refused;
+	int spread;
 	int server_rst;
 };
 
@@ -101,8 +104,12 @@ static int client(const struct opts *o)
 
 	if (fd < 0)
 		die("socket");
-	if (connect(fd, (const struct sockaddr *)&o->sa, o->salen))
-		return -errno;
+	if (connect(fd, (const struct sockaddr *)&o->sa, o->salen)) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return fd;
 }
@@ -122,7 +129,7 @@ int main(int argc, char **argv)
 		{ "conns", required_argument, NULL, 'n' }, { "writes", required_argument, NULL, 'w' },
 		{ "size", required_argument, NULL, 's' },  { "refused", no_argument, NULL, 'r' },
 		{ "stream", required_argument, NULL, 'S' }, { "timeout", required_argument, NULL, 't' },
-		{ "server-rst", no_argument, NULL, 'R' },
+		{ "server-rst", no_argument, NULL, 'R' }, { "spread", no_argument, NULL, 'x' },
 		{ 0 },
 	};
 	struct opts o = { .conns = 1, .writes = 0, .size = 1000 };
@@ -140,6 +147,7 @@ int main(int argc, char **argv)
 		case 'w': o.writes = atoi(optarg); break;
 		case 's': o.size = atoi(optarg); break;
 		case 'r': o.refused = 1; break;
+		case 'x': o.spread = 1; break;
 		case 'R': o.server_rst = 1; break;
 		case 'S': o.stream = atof(optarg); break;
 		case 't': timeout = atoi(optarg); break;
@@ -156,12 +164,19 @@ int main(int argc, char **argv)
 	alarm((unsigned)timeout);	/* SIGALRM kills us: bounded in time */
 
 	if (o.refused) {
-		fd = client(&o);
-		if (fd == -ECONNREFUSED)
-			return 0;
-		fprintf(stderr, "tcp_workload: connect to a closed port: %s\n",
-			fd < 0 ? strerror(-fd) : "it succeeded");
-		return 1;
+		struct sockaddr_in *in = (struct sockaddr_in *)&o.sa;
+
+		for (i = 0; i < o.conns; i++) {
+			fd = client(&o);
+			if (fd != -ECONNREFUSED) {
+				fprintf(stderr, "tcp_workload: connect to a closed port: %s\n",
+					fd < 0 ? strerror(-fd) : "it succeeded");
+				return 1;
+			}
+			if (o.spread && in->sin_family == AF_INET)
+				in->sin_addr.s_addr = htonl(ntohl(in->sin_addr.s_addr) + 1);
+		}
+		return 0;
 	}
 
 	lfd = socket(o.sa.ss_family, SOCK_STREAM, 0);
