@@ -73,7 +73,10 @@ static void print_opt(const struct tt_optdef *d, const char *extra, FILE *out)
 	fprintf(out, "%s\n", p);
 }
 
-/* -f values every named tracer accepts, into `out` (NULL-terminated); false if none. */
+/*
+ * -f values every named tracer accepts, into `out` (NULL-terminated); false
+ * if none.  Several tracers: not folded, which cannot say whose profile it is.
+ */
 static bool common_formats(const struct tt_tracer_def *const *defs, size_t n,
 			   const char *out[8])
 {
@@ -83,6 +86,9 @@ static bool common_formats(const struct tt_tracer_def *const *defs, size_t n,
 	bool all;
 
 	for (f = defs[0]->formats ? defs[0]->formats : def; *f && k < 7; f++) {
+		/* folded text holds one profile: not for several tracers */
+		if (n > 1 && !strcmp(*f, "folded"))
+			continue;
 		for (i = 1, all = true; i < n && all; i++) {
 			for (g = defs[i]->formats ? defs[i]->formats : def; *g && strcmp(*g, *f); g++)
 				;

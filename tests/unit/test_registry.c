@@ -182,6 +182,20 @@ static void test_options_reach_their_tracers(void **state)
 	assert_int_equal(parse(st, 2, &err, ARGV("--help")), TT_CLI_HELP);
 }
 
+/* folded holds one profile: profile alone takes it, profile with offcpu does not */
+static void test_folded_only_for_one_tracer(void **state)
+{
+	const struct tt_tracer_def *p[] = { &tt_profile_tracer };
+	const struct tt_tracer_def *po[] = { &tt_profile_tracer, &tt_offcpu_tracer };
+	struct tt_error err;
+
+	(void)state;
+	assert_int_equal(parse(p, 1, &err, ARGV("-f", "folded")), TT_CLI_RUN);
+	assert_int_equal(parse(po, 2, &err, ARGV("-f", "json")), TT_CLI_RUN);
+	assert_int_equal(parse(po, 2, &err, ARGV("-f", "folded")), -EINVAL);
+	assert_true(err.usage);
+}
+
 /* --- the man page against the tables --------------------------------------------- */
 
 #define MAX_MAN_OPTS 256
@@ -329,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_help_lists_every_option),
 		cmocka_unit_test(test_multi_help_and_formats),
 		cmocka_unit_test(test_options_reach_their_tracers),
+		cmocka_unit_test(test_folded_only_for_one_tracer),
 		cmocka_unit_test(test_man_page_matches_tables),
 	};
 
