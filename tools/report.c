@@ -18,7 +18,8 @@ const char tt_report_usage[] =
 	"\n"
 	"Reads reports saved with '-f json' (schema tracetool.report/v1) and renders\n"
 	"them again in any format: the text of a saved report is the text the run\n"
-	"printed. '-' (or no FILE, with a pipe) reads standard input.\n"
+	"printed. '-' (or no FILE, with a pipe) reads standard input. A file of several\n"
+	"documents ('-i SEC -f json' writes one per interval) reads as their merge.\n"
 	"\n"
 	"Several reports of the same tracers are merged into one, as if one run had\n"
 	"seen all their samples: counters, losses and histograms add (bucket by\n"
@@ -47,6 +48,7 @@ const char tt_report_usage[] =
 	"  tracetool syscalls -d 10 -f json -o run1.json\n"
 	"  tracetool report run1.json                     # the text table again\n"
 	"  tracetool report --hist --top 10 run1.json run2.json run3.json\n"
+	"  tracetool syscalls -i 10 -f json -o day.json & ... ; tracetool report day.json\n"
 	"  ssh web1 tracetool tcp -d 60 -f json | tracetool report - web2.json\n"
 	"  tracetool report -f json -o merged.json run*.json\n"
 	"  tracetool report -f folded cpu.json | tracetool flamegraph -o cpu.svg\n";

@@ -24,6 +24,7 @@
 struct ctx {
 	char *err;
 	size_t errlen;
+	size_t doc;		/* 1-based document of a stream, named in errors from the second on */
 };
 
 /* Record "PATH: message" (the first failure wins) and return -EINVAL. */
@@ -35,7 +36,10 @@ static int fail(struct ctx *c, const char *path, const char *fmt, ...)
 
 	if (!c->errlen)
 		return -EINVAL;
-	snprintf(c->err, c->errlen, "%s: ", path);
+	if (c->doc > 1)
+		snprintf(c->err, c->errlen, "document %zu: %s: ", c->doc, path);
+	else
+		snprintf(c->err, c->errlen, "%s: ", path);
 	n = strlen(c->err);
 	va_start(ap, fmt);
 	vsnprintf(c->err + n, c->errlen - n, fmt, ap);
@@ -752,44 +756,91 @@ static int read_list(struct ctx *c, struct tt_report *r, const json_t *root, con
 
 /* --- the document --- */
 
-struct tt_report *tt_report_parse(const char *buf, size_t len, char *err, size_t errlen)
+/* One document's root object into a new report; NULL with *ret set. */
+static struct tt_report *from_root(struct ctx *c, const json_t *root, int *ret)
 {
-	struct ctx c = { err, errlen };
 	struct tt_report *r = NULL;
-	json_error_t jerr;
-	json_t *root;
-	int ret;
 
-	if (errlen)
-		err[0] = '\0';
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		/* jansson reports running out of memory like a syntax error */
-		if (json_error_code(&jerr) == json_error_out_of_memory) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		snprintf(err, errlen, "$: not JSON (line %d, column %d): %s", jerr.line,
-			 jerr.column, jerr.text);
-		errno = EINVAL;
-		return NULL;
-	}
-	ret = want_object(&c, root, "$");
-	if (!ret) {
+	*ret = want_object(c, root, "$");
+	if (!*ret) {
 		r = calloc(1, sizeof(*r));	/* not __new: host and kernel come from the file */
-		ret = r ? 0 : -ENOMEM;
+		*ret = r ? 0 : -ENOMEM;
 	}
-	ret = ret ?: read_header(&c, r, root) ?: check_lost_split(&c, r);
-	ret = ret ?: read_list(&c, r, root, "metrics", true, read_family);
-	ret = ret ?: read_list(&c, r, root, "events", false, read_event);
-	ret = ret ?: read_list(&c, r, root, "profiles", false, read_profile);
-	json_decref(root);
-	if (ret) {
+	*ret = *ret ?: read_header(c, r, root) ?: check_lost_split(c, r);
+	*ret = *ret ?: read_list(c, r, root, "metrics", true, read_family);
+	*ret = *ret ?: read_list(c, r, root, "events", false, read_event);
+	*ret = *ret ?: read_list(c, r, root, "profiles", false, read_profile);
+	if (*ret) {
 		tt_report__free(r);
-		errno = -ret;
 		return NULL;
 	}
 	return r;
+}
+
+/* Line of buf (1-based) where offset `off` lies. */
+static int line_of(const char *buf, size_t off)
+{
+	int line = 1;
+	size_t i;
+
+	for (i = 0; i < off; i++)
+		line += buf[i] == '\n';
+	return line;
+}
+
+struct tt_report *tt_report_parse(const char *buf, size_t len, char *err, size_t errlen)
+{
+	struct ctx c = { err, errlen, 0 };
+	struct tt_report *all = NULL, *r;
+	json_error_t jerr;
+	size_t off = 0;
+	json_t *root;
+	int ret = 0;
+
+	if (errlen)
+		err[0] = '\0';
+	do {
+		c.doc++;
+		/* jansson stops after the value and says how many bytes it read */
+		root = json_loadb(buf + off, len - off,
+				  JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &jerr);
+		if (!root) {
+			/* jansson reports running out of memory like a syntax error */
+			if (json_error_code(&jerr) == json_error_out_of_memory) {
+				ret = -ENOMEM;
+				break;
+			}
+			ret = fail(&c, "$", "not JSON (line %d, column %d): %s",
+				   line_of(buf, off) + jerr.line - 1, jerr.column, jerr.text);
+			break;
+		}
+		off += (size_t)jerr.position;
+		r = from_root(&c, root, &ret);
+		json_decref(root);
+		if (!r)
+			break;
+		if (!all) {
+			all = r;
+		} else {
+			char msg[400];
+
+			ret = tt_report_merge(all, r, msg, sizeof(msg));
+			tt_report__free(r);
+			if (ret == -EINVAL)
+				fail(&c, "$", "cannot merge with document 1: %s", msg);
+			if (ret)
+				break;
+		}
+		while (off < len && (buf[off] == ' ' || buf[off] == '\t' || buf[off] == '\n' ||
+				     buf[off] == '\r'))
+			off++;
+	} while (off < len);
+	if (ret) {
+		tt_report__free(all);
+		errno = -ret;
+		return NULL;
+	}
+	return all;
 }
 
 struct tt_report *tt_report_read(FILE *f, char *err, size_t errlen)

@@ -14,11 +14,13 @@
 #include "report.h"
 
 /*
- * Parse the document in buf[0..len) (need not be NUL-terminated).  Returns
- * a new report, or NULL with errno set: EINVAL when the input is not a
- * valid report, with `err` holding one line naming the JSON path and what
- * is wrong ("$.metrics[3].series[0].buckets[2]: expected [upper_bound,
- * count]"); ENOMEM otherwise.  Keys a v1 reader does not know are ignored
+ * Parse the document in buf[0..len) (need not be NUL-terminated), or a
+ * sequence of documents separated by white space (what `-i SEC -f json`
+ * writes, one per interval), merged with tt_report_merge.  Returns a new
+ * report, or NULL with errno set: EINVAL when the input is not valid, with
+ * `err` holding one line naming the JSON path and what is wrong
+ * ("$.metrics[3].series[0].buckets[2]: expected [upper_bound, count]",
+ * "document 2: " before it from the second document on); ENOMEM otherwise.  Keys a v1 reader does not know are ignored
  * (v1 changes only by addition).  Histogram buckets get their lower bounds
  * back from tracetool's bucket layout (tt_hist_resolution of the family's
  * unit); a bucket off that layout starts at the previous bucket's upper

@@ -12,7 +12,7 @@ W=$WL/syscall_workload
 
 CHECKS="report_json_round_trip report_text_count report_text_same_as_stdin
 report_merge_getppid_count report_merge_nanosleep_count report_merge_duration
-report_merge_text_count report_output_file
+report_merge_text_count report_output_file report_interval_stream
 report_truncated_exit2 report_bad_bucket_path report_other_tracers_exit2"
 
 # shellcheck disable=SC2086
@@ -79,6 +79,20 @@ if "$TT" report -o "$TT_TMP/out.txt" "$A" "$B" --top 50 >"$TT_TMP/out.stdout" 2>
 	pass "report_output_file (-o FILE holds the report, stdout empty)"
 else
 	fail report_output_file "-o output differs or stdout not empty"
+fi
+
+# (b') -i writes one document per interval: report reads them all, merged.
+I=$TT_TMP/int.json
+timeout -k 5 120 "$TT" syscalls -f json -i 0.05 -o "$I" -- "$W" --getppid 300000 \
+	>/dev/null 2>"$I.err"
+rc=$?
+n=$(jq -s 'length' "$I" 2>/dev/null)
+if [ $rc -ne 0 ] || [ -z "$n" ] || [ "$n" -lt 2 ]; then
+	fail report_interval_stream "tracetool exited $rc, ${n:-no} documents: $(head -c 200 "$I.err")"
+else
+	"$TT" report -f json "$I" >"$TT_TMP/int_all.json" 2>"$TT_TMP/int_all.err"
+	check_eq report_interval_stream "getppid count of $n interval documents read as one" \
+		300000 "$(tt_hcount "$TT_TMP/int_all.json" "$GETPPID")" "$(cat "$TT_TMP/int_all.err")"
 fi
 
 # (c) damaged input: exit 2, one line naming the file and the JSON path.

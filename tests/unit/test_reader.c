@@ -372,6 +372,42 @@ static void test_truncated(void **state)
 	free(json);
 }
 
+/* A sequence of documents (-i writes one per interval) reads as their merge. */
+static void test_document_stream(void **state)
+{
+	char *one = golden("report.json"), *two, *j1, *j2;
+	struct tt_report *a, *b, *m;
+	size_t n = strlen(one);
+	char err[256];
+
+	(void)state;
+	two = malloc(2 * n + 2);
+	assert_non_null(two);
+	snprintf(two, 2 * n + 2, "%s\n%s", one, one);
+	m = parse_ok(two);
+	a = parse_ok(one);
+	b = parse_ok(one);
+	assert_int_equal(tt_report_merge(a, b, err, sizeof(err)), 0);
+	j1 = render_fmt(a, "json", false);
+	j2 = render_fmt(m, "json", false);
+	assert_string_equal(j1, j2);
+	assert_int_equal(m->lost[TT_LOST_MAP_FULL], 6);
+	free(j1);
+	free(j2);
+	/* errors in a later document say which; the line counts from the start */
+	snprintf(two, 2 * n + 2, "%s{\"schema\": 1}", one);
+	parse_bad(two, "document 2: $.schema: expected a string");
+	snprintf(two, 2 * n + 2, "%s\n{\"schema\":", one);
+	parse_bad(two, "document 2: $: not JSON (line 192,");
+	snprintf(two, 2 * n + 2, "%s x", one);
+	parse_bad(two, "document 2: $: not JSON");
+	tt_report__free(a);
+	tt_report__free(b);
+	tt_report__free(m);
+	free(two);
+	free(one);
+}
+
 /* ---- rejection with the path ------------------------------------------- */
 
 #define HEAD "{\"schema\": \"tracetool.report/v1\", \"tracers\": [\"syscalls\"], " \
@@ -644,6 +680,42 @@ static void test_merge_profiles_and_split(void **state)
 	tt_report__free(b);
 }
 
+/* Many series, in another order and partly new: each lands on its own. */
+static void test_merge_many_series(void **state)
+{
+	static const char *const names[] = { "route", "code" };
+	struct tt_report *a = new_report("requests", "tracepoint");
+	struct tt_report *b = new_report("requests", "tracepoint");
+	struct tt_family *fa, *fb;
+	char err[256], route[32], code[8];
+	const char *labels[2] = { route, code };
+	unsigned i;
+
+	(void)state;
+	fa = tt_report_add_family(a, "c", "", "", TT_METRIC_COUNTER, 2, names);
+	fb = tt_report_add_family(b, "c", "", "", TT_METRIC_COUNTER, 2, names);
+	for (i = 0; i < 3000; i++) {
+		snprintf(route, sizeof(route), "/r%u", i % 1000);
+		snprintf(code, sizeof(code), "%u", 200 + i / 1000);
+		add_value(fa, labels, i);
+	}
+	for (i = 4500; i-- > 1500;) {	/* 1500 shared, 1500 new, reversed */
+		snprintf(route, sizeof(route), "/r%u", i % 1000);
+		snprintf(code, sizeof(code), "%u", 200 + i / 1000);
+		add_value(fb, labels, 1);
+	}
+	assert_int_equal(tt_report_merge(a, b, err, sizeof(err)), 0);
+	assert_int_equal(fa->nseries, 4500);
+	for (i = 0; i < 4500; i++) {
+		snprintf(route, sizeof(route), "/r%u", i % 1000);
+		snprintf(code, sizeof(code), "%u", 200 + i / 1000);
+		assert_true(tt_family_find_series(fa, labels)->value ==
+			    (i < 1500 ? i : i < 3000 ? i + 1 : 1));
+	}
+	tt_report__free(a);
+	tt_report__free(b);
+}
+
 static void test_merge_refuses(void **state)
 {
 	struct tt_report *a = syscalls_report(), *b = tcp_report();
@@ -682,10 +754,12 @@ int main(void)
 		cmocka_unit_test(test_round_trip_profile),
 		cmocka_unit_test(test_golden_reads_back),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_document_stream),
 		cmocka_unit_test(test_minimal_ok),
 		cmocka_unit_test(test_rejects_with_path),
 		cmocka_unit_test(test_merge_arithmetic),
 		cmocka_unit_test(test_merge_profiles_and_split),
+		cmocka_unit_test(test_merge_many_series),
 		cmocka_unit_test(test_merge_refuses),
 	};
 
