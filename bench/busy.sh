@@ -5,6 +5,7 @@
 #
 #   sh bench/busy.sh [SECONDS [MODE...]]     (default: 120 syscall comm process thread)
 #   INTERVAL=S sh bench/busy.sh ...          (-i S: figures summed over the interval reports)
+#   TT_ARGS="--max-cells 262144" sh bench/busy.sh ...   (extra tracetool options)
 #
 # For each --by MODE: a syscall-diverse load (stress-ng, one worker per
 # stressor, plus a loop spawning short-lived /bin/true processes) runs for
@@ -70,13 +71,13 @@ echo "tracetool $(git describe --always --dirty 2>/dev/null || echo '?')"
 for mode in $MODES; do
 	o=$TMP/$mode.json
 	# shellcheck disable=SC2086
-	stress-ng $STRESSORS --timeout $((SECS + 5))s >"$TMP/stress.log" 2>&1 &
+	stress-ng $STRESSORS --temp-path "$TMP" --timeout $((SECS + 5))s >"$TMP/stress.log" 2>&1 &
 	PIDS="$PIDS $!"
 	spawner $(($(date +%s) + SECS)) &
 	PIDS="$PIDS $!"
 	sleep 2	# the load is running before tracing starts
 	# shellcheck disable=SC2086
-	"$TT" syscalls --by "$mode" -d "$SECS" ${INTERVAL:+-i "$INTERVAL"} -f json -o "$o" \
+	"$TT" syscalls --by "$mode" -d "$SECS" ${INTERVAL:+-i "$INTERVAL"} ${TT_ARGS:-} -f json -o "$o" \
 		2>"$TMP/tt.err" &
 	ttpid=$!
 	sleep $((SECS / 2))

@@ -65,6 +65,14 @@ struct {
 	__type(value, __u32);
 } series SEC(".maps");
 
+/* Hashed cells per finer series (index: series id), for tt_cell_add_fair. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TT_SYSCALL_NR_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} ncells SEC(".maps");
+
 /* Cells and error counters inserted so far (the finer series stop at their limit). */
 __u32 cells_used = 0;
 __u32 errs_used = 0;
@@ -138,7 +146,8 @@ static __always_inline int on_exit(long ret)
 	slot = tt_hist_slot(delta);
 	/* a finer series whose new bucket does not fit goes to its syscall's _other */
 	if (id >= TT_SYSCALL_NR_MAX &&
-	    !tt_cell_add(&cells, tt_cell_key(id, slot), 1, &cells_used, ~0u))
+	    !tt_cell_add_fair(&cells, tt_cell_key(id, slot), &cells_used, cfg.cells_limit,
+			      bpf_map_lookup_elem(&ncells, &id)))
 		id = nr;
 	if (id < TT_SYSCALL_NR_MAX && !dense_add(id, slot) &&
 	    !tt_cell_add(&cells, tt_cell_key(id, slot), 1, &cells_used, ~0u)) {

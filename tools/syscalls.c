@@ -110,8 +110,10 @@ static int syscalls_opt(void *ctx, int key, const char *arg, struct tt_error *er
  * Map sizes from --max-cells and --max-series.  The syscalls' own cells
  * (--by syscall, and the _other series of the finer modes) are the dense
  * rows, which cannot fill; the cells hash holds the finer series' cells
- * (--max-cells) and overflows into the rows.  The finer series may take
- * half of the error counters; the rest is kept for the _other series.
+ * (--max-cells) and overflows into the rows.  Its last quarter is open
+ * only to series with few cells, so series that appear late still get
+ * their own histogram.  The finer series may take half of the error
+ * counters; the rest is kept for the _other series.
  */
 static int size_maps(struct syscalls_tool *t)
 {
@@ -122,11 +124,13 @@ static int size_maps(struct syscalls_tool *t)
 	if (t->cfg.by != TT_BY_SYSCALL) {
 		nseries = (__u32)t->max_series;
 		t->cfg.max_series = nseries;
+		t->cfg.cells_limit = cells - cells / 4;	/* the last quarter: small series */
 		t->cfg.errs_limit = errs / 2;
 	}
 	ret = bpf_map__set_max_entries(sk->maps.cells, cells);
 	ret = ret ?: bpf_map__set_max_entries(sk->maps.errs, errs);
 	ret = ret ?: bpf_map__set_max_entries(sk->maps.stats, TT_SYSCALL_NR_MAX + nseries);
+	ret = ret ?: bpf_map__set_max_entries(sk->maps.ncells, nseries ? TT_SYSCALL_NR_MAX + nseries : 1);
 	ret = ret ?: bpf_map__set_max_entries(sk->maps.series, nseries ? nseries : 1);
 	return ret;
 }

@@ -57,36 +57,63 @@ static __always_inline __u32 tt_series_id(void *series, const void *key, __u32 b
 	return id ? *id : overflow;
 }
 
+#define TT_CELL_ADDED 1		/* tt_cell_add: counted in an existing cell */
+#define TT_CELL_INSERTED 2	/* tt_cell_add: counted in a cell it inserted */
+
 /*
  * Add n to cell `key` of `cells` (a hash of __u32 -> __u64 shared by all
  * CPUs: atomic), inserting the cell when it is new and fewer than `limit`
- * cells were inserted so far (*used counts them).  false when the cell is
- * new and may not or cannot be inserted: the caller routes the sample to an
- * overflow series or counts it as lost.
+ * cells were inserted so far (*used counts them).  Returns TT_CELL_ADDED or
+ * TT_CELL_INSERTED, or 0 when the cell is new and may not or cannot be
+ * inserted: the caller routes the sample to an overflow series or counts it
+ * as lost.
  */
-static __always_inline bool tt_cell_add(void *cells, __u32 key, __u64 n, __u32 *used, __u32 limit)
+static __always_inline int tt_cell_add(void *cells, __u32 key, __u64 n, __u32 *used, __u32 limit)
 {
 	__u64 *c = bpf_map_lookup_elem(cells, &key);
 	long err;
 
 	if (c) {
 		__sync_fetch_and_add(c, n);
-		return true;
+		return TT_CELL_ADDED;
 	}
 	if (*used >= limit)
-		return false;
+		return 0;
 	err = bpf_map_update_elem(cells, &key, &n, BPF_NOEXIST);
 	if (!err) {
 		__sync_fetch_and_add(used, 1);
-		return true;
+		return TT_CELL_INSERTED;
 	}
 	if (err != -TT_EEXIST)
-		return false;
+		return 0;
 	c = bpf_map_lookup_elem(cells, &key);
 	if (!c)
-		return false;
+		return 0;
 	__sync_fetch_and_add(c, n);
-	return true;
+	return TT_CELL_ADDED;
+}
+
+/*
+ * Cells a series may always insert while the map has room; past that it
+ * stops at its tracer's limit.  The map above the limit is thus kept for
+ * series that are new or small, so a few busy series cannot starve the
+ * series that appear later (they overflow instead).
+ */
+#define TT_SMALL_SERIES_CELLS 32
+
+/*
+ * tt_cell_add for series with a cell count *own (NULL: none kept): below
+ * TT_SMALL_SERIES_CELLS cells the whole map is open to it, else `limit`.
+ */
+static __always_inline int tt_cell_add_fair(void *cells, __u32 key, __u32 *used, __u32 limit,
+					    __u32 *own)
+{
+	int r = tt_cell_add(cells, key, 1, used,
+			    own && *own < TT_SMALL_SERIES_CELLS ? ~0u : limit);
+
+	if (r == TT_CELL_INSERTED && own)
+		__sync_fetch_and_add(own, 1);
+	return r;
 }
 
 /*

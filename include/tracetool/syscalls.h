@@ -42,8 +42,9 @@ struct tt_syscalls_config {
 	__u8 filter_nr;		/* only syscalls set in nr_mask */
 	__u8 pad[5];
 	__u32 max_series;	/* series ids past TT_SYSCALL_NR_MAX (not --by syscall) */
+	__u32 cells_limit;	/* hashed cells series past TT_SMALL_SERIES_CELLS may fill */
 	__u32 errs_limit;	/* error counters the finer series may take; the rest is kept for _other */
-	__u32 pad2[2];
+	__u32 pad2;
 	__u64 nr_mask[TT_SYSCALL_MASK_WORDS];
 };
 

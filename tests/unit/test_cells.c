@@ -179,6 +179,34 @@ static void test_cell_routing(void **state)
 			 8);
 }
 
+/* Busy series stop at the limit; the rest of the map stays open to small ones. */
+static void test_cell_fair_share(void **state)
+{
+	struct fake_map cells = { .ksz = 4, .vsz = 8, .max = 64 };
+	__u32 used = 0, own_a = 0, own_b = 0, k;
+
+	(void)state;
+	for (k = 0; k < 40; k++)
+		assert_int_equal(tt_cell_add_fair(&cells, tt_cell_key(100, k), &used, 40, &own_a),
+				 TT_CELL_INSERTED);
+	assert_int_equal(own_a, 40);
+	assert_int_equal(used, 40);
+	/* the busy series is at the limit: refused, its existing cells still count */
+	assert_int_equal(tt_cell_add_fair(&cells, tt_cell_key(100, 40), &used, 40, &own_a), 0);
+	assert_int_equal(tt_cell_add_fair(&cells, tt_cell_key(100, 3), &used, 40, &own_a),
+			 TT_CELL_ADDED);
+	assert_int_equal(cell_value(&cells, tt_cell_key(100, 3)), 2);
+	/* a new series gets cells past the limit, until the map is full */
+	for (k = 0; k < 24; k++)
+		assert_int_equal(tt_cell_add_fair(&cells, tt_cell_key(101, k), &used, 40, &own_b),
+				 TT_CELL_INSERTED);
+	assert_int_equal(own_b, 24);
+	assert_int_equal(tt_cell_add_fair(&cells, tt_cell_key(101, 24), &used, 40, &own_b), 0);
+	assert_int_equal(own_b, 24);
+	/* no counter: the limit applies from the first cell */
+	assert_int_equal(tt_cell_add_fair(&cells, tt_cell_key(102, 0), &used, 40, NULL), 0);
+}
+
 /* ---- interval subtraction ----------------------------------------------- */
 
 #define NIDS 4
@@ -358,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_stats_record_merge),
 		cmocka_unit_test(test_series_bound_overflow),
 		cmocka_unit_test(test_cell_routing),
+		cmocka_unit_test(test_cell_fair_share),
 		cmocka_unit_test(test_interval_difference),
 		cmocka_unit_test(test_interval_min_max_exact_when_moved),
 	};
