@@ -38,13 +38,13 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 	bpf_get_current_comm(st.key.comm, sizeof(st.key.comm));
 	if (cfg.kernel_stacks)
 		st.key.kern_stack = tt_stackid(ctx, 0);
-	if (cfg.user_stacks && tt_has_user_stack(prev))
+	if (cfg.user_stacks && tt_has_user_stack(prev)) {
 		st.key.user_stack = tt_stackid(ctx, BPF_F_USER_STACK);
+		st.key.as_gen = tt_note_pid(st.key.tgid);	/* prev is current here */
+	}
 	st.ts = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&starts, &tid, &st, BPF_ANY))
 		tt_count_lost(TT_LOST_MAP_FULL);
-	else
-		tt_note_pid(st.key.tgid);	/* in its own context: its mappings are current */
 }
 
 static __always_inline void switch_in(struct task_struct *next)

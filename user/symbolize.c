@@ -6,7 +6,9 @@
  * into a file offset through the mapping it falls in, then into an ELF
  * virtual address through the file's PT_LOAD headers, so the same cached
  * module serves every process that maps the file, at any load address, in
- * any mount namespace.  Resolved names are cached per ELF file.
+ * any mount namespace.  Resolved names are cached per ELF file.  Mappings
+ * are kept per (pid, address-space generation): the samples a process took
+ * before an execve are named from the image it ran then.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,11 +69,15 @@ struct mapping {
 	const char *base;	/* interned basename, for show_addrs */
 };
 
+/* One address space of a process: its image between two execve calls. */
 struct proc {
 	pid_t pid;
+	uint32_t as_gen;	/* 0: not announced, whatever the pid mapped when read */
+	struct tt_syms_as id;	/* as_gen != 0: what /proc/PID/stat must show */
+	bool gone;		/* exited or exec'd: never read again */
 	unsigned int refresh_gen;	/* report in which it was last read again */
 	size_t n;
-	struct mapping *maps;	/* sorted by start */
+	struct mapping *maps;	/* sorted by start, not overlapping */
 };
 
 struct ksym {
@@ -98,9 +104,11 @@ struct tt_syms {
 
 static int cmp_proc(const void *a, const void *b)
 {
-	pid_t x = ((const struct proc *)a)->pid, y = ((const struct proc *)b)->pid;
+	const struct proc *x = a, *y = b;
 
-	return (x > y) - (x < y);
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->as_gen > y->as_gen) - (x->as_gen < y->as_gen);
 }
 
 static int cmp_file(const void *a, const void *b)
@@ -456,15 +464,29 @@ static int cmp_mapping(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Read the executable file mappings of `pid` into `pr`. */
-static int read_maps(struct tt_syms *s, struct proc *pr)
+/* A line of /proc/PID/maps: an executable mapping of a file. */
+struct raw_map {
+	uint64_t start, end, pgoff, ino;
+	dev_t dev;
+	char *path;
+};
+
+static void free_raw(struct raw_map *r, size_t n)
+{
+	while (n--)
+		free(r[n].path);
+	free(r);
+}
+
+/* The executable file mappings /proc/PID/maps shows now.  0 or -errno (-ESRCH: gone). */
+static int read_raw_maps(pid_t pid, struct raw_map **out, size_t *count)
 {
 	char path[64], line[4352];
-	struct mapping *v = NULL, *nv;
+	struct raw_map *v = NULL, *nv;
 	size_t n = 0, cap = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pr->pid);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return -ESRCH;
@@ -472,7 +494,7 @@ static int read_maps(struct tt_syms *s, struct proc *pr)
 		unsigned long long start, end, pgoff, ino;
 		unsigned int maj, mnr;
 		char perms[8];
-		const char *file, *base;
+		const char *file;
 		int pos = 0;
 
 		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &pgoff,
@@ -485,74 +507,204 @@ static int read_maps(struct tt_syms *s, struct proc *pr)
 		if (n == cap) {
 			cap = cap ? cap * 2 : 32;
 			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				fclose(f);
-				free(v);
-				return -ENOMEM;
-			}
+			if (!nv)
+				goto enomem;
 			v = nv;
 		}
-		base = strrchr(file, '/');
-		v[n] = (struct mapping){ .start = start, .end = end, .pgoff = pgoff,
-					 .base = intern(s, base + 1) };
-		v[n].elf = elf_for(s, pr->pid, file, makedev(maj, mnr), ino, start, end);
-		n++;
+		v[n] = (struct raw_map){ start, end, pgoff, ino, makedev(maj, mnr), strdup(file) };
+		if (!v[n++].path)
+			goto enomem;
 	}
 	fclose(f);
-	if (!n && !v) {
-		/* a zombie or kernel thread has no mappings: keep an empty capture */
-		v = malloc(sizeof(*v));
-		if (!v)
-			return -ENOMEM;
+	*out = v;
+	*count = n;
+	return 0;
+enomem:
+	fclose(f);
+	free_raw(v, n);
+	return -ENOMEM;
+}
+
+/*
+ * The identity of the address space `pid` runs in now, from /proc/PID/stat
+ * (fields 26 startcode, 28 startstack, 48 arg_start).  0 or -ESRCH.
+ */
+static int read_as_id(pid_t pid, struct tt_syms_as *id)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v;
+	int field, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ESRCH;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* the comm may hold spaces and parentheses */
+	if (!p)
+		return -ESRCH;
+	memset(id, 0, sizeof(*id));
+	for (field = 3, p++; *p && field <= 48; field++) {
+		while (*p == ' ')
+			p++;
+		v = strtoull(p, NULL, 10);	/* field 3, the state, is a letter */
+		p += strcspn(p, " ");
+		if (field == 26)
+			id->start_code = v;
+		else if (field == 28)
+			id->start_stack = v;
+		else if (field == 48)
+			id->arg_start = v;
 	}
-	qsort(v, n, sizeof(*v), cmp_mapping);
+	return field > 48 ? 0 : -ESRCH;
+}
+
+static bool same_as(const struct tt_syms_as *a, const struct tt_syms_as *b)
+{
+	return a->start_code == b->start_code && a->start_stack == b->start_stack &&
+	       a->arg_start == b->arg_start;
+}
+
+/* Does a mapping of sorted `v` overlap [start, end)? */
+static bool overlaps(const struct mapping *v, size_t n, uint64_t start, uint64_t end)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {	/* lo = first mapping ending after start */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].end <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo].start < end;
+}
+
+/*
+ * Read the executable file mappings of `pr`'s process and add them to
+ * `pr`: a mapping read now replaces the old ones it overlaps, the others
+ * stay (a library unloaded since still names the samples taken in it).  An
+ * announced address space is checked against /proc/PID/stat after the
+ * read, before any file is opened through /proc/PID/map_files: a process
+ * that exec'd in between has another image there.  0, -ESTALE, -ESRCH or
+ * -ENOMEM.
+ */
+static int read_maps(struct tt_syms *s, struct proc *pr)
+{
+	struct raw_map *raw = NULL;
+	struct mapping *v, *nv;
+	struct tt_syms_as now;
+	size_t nraw = 0, n, i;
+	int ret;
+
+	s->st.maps_reads++;
+	ret = read_raw_maps(pr->pid, &raw, &nraw);
+	if (!ret && pr->as_gen) {
+		ret = read_as_id(pr->pid, &now);
+		if (!ret && !same_as(&now, &pr->id))
+			ret = -ESTALE;
+	}
+	if (ret) {
+		s->st.stale += ret == -ESTALE;
+		free_raw(raw, nraw);
+		return ret;
+	}
+	/* a zombie or kernel thread has no mappings: keep an empty capture */
+	v = malloc((nraw + pr->n + 1) * sizeof(*v));
+	if (!v) {
+		free_raw(raw, nraw);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nraw; i++) {
+		const struct raw_map *r = &raw[i];
+
+		v[i] = (struct mapping){ .start = r->start, .end = r->end, .pgoff = r->pgoff,
+					 .base = intern(s, strrchr(r->path, '/') + 1) };
+		v[i].elf = elf_for(s, pr->pid, r->path, r->dev, r->ino, r->start, r->end);
+	}
+	free_raw(raw, nraw);
+	qsort(v, nraw, sizeof(*v), cmp_mapping);
+	for (i = 0, n = nraw; i < pr->n; i++)
+		if (!overlaps(v, nraw, pr->maps[i].start, pr->maps[i].end))
+			v[n++] = pr->maps[i];
+	if (n > nraw)
+		qsort(v, n, sizeof(*v), cmp_mapping);
+	nv = realloc(v, (n ? n : 1) * sizeof(*v));
 	free(pr->maps);
-	pr->maps = v;
+	pr->maps = nv ? nv : v;
 	pr->n = n;
 	return 0;
 }
 
-static struct proc *find_proc(struct tt_syms *s, pid_t pid)
+static struct proc *find_proc(struct tt_syms *s, pid_t pid, uint32_t as_gen)
 {
-	struct proc key = { .pid = pid }, **slot = tfind(&key, &s->procs, cmp_proc);
+	struct proc key = { .pid = pid, .as_gen = as_gen }, **slot = tfind(&key, &s->procs, cmp_proc);
 
 	return slot ? *slot : NULL;
 }
 
-int tt_syms_note_pid(struct tt_syms *s, pid_t pid)
+/* The capture of (pid, as_gen), created empty if new; NULL on ENOMEM. */
+static struct proc *add_proc(struct tt_syms *s, pid_t pid, const struct tt_syms_as *as)
 {
-	struct proc *pr;
-	int ret;
+	struct proc *pr = find_proc(s, pid, as ? as->gen : 0);
 
-	if (find_proc(s, pid))
-		return 0;
+	if (pr)
+		return pr;
 	pr = calloc(1, sizeof(*pr));
 	if (!pr)
-		return -ENOMEM;
+		return NULL;
 	pr->pid = pid;
-	pr->refresh_gen = s->gen;
-	ret = read_maps(s, pr);
-	if (ret && ret != -ESRCH) {
-		free(pr);
-		return ret;
+	if (as) {
+		pr->as_gen = as->gen;
+		pr->id = *as;
 	}
-	/* a process already gone is remembered empty: its frames need no more /proc reads */
+	pr->refresh_gen = s->gen;
 	if (!tsearch(pr, &s->procs, cmp_proc)) {
 		free_proc(pr);
-		return -ENOMEM;
+		return NULL;
 	}
-	if (!ret)
+	return pr;
+}
+
+/* Read `pr` (again); a process gone or exec'd is remembered, never read again. */
+static int capture(struct tt_syms *s, struct proc *pr)
+{
+	bool first = !pr->n && !pr->maps;
+	int ret = read_maps(s, pr);
+
+	if (ret == -ESRCH || ret == -ESTALE)
+		pr->gone = true;
+	else if (!ret && first)
 		s->st.procs++;
 	return ret;
 }
 
-int tt_syms_recapture_pid(struct tt_syms *s, pid_t pid)
+int tt_syms_note_as(struct tt_syms *s, pid_t pid, const struct tt_syms_as *as)
 {
-	struct proc *pr = find_proc(s, pid);
+	struct proc *pr;
 
-	if (!pr)
+	if (!as->gen)
 		return tt_syms_note_pid(s, pid);
-	return read_maps(s, pr);	/* on failure the old capture stays */
+	pr = add_proc(s, pid, as);
+	if (!pr)
+		return -ENOMEM;
+	return pr->gone ? -ESTALE : capture(s, pr);
+}
+
+int tt_syms_note_pid(struct tt_syms *s, pid_t pid)
+{
+	struct proc *pr = find_proc(s, pid, 0);
+
+	if (pr)
+		return pr->gone ? -ESRCH : 0;
+	pr = add_proc(s, pid, NULL);
+	return pr ? capture(s, pr) : -ENOMEM;
 }
 
 static const struct mapping *find_mapping(const struct proc *pr, uint64_t addr)
@@ -613,7 +765,8 @@ static const char *unresolved(struct tt_syms *s, const char *base, uint64_t off,
 	return r ? r : TT_SYM_UNKNOWN;
 }
 
-const char *tt_syms_user(struct tt_syms *s, pid_t pid, uint64_t addr, bool ret_addr)
+const char *tt_syms_user(struct tt_syms *s, pid_t pid, uint32_t as_gen, uint64_t addr,
+			 bool ret_addr)
 {
 	const struct mapping *m = NULL;
 	uint64_t a = ret_addr && addr ? addr - 1 : addr, off;
@@ -622,17 +775,22 @@ const char *tt_syms_user(struct tt_syms *s, pid_t pid, uint64_t addr, bool ret_a
 	size_t i;
 
 	s->st.lookups++;
-	pr = find_proc(s, pid);
-	if (!pr) {
+	pr = find_proc(s, pid, as_gen);
+	if (!pr && !as_gen) {
 		tt_syms_note_pid(s, pid);
-		pr = find_proc(s, pid);
+		pr = find_proc(s, pid, 0);
 	}
 	if (pr) {
 		m = find_mapping(pr, a);
-		/* dlopen after the capture: read the mappings again, once per report */
-		if (!m && pr->refresh_gen != s->gen) {
+		/*
+		 * A mapping made after the last capture (its announcement was
+		 * held back, or none came): read again, once per report, while
+		 * the process still runs this image.
+		 */
+		if (!m && !pr->gone && pr->refresh_gen != s->gen) {
 			pr->refresh_gen = s->gen;
-			if (!read_maps(s, pr))
+			s->st.rereads++;
+			if (!capture(s, pr))
 				m = find_mapping(pr, a);
 		}
 	}

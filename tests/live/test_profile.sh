@@ -19,7 +19,8 @@ SYS=$WL/prof_sys
 CHECKS="profile_share_hot profile_stack_main_hot profile_stack_main_cold profile_comm_first
 profile_hook_perf_event profile_kernel_frames profile_kernel_innermost
 profile_sym_pie profile_sym_shared_lib profile_sym_debuglink profile_sym_debuglink_stripped
-profile_sym_chroot profile_sym_mount_ns profile_exited_process profile_interval_sum profile_folded
+profile_sym_chroot profile_sym_mount_ns profile_exited_process profile_sym_exec_first
+profile_sym_exec_second profile_sym_dlopen_before profile_sym_dlopen_lib profile_interval_sum profile_folded
 profile_folded_flamegraph profile_offcpu_folded_flamegraph
 profile_stack_map_full_counted profile_stack_map_full_kept
 profile_usage_bad_freq profile_usage_only_both profile_text_report"
@@ -320,6 +321,59 @@ test_exited() {
 		"$(has "$o" "main;prof_hot")" "rc $TT_RC, $(frames_of "$o") $(head -c 200 "$e")"
 }
 
+# cpu_of FILE NAME: the CPU seconds a workload printed as "NAME_cpu_seconds=S".
+cpu_of() {
+	sed -n "s/^.*: $2_cpu_seconds=//p" "$1"
+}
+
+# share NAME FILE SUBSTRING CPU HZ: the samples of the stacks containing
+# SUBSTRING against CPU x HZ, within [0.85, 1.1]: none lost to [unknown].
+check_share() {
+	if [ -z "$4" ]; then
+		fail "$1" "the workload printed no CPU time: $(head -c 300 "$5")"
+		return
+	fi
+	check_range "$1" "samples with $3 / (CPU seconds $4 x $6 Hz)" 0.85 1.1 \
+		"$(awk -v v="$(value "$2" "$3")" -v c="$4" -v hz="$6" \
+			'BEGIN { printf "%.3f", v / (c * hz) }')"
+}
+
+# (f2) execve: one pid, two images (the PIE at two load addresses).  The
+# samples taken before the exec must be named from the first image, those
+# after from the second; the process exits before the report.
+test_exec() {
+	local o="$TT_TMP/exec.json" e="$TT_TMP/exec.err" why
+	prof_run "$o" "$e" profile -F 199 -f json -- "$WL/prof_exec" 1
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail_all "$why" profile_sym_exec_first profile_sym_exec_second
+		return
+	fi
+	check_share profile_sym_exec_first "$o" "main;burn;prof_exec_first" "$(cpu_of "$e" first)" "$e" 199
+	check_share profile_sym_exec_second "$o" "main;burn;prof_exec_second" "$(cpu_of "$e" second)" \
+		"$e" 199
+}
+
+# (f3) dlopen after the first sample: the library's code is named although
+# the process exits (right after) before the report.
+test_dlopen() {
+	local o="$TT_TMP/dl.json" e="$TT_TMP/dl.err" why
+	if [ ! -f "$WL/libprof_dl.so" ]; then
+		fail_all "$WL/libprof_dl.so is missing: run make all" profile_sym_dlopen_before \
+			profile_sym_dlopen_lib
+		return
+	fi
+	prof_run "$o" "$e" profile -F 199 -f json -- "$WL/prof_dlopen" 1
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail_all "$why" profile_sym_dlopen_before profile_sym_dlopen_lib
+		return
+	fi
+	check_share profile_sym_dlopen_before "$o" "main;burn;prof_dlopen_before" \
+		"$(cpu_of "$e" before)" "$e" 199
+	check_share profile_sym_dlopen_lib "$o" "main;burn;prof_dl_spin" "$(cpu_of "$e" lib)" "$e" 199
+}
+
 # (g) Interval reports add up: each shows only its own interval's samples.
 # The workload prints the CPU time it used; samples = CPU time x 199 Hz.
 test_interval() {
@@ -435,16 +489,9 @@ test_text() {
 	fi
 }
 
-test_shares
-test_kernel
-test_pie
-test_debuglink
-test_chroot
-test_mount_ns
-test_exited
-test_interval
-test_folded
-test_flamegraph
-test_map_full
-test_usage
-test_text
+# TT_PROFILE_ONLY="test_pie test_mount_ns" runs only those checks (bench/profile_sym_repeat.sh).
+for t in ${TT_PROFILE_ONLY:-test_shares test_kernel test_pie test_debuglink test_chroot test_mount_ns
+	test_exited test_exec test_dlopen test_interval test_folded test_flamegraph test_map_full
+	test_usage test_text}; do
+	"$t"
+done
