@@ -135,6 +135,8 @@ static int offcpu_load(void *priv)
 		tt_stackprof_set_spans(&t->st.sp, t->skel->maps.starts, t->cfg.min_block_ns);
 		t->st.sp.tracepoint_stacks = true;	/* taken in sched_switch */
 	}
+	if (!ret && t->cfg.kernel_stacks && tt_syms_kernel_hidden(t->st.sp.syms))
+		fprintf(stderr, "tracetool offcpu: %s\n", tt_syms_kernel_hidden(t->st.sp.syms));
 	return ret;
 }
 

@@ -94,8 +94,9 @@ void tt_print_sym_stats(const char *cmd, const struct tt_stackprof *sp)
 	tt_syms_get_stats(sp->syms, &st);
 	fprintf(stderr, "tracetool %s: symbolized %zu user addresses (%zu from cache, %zu "
 		"unresolved) in %zu address spaces, %zu ELF files; %zu maps reads (%zu again at "
-		"a report, %zu stale: exec'd or gone)\n", cmd, st.lookups, st.cache_hits,
-		st.unresolved, st.procs, st.elfs, st.maps_reads, st.rereads, st.stale);
+		"a report, %zu stale: exec'd or gone), %zu perf maps\n", cmd, st.lookups,
+		st.cache_hits, st.unresolved, st.procs, st.elfs, st.maps_reads, st.rereads, st.stale,
+		st.perf_maps);
 }
 
 static int profile_opt(void *ctx, int key, const char *arg, struct tt_error *err)
@@ -150,8 +151,11 @@ static int profile_load(void *priv)
 
 	if (ret)
 		return ret;
-	return tt_stack_tool_init(&t->st, t->skel->maps.counts, t->skel->maps.stacks,
-				  t->skel->maps.new_pids, "cpu", "samples", 1);
+	ret = tt_stack_tool_init(&t->st, t->skel->maps.counts, t->skel->maps.stacks,
+				 t->skel->maps.new_pids, "cpu", "samples", 1);
+	if (!ret && t->cfg.kernel_stacks && tt_syms_kernel_hidden(t->st.sp.syms))
+		fprintf(stderr, "tracetool profile: %s\n", tt_syms_kernel_hidden(t->st.sp.syms));
+	return ret;
 }
 
 /* Online CPUs from sysfs ("0-3,5"); fills `on` (indexed by cpu), returns the count. */

@@ -27,6 +27,7 @@ struct tt_syms_stats {
 	size_t maps_reads;	/* /proc/PID/maps reads, all causes */
 	size_t rereads;		/* ... because an address fell outside every known mapping */
 	size_t stale;		/* ... not kept: the process had exec'd again or exited */
+	size_t perf_maps;	/* perf map files (JIT symbols) read */
 	size_t elfs;		/* distinct ELF files (by build-id) opened */
 	size_t lookups;		/* user addresses asked for */
 	size_t cache_hits;	/* ... answered from the per-build-id cache */
@@ -90,8 +91,22 @@ void tt_syms_next_report(struct tt_syms *s);
 const char *tt_syms_user(struct tt_syms *s, pid_t pid, uint32_t as_gen, uint64_t addr,
 			 bool ret_addr);
 
-/* Kernel address -> "symbol_[k]" from /proc/kallsyms (read on first use). Same rules. */
+/*
+ * Kernel address -> "symbol_[k]" from /proc/kallsyms (read on first use).
+ * Same rules; when kallsyms hides addresses (tt_syms_kernel_hidden), every
+ * kernel frame is TT_SYM_KERNEL_HIDDEN (or, show_addrs, its address).
+ */
 const char *tt_syms_kernel(struct tt_syms *s, uint64_t addr, bool ret_addr);
+
+#define TT_SYM_KERNEL_HIDDEN "[kernel symbols hidden]_[k]"
+
+/*
+ * Why kernel frames cannot be named, for a message shown once: NULL when
+ * /proc/kallsyms shows this process kernel addresses, else a sentence
+ * naming kernel.kptr_restrict and the remedy (CAP_SYSLOG).  Cheap: reads
+ * kallsyms up to its first text symbol, once.  Owned by `s`.
+ */
+const char *tt_syms_kernel_hidden(struct tt_syms *s);
 
 void tt_syms_get_stats(const struct tt_syms *s, struct tt_syms_stats *st);
 

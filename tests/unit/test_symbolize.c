@@ -11,10 +11,13 @@
  * identity /proc/PID/stat shows is captured, one whose identity the process
  * no longer shows (it exec'd) is refused (-ESTALE) and names nothing, and a
  * library loaded after the capture is added by the next announcement, or
- * by one read again per report, without losing the old mappings.
+ * by one read again per report, without losing the old mappings.  JIT
+ * code in anonymous memory is named from /tmp/perf-PID.map (the last line
+ * at one address wins), never through a symlink; the vDSO is named.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -275,6 +280,73 @@ static void test_reread_per_report(void **state)
 	dlclose(h);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_perf_map(void **state)
+{
+	char map[64], other[64], text[256];
+	struct tt_syms *s;
+	uint64_t c;
+	void *mem;
+
+	(void)state;
+	mem = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		skip();	/* no executable anonymous memory here */
+	c = (uint64_t)(uintptr_t)mem;
+	snprintf(map, sizeof(map), "/tmp/perf-%d.map", (int)getpid());
+	snprintf(other, sizeof(other), "/tmp/tt-test-perf-%d.map", (int)getpid());
+	snprintf(text, sizeof(text), "%" PRIx64 " 40 jit_old\nnot a line\n%" PRIx64
+		 " 40 jit_new name\n%" PRIx64 " 10 jit_next\n", c, c, c + 0x40);
+	write_file(map, text);
+	s = tt_syms__new(false);
+	assert_non_null(s);
+	assert_string_equal(tt_syms_user(s, getpid(), 0, c + 0x10, false), "jit_new name");
+	assert_string_equal(tt_syms_user(s, getpid(), 0, c + 0x48, false), "jit_next");
+	assert_string_equal(tt_syms_user(s, getpid(), 0, c + 0x60, false), TT_SYM_UNKNOWN);
+	tt_syms__free(s);
+	/* a symlink is not followed, whatever it points to */
+	write_file(other, text);
+	assert_int_equal(unlink(map), 0);
+	assert_int_equal(symlink(other, map), 0);
+	s = tt_syms__new(false);
+	assert_non_null(s);
+	assert_string_equal(tt_syms_user(s, getpid(), 0, c + 0x10, false), TT_SYM_UNKNOWN);
+	tt_syms__free(s);
+	unlink(map);
+	unlink(other);
+	munmap(mem, 4096);
+}
+
+static void test_vdso(void **state)
+{
+	uint64_t base = getauxval(AT_SYSINFO_EHDR);
+	struct tt_syms *s;
+	void *h = NULL, *fn;
+
+	(void)state;
+	if (!base)
+		skip();
+	/* the vDSO's own symbol table, through the loader */
+	h = dlopen("linux-vdso.so.1", RTLD_NOW | RTLD_NOLOAD);
+	fn = h ? dlsym(h, "__vdso_clock_gettime") : NULL;
+	if (!fn)
+		skip();
+	s = tt_syms__new(false);
+	assert_non_null(s);
+	assert_string_equal(tt_syms_user(s, getpid(), 0, (uint64_t)(uintptr_t)fn + 1, false),
+			    "__vdso_clock_gettime");
+	tt_syms__free(s);
+	dlclose(h);
+}
+
 /* Address of kernel text symbol `name` in /proc/kallsyms, 0 when hidden. */
 static uint64_t kallsyms_addr(const char *name)
 {
@@ -321,6 +393,8 @@ int main(void)
 		cmocka_unit_test(test_address_space),
 		cmocka_unit_test(test_late_mapping),
 		cmocka_unit_test(test_reread_per_report),
+		cmocka_unit_test(test_perf_map),
+		cmocka_unit_test(test_vdso),
 		cmocka_unit_test(test_kernel),
 	};
 
