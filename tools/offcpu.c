@@ -21,8 +21,9 @@ const char tt_offcpu_usage[] =
 	"Usage: tracetool offcpu [OPTIONS] [-- CMD ARGS...]\n"
 	"\n"
 	"Off-CPU time by stack: at each context switch the thread that blocks (it\n"
-	"leaves the CPU voluntarily: sleep, lock, I/O wait; preemption is not\n"
-	"counted) has its stacks and the time recorded; when it runs again the\n"
+	"leaves the CPU in a sleeping state: sleep, lock, I/O wait; preemption and\n"
+	"sched_yield, which leave it runnable, are not counted) has its stacks and\n"
+	"the time recorded; when it runs again the\n"
 	"blocked time is added to its stack in the kernel. Values are microseconds\n"
 	"(from blocking to running again, so run-queue wait after the wakeup is\n"
 	"included). A thread still blocked at a report shows with the time so far.\n"
@@ -31,6 +32,10 @@ const char tt_offcpu_usage[] =
 	"\n"
 	"Options:\n"
 	"      --min-block USEC  ignore blocks shorter than USEC microseconds (default 1)\n"
+	"      --state MASK    count only threads leaving in these task states, a\n"
+	"                      bitmask: 1 sleeping (S), 2 uninterruptible (D), ...;\n"
+	"                      0: runnable ones instead (preempted or yielding: time\n"
+	"                      waiting for a CPU). Default: every sleeping state\n"
 	"      --user-only     user stacks only\n"
 	"      --kernel-only   kernel stacks only\n"
 	"      --addrs         show unresolved frames as addresses, not [unknown]\n"
@@ -59,10 +64,12 @@ const char tt_offcpu_usage[] =
 
 enum {
 	OPT_MIN_BLOCK = TT_OPT_CMD,
+	OPT_STATE,
 };
 
 static const struct option offcpu_opts[] = {
 	{ "min-block", required_argument, NULL, OPT_MIN_BLOCK },
+	{ "state", required_argument, NULL, OPT_STATE },
 	TT_STACK_LONG_OPTIONS,
 	{ 0 },
 };
@@ -92,6 +99,13 @@ static int offcpu_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 			return tt_error_set(err, -EINVAL, true,
 					    "--min-block: '%s' is not a number of microseconds", arg);
 		t->cfg.min_block_ns = (__u64)v * 1000;
+		return 0;
+	case OPT_STATE:
+		if (strcmp(arg, "0") && tt_parse_uint(arg, 0xffffffffUL, &v))
+			return tt_error_set(err, -EINVAL, true,
+					    "--state: '%s' is not a task state bitmask", arg);
+		t->cfg.has_states = 1;
+		t->cfg.states = strcmp(arg, "0") ? (__u32)v : 0;
 		return 0;
 	}
 	ret = tt_stack_tool_opt(&t->st, &t->cfg, key, arg, err);
