@@ -95,6 +95,8 @@ $(OUT)/workloads/%: tests/workloads/%.c
 	@mkdir -p $(@D)
 	$(CC) -O1 -g -fno-omit-frame-pointer $(WARN) -o $@ $< -lm -lpthread
 
+$(WL_BINS) $(WL_LIBS): $(wildcard tests/workloads/*.h)
+
 # Libraries the workloads load with dlopen (tests/workloads/lib/X.c -> libX.so).
 $(OUT)/workloads/lib%.so: tests/workloads/lib/%.c
 	@mkdir -p $(@D)

@@ -8,7 +8,9 @@
  * module serves every process that maps the file, at any load address, in
  * any mount namespace.  Resolved names are cached per ELF file.  Mappings
  * are kept per (pid, address-space generation): the samples a process took
- * before an execve are named from the image it ran then.
+ * before an execve are named from the image it ran then.  Anonymous
+ * executable mappings are named from the process's perf map, the [vdso]
+ * mapping from a copy of tracetool's own vDSO.
  */
 #include <errno.h>
 #include <fcntl.h>

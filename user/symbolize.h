@@ -7,7 +7,9 @@
  * space of a process (its image between two execve calls), as the tracer
  * announces them: files opened and their symbol tables loaded at once, so
  * the process can exec, exit, and its binary even be deleted, before the
- * report.  ELF files and resolved names are cached per build-id.  Kernel:
+ * report.  ELF files and resolved names are cached per build-id.  JIT code
+ * (anonymous executable memory) is named from the process's perf map
+ * (/tmp/perf-PID.map), the vDSO from tracetool's own.  Kernel:
  * /proc/kallsyms, names suffixed "_[k]".
  */
 #ifndef TT_SYMBOLIZE_H

@@ -425,7 +425,7 @@ test_jit() {
 		fail profile_sym_jit_perf_map "$why"
 		return
 	fi
-	check_share profile_sym_jit_perf_map "$o" "main;prof_jit_run;prof_jit_spin" \
+	check_share profile_sym_jit_perf_map "$o" "main;burn;prof_jit_spin" \
 		"$(cpu_of "$e" jit)" "$e" 199
 }
 

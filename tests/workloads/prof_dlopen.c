@@ -14,42 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-volatile unsigned long sink;
+#include "spin.h"
 
-static __attribute__((noinline)) void store(unsigned long x)
-{
-	sink = x;
-}
-
-__attribute__((noinline)) void prof_dlopen_before(void)
-{
-	unsigned long i, x = sink;
-
-	for (i = 0; i < 200000UL; i++)
-		x = x * 6364136223846793005UL + 1442695040888963407UL;
-	store(x);
-}
-
-static double clock_s(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void burn(void (*fn)(void), double secs, const char *name)
-{
-	double cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), end = clock_s(CLOCK_MONOTONIC) + secs;
-
-	while (clock_s(CLOCK_MONOTONIC) < end)
-		fn();
-	fprintf(stderr, "prof_dlopen: %s_cpu_seconds=%.3f\n", name,
-		clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0);
-}
+TT_SPIN(prof_dlopen_before)
 
 int main(int argc, char **argv)
 {
@@ -60,7 +29,7 @@ int main(int argc, char **argv)
 	ssize_t n;
 	char *slash;
 
-	burn(prof_dlopen_before, secs, "before");
+	burn(prof_dlopen_before, secs, "prof_dlopen", "before");
 	n = readlink("/proc/self/exe", path, sizeof(path) - 32);
 	if (n <= 0) {
 		perror("prof_dlopen: readlink /proc/self/exe");
@@ -79,6 +48,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "prof_dlopen: %s\n", dlerror());
 		return 1;
 	}
-	burn(spin, secs, "lib");
+	burn(spin, secs, "prof_dlopen", "lib");
 	return 0;
 }

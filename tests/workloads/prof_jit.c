@@ -3,8 +3,8 @@
  * A tiny JIT: once running, it writes a spinning function's machine code
  * (x86-64: it sets up a frame, so the frame-pointer walk keeps its caller)
  * into anonymous executable memory, names it prof_jit_spin in
- * /tmp/perf-PID.map as JITs do for perf, and calls it from prof_jit_run
- * for SECONDS (default 1) of wall time.  Prints the CPU time of the JIT
+ * /tmp/perf-PID.map as JITs do for perf, and calls it from burn() for
+ * SECONDS (default 1) of wall time.  Prints the CPU time of the JIT
  * half on stderr ("prof_jit: jit_cpu_seconds=S"); removes its perf map at
  * exit unless --keep-map.  Exits 3 on other architectures.
  */
@@ -12,25 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
-static double clock_s(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-__attribute__((noinline)) void prof_jit_run(void (*fn)(void), double secs)
-{
-	double cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), end = clock_s(CLOCK_MONOTONIC) + secs;
-
-	while (clock_s(CLOCK_MONOTONIC) < end)
-		fn();
-	fprintf(stderr, "prof_jit: jit_cpu_seconds=%.3f\n", clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0);
-}
+#include "spin.h"
 
 int main(int argc, char **argv)
 {
@@ -69,7 +53,7 @@ int main(int argc, char **argv)
 		perror("prof_jit: writing the perf map");
 		return 1;
 	}
-	prof_jit_run((void (*)(void))mem, secs);
+	burn((void (*)(void))mem, secs, "prof_jit", "jit");
 	if (!keep)
 		unlink(path);
 	return 0;
