@@ -32,12 +32,13 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 WL_SRCS    := $(wildcard tests/workloads/*.c)
 WL_BINS    := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(WL_SRCS))
+WL_LIBS    := $(patsubst tests/workloads/lib/%.c,$(OUT)/workloads/lib%.so,$(wildcard tests/workloads/lib/*.c))
 
 .PHONY: all deps demo test unit live bench fuzz clean FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUT)/tracetool $(WL_BINS)
+all: $(OUT)/tracetool $(WL_BINS) $(WL_LIBS)
 
 deps:
 	@sh scripts/deps.sh
@@ -110,6 +111,13 @@ $(OUT)/tests/%: tests/unit/%.c $(OUT)/libtracetool.a
 $(OUT)/workloads/%: tests/workloads/%.c
 	@mkdir -p $(@D)
 	$(CC) -O1 -g -fno-omit-frame-pointer $(WARN) -o $@ $< -lm -lpthread
+
+$(WL_BINS) $(WL_LIBS): $(wildcard tests/workloads/*.h)
+
+# Libraries the workloads load with dlopen (tests/workloads/lib/X.c -> libX.so).
+$(OUT)/workloads/lib%.so: tests/workloads/lib/%.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -fno-omit-frame-pointer -fPIC -shared $(WARN) -o $@ $<
 
 demo: deps
 	@$(MAKE) --no-print-directory all

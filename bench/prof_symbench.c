@@ -90,10 +90,10 @@ int main(int argc, char **argv)
 	}
 	t1 = now();
 	for (i = 0; i < n; i++)
-		unknown += !strcmp(tt_syms_user(s, pid, addrs[i], true), TT_SYM_UNKNOWN);
+		unknown += !strcmp(tt_syms_user(s, pid, 0, addrs[i], true), TT_SYM_UNKNOWN);
 	t2 = now();
 	for (i = 0; i < n; i++)
-		tt_syms_user(s, pid, addrs[i], true);
+		tt_syms_user(s, pid, 0, addrs[i], true);
 	t3 = now();
 	tt_syms_get_stats(s, &st);
 	printf("target pid %d: %zu executable mappings, %.1f MB of code, %zu ELF files\n", (int)pid,

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * offcpu tracer: time threads spend blocked, by stack.  At sched_switch the
- * thread leaving the CPU (if wanted, and leaving voluntarily: it blocks)
- * gets its stacks and a timestamp stored by thread id; when it comes back
- * the blocked time is added, in nanoseconds, to its key's total.  Blocks
- * shorter than --min-block are ignored.  tp_btf, falling back to raw_tp.
+ * thread leaving the CPU (if wanted, and blocking: it leaves in a sleeping
+ * state, or in the states --state names) gets its stacks and a timestamp
+ * stored by thread id; when it comes back the blocked time is added, in
+ * nanoseconds, to its key's total.  Blocks shorter than --min-block are
+ * ignored.  tp_btf, falling back to raw_tp.
  */
 #include "lib/tt.bpf.h"
 #include "lib/stack.bpf.h"
@@ -22,6 +23,36 @@ struct {
 	__type(value, struct tt_stack_span);
 } starts SEC(".maps");
 
+/* task_struct before 5.14, whose state field was `state` */
+struct task_struct___pre514 {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline unsigned int task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return (unsigned int)BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+}
+
+/*
+ * Is this switch out one to count?  A thread that leaves still runnable
+ * (preempted, even on its way back to user mode where the flag says
+ * "voluntary", or calling sched_yield) is not blocked: its state is
+ * TASK_RUNNING.  --state chooses states instead, 0 meaning those runnable.
+ */
+static __always_inline bool wanted_switch(bool preempt, struct task_struct *prev)
+{
+	unsigned int state = task_state(prev);
+	bool runnable = preempt || !state;
+
+	if (!cfg.has_states)
+		return !runnable;
+	if (!cfg.states)
+		return runnable;
+	return !runnable && (state & cfg.states);
+}
+
 static __always_inline void switch_out(void *ctx, bool preempt, struct task_struct *prev)
 {
 	struct tt_stack_span st = { .key = { .user_stack = TT_STACK_NONE,
@@ -29,8 +60,8 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
 
-	/* preempted threads are runnable, not blocked; exiting ones never return */
-	if (preempt || !tid || BPF_CORE_READ(prev, exit_state))
+	/* exiting threads never return */
+	if (!tid || BPF_CORE_READ(prev, exit_state) || !wanted_switch(preempt, prev))
 		return;
 	if (!tt_task_wanted(&cfg.filter))
 		return;
@@ -38,13 +69,13 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 	bpf_get_current_comm(st.key.comm, sizeof(st.key.comm));
 	if (cfg.kernel_stacks)
 		st.key.kern_stack = tt_stackid(ctx, 0);
-	if (cfg.user_stacks && tt_has_user_stack(prev))
+	if (cfg.user_stacks && tt_has_user_stack(prev)) {
 		st.key.user_stack = tt_stackid(ctx, BPF_F_USER_STACK);
+		st.key.as_gen = tt_note_pid(st.key.tgid);	/* prev is current here */
+	}
 	st.ts = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&starts, &tid, &st, BPF_ANY))
 		tt_count_lost(TT_LOST_MAP_FULL);
-	else
-		tt_note_pid(st.key.tgid);	/* in its own context: its mappings are current */
 }
 
 static __always_inline void switch_in(struct task_struct *next)

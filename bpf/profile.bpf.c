@@ -2,8 +2,8 @@
 /*
  * profile tracer: a perf_event program run by the software cpu-clock event
  * on every CPU at -F HZ.  Each sample adds one to the count of its
- * (process, user stack, kernel stack, comm) key in the kernel; user space
- * only reads the totals and symbolizes.
+ * (process, address space, user stack, kernel stack, comm) key in the
+ * kernel; user space only reads the totals and symbolizes.
  */
 #include "lib/tt.bpf.h"
 #include "lib/stack.bpf.h"
@@ -44,10 +44,11 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	task = bpf_get_current_task_btf();
 	if (cfg.kernel_stacks && !in_user_mode(ctx))
 		key.kern_stack = tt_stackid(ctx, 0);
-	if (cfg.user_stacks && tt_has_user_stack(task))
+	if (cfg.user_stacks && tt_has_user_stack(task)) {
 		key.user_stack = tt_stackid(ctx, BPF_F_USER_STACK);
+		key.as_gen = tt_note_pid(key.tgid);
+	}
 	tt_stack_add(&key, 1);
-	tt_note_pid(key.tgid);
 	return 0;
 }
 

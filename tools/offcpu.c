@@ -20,9 +20,10 @@
 
 static const char offcpu_description[] =
 	"Off-CPU time by stack: at each context switch the thread that blocks (it\n"
-	"leaves the CPU voluntarily: sleep, lock, I/O wait; preemption is not\n"
-	"counted) has its stacks and the time recorded; when it runs again the\n"
-	"blocked time is added to its stack in the kernel. Values are microseconds\n"
+	"leaves the CPU in a sleeping state: sleep, lock, I/O wait; preemption and\n"
+	"sched_yield, which leave it runnable, are not counted) has its stacks and\n"
+	"the time recorded; when it runs again the blocked time is added to its\n"
+	"stack in the kernel. Values are microseconds\n"
 	"(from blocking to running again, so run-queue wait after the wakeup is\n"
 	"included). A thread still blocked at a report shows with the time so far.\n"
 	"Hook: sched_switch, tp_btf with raw_tp fallback. User stacks need frame\n"
@@ -36,11 +37,16 @@ static const char offcpu_examples[] =
 
 enum {
 	OPT_MIN_BLOCK = TT_OPT_CMD,
+	OPT_STATE,
 };
 
 static const struct tt_optdef offcpu_opts[] = {
 	{ "min-block", 0, "USEC", OPT_MIN_BLOCK,
 	  "ignore blocks shorter than USEC microseconds (default 1)", "0-3600000000" },
+	{ "state", 0, "MASK", OPT_STATE, "count only threads leaving in these task states, a\n"
+	  "bitmask: 1 sleeping (S), 2 uninterruptible (D), ...; 0: runnable\n"
+	  "ones instead (preempted or yielding: time waiting for a CPU).\n"
+	  "Default: every sleeping state", "0-4294967295" },
 	TT_OPTDEFS_STACK,
 	{ 0 },
 };
@@ -70,6 +76,13 @@ static int offcpu_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 			return tt_error_set(err, -EINVAL, true,
 					    "--min-block: '%s' is not a number of microseconds", arg);
 		t->cfg.min_block_ns = (__u64)v * 1000;
+		return 0;
+	case OPT_STATE:
+		if (strcmp(arg, "0") && tt_parse_uint(arg, 0xffffffffUL, &v))
+			return tt_error_set(err, -EINVAL, true,
+					    "--state: '%s' is not a task state bitmask", arg);
+		t->cfg.has_states = 1;
+		t->cfg.states = strcmp(arg, "0") ? (__u32)v : 0;
 		return 0;
 	}
 	ret = tt_stack_tool_opt(&t->st, &t->cfg, key, arg, err);
@@ -113,6 +126,8 @@ static int offcpu_load(void *priv)
 		tt_stackprof_set_spans(&t->st.sp, t->skel->maps.starts, t->cfg.min_block_ns);
 		t->st.sp.tracepoint_stacks = true;	/* taken in sched_switch */
 	}
+	if (!ret && t->cfg.kernel_stacks && tt_syms_kernel_hidden(t->st.sp.syms))
+		fprintf(stderr, "tracetool offcpu: %s\n", tt_syms_kernel_hidden(t->st.sp.syms));
 	return ret;
 }
 

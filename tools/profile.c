@@ -115,8 +115,11 @@ static int profile_load(void *priv)
 
 	if (ret)
 		return ret;
-	return tt_stack_tool_init(&t->st, t->skel->maps.counts, t->skel->maps.stacks,
-				  t->skel->maps.new_pids, "cpu", "samples", 1);
+	ret = tt_stack_tool_init(&t->st, t->skel->maps.counts, t->skel->maps.stacks,
+				 t->skel->maps.new_pids, "cpu", "samples", 1);
+	if (!ret && t->cfg.kernel_stacks && tt_syms_kernel_hidden(t->st.sp.syms))
+		fprintf(stderr, "tracetool profile: %s\n", tt_syms_kernel_hidden(t->st.sp.syms));
+	return ret;
 }
 
 /* Online CPUs from sysfs ("0-3,5"); fills `on` (indexed by cpu), returns the count. */

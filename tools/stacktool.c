@@ -14,8 +14,10 @@ void tt_print_sym_stats(const char *cmd, const struct tt_stackprof *sp)
 
 	tt_syms_get_stats(sp->syms, &st);
 	fprintf(stderr, "tracetool %s: symbolized %zu user addresses (%zu from cache, %zu "
-		"unresolved) in %zu processes, %zu ELF files\n", cmd, st.lookups, st.cache_hits,
-		st.unresolved, st.procs, st.elfs);
+		"unresolved) in %zu address spaces, %zu ELF files; %zu maps reads (%zu again at "
+		"a report, %zu stale: exec'd or gone), %zu perf maps\n", cmd, st.lookups,
+		st.cache_hits, st.unresolved, st.procs, st.elfs, st.maps_reads, st.rereads, st.stale,
+		st.perf_maps);
 }
 
 int tt_stack_tool_opt(struct tt_stack_tool *st, struct tt_profile_config *cfg, int key,

@@ -72,9 +72,13 @@ static int on_new_pid(void *ctx, void *data, size_t len)
 {
 	struct tt_stackprof *sp = ctx;
 	const struct tt_new_pid *ev = data;
+	struct tt_syms_as as;
 
-	if (len >= sizeof(*ev))
-		tt_syms_recapture_pid(sp->syms, (pid_t)ev->tgid);	/* gone already: unknown */
+	if (len < sizeof(*ev))
+		return 0;
+	as = (struct tt_syms_as){ .gen = ev->as_gen, .start_code = ev->start_code,
+				  .start_stack = ev->start_stack, .arg_start = ev->arg_start };
+	tt_syms_note_as(sp->syms, (pid_t)ev->tgid, &as);	/* gone or exec'd already: unknown */
 	return 0;
 }
 
@@ -146,9 +150,10 @@ static bool is_dispatch_frame(const char *name)
 }
 
 /* Append the frames of stack `id` outermost first; returns the new count. */
-static size_t add_stack(struct tt_stackprof *sp, pid_t pid, __s32 id, bool kernel,
+static size_t add_stack(struct tt_stackprof *sp, const struct tt_stack_key *k, bool kernel,
 			const char **frames, size_t n, size_t max)
 {
+	__s32 id = kernel ? k->kern_stack : k->user_stack;
 	struct stack_by_id probe = { .id = (__u32)id }, **found;
 	const __u64 *ips;
 	size_t depth, skip, i;
@@ -176,7 +181,7 @@ static size_t add_stack(struct tt_stackprof *sp, pid_t pid, __s32 id, bool kerne
 	/* the map holds innermost first; every frame but the innermost is a return address */
 	for (i = depth; i-- > skip && n < max;)
 		frames[n++] = kernel ? tt_syms_kernel(sp->syms, ips[i], i > 0)
-				     : tt_syms_user(sp->syms, pid, ips[i], i > 0);
+				     : tt_syms_user(sp->syms, (pid_t)k->tgid, k->as_gen, ips[i], i > 0);
 	return n;
 }
 
@@ -191,8 +196,8 @@ size_t tt_stackprof_frames(struct tt_stackprof *sp, const struct tt_stack_key *k
 	memcpy(comm, k->comm, TT_COMM_LEN);
 	comm[TT_COMM_LEN] = 0;
 	frames[n++] = comm;
-	n = add_stack(sp, (pid_t)k->tgid, k->user_stack, false, frames, n, max);
-	return add_stack(sp, (pid_t)k->tgid, k->kern_stack, true, frames, n, max);
+	n = add_stack(sp, k, false, frames, n, max);
+	return add_stack(sp, k, true, frames, n, max);
 }
 
 /* One merged stack of the report being built. */

@@ -6,7 +6,11 @@
  * into a file offset through the mapping it falls in, then into an ELF
  * virtual address through the file's PT_LOAD headers, so the same cached
  * module serves every process that maps the file, at any load address, in
- * any mount namespace.  Resolved names are cached per ELF file.
+ * any mount namespace.  Resolved names are cached per ELF file.  Mappings
+ * are kept per (pid, address-space generation): the samples a process took
+ * before an execve are named from the image it ran then.  Anonymous
+ * executable mappings are named from the process's perf map, the [vdso]
+ * mapping from a copy of tracetool's own vDSO.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,10 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <elfutils/libdwfl.h>
+#include <linux/openat2.h>
 #include <gelf.h>
 
 #include "symbolize.h"
@@ -65,13 +73,27 @@ struct mapping {
 	uint64_t start, end, pgoff;
 	struct elf_file *elf;	/* NULL when the file could not be read */
 	const char *base;	/* interned basename, for show_addrs */
+	bool jit;		/* anonymous: named by the process's perf map, if any */
 };
 
+/* A symbol of a perf map file (JIT code), at process addresses. */
+struct jit_sym {
+	uint64_t start, end;
+	const char *name;	/* interned */
+	size_t line;		/* of the file: a later line wins at one start */
+};
+
+/* One address space of a process: its image between two execve calls. */
 struct proc {
 	pid_t pid;
+	uint32_t as_gen;	/* 0: not announced, whatever the pid mapped when read */
+	struct tt_syms_as id;	/* as_gen != 0: what /proc/PID/stat must show */
+	bool gone;		/* exited or exec'd: never read again */
 	unsigned int refresh_gen;	/* report in which it was last read again */
 	size_t n;
-	struct mapping *maps;	/* sorted by start */
+	struct mapping *maps;	/* sorted by start, not overlapping */
+	size_t njit;
+	struct jit_sym *jit;	/* its perf map, sorted by start */
 };
 
 struct ksym {
@@ -88,19 +110,26 @@ struct tt_syms {
 	struct elf_file *elfs;
 	void *strings;		/* tsearch: interned strings */
 	bool kernel_loaded;
+	bool kernel_checked;
+	char kernel_why[256];	/* why kernel frames cannot be named; "" when they can */
 	struct ksym *ksyms;
 	size_t nksyms;
 	char *karena;
 	struct tt_syms_stats st;
 	char *debuginfo_path;
 	Dwfl_Callbacks cbs;
+	bool vdso_tried;
+	uint64_t vdso_size;
+	struct elf_file *vdso;	/* our vDSO, which every 64-bit process maps */
 };
 
 static int cmp_proc(const void *a, const void *b)
 {
-	pid_t x = ((const struct proc *)a)->pid, y = ((const struct proc *)b)->pid;
+	const struct proc *x = a, *y = b;
 
-	return (x > y) - (x < y);
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->as_gen > y->as_gen) - (x->as_gen < y->as_gen);
 }
 
 static int cmp_file(const void *a, const void *b)
@@ -172,6 +201,7 @@ static void free_proc(void *p)
 {
 	struct proc *pr = p;
 
+	free(pr->jit);
 	free(pr->maps);
 	free(pr);
 }
@@ -371,39 +401,24 @@ static int open_mapped(pid_t pid, const char *path, dev_t dev, uint64_t ino, uin
 	return fd < 0 ? -errno : fd;
 }
 
-/* The cached ELF file behind a mapping, opened now if it is new.  NULL if unreadable. */
-static struct elf_file *elf_for(struct tt_syms *s, pid_t pid, const char *path, dev_t dev,
-				uint64_t ino, uint64_t start, uint64_t end)
+/*
+ * The cached ELF file open on `fd` (owned from here), loaded now if its
+ * build-id (else `fallback_id`) is new.  `dbg_name` is where libdwfl looks
+ * for a .gnu_debuglink file.  NULL if unreadable.
+ */
+static struct elf_file *elf_from_fd(struct tt_syms *s, int fd, const char *base,
+				    const char *dbg_name, const char *fallback_id)
 {
-	struct file_key fk = { .dev = dev, .ino = ino }, *nk, **slot;
-	struct elf_file *e = NULL, key, **found;
-	char dbg_name[4096], id[128];
-	const char *base;
-	Dwfl *dwfl;
+	struct elf_file *e, key, **found;
 	Dwfl_Module *mod;
-	int fd;
+	char id[128];
+	Dwfl *dwfl;
 
-	slot = tfind(&fk, &s->files, cmp_file);
-	if (slot)
-		return (*slot)->elf;
-	nk = malloc(sizeof(*nk));
-	if (!nk)
-		return NULL;
-	*nk = fk;
-	if (!tsearch(nk, &s->files, cmp_file)) {
-		free(nk);
-		return NULL;
-	}
-	fd = open_mapped(pid, path, dev, ino, start, end, dbg_name, sizeof(dbg_name));
-	if (fd < 0)
-		return NULL;	/* remembered as unreadable */
 	dwfl = dwfl_begin(&s->cbs);
 	if (!dwfl) {
 		close(fd);
 		return NULL;
 	}
-	base = strrchr(path, '/');
-	base = base ? base + 1 : path;
 	dwfl_report_begin(dwfl);
 	mod = dwfl_report_elf(dwfl, base, dbg_name, fd, 0, false);	/* owns fd from here */
 	dwfl_report_end(dwfl, NULL, NULL);
@@ -414,13 +429,12 @@ static struct elf_file *elf_for(struct tt_syms *s, pid_t pid, const char *path, 
 	}
 	build_id_hex(mod, id, sizeof(id));
 	if (!id[0])
-		snprintf(id, sizeof(id), "ino:%u:%u:%" PRIu64, major(dev), minor(dev), ino);
+		snprintf(id, sizeof(id), "%s", fallback_id);
 	key.id = id;
 	found = tfind(&key, &s->by_id, cmp_elf_id);
 	if (found) {	/* same build-id through another path or container */
 		dwfl_end(dwfl);
-		nk->elf = *found;
-		return nk->elf;
+		return *found;
 	}
 	e = calloc(1, sizeof(*e));
 	if (!e || !(e->id = strdup(id))) {
@@ -442,9 +456,73 @@ static struct elf_file *elf_for(struct tt_syms *s, pid_t pid, const char *path, 
 	 */
 	if (read_syms(e))
 		return NULL;
-	nk->elf = e;
 	s->st.elfs++;
 	return e;
+}
+
+/* The cached ELF file behind a mapping, opened now if it is new.  NULL if unreadable. */
+static struct elf_file *elf_for(struct tt_syms *s, pid_t pid, const char *path, dev_t dev,
+				uint64_t ino, uint64_t start, uint64_t end)
+{
+	struct file_key fk = { .dev = dev, .ino = ino }, *nk, **slot;
+	char dbg_name[4096], id[64];
+	const char *base;
+	int fd;
+
+	slot = tfind(&fk, &s->files, cmp_file);
+	if (slot)
+		return (*slot)->elf;
+	nk = malloc(sizeof(*nk));
+	if (!nk)
+		return NULL;
+	*nk = fk;
+	if (!tsearch(nk, &s->files, cmp_file)) {
+		free(nk);
+		return NULL;
+	}
+	fd = open_mapped(pid, path, dev, ino, start, end, dbg_name, sizeof(dbg_name));
+	if (fd < 0)
+		return NULL;	/* remembered as unreadable */
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	snprintf(id, sizeof(id), "ino:%u:%u:%" PRIu64, major(dev), minor(dev), ino);
+	nk->elf = elf_from_fd(s, fd, base, dbg_name, id);
+	return nk->elf;
+}
+
+/*
+ * The vDSO: the kernel maps one image into every 64-bit process, ours
+ * included, so ours (AT_SYSINFO_EHDR, its size from our maps) is copied
+ * into a memfd and loaded like a file.  A process's [vdso] mapping of
+ * another size (a 32-bit process's) is not that image: NULL.
+ */
+static struct elf_file *vdso_elf(struct tt_syms *s, uint64_t size)
+{
+	uint64_t base = getauxval(AT_SYSINFO_EHDR), start, end;
+	char line[512];
+	FILE *f;
+	int fd;
+
+	if (!s->vdso_tried) {
+		s->vdso_tried = true;
+		f = fopen("/proc/self/maps", "re");
+		while (f && base && fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end) == 2 &&
+			    start == base && strstr(line, "[vdso]")) {
+				s->vdso_size = end - start;
+				break;
+			}
+		}
+		if (f)
+			fclose(f);
+		fd = s->vdso_size ? memfd_create("vdso", MFD_CLOEXEC) : -1;
+		if (fd >= 0 && write(fd, (const void *)(uintptr_t)base, s->vdso_size) ==
+				       (ssize_t)s->vdso_size)
+			s->vdso = elf_from_fd(s, fd, "[vdso]", "[vdso]", "vdso");
+		else if (fd >= 0)
+			close(fd);
+	}
+	return size == s->vdso_size ? s->vdso : NULL;
 }
 
 /* --- processes --- */
@@ -456,15 +534,179 @@ static int cmp_mapping(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Read the executable file mappings of `pid` into `pr`. */
-static int read_maps(struct tt_syms *s, struct proc *pr)
+/* --- perf map files (JIT code) --- */
+
+#define TT_PERF_MAP_MAX (64u << 20)	/* bytes read of one perf map file at most */
+
+/* `pid` as its own pid namespace numbers it (NSpid, innermost), or `pid`. */
+static pid_t ns_pid(pid_t pid)
+{
+	char path[64], line[256], *last;
+	pid_t r = pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		last = strrchr(line, '\t');
+		r = last ? (pid_t)atoi(last + 1) : pid;
+		break;
+	}
+	if (f)
+		fclose(f);
+	return r > 0 ? r : pid;
+}
+
+/*
+ * Open /tmp/perf-NSPID.map in the process's mount namespace, resolved
+ * inside its root (openat2 RESOLVE_IN_ROOT, kernel 5.6: a symlink in the
+ * container cannot lead out of it), never following the last component, not
+ * blocking on a FIFO.  Only a regular file owned by root or by the
+ * process's user is taken (perf's rule: the file names code, trust it only
+ * from whoever runs the code).  A descriptor or -errno.
+ */
+static int open_perf_map(pid_t pid)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	char path[64], name[64];
+	struct stat st, owner;
+	int root, fd, err;
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	if (stat(path, &owner))
+		return -errno;
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return -errno;
+	snprintf(name, sizeof(name), "tmp/perf-%d.map", (int)ns_pid(pid));
+	fd = (int)syscall(SYS_openat2, root, name, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS) {
+		snprintf(path, sizeof(path), "/proc/%d/root/%s", (int)pid, name);
+		fd = open(path, (int)how.flags);
+	}
+	err = errno;
+	close(root);
+	if (fd < 0)
+		return -err;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (st.st_uid && st.st_uid != owner.st_uid)) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+static int cmp_jit(const void *a, const void *b)
+{
+	const struct jit_sym *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+/*
+ * Read the process's perf map ("START SIZE name" lines, hex, written by
+ * the JIT as it emits code) into pr->jit, replacing what was read before
+ * (the file only grows).  0 or -errno; on error pr->jit is left alone.
+ */
+static int read_perf_map(struct tt_syms *s, struct proc *pr)
+{
+	struct jit_sym *v = NULL, *nv;
+	size_t n = 0, cap = 0, bytes = 0, i, k;
+	unsigned long long start, size;
+	char line[4096];
+	int fd = open_perf_map(pr->pid), pos;
+	FILE *f;
+
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	s->st.perf_maps++;
+	while (bytes < TT_PERF_MAP_MAX && fgets(line, sizeof(line), f)) {
+		bytes += strlen(line);
+		line[strcspn(line, "\n")] = 0;
+		pos = 0;
+		if (sscanf(line, "%llx %llx %n", &start, &size, &pos) < 2 || !pos || !line[pos] ||
+		    !size || start + size < start)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				goto enomem;
+			v = nv;
+		}
+		v[n] = (struct jit_sym){ start, start + size, intern(s, line + pos), n };
+		if (!v[n].name)
+			goto enomem;
+		n++;
+	}
+	fclose(f);
+	qsort(v, n, sizeof(*v), cmp_jit);
+	/* code emitted again at one address: the last line names it */
+	for (i = 0, k = 0; i < n; i++) {
+		if (k && v[k - 1].start == v[i].start)
+			k--;
+		v[k++] = v[i];
+	}
+	free(pr->jit);
+	pr->jit = v;
+	pr->njit = k;
+	return 0;
+enomem:
+	fclose(f);
+	free(v);
+	return -ENOMEM;
+}
+
+/* The perf map symbol containing process address `a`, or NULL. */
+static const char *jit_lookup(const struct proc *pr, uint64_t a)
+{
+	size_t lo = 0, hi = pr->njit;
+
+	while (lo < hi) {	/* lo = first symbol starting above a */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pr->jit[mid].start <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && a < pr->jit[lo - 1].end ? pr->jit[lo - 1].name : NULL;
+}
+
+/* A line of /proc/PID/maps: an executable mapping (a file, [vdso], anonymous). */
+struct raw_map {
+	uint64_t start, end, pgoff, ino;
+	dev_t dev;
+	char *path;
+};
+
+static void free_raw(struct raw_map *r, size_t n)
+{
+	while (n--)
+		free(r[n].path);
+	free(r);
+}
+
+/* The executable mappings /proc/PID/maps shows now.  0 or -errno (-ESRCH: gone). */
+static int read_raw_maps(pid_t pid, struct raw_map **out, size_t *count)
 {
 	char path[64], line[4352];
-	struct mapping *v = NULL, *nv;
+	struct raw_map *v = NULL, *nv;
 	size_t n = 0, cap = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pr->pid);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return -ESRCH;
@@ -472,7 +714,7 @@ static int read_maps(struct tt_syms *s, struct proc *pr)
 		unsigned long long start, end, pgoff, ino;
 		unsigned int maj, mnr;
 		char perms[8];
-		const char *file, *base;
+		const char *file;
 		int pos = 0;
 
 		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &pgoff,
@@ -480,79 +722,221 @@ static int read_maps(struct tt_syms *s, struct proc *pr)
 			continue;
 		file = line + pos;
 		line[strcspn(line, "\n")] = 0;
-		if (perms[2] != 'x' || file[0] != '/')
+		/* files, the vDSO, and anonymous code (a JIT's): not [vsyscall] */
+		if (perms[2] != 'x' || (file[0] != '/' && strcmp(file, "[vdso]") && file[0] &&
+					strncmp(file, "[anon:", 6)))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 32;
 			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				fclose(f);
-				free(v);
-				return -ENOMEM;
-			}
+			if (!nv)
+				goto enomem;
 			v = nv;
 		}
-		base = strrchr(file, '/');
-		v[n] = (struct mapping){ .start = start, .end = end, .pgoff = pgoff,
-					 .base = intern(s, base + 1) };
-		v[n].elf = elf_for(s, pr->pid, file, makedev(maj, mnr), ino, start, end);
-		n++;
+		v[n] = (struct raw_map){ start, end, pgoff, ino, makedev(maj, mnr), strdup(file) };
+		if (!v[n++].path)
+			goto enomem;
 	}
 	fclose(f);
-	if (!n && !v) {
-		/* a zombie or kernel thread has no mappings: keep an empty capture */
-		v = malloc(sizeof(*v));
-		if (!v)
-			return -ENOMEM;
+	*out = v;
+	*count = n;
+	return 0;
+enomem:
+	fclose(f);
+	free_raw(v, n);
+	return -ENOMEM;
+}
+
+/*
+ * The identity of the address space `pid` runs in now, from /proc/PID/stat
+ * (fields 26 startcode, 28 startstack, 48 arg_start).  0 or -ESRCH.
+ */
+static int read_as_id(pid_t pid, struct tt_syms_as *id)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v;
+	int field, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ESRCH;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* the comm may hold spaces and parentheses */
+	if (!p)
+		return -ESRCH;
+	memset(id, 0, sizeof(*id));
+	for (field = 3, p++; *p && field <= 48; field++) {
+		while (*p == ' ')
+			p++;
+		v = strtoull(p, NULL, 10);	/* field 3, the state, is a letter */
+		p += strcspn(p, " ");
+		if (field == 26)
+			id->start_code = v;
+		else if (field == 28)
+			id->start_stack = v;
+		else if (field == 48)
+			id->arg_start = v;
 	}
-	qsort(v, n, sizeof(*v), cmp_mapping);
+	return field > 48 ? 0 : -ESRCH;
+}
+
+static bool same_as(const struct tt_syms_as *a, const struct tt_syms_as *b)
+{
+	return a->start_code == b->start_code && a->start_stack == b->start_stack &&
+	       a->arg_start == b->arg_start;
+}
+
+/* Does a mapping of sorted `v` overlap [start, end)? */
+static bool overlaps(const struct mapping *v, size_t n, uint64_t start, uint64_t end)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {	/* lo = first mapping ending after start */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].end <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo].start < end;
+}
+
+/*
+ * Read the executable file mappings of `pr`'s process and add them to
+ * `pr`: a mapping read now replaces the old ones it overlaps, the others
+ * stay (a library unloaded since still names the samples taken in it).  An
+ * announced address space is checked against /proc/PID/stat after the
+ * read, before any file is opened through /proc/PID/map_files: a process
+ * that exec'd in between has another image there.  0, -ESTALE, -ESRCH or
+ * -ENOMEM.
+ */
+static int read_maps(struct tt_syms *s, struct proc *pr)
+{
+	struct raw_map *raw = NULL;
+	struct mapping *v, *nv;
+	struct tt_syms_as now;
+	size_t nraw = 0, n, i;
+	bool jit;
+	int ret;
+
+	s->st.maps_reads++;
+	ret = read_raw_maps(pr->pid, &raw, &nraw);
+	if (!ret && pr->as_gen) {
+		ret = read_as_id(pr->pid, &now);
+		if (!ret && !same_as(&now, &pr->id))
+			ret = -ESTALE;
+	}
+	if (ret) {
+		s->st.stale += ret == -ESTALE;
+		free_raw(raw, nraw);
+		return ret;
+	}
+	/* a zombie or kernel thread has no mappings: keep an empty capture */
+	v = malloc((nraw + pr->n + 1) * sizeof(*v));
+	if (!v) {
+		free_raw(raw, nraw);
+		return -ENOMEM;
+	}
+	for (i = 0, jit = false; i < nraw; i++) {
+		const struct raw_map *r = &raw[i];
+
+		v[i] = (struct mapping){ .start = r->start, .end = r->end, .pgoff = r->pgoff };
+		if (r->path[0] == '/') {
+			v[i].base = intern(s, strrchr(r->path, '/') + 1);
+			v[i].elf = elf_for(s, pr->pid, r->path, r->dev, r->ino, r->start, r->end);
+		} else if (r->path[0] == '[' && r->path[1] == 'v') {
+			v[i].base = "[vdso]";
+			v[i].elf = vdso_elf(s, r->end - r->start);
+		} else {
+			v[i].jit = jit = true;
+		}
+	}
+	free_raw(raw, nraw);
+	if (jit)
+		read_perf_map(s, pr);	/* none, or unreadable: the old one stays */
+	qsort(v, nraw, sizeof(*v), cmp_mapping);
+	for (i = 0, n = nraw; i < pr->n; i++)
+		if (!overlaps(v, nraw, pr->maps[i].start, pr->maps[i].end))
+			v[n++] = pr->maps[i];
+	if (n > nraw)
+		qsort(v, n, sizeof(*v), cmp_mapping);
+	nv = realloc(v, (n ? n : 1) * sizeof(*v));
 	free(pr->maps);
-	pr->maps = v;
+	pr->maps = nv ? nv : v;
 	pr->n = n;
 	return 0;
 }
 
-static struct proc *find_proc(struct tt_syms *s, pid_t pid)
+static struct proc *find_proc(struct tt_syms *s, pid_t pid, uint32_t as_gen)
 {
-	struct proc key = { .pid = pid }, **slot = tfind(&key, &s->procs, cmp_proc);
+	struct proc key = { .pid = pid, .as_gen = as_gen }, **slot = tfind(&key, &s->procs, cmp_proc);
 
 	return slot ? *slot : NULL;
 }
 
-int tt_syms_note_pid(struct tt_syms *s, pid_t pid)
+/* The capture of (pid, as_gen), created empty if new; NULL on ENOMEM. */
+static struct proc *add_proc(struct tt_syms *s, pid_t pid, const struct tt_syms_as *as)
 {
-	struct proc *pr;
-	int ret;
+	struct proc *pr = find_proc(s, pid, as ? as->gen : 0);
 
-	if (find_proc(s, pid))
-		return 0;
+	if (pr)
+		return pr;
 	pr = calloc(1, sizeof(*pr));
 	if (!pr)
-		return -ENOMEM;
+		return NULL;
 	pr->pid = pid;
-	pr->refresh_gen = s->gen;
-	ret = read_maps(s, pr);
-	if (ret && ret != -ESRCH) {
-		free(pr);
-		return ret;
+	if (as) {
+		pr->as_gen = as->gen;
+		pr->id = *as;
 	}
-	/* a process already gone is remembered empty: its frames need no more /proc reads */
+	pr->refresh_gen = s->gen;
 	if (!tsearch(pr, &s->procs, cmp_proc)) {
 		free_proc(pr);
-		return -ENOMEM;
+		return NULL;
 	}
-	if (!ret)
+	return pr;
+}
+
+/* Read `pr` (again); a process gone or exec'd is remembered, never read again. */
+static int capture(struct tt_syms *s, struct proc *pr)
+{
+	bool first = !pr->n && !pr->maps;
+	int ret = read_maps(s, pr);
+
+	if (ret == -ESRCH || ret == -ESTALE)
+		pr->gone = true;
+	else if (!ret && first)
 		s->st.procs++;
 	return ret;
 }
 
-int tt_syms_recapture_pid(struct tt_syms *s, pid_t pid)
+int tt_syms_note_as(struct tt_syms *s, pid_t pid, const struct tt_syms_as *as)
 {
-	struct proc *pr = find_proc(s, pid);
+	struct proc *pr;
 
-	if (!pr)
+	if (!as->gen)
 		return tt_syms_note_pid(s, pid);
-	return read_maps(s, pr);	/* on failure the old capture stays */
+	pr = add_proc(s, pid, as);
+	if (!pr)
+		return -ENOMEM;
+	return pr->gone ? -ESTALE : capture(s, pr);
+}
+
+int tt_syms_note_pid(struct tt_syms *s, pid_t pid)
+{
+	struct proc *pr = find_proc(s, pid, 0);
+
+	if (pr)
+		return pr->gone ? -ESRCH : 0;
+	pr = add_proc(s, pid, NULL);
+	return pr ? capture(s, pr) : -ENOMEM;
 }
 
 static const struct mapping *find_mapping(const struct proc *pr, uint64_t addr)
@@ -613,7 +997,8 @@ static const char *unresolved(struct tt_syms *s, const char *base, uint64_t off,
 	return r ? r : TT_SYM_UNKNOWN;
 }
 
-const char *tt_syms_user(struct tt_syms *s, pid_t pid, uint64_t addr, bool ret_addr)
+const char *tt_syms_user(struct tt_syms *s, pid_t pid, uint32_t as_gen, uint64_t addr,
+			 bool ret_addr)
 {
 	const struct mapping *m = NULL;
 	uint64_t a = ret_addr && addr ? addr - 1 : addr, off;
@@ -622,22 +1007,33 @@ const char *tt_syms_user(struct tt_syms *s, pid_t pid, uint64_t addr, bool ret_a
 	size_t i;
 
 	s->st.lookups++;
-	pr = find_proc(s, pid);
-	if (!pr) {
+	pr = find_proc(s, pid, as_gen);
+	if (!pr && !as_gen) {
 		tt_syms_note_pid(s, pid);
-		pr = find_proc(s, pid);
+		pr = find_proc(s, pid, 0);
 	}
 	if (pr) {
 		m = find_mapping(pr, a);
-		/* dlopen after the capture: read the mappings again, once per report */
-		if (!m && pr->refresh_gen != s->gen) {
+		/*
+		 * A mapping made after the last capture (its announcement was
+		 * held back, or none came), or JIT code named in the perf map
+		 * since: read again, once per report, while the process still
+		 * runs this image.
+		 */
+		if ((!m || (m->jit && !jit_lookup(pr, a))) && !pr->gone &&
+		    pr->refresh_gen != s->gen) {
 			pr->refresh_gen = s->gen;
-			if (!read_maps(s, pr))
+			s->st.rereads++;
+			if (!capture(s, pr))
 				m = find_mapping(pr, a);
 		}
 	}
 	if (!m)
 		return unresolved(s, NULL, 0, addr, "");
+	if (m->jit) {
+		name = jit_lookup(pr, a);
+		return name ? name : unresolved(s, NULL, 0, addr, "");
+	}
 	off = a - m->start + m->pgoff;
 	if (m->elf) {
 		for (i = 0; i < m->elf->nloads; i++) {
@@ -709,6 +1105,55 @@ enomem:
 	return -ENOMEM;
 }
 
+/* The sysctl kernel.kptr_restrict, or -1. */
+static int kptr_restrict(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/kptr_restrict", "re");
+	int v = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * Does /proc/kallsyms show this process kernel addresses?  Its first text
+ * symbol tells (hidden ones are all 0; the first lines may be per-CPU
+ * symbols, at 0 anyway).
+ */
+const char *tt_syms_kernel_hidden(struct tt_syms *s)
+{
+	unsigned long long addr = 0;
+	char line[512], type = 0;
+	FILE *f;
+	int k;
+
+	if (s->kernel_checked)
+		return s->kernel_why[0] ? s->kernel_why : NULL;
+	s->kernel_checked = true;
+	f = fopen("/proc/kallsyms", "re");
+	if (!f) {
+		snprintf(s->kernel_why, sizeof(s->kernel_why), "kernel frames show as %s: cannot "
+			 "read /proc/kallsyms: %s", TT_SYM_KERNEL_HIDDEN, strerror(errno));
+		return s->kernel_why;
+	}
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c", &addr, &type) == 2 && (type == 't' || type == 'T'))
+			break;
+	fclose(f);
+	if (addr && (type == 't' || type == 'T'))
+		return NULL;
+	k = kptr_restrict();
+	snprintf(s->kernel_why, sizeof(s->kernel_why), "kernel frames show as %s: /proc/kallsyms "
+		 "hides kernel addresses from this process (kernel.kptr_restrict=%d: %s)",
+		 TT_SYM_KERNEL_HIDDEN, k, k == 1 ? "run with CAP_SYSLOG, or set it to 0" :
+		 k == 2 ? "set it to 0 or 1 (sysctl)" : "needs CAP_SYSLOG");
+	return s->kernel_why;
+}
+
 const char *tt_syms_kernel(struct tt_syms *s, uint64_t addr, bool ret_addr)
 {
 	uint64_t a = ret_addr && addr ? addr - 1 : addr;
@@ -716,8 +1161,12 @@ const char *tt_syms_kernel(struct tt_syms *s, uint64_t addr, bool ret_addr)
 
 	if (!s->kernel_loaded) {
 		s->kernel_loaded = true;
-		if (load_kallsyms(s))
+		if (tt_syms_kernel_hidden(s) || load_kallsyms(s))
 			s->nksyms = 0;	/* every kernel frame shows as unresolved */
+	}
+	if (!s->nksyms && s->kernel_why[0] && !s->show_addrs) {
+		s->st.unresolved++;
+		return TT_SYM_KERNEL_HIDDEN;
 	}
 	hi = s->nksyms;
 	/* last symbol at or below a */

@@ -3,10 +3,13 @@
  * Symbolization of stack addresses.  User space: elfutils libdwfl over the
  * ELF files a process maps (PIE executables, shared libraries, build-ids,
  * .gnu_debuglink and /usr/lib/debug), opened through /proc/PID/root so
- * processes in containers resolve too.  A process's mappings are captured
- * (and its files opened and their symbol tables loaded) when it is first
- * noted, so it can exit, and its binary can even be deleted, before the
- * report.  ELF files and resolved names are cached per build-id.  Kernel:
+ * processes in containers resolve too.  Mappings are captured per address
+ * space of a process (its image between two execve calls), as the tracer
+ * announces them: files opened and their symbol tables loaded at once, so
+ * the process can exec, exit, and its binary even be deleted, before the
+ * report.  ELF files and resolved names are cached per build-id.  JIT code
+ * (anonymous executable memory) is named from the process's perf map
+ * (/tmp/perf-PID.map), the vDSO from tracetool's own.  Kernel:
  * /proc/kallsyms, names suffixed "_[k]".
  */
 #ifndef TT_SYMBOLIZE_H
@@ -22,7 +25,11 @@
 struct tt_syms;
 
 struct tt_syms_stats {
-	size_t procs;		/* processes captured */
+	size_t procs;		/* address spaces captured */
+	size_t maps_reads;	/* /proc/PID/maps reads, all causes */
+	size_t rereads;		/* ... because an address fell outside every known mapping */
+	size_t stale;		/* ... not kept: the process had exec'd again or exited */
+	size_t perf_maps;	/* perf map files (JIT symbols) read */
 	size_t elfs;		/* distinct ELF files (by build-id) opened */
 	size_t lookups;		/* user addresses asked for */
 	size_t cache_hits;	/* ... answered from the per-build-id cache */
@@ -38,36 +45,70 @@ struct tt_syms *tt_syms__new(bool show_addrs);
 void tt_syms__free(struct tt_syms *s);
 
 /*
- * Capture what symbolizing `pid`'s addresses needs while it lives: its
- * executable mappings, an open descriptor and the symbol table of every
- * ELF file among them.  A pid already captured is left alone.  0, or
- * -ESRCH when it is gone, or another -errno.
+ * An address space of a process, as the tracer announces it (struct
+ * tt_new_pid): a generation number (never 0) and the mm's identity as
+ * /proc/PID/stat shows it (startcode, startstack, arg_start).
+ */
+struct tt_syms_as {
+	uint32_t gen;
+	uint64_t start_code, start_stack, arg_start;
+};
+
+/*
+ * Capture what symbolizing the addresses of address space `as` of `pid`
+ * needs while it lives: its executable mappings, an open descriptor and the
+ * symbol table of every ELF file among them.  Called again for the same
+ * address space (its mappings changed: dlopen), the mappings are read
+ * again and added; an old mapping that a new one overlaps is dropped.  The
+ * maps read are kept only if /proc/PID/stat still shows `as` after reading
+ * them.  0; -ESTALE when the process has moved on to another image (its
+ * samples of `as` stay unresolved rather than being named from another
+ * image); -ESRCH when it is gone; another -errno.
+ */
+int tt_syms_note_as(struct tt_syms *s, pid_t pid, const struct tt_syms_as *as);
+
+/*
+ * Capture `pid` as it is now, without an announced address space (its
+ * addresses are then looked up with as_gen 0).  A pid already captured this
+ * way is left alone.  0, or -ESRCH when it is gone, or another -errno.
  */
 int tt_syms_note_pid(struct tt_syms *s, pid_t pid);
 
 /*
- * Capture `pid` again (it called exec: its mappings changed), or for the
- * first time.  Same return values as tt_syms_note_pid.
- */
-int tt_syms_recapture_pid(struct tt_syms *s, pid_t pid);
-
-/*
- * A new report begins: a process captured earlier may be read again once
- * during it, when an address falls outside its known mappings (dlopen).
+ * A new report begins: a live address space may be read again once during
+ * it, when an address falls outside its known mappings.
  */
 void tt_syms_next_report(struct tt_syms *s);
 
 /*
- * Name of user address `addr` of process `pid` (captured now if it was not
- * yet and still lives).  `ret_addr`: the address is a return address (every
- * frame but the innermost); the call instruction before it is looked up.
- * Never NULL: a symbol, "[unknown]" or (show_addrs) an address.  The string
- * is owned by `s` and lives until tt_syms__free.
+ * Name of user address `addr` of address space `as_gen` of process `pid`
+ * (struct tt_syms_as.gen, as captured by tt_syms_note_as; one never
+ * captured resolves nothing).  as_gen 0: whatever `pid` maps now (captured
+ * now if it was not yet and still lives).  `ret_addr`: the address is a
+ * return address (every frame but the innermost); the call instruction
+ * before it is looked up.  Never NULL: a symbol, "[unknown]" or
+ * (show_addrs) an address.  The string is owned by `s` and lives until
+ * tt_syms__free.
  */
-const char *tt_syms_user(struct tt_syms *s, pid_t pid, uint64_t addr, bool ret_addr);
+const char *tt_syms_user(struct tt_syms *s, pid_t pid, uint32_t as_gen, uint64_t addr,
+			 bool ret_addr);
 
-/* Kernel address -> "symbol_[k]" from /proc/kallsyms (read on first use). Same rules. */
+/*
+ * Kernel address -> "symbol_[k]" from /proc/kallsyms (read on first use).
+ * Same rules; when kallsyms hides addresses (tt_syms_kernel_hidden), every
+ * kernel frame is TT_SYM_KERNEL_HIDDEN (or, show_addrs, its address).
+ */
 const char *tt_syms_kernel(struct tt_syms *s, uint64_t addr, bool ret_addr);
+
+#define TT_SYM_KERNEL_HIDDEN "[kernel symbols hidden]_[k]"
+
+/*
+ * Why kernel frames cannot be named, for a message shown once: NULL when
+ * /proc/kallsyms shows this process kernel addresses, else a sentence
+ * naming kernel.kptr_restrict and the remedy (CAP_SYSLOG).  Cheap: reads
+ * kallsyms up to its first text symbol, once.  Owned by `s`.
+ */
+const char *tt_syms_kernel_hidden(struct tt_syms *s);
 
 void tt_syms_get_stats(const struct tt_syms *s, struct tt_syms_stats *st);
 

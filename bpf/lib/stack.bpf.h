@@ -2,10 +2,11 @@
 /*
  * BPF side shared by the stack tracers (profile, offcpu): the stack map
  * (stacks keyed by content),
- * the (process, user stack, kernel stack, comm) -> value aggregation map,
- * and the announcement of processes seen for the first time, so user space
- * captures their mappings while they live (a process may exit before the
- * report).  Include after lib/tt.bpf.h.
+ * the (process, address space, user stack, kernel stack, comm) -> value
+ * aggregation map, and the announcement of address spaces (a process's
+ * first, each one after an execve, and new executable mappings in one), so
+ * user space captures their mappings while they live (a process may exit,
+ * or exec, before the report).  Include after lib/tt.bpf.h.
  */
 #ifndef TT_STACK_BPF_H
 #define TT_STACK_BPF_H
@@ -49,16 +50,46 @@ struct {
 } counts SEC(".maps");
 
 /*
- * Processes already announced to user space, with the mm they had then.
- * LRU: on a long host-wide run the oldest are forgotten (and announced again
- * if they are seen again) instead of new ones never being announced.
+ * The address space a process was last announced in.  An mm_struct freed
+ * by an execve or an exit can be reallocated at the same address for the
+ * next image (or for a new process that reuses the pid): the start of its
+ * stack, randomized at every execve, tells them apart.  exec_vm (pages of
+ * executable mappings) changes when a library is loaded or a mapping made
+ * executable: announced again, so user space reads the new mappings.
+ */
+struct tt_seen {
+	__u64 mm;
+	__u64 start_stack;
+	__u64 exec_vm;		/* when last announced; TT_SEEN_PENDING: announcement lost */
+	__u64 last_ns;		/* time of the last mapping-change announcement */
+	__u32 as_gen;
+	__u32 remaps;		/* mapping-change announcements so far */
+};
+
+#define TT_SEEN_PENDING (~0ULL)
+/*
+ * A JIT changes its executable mappings all the time: after TT_REMAP_BURST
+ * quick announcements of one address space, at most one per
+ * TT_REMAP_GAP_NS.  A program's start (the loader maps its libraries) and
+ * a few dlopen calls fit in the burst.
+ */
+#define TT_REMAP_BURST 8
+#define TT_REMAP_GAP_NS (200 * 1000 * 1000ULL)
+
+/*
+ * LRU: on a long host-wide run the oldest are forgotten (and announced
+ * again, under a new generation, if they are seen again) instead of new
+ * ones never being announced.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct tt_seen);
 } seen SEC(".maps");
+
+/* Next address-space generation to hand out (0 is "none"). */
+__u32 tt_next_as_gen = 1;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -121,31 +152,70 @@ static __always_inline void tt_stack_add(const struct tt_stack_key *key, __u64 v
 	tt_count_lost(TT_LOST_MAP_FULL);
 }
 
-/*
- * First sample of a process, or first since it called exec (its mm
- * changed): tell user space, which then reads its mappings and opens its
- * binaries.  A process is often first seen before it execs (a forked
- * shell, `chroot`, a launcher).  If the ring buffer is full the mark is
- * taken back, so the next sample tries again.  Call it in the
- * context of the process itself.
- */
-static __always_inline void tt_note_pid(__u32 tgid)
+/* Tell user space about address space `gen` of `tgid`; false if the ring buffer is full. */
+static __always_inline bool tt_announce(__u32 tgid, __u32 gen, struct mm_struct *mm)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct tt_new_pid ev = { .tgid = tgid };
-	__u64 mm = (__u64)task->mm, *known;
+	struct tt_new_pid ev = {
+		.tgid = tgid,
+		.as_gen = gen,
+		.start_code = mm->start_code,
+		.start_stack = mm->start_stack,
+		.arg_start = mm->arg_start,
+	};
 
-	if (!tgid || !mm)
-		return;
-	known = bpf_map_lookup_elem(&seen, &tgid);
-	if (known && *known == mm)
-		return;
-	if (bpf_map_update_elem(&seen, &tgid, &mm, BPF_ANY))
-		return;
 	if (bpf_ringbuf_output(&new_pids, &ev, sizeof(ev), 0)) {
 		tt_count_lost(TT_LOST_RINGBUF);
-		bpf_map_delete_elem(&seen, &tgid);
+		return false;
 	}
+	return true;
+}
+
+/*
+ * The generation of the current process's address space, for the key of a
+ * sample whose user stack is taken now; 0 when it has none.  A new address
+ * space (first sample of the process, or first since an execve: a forked
+ * shell, `chroot` or a launcher is often sampled before it execs the real
+ * program) gets the next generation and is announced to user space, which
+ * reads its mappings and opens its binaries; so is a change of its
+ * executable mappings.  An announcement lost to a full ring buffer is
+ * tried again at the next sample.  Call it in the context of the process
+ * itself.  The fast path (nothing new) is one lookup and three loads.
+ */
+static __always_inline __u32 tt_note_pid(__u32 tgid)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct *mm = task->mm;
+	struct tt_seen *sn, fresh = {};
+	__u64 exec_vm, now;
+
+	if (!tgid || !mm)
+		return 0;
+	exec_vm = mm->exec_vm;
+	sn = bpf_map_lookup_elem(&seen, &tgid);
+	if (sn && sn->mm == (__u64)mm && sn->start_stack == mm->start_stack) {
+		if (sn->exec_vm == exec_vm)
+			return sn->as_gen;
+		now = bpf_ktime_get_ns();
+		if (sn->remaps >= TT_REMAP_BURST && now - sn->last_ns < TT_REMAP_GAP_NS)
+			return sn->as_gen;
+		/* racing CPUs may both announce: user space reads the maps twice */
+		sn->exec_vm = tt_announce(tgid, sn->as_gen, mm) ? exec_vm : TT_SEEN_PENDING;
+		sn->last_ns = now;
+		sn->remaps++;
+		return sn->as_gen;
+	}
+	fresh.mm = (__u64)mm;
+	fresh.start_stack = mm->start_stack;
+	fresh.as_gen = __sync_fetch_and_add(&tt_next_as_gen, 1);
+	if (!fresh.as_gen)	/* wrapped */
+		fresh.as_gen = __sync_fetch_and_add(&tt_next_as_gen, 1);
+	fresh.exec_vm = tt_announce(tgid, fresh.as_gen, mm) ? exec_vm : TT_SEEN_PENDING;
+	/*
+	 * Two CPUs sampling a new process at once give it two generations:
+	 * both announced, each key names its own; the later entry stays.
+	 */
+	bpf_map_update_elem(&seen, &tgid, &fresh, BPF_ANY);
+	return fresh.as_gen;
 }
 
 /* Can this task have a user stack?  Not a kernel thread, nor a task past exit_mm(). */

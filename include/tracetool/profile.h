@@ -15,7 +15,14 @@ struct tt_profile_config {
 	__u8 user_stacks;	/* collect user stacks */
 	__u8 kernel_stacks;	/* collect kernel stacks */
 	__u8 idle;		/* profile: count samples of the idle task (pid 0) */
-	__u8 pad[5];
+	__u8 has_states;	/* offcpu: --state given */
+	/*
+	 * offcpu, with has_states: count switches out in these task states
+	 * (TASK_INTERRUPTIBLE 1, TASK_UNINTERRUPTIBLE 2, ...: a bitmask), or,
+	 * when 0, those of runnable threads (preempted or yielding: time
+	 * waiting for a CPU).  Without: every blocking switch (state not 0).
+	 */
+	__u32 states;
 	__u64 min_block_ns;	/* offcpu: ignore blocks shorter than this */
 };
 

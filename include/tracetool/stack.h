@@ -2,9 +2,8 @@
 /*
  * Stack aggregation shared by the stack tracers (profile, offcpu) and by
  * user/stackprof.c: the key of the in-kernel aggregation map, the stack id
- * conventions, and the event that announces a process seen for the first
- * time or after an exec (so user space can capture its mappings while it
- * lives).
+ * conventions, and the event that announces an address space of a process
+ * (so user space can capture its mappings while it lives).
  */
 #ifndef TRACETOOL_STACK_H
 #define TRACETOOL_STACK_H
@@ -29,12 +28,18 @@ struct tt_stack_ips {
 
 _Static_assert(sizeof(struct tt_stack_ips) == 8 * TT_STACK_DEPTH, "tt_stack_ips layout");
 
-/* Aggregation key: one entry per (process, user stack, kernel stack, thread comm). */
+/*
+ * Aggregation key: one entry per (process, address space, user stack,
+ * kernel stack, thread comm).  `as_gen` tells which image of the process
+ * the user stack's addresses belong to: an execve gives the same tgid a new
+ * address space, and the samples taken before it must be named from the
+ * old one.  0: no address space (no user stack).
+ */
 struct tt_stack_key {
 	__u32 tgid;
 	__s32 user_stack;	/* stack map id, or TT_STACK_NONE / TT_STACK_LOST */
 	__s32 kern_stack;	/* stack map id, or TT_STACK_NONE / TT_STACK_LOST */
-	__u32 pad;
+	__u32 as_gen;		/* struct tt_new_pid.as_gen of the sample's address space */
 	char comm[TT_COMM_LEN];
 };
 
@@ -53,12 +58,24 @@ struct tt_stack_span {
 
 _Static_assert(sizeof(struct tt_stack_span) == 40, "tt_stack_span layout");
 
-/* Ring buffer record: a process was seen for the first time, or since it called exec. */
+/*
+ * Ring buffer record: process `tgid` was sampled in an address space not
+ * announced before (its first sample, or the first since an execve), or
+ * the executable mappings of an announced one changed (dlopen, a new
+ * mapping).  `as_gen` numbers address spaces (never 0, unique per run
+ * until it wraps at 2^32); the keys of its samples carry it.  The identity
+ * fields are the mm's as /proc/PID/stat shows them (startcode, startstack,
+ * arg_start), so user space can tell whether the maps it reads still belong
+ * to this address space.
+ */
 struct tt_new_pid {
 	__u32 tgid;
-	__u32 pad;
+	__u32 as_gen;
+	__u64 start_code;
+	__u64 start_stack;
+	__u64 arg_start;
 };
 
-_Static_assert(sizeof(struct tt_new_pid) == 8, "tt_new_pid layout");
+_Static_assert(sizeof(struct tt_new_pid) == 32, "tt_new_pid layout");
 
 #endif /* TRACETOOL_STACK_H */

@@ -3,7 +3,9 @@
 # Live tests of `tracetool offcpu` (root, real kernel): a workload that
 # blocks a known total time (COUNT x MS in nanosleep) in one function; the
 # report's total for that function's stack must be within 10 %, on both
-# hooks; the minimum-block filter; the pid filter; units and names.
+# hooks; the minimum-block filter; the pid filter; units and names; two CPU
+# hogs sharing one CPU are never blocked (preemption is not blocking), and
+# --state chooses task states.
 #
 # Environment: TT=build/tracetool WL=build/workloads (see tests/run.sh).
 . "$(dirname "$0")/lib.sh"
@@ -13,7 +15,8 @@ W=$WL/prof_block
 CHECKS="offcpu_hook_tp_btf offcpu_total_tp_btf offcpu_stack_main_wait offcpu_kernel_frames
 offcpu_unit offcpu_total_raw_tp offcpu_min_block_filter offcpu_pid_filter
 offcpu_inflight_shown offcpu_inflight_intervals_sum
-offcpu_usage_bad_min_block"
+offcpu_hogs_not_blocked offcpu_state_runnable offcpu_state_sleeping offcpu_state_uninterruptible
+offcpu_usage_bad_min_block offcpu_usage_bad_state"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -159,9 +162,57 @@ test_inflight() {
 			contains("main;prof_block_wait")) | .value] | add // 0' "$o")"
 }
 
+# comm_total FILE COMM: microseconds of the stacks whose comm is COMM.
+comm_total() {
+	jq --arg c "$2" '[.profiles[]?.stacks[]? | select(.frames[0] == $c) | .value] | add // 0' \
+		"$1" 2>/dev/null
+}
+
+# Two CPU hogs pinned to one CPU for 2 s take turns: each waits about 1 s
+# for the CPU, runnable, never blocked.  They are preempted in user mode,
+# where the kernel's flag says "not preempt" (the switch happens on the way
+# back to user mode): only the task state tells.  --state 0 shows that
+# runnable wait instead.
+test_hogs() {
+	local o="$TT_TMP/hogs.json" e="$TT_TMP/hogs.err" hogs v
+	if ! command -v taskset >/dev/null 2>&1 || ! taskset -c 0 true 2>/dev/null; then
+		skip_all "cannot pin to CPU 0 (taskset)" offcpu_hogs_not_blocked offcpu_state_runnable
+		return
+	fi
+	hogs="taskset -c 0 $WL/prof_cpu 2 & taskset -c 0 $WL/prof_cpu 2; wait"
+	prof_run "$o" "$e" offcpu -f json -- sh -c "$hogs"
+	if [ "$TT_RC" != 0 ] || [ "$(grep -c 'cpu_seconds=' "$e")" != 2 ]; then
+		fail_all "exit $TT_RC: $(head -c 300 "$e")" offcpu_hogs_not_blocked offcpu_state_runnable
+		return
+	fi
+	v=$(comm_total "$o" prof_cpu)
+	if [ "${v:-0}" -lt 50000 ]; then
+		pass "offcpu_hogs_not_blocked (us off-CPU of two hogs sharing a CPU: $v, < 50000)"
+	else
+		fail offcpu_hogs_not_blocked "us off-CPU of two hogs sharing a CPU: $v, expected < 50000 ($(frames_of "$o"))"
+	fi
+	prof_run "$o" "$e" offcpu --state 0 -f json -- sh -c "$hogs"
+	# each waits for the other about half of its 2 s; the host adds its own load
+	check_range offcpu_state_runnable "us the two hogs waited runnable (--state 0)" \
+		1000000 4000000 "$(comm_total "$o" prof_cpu)"
+}
+
+# prof_block sleeps in nanosleep: TASK_INTERRUPTIBLE (1), never 2.
+test_state() {
+	local o="$TT_TMP/state.json" e="$TT_TMP/state.err"
+	prof_run "$o" "$e" offcpu --state 1 -f json -- "$W" 50 4
+	check_range offcpu_state_sleeping "us in prof_block_wait with --state 1 (2e5 expected)" \
+		180000 220000 "$(value "$o" "main;prof_block_wait")"
+	prof_run "$o" "$e" offcpu --state 2 -f json -- "$W" 50 4
+	check_range offcpu_state_uninterruptible "us in prof_block_wait with --state 2" \
+		0 10000 "$(value "$o" "main;prof_block_wait")"
+}
+
 test_usage() {
 	"$TT" offcpu --min-block abc -d 1 >/dev/null 2>&1
 	check_eq offcpu_usage_bad_min_block "exit status of --min-block abc" 2 "$?"
+	"$TT" offcpu --state abc -d 1 >/dev/null 2>&1
+	check_eq offcpu_usage_bad_state "exit status of --state abc" 2 "$?"
 }
 
 test_total
@@ -169,4 +220,6 @@ test_raw_tp
 test_min_block
 test_pid
 test_inflight
+test_hogs
+test_state
 test_usage
