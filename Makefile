@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # tracetool build: BPF objects -> skeletons -> libtracetool.a -> one binary.
-# `make` builds, `make demo` runs a 5-second system-wide syscall report,
+# `make` builds, `make demo` traces a small HTTP backend and client with
+# syscalls, tcp and requests in one process, then draws its CPU flame graph,
 # `make test` runs unit and live tests, `make bench` prints benchmark figures.
 
 OUT        ?= build
@@ -121,7 +122,7 @@ $(OUT)/workloads/lib%.so: tests/workloads/lib/%.c
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	$(OUT)/tracetool syscalls -d 5 --top 15
+	@sh scripts/demo.sh $(OUT)
 
 unit: $(UNIT_BINS)
 	@sh tests/run.sh $(OUT) unit

@@ -186,6 +186,7 @@ int cmd_report(const struct tt_cmd *cmd, int argc, char **argv)
 	r = read_all(inputs, ninputs, o.verbose, &err);
 	if (!r)
 		return tt_fail(cmd, &err);
+	tt_report_hide_self_metrics(r);
 	for (i = 0; i < sizeof(text_joins) / sizeof(text_joins[0]); i++)
 		if (tt_report_set_text_join(r, text_joins[i].hist, text_joins[i].counter,
 					    text_joins[i].title)) {

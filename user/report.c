@@ -488,3 +488,14 @@ void tt_series_index_release(struct tt_series_index *x)
 	free(x->slot);
 	x->slot = NULL;
 }
+
+void tt_report_hide_self_metrics(struct tt_report *r)
+{
+	static const char *const names[] = { TT_LOST_FAMILY, TT_MAP_MEMORY_FAMILY };
+	struct tt_family *f;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((f = tt_report_find_family(r, names[i])))
+			f->text_hidden = true;
+}

@@ -234,6 +234,15 @@ int tt_profile_add_stack(struct tt_profile *p, size_t nframes, const char *const
 /* --- snapshots and their differences (user/report_diff.c) --- */
 
 #define TT_LOST_FAMILY "tracetool_lost_events_total"
+/* The self-metric gauge of each tracer's BPF map memory, bytes (session). */
+#define TT_MAP_MEMORY_FAMILY "tracetool_bpf_map_memory_bytes"
+
+/*
+ * Mark the self-metric families (TT_LOST_FAMILY, TT_MAP_MEMORY_FAMILY) as
+ * hidden in text: a text report says losses in its WARNING line and map
+ * memory with -v.  For reports read back, whose JSON carries no text hints.
+ */
+void tt_report_hide_self_metrics(struct tt_report *r);
 
 /*
  * The self-metric tracetool_lost_events_total{tracer,reason}: one series

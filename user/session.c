@@ -515,13 +515,14 @@ static int add_map_memory(struct tt_report *r, const char *tracer, uint64_t byte
 	struct tt_family *f;
 	struct tt_series *s;
 
-	f = tt_report_find_family(r, "tracetool_bpf_map_memory_bytes");
+	f = tt_report_find_family(r, TT_MAP_MEMORY_FAMILY);
 	if (!f)
-		f = tt_report_add_family(r, "tracetool_bpf_map_memory_bytes",
+		f = tt_report_add_family(r, TT_MAP_MEMORY_FAMILY,
 					 "Kernel memory of the tracer's BPF maps (fdinfo memlock).",
 					 "bytes", TT_METRIC_GAUGE, 1, names);
 	if (!f)
 		return -ENOMEM;
+	f->text_hidden = true;	/* -v prints it with the start-up timings */
 	s = tt_family_add_series(f, &tracer);
 	if (!s)
 		return -ENOMEM;
