@@ -409,7 +409,7 @@ static int requests_drain(void *priv, struct tt_report *sink)
 	return pull(t, IDLE_NS);
 }
 
-static int requests_collect(void *priv, struct tt_report *r, bool next)
+static int requests_collect(void *priv, struct tt_report *r)
 {
 	static const char *const srv_labels[] = { "comm", "http_request_method", "http_route",
 						  "http_response_status_code" };
@@ -446,7 +446,7 @@ static int requests_collect(void *priv, struct tt_report *r, bool next)
 	ret = tt_agg_fill(t->server, srv, 1e-9);
 	ret = ret ?: tt_agg_fill(t->client, cli, 1e-9);
 	ret = ret ?: tt_agg_fill(t->tcp, tcp, 1e-9);
-	if (!ret && next) {
+	if (!ret) {	/* the session keeps the totals: each collect starts afresh */
 		t->last.entry = NULL;	/* the series it points to goes */
 		tt_agg_clear(t->server);
 		tt_agg_clear(t->client);

@@ -92,10 +92,9 @@ int tt_stack_tool_drain(void *priv, struct tt_report *sink)
 	return st->sp_ready ? tt_stackprof_drain(&st->sp) : 0;
 }
 
-int tt_stack_tool_collect(void *priv, struct tt_report *r, bool next)
+int tt_stack_tool_collect(void *priv, struct tt_report *r)
 {
 	struct tt_stack_tool *st = priv;
 
-	(void)next;	/* totals are never reset: every report shows the increase */
 	return st->sp_ready ? tt_stackprof_collect(&st->sp, r) : -EINVAL;
 }

@@ -53,7 +53,7 @@ void tt_stack_tool_release(struct tt_stack_tool *st);
 /* struct tt_tracer_ops members, for a priv whose first member is a struct tt_stack_tool. */
 int tt_stack_tool_event_fd(void *priv);
 int tt_stack_tool_drain(void *priv, struct tt_report *sink);
-int tt_stack_tool_collect(void *priv, struct tt_report *r, bool next);
+int tt_stack_tool_collect(void *priv, struct tt_report *r);
 
 /* -v figures of a stack tracer's symbolizer, on stderr. */
 void tt_print_sym_stats(const char *cmd, const struct tt_stackprof *sp);

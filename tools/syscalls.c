@@ -269,7 +269,7 @@ static int add_errors(struct syscalls_tool *t, struct tt_family *errs, const str
 }
 
 /* The difference since the previous collect (since load the first time). */
-static int syscalls_collect(void *priv, struct tt_report *r, bool next)
+static int syscalls_collect(void *priv, struct tt_report *r)
 {
 	static const char *const names[] = { "syscall", "comm", "pid", "tid", "errno" };
 	struct syscalls_tool *t = priv;
@@ -279,7 +279,6 @@ static int syscalls_collect(void *priv, struct tt_report *r, bool next)
 	struct tt_snap d;
 	int ret;
 
-	(void)next;
 	lat = tt_report_add_family(r, "tracetool_syscall_duration_seconds",
 				   "Time from syscall entry to exit.", "seconds",
 				   TT_METRIC_HISTOGRAM, n, names);

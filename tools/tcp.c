@@ -500,14 +500,12 @@ static int describe_filters(struct tcp_tool *t, struct tt_report *r)
 	return ret;
 }
 
-static int tcp_collect(void *priv, struct tt_report *r, bool next)
+static int tcp_collect(void *priv, struct tt_report *r)
 {
 	struct tcp_tool *t = priv;
 	struct families fam = {};
 	struct tt_snap d;
 	int ret;
-
-	(void)next;	/* every collect reports the difference since the previous one */
 
 	ret = describe_filters(t, r);
 	ret = ret ?: add_families(t, r, &fam);

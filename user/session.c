@@ -296,23 +296,6 @@ static int read_lost(struct bpf_object *obj, struct tt_report *r, uint64_t prev[
 	return 0;
 }
 
-__u32 tt_next_gen(volatile __u32 *gen, bool next)
-{
-	__u32 g = *gen;
-	struct timespec ts = { 0, 2 * 1000 * 1000 };
-
-	if (next) {
-		__atomic_store_n(gen, g + 1, __ATOMIC_SEQ_CST);
-		/*
-		 * A program that read the old generation just before the store
-		 * writes within microseconds; 2 ms covers it unless it was
-		 * preempted mid-sample.
-		 */
-		nanosleep(&ts, NULL);
-	}
-	return g;
-}
-
 static int describe_filters(struct tt_report *r, const struct tt_common_opts *o)
 {
 	char buf[1024];
@@ -788,7 +771,7 @@ static int collect_one(struct tt_session *s, struct slot *t)
 		return -ENOMEM;
 	d->duration_seconds = now - t->last_collect;
 	ret = tt_report_add_tracer(d, t->ops->name, tt_hook_name(t->hook));
-	ret = ret ?: t->ops->collect(t->priv, d, true);
+	ret = ret ?: t->ops->collect(t->priv, d);
 	ret = ret ?: read_lost(t->obj, d, t->lost_prev);
 	/* events a tracer put into the report itself go to the pending list */
 	ret = ret ?: tt_report_take_events(s->pending, d);

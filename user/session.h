@@ -63,12 +63,10 @@ struct tt_tracer_ops {
 	 * adds these increases up into the tracer's cumulative snapshot
 	 * (tt_report_accumulate), so collect must count every sample in exactly
 	 * one call.  r->duration_seconds is the time since the previous call.
-	 * The session always passes `next` = true: generation-tagged tracers
-	 * start a new generation first (tt_next_gen) and report the one that
-	 * ended; maps are never cleared, so no sample falls between two calls.
+	 * Maps are never cleared, so no sample falls between two calls.
 	 * 0 or -errno.
 	 */
-	int (*collect)(void *priv, struct tt_report *r, bool next);
+	int (*collect)(void *priv, struct tt_report *r);
 	/*
 	 * Optional, for tracers that stream events (a BPF ring buffer): an fd
 	 * that becomes readable when events wait (ring_buffer__epoll_fd), or
@@ -184,11 +182,5 @@ void tt_session__free(struct tt_session *s);
 int tt_session_run(const struct tt_tracer_ref *tracers, size_t n, const struct tt_common_opts *o,
 		   struct tt_run_stats *stats, struct tt_error *err);
 
-/*
- * Generation to report, given the BPF global `tt_gen` of a loaded object.
- * With `next`, publish gen + 1 first and wait for samples in flight to land
- * in the old generation, which nothing writes to after that.
- */
-__u32 tt_next_gen(volatile __u32 *gen, bool next);
 
 #endif /* TT_SESSION_H */

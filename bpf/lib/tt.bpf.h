@@ -20,9 +20,6 @@
 /* Set by user space once every link is attached (retsnoop's pattern). */
 bool tt_ready = false;
 
-/* Generation of the interval being recorded (see struct tt_hist_cell). */
-__u32 tt_gen = 0;
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TT_MAX_PIDS);
