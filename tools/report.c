@@ -48,7 +48,7 @@ const char tt_report_usage[] =
 	"  tracetool syscalls -d 10 -f json -o run1.json\n"
 	"  tracetool report run1.json                     # the text table again\n"
 	"  tracetool report --hist --top 10 run1.json run2.json run3.json\n"
-	"  tracetool syscalls -i 10 -f json -o day.json & ... ; tracetool report day.json\n"
+	"  tracetool syscalls -i 60 -d 3600 -f json -o hour.json; tracetool report hour.json\n"
 	"  ssh web1 tracetool tcp -d 60 -f json | tracetool report - web2.json\n"
 	"  tracetool report -f json -o merged.json run*.json\n"
 	"  tracetool report -f folded cpu.json | tracetool flamegraph -o cpu.svg\n";
