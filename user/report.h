@@ -259,6 +259,12 @@ int tt_report_add_lost_family(struct tt_report *r);
  * Loss counters add (per tracer by name); filters absent from `dst` are
  * copied.  Tracers, hooks, events and times are left alone.  0 or -errno.
  */
+/*
+ * Add the stacks of `src` into dst's profile of the same name (created if
+ * absent): stacks matched by frames through a hash index, values added,
+ * heaviest first afterwards.  0 or -ENOMEM.
+ */
+int tt_profile_accumulate(struct tt_report *dst, const struct tt_profile *src);
 int tt_report_accumulate(struct tt_report *dst, const struct tt_report *src);
 
 /*

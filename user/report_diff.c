@@ -249,7 +249,7 @@ static void sort_stacks(struct tt_profile *p)
 	qsort(p->stacks, p->nstacks, sizeof(*p->stacks), cmp_stack_value);
 }
 
-static int profile_accumulate(struct tt_report *dst, const struct tt_profile *src)
+int tt_profile_accumulate(struct tt_report *dst, const struct tt_profile *src)
 {
 	struct tt_profile *p = find_profile(dst, src->name);
 	struct index ix;
@@ -331,7 +331,7 @@ int tt_report_accumulate(struct tt_report *dst, const struct tt_report *src)
 		ret = f ? family_accumulate(f, src->families[i]) : -ENOMEM;
 	}
 	for (i = 0; !ret && i < src->nprofiles; i++)
-		ret = profile_accumulate(dst, src->profiles[i]);
+		ret = tt_profile_accumulate(dst, src->profiles[i]);
 	if (ret)
 		return ret;
 	copy_joins(dst, src);

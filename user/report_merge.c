@@ -275,53 +275,16 @@ static int copy_event(struct tt_report *dst, const struct tt_event *e)
 	return ret;
 }
 
-static bool same_frames(const struct tt_stack *a, const struct tt_stack *b)
-{
-	size_t i;
-
-	if (a->nframes != b->nframes)
-		return false;
-	for (i = 0; i < a->nframes; i++)
-		if (strcmp(a->frames[i], b->frames[i]))
-			return false;
-	return true;
-}
-
 static int merge_profile(struct tt_report *dst, const struct tt_profile *sp, char *err,
 			 size_t errlen)
 {
-	struct tt_profile *dp = NULL;
-	size_t i, k, n;
-	int ret;
+	size_t i;
 
-	for (i = 0; i < dst->nprofiles && !dp; i++)
-		if (!strcmp(dst->profiles[i]->name, sp->name))
-			dp = dst->profiles[i];
-	if (!dp) {
-		dp = tt_report_add_profile(dst, sp->name, sp->unit);
-		if (!dp)
-			return -ENOMEM;
-	}
-	if (strcmp(dp->unit, sp->unit))
-		return fail(err, errlen, "profile %s: in %s in one report, %s in another",
-			    sp->name, dp->unit, sp->unit);
-	n = dp->nstacks;	/* src's own stacks are not matched against each other */
-	for (i = 0; i < sp->nstacks; i++) {
-		const struct tt_stack *s = &sp->stacks[i];
-
-		for (k = 0; k < n; k++)
-			if (same_frames(&dp->stacks[k], s))
-				break;
-		if (k < n) {
-			dp->stacks[k].value += s->value;
-			continue;
-		}
-		ret = tt_profile_add_stack(dp, s->nframes, (const char *const *)s->frames,
-					   s->value);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	for (i = 0; i < dst->nprofiles; i++)
+		if (!strcmp(dst->profiles[i]->name, sp->name) && strcmp(dst->profiles[i]->unit, sp->unit))
+			return fail(err, errlen, "profile %s: in %s in one report, %s in another",
+				    sp->name, dst->profiles[i]->unit, sp->unit);
+	return tt_profile_accumulate(dst, sp);
 }
 
 int tt_report_merge(struct tt_report *dst, const struct tt_report *src, char *err,
