@@ -109,7 +109,7 @@ $(OUT)/tests/%: tests/unit/%.c $(OUT)/libtracetool.a
 
 # Workloads are built with frame pointers and without optimisation tricks
 # that would merge the calls they are meant to make.
-$(OUT)/workloads/%: tests/workloads/%.c
+$(OUT)/workloads/%: tests/workloads/%.c tests/workloads/wl.h
 	@mkdir -p $(@D)
 	$(CC) -O1 -g -fno-omit-frame-pointer $(WARN) -o $@ $< -lm -lpthread
 

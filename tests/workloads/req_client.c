@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wl.h"
+
 #define MAX_REQS 32
 
 struct spec {
@@ -30,29 +32,6 @@ struct spec {
 	char target[512];
 	int count;
 };
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static char rbuf[1 << 16];
 static size_t rhave;
