@@ -103,6 +103,9 @@ $(TOOL_TESTS): $(OUT)/tests/%: tests/unit/%.c $(TRACER_OBJS) $(OUT)/libtracetool
 	$(CC) $(CFLAGS) -Itests/unit -Itools -o $@ $< $(TOOL_TEST_OBJS_$*) $(OUT)/libtracetool.a \
 		$(LIBS) -lcmocka
 
+# tests that load a tracer's BPF object (root only; they skip otherwise)
+$(OUT)/tests/test_store_bpf: $(SKELS)
+
 $(OUT)/tests/%: tests/unit/%.c $(OUT)/libtracetool.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(OUT)/libtracetool.a $(LIBS) -lcmocka

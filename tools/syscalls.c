@@ -299,7 +299,7 @@ static int syscalls_collect(void *priv, struct tt_report *r)
 	if (ret)
 		return ret;
 	/* after the cells: every id seen there is in the series map */
-	ret = tt_series_keys_learn(&t->keys, tt_snap_max_id(&d));
+	ret = tt_series_keys_learn(&t->keys, &d);
 	ret = ret ?: add_latency(t, lat, &d);
 	ret = ret ?: add_errors(t, errs, &d);
 	tt_snap_release(&d);

@@ -517,7 +517,7 @@ static int tcp_collect(void *priv, struct tt_report *r)
 	if (ret)
 		return ret;
 	/* after the cells: every id seen there is in the series map */
-	ret = tt_series_keys_learn(&t->keys, tt_snap_max_id(&d));
+	ret = tt_series_keys_learn(&t->keys, &d);
 	ret = ret ?: add_counters(t, &fam, &d, r->duration_seconds);
 	ret = ret ?: add_histograms(t, &fam, &d);
 	tt_snap_release(&d);

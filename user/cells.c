@@ -147,10 +147,13 @@ void tt_store_release(struct tt_store *s)
 /*
  * The non-zero cells of the dense rows, in key order, then those of the
  * cells hash (sorted together if the hash holds keys of dense rows too).
+ * The rows are read in one pass into a vector that grows as it goes: BPF
+ * keeps turning cells non-zero meanwhile, and a cell left out of one
+ * reading would be counted whole again by the next difference.
  */
 static int read_dense(struct tt_store *s, struct tt_cellv *out)
 {
-	size_t n = bpf_map__max_entries(s->dense), i, cap = 0, nhash;
+	size_t n = bpf_map__max_entries(s->dense), i, cap, nhash;
 	struct tt_cellv hash;
 	struct tt_cell *v;
 	int ret;
@@ -165,28 +168,40 @@ static int read_dense(struct tt_store *s, struct tt_cellv *out)
 			return -errno;
 		s->dense_mem = m;
 	}
-	for (i = 0; i < n; i++)
-		cap += s->dense_mem[i] != 0;
 	ret = read_cellv(s->cells, &hash);
 	if (ret)
 		return ret;
 	nhash = hash.n;
-	v = realloc(hash.v, (cap + 16 + nhash) * sizeof(*v));	/* room for cells added meanwhile */
+	cap = s->prev.cells.n + nhash + 256;	/* about what the last reading held */
+	v = malloc(cap * sizeof(*v));
 	if (!v) {
 		free(hash.v);
 		return -ENOMEM;
 	}
-	memmove(v + cap + 16, v, nhash * sizeof(*v));
 	out->v = v;
 	out->n = 0;
-	for (i = 0; i < n && out->n < cap + 16; i++) {
-		__u64 c = s->dense_mem[i];
+	for (i = 0; i < n; i++) {
+		__u64 c = __atomic_load_n(&s->dense_mem[i], __ATOMIC_RELAXED);
 
-		if (c)
-			out->v[out->n++] = (struct tt_cell){
-				tt_cell_key((__u32)(i / TT_HIST_NSLOTS), (__u32)(i % TT_HIST_NSLOTS)), c };
+		if (!c)
+			continue;
+		if (out->n + nhash == cap) {
+			cap *= 2;
+			v = realloc(out->v, cap * sizeof(*v));
+			if (!v) {
+				free(out->v);
+				free(hash.v);
+				out->v = NULL;
+				return -ENOMEM;
+			}
+			out->v = v;
+		}
+		out->v[out->n++] = (struct tt_cell){
+			tt_cell_key((__u32)(i / TT_HIST_NSLOTS), (__u32)(i % TT_HIST_NSLOTS)), c };
 	}
-	memmove(out->v + out->n, out->v + cap + 16, nhash * sizeof(*v));
+	if (nhash)
+		memcpy(out->v + out->n, hash.v, nhash * sizeof(*hash.v));
+	free(hash.v);
 	if (out->n && nhash && out->v[out->n].key < out->v[out->n - 1].key) {
 		out->n += nhash;
 		qsort(out->v, out->n, sizeof(*out->v), cell_cmp);
@@ -344,19 +359,13 @@ size_t tt_snap_fold(const struct tt_snap *d, size_t i, struct tt_hist *h)
 	return j;
 }
 
-int tt_series_keys_learn(struct tt_series_keys *k, __u32 id)
+/* Read every key -> id of the series map into k->keys, marking the ids found. */
+static int keys_reread(struct tt_series_keys *k)
 {
 	unsigned char *key, *prev;
 	bool first = true;
 	__u32 v;
 
-	if (id < k->base || id - k->base < k->n)
-		return 0;
-	if (!k->keys) {
-		k->keys = calloc(k->max ? k->max : 1, k->ksz);
-		if (!k->keys)
-			return -ENOMEM;
-	}
 	key = malloc(k->ksz);
 	prev = malloc(k->ksz);
 	if (!key || !prev) {
@@ -372,17 +381,45 @@ int tt_series_keys_learn(struct tt_series_keys *k, __u32 id)
 		if (v < k->base || v - k->base >= k->max)
 			continue;
 		memcpy(k->keys + (v - k->base) * k->ksz, key, k->ksz);
-		if (v - k->base >= k->n)
-			k->n = v - k->base + 1;
+		k->filled[v - k->base] = 1;
 	}
 	free(key);
 	free(prev);
 	return 0;
 }
 
+static bool id_unknown(const struct tt_series_keys *k, __u32 id)
+{
+	return id >= k->base && id - k->base < k->max && !k->filled[id - k->base];
+}
+
+/*
+ * BPF takes a series id (fetch-and-add) before it inserts the key, so the
+ * map may hold id N + 1 while N is still on its way: every id is learned
+ * on its own, when a reading first shows samples of it (by then its key is
+ * in the map: a program inserts the key before it records under the id).
+ */
+int tt_series_keys_learn(struct tt_series_keys *k, const struct tt_snap *d)
+{
+	const struct tt_cellv *vs[2] = { &d->cells, &d->counts };
+	size_t i, j;
+
+	if (!k->keys) {
+		k->keys = calloc(k->max ? k->max : 1, k->ksz);
+		k->filled = calloc(k->max ? k->max : 1, 1);
+		if (!k->keys || !k->filled)
+			return -ENOMEM;
+	}
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < vs[j]->n; i++)
+			if (id_unknown(k, tt_cell_id(vs[j]->v[i].key)))
+				return keys_reread(k);
+	return 0;
+}
+
 const void *tt_series_keys_get(const struct tt_series_keys *k, __u32 id)
 {
-	if (id < k->base || id - k->base >= k->n)
+	if (id < k->base || id - k->base >= k->max || !k->filled || !k->filled[id - k->base])
 		return NULL;
 	return k->keys + (id - k->base) * k->ksz;
 }
@@ -390,17 +427,7 @@ const void *tt_series_keys_get(const struct tt_series_keys *k, __u32 id)
 void tt_series_keys_release(struct tt_series_keys *k)
 {
 	free(k->keys);
+	free(k->filled);
 	k->keys = NULL;
-	k->n = 0;
-}
-
-__u32 tt_snap_max_id(const struct tt_snap *d)
-{
-	__u32 m = 0;
-
-	if (d->cells.n)
-		m = tt_cell_id(d->cells.v[d->cells.n - 1].key);
-	if (d->counts.n && tt_cell_id(d->counts.v[d->counts.n - 1].key) > m)
-		m = tt_cell_id(d->counts.v[d->counts.n - 1].key);
-	return m;
+	k->filled = NULL;
 }

@@ -86,18 +86,18 @@ void tt_snap_release(struct tt_snap *s);
 struct tt_series_keys {
 	struct bpf_map *map;
 	size_t ksz, base, max;
-	size_t n;		/* ids [base, base + n) have been looked for */
-	unsigned char *keys;	/* max keys; all-zero where an id is not in use */
+	unsigned char *keys;	/* max keys, by id - base */
+	unsigned char *filled;	/* max flags: keys[i] was read from the map */
 };
 
-/* Make sure ids up to `id` are known (re-reads the map when one is not).  0 or -errno. */
-int tt_series_keys_learn(struct tt_series_keys *k, __u32 id);
+/*
+ * Make sure the key of every bounded series id in `d`'s cells and counters
+ * is known (re-reads the series map when one is not).  0 or -errno.
+ */
+int tt_series_keys_learn(struct tt_series_keys *k, const struct tt_snap *d);
 
-/* Key of series `id`, or NULL for an id outside [base, base + n). */
+/* Key of series `id`, or NULL for an id not (yet) read from the map. */
 const void *tt_series_keys_get(const struct tt_series_keys *k, __u32 id);
-
-/* Highest series id in a snapshot's cells and counters (0 if none). */
-__u32 tt_snap_max_id(const struct tt_snap *d);
 
 void tt_series_keys_release(struct tt_series_keys *k);
 void tt_store_release(struct tt_store *s);
