@@ -82,6 +82,7 @@ static __always_inline void switch_in(struct task_struct *next)
 {
 	__u32 tid = BPF_CORE_READ(next, pid);
 	struct tt_stack_span *st;
+	struct tt_stack_key key;
 	__u64 delta;
 
 	if (!tid)	/* the idle task: never stored, skip the lookup */
@@ -90,9 +91,15 @@ static __always_inline void switch_in(struct task_struct *next)
 	if (!st)
 		return;
 	delta = bpf_ktime_get_ns() - st->ts;
-	if (delta >= cfg.min_block_ns)
-		tt_stack_add(&st->key, delta);
+	key = st->key;
+	/*
+	 * Forget the span before adding it: user space reads the totals, then
+	 * the spans in progress; a span still present after its time was added
+	 * would be counted twice in that report.
+	 */
 	bpf_map_delete_elem(&starts, &tid);
+	if (delta >= cfg.min_block_ns)
+		tt_stack_add(&key, delta);
 }
 
 static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct *prev,

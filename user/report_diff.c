@@ -108,6 +108,12 @@ static int family_accumulate(struct tt_family *dst, const struct tt_family *src)
 
 	if (dst->nlabels != src->nlabels || dst->type != src->type)
 		return -EINVAL;
+	/*
+	 * A gauge is what the latest collect says (a rate over its period): a
+	 * series it no longer reports is 0 now, not its last value forever.
+	 */
+	for (i = 0; dst->type == TT_METRIC_GAUGE && i < dst->nseries; i++)
+		dst->series[i].value = 0;
 	ret = tt_series_index_init(&ix, dst, src->nseries);
 	for (i = 0; !ret && i < src->nseries; i++) {
 		const struct tt_series *s = &src->series[i];
@@ -179,7 +185,7 @@ static int family_diff(struct tt_family *out, const struct tt_family *now,
 			ret = series_add(out, s, &d);
 			if (!ret)
 				d->value = v;
-		} else {
+		} else if (s->value != 0) {	/* a gauge at 0: nothing happened */
 			ret = series_add(out, s, &d);
 			if (!ret)
 				d->value = s->value;

@@ -140,8 +140,12 @@ static __always_inline void tt_atomic_max(__u64 *p, __u64 v)
 	__u64 old = *p, seen;
 	int i;
 
-	/* each retry means another writer raised it; 4 in a row is not seen in practice */
-	for (i = 0; i < 4 && v > old; i++) {
+	/*
+	 * Each retry means another writer raised it, so the loop ends; the
+	 * verifier needs a bound, and 32 writers racing on one series' max in
+	 * a row do not happen.
+	 */
+	for (i = 0; i < 32 && v > old; i++) {
 		seen = __sync_val_compare_and_swap(p, old, v);
 		if (seen == old)
 			break;

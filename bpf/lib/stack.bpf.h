@@ -198,11 +198,18 @@ static __always_inline __u32 tt_note_pid(__u32 tgid)
 		now = bpf_ktime_get_ns();
 		if (sn->remaps >= TT_REMAP_BURST && now - sn->last_ns < TT_REMAP_GAP_NS)
 			return sn->as_gen;
-		/* racing CPUs may both announce: user space reads the maps twice */
-		sn->exec_vm = tt_announce(tgid, sn->as_gen, mm) ? exec_vm : TT_SEEN_PENDING;
-		sn->last_ns = now;
-		sn->remaps++;
-		return sn->as_gen;
+		/*
+		 * Update a copy and store it: another CPU may replace this LRU
+		 * element meanwhile, and its memory may then hold another
+		 * process's record.  Racing CPUs may both announce: user space
+		 * reads the maps twice.
+		 */
+		fresh = *sn;
+		fresh.exec_vm = tt_announce(tgid, fresh.as_gen, mm) ? exec_vm : TT_SEEN_PENDING;
+		fresh.last_ns = now;
+		fresh.remaps++;
+		bpf_map_update_elem(&seen, &tgid, &fresh, BPF_EXIST);
+		return fresh.as_gen;
 	}
 	fresh.mm = (__u64)mm;
 	fresh.start_stack = mm->start_stack;

@@ -45,8 +45,8 @@ static __always_inline void tt_count_lost(__u32 reason)
 {
 	__u64 *v = bpf_map_lookup_elem(&tt_lost, &reason);
 
-	if (v)
-		(*v)++;
+	if (v)	/* atomic: tcp counts from process context and from a softirq over it */
+		__sync_fetch_and_add(v, 1);
 }
 
 static __always_inline bool tt_comm_eq(const char *a, const volatile char *b)

@@ -290,6 +290,35 @@ static void test_diff_lost_family_zeros(void **state)
 	tt_report__free(b);
 }
 
+/*
+ * A gauge is the latest collect's value: a series the tracer stopped
+ * reporting (a flow that no longer retransmits) reads 0, not its last rate,
+ * and interval reports leave it out.
+ */
+static void test_gauge_not_stale(void **state)
+{
+	struct tt_report *d1 = mk(), *d2 = mk(), *s1, *s2, *iv;
+	const struct tt_family *g;
+
+	(void)state;
+	counter(d1, "g", "read", 10);
+	counter(d2, "g", "write", 2);
+	snapshots(d1, d2, &s1, &s2);
+	assert_true(find(s2, "g", "read")->value == 0);
+	assert_true(find(s2, "g", "write")->value == 2);
+	iv = tt_report_diff(s2, s1);
+	assert_non_null(iv);
+	g = tt_report_find_family(iv, "g");
+	assert_non_null(g);
+	assert_int_equal(g->nseries, 1);
+	assert_null(find(iv, "g", "read"));
+	tt_report__free(iv);
+	tt_report__free(s1);
+	tt_report__free(s2);
+	tt_report__free(d1);
+	tt_report__free(d2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_diff_profiles),
 		cmocka_unit_test(test_many_series),
 		cmocka_unit_test(test_diff_lost_family_zeros),
+		cmocka_unit_test(test_gauge_not_stale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
