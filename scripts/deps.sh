@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Install the Debian packages tracetool needs to build and test (and, with
 # --bench, the reference tools the benchmark compares against; with --fuzz,
-# what `make fuzz` needs).  Idempotent:
+# what `make fuzz` needs), and playwright-core from npm for the flame graph
+# browser test (tests/live/browser/install.sh).  Idempotent:
 # when everything is present it only asks dpkg and returns in well under a
 # second.  Also makes sure tracefs is mounted (the probes and the reference
 # tools use it; tracetool itself mounts it on demand).
