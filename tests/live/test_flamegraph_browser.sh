@@ -7,7 +7,7 @@
 # the frames drawn and named, hover details, a click that zooms (the frame
 # full width, its callees rescaled, its callers dimmed, the rest hidden),
 # Reset Zoom, a search through the page's control with the share it shows,
-# Escape.  Two inputs: a folded file with known stacks (exact counts and a
+# Escape, Ctrl+F.  Two inputs: a folded file with known stacks (exact counts and a
 # 30.00 % search share), and, with root and the profile command, a
 # `profile -f folded` run of prof_cpu (the share of prof_hot the page shows
 # equals the folded file's).  Screenshots stay in the test's temporary
@@ -41,7 +41,7 @@ fi
 # Cases for the one browser run: LABEL SVG SPEC each, as separate arguments.
 set --
 
-# --- known stacks: 100 samples; lex is 20 + 10 of them ----------------------
+# --- known stacks: 100 samples; lex is 20 + 10 of them, parse 30 (holding 20 of lex)
 cat >"$D/k.folded" <<'END'
 app;main;parse;lex 20
 app;main;parse 10
@@ -55,7 +55,8 @@ if "$TT" flamegraph "$D/k.folded" >"$D/k.svg" 2>"$D/err"; then
 	set -- "$@" known "$D/k.svg" '{"frames": 12,
 		"names": ["all", "app", "main", "parse", "lex", "render", "draw", "io", "read", "gc", "sweep"],
 		"zoom": "parse", "zoomed": [2, 3, 7],
-		"search": "lex", "matched": "Matched: 30.00% (2 frames)"}'
+		"search": "lex", "matched": "Matched: 30.00% (2 frames)",
+		"keySearch": "^(parse|lex)$", "keyMatched": "Matched: 40.00% (3 frames)"}'
 else
 	fail "$KNOWN" "flamegraph failed: $(head -1 "$D/err")"
 fi

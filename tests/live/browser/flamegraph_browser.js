@@ -14,7 +14,8 @@
 //   SPEC is JSON: { frames: N (frames drawn), names: [names drawn],
 //     zoom: name of the frame to click (the first one drawn),
 //     zoomed: [shown, dimmed, hidden] frame counts after the click, or null,
-//     search: term, matched: the text expected in the page's matched line }
+//     search: term, matched: the text expected in the page's matched line,
+//     keySearch, keyMatched: the same through Ctrl+F (optional) }
 'use strict';
 const path = require('path');
 const { chromium } = require('playwright-core');
@@ -161,6 +162,14 @@ async function browse(page, svgPath, spec) {
   const left = (await page.locator('#matched').textContent()).trim();
   check('Escape clears the search', left === '' && !fs.some((f) => f.fill === meta.search.replace(/,/g, ', ')),
     `matched '${left}'`);
+  if (spec.keySearch) {
+    // the keyboard shortcut opens the same prompt; nested matches count once
+    answer = spec.keySearch;
+    await page.keyboard.press('Control+f');
+    const km = (await page.locator('#matched').textContent()).trim();
+    check('Ctrl+F searches', km === spec.keyMatched, `'${km}', expected '${spec.keyMatched}'`);
+    await page.keyboard.press('Escape');
+  }
   check('no script errors', pageErrors.length === 0, pageErrors.join('; '));
   await page.close();
 }
