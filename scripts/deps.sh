@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Install the Debian packages tracetool needs to build and test (and, with
 # --bench, the reference tools the benchmark compares against; with --fuzz,
-# what `make fuzz` needs).  Idempotent:
+# what `make fuzz` needs), and playwright-core from npm for the flame graph
+# browser test (tests/live/browser/install.sh).  Idempotent:
 # when everything is present it only asks dpkg and returns in well under a
 # second.  Also makes sure tracefs is mounted (the probes and the reference
 # tools use it; tracetool itself mounts it on demand).
@@ -12,6 +13,7 @@ BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zl
        libseccomp-dev libjansson-dev libdw-dev"
 TEST="libcmocka-dev jq procps util-linux binutils libxml2-utils nodejs iproute2 iptables"
 TEST="$TEST nginx-light wrk"	# requests: a real server and a load generator
+TEST="$TEST chromium"	# the flame graph in a browser (tests/live/test_flamegraph_browser.sh)
 BENCH="libbpf-tools bpftrace iperf3 stress-ng"	# stress-ng: bench/busy.sh load
 FUZZ="libclang-rt-dev"	# make fuzz: libFuzzer and the sanitizer runtimes for clang
 
@@ -24,6 +26,9 @@ for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
 done
 
+# npm comes with Debian's package of that name, or inside nodejs from elsewhere (NodeSource)
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+
 if [ -n "$missing" ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "deps.sh: missing packages:$missing (run as root to install them)" >&2
@@ -35,6 +40,11 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
 fi
+
+# playwright-core for the browser test, at the pinned version (no browser
+# download); without npm's registry that test SKIPs, the rest still runs
+sh "$(dirname "$0")/../tests/live/browser/install.sh" ||
+	echo "deps.sh: the flame graph browser test will be skipped" >&2
 
 if [ "$(id -u)" -eq 0 ] && [ ! -e /sys/kernel/tracing/events ] && [ ! -e /sys/kernel/debug/tracing/events ]; then
 	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
