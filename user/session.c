@@ -30,6 +30,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "outfile.h"
 #include "session.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -870,7 +871,8 @@ void tt_session__free(struct tt_session *s)
 struct run {
 	struct tt_session *s;
 	const struct tt_common_opts *o;
-	FILE *out;
+	struct tt_outfile of;		/* -o, or standard output */
+	FILE *out;			/* of.f: it changes at each checkpoint */
 	bool text;			/* -f text: events are printed live */
 	struct tt_report *prev;		/* snapshot at the previous interval report */
 	double prev_mono;
@@ -892,8 +894,10 @@ static int print_events(struct run *run, struct tt_error *err)
 	ret = tt_session_take_events(run->s, ev, err);
 	for (i = 0; !ret && i < ev->nevents; i++)
 		tt_render_event_line(&ev->events[i], run->out);
-	if (!ret && ev->nevents && (fflush(run->out) || ferror(run->out)))
-		ret = tt_error_set(err, -EIO, false, "writing events: %s", strerror(EIO));
+	if (!ret && ev->nevents && (fflush(run->out) || ferror(run->out))) {
+		ret = run->of.err ? run->of.err : EIO;
+		ret = tt_error_set(err, -ret, false, "writing events: %s", strerror(ret));
+	}
 	tt_report__free(ev);
 	return ret;
 }
@@ -937,6 +941,13 @@ static int emit_report(struct run *run, bool interval, bool short_header, struct
 		ret = tt_render(r, &ro, run->o->format, run->out);
 		if (!ret && fflush(run->out))
 			ret = -errno;
+		if (ret == -EIO && run->of.err)
+			ret = -run->of.err;	/* the renderer saw a failed write; here is which */
+		/* -i: the file on disk holds every whole report so far */
+		if (!ret && interval) {
+			ret = tt_outfile_checkpoint(&run->of);
+			run->out = run->of.f;
+		}
 		if (ret)
 			tt_error_set(err, ret, false, "writing report: %s", strerror(-ret));
 	}
@@ -972,14 +983,12 @@ int tt_session_run(const struct tt_tracer_ref *tracers, size_t n, const struct t
 			     "too many tracers (at most %d)", TT_SESSION_MAX_TRACERS);
 		goto out;
 	}
-	if (o->output) {
-		run.out = fopen(o->output, "we");
-		if (!run.out) {
-			run.out = stdout;
-			ret = tt_error_set(err, -errno, true, "-o %s: %s", o->output, strerror(errno));
-			goto out;
-		}
+	ret = tt_outfile_open(&run.of, o->output);
+	if (ret) {
+		tt_error_set(err, ret, true, "-o %s: %s", o->output, strerror(-ret));
+		goto out;
 	}
+	run.out = run.of.f;
 	ret = tt_session_start(run.s, err);
 	if (ret || o->dry_run)
 		goto out_stop;
@@ -1022,7 +1031,12 @@ out_stop:
 out:
 	tt_session__free(run.s);
 	tt_report__free(run.prev);
-	if (run.out != stdout && fclose(run.out) && !ret)
-		ret = tt_error_set(err, -errno, false, "-o %s: %s", o->output, strerror(errno));
+	if (ret) {
+		tt_outfile_abort(&run.of);	/* an existing report stays as it was */
+	} else if (o->output) {
+		ret = tt_outfile_commit(&run.of);
+		if (ret)
+			tt_error_set(err, ret, false, "-o %s: %s", o->output, strerror(-ret));
+	}
 	return ret;
 }
