@@ -30,6 +30,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "duration.h"
 #include "outfile.h"
 #include "session.h"
 
@@ -997,12 +998,10 @@ int tt_session_run(const struct tt_tracer_ref *tracers, size_t n, const struct t
 	deadline = o->duration > 0 ? start + o->duration : INFINITY;
 	next = o->interval > 0 ? start + o->interval : INFINITY;
 	while (!tt_session_done(run.s)) {
-		double now = now_mono(), until = fmin(deadline, next);
-		int timeout = isinf(until) ? -1 : (int)fmax(0, ceil((until - now) * 1000));
-		int max = tt_session_timeout(run.s);
+		double now = now_mono();
+		int timeout = tt_poll_timeout_ms(fmin(deadline, next), now,
+						 tt_session_timeout(run.s));
 
-		if (max >= 0 && (timeout < 0 || timeout > max))
-			timeout = max;
 		nfds = tt_session_pollfds(run.s, fds, sizeof(fds) / sizeof(fds[0]));
 		if (poll(fds, nfds, timeout) < 0 && errno != EINTR) {
 			ret = tt_error_set(err, -errno, false, "poll: %s", strerror(errno));

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 NAMES="output_full_device output_full_device_flamegraph output_symlink output_failed_run_keeps
-output_fifo output_mode_kept output_interval output_no_temp"
+output_fifo output_mode_kept output_interval output_no_temp output_usage_error_untouched"
 # shellcheck disable=SC2086
 tt_require_base $NAMES
 
@@ -80,3 +80,24 @@ check_range output_interval "exit 0, whole reports on disk" 4 5 "$( [ $rc -eq 0 
 
 left=$(ls -A "$D" | grep -c '\.tt-')
 check_eq output_no_temp "temporary files left" 0 "$left"
+
+# A usage error touches no output file (and traces nothing).
+echo keep >"$D/usage"
+cp "$D/usage" "$D/usage.before"
+bad=""
+for args in "-p ''" "-p ," "--syscall ''" "--syscall ," "-d 0x10" "-d 1e308h" "-d 366d" "-d 1 --"; do
+	eval "\"\$TT\" syscalls $args -o \"\$D/usage\"" >/dev/null 2>"$TT_TMP/usage.err"; rc=$?
+	lines=$(grep -c "^tracetool syscalls: " "$TT_TMP/usage.err")
+	if [ $rc -ne 2 ] || [ "$lines" -ne 1 ] || ! cmp -s "$D/usage" "$D/usage.before"; then
+		bad="$bad [$args: exit $rc, $lines error lines]"
+	fi
+done
+for args in "tcp --port ''" "requests --port ,"; do
+	eval "\"\$TT\" $args -d 1 -o \"\$D/usage\"" >/dev/null 2>&1; rc=$?
+	[ $rc -eq 2 ] && cmp -s "$D/usage" "$D/usage.before" || bad="$bad [$args: exit $rc]"
+done
+if [ -z "$bad" ]; then
+	pass "output_usage_error_untouched (empty filters, bad durations, bare --: exit 2, one error line, file kept)"
+else
+	fail output_usage_error_untouched "$bad"
+fi
