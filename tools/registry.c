@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "commands.h"
 #include "registry.h"
@@ -160,6 +161,9 @@ void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *ou
 	}
 	fprintf(out, "  -- CMD ARGS         %s\n", defs[0]->cmd_help ? defs[0]->cmd_help :
 		"run CMD and trace it and all its descendants until it exits");
+	fprintf(out, "%*sthe report says how CMD ended; tracetool exits with CMD's\n"
+		"%*sstatus (128 + N if signal N killed it); CMD is killed if\n"
+		"%*stracetool ends first\n", HELP_COL, "", HELP_COL, "", HELP_COL, "");
 	fprintf(out, "\nExamples:\n");
 	for (i = 0; i < n; i++)
 		fputs(defs[i]->examples, out);
@@ -384,6 +388,10 @@ int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, 
 	} else if (o.dry_run) {
 		printf("dry run: %s tracer%s loaded and attached in %.1f ms\n", name,
 		       n > 1 ? "s" : "", stats.attach_ms);
+	} else if (stats.cmd_status >= 0 && WIFEXITED(stats.cmd_status)) {
+		status = WEXITSTATUS(stats.cmd_status);	/* as time(1) and strace do */
+	} else if (stats.cmd_status >= 0 && WIFSIGNALED(stats.cmd_status)) {
+		status = 128 + WTERMSIG(stats.cmd_status);
 	}
 	for (i = 0; i < n; i++)
 		if (defs[i]->finish)

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -128,8 +129,8 @@ static int preflight(bool needs_tracefs, const struct tt_common_opts *o, struct 
 static int spawn_held(char **cmd, const sigset_t *orig_mask, pid_t *child, int *go_fd, int *exec_fd,
 		      struct tt_error *err)
 {
+	pid_t pid, parent = getpid();
 	int go[2], ex[2];
-	pid_t pid;
 
 	if (pipe2(go, O_CLOEXEC) || pipe2(ex, O_CLOEXEC))
 		return tt_error_set(err, -errno, false, "pipe: %s", strerror(errno));
@@ -141,6 +142,12 @@ static int spawn_held(char **cmd, const sigset_t *orig_mask, pid_t *child, int *
 		int e;
 
 		sigprocmask(SIG_SETMASK, orig_mask, NULL);
+		/*
+		 * CMD must not outlive tracetool, even one killed by SIGKILL; a parent
+		 * that died before prctl took effect left us reparented: check.
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(127);
 		close(go[1]);
 		close(ex[0]);
 		if (read(go[0], &c, 1) != 1)
@@ -808,6 +815,8 @@ struct tt_report *tt_session_snapshot(struct tt_session *s, struct tt_error *err
 	for (i = 0; !ret && i < s->n; i++)
 		ret = tt_report_add_tracer(r, s->t[i].ops->name, tt_hook_name(s->t[i].hook));
 	ret = ret ?: describe_filters(r, &s->o);
+	if (!ret && s->o.cmd)
+		ret = tt_report_set_command(r, s->o.cmd, s->child > 0 ? -1 : s->cmd_status);
 	for (i = 0; !ret && i < s->n; i++) {
 		ret = collect_one(s, &s->t[i]);
 		ret = ret ?: tt_report_accumulate(r, s->t[i].cum);
