@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "outfile.h"
 #include "flamegraph.h"
 
 const char tt_flamegraph_usage[] =
@@ -163,7 +164,7 @@ int cmd_flamegraph(const struct tt_cmd *cmd, int argc, char **argv)
 	static char *stdin_only[] = { "-", NULL };
 	char **inputs;
 	struct tt_error err;
-	FILE *out = stdout;
+	struct tt_outfile out = {};
 	int ninputs, i, ret;
 
 	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
@@ -213,16 +214,13 @@ int cmd_flamegraph(const struct tt_cmd *cmd, int argc, char **argv)
 	tt_folded__free(cur);
 	tt_folded__free(base);
 	cur = base = NULL;
-	if (o.output && !(out = fopen(o.output, "we"))) {
-		ret = tt_error_set(&err, -errno, true, "-o %s: %m", o.output);
+	ret = tt_outfile_open(&out, o.output);
+	if (ret) {
+		tt_error_set(&err, ret, true, "-o %s: %s", o.output, strerror(-ret));
 		goto out;
 	}
-	ret = tt_flamegraph_svg(root, &fg.flame, out);
-	if (out != stdout && fclose(out) && !ret)
-		ret = -errno;
+	ret = tt_outfile_finish(&out, tt_flamegraph_svg(root, &fg.flame, out.f));
 	if (ret) {
-		if (o.output)
-			unlink(o.output);
 		tt_error_set(&err, ret, false, "writing %s: %s", o.output ? o.output : "the SVG",
 			     strerror(-ret));
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "outfile.h"
 
 const char tt_list_usage[] =
 	"Usage: tracetool list [-f text|json]\n"
@@ -56,7 +57,8 @@ int cmd_list(const struct tt_cmd *cmd, int argc, char **argv)
 	struct tt_feature f[16];
 	const char *missing = NULL;
 	struct tt_error err;
-	FILE *out = stdout;
+	struct tt_outfile of;
+	FILE *out;
 	size_t n, i;
 	int ret;
 
@@ -64,10 +66,12 @@ int cmd_list(const struct tt_cmd *cmd, int argc, char **argv)
 	if (ret != TT_CLI_RUN)
 		return tt_cli_outcome(cmd, ret, &err);
 	tt_set_verbose(o.verbose);
-	if (o.output && !(out = fopen(o.output, "we"))) {
-		tt_error_set(&err, -errno, true, "-o %s: %m", o.output);
+	ret = tt_outfile_open(&of, o.output);
+	if (ret) {
+		tt_error_set(&err, ret, true, "-o %s: %s", o.output, strerror(-ret));
 		return tt_fail(cmd, &err);
 	}
+	out = of.f;
 	n = tt_probe_features(f, 16);
 	if (!strcmp(o.format, "json")) {
 		ret = list_json(f, n, out);
@@ -83,10 +87,10 @@ int cmd_list(const struct tt_cmd *cmd, int argc, char **argv)
 			fprintf(out, "\n(not privileged: %s missing, so every probe fails; run as root)\n",
 				missing);
 	}
-	if (out != stdout && fclose(out))
-		ret = -1;
+	ret = tt_outfile_finish(&of, ret ? -EIO : 0);
 	if (ret) {
-		tt_error_set(&err, -EIO, false, "writing output failed");
+		tt_error_set(&err, ret, false, "writing %s: %s", o.output ? o.output : "output",
+			     strerror(-ret));
 		return tt_fail(cmd, &err);
 	}
 	return TT_EXIT_OK;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "commands.h"
 #include "registry.h"
@@ -21,14 +22,15 @@ const size_t tt_ntracers = sizeof(tt_tracers) / sizeof(tt_tracers[0]);
 
 /* Help of the options user/cli.c parses for every tracer (keys unused here). */
 const struct tt_optdef tt_common_optdefs[] = {
-	{ "pid", 'p', "PID", 0, "only this process (repeatable, or a comma list)", NULL },
+	{ "pid", 'p', "PID", 0, "only this process (repeatable, or a comma list)", "1-4194304" },
 	{ "comm", 'c', "NAME", 0, "only tasks with this command name", "1-15 characters" },
 	{ "cgroup", 0, "PATH", 0, "only tasks in this cgroup v2 directory or below it", NULL },
-	{ "duration", 'd', "SEC", 0, "stop after SEC (10, 2.5s, 500ms, 1m); default: Ctrl-C", NULL },
+	{ "duration", 'd', "SEC", 0, "stop after SEC (10, 2.5s, 500ms, 1m, 2h, 30d);\n"
+	  "default: Ctrl-C or the end of CMD", "1ms to 365d" },
 	{ "interval", 'i', "SEC", 0, "print a report every SEC, covering that interval",
-	  "at least 10ms" },
+	  "10ms to 365d" },
 	{ "hist", 0, NULL, 0, "text: histogram bars per row", NULL },
-	{ "top", 0, "N", 0, "text: at most N rows per table", NULL },
+	{ "top", 0, "N", 0, "text: at most N rows per table", "1-1000000" },
 	{ "format", 'f', "FMT", 0, "output format: ", NULL },	/* formats appended */
 	{ "output", 'o', "FILE", 0, "write the report to FILE", NULL },
 	{ "dry-run", 0, NULL, 0, "load and attach, then exit (checks the kernel supports it)",
@@ -159,6 +161,9 @@ void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *ou
 	}
 	fprintf(out, "  -- CMD ARGS         %s\n", defs[0]->cmd_help ? defs[0]->cmd_help :
 		"run CMD and trace it and all its descendants until it exits");
+	fprintf(out, "%*sthe report says how CMD ended; tracetool exits with CMD's\n"
+		"%*sstatus (128 + N if signal N killed it); CMD is killed if\n"
+		"%*stracetool ends first\n", HELP_COL, "", HELP_COL, "", HELP_COL, "");
 	fprintf(out, "\nExamples:\n");
 	for (i = 0; i < n; i++)
 		fputs(defs[i]->examples, out);
@@ -296,6 +301,28 @@ out:
 
 /* --- running -------------------------------------------------------------------- */
 
+/*
+ * -p of a kernel thread is allowed (profile and offcpu see its kernel stacks),
+ * but the other tracers would report nothing without saying why.
+ */
+static void kernel_thread_hint(const struct tt_tracer_def *const *defs, size_t n,
+			       const struct tt_common_opts *o, const char *name)
+{
+	char comm[TT_COMM_LEN];
+	size_t i, k;
+
+	for (k = 0; k < n; k++)
+		if (strcmp(defs[k]->name, "profile") && strcmp(defs[k]->name, "offcpu"))
+			break;
+	if (k == n)
+		return;
+	for (i = 0; i < o->npids; i++)
+		if (tt_is_kernel_thread(o->pids[i], comm))
+			fprintf(stderr, "tracetool %s: warning: -p %d (%s) is a kernel thread: it makes "
+				"no system calls and owns no sockets, so only profile and offcpu "
+				"(kernel stacks) can report on it\n", name, (int)o->pids[i], comm);
+}
+
 int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, char **argv)
 {
 	struct tt_tracer_ref refs[TT_SESSION_MAX_TRACERS];
@@ -338,6 +365,7 @@ int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, 
 		status = err.usage ? TT_EXIT_USAGE : TT_EXIT_FAIL;
 		goto out;
 	}
+	kernel_thread_hint(defs, n, &o, name);
 	for (i = 0; i < n; i++)
 		refs[i] = (struct tt_tracer_ref){ defs[i]->ops, privs[i] };
 	tt_set_verbose(o.verbose);
@@ -360,6 +388,10 @@ int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, 
 	} else if (o.dry_run) {
 		printf("dry run: %s tracer%s loaded and attached in %.1f ms\n", name,
 		       n > 1 ? "s" : "", stats.attach_ms);
+	} else if (stats.cmd_status >= 0 && WIFEXITED(stats.cmd_status)) {
+		status = WEXITSTATUS(stats.cmd_status);	/* as time(1) and strace do */
+	} else if (stats.cmd_status >= 0 && WIFSIGNALED(stats.cmd_status)) {
+		status = 128 + WTERMSIG(stats.cmd_status);
 	}
 	for (i = 0; i < n; i++)
 		if (defs[i]->finish)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "outfile.h"
 #include "reader.h"
 
 const char tt_report_usage[] =
@@ -169,7 +170,7 @@ int cmd_report(const struct tt_cmd *cmd, int argc, char **argv)
 	struct tt_common_opts o = {};
 	struct tt_report *r = NULL;
 	struct tt_error err;
-	FILE *out = stdout;
+	struct tt_outfile out = {};
 	char **inputs;
 	size_t i;
 	int ninputs, ret;
@@ -193,16 +194,13 @@ int cmd_report(const struct tt_cmd *cmd, int argc, char **argv)
 			ret = tt_error_set(&err, -ENOMEM, false, "out of memory");
 			goto out;
 		}
-	if (o.output && !(out = fopen(o.output, "we"))) {
-		ret = tt_error_set(&err, -errno, true, "-o %s: %m", o.output);
+	ret = tt_outfile_open(&out, o.output);
+	if (ret) {
+		tt_error_set(&err, ret, true, "-o %s: %s", o.output, strerror(-ret));
 		goto out;
 	}
-	ret = tt_render(r, &ro, o.format, out);
-	if (out != stdout && fclose(out) && !ret)
-		ret = -errno;
+	ret = tt_outfile_finish(&out, tt_render(r, &ro, o.format, out.f));
 	if (ret) {
-		if (o.output)
-			unlink(o.output);
 		tt_error_set(&err, ret, false, "writing %s: %s",
 			     o.output ? o.output : "the report", strerror(-ret));
 	}

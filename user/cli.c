@@ -6,6 +6,7 @@
  * `-- CMD ARGS` may follow the options.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,16 +52,48 @@ int tt_parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+bool tt_is_kernel_thread(pid_t pid, char *comm)
+{
+	char path[64], buf[512], *open, *close;
+	unsigned long flags;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": comm may hold ')' */
+	open = strchr(buf, '(');
+	close = strrchr(buf, ')');
+	if (!open || !close || close < open ||
+	    sscanf(close + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return false;
+	snprintf(comm, TT_COMM_LEN, "%.*s", (int)(close - open - 1), open + 1);
+	return flags & 0x00200000;	/* PF_KTHREAD, include/linux/sched.h */
+}
+
 int tt_cli_each_item(const char *list, int (*fn)(void *ctx, const char *item, struct tt_error *err),
 		     void *ctx, struct tt_error *err)
 {
-	char *copy = strdup(list), *tok, *save = NULL;
+	char *copy = strdup(list), *tok, *next;
 	int ret = 0;
 
 	if (!copy)
 		return tt_error_set(err, -ENOMEM, false, "out of memory");
-	for (tok = strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save))
+	/*
+	 * Empty items are handed to `fn` too, which rejects them: `-p ''` (say
+	 * from an empty $(pidof app)) must not drop the filter and trace the host.
+	 */
+	for (tok = copy; tok && !ret; tok = next) {
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = 0;
 		ret = fn(ctx, tok, err);
+	}
 	free(copy);
 	return ret;
 }
@@ -70,6 +103,9 @@ static int add_pid(void *ctx, const char *tok, struct tt_error *err)
 	struct tt_common_opts *o = ctx;
 	unsigned long v;
 
+	if (!*tok)
+		return tt_error_set(err, -EINVAL, true, "-p: an empty process id (is the list "
+				    "empty, e.g. from $(pidof) of a process that is not running?)");
 	if (tt_parse_uint(tok, 4194304, &v))
 		return tt_error_set(err, -EINVAL, true, "-p: '%s' is not a process id", tok);
 	if (o->npids == TT_MAX_CLI_PIDS)
@@ -105,17 +141,20 @@ static int common_opt(const struct tt_cli *c, int key, const char *arg,
 		snprintf(o->comm, sizeof(o->comm), "%s", arg);
 		return 0;
 	case TT_OPT_CGROUP:
+		if (!*arg)
+			return tt_error_set(err, -EINVAL, true, "--cgroup: an empty path");
 		o->cgroup = arg;
 		return 0;
 	case 'd':
-		if (tt_parse_seconds(arg, &o->duration) || o->duration <= 0)
+		if (tt_parse_seconds(arg, &o->duration) || o->duration < 0.001)
 			return tt_error_set(err, -EINVAL, true,
-					    "-d: '%s' is not a duration (e.g. 10, 2.5s, 500ms, 1m)", arg);
+					    "-d: '%s' is not a duration from 1ms to 365d (e.g. 10, "
+					    "2.5s, 500ms, 1m, 2h, 30d)", arg);
 		return 0;
 	case 'i':
 		if (tt_parse_seconds(arg, &o->interval) || o->interval < 0.01)
 			return tt_error_set(err, -EINVAL, true,
-					    "-i: '%s' is not an interval of at least 10ms", arg);
+					    "-i: '%s' is not an interval from 10ms to 365d", arg);
 		return 0;
 	case TT_OPT_HIST:
 		o->hist = true;
@@ -148,6 +187,8 @@ static int common_opt(const struct tt_cli *c, int key, const char *arg,
 		o->format = arg;
 		return 0;
 	case 'o':
+		if (!*arg)
+			return tt_error_set(err, -EINVAL, true, "-o: an empty file name");
 		o->output = arg;
 		return 0;
 	case 'v':
@@ -162,6 +203,7 @@ int tt_cli_parse(const struct tt_cli *c, int argc, char **argv, struct tt_common
 {
 	struct option opts[NCOMMON + 64];
 	char shorts[64] = "+:hvf:o:";
+	const char *last_value = NULL;
 	size_t n = 0, i;
 	int key, ret;
 
@@ -186,6 +228,7 @@ int tt_cli_parse(const struct tt_cli *c, int argc, char **argv, struct tt_common
 	opterr = 0;
 	o->format = "text";
 	while ((key = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		last_value = optarg;
 		if (key == 'h')
 			return TT_CLI_HELP;
 		if (key == TT_OPT_VERSION)
@@ -217,6 +260,9 @@ int tt_cli_parse(const struct tt_cli *c, int argc, char **argv, struct tt_common
 					    argv[optind],
 					    c->allow_cmd ? " (put a command to trace after --)" : "");
 		o->cmd = &argv[optind];
+	} else if (c->allow_cmd && optind > 1 && !strcmp(argv[optind - 1], "--") &&
+		   argv[optind - 1] != last_value) {
+		return tt_error_set(err, -EINVAL, true, "'--' is not followed by a command to run");
 	}
 	if (o->interval > 0 && o->duration > 0 && o->interval > o->duration)
 		return tt_error_set(err, -EINVAL, true, "-i %.3g is longer than -d %.3g",

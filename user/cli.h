@@ -68,6 +68,12 @@ int tt_cli_parse(const struct tt_cli *c, int argc, char **argv, struct tt_common
 int tt_cli_each_item(const char *list, int (*fn)(void *ctx, const char *item, struct tt_error *err),
 		     void *ctx, struct tt_error *err);
 
+/*
+ * Is `pid` a kernel thread (PF_KTHREAD in /proc/PID/stat)?  Its name goes to
+ * `comm` (TT_COMM_LEN bytes).  False when it is not, or cannot be read.
+ */
+bool tt_is_kernel_thread(pid_t pid, char *comm);
+
 /* Parse a positive integer no larger than `max`. 0 or -EINVAL. */
 int tt_parse_uint(const char *s, unsigned long max, unsigned long *out);
 

@@ -306,6 +306,52 @@ static int read_lost_by_tracer(struct ctx *c, struct tt_report *r, const json_t 
 	return 0;
 }
 
+
+/* "command": {"argv": [strings], "exit_code": 0-255 | "signal": "SIGNAME"}, neither: running. */
+static int read_command(struct ctx *c, const json_t *v, struct tt_report *r)
+{
+	struct tt_command cmd = {};
+	const json_t *argv, *code, *sig;
+	char p[PATH_LEN];
+	const char *s;
+	size_t i;
+	int ret = 0;
+
+	if (!json_is_object(v))
+		return fail(c, "$.command", "expected an object");
+	argv = json_object_get(v, "argv");
+	if (!json_is_array(argv) || !json_array_size(argv))
+		return fail(c, "$.command.argv", "expected a non-empty array of strings");
+	cmd.argc = json_array_size(argv);
+	cmd.argv = calloc(cmd.argc + 1, sizeof(char *));
+	if (!cmd.argv)
+		return -ENOMEM;
+	for (i = 0; !ret && i < cmd.argc; i++) {
+		path_idx(p, "$.command.argv", i);
+		ret = as_string(c, json_array_get(argv, i), p, &s);
+		cmd.argv[i] = (char *)s;
+	}
+	code = json_object_get(v, "exit_code");
+	sig = json_object_get(v, "signal");
+	if (!ret && code && sig)
+		ret = fail(c, "$.command", "exit_code and signal: a command ends one way");
+	if (!ret && code) {
+		if (!json_is_integer(code) || json_integer_value(code) < 0 ||
+		    json_integer_value(code) > 255)
+			ret = fail(c, "$.command.exit_code", "expected an integer 0-255");
+		cmd.exited = true;
+		cmd.exit_code = (int)json_integer_value(code);
+	}
+	if (!ret && sig) {
+		ret = as_string(c, sig, "$.command.signal", &s);
+		if (!ret && !(cmd.signal = tt_signal_number(s)))
+			ret = fail(c, "$.command.signal", "unknown signal \"%s\"", s);
+	}
+	ret = ret ?: tt_report_copy_command(r, &cmd);	/* copies the strings */
+	free(cmd.argv);
+	return ret;
+}
+
 static int read_header(struct ctx *c, struct tt_report *r, const json_t *root)
 {
 	char p[PATH_LEN];
@@ -361,6 +407,9 @@ static int read_header(struct ctx *c, struct tt_report *r, const json_t *root)
 	lbt = json_object_get(root, "lost_by_tracer");
 	if (!ret && lbt)
 		ret = read_lost_by_tracer(c, r, lbt, "$.lost_by_tracer");
+	v = json_object_get(root, "command");
+	if (!ret && v)
+		ret = read_command(c, v, r);
 	return ret;
 }
 

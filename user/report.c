@@ -5,9 +5,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "report.h"
@@ -111,12 +114,81 @@ static void kv_free(size_t n, struct tt_kv *kv)
 	free(kv);
 }
 
+void tt_report_clear_command(struct tt_report *r)
+{
+	strv_free(r->cmd.argc, r->cmd.argv);
+	memset(&r->cmd, 0, sizeof(r->cmd));
+}
+
+int tt_report_copy_command(struct tt_report *dst, const struct tt_command *c)
+{
+	size_t i;
+
+	tt_report_clear_command(dst);
+	if (!c->argv)
+		return 0;
+	dst->cmd.argv = calloc(c->argc + 1, sizeof(char *));
+	if (!dst->cmd.argv)
+		return -ENOMEM;
+	for (i = 0; i < c->argc; i++) {
+		dst->cmd.argv[i] = strdup(c->argv[i]);
+		if (!dst->cmd.argv[i]) {
+			dst->cmd.argc = i;
+			tt_report_clear_command(dst);
+			return -ENOMEM;
+		}
+	}
+	dst->cmd.argc = c->argc;
+	dst->cmd.exited = c->exited;
+	dst->cmd.exit_code = c->exit_code;
+	dst->cmd.signal = c->signal;
+	return 0;
+}
+
+int tt_report_set_command(struct tt_report *r, char *const *argv, int wait_status)
+{
+	struct tt_command c = { .argv = (char **)argv };
+
+	while (argv && argv[c.argc])
+		c.argc++;
+	if (wait_status >= 0 && WIFEXITED(wait_status)) {
+		c.exited = true;
+		c.exit_code = WEXITSTATUS(wait_status);
+	} else if (wait_status >= 0 && WIFSIGNALED(wait_status)) {
+		c.signal = WTERMSIG(wait_status);
+	}
+	return tt_report_copy_command(r, &c);
+}
+
+const char *tt_signal_name(int sig)
+{
+	static char names[NSIG][16];
+	const char *abbrev = sig > 0 && sig < NSIG ? sigabbrev_np(sig) : NULL;
+
+	if (!abbrev)
+		return NULL;
+	if (!names[sig][0])
+		snprintf(names[sig], sizeof(names[sig]), "SIG%s", abbrev);
+	return names[sig];
+}
+
+int tt_signal_number(const char *name)
+{
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		if (tt_signal_name(sig) && !strcmp(tt_signal_name(sig), name))
+			return sig;
+	return 0;
+}
+
 void tt_report__free(struct tt_report *r)
 {
 	size_t i, j;
 
 	if (!r)
 		return;
+	tt_report_clear_command(r);
 	strv_free(r->ntracers, r->tracers);
 	free(r->tracer_lost);
 	kv_free(r->nhooks, r->hooks);

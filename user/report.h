@@ -112,7 +112,21 @@ struct tt_kv {
 	char *value;
 };
 
+/*
+ * The traced command (-- CMD) and how it ended (JSON "command").  argv NULL:
+ * the run traced no command.  Neither exit_code nor signal set: still running
+ * when the report was made (an interval report, or tracetool stopped first).
+ */
+struct tt_command {
+	size_t argc;
+	char **argv;
+	bool exited;		/* exit_code is how it ended */
+	int exit_code;		/* 0-255 */
+	int signal;		/* the signal that killed it (SIGSEGV...), or 0 */
+};
+
 struct tt_report {
+	struct tt_command cmd;
 	size_t ntracers;
 	char **tracers;
 	char host[256];
@@ -153,6 +167,21 @@ int tt_report_add_tracer(struct tt_report *r, const char *tracer, const char *ho
 int tt_report_tracer_index(const struct tt_report *r, const char *tracer);
 /* The hook entry alone, for a tracer already listed (reading, merging). 0 or -errno. */
 int tt_report_add_hook(struct tt_report *r, const char *tracer, const char *hook);
+/*
+ * Record the traced command `argv` (NULL-terminated, copied) and its end:
+ * `wait_status` as waitpid() gives it, or -1 while it runs.  Replaces any
+ * earlier command.  0 or -ENOMEM.
+ */
+int tt_report_set_command(struct tt_report *r, char *const *argv, int wait_status);
+/* The same from another report's command (copy). 0 or -ENOMEM. */
+int tt_report_copy_command(struct tt_report *dst, const struct tt_command *c);
+/* Forget the command (a merged report covers several runs). */
+void tt_report_clear_command(struct tt_report *r);
+/* "SIGSEGV" for 11; NULL for a number with no name. */
+const char *tt_signal_name(int sig);
+/* 11 for "SIGSEGV"; 0 for an unknown name. */
+int tt_signal_number(const char *name);
+
 /* Describe an active filter (shown in text and JSON headers). 0 or -errno. */
 int tt_report_add_filter(struct tt_report *r, const char *key, const char *value);
 

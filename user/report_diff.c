@@ -404,6 +404,7 @@ struct tt_report *tt_report_diff(const struct tt_report *now, const struct tt_re
 	}
 	for (i = 0; !ret && i < now->nfilters; i++)
 		ret = tt_report_add_filter(r, now->filters[i].key, now->filters[i].value);
+	ret = ret ?: tt_report_copy_command(r, &now->cmd);
 	for (k = 0; k < TT_LOST_NR; k++)
 		r->lost[k] = sub0(now->lost[k], before->lost[k]);
 	for (i = 0; !ret && i < now->nfamilies; i++) {

@@ -85,6 +85,7 @@ static int merge_header(struct tt_report *dst, const struct tt_report *src)
 	size_t i, k;
 	int ret;
 
+	tt_report_clear_command(dst);	/* several runs: no one command's fate */
 	list_add_fixed(dst->host, sizeof(dst->host), src->host);
 	list_add_fixed(dst->kernel, sizeof(dst->kernel), src->kernel);
 	if (src->started_at.tv_sec < dst->started_at.tv_sec ||

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -30,6 +31,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "duration.h"
+#include "outfile.h"
 #include "session.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -126,8 +129,8 @@ static int preflight(bool needs_tracefs, const struct tt_common_opts *o, struct 
 static int spawn_held(char **cmd, const sigset_t *orig_mask, pid_t *child, int *go_fd, int *exec_fd,
 		      struct tt_error *err)
 {
+	pid_t pid, parent = getpid();
 	int go[2], ex[2];
-	pid_t pid;
 
 	if (pipe2(go, O_CLOEXEC) || pipe2(ex, O_CLOEXEC))
 		return tt_error_set(err, -errno, false, "pipe: %s", strerror(errno));
@@ -139,6 +142,12 @@ static int spawn_held(char **cmd, const sigset_t *orig_mask, pid_t *child, int *
 		int e;
 
 		sigprocmask(SIG_SETMASK, orig_mask, NULL);
+		/*
+		 * CMD must not outlive tracetool, even one killed by SIGKILL; a parent
+		 * that died before prctl took effect left us reparented: check.
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(127);
 		close(go[1]);
 		close(ex[0]);
 		if (read(go[0], &c, 1) != 1)
@@ -806,6 +815,8 @@ struct tt_report *tt_session_snapshot(struct tt_session *s, struct tt_error *err
 	for (i = 0; !ret && i < s->n; i++)
 		ret = tt_report_add_tracer(r, s->t[i].ops->name, tt_hook_name(s->t[i].hook));
 	ret = ret ?: describe_filters(r, &s->o);
+	if (!ret && s->o.cmd)
+		ret = tt_report_set_command(r, s->o.cmd, s->child > 0 ? -1 : s->cmd_status);
 	for (i = 0; !ret && i < s->n; i++) {
 		ret = collect_one(s, &s->t[i]);
 		ret = ret ?: tt_report_accumulate(r, s->t[i].cum);
@@ -870,7 +881,8 @@ void tt_session__free(struct tt_session *s)
 struct run {
 	struct tt_session *s;
 	const struct tt_common_opts *o;
-	FILE *out;
+	struct tt_outfile of;		/* -o, or standard output */
+	FILE *out;			/* of.f: it changes at each checkpoint */
 	bool text;			/* -f text: events are printed live */
 	struct tt_report *prev;		/* snapshot at the previous interval report */
 	double prev_mono;
@@ -892,8 +904,10 @@ static int print_events(struct run *run, struct tt_error *err)
 	ret = tt_session_take_events(run->s, ev, err);
 	for (i = 0; !ret && i < ev->nevents; i++)
 		tt_render_event_line(&ev->events[i], run->out);
-	if (!ret && ev->nevents && (fflush(run->out) || ferror(run->out)))
-		ret = tt_error_set(err, -EIO, false, "writing events: %s", strerror(EIO));
+	if (!ret && ev->nevents && (fflush(run->out) || ferror(run->out))) {
+		ret = run->of.err ? run->of.err : EIO;
+		ret = tt_error_set(err, -ret, false, "writing events: %s", strerror(ret));
+	}
 	tt_report__free(ev);
 	return ret;
 }
@@ -937,6 +951,13 @@ static int emit_report(struct run *run, bool interval, bool short_header, struct
 		ret = tt_render(r, &ro, run->o->format, run->out);
 		if (!ret && fflush(run->out))
 			ret = -errno;
+		if (ret == -EIO && run->of.err)
+			ret = -run->of.err;	/* the renderer saw a failed write; here is which */
+		/* -i: the file on disk holds every whole report so far */
+		if (!ret && interval) {
+			ret = tt_outfile_checkpoint(&run->of);
+			run->out = run->of.f;
+		}
 		if (ret)
 			tt_error_set(err, ret, false, "writing report: %s", strerror(-ret));
 	}
@@ -972,14 +993,12 @@ int tt_session_run(const struct tt_tracer_ref *tracers, size_t n, const struct t
 			     "too many tracers (at most %d)", TT_SESSION_MAX_TRACERS);
 		goto out;
 	}
-	if (o->output) {
-		run.out = fopen(o->output, "we");
-		if (!run.out) {
-			run.out = stdout;
-			ret = tt_error_set(err, -errno, true, "-o %s: %s", o->output, strerror(errno));
-			goto out;
-		}
+	ret = tt_outfile_open(&run.of, o->output);
+	if (ret) {
+		tt_error_set(err, ret, true, "-o %s: %s", o->output, strerror(-ret));
+		goto out;
 	}
+	run.out = run.of.f;
 	ret = tt_session_start(run.s, err);
 	if (ret || o->dry_run)
 		goto out_stop;
@@ -988,12 +1007,10 @@ int tt_session_run(const struct tt_tracer_ref *tracers, size_t n, const struct t
 	deadline = o->duration > 0 ? start + o->duration : INFINITY;
 	next = o->interval > 0 ? start + o->interval : INFINITY;
 	while (!tt_session_done(run.s)) {
-		double now = now_mono(), until = fmin(deadline, next);
-		int timeout = isinf(until) ? -1 : (int)fmax(0, ceil((until - now) * 1000));
-		int max = tt_session_timeout(run.s);
+		double now = now_mono();
+		int timeout = tt_poll_timeout_ms(fmin(deadline, next), now,
+						 tt_session_timeout(run.s));
 
-		if (max >= 0 && (timeout < 0 || timeout > max))
-			timeout = max;
 		nfds = tt_session_pollfds(run.s, fds, sizeof(fds) / sizeof(fds[0]));
 		if (poll(fds, nfds, timeout) < 0 && errno != EINTR) {
 			ret = tt_error_set(err, -errno, false, "poll: %s", strerror(errno));
@@ -1022,7 +1039,12 @@ out_stop:
 out:
 	tt_session__free(run.s);
 	tt_report__free(run.prev);
-	if (run.out != stdout && fclose(run.out) && !ret)
-		ret = tt_error_set(err, -errno, false, "-o %s: %s", o->output, strerror(errno));
+	if (ret) {
+		tt_outfile_abort(&run.of);	/* an existing report stays as it was */
+	} else if (o->output) {
+		ret = tt_outfile_commit(&run.of);
+		if (ret)
+			tt_error_set(err, ret, false, "-o %s: %s", o->output, strerror(-ret));
+	}
 	return ret;
 }

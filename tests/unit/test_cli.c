@@ -5,6 +5,8 @@
  * (input files) anywhere, and the duration syntax.
  */
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -248,6 +250,35 @@ static void test_parse_seconds(void **state)
 	assert_int_equal(tt_parse_seconds("-1", &v), -EINVAL);
 	assert_int_equal(tt_parse_seconds("nan", &v), -EINVAL);
 	assert_int_equal(tt_parse_seconds("inf", &v), -EINVAL);
+	/* decimal only: strtod's hex, exponents, signs and spaces are not durations */
+	assert_int_equal(tt_parse_seconds("0x10", &v), -EINVAL);
+	assert_int_equal(tt_parse_seconds("1e3", &v), -EINVAL);
+	assert_int_equal(tt_parse_seconds("+1", &v), -EINVAL);
+	assert_int_equal(tt_parse_seconds(" 1", &v), -EINVAL);
+	assert_int_equal(tt_parse_seconds(".", &v), -EINVAL);
+	assert_int_equal(tt_parse_seconds("ms", &v), -EINVAL);
+	assert_int_equal(tt_parse_seconds(".5", &v), 0);
+	assert_true(v == 0.5);
+	assert_int_equal(tt_parse_seconds("30d", &v), 0);
+	assert_true(v == 30 * 86400.0);
+	assert_int_equal(tt_parse_seconds("365d", &v), 0);
+	assert_true(v == TT_MAX_SECONDS);
+	assert_int_equal(tt_parse_seconds("366d", &v), -ERANGE);
+	assert_int_equal(tt_parse_seconds("1e308h", &v), -EINVAL);
+	assert_int_equal(tt_parse_seconds("99999999999999999999999", &v), -ERANGE);
+}
+
+static void test_poll_timeout(void **state)
+{
+	(void)state;
+	assert_int_equal(tt_poll_timeout_ms(INFINITY, 5, -1), -1);
+	assert_int_equal(tt_poll_timeout_ms(INFINITY, 5, 100), 100);
+	assert_int_equal(tt_poll_timeout_ms(5.0015, 5, -1), 2);	/* rounded up, never early */
+	assert_int_equal(tt_poll_timeout_ms(4, 5, -1), 0);		/* past due */
+	assert_int_equal(tt_poll_timeout_ms(10, 5, 100), 100);
+	/* 30 days is past INT_MAX ms (24.8 days): capped, not wrapped negative (wait forever) */
+	assert_int_equal(tt_poll_timeout_ms(30 * 86400.0, 0, -1), INT_MAX);
+	assert_int_equal(tt_poll_timeout_ms(TT_MAX_SECONDS, 0, -1), INT_MAX);
 }
 
 static void test_too_many_pids(void **state)
@@ -283,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_non_tracing_command),
 		cmocka_unit_test(test_operands),
 		cmocka_unit_test(test_parse_seconds),
+		cmocka_unit_test(test_poll_timeout),
 		cmocka_unit_test(test_too_many_pids),
 	};
 

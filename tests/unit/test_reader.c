@@ -282,6 +282,35 @@ static void test_round_trip_syscalls(void **state)
 	tt_report__free(r);
 }
 
+/* The traced command's fate (additive to v1): exit code, signal, still running. */
+static void test_round_trip_command(void **state)
+{
+	static const int statuses[] = { 3 << 8, 11 /* SIGSEGV */, -1 };
+	char *const argv[] = { "sh", "-c", "exit 3", NULL };
+	struct tt_report *r, *back;
+	char *j;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		r = syscalls_report();
+		assert_int_equal(tt_report_set_command(r, argv, statuses[i]), 0);
+		check_round_trip(r, true);
+		j = render_fmt(r, "json", false);
+		back = parse_ok(j);
+		assert_int_equal(back->cmd.argc, 3);
+		assert_string_equal(back->cmd.argv[2], "exit 3");
+		assert_int_equal(back->cmd.exited, i == 0);
+		assert_int_equal(back->cmd.exit_code, i == 0 ? 3 : 0);
+		assert_int_equal(back->cmd.signal, i == 1 ? 11 : 0);
+		assert_non_null(strstr(j, i == 0 ? "\"exit_code\": 3" : i == 1 ? "\"signal\": \"SIGSEGV\"" :
+				       "\"argv\""));
+		free(j);
+		tt_report__free(back);
+		tt_report__free(r);
+	}
+}
+
 static void test_round_trip_tcp(void **state)
 {
 	struct tt_report *r = tcp_report();
@@ -444,6 +473,16 @@ static void test_minimal_ok(void **state)
 		     "\"future\": {\"x\": [1]}}");
 	assert_int_equal(r->started_at.tv_sec, T0_SEC);
 	tt_report__free(r);
+}
+
+static void test_command_rejects(void **state)
+{
+	(void)state;
+	parse_bad(HEAD "\"metrics\": [], \"command\": {\"argv\": []}}", "$.command.argv");
+	parse_bad(HEAD "\"metrics\": [], \"command\": {\"argv\": [\"a\"], \"signal\": \"SIGNOPE\"}}",
+		  "$.command.signal: unknown signal");
+	parse_bad(HEAD "\"metrics\": [], \"command\": {\"argv\": [\"a\"], \"exit_code\": 256}}",
+		  "$.command.exit_code");
 }
 
 static void test_rejects_with_path(void **state)
@@ -755,6 +794,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_syscalls),
+		cmocka_unit_test(test_round_trip_command),
+		cmocka_unit_test(test_command_rejects),
 		cmocka_unit_test(test_round_trip_tcp),
 		cmocka_unit_test(test_round_trip_requests),
 		cmocka_unit_test(test_round_trip_profile),

@@ -335,6 +335,116 @@ static void test_man_page_matches_tables(void **state)
 	}
 }
 
+/* parse() of one option with one value (NULL: the option last, its value missing). */
+static int parse_one(const struct tt_tracer_def *def, const char *name, const char *value,
+		     struct tt_error *err)
+{
+	char opt[64], *argv[4] = { "t", opt, NULL, NULL };
+
+	snprintf(opt, sizeof(opt), "--%s", name);
+	argv[2] = (char *)value;
+	return parse(&def, 1, err, argv);
+}
+
+static void expect_usage(const struct tt_tracer_def *def, const char *name, const char *value)
+{
+	struct tt_error err;
+	int ret = parse_one(def, name, value, &err);
+
+	if (ret != -EINVAL || !err.usage || strchr(err.msg, '\n') || !err.msg[0])
+		fail_msg("%s --%s '%s': expected one usage error line, got %d (%s)", def->name, name,
+			 value ? value : "<missing>", ret, err.msg);
+}
+
+static void expect_ok(const struct tt_tracer_def *def, const char *name, const char *value)
+{
+	struct tt_error err;
+	int ret = parse_one(def, name, value, &err);
+
+	if (ret != TT_CLI_RUN)
+		fail_msg("%s --%s '%s': valid, got %d (%s)", def->name, name, value, ret, err.msg);
+}
+
+/*
+ * Every option of every tracer and every common option, with empty, junk,
+ * negative, hex, exponent, huge and missing values, and the edges of the
+ * numeric range its table states ("A-B"): outside it is a usage error (exit
+ * 2, one line), its ends are accepted.
+ */
+static void check_option_values(const struct tt_tracer_def *def, const struct tt_optdef *d)
+{
+	static const char *const junk[] = { "", "junk", "-1", "0x10", "1e3", "99999999999999999999",
+					    "1,", ",", " 1", NULL };
+	static const char *const durations[] = { "", "junk", "-1", "0", "0x10", "inf", "nan",
+						 "1e308h", "366d", "1.5.2", "5x", NULL };
+	unsigned long lo, hi;
+	char buf[32];
+	size_t i;
+	int end = 0;
+
+	if (!d->arg)
+		return;
+	expect_usage(def, d->name, NULL);
+	expect_usage(def, d->name, "");
+	if (!strcmp(d->name, "duration") || !strcmp(d->name, "interval")) {
+		for (i = 0; durations[i]; i++)
+			expect_usage(def, d->name, durations[i]);
+		expect_ok(def, d->name, "365d");
+		expect_ok(def, d->name, "0.5");
+		return;
+	}
+	if (!d->range || sscanf(d->range, "%lu-%lu%n", &lo, &hi, &end) != 2 || d->range[end])
+		return;
+	for (i = 0; junk[i]; i++)
+		/* "1e3" and "1," may sit in a range only as what they are not: reject them all */
+		expect_usage(def, d->name, junk[i]);
+	if (lo > 0) {
+		snprintf(buf, sizeof(buf), "%lu", lo - 1);
+		expect_usage(def, d->name, buf);
+	}
+	snprintf(buf, sizeof(buf), "%lu", hi + 1);
+	expect_usage(def, d->name, buf);
+	snprintf(buf, sizeof(buf), "%lu", lo);
+	expect_ok(def, d->name, buf);
+	snprintf(buf, sizeof(buf), "%lu", hi);
+	if (strcmp(d->name, "pid"))	/* a pid must also exist: only the lower end is certain */
+		expect_ok(def, d->name, buf);
+}
+
+static void test_bad_values_are_usage_errors(void **state)
+{
+	size_t t, k;
+
+	(void)state;
+	for (t = 0; t < tt_ntracers; t++) {
+		for (k = 0; tt_tracers[t]->opts[k].name; k++)
+			check_option_values(tt_tracers[t], &tt_tracers[t]->opts[k]);
+		for (k = 0; tt_common_optdefs[k].name; k++)
+			check_option_values(tt_tracers[t], &tt_common_optdefs[k]);
+	}
+}
+
+static void test_empty_lists_and_bare_dashdash(void **state)
+{
+	struct tt_error err;
+	const struct tt_tracer_def *sys = &tt_syscalls_tracer, *tcp = &tt_tcp_tracer;
+
+	(void)state;
+	assert_int_equal(parse(&sys, 1, &err, ARGV("-p", "")), -EINVAL);
+	assert_int_equal(parse(&sys, 1, &err, ARGV("-p", ",")), -EINVAL);
+	assert_int_equal(parse(&sys, 1, &err, ARGV("--syscall", "")), -EINVAL);
+	assert_int_equal(parse(&sys, 1, &err, ARGV("--syscall", ",")), -EINVAL);
+	assert_int_equal(parse(&sys, 1, &err, ARGV("--syscall", "read,")), -EINVAL);
+	assert_int_equal(parse(&tcp, 1, &err, ARGV("--port", "")), -EINVAL);
+	assert_int_equal(parse(&sys, 1, &err, ARGV("-d", "1", "--")), -EINVAL);
+	assert_true(err.usage);
+	assert_non_null(strstr(err.msg, "'--'"));
+	/* "--" as an option's value is not the end of the options */
+	assert_int_equal(parse(&sys, 1, &err, ARGV("-c", "--")), TT_CLI_RUN);
+	assert_int_equal(parse(&sys, 1, &err, ARGV("--syscall", "read,write", "--", "true")),
+			 TT_CLI_RUN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +455,8 @@ int main(void)
 		cmocka_unit_test(test_options_reach_their_tracers),
 		cmocka_unit_test(test_folded_only_for_one_tracer),
 		cmocka_unit_test(test_man_page_matches_tables),
+		cmocka_unit_test(test_bad_values_are_usage_errors),
+		cmocka_unit_test(test_empty_lists_and_bare_dashdash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -337,6 +337,34 @@ static json_t *lost_by_tracer_new(const struct tt_report *r)
 	return o;
 }
 
+/* {"argv": [...], "exit_code": N} or {"argv": [...], "signal": "SIGSEGV"}; argv alone: running. */
+static json_t *command_new(const struct tt_command *c)
+{
+	json_t *o = json_object(), *argv = json_array();
+	size_t i;
+
+	if (!o || !argv)
+		goto err;
+	for (i = 0; i < c->argc; i++)
+		if (arr_add(argv, str_new(c->argv[i])))
+			goto err;
+	if (obj_set(o, "argv", argv)) {
+		argv = NULL;
+		goto err;
+	}
+	argv = NULL;
+	if (c->exited && obj_set(o, "exit_code", json_integer(c->exit_code)))
+		goto err;
+	if (c->signal && obj_set(o, "signal", tt_signal_name(c->signal) ?
+				 str_new(tt_signal_name(c->signal)) : json_integer(c->signal)))
+		goto err;
+	return o;
+err:
+	json_decref(argv);
+	json_decref(o);
+	return NULL;
+}
+
 static json_t *header_new(const struct tt_report *r)
 {
 	json_t *o = json_object(), *tracers = json_array(), *hooks = json_object();
@@ -389,6 +417,8 @@ static json_t *header_new(const struct tt_report *r)
 		lost = NULL;
 		goto err;
 	}
+	if (r->cmd.argv && obj_set(o, "command", command_new(&r->cmd)))
+		goto err_o;
 	if (r->tracer_lost && obj_set(o, "lost_by_tracer", lost_by_tracer_new(r)))
 		goto err_o;
 	return o;

@@ -507,6 +507,22 @@ static void render_lost(const struct tt_report *r, FILE *out)
 		fputc('\n', out);
 }
 
+/* "command: ls -l (exit code 3)", "(killed by SIGSEGV)" or "(running)". */
+static void render_command(const struct tt_command *c, FILE *out)
+{
+	size_t i;
+
+	fputs("command:", out);
+	for (i = 0; i < c->argc; i++)
+		fprintf(out, " %s", c->argv[i]);
+	if (c->exited)
+		fprintf(out, " (exit code %d)\n", c->exit_code);
+	else if (c->signal)
+		fprintf(out, " (killed by %s)\n", tt_signal_name(c->signal) ?: "a signal");
+	else
+		fputs(" (running)\n", out);
+}
+
 static void render_header(const struct tt_report *r, const struct tt_render_opts *o,
 			  FILE *out)
 {
@@ -551,6 +567,8 @@ static void render_header(const struct tt_report *r, const struct tt_render_opts
 		}
 		fputc('\n', out);
 	}
+	if (r->cmd.argv)
+		render_command(&r->cmd, out);
 	render_lost(r, out);
 }
 
