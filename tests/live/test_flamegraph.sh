@@ -123,7 +123,7 @@ if [ "$(cat "$D/keep.svg")" = keep ]; then
 else
 	fail "flamegraph input error leaves -o FILE alone" "$D/keep.svg was overwritten"
 fi
-if [ -w /dev/full ]; then
+if [ -c /dev/full ] && [ -w /dev/full ]; then
 	"$TT" flamegraph "$D/a.folded" >/dev/full 2>"$D/err"; rc=$?
 	if [ $rc -eq 1 ] && [ -s "$D/err" ]; then
 		pass "flamegraph write error exits 1"
@@ -131,7 +131,7 @@ if [ -w /dev/full ]; then
 		fail "flamegraph write error exits 1" "exit $rc"
 	fi
 else
-	skip "flamegraph write error exits 1" "/dev/full is not writable"
+	skip "flamegraph write error exits 1" "/dev/full is not a writable device"
 fi
 
 # --- a large input --------------------------------------------------------
