@@ -368,25 +368,44 @@ fail:
 	return NULL;
 }
 
+/* A frame inside a stack's text: not NUL-terminated, so it is never copied. */
+struct frame_key {
+	const char *s;
+	size_t len;
+};
+
+/* strcmp order (the children's order) of a key against a node's name */
 static int cmp_child(const void *key, const void *elem)
 {
-	return strcmp(key, (*(struct tt_fold_node *const *)elem)->name);
+	const struct frame_key *k = key;
+	const char *name = (*(struct tt_fold_node *const *)elem)->name;
+	size_t nlen = strlen(name);
+	int c = memcmp(k->s, name, k->len < nlen ? k->len : nlen);
+
+	if (c)
+		return c;
+	return (k->len > nlen) - (k->len < nlen);
 }
 
-struct tt_fold_node *tt_fold_node_child(const struct tt_fold_node *n, const char *name)
+static struct tt_fold_node *child_of(const struct tt_fold_node *n, const char *s, size_t len)
 {
+	struct frame_key k = { s, len };
 	struct tt_fold_node **c;
 
 	if (!n->nchildren)
 		return NULL;
-	c = bsearch(name, n->children, n->nchildren, sizeof(*n->children), cmp_child);
+	c = bsearch(&k, n->children, n->nchildren, sizeof(*n->children), cmp_child);
 	return c ? *c : NULL;
+}
+
+struct tt_fold_node *tt_fold_node_child(const struct tt_fold_node *n, const char *name)
+{
+	return child_of(n, name, strlen(name));
 }
 
 uint64_t tt_fold_tree_add_base(struct tt_fold_node *root, const struct tt_folded *base)
 {
 	uint64_t missing = 0;
-	char frame[4096];
 	size_t i;
 
 	for (i = 0; i < base->nstacks; i++) {
@@ -396,17 +415,10 @@ uint64_t tt_fold_tree_add_base(struct tt_fold_node *root, const struct tt_folded
 
 		root->base += v;
 		for (;; s = e + 1) {
-			size_t len;
-
 			e = strchr(s, ';');
 			if (!e)
 				e = s + strlen(s);
-			len = (size_t)(e - s);
-			if (len >= sizeof(frame))
-				len = sizeof(frame) - 1;	/* no frame that long is in the tree */
-			memcpy(frame, s, len);
-			frame[len] = '\0';
-			n = tt_fold_node_child(n, frame);
+			n = child_of(n, s, (size_t)(e - s));
 			if (!n) {
 				missing += v;
 				break;

@@ -478,6 +478,48 @@ static void test_tree(void **state)
 	tt_folded__free(f);
 }
 
+/*
+ * Frames of any length match: a 4096-byte frame, one a byte longer and one
+ * that shares the first 4095 bytes but differs after them.
+ */
+static void test_tree_base_long_frames(void **state)
+{
+	static const size_t lens[] = { 4095, 4096, 4097, 70000 };
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t n = lens[i];
+		char *text = malloc(2 * n + 64), *p = text;
+		struct tt_folded *cur, *base;
+		struct tt_fold_node *root, *m;
+
+		assert_non_null(text);
+		/* m;<n x 'a'> 3 and m;<n-1 x 'a'>b 5: frames alike up to their last byte */
+		p += sprintf(p, "m;");
+		for (k = 0; k < n; k++)
+			*p++ = 'a';
+		p += sprintf(p, " 3\nm;");
+		for (k = 0; k + 1 < n; k++)
+			*p++ = 'a';
+		sprintf(p, "b 5\n");
+		cur = folded_of(text);
+		base = folded_of(text);
+		root = tt_fold_tree__new(cur);
+		assert_non_null(root);
+		assert_true(tt_fold_tree_add_base(root, base) == 0);
+		m = tt_fold_node_child(root, "m");
+		assert_non_null(m);
+		assert_int_equal(m->nchildren, 2);
+		for (k = 0; k < 2; k++)
+			assert_true(m->children[k]->base == m->children[k]->value);
+		tt_fold_tree__free(root);
+		tt_folded__free(cur);
+		tt_folded__free(base);
+		free(text);
+	}
+}
+
 static void test_tree_base(void **state)
 {
 	struct tt_folded *cur = folded_of("m;a 6\nm;b 2\n");
@@ -577,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_read_nul_byte),
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_tree_base),
+		cmocka_unit_test(test_tree_base_long_frames),
 		cmocka_unit_test(test_round_trip),
 	};
 
