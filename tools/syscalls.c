@@ -44,8 +44,9 @@ enum {
 };
 
 static const struct tt_optdef syscalls_opts[] = {
-	{ "by", 0, "KEY", OPT_BY, "aggregate by syscall (default), comm, process (comm+pid)\n"
-	  "or thread (comm+pid+tid)", "syscall, comm, process, thread" },
+	{ "by", 0, "KEY", OPT_BY, "aggregate by syscall (default), comm (of each thread),\n"
+	  "process (pid, named by its main thread) or thread (comm+pid+tid)",
+	  "syscall, comm, process, thread" },
 	{ "syscall", 0, "NAME", OPT_SYSCALL, "only this syscall (repeatable, or a comma list)",
 	  NULL },
 	{ "failed", 0, NULL, OPT_FAILED, "only calls that returned an error", NULL },
