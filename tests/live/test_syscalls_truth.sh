@@ -2,19 +2,22 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Live tests of what `tracetool syscalls` claims about the calls it saw:
 # --by process is one series per process named by its main thread, --by
-# thread one per thread; ERRORS <= COUNT on every row of a final report.
+# thread one per thread; ERRORS <= COUNT on every row of a final report; the
+# kernel's restart codes are named in their own family, never errors.
 #
 # Environment: TT=build/tracetool WL=build/workloads (see tests/run.sh).
 . "$(dirname "$0")/lib.sh"
 
 TH=$WL/sys_threads
 W=$WL/syscall_workload
+EI=$WL/sys_eintr
 CHECKS="syscalls_by_process_one_row syscalls_by_process_main_comm syscalls_by_thread_rows
-syscalls_errors_le_count"
+syscalls_errors_le_count syscalls_restart_intr_named syscalls_restart_intr_no_error
+syscalls_restart_restart_named syscalls_restart_restart_no_error"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
-for b in "$TH" "$W"; do
+for b in "$TH" "$W" "$EI"; do
 	if [ ! -x "$b" ]; then
 		fail_all "workload $b is missing: run make all" $CHECKS
 		exit 0
@@ -75,6 +78,25 @@ test_errors_le_count() {
 	check_eq syscalls_errors_le_count "rows with ERRORS > COUNT" "[]" "$bad"
 }
 
+# A read interrupted by a signal (handler without and with SA_RESTART): the
+# kernel ends the attempt with ERESTARTSYS (512), reported by name in the
+# restarts family, and no errno label is a restart code.
+test_restart() {
+	local m=$1 o="$TT_TMP/r$1.json" e="$TT_TMP/r$1.err" why
+	tt_run "$o" "$e" --syscall read -- "$EI" "$m"
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail_all "$why" "syscalls_restart_${m}_named" "syscalls_restart_${m}_no_error"
+		return
+	fi
+	check_eq "syscalls_restart_${m}_named" "restarts{read, ERESTARTSYS}" 1 \
+		"$(tt_cvalue "$o" tracetool_syscall_restarts_total '{"syscall":"read","code":"ERESTARTSYS"}')"
+	check_eq "syscalls_restart_${m}_no_error" "read error series" 0 \
+		"$(tt_nseries "$o" "$TT_ERRS" '{"syscall":"read"}')"
+}
+
 test_by_process
 test_by_thread
 test_errors_le_count
+test_restart intr
+test_restart restart
