@@ -113,6 +113,20 @@ static __always_inline bool dense_add(__u32 nr, __u32 slot)
 	return true;
 }
 
+/*
+ * May a finer series count error `err`: its counter exists, or the finer
+ * series' share of the error counters has room.  Checked before anything is
+ * counted, so a call whose error cannot have a counter of its series goes
+ * to its syscall's _other series whole (latency and error), and no row
+ * shows more errors than calls.
+ */
+static __always_inline bool errs_room(__u32 id, __u32 err)
+{
+	__u32 key = tt_cell_key(id, err);
+
+	return bpf_map_lookup_elem(&errs, &key) || errs_used < cfg.errs_limit;
+}
+
 static __always_inline int on_exit(long ret)
 {
 	struct tt_series_stats *s;
@@ -136,13 +150,22 @@ static __always_inline int on_exit(long ret)
 		struct tt_syscall_key key = { .nr = nr };
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-		bpf_get_current_comm(key.comm, sizeof(key.comm));
+		if (cfg.by == TT_BY_PROCESS) {
+			/* one series per process, named as ps names it: its main thread */
+			struct task_struct *task = bpf_get_current_task_btf();
+
+			BPF_CORE_READ_STR_INTO(&key.comm, task, group_leader, comm);
+		} else {
+			bpf_get_current_comm(key.comm, sizeof(key.comm));
+		}
 		if (cfg.by >= TT_BY_PROCESS)
 			key.tgid = pid_tgid >> 32;
 		if (cfg.by == TT_BY_THREAD)
 			key.tid = (__u32)pid_tgid;
 		id = tt_series_id(&series, &key, TT_SYSCALL_NR_MAX, cfg.max_series, nr);
 	}
+	if (err && id >= TT_SYSCALL_NR_MAX && !errs_room(id, err))
+		id = nr;
 	slot = tt_hist_slot(delta);
 	/* a finer series whose new bucket does not fit goes to its syscall's _other */
 	if (id >= TT_SYSCALL_NR_MAX &&
@@ -157,9 +180,14 @@ static __always_inline int on_exit(long ret)
 	s = bpf_map_lookup_elem(&stats, &id);
 	if (s)
 		tt_series_stats_record(s, delta);
-	/* counted with the sample's series, so ERRORS <= COUNT unless errs itself overflows */
-	if (err && tt_cell_count(&errs, &errs_used, cfg.errs_limit, id, TT_SYSCALL_NR_MAX, nr, err) ==
-		   TT_SERIES_ID_MAX)
+	/*
+	 * In the series that took the sample: errs_room reserved the finer
+	 * series' counter (racing CPUs may pass errs_limit by a few; the map
+	 * has twice that room), and _other may fill the rest.  A counter that
+	 * cannot be inserted at all is a lost error, never one counted
+	 * elsewhere.
+	 */
+	if (err && !tt_cell_add(&errs, tt_cell_key(id, err), 1, &errs_used, ~0u))
 		tt_count_lost(TT_LOST_MAP_FULL);
 	return 0;
 }

@@ -20,13 +20,14 @@ const char tt_flamegraph_usage[] =
 	"Usage: tracetool flamegraph [-o OUT.svg] [--title T] [--diff BASE.folded] [OPTIONS]\n"
 	"                            [FOLDED...]\n"
 	"\n"
-	"Renders folded stacks (one 'comm;outer;...;inner COUNT' line per stack, as\n"
+	"Renders folded stacks (one 'comm;outer;...;inner VALUE' line per stack, as\n"
 	"written by 'tracetool profile -f folded', 'tracetool offcpu -f folded' or\n"
 	"stackcollapse scripts) as a self-contained interactive SVG flame graph: hover\n"
 	"a frame for its name, value and share; click to zoom, 'Reset Zoom' or Escape to\n"
 	"go back; 'Search' (or Ctrl-F) highlights frames matching a regular expression\n"
 	"and shows the share they cover. Several FOLDED files are merged; '-' (or no\n"
-	"file) reads standard input. Duplicate stacks are summed. Frames narrower than\n"
+	"file) reads standard input. VALUE is a count or a decimal fraction (0.156).\n"
+	"Duplicate stacks are summed. Frames narrower than\n"
 	"--min-width are not drawn and are counted under the title.\n"
 	"\n"
 	"With --diff BASE.folded the graph keeps the shape of FOLDED and colours each\n"
@@ -207,8 +208,8 @@ int cmd_flamegraph(const struct tt_cmd *cmd, int argc, char **argv)
 		fg.flame.base_missing = tt_fold_tree_add_base(root, base);
 	}
 	if (o.verbose)
-		fprintf(stderr, "tracetool flamegraph: %zu lines, %zu distinct stacks, total %llu%s\n",
-			cur->lines, cur->nstacks, (unsigned long long)cur->total,
+		fprintf(stderr, "tracetool flamegraph: %zu lines, %zu distinct stacks, total %.17Lg%s\n",
+			cur->lines, cur->nstacks, cur->total,
 			base ? " (new profile)" : "");
 	/* the tree holds copies of what it needs: give the input's memory back before drawing */
 	tt_folded__free(cur);

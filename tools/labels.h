@@ -33,6 +33,13 @@ size_t tt_syscall_other_labels(unsigned int by, unsigned int nr, char bufs[4][TT
 			       const char *labels[4]);
 /* The errno label of a positive errno: "ENOENT", or "E<n>" when glibc has no name. */
 const char *tt_errno_label(unsigned int err, char buf[TT_LABEL_LEN]);
+/*
+ * The name of a kernel-internal restart code a syscall can end with at
+ * sys_exit ("ERESTARTSYS" for 512, ERESTARTNOINTR 513, ERESTARTNOHAND 514,
+ * ERESTART_RESTARTBLOCK 516), or NULL for any other value.  No program
+ * sees these: signal delivery turns them into EINTR or restarts the call.
+ */
+const char *tt_restart_name(unsigned int code);
 
 /* --- tcp (tools/tcp_labels.c) --- */
 

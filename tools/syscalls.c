@@ -44,8 +44,9 @@ enum {
 };
 
 static const struct tt_optdef syscalls_opts[] = {
-	{ "by", 0, "KEY", OPT_BY, "aggregate by syscall (default), comm, process (comm+pid)\n"
-	  "or thread (comm+pid+tid)", "syscall, comm, process, thread" },
+	{ "by", 0, "KEY", OPT_BY, "aggregate by syscall (default), comm (of each thread),\n"
+	  "process (pid, named by its main thread) or thread (comm+pid+tid)",
+	  "syscall, comm, process, thread" },
 	{ "syscall", 0, "NAME", OPT_SYSCALL, "only this syscall (repeatable, or a comma list)",
 	  NULL },
 	{ "failed", 0, NULL, OPT_FAILED, "only calls that returned an error", NULL },
@@ -246,20 +247,25 @@ static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const str
 	return ret;
 }
 
-static int add_errors(struct syscalls_tool *t, struct tt_family *errs, const struct tt_snap *d)
+/*
+ * Error counters into `errs`, except the kernel's restart codes (no program
+ * sees them), which go to `restarts` under their names: out of ERRORS.
+ */
+static int add_errors(struct syscalls_tool *t, struct tt_family *errs,
+		      struct tt_family *restarts, const struct tt_snap *d)
 {
 	size_t i, n;
 	int ret = 0;
 
 	for (i = 0; i < d->counts.n && !ret; i++) {
 		__u32 errnum = tt_cell_sub(d->counts.v[i].key);
-		const char *labels[5];
+		const char *labels[5], *restart = tt_restart_name(errnum);
 		char bufs[4][TT_LABEL_LEN], ebuf[TT_LABEL_LEN];
 		struct tt_series *s;
 
 		n = series_labels(t, tt_cell_id(d->counts.v[i].key), bufs, labels);
-		labels[n] = tt_errno_label(errnum, ebuf);
-		s = tt_family_add_series(errs, labels);
+		labels[n] = restart ?: tt_errno_label(errnum, ebuf);
+		s = tt_family_add_series(restart ? restarts : errs, labels);
 		if (!s)
 			ret = -ENOMEM;
 		else
@@ -273,8 +279,8 @@ static int syscalls_collect(void *priv, struct tt_report *r)
 {
 	static const char *const names[] = { "syscall", "comm", "pid", "tid", "errno" };
 	struct syscalls_tool *t = priv;
-	const char *err_names[5];
-	struct tt_family *lat, *errs;
+	const char *err_names[5], *restart_names[5];
+	struct tt_family *lat, *errs, *restarts;
 	size_t n = 1 + t->cfg.by, i;
 	struct tt_snap d;
 	int ret;
@@ -283,12 +289,18 @@ static int syscalls_collect(void *priv, struct tt_report *r)
 				   "Time from syscall entry to exit.", "seconds",
 				   TT_METRIC_HISTOGRAM, n, names);
 	for (i = 0; i < n; i++)
-		err_names[i] = names[i];
+		err_names[i] = restart_names[i] = names[i];
 	err_names[n] = "errno";
+	restart_names[n] = "code";
 	errs = tt_report_add_family(r, "tracetool_syscall_errors_total",
 				    "Syscalls that returned an error, by errno.", "",
 				    TT_METRIC_COUNTER, n + 1, err_names);
-	if (!lat || !errs)
+	restarts = tt_report_add_family(r, "tracetool_syscall_restarts_total",
+					"Syscall attempts the kernel ended with a restart code "
+					"(ERESTARTSYS...): signal delivery restarts them or turns "
+					"them into EINTR; not counted as errors.", "",
+					TT_METRIC_COUNTER, n + 1, restart_names);
+	if (!lat || !errs || !restarts)
 		return -ENOMEM;
 	lat->text_join = errs;
 	lat->text_join_title = strdup("ERRORS");
@@ -301,8 +313,9 @@ static int syscalls_collect(void *priv, struct tt_report *r)
 	/* after the cells: every id seen there is in the series map */
 	ret = tt_series_keys_learn(&t->keys, &d);
 	ret = ret ?: add_latency(t, lat, &d);
-	ret = ret ?: add_errors(t, errs, &d);
+	ret = ret ?: add_errors(t, errs, restarts, &d);
 	tt_snap_release(&d);
+	restarts->text_hidden = !restarts->nseries;	/* rare: no empty table in every report */
 	return ret;
 }
 

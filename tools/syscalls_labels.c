@@ -45,6 +45,21 @@ size_t tt_syscall_other_labels(unsigned int by, unsigned int nr, char bufs[4][TT
 	return n;
 }
 
+const char *tt_restart_name(unsigned int code)
+{
+	switch (code) {	/* include/linux/errno.h: not in the uapi headers */
+	case 512:
+		return "ERESTARTSYS";
+	case 513:
+		return "ERESTARTNOINTR";
+	case 514:
+		return "ERESTARTNOHAND";
+	case 516:
+		return "ERESTART_RESTARTBLOCK";
+	}
+	return NULL;
+}
+
 const char *tt_errno_label(unsigned int err, char buf[TT_LABEL_LEN])
 {
 	const char *name = strerrorname_np((int)err);

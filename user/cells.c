@@ -216,11 +216,16 @@ int tt_store_read(struct tt_store *s, struct tt_snap *out)
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	/* stats before cells: a sample adds to its cell first, so the buckets are never behind */
-	ret = s->stats ? read_stats(s->stats, out) : 0;
+	/*
+	 * The reverse of the order a sample is written in (cell, stats, then
+	 * its error count): counts before stats before cells, so a reading
+	 * never holds an error whose call is missing from the buckets
+	 * (ERRORS <= COUNT), nor stats ahead of the buckets.
+	 */
+	ret = read_cellv(s->counts, &out->counts);
+	ret = ret ?: (s->stats ? read_stats(s->stats, out) : 0);
 	if (!ret)
 		ret = s->dense ? read_dense(s, &out->cells) : read_cellv(s->cells, &out->cells);
-	ret = ret ?: read_cellv(s->counts, &out->counts);
 	if (ret)
 		tt_snap_release(out);
 	return ret;

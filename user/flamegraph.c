@@ -176,10 +176,26 @@ void tt_flame_diff_color(double change, double max, uint8_t rgb[3])
 
 /* --- layout ------------------------------------------------------------- */
 
+/*
+ * A value as the SVG states it: integers in full (exact up to 2^64, as
+ * tracetool's own profiles are), fractions to 17 significant digits, enough
+ * for data-s ranges to add up in the script.
+ */
+static const char *fmt_value(char *buf, size_t len, long double v)
+{
+	if (v == floorl(v))
+		snprintf(buf, len, "%.0Lf", v);
+	else
+		snprintf(buf, len, "%.17Lg", v);
+	return buf;
+}
+
+#define VAL_LEN 48
+
 struct ctx {
 	const struct tt_flame_opts *o;
 	FILE *out;
-	uint64_t total, base_total;
+	long double total, base_total;
 	double scale;		/* px per unit of value */
 	double max_change;	/* diff: largest |share change| among drawn frames */
 	size_t rows;		/* drawn depth + 1 */
@@ -227,18 +243,20 @@ static void measure(struct ctx *c, const struct tt_fold_node *n, size_t depth)
 		measure(c, n->children[i], depth + 1);
 }
 
-static void pct(FILE *out, uint64_t v, uint64_t total)
+static void pct(FILE *out, long double v, long double total)
 {
-	fprintf(out, "%.2f%%", total ? 100.0 * (double)v / (double)total : 0.0);
+	fprintf(out, "%.2f%%", total ? (double)(100.0L * v / total) : 0.0);
 }
 
-static void frame(struct ctx *c, const struct tt_fold_node *n, uint64_t start, size_t depth)
+static void frame(struct ctx *c, const struct tt_fold_node *n, long double start,
+		  size_t depth)
 {
 	double x = PAD + (double)start * c->scale, w = (double)n->value * c->scale;
 	double y = c->top + (double)(c->rows - 1 - depth) * FRAME_H;
+	char vs[VAL_LEN], vv[VAL_LEN];
 	FILE *out = c->out;
 	uint8_t rgb[3];
-	uint64_t s;
+	long double s;
 	size_t i;
 
 	if (!is_drawn(c, n))
@@ -247,17 +265,17 @@ static void frame(struct ctx *c, const struct tt_fold_node *n, uint64_t start, s
 		tt_flame_diff_color(share_change(c, n), c->max_change, rgb);
 	else
 		tt_flame_color(n->name, rgb);
-	fprintf(out, "<g class=\"f\" data-s=\"%" PRIu64 "\" data-v=\"%" PRIu64 "\" data-n=\"",
-		start, n->value);
+	fprintf(out, "<g class=\"f\" data-s=\"%s\" data-v=\"%s\" data-n=\"",
+		fmt_value(vs, sizeof(vs), start), fmt_value(vv, sizeof(vv), n->value));
 	xml_text(out, n->name);
 	fputs("\"><title>", out);
 	xml_text(out, n->name);
-	fprintf(out, " (%" PRIu64 " ", n->value);
+	fprintf(out, " (%s ", vv);
 	xml_text(out, c->unit);
 	fputs(", ", out);
 	pct(out, n->value, c->total);
 	if (c->o->diff) {
-		fprintf(out, "; base %" PRIu64 " ", n->base);
+		fprintf(out, "; base %s ", fmt_value(vv, sizeof(vv), n->base));
 		xml_text(out, c->unit);
 		fputs(", ", out);
 		pct(out, n->base, c->base_total);
@@ -393,8 +411,8 @@ int tt_flamegraph_svg(const struct tt_fold_node *root, const struct tt_flame_opt
 {
 	struct tt_flame_opts o = *opts;
 	struct ctx c = { .o = &o, .out = out };
+	char info[512], tot[VAL_LEN], bt[VAL_LEN], miss[VAL_LEN];
 	double height, y;
-	char info[512];
 
 	if (!root || !root->value)
 		return -EINVAL;
@@ -410,14 +428,17 @@ int tt_flamegraph_svg(const struct tt_fold_node *root, const struct tt_flame_opt
 
 	if (o.diff)
 		snprintf(info, sizeof(info),
-			 "new %" PRIu64 " %s, base %" PRIu64 " %s (as shares of each total); %"
-			 PRIu64 " %s only in base; %zu frames < %.2f px not drawn",
-			 c.total, c.unit, c.base_total, c.unit, o.base_missing, c.unit, c.elided,
+			 "new %s %s, base %s %s (as shares of each total); %s %s only in base; "
+			 "%zu frames < %.2f px not drawn",
+			 fmt_value(tot, sizeof(tot), c.total), c.unit,
+			 fmt_value(bt, sizeof(bt), c.base_total), c.unit,
+			 fmt_value(miss, sizeof(miss), o.base_missing), c.unit, c.elided,
 			 o.min_width > 0 ? o.min_width : 0);
 	else
 		snprintf(info, sizeof(info),
-			 "%" PRIu64 " %s; %zu frames narrower than %.2f px not drawn", c.total,
-			 c.unit, c.elided, o.min_width > 0 ? o.min_width : 0);
+			 "%s %s; %zu frames narrower than %.2f px not drawn",
+			 fmt_value(tot, sizeof(tot), c.total), c.unit, c.elided,
+			 o.min_width > 0 ? o.min_width : 0);
 	y = 24 + LINE_H * (o.subtitle ? 2 : 1);
 	c.top = y + 14;
 	height = c.top + (double)c.rows * FRAME_H + BOTTOM;
@@ -425,8 +446,8 @@ int tt_flamegraph_svg(const struct tt_fold_node *root, const struct tt_flame_opt
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
 		"<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" "
 		"height=\"%.0f\" viewBox=\"0 0 %u %.0f\" data-w=\"%u\" data-pad=\"%d\" "
-		"data-total=\"%" PRIu64 "\" data-cw=\"%.2f\" data-search=\"%s\">\n",
-		o.width, height, o.width, height, o.width - 2 * PAD, PAD, c.total, CHAR_W,
+		"data-total=\"%s\" data-cw=\"%.2f\" data-search=\"%s\">\n",
+		o.width, height, o.width, height, o.width - 2 * PAD, PAD, tot, CHAR_W,
 		SEARCH_FILL);
 	fputs("<title>", out);		/* the browser tab's name */
 	xml_text(out, o.title);

@@ -31,7 +31,7 @@ struct tt_flame_opts {
 	 * change in the graph.
 	 */
 	bool diff;
-	uint64_t base_missing;	/* diff: base value of stacks not in the new profile */
+	long double base_missing;	/* diff: base value of stacks not in the new profile */
 };
 
 /*

@@ -5,12 +5,15 @@
  * stacks) and the merged call tree a flame graph is drawn from.
  */
 #include <errno.h>
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
 #include "fold.h"
 #include "error.h"
+
+_Static_assert(LDBL_MANT_DIG >= 64, "a long double must hold every 64-bit value exactly");
 
 size_t tt_fold_frame_len(const char *frame)
 {
@@ -78,12 +81,28 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-int tt_fold_parse_line(char *line, char **stack, uint64_t *value, const char **why)
+/* digits, optionally one '.' and more digits, at least one digit in all */
+static bool is_decimal(const char *p, const char *end)
+{
+	size_t digits = 0, dots = 0;
+
+	for (; p < end; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '.' && !dots)
+			dots++;
+		else
+			return false;
+	}
+	return digits > 0;
+}
+
+int tt_fold_parse_line(char *line, char **stack, long double *value, const char **why)
 {
 	size_t len = strlen(line);
 	char *sep, *end;
 	size_t depth;
-	uint64_t v = 0;
+	long double v;
 	char *p;
 
 	while (len && (is_blank(line[len - 1]) || line[len - 1] == '\r' || line[len - 1] == '\n'))
@@ -96,16 +115,16 @@ int tt_fold_parse_line(char *line, char **stack, uint64_t *value, const char **w
 		*why = "no value: expected 'frame;frame;... COUNT'";
 		return -EINVAL;
 	}
-	for (p = sep, end = line + len; p < end; p++) {
-		if (*p < '0' || *p > '9') {
-			*why = "the value after the last space is not a whole number";
-			return -EINVAL;
-		}
-		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10) {
-			*why = "the value is too large";
-			return -EINVAL;
-		}
-		v = v * 10 + (uint64_t)(*p - '0');
+	end = line + len;
+	if (!is_decimal(sep, end)) {
+		*why = "the value after the last space is not a number (digits, optionally with "
+		       "a decimal fraction)";
+		return -EINVAL;
+	}
+	v = strtold(sep, NULL);	/* the grammar above leaves strtold no other reading */
+	if (v > TT_FOLD_VALUE_MAX) {
+		*why = "the value is too large";
+		return -EINVAL;
 	}
 	sep[-1] = '\0';
 	if (!*line) {
@@ -122,9 +141,9 @@ int tt_fold_parse_line(char *line, char **stack, uint64_t *value, const char **w
 	return 0;
 }
 
-int tt_folded_add(struct tt_folded *f, const char *stack, uint64_t value)
+int tt_folded_add(struct tt_folded *f, const char *stack, long double value)
 {
-	if (value > UINT64_MAX - f->total)
+	if (value > TT_FOLD_VALUE_MAX - f->total)
 		return -EOVERFLOW;
 	if (f->nstacks == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 256;
@@ -148,7 +167,7 @@ int tt_folded_read(struct tt_folded *f, FILE *in, const char *name, struct tt_er
 	char *line = NULL, *stack;
 	size_t cap = 0, lineno = 0;
 	const char *why;
-	uint64_t value;
+	long double value;
 	ssize_t n;
 	int ret = 0;
 
@@ -319,7 +338,7 @@ struct tt_fold_node *tt_fold_tree__new(const struct tt_folded *f)
 	root->name = "all";
 	for (i = 0; i < f->nstacks; i++) {
 		const char *s = f->stacks[i].text, *e;
-		uint64_t v = f->stacks[i].value;
+		long double v = f->stacks[i].value;
 
 		if (!v)
 			continue;	/* nothing to draw; it would only count as elided */
@@ -368,45 +387,57 @@ fail:
 	return NULL;
 }
 
+/* A frame inside a stack's text: not NUL-terminated, so it is never copied. */
+struct frame_key {
+	const char *s;
+	size_t len;
+};
+
+/* strcmp order (the children's order) of a key against a node's name */
 static int cmp_child(const void *key, const void *elem)
 {
-	return strcmp(key, (*(struct tt_fold_node *const *)elem)->name);
+	const struct frame_key *k = key;
+	const char *name = (*(struct tt_fold_node *const *)elem)->name;
+	size_t nlen = strlen(name);
+	int c = memcmp(k->s, name, k->len < nlen ? k->len : nlen);
+
+	if (c)
+		return c;
+	return (k->len > nlen) - (k->len < nlen);
 }
 
-struct tt_fold_node *tt_fold_node_child(const struct tt_fold_node *n, const char *name)
+static struct tt_fold_node *child_of(const struct tt_fold_node *n, const char *s, size_t len)
 {
+	struct frame_key k = { s, len };
 	struct tt_fold_node **c;
 
 	if (!n->nchildren)
 		return NULL;
-	c = bsearch(name, n->children, n->nchildren, sizeof(*n->children), cmp_child);
+	c = bsearch(&k, n->children, n->nchildren, sizeof(*n->children), cmp_child);
 	return c ? *c : NULL;
 }
 
-uint64_t tt_fold_tree_add_base(struct tt_fold_node *root, const struct tt_folded *base)
+struct tt_fold_node *tt_fold_node_child(const struct tt_fold_node *n, const char *name)
 {
-	uint64_t missing = 0;
-	char frame[4096];
+	return child_of(n, name, strlen(name));
+}
+
+long double tt_fold_tree_add_base(struct tt_fold_node *root, const struct tt_folded *base)
+{
+	long double missing = 0;
 	size_t i;
 
 	for (i = 0; i < base->nstacks; i++) {
 		const char *s = base->stacks[i].text, *e;
-		uint64_t v = base->stacks[i].value;
+		long double v = base->stacks[i].value;
 		struct tt_fold_node *n = root;
 
 		root->base += v;
 		for (;; s = e + 1) {
-			size_t len;
-
 			e = strchr(s, ';');
 			if (!e)
 				e = s + strlen(s);
-			len = (size_t)(e - s);
-			if (len >= sizeof(frame))
-				len = sizeof(frame) - 1;	/* no frame that long is in the tree */
-			memcpy(frame, s, len);
-			frame[len] = '\0';
-			n = tt_fold_node_child(n, frame);
+			n = child_of(n, s, (size_t)(e - s));
 			if (!n) {
 				missing += v;
 				break;

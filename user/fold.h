@@ -15,6 +15,15 @@
 
 struct tt_error;
 
+/*
+ * Sample values are long double: folded files from other producers carry
+ * fractions ("a;b 0.156"), and tracetool's own values are integers up to
+ * 2^64 - 1 that must stay exact through sums and its folded output.  A
+ * long double holds every such integer exactly (64-bit mantissa on x86-64,
+ * 113 on arm64); a double would round past 2^53.
+ */
+#define TT_FOLD_VALUE_MAX 18446744073709551615.0L	/* largest value or total */
+
 /* What an empty or missing frame is written as. */
 #define TT_FOLD_UNKNOWN "[unknown]"
 
@@ -53,14 +62,14 @@ int tt_fold_cmp(const char *a, const char *b);
 /* One folded stack: ';'-separated frames, outermost first, and its value. */
 struct tt_fold_stack {
 	char *text;
-	uint64_t value;
+	long double value;
 };
 
 /* Stacks read from one or more folded files (`tt_folded__new/__free`). */
 struct tt_folded {
 	size_t nstacks, cap;
 	struct tt_fold_stack *stacks;	/* sorted and unique after tt_folded_sort() */
-	uint64_t total;			/* sum of every value */
+	long double total;		/* sum of every value */
 	size_t lines;			/* stack lines read (blank lines not counted) */
 };
 
@@ -68,16 +77,21 @@ struct tt_folded *tt_folded__new(void);
 void tt_folded__free(struct tt_folded *f);
 
 /*
- * Split one folded line in place.  The value is the decimal integer after
- * the last space or tab; the stack is everything before that blank (frames
- * may contain spaces).  A trailing "\r" (CRLF files) and trailing blanks are
+ * Split one folded line in place.  The value is the decimal number after
+ * the last space or tab: digits with an optional fraction ("12", "0.156",
+ * "3.", ".5"; no sign, exponent, hex, inf or nan), at most
+ * TT_FOLD_VALUE_MAX; the stack is everything before that blank (frames may
+ * contain spaces).  A trailing "\r" (CRLF files) and trailing blanks are
  * ignored; more than TT_FOLD_MAX_DEPTH frames is malformed.  Returns 0 with *stack and *value set, 1 for a blank line (skip
  * it), or -EINVAL with *why set to a short reason for a malformed line.
  */
-int tt_fold_parse_line(char *line, char **stack, uint64_t *value, const char **why);
+int tt_fold_parse_line(char *line, char **stack, long double *value, const char **why);
 
-/* Append one stack (text copied).  0 or -errno (-EOVERFLOW if the total would wrap). */
-int tt_folded_add(struct tt_folded *f, const char *stack, uint64_t value);
+/*
+ * Append one stack (text copied).  0 or -errno (-EOVERFLOW if the total
+ * would pass TT_FOLD_VALUE_MAX).
+ */
+int tt_folded_add(struct tt_folded *f, const char *stack, long double value);
 
 /*
  * Read every line of `in` (named `name` in messages) into `f`.  0, or
@@ -98,9 +112,9 @@ void tt_folded_sort(struct tt_folded *f);
  */
 struct tt_fold_node {
 	char *name;
-	uint64_t value;		/* inclusive: this frame and everything it called */
-	uint64_t self;		/* stacks that ended here */
-	uint64_t base;		/* differential: inclusive value in the base profile */
+	long double value;	/* inclusive: this frame and everything it called */
+	long double self;	/* stacks that ended here */
+	long double base;	/* differential: inclusive value in the base profile */
 	uint32_t nchildren, cap;
 	struct tt_fold_node **children;
 };
@@ -125,6 +139,6 @@ struct tt_fold_node *tt_fold_node_child(const struct tt_fold_node *n, const char
  * base total.  Returns the summed value of base stacks whose full path is
  * not in the tree (shown as "only in base"), or 0.
  */
-uint64_t tt_fold_tree_add_base(struct tt_fold_node *root, const struct tt_folded *base);
+long double tt_fold_tree_add_base(struct tt_fold_node *root, const struct tt_folded *base);
 
 #endif /* TT_FOLD_H */

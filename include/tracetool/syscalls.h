@@ -22,7 +22,7 @@
 enum tt_syscall_by {
 	TT_BY_SYSCALL = 0,	/* key: nr */
 	TT_BY_COMM = 1,		/* key: nr, comm */
-	TT_BY_PROCESS = 2,	/* key: nr, tgid, comm */
+	TT_BY_PROCESS = 2,	/* key: nr, tgid, comm of the main thread (group leader) */
 	TT_BY_THREAD = 3,	/* key: nr, tgid, tid, comm */
 };
 

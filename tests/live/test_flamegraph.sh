@@ -104,8 +104,16 @@ expect_usage "flamegraph unreadable file exits 2" \
 printf 'a;b 1\na;b\n' >"$D/bad.folded"
 expect_usage "flamegraph malformed line exits 2 with FILE:LINE" \
 	"^tracetool flamegraph: $D/bad.folded:2: no value" "$D/bad.folded"
-printf 'a;b 1.5\n' >"$D/dec.folded"
-expect_usage "flamegraph non-integer value exits 2" "dec.folded:1: .*not a whole number" "$D/dec.folded"
+printf 'a;b 1,5\n' >"$D/dec.folded"
+expect_usage "flamegraph non-number value exits 2" "dec.folded:1: .*not a number" "$D/dec.folded"
+# fractional values (flamegraph.pl's producers write them) are drawn as they are
+printf 'a;b 0.156\na;c 0.844\n' >"$D/frac.folded"
+if "$TT" flamegraph -o "$D/frac.svg" "$D/frac.folded" 2>"$D/err" &&
+	grep -q 'data-v="0.156" data-n="b"><title>b (0.156 samples, 15.60%)' "$D/frac.svg"; then
+	pass "flamegraph fractional values"
+else
+	fail "flamegraph fractional values" "$(head -2 "$D/err") $(grep -o '<g [^>]*data-n="b"[^<]*<title>[^<]*' "$D/frac.svg" 2>/dev/null)"
+fi
 : >"$D/empty.folded"
 expect_usage "flamegraph empty input exits 2" "^tracetool flamegraph: no stacks in $D/empty.folded" "$D/empty.folded"
 printf '\n\r\n' >"$D/blank.folded"

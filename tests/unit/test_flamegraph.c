@@ -46,7 +46,8 @@ static struct tt_folded *parse(const char *text)
 	return f;
 }
 
-static void graph_init(struct graph *g, const char *cur, const char *base, uint64_t *missing)
+static void graph_init(struct graph *g, const char *cur, const char *base,
+		       long double *missing)
 {
 	g->cur = parse(cur);
 	g->root = tt_fold_tree__new(g->cur);
@@ -194,6 +195,49 @@ static void test_svg_geometry(void **state)
 	free(main_);
 	free(handler);
 	free(send);
+	free(svg);
+	graph_release(&g);
+}
+
+/* Fractional values: widths, shares and data attributes are exact. */
+static void test_svg_fractions(void **state)
+{
+	struct tt_flame_opts o = { .width = 1020 };	/* 1000 px */
+	struct graph g;
+	char *svg, *b, *c, *all;
+
+	(void)state;
+	graph_init(&g, "a;b 0.156\na;c 0.25\na;c 0.594\n", NULL, NULL);
+	svg = svg_of(g.root, &o);
+	all = frame_line(svg, "all");
+	b = frame_line(svg, "b");
+	c = frame_line(svg, "c");
+	assert_non_null(all);
+	assert_non_null(b);
+	assert_non_null(c);
+	assert_true(attr_num(all, "data-v") == 1);
+	assert_non_null(strstr(b, "data-s=\"0\" data-v=\"0.156\""));
+	assert_non_null(strstr(c, "data-s=\"0.156\" data-v=\"0.844\""));
+	assert_float_equal(attr_num(b, "width"), 156, 0.005);
+	assert_float_equal(attr_num(c, "width"), 844, 0.005);
+	assert_float_equal(attr_num(c, "x"), 10 + 156, 0.005);
+	assert_non_null(strstr(b, "<title>b (0.156 samples, 15.60%)</title>"));
+	assert_non_null(strstr(svg, "data-total=\"1\""));
+	free(all);
+	free(b);
+	free(c);
+	free(svg);
+	graph_release(&g);
+
+	/* differential with fractions: identical profiles show no change */
+	o.diff = true;
+	graph_init(&g, "a;b 0.156\na;c 0.844\n", "a;b 0.156\na;c 0.844\n", &o.base_missing);
+	svg = svg_of(g.root, &o);
+	b = frame_line(svg, "b");
+	assert_non_null(b);
+	assert_non_null(strstr(b, "; base 0.156 samples, 15.60%; change +0.00 points)"));
+	assert_true(o.base_missing == 0);
+	free(b);
 	free(svg);
 	graph_release(&g);
 }
@@ -403,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_svg_golden),
 		cmocka_unit_test(test_svg_diff_golden),
 		cmocka_unit_test(test_svg_geometry),
+		cmocka_unit_test(test_svg_fractions),
 		cmocka_unit_test(test_svg_elided),
 		cmocka_unit_test(test_svg_labels),
 		cmocka_unit_test(test_svg_escaping),

@@ -265,7 +265,7 @@ static void test_parse_line_ok(void **state)
 {
 	static const struct {
 		const char *in, *stack;
-		uint64_t value;
+		long double value;
 	} cases[] = {
 		{ "a;b 12", "a;b", 12 },
 		{ "a;b 12\r\n", "a;b", 12 },
@@ -276,8 +276,14 @@ static void test_parse_line_ok(void **state)
 		{ "std::map<int, int>::find(int const&) 3", "std::map<int, int>::find(int const&)", 3 },
 		{ "trailing  5", "trailing ", 5 },	/* only the last blank separates */
 		{ "zero 0", "zero", 0 },
-		{ "max 18446744073709551615", "max", UINT64_MAX },
+		{ "max 18446744073709551615", "max", 18446744073709551615.0L },
 		{ "x;;y 1", "x;;y", 1 },
+		/* fractions, as flamegraph.pl and other producers write them */
+		{ "a;b 0.156", "a;b", 0.156L },
+		{ "a;b 1.5", "a;b", 1.5L },
+		{ "a;b 3.", "a;b", 3 },
+		{ "a;b .25", "a;b", 0.25L },
+		{ "a;b 007.50", "a;b", 7.5L },
 	};
 	size_t i;
 
@@ -285,7 +291,7 @@ static void test_parse_line_ok(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *line = strdup(cases[i].in), *stack = NULL;
 		const char *why = NULL;
-		uint64_t v = 0;
+		long double v = 0;
 
 		assert_non_null(line);
 		assert_int_equal(tt_fold_parse_line(line, &stack, &v, &why), 0);
@@ -299,8 +305,10 @@ static void test_parse_line_blank_and_bad(void **state)
 {
 	static const char *const blank[] = { "", "\n", "\r\n", "   \t \r\n" };
 	static const char *const bad[] = {
-		"a;b", "a;b\r\n", "5", " 5", "a;b 1.5", "a;b x", "a;b -3", "a;b 12x",
+		"a;b", "a;b\r\n", "5", " 5", "a;b x", "a;b -3", "a;b 12x",
 		"a;b 18446744073709551616", "a;b 99999999999999999999999",
+		"a;b .", "a;b 1.2.3", "a;b 1e3", "a;b 0x10", "a;b inf", "a;b nan", "a;b +1",
+		"a;b 1,5", "a;b 18446744073709551615.5",
 	};
 	size_t i;
 
@@ -308,7 +316,7 @@ static void test_parse_line_blank_and_bad(void **state)
 	for (i = 0; i < sizeof(blank) / sizeof(blank[0]); i++) {
 		char *line = strdup(blank[i]), *stack;
 		const char *why;
-		uint64_t v;
+		long double v;
 
 		assert_int_equal(tt_fold_parse_line(line, &stack, &v, &why), 1);
 		free(line);
@@ -316,7 +324,7 @@ static void test_parse_line_blank_and_bad(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *line = strdup(bad[i]), *stack;
 		const char *why = NULL;
-		uint64_t v;
+		long double v;
 
 		if (tt_fold_parse_line(line, &stack, &v, &why) != -EINVAL)
 			fail_msg("'%s' was accepted", bad[i]);
@@ -377,7 +385,7 @@ static void test_read_malformed(void **state)
 		const char *text, *msg;
 	} cases[] = {
 		{ "a 1\n\nb;c\n", "in.folded:3: no value" },
-		{ "a 1\r\nb;c 2.5\r\n", "in.folded:2: the value after the last space is not a whole number" },
+		{ "a 1\r\nb;c 2,5\r\n", "in.folded:2: the value after the last space is not a number" },
 		{ " 7\n", "in.folded:1: no frames before the value" },
 		{ "a 18446744073709551615\nb 1\n", "in.folded:2: the values add up past 2^64" },
 	};
@@ -403,7 +411,7 @@ static void test_read_depth_limit(void **state)
 	size_t n = TT_FOLD_MAX_DEPTH, len = 2 * n + 8, i;
 	char *line = malloc(len), *stack;
 	const char *why = NULL;
-	uint64_t v;
+	long double v;
 
 	(void)state;
 	assert_non_null(line);
@@ -476,6 +484,48 @@ static void test_tree(void **state)
 	assert_null(tt_fold_node_child(b, "nope"));
 	tt_fold_tree__free(root);
 	tt_folded__free(f);
+}
+
+/*
+ * Frames of any length match: a 4096-byte frame, one a byte longer and one
+ * that shares the first 4095 bytes but differs after them.
+ */
+static void test_tree_base_long_frames(void **state)
+{
+	static const size_t lens[] = { 4095, 4096, 4097, 70000 };
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t n = lens[i];
+		char *text = malloc(2 * n + 64), *p = text;
+		struct tt_folded *cur, *base;
+		struct tt_fold_node *root, *m;
+
+		assert_non_null(text);
+		/* m;<n x 'a'> 3 and m;<n-1 x 'a'>b 5: frames alike up to their last byte */
+		p += sprintf(p, "m;");
+		for (k = 0; k < n; k++)
+			*p++ = 'a';
+		p += sprintf(p, " 3\nm;");
+		for (k = 0; k + 1 < n; k++)
+			*p++ = 'a';
+		sprintf(p, "b 5\n");
+		cur = folded_of(text);
+		base = folded_of(text);
+		root = tt_fold_tree__new(cur);
+		assert_non_null(root);
+		assert_true(tt_fold_tree_add_base(root, base) == 0);
+		m = tt_fold_node_child(root, "m");
+		assert_non_null(m);
+		assert_int_equal(m->nchildren, 2);
+		for (k = 0; k < 2; k++)
+			assert_true(m->children[k]->base == m->children[k]->value);
+		tt_fold_tree__free(root);
+		tt_folded__free(cur);
+		tt_folded__free(base);
+		free(text);
+	}
 }
 
 static void test_tree_base(void **state)
@@ -577,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_read_nul_byte),
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_tree_base),
+		cmocka_unit_test(test_tree_base_long_frames),
 		cmocka_unit_test(test_round_trip),
 	};
 

@@ -6,7 +6,7 @@
  *   syscall_workload [--comm NAME] [--pid-file PATH] [--wait-file PATH]
  *                    [--wait-timeout SEC] [--fork] [--getppid N]
  *                    [--nanosleep M] [--sleep-us U] [--fail-close K]
- *                    [--leader-exit]
+ *                    [--leader-exit] [--fail-many]
  *
  * Order: set the comm (prctl PR_SET_NAME), write the pid file, wait until
  * the wait file exists, fork if asked (the child does the work and the
@@ -15,6 +15,10 @@
  * nor substitutes them (getppid is never cached; nanosleep is not turned
  * into clock_nanosleep).  Nothing before or after the calls uses getppid,
  * nanosleep or close(-1): the waits use inotify and poll, never nanosleep.
+ *
+ * --fail-many: after the calls, one call each of 32 different syscalls on
+ * file descriptor -1, every one failing (EBADF, some EINVAL: many error counters
+ * per process, for the tests of the error counters' bound).
  *
  * --leader-exit: the calls are made by a second thread after the main
  * thread has ended with pthread_exit (the process lives on until that
@@ -144,6 +148,25 @@ static void work(long n_getppid, long n_sleep, long sleep_us, long n_close)
 			die("close(-1) did not fail with EBADF");
 }
 
+/* Syscalls whose first argument is a file descriptor: with -1 each fails. */
+static const long fd_syscalls[] = {
+	SYS_read, SYS_write, SYS_close, SYS_fstat, SYS_lseek, SYS_pread64, SYS_pwrite64,
+	SYS_readv, SYS_writev, SYS_ioctl, SYS_fcntl, SYS_flock, SYS_fsync, SYS_fdatasync,
+	SYS_ftruncate, SYS_getdents64, SYS_fchdir, SYS_fchmod, SYS_fchown, SYS_fstatfs,
+	SYS_dup, SYS_shutdown, SYS_listen, SYS_getsockname, SYS_getpeername, SYS_syncfs,
+	SYS_fadvise64, SYS_readahead, SYS_flistxattr, SYS_inotify_rm_watch,
+	SYS_timerfd_gettime, SYS_fgetxattr,
+};
+
+static void fail_many(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fd_syscalls) / sizeof(fd_syscalls[0]); i++)
+		if (syscall(fd_syscalls[i], -1, 0, 0, 0) != -1)
+			die("a syscall on fd -1 did not fail");
+}
+
 struct work_args {
 	long n_getppid, n_sleep, sleep_us, n_close;
 	pid_t leader;
@@ -202,7 +225,7 @@ int main(int argc, char **argv)
 {
 	const char *comm = NULL, *pid_file = NULL, *wait_file = NULL;
 	long n_getppid = 0, n_sleep = 0, sleep_us = 1000, n_close = 0, wait_timeout = 60;
-	int do_fork = 0, leader_exit = 0, i;
+	int do_fork = 0, leader_exit = 0, many = 0, i;
 	static struct work_args w;
 
 	for (i = 1; i < argc; i++) {
@@ -214,6 +237,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--leader-exit")) {
 			leader_exit = 1;
+			continue;
+		}
+		if (!strcmp(a, "--fail-many")) {
+			many = 1;
 			continue;
 		}
 		if (i + 1 >= argc)
@@ -270,5 +297,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	run(&w, leader_exit);
+	if (many)
+		fail_many();
 	return 0;
 }

@@ -74,7 +74,8 @@ int tt_render_folded(const struct tt_report *r, const struct tt_render_opts *o, 
 	if (!err) {
 		tt_folded_sort(f);	/* the parser's order and merge rules, so both agree */
 		for (i = 0; i < f->nstacks; i++)
-			fprintf(out, "%s %" PRIu64 "\n", f->stacks[i].text, f->stacks[i].value);
+			fprintf(out, "%s %.0Lf\n", f->stacks[i].text,
+				f->stacks[i].value);	/* integers: exact (fold.h) */
 		/* flush so a full disk or closed pipe is reported here, not lost at exit */
 		if (fflush(out) || ferror(out))
 			err = -EIO;

@@ -5,7 +5,9 @@
  * aligned table per metric family (latency tables carry quantiles and an
  * optional joined counter column, and can be followed by power-of-two bar
  * charts); events one per line; the heaviest stacks of each profile.
- * It writes only to the FILE it is given.
+ * It writes only to the FILE it is given.  Every string that came from
+ * outside (labels, names, frames, host) goes through escape.h, so one series
+ * is one row and nothing reaches the terminal raw.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "escape.h"
 #include "report.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -112,7 +115,7 @@ static void table_add(struct table *t, const char *s, bool upper)
 		t->cells = cells;
 		t->cap = ncap;
 	}
-	copy = strdup(s);
+	copy = tt_escape_dup(s);
 	if (!copy) {
 		t->err = -ENOMEM;
 		return;
@@ -220,7 +223,9 @@ static struct row *sorted_rows(const struct tt_family *f)
 static int family_begin(const struct tt_family *f, FILE *out, struct row **rows)
 {
 	*rows = NULL;
-	fprintf(out, "\n%s\n", f->name);
+	fputc('\n', out);
+	tt_fputs_escaped(f->name, out);
+	fputc('\n', out);
 	if (!f->nseries) {
 		fputs("  (none)\n", out);
 		return 0;
@@ -281,6 +286,15 @@ static double join_sum(const struct tt_family *j, const size_t *map, size_t nlab
 
 /* --- histogram bars --- */
 
+/* `sep`name=value, both escaped */
+static void fput_pair(const char *sep, const char *name, const char *value, FILE *out)
+{
+	fputs(sep, out);
+	tt_fputs_escaped(name, out);
+	fputc('=', out);
+	tt_fputs_escaped(value, out);
+}
+
 static void print_series_labels(const struct tt_family *f, const struct tt_series *s,
 				FILE *out)
 {
@@ -288,7 +302,7 @@ static void print_series_labels(const struct tt_family *f, const struct tt_serie
 
 	fputs("\n ", out);	/* a blank line sets each chart off from the one above */
 	for (i = 0; i < f->nlabels; i++)
-		fprintf(out, " %s=%s", f->label_names[i], s->labels[i]);
+		fput_pair(" ", f->label_names[i], s->labels[i], out);
 	if (!f->nlabels)
 		fputs(" (all)", out);
 	fputc('\n', out);
@@ -500,7 +514,7 @@ static void render_lost(const struct tt_report *r, FILE *out)
 		if (!r->lost[i])
 			continue;
 		fprintf(out, "%s %s=%" PRIu64, any ? "" : "WARNING: lost events:",
-			tt_lost_names[i], r->lost[i]);
+			tt_lost_names[i], r->lost[i]);	/* our own names */
 		any = true;
 	}
 	if (any)
@@ -542,12 +556,17 @@ static void render_header(const struct tt_report *r, const struct tt_render_opts
 		return;
 	}
 	fputs("tracetool", out);
-	for (i = 0; i < r->ntracers; i++)
-		fprintf(out, "%s%s", i ? "," : " ", r->tracers[i]);
-	fprintf(out, ": %.2f s on %s (kernel %s)", r->duration_seconds, r->host, r->kernel);
+	for (i = 0; i < r->ntracers; i++) {
+		fputs(i ? "," : " ", out);
+		tt_fputs_escaped(r->tracers[i], out);
+	}
+	fprintf(out, ": %.2f s on ", r->duration_seconds);
+	tt_fputs_escaped(r->host, out);
+	fputs(" (kernel ", out);
+	tt_fputs_escaped(r->kernel, out);
+	fputc(')', out);
 	for (i = 0; i < r->nhooks; i++)
-		fprintf(out, "%s%s=%s", i ? "," : ", hooks: ", r->hooks[i].key,
-			r->hooks[i].value);
+		fput_pair(i ? "," : ", hooks: ", r->hooks[i].key, r->hooks[i].value, out);
 	fputc('\n', out);
 	/* a repeated key (-p twice) shows once, values comma-joined, as in JSON */
 	if (r->nfilters) {
@@ -560,10 +579,12 @@ static void render_header(const struct tt_report *r, const struct tt_render_opts
 					break;
 			if (k < i)
 				continue;
-			fprintf(out, " %s=%s", r->filters[i].key, r->filters[i].value);
+			fput_pair(" ", r->filters[i].key, r->filters[i].value, out);
 			for (k = i + 1; k < r->nfilters; k++)
-				if (!strcmp(r->filters[k].key, r->filters[i].key))
-					fprintf(out, ",%s", r->filters[k].value);
+				if (!strcmp(r->filters[k].key, r->filters[i].key)) {
+					fputc(',', out);
+					tt_fputs_escaped(r->filters[k].value, out);
+				}
 		}
 		fputc('\n', out);
 	}
@@ -582,13 +603,14 @@ int tt_render_event_line(const struct tt_event *e, FILE *out)
 	if (!localtime_r(&e->time.tv_sec, &tm) || !strftime(hms, sizeof(hms), "%H:%M:%S", &tm))
 		snprintf(hms, sizeof(hms), "??:??:??");
 	ms = e->time.tv_nsec / 1000000;
-	fprintf(out, "%s.%03ld %s", hms, ms >= 0 && ms < 1000 ? ms : 0, e->type);
+	fprintf(out, "%s.%03ld ", hms, ms >= 0 && ms < 1000 ? ms : 0);
+	tt_fputs_escaped(e->type, out);
 	for (k = 0; k < e->nfields; k++) {
 		const struct tt_field *fld = &e->fields[k];
 
 		if (!fld->str)
 			fmt_number(num, sizeof(num), fld->num);
-		fprintf(out, " %s=%s", fld->name, fld->str ? fld->str : num);
+		fput_pair(" ", fld->name, fld->str ? fld->str : num, out);
 	}
 	fputc('\n', out);
 	return ferror(out) ? -EIO : 0;
@@ -629,7 +651,11 @@ static int render_profile(const struct tt_profile *p, const struct tt_render_opt
 	size_t i, k, shown;
 	int w;
 
-	fprintf(out, "\n%s (%s)\n", p->name, p->unit);
+	fputc('\n', out);
+	tt_fputs_escaped(p->name, out);
+	fputs(" (", out);
+	tt_fputs_escaped(p->unit, out);
+	fputs(")\n", out);
 	if (!p->nstacks) {
 		fputs("  (none)\n", out);
 		return 0;
@@ -646,8 +672,11 @@ static int render_profile(const struct tt_profile *p, const struct tt_render_opt
 	w = snprintf(NULL, 0, "%" PRIu64, v[0]->value);
 	for (i = 0; i < shown; i++) {
 		fprintf(out, "  %*" PRIu64 " ", w, v[i]->value);
-		for (k = 0; k < v[i]->nframes; k++)
-			fprintf(out, "%s%s", k ? ";" : "", v[i]->frames[k]);
+		for (k = 0; k < v[i]->nframes; k++) {
+			if (k)
+				fputc(';', out);
+			tt_fputs_escaped(v[i]->frames[k], out);
+		}
 		fputc('\n', out);
 	}
 	print_more(p->nstacks, shown, out);
