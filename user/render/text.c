@@ -527,8 +527,10 @@ static void render_command(const struct tt_command *c, FILE *out)
 	size_t i;
 
 	fputs("command:", out);
-	for (i = 0; i < c->argc; i++)
-		fprintf(out, " %s", c->argv[i]);
+	for (i = 0; i < c->argc; i++) {	/* argv is anybody's text: escaped */
+		fputc(' ', out);
+		tt_fputs_escaped(c->argv[i], out);
+	}
 	if (c->exited)
 		fprintf(out, " (exit code %d)\n", c->exit_code);
 	else if (c->signal)
