@@ -2,7 +2,7 @@
 /*
  * requests tracer: per-request latency of HTTP/1.x servers and clients and
  * request/response turns of other TCP services, from the per-syscall
- * tracepoints (syscalls:sys_exit_* and sys_enter_close) of the calls that
+ * tracepoints (syscalls:sys_exit_*) of the calls that
  * move socket data, so unrelated syscalls pay nothing.
  *
  * At sys_exit, with the byte count, the program reads the call's fd and
@@ -11,8 +11,9 @@
  * keeps only TCP stream sockets, and reads the first bytes of the payload
  * to classify it: a request line starts a request, "HTTP/1.x NNN" its
  * response.  Per-connection state lives in an LRU hash keyed by the struct
- * sock.  A request is finished when the next response starts on its
- * connection, at close, or when user space runs the flush program (idle
+ * sock, freed when the socket is destroyed (tcp:tcp_destroy_sock).  A
+ * request is finished when the next response starts on its connection,
+ * when its socket is destroyed, or when user space runs the flush program (idle
  * responses, and before every report); then one compact record (method,
  * status, request target with the query already cut, latency, process,
  * ports) goes to the ring buffer.  Payload bytes never leave the kernel
@@ -34,6 +35,7 @@ const volatile struct tt_requests_config cfg = {};
 #define AF_INET 2
 #define AF_INET6 10
 #define EINPROGRESS 115
+#define MSG_PEEK 2
 #define SCRATCH 512	/* power of two, > TT_REQ_PFX_LEN + TT_REQ_SCAN + TT_REQ_HEAD */
 
 /*
@@ -772,6 +774,7 @@ static __always_inline __u64 first_buffer(__u32 call, __u64 arg, long *len)
 
 	switch (call) {
 	case TT_CALL_READ:
+	case TT_CALL_RECVFROM:
 	case TT_CALL_WRITE:
 		return arg;
 	case TT_CALL_RECVMSG:
@@ -831,6 +834,10 @@ static __always_inline int on_data_exit(long id, long ret)
 	if (call == TT_CALL_NONE || !req_task_wanted())
 		return 0;
 	regs = user_regs();
+	/* a peek leaves the bytes for the next read: nothing is consumed yet */
+	if ((call == TT_CALL_RECVFROM && (PT_REGS_PARM4_SYSCALL(regs) & MSG_PEEK)) ||
+	    (call == TT_CALL_RECVMSG && (PT_REGS_PARM3_SYSCALL(regs) & MSG_PEEK)))
+		return 0;
 	fd = (__u32)PT_REGS_PARM1_SYSCALL(regs);
 	arg = (__u64)PT_REGS_PARM2_SYSCALL(regs);
 	outbound = call >= TT_CALL_WRITE;
@@ -955,26 +962,30 @@ int sys_exit_accept4(struct sys_exit_ctx *ctx)
 	return on_accept_exit(ctx->ret);
 }
 
-/* close: the response in flight is finished; the state is forgotten. */
-SEC("tp/syscalls/sys_enter_close")
-int sys_enter_close(struct sys_enter_ctx *ctx)
+/*
+ * The socket itself is gone: its response in flight is finished and its
+ * state freed.  Not close(): a forking server's parent closes its copy of
+ * the accepted socket at once while the child serves it, and dup'ed or
+ * passed descriptors outlive any one close.  Runs for every TCP socket of
+ * the host, in whatever context frees it: one map lookup.
+ */
+SEC("raw_tp/tcp_destroy_sock")
+int tcp_destroy_sock(struct bpf_raw_tracepoint_args *ctx)
 {
+	__u64 skp = ctx->args[0];
 	struct tt_req_conn *c;
-	__u32 ino = 0;
-	__u64 skp;
 
-	if (!tt_ready || !req_task_wanted())
-		return 0;
-	skp = fd_tcp_sock((__u32)ctx->args[0], &ino);
-	if (!skp)
+	if (!tt_ready)
 		return 0;
 	c = bpf_map_lookup_elem(&conns, &skp);
-	if (!c || c->ino != ino || !conn_lock(c))
+	if (!c)
 		return 0;
-	finish_head(c);
-	c->head = c->tail;
-	c->ino = 0;	/* the next user of this struct sock starts afresh */
-	conn_unlock(c);
+	if (conn_lock(c)) {
+		finish_head(c);
+		c->head = c->tail;
+		conn_unlock(c);
+	}
+	bpf_map_delete_elem(&conns, &skp);
 	return 0;
 }
 

@@ -36,7 +36,7 @@ static const char requests_description[] =
 	"port), and request/response turns of other TCP services (first inbound bytes to\n"
 	"first outbound bytes), measured from the syscall tracepoints of the calls that\n"
 	"move socket data (read, readv, recvfrom, recvmsg, write, writev, sendto, sendmsg,\n"
-	"sendfile, close, accept, connect). A server request runs from the read that\n"
+	"sendfile, accept, connect) and tcp_destroy_sock. A server request runs from the read that\n"
 	"returned its first bytes to the last write of its response; routes have numeric,\n"
 	"hex and UUID segments collapsed to :id, and query strings are cut in the kernel.\n";
 
@@ -182,7 +182,7 @@ static struct bpf_object *requests_open(void *priv, enum tt_hook hook,
 	t->cfg.port = (__u16)t->port;
 	/* this architecture's numbers of the data calls, for the one exit program */
 	t->cfg.call[SYS_read] = TT_CALL_READ;
-	t->cfg.call[SYS_recvfrom] = TT_CALL_READ;
+	t->cfg.call[SYS_recvfrom] = TT_CALL_RECVFROM;
 	t->cfg.call[SYS_readv] = TT_CALL_READV;
 	t->cfg.call[SYS_recvmsg] = TT_CALL_RECVMSG;
 	t->cfg.call[SYS_write] = TT_CALL_WRITE;

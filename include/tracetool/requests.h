@@ -65,9 +65,10 @@ enum {
 /* How a data syscall passes its first buffer (the exit program reads its arguments). */
 enum tt_req_call {
 	TT_CALL_NONE = 0,
-	TT_CALL_READ,		/* read, recvfrom: (fd, buf, ...) */
+	TT_CALL_READ,		/* read: (fd, buf, ...) */
+	TT_CALL_RECVFROM,	/* recvfrom: (fd, buf, len, flags, ...); MSG_PEEK consumes nothing */
 	TT_CALL_READV,		/* readv: (fd, iov, ...) */
-	TT_CALL_RECVMSG,	/* recvmsg: (fd, msghdr, ...) */
+	TT_CALL_RECVMSG,	/* recvmsg: (fd, msghdr, flags); MSG_PEEK consumes nothing */
 	TT_CALL_WRITE,		/* write, sendto; outbound from here on */
 	TT_CALL_WRITEV,
 	TT_CALL_SENDMSG,

@@ -15,6 +15,7 @@
 SRV=$WL/req_server
 CLI=$WL/req_client
 PORT=19010		# this file's ports: 19010-19019 (helper range 19000-19999)
+PORT2=19110		# and 19110-19119
 SLOW_MS=30
 MARK=ttq$$secret	# a query-string value that must appear in no output
 
@@ -28,7 +29,9 @@ requests_tcp_client_not_timed
 requests_interval_sum_exact
 requests_nginx_wrk_count requests_nginx_p50_vs_wrk requests_nginx_sendfile_count
 requests_nginx_pipelined_count requests_usage_bad_port requests_port_filter
-requests_system_wide requests_no_payload_in_maps"
+requests_system_wide requests_no_payload_in_maps
+requests_fork_tcp_count requests_fork_http_routes requests_fork_http_slow_p50
+requests_peek_routes requests_peek_slow_p50 requests_peek_no_loss"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -426,6 +429,68 @@ test_system_wide() {
 		"$(count "$o" $SERVER '{"comm":"req_server","http_route":"/system/wide/:id"}'),$(count "$o" $CLIENT "{\"comm\":\"req_client\",\"server_port\":\"$p\"}")"
 }
 
+# (6) forking servers: the parent closes its copy of each accepted socket at
+# once (PostgreSQL's model) while the child serves it: every turn counted.
+test_fork() {
+	local d="$TT_TMP/fork" o e why p=$PORT2 i
+	mkdir -p "$d"
+	o=$d/out.json
+	e=$d/err
+	{
+		echo "\"$SRV\" --port $p --conns 5 --slow-ms 1 --tcp --fork --timeout 60 &"
+		for i in 1 2 3 4 5; do
+			echo "\"$CLI\" --port $p --tcp 200 >/dev/null || echo 'tcp client failed' >&2"
+		done
+		echo wait
+		echo "\"$SRV\" --port $((p + 1)) --conns 4 --slow-ms 20 --fork --timeout 60 &"
+		for i in 1 2 3 4; do
+			echo "\"$CLI\" --port $((p + 1)) --req GET:/fast:250 --req GET:/slow:2 >/dev/null || echo 'http client failed' >&2"
+		done
+		echo wait
+	} >"$d/run.sh"
+	req_run "$o" "$e" -- sh "$d/run.sh"
+	why=$(tt_run_why "$o" "$e")
+	if [ -z "$why" ] && [ -s "$e" ]; then
+		why="stderr: $(head -c 300 "$e" | tr '\n' ' ')"
+	fi
+	if [ -n "$why" ]; then
+		fail_all "$why" requests_fork_tcp_count requests_fork_http_routes requests_fork_http_slow_p50
+		return
+	fi
+	check_eq requests_fork_tcp_count "TCP turns of a forking echo server (5 x 200)" 1000 \
+		"$(count "$o" $TCPM "{\"comm\":\"req_server\",\"port\":\"$p\"}")" "lost $(tt_lost "$o")"
+	check_eq requests_fork_http_routes "server series of a forking HTTP server (4 x 250 /fast, 4 x 2 /slow)" \
+		"GET /fast 200=1000, GET /slow 200=8" "$(routes "$o")" "lost $(tt_lost "$o")"
+	check_range requests_fork_http_slow_p50 "p50 of /slow (the child sleeps 20 ms), seconds" \
+		0.020 0.030 "$(p50 "$o" $SERVER '{"http_route":"/slow"}')"
+}
+
+# (7) a server that peeks (recv and recvmsg with MSG_PEEK) before each read:
+# a peek consumes nothing, so routes and latencies are those of the reads.
+test_peek() {
+	local d="$TT_TMP/peek" o e why p=$((PORT2 + 2))
+	mkdir -p "$d"
+	o=$d/out.json
+	e=$d/err
+	cat >"$d/run.sh" <<EOF
+"$SRV" --port $p --conns 1 --slow-ms 30 --peek --timeout 60 &
+"$CLI" --port $p --req GET:/fast:20 --req GET:/slow:5 --req GET:/users/1:4 --req GET:/nope:3 >/dev/null
+wait
+EOF
+	req_run "$o" "$e" -- sh "$d/run.sh"
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail_all "$why" requests_peek_routes requests_peek_slow_p50 requests_peek_no_loss
+		return
+	fi
+	check_eq requests_peek_routes "server series of a peeking server" \
+		"GET /fast 200=20, GET /nope 404=3, GET /slow 200=5, GET /users/:id 200=4" "$(routes "$o")"
+	check_range requests_peek_slow_p50 "p50 of /slow (server sleeps 30 ms), seconds" \
+		0.030 0.040 "$(p50 "$o" $SERVER '{"http_route":"/slow"}')"
+	check_eq requests_peek_no_loss "lost counters" '{"ringbuf":0,"map_full":0,"stack_collisions":0,"pid_map_full":0}' \
+		"$(tt_lost "$o")"
+}
+
 test_usage() {
 	timeout 30 "$TT" requests --port 70000 >/dev/null 2>"$TT_TMP/usage.err"
 	check_eq requests_usage_bad_port "exit status of --port 70000" 2 "$?"
@@ -441,5 +506,7 @@ test_interval
 test_nginx
 test_port
 test_system_wide
+test_fork
+test_peek
 test_usage
 exit 0
