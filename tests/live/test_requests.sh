@@ -31,7 +31,7 @@ requests_nginx_wrk_count requests_nginx_p50_vs_wrk requests_nginx_sendfile_count
 requests_nginx_pipelined_count requests_usage_bad_port requests_port_filter
 requests_system_wide requests_no_payload_in_maps
 requests_fork_tcp_count requests_fork_http_routes requests_fork_http_slow_p50
-requests_peek_routes requests_peek_slow_p50 requests_peek_no_loss"
+requests_peek_routes requests_peek_slow_p50 requests_peek_no_loss requests_postgres_turns"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -491,6 +491,56 @@ EOF
 		"$(tt_lost "$o")"
 }
 
+# (8) PostgreSQL (Debian package): a throwaway cluster on a loopback port,
+# forked backends, `pgbench -S`: every statement is a turn of a backend
+# (plus the connection's start-up and authentication turns).
+test_postgres() {
+	local d p=$((PORT2 + 3)) o e why bin n got
+	bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+	if [ -z "$bin" ] || [ ! -x "$bin/initdb" ] || ! command -v pgbench >/dev/null 2>&1 ||
+	   ! id postgres >/dev/null 2>&1 || ! command -v runuser >/dev/null 2>&1; then
+		skip requests_postgres_turns "PostgreSQL (initdb, pg_ctl, pgbench, user postgres, runuser) is not installed"
+		return
+	fi
+	d=$(mktemp -d /tmp/tt-pg.XXXXXX) || { fail requests_postgres_turns "mktemp failed"; return; }
+	chown postgres "$d"
+	o=$TT_TMP/pg.json
+	e=$TT_TMP/pg.err
+	if ! runuser -u postgres -- "$bin/initdb" -D "$d/data" -A trust -U postgres >"$d/initdb.log" 2>&1; then
+		fail requests_postgres_turns "initdb failed: $(tail -c 300 "$d/initdb.log" | tr '\n' ' ')"
+		rm -rf "$d"
+		return
+	fi
+	cat >"$d/run.sh" <<EOF
+runuser -u postgres -- "$bin/pg_ctl" -D "$d/data" -l "$d/pg.log" -w -t 30 \
+	-o "-p $p -k $d -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null || exit 1
+pgbench -h 127.0.0.1 -p $p -U postgres -i -q postgres >"$d/init.log" 2>&1 &&
+	pgbench -h 127.0.0.1 -p $p -U postgres -S -c 4 -t 500 postgres >"$d/bench.log" 2>&1
+rc=\$?
+runuser -u postgres -- "$bin/pg_ctl" -D "$d/data" -m fast -w stop >/dev/null
+exit \$rc
+EOF
+	req_run "$o" "$e" --port $p -- sh "$d/run.sh"
+	why=$(tt_run_why "$o" "$e")
+	n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\)\/.*/\1/p' "$d/bench.log")
+	if [ -z "$why" ] && [ "$TT_RC" != 0 ]; then
+		why="the PostgreSQL run failed ($TT_RC): $(tail -c 300 "$d/bench.log" "$d/pg.log" 2>/dev/null | tr '\n' ' ')"
+	fi
+	if [ -n "$why" ] || [ -z "$n" ]; then
+		fail requests_postgres_turns "${why:-pgbench printed no transaction count: $(tail -c 300 "$d/bench.log" | tr '\n' ' ')}"
+		rm -rf "$d"
+		return
+	fi
+	got=$(count "$o" $TCPM "{\"comm\":\"postgres\",\"port\":\"$p\"}")
+	# -S: one SELECT per transaction; pgbench -i and the connections add turns
+	if [ "${got:-0}" -ge "$n" ] && [ "$n" -ge 2000 ]; then
+		echo "PASS: requests_postgres_turns (turns of the postgres backends: $got for $n statements)"
+	else
+		fail requests_postgres_turns "turns of the postgres backends: $got for $n statements (lost $(tt_lost "$o"))"
+	fi
+	rm -rf "$d"
+}
+
 test_usage() {
 	timeout 30 "$TT" requests --port 70000 >/dev/null 2>"$TT_TMP/usage.err"
 	check_eq requests_usage_bad_port "exit status of --port 70000" 2 "$?"
@@ -508,5 +558,6 @@ test_port
 test_system_wide
 test_fork
 test_peek
+test_postgres
 test_usage
 exit 0
