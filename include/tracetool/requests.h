@@ -19,7 +19,8 @@
 #define TT_REQ_ROUTE_LEN 64	/* bytes of request target kept (query already cut) */
 #define TT_REQ_QUEUE 4		/* pipelined requests awaiting their response, per connection */
 #define TT_REQ_PFX_LEN 8	/* bytes of a request line split before the method's space */
-#define TT_REQ_SCAN 256		/* bytes of a request read scanned for pipelined requests */
+#define TT_REQ_SCAN 256		/* bytes of a request read scanned at once (one window) */
+#define TT_REQ_PIPE_STEPS 96	/* windows moved + pipelined requests found, per read */
 #define TT_REQ_HEAD 16		/* bytes read to classify a payload's start */
 
 /* Method ids; 0 = not a request. */

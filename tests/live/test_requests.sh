@@ -31,7 +31,8 @@ requests_nginx_wrk_count requests_nginx_p50_vs_wrk requests_nginx_sendfile_count
 requests_nginx_pipelined_count requests_usage_bad_port requests_port_filter
 requests_system_wide requests_no_payload_in_maps
 requests_fork_tcp_count requests_fork_http_routes requests_fork_http_slow_p50
-requests_peek_routes requests_peek_slow_p50 requests_peek_no_loss requests_postgres_turns"
+requests_peek_routes requests_peek_slow_p50 requests_peek_no_loss requests_postgres_turns
+requests_pipeline3_exact requests_pipeline_deep_accounted"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -541,6 +542,41 @@ EOF
 	rm -rf "$d"
 }
 
+# (9) pipelines of 3, 8 and 16 requests with 300-byte heads in one write:
+# every request counted, or counted lost (map_full: the per-connection
+# queue holds TT_REQ_QUEUE requests awaiting their response).
+test_deep_pipeline() {
+	local d="$TT_TMP/deep" o e why p=$((PORT2 + 4)) deep users cli mf
+	mkdir -p "$d"
+	o=$d/out.json
+	e=$d/err
+	cat >"$d/run.sh" <<EOF
+"$SRV" --port $p --conns 3 --timeout 60 &
+"$CLI" --port $p --pipeline 3 --header-bytes 300 --req GET:/fast:9 >/dev/null || echo "client 3 failed" >&2
+"$CLI" --port $p --pipeline 8 --header-bytes 300 --req GET:/users/8:16 >/dev/null || echo "client 8 failed" >&2
+"$CLI" --port $p --pipeline 16 --header-bytes 300 --req GET:/deep:32 >/dev/null || echo "client 16 failed" >&2
+wait
+EOF
+	req_run "$o" "$e" -- sh "$d/run.sh"
+	why=$(tt_run_why "$o" "$e")
+	if [ -z "$why" ] && [ -s "$e" ]; then
+		why="stderr: $(head -c 300 "$e" | tr '\n' ' ')"
+	fi
+	if [ -n "$why" ]; then
+		fail_all "$why" requests_pipeline3_exact requests_pipeline_deep_accounted
+		return
+	fi
+	check_eq requests_pipeline3_exact "GET /fast, 3 per write with 300-byte heads" 9 \
+		"$(count "$o" $SERVER '{"http_route":"/fast"}')" "lost $(tt_lost "$o")"
+	users=$(count "$o" $SERVER '{"http_route":"/users/:id"}')
+	deep=$(count "$o" $SERVER '{"http_route":"/deep"}')
+	cli=$(count "$o" $CLIENT "{\"server_port\":\"$p\"}")
+	mf=$(jq '.lost.map_full // 0' "$o" 2>/dev/null)
+	# both sides are traced: the client's pipelines queue up too (57 requests a side)
+	check_eq requests_pipeline_deep_accounted "9 + 16 + 32 requests a side: counted + lost (map_full)" 114 \
+		"$((9 + users + deep + cli + mf))" "server /users/:id $users, /deep $deep, client $cli, map_full $mf"
+}
+
 test_usage() {
 	timeout 30 "$TT" requests --port 70000 >/dev/null 2>"$TT_TMP/usage.err"
 	check_eq requests_usage_bad_port "exit status of --port 70000" 2 "$?"
@@ -559,5 +595,6 @@ test_system_wide
 test_fork
 test_peek
 test_postgres
+test_deep_pipeline
 test_usage
 exit 0
