@@ -63,7 +63,7 @@ static const struct tt_optdef requests_opts[] = {
 	{ "no-tcp", 0, NULL, OPT_NO_TCP, "HTTP only: do not time other TCP services", NULL },
 	{ "no-http", 0, NULL, OPT_NO_HTTP, "other TCP services only (HTTP is timed as plain TCP)",
 	  NULL },
-	{ "max-routes", 0, "N", OPT_MAX_ROUTES, "distinct routes kept per service (default 100); "
+	{ "max-routes", 0, "N", OPT_MAX_ROUTES, "distinct routes kept per service, i.e. per comm and local port\n(default 100); "
 	  "past\nthat, requests count under the route _other", "1-100000" },
 	{ "max-conns", 0, "N", OPT_MAX_CONNS, "connections tracked in the kernel (default 8192, LRU)",
 	  "1-4194304" },
@@ -88,7 +88,7 @@ struct srv_last {
 	struct tt_agg_entry *entry;	/* NULL: nothing cached */
 	char comm[TT_COMM_LEN];
 	char route[TT_REQ_ROUTE_LEN];
-	__u16 status;
+	__u16 status, lport;
 	__u8 method, route_len, cut;
 };
 
@@ -284,10 +284,9 @@ static int add_event(struct requests_tool *t, const struct tt_req_event *e, cons
 		if (route)
 			ret = ret ?: tt_event_add_str(ev, "http_route", route);
 		ret = ret ?: tt_event_add_str(ev, "http_response_status_code", status);
-		if (addr) {
+		if (addr)
 			ret = ret ?: tt_event_add_str(ev, "server_address", addr);
-			ret = ret ?: tt_event_add_str(ev, "server_port", port);
-		}
+		ret = ret ?: tt_event_add_str(ev, "server_port", port);
 	}
 	ret = ret ?: tt_event_add_num(ev, "duration_seconds", (double)e->duration_ns * 1e-9);
 	if (!ret)
@@ -299,6 +298,7 @@ static bool srv_last_hit(const struct srv_last *l, const struct tt_req_event *e,
 			 bool cut)
 {
 	return l->entry && l->status == e->status && l->method == e->method &&
+	       l->lport == e->lport &&
 	       l->route_len == rlen && l->cut == cut && !memcmp(l->comm, e->comm, TT_COMM_LEN) &&
 	       !memcmp(l->route, e->route, rlen);
 }
@@ -308,6 +308,7 @@ static void srv_last_set(struct srv_last *l, struct tt_agg_entry *entry,
 {
 	l->entry = entry;
 	l->status = e->status;
+	l->lport = e->lport;
 	l->method = e->method;
 	l->route_len = (__u8)rlen;
 	l->cut = cut;
@@ -331,17 +332,19 @@ static int record(struct requests_tool *t, const struct tt_req_event *e)
 			return tt_agg_entry_record(t->last.entry, e->duration_ns);
 		tt_req_labels(e, &l);
 		tt_http_route_normalize(e->route, rlen, cut, route, sizeof(route));
-		r = tt_route_limit_admit(t->routes, l.comm, route);
+		/* a route budget per (comm, server_port): two servers do not share one */
+		r = tt_route_limit_admit(t->routes, l.service, route);
 		if (!r)
 			return -ENOMEM;
-		ent = tt_agg_get(t->server, (const char *const[]){ l.comm, l.method, r, l.status });
+		ent = tt_agg_get(t->server,
+				 (const char *const[]){ l.comm, l.method, r, l.status, l.port });
 		if (!ent)
 			return -ENOMEM;
 		ret = tt_agg_entry_record(ent, e->duration_ns);
 		if (!ret && r == route)
 			srv_last_set(&t->last, ent, e, rlen, cut);
 		if (!ret && t->events)
-			ret = add_event(t, e, l.method, r, l.status, NULL, NULL);
+			ret = add_event(t, e, l.method, r, l.status, NULL, l.port);
 		return ret;
 	}
 	tt_req_labels(e, &l);
@@ -412,7 +415,7 @@ static int requests_drain(void *priv, struct tt_report *sink)
 static int requests_collect(void *priv, struct tt_report *r)
 {
 	static const char *const srv_labels[] = { "comm", "http_request_method", "http_route",
-						  "http_response_status_code" };
+						  "http_response_status_code", "server_port" };
 	static const char *const cli_labels[] = { "comm", "http_request_method",
 						  "http_response_status_code", "server_address",
 						  "server_port" };
@@ -432,7 +435,7 @@ static int requests_collect(void *priv, struct tt_report *r)
 		return ret;
 	srv = tt_report_add_family(r, "http_server_request_duration_seconds",
 				   "Server request latency: first bytes of the request read to the "
-				   "last write of its response.", "seconds", TT_METRIC_HISTOGRAM, 4,
+				   "last write of its response.", "seconds", TT_METRIC_HISTOGRAM, 5,
 				   srv_labels);
 	cli = tt_report_add_family(r, "http_client_request_duration_seconds",
 				   "Client request latency: first bytes of the request written to the "
@@ -489,7 +492,7 @@ static void *requests_create(void)
 		return NULL;
 	t->cfg.http = 1;
 	t->cfg.tcp = 1;
-	t->server = tt_agg__new(4);
+	t->server = tt_agg__new(5);
 	t->client = tt_agg__new(5);
 	t->tcp = tt_agg__new(2);
 	if (!t->server || !t->client || !t->tcp) {

@@ -32,7 +32,7 @@ requests_nginx_pipelined_count requests_usage_bad_port requests_port_filter
 requests_system_wide requests_no_payload_in_maps
 requests_fork_tcp_count requests_fork_http_routes requests_fork_http_slow_p50
 requests_peek_routes requests_peek_slow_p50 requests_peek_no_loss requests_postgres_turns
-requests_pipeline3_exact requests_pipeline_deep_accounted"
+requests_pipeline3_exact requests_pipeline_deep_accounted requests_server_port_series"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -577,6 +577,36 @@ EOF
 		"$((9 + users + deep + cli + mf))" "server /users/:id $users, /deep $deep, client $cli, map_full $mf"
 }
 
+# (10) two servers of the same comm on two ports: separate series
+# (server_port) and a route budget each (--max-routes 2 per comm and port).
+test_two_servers() {
+	local d="$TT_TMP/two" o e why p=$((PORT2 + 5)) q=$((PORT2 + 6))
+	mkdir -p "$d"
+	o=$d/out.json
+	e=$d/err
+	cat >"$d/run.sh" <<EOF
+"$SRV" --port $p --conns 1 --timeout 60 &
+"$SRV" --port $q --conns 1 --timeout 60 &
+"$CLI" --port $p --req GET:/fast:5 --req GET:/users/1:3 --req GET:/a:2 >/dev/null || echo "client $p failed" >&2
+"$CLI" --port $q --req GET:/b:4 --req GET:/c:6 --req GET:/fast:1 >/dev/null || echo "client $q failed" >&2
+wait
+EOF
+	req_run "$o" "$e" --max-routes 2 -- sh "$d/run.sh"
+	why=$(tt_run_why "$o" "$e")
+	if [ -z "$why" ] && [ -s "$e" ]; then
+		why="stderr: $(head -c 300 "$e" | tr '\n' ' ')"
+	fi
+	if [ -n "$why" ]; then
+		fail_all "$why" requests_server_port_series
+		return
+	fi
+	check_eq requests_server_port_series "server series by server_port (2 routes each, then _other)" \
+		"$p GET /fast 200=5, $p GET /users/:id 200=3, $p GET _other 404=2, $q GET /b 404=4, $q GET /c 404=6, $q GET _other 200=1" \
+		"$(jq -r --arg m "$SERVER" '[.metrics[] | select(.name == $m) | .series[] |
+			"\(.labels.server_port) \(.labels.http_request_method) \(.labels.http_route) \(.labels.http_response_status_code)=\(.count)"] |
+			sort | join(", ")' "$o" 2>/dev/null)"
+}
+
 test_usage() {
 	timeout 30 "$TT" requests --port 70000 >/dev/null 2>"$TT_TMP/usage.err"
 	check_eq requests_usage_bad_port "exit status of --port 70000" 2 "$?"
@@ -596,5 +626,6 @@ test_fork
 test_peek
 test_postgres
 test_deep_pipeline
+test_two_servers
 test_usage
 exit 0
