@@ -63,8 +63,8 @@ static const struct tt_optdef requests_opts[] = {
 	{ "no-tcp", 0, NULL, OPT_NO_TCP, "HTTP only: do not time other TCP services", NULL },
 	{ "no-http", 0, NULL, OPT_NO_HTTP, "other TCP services only (HTTP is timed as plain TCP)",
 	  NULL },
-	{ "max-routes", 0, "N", OPT_MAX_ROUTES, "distinct routes kept per service, i.e. per comm and local port\n(default 100); "
-	  "past\nthat, requests count under the route _other", "1-100000" },
+	{ "max-routes", 0, "N", OPT_MAX_ROUTES, "distinct routes kept per comm and local port (default\n"
+	  "100); past that, requests count under the route _other", "1-100000" },
 	{ "max-conns", 0, "N", OPT_MAX_CONNS, "connections tracked in the kernel (default 8192, LRU)",
 	  "1-4194304" },
 	{ 0 },
