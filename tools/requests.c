@@ -54,6 +54,7 @@ enum {
 	OPT_NO_HTTP,
 	OPT_MAX_ROUTES,
 	OPT_MAX_CONNS,
+	OPT_MAX_EVENTS,
 };
 
 static const struct tt_optdef requests_opts[] = {
@@ -65,6 +66,8 @@ static const struct tt_optdef requests_opts[] = {
 	  NULL },
 	{ "max-routes", 0, "N", OPT_MAX_ROUTES, "distinct routes kept per comm and local port (default\n"
 	  "100); past that, requests count under the route _other", "1-100000" },
+	{ "max-events", 0, "N", OPT_MAX_EVENTS, "--events kept per report (default 100000; the JSON "
+	  "report\nholds them until it is written); more count as lost ringbuf", "1-1073741824" },
 	{ "max-conns", 0, "N", OPT_MAX_CONNS, "connections tracked in the kernel (default 8192, LRU)",
 	  "1-4194304" },
 	{ 0 },
@@ -99,6 +102,8 @@ struct requests_tool {
 	struct ring_buffer *rb;
 	bool events;
 	unsigned long port, max_routes, max_conns;
+	unsigned long max_events;	/* per report; more are counted as lost ringbuf */
+	unsigned long events_dropped;	/* since the last collect */
 	struct tt_route_limit *routes;
 	struct tt_agg *server, *client, *tcp;
 	struct tt_report *sink;		/* where events go (the session's pending list) */
@@ -141,6 +146,10 @@ static int requests_opt(void *ctx, int key, const char *arg, struct tt_error *er
 		if (tt_parse_uint(arg, 100000, &t->max_routes))
 			return tt_error_set(err, -EINVAL, true, "--max-routes: '%s' is not a count",
 					    arg);
+		return 0;
+	case OPT_MAX_EVENTS:
+		if (tt_parse_uint(arg, 1UL << 30, &t->max_events))
+			return tt_error_set(err, -EINVAL, true, "--max-events: '%s' is not a count", arg);
 		return 0;
 	case OPT_MAX_CONNS:
 		if (tt_parse_uint(arg, 1 << 22, &t->max_conns))
@@ -269,6 +278,11 @@ static int add_event(struct requests_tool *t, const struct tt_req_event *e, cons
 
 	if (!sink)
 		return 0;
+	/* bounded memory: the pending events of a long JSON run wait for its report */
+	if (sink->nevents >= t->max_events) {
+		t->events_dropped++;
+		return 0;
+	}
 	snprintf(comm, sizeof(comm), "%.*s", TT_COMM_LEN, e->comm);
 	ev = tt_report_add_event(sink, e->kind == TT_REQ_TCP ? "tcp_request" : "http_request", &ts);
 	if (!ev)
@@ -446,6 +460,8 @@ static int requests_collect(void *priv, struct tt_report *r)
 				   "bytes.", "seconds", TT_METRIC_HISTOGRAM, 2, tcp_labels);
 	if (!srv || !cli || !tcp)
 		return -ENOMEM;
+	r->lost[TT_LOST_RINGBUF] += t->events_dropped;	/* --max-events */
+	t->events_dropped = 0;
 	ret = tt_agg_fill(t->server, srv, 1e-9);
 	ret = ret ?: tt_agg_fill(t->client, cli, 1e-9);
 	ret = ret ?: tt_agg_fill(t->tcp, tcp, 1e-9);
@@ -514,6 +530,8 @@ static int requests_check(void *priv, const struct tt_common_opts *o, struct tt_
 		t->max_routes = 100;
 	if (!t->max_conns)
 		t->max_conns = 8192;
+	if (!t->max_events)
+		t->max_events = 100000;
 	t->routes = tt_route_limit__new(t->max_routes);
 	return t->routes ? 0 : tt_error_set(err, -ENOMEM, false, "out of memory");
 }

@@ -32,7 +32,7 @@ requests_nginx_pipelined_count requests_usage_bad_port requests_port_filter
 requests_system_wide requests_no_payload_in_maps
 requests_fork_tcp_count requests_fork_http_routes requests_fork_http_slow_p50
 requests_peek_routes requests_peek_slow_p50 requests_peek_no_loss requests_postgres_turns
-requests_pipeline3_exact requests_pipeline_deep_accounted requests_server_port_series"
+requests_pipeline3_exact requests_pipeline_deep_accounted requests_server_port_series requests_max_events"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -607,6 +607,29 @@ EOF
 			sort | join(", ")' "$o" 2>/dev/null)"
 }
 
+# (11) --events is bounded by --max-events: the excess counted as lost
+# ringbuf, the counts still exact.
+test_max_events() {
+	local d="$TT_TMP/maxev" o e why p=$((PORT2 + 7))
+	mkdir -p "$d"
+	o=$d/out.json
+	e=$d/err
+	cat >"$d/run.sh" <<EOF
+"$SRV" --port $p --conns 1 --timeout 60 &
+"$CLI" --port $p --req GET:/fast:20 >/dev/null || echo "client failed" >&2
+wait
+EOF
+	req_run "$o" "$e" --events --max-events 15 -- sh "$d/run.sh"
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail_all "$why" requests_max_events
+		return
+	fi
+	check_eq requests_max_events "events kept, lost ringbuf, server and client counts (20 requests a side, --max-events 15)" \
+		"15 25 20 20" \
+		"$(jq '.events | length' "$o") $(jq '.lost.ringbuf' "$o") $(count "$o" $SERVER '{"http_route":"/fast"}') $(count "$o" $CLIENT "{\"server_port\":\"$p\"}")"
+}
+
 test_usage() {
 	timeout 30 "$TT" requests --port 70000 >/dev/null 2>"$TT_TMP/usage.err"
 	check_eq requests_usage_bad_port "exit status of --port 70000" 2 "$?"
@@ -627,5 +650,6 @@ test_peek
 test_postgres
 test_deep_pipeline
 test_two_servers
+test_max_events
 test_usage
 exit 0
