@@ -42,3 +42,13 @@ NGINX
 	fi
 	PIDS_CSV=$(echo "$MASTER $(pgrep -P "$MASTER" | tr '\n' ' ')" | tr -s ' ' ',' | sed 's/,$//')
 }
+
+# bench_nginx_stop: graceful stop of $MASTER (5 s at most), then SIGKILL.
+bench_nginx_stop() {
+	[ -n "${MASTER:-}" ] || return 0
+	kill -QUIT "$MASTER" 2>/dev/null
+	_n=0
+	while kill -0 "$MASTER" 2>/dev/null && [ $_n -lt 50 ]; do sleep 0.1; _n=$((_n + 1)); done
+	kill -KILL "$MASTER" 2>/dev/null
+	MASTER=""
+}

@@ -42,12 +42,7 @@ MASTER=""
 TRACER=""
 cleanup() {
 	[ -n "$TRACER" ] && kill -INT "$TRACER" 2>/dev/null
-	if [ -n "$MASTER" ]; then
-		kill -QUIT "$MASTER" 2>/dev/null
-		n=0
-		while kill -0 "$MASTER" 2>/dev/null && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-		kill -KILL "$MASTER" 2>/dev/null
-	fi
+	bench_nginx_stop
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
