@@ -387,7 +387,7 @@ tt_maps_text() {
 # (7) system-wide (no filter): our requests are among what it sees, and
 # payload bytes (a query string) stay in none of its maps.
 test_system_wide() {
-	local d="$TT_TMP/sw" o e t p=$((PORT + 8)) n=0
+	local d="$TT_TMP/sw" o e t p=$((PORT + 8)) n=0 srv
 	mkdir -p "$d"
 	o=$d/out.json
 	e=$d/err
@@ -409,10 +409,20 @@ test_system_wide() {
 		return
 	fi
 	"$SRV" --port $p --conns 1 --timeout 30 &
-	"$CLI" --port $p --req GET:/system/wide/1:8 --req "GET:/system/wide/2?k=$MARK:1" >/dev/null
-	wait $!
+	srv=$!
+	# the client holds its connection open after its last response: the
+	# connection state (freed with the socket) is still in the maps
+	"$CLI" --port $p --req GET:/system/wide/1:8 --req "GET:/system/wide/2?k=$MARK:1" \
+		--hold 3000 >"$d/client.out" &
+	n=0
+	while ! grep -q responses "$d/client.out" 2>/dev/null && [ $n -lt 200 ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
+	sleep 0.2	# the response's last write has returned too
 	# while it still runs: no byte of the query may be in any of its maps
 	tt_maps_text "$t" >"$d/maps.txt"
+	wait $srv
 	if grep -q -e "$MARK" -e "User-Agent" "$d/maps.txt"; then
 		fail requests_no_payload_in_maps "payload bytes are left in tracetool's BPF maps: $(grep -o -e "$MARK" -e "User-Agent: [^ ]*" "$d/maps.txt" | head -3 | tr '\n' ' ')"
 	elif ! grep -q "system/wide" "$d/maps.txt"; then

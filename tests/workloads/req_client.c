@@ -4,9 +4,10 @@
  * route over one connection, for the live tests of `tracetool requests`.
  *   req_client --port P --req METHOD:TARGET:COUNT [--req ...]
  *              [--pipeline K] [--split] [--tcp N] [--eof] [--timeout S]
- *              [--header-bytes B]
+ *              [--header-bytes B] [--hold MS]
  * Requests go out in the order given.  --header-bytes B pads each request
- * head to B bytes with an X-Pad header.  --pipeline K writes K requests in
+ * head to B bytes with an X-Pad header.  --hold MS keeps the connection open
+ * MS milliseconds after the result line is printed (and flushed).  --pipeline K writes K requests in
  * one write, then reads the K responses.  --split writes each request line
  * in three pieces 5 ms apart ("GE", "T /pa", the rest).  --tcp N sends
  * "ping\n" N times and reads "pong\n" (the server's --tcp mode).  --eof reads
@@ -136,7 +137,7 @@ int main(int argc, char **argv)
 	struct spec specs[MAX_REQS];
 	int nspecs = 0, port = 0, pipeline = 1, split = 0, tcp = 0, timeout_s = 30, eof = 0, i, fd;
 	long sent = 0, got = 0;
-	int header_bytes = 0;
+	int header_bytes = 0, hold_ms = 0;
 	static char req[65536];
 
 	for (i = 1; i < argc; i++) {
@@ -162,11 +163,13 @@ int main(int argc, char **argv)
 			tcp = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
 			timeout_s = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--hold") && i + 1 < argc) {
+			hold_ms = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--header-bytes") && i + 1 < argc) {
 			header_bytes = atoi(argv[++i]);
 		} else {
 			fprintf(stderr, "usage: req_client --port P --req METHOD:TARGET:COUNT ... "
-					"[--pipeline K] [--split] [--tcp N] [--eof] [--timeout S] [--header-bytes B]\n");
+					"[--pipeline K] [--split] [--tcp N] [--eof] [--timeout S] [--header-bytes B] [--hold MS]\n");
 			return 2;
 		}
 	}
@@ -249,6 +252,9 @@ int main(int argc, char **argv)
 	while (eof && read(fd, rbuf, sizeof(rbuf)) > 0)
 		;
 	printf("requests %ld responses %ld\n", sent, got);
+	fflush(stdout);
+	if (hold_ms > 0)
+		sleep_ms(hold_ms);
 	close(fd);
 	return got == sent ? 0 : 1;
 }
