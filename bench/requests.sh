@@ -32,6 +32,7 @@ PORT=19100
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 . bench/lock.sh
+. bench/nginx.sh
 bench_exclusive "$0" "$@"
 for t in "$NGINX" wrk "$OUT/tracetool"; do
 	if ! command -v "$t" >/dev/null 2>&1; then
@@ -52,52 +53,13 @@ STATS_OLD=""
 cleanup() {
 	[ -n "${STATS_OLD:-}" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD" 2>/dev/null
 	[ -n "$TRACER" ] && kill -INT "$TRACER" 2>/dev/null
-	if [ -n "$MASTER" ]; then
-		kill -QUIT "$MASTER" 2>/dev/null
-		n=0
-		while kill -0 "$MASTER" 2>/dev/null && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-		kill -KILL "$MASTER" 2>/dev/null
-	fi
+	bench_nginx_stop
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mkdir -p "$TMP/html" "$TMP/logs"
-cat >"$TMP/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $TMP/nginx.pid;
-error_log $TMP/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    keepalive_requests 10000000;
-    client_body_temp_path $TMP/tmp_body;
-    proxy_temp_path $TMP/tmp_proxy;
-    fastcgi_temp_path $TMP/tmp_fcgi;
-    uwsgi_temp_path $TMP/tmp_uwsgi;
-    scgi_temp_path $TMP/tmp_scgi;
-    server {
-        listen 127.0.0.1:$PORT;
-        location = /api/users/42 { return 200 "{\"id\":42}\n"; }
-    }
-}
-EOF
-"$NGINX" -p "$TMP" -c "$TMP/nginx.conf" &
-MASTER=$!
-n=0
-while ! wrk -t1 -c1 -d1 "http://127.0.0.1:$PORT/api/users/42" >/dev/null 2>&1 && [ $n -lt 50 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
-if [ $n -ge 50 ]; then
-	echo "bench/requests.sh: nginx did not answer on 127.0.0.1:$PORT within 5 s ($TMP/logs/error.log)" >&2
-	exit 1
-fi
-PIDS="$MASTER $(pgrep -P "$MASTER" | tr '\n' ' ')"
-PIDS_CSV=$(echo $PIDS | tr ' ' ',')
+bench_nginx_start bench/requests.sh "$PORT" || exit 1
 
 busy_ticks() {	# all CPUs: user nice system irq softirq steal
 	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat

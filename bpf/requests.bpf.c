@@ -2,7 +2,7 @@
 /*
  * requests tracer: per-request latency of HTTP/1.x servers and clients and
  * request/response turns of other TCP services, from the per-syscall
- * tracepoints (syscalls:sys_exit_* and sys_enter_close) of the calls that
+ * tracepoints (syscalls:sys_exit_*) of the calls that
  * move socket data, so unrelated syscalls pay nothing.
  *
  * At sys_exit, with the byte count, the program reads the call's fd and
@@ -11,8 +11,9 @@
  * keeps only TCP stream sockets, and reads the first bytes of the payload
  * to classify it: a request line starts a request, "HTTP/1.x NNN" its
  * response.  Per-connection state lives in an LRU hash keyed by the struct
- * sock.  A request is finished when the next response starts on its
- * connection, at close, or when user space runs the flush program (idle
+ * sock, freed when the socket is destroyed (tcp:tcp_destroy_sock).  A
+ * request is finished when the next response starts on its connection,
+ * when its socket is destroyed, or when user space runs the flush program (idle
  * responses, and before every report); then one compact record (method,
  * status, request target with the query already cut, latency, process,
  * ports) goes to the ring buffer.  Payload bytes never leave the kernel
@@ -34,6 +35,7 @@ const volatile struct tt_requests_config cfg = {};
 #define AF_INET 2
 #define AF_INET6 10
 #define EINPROGRESS 115
+#define MSG_PEEK 2
 #define SCRATCH 512	/* power of two, > TT_REQ_PFX_LEN + TT_REQ_SCAN + TT_REQ_HEAD */
 
 /*
@@ -472,74 +474,6 @@ static long scan_step(__u32 i, struct scan_ctx *s)
 	return 0;
 }
 
-struct pipe_ctx {
-	struct tt_req_conn *c;
-	unsigned char *b;
-	__u32 off, n;
-	__u64 ts;
-	__u64 ubuf;
-	long len;		/* bytes of the read (n: of them in b) */
-};
-
-#define REREAD_AT 320		/* free part of the scratch (n <= TT_REQ_PFX_LEN + TT_REQ_SCAN) */
-#define REREAD_LEN (TT_REQ_ROUTE_LEN + 16)
-
-/* One pipelined request: the request line after the blank line ending the last one. */
-static long pipe_step(__u32 k, struct pipe_ctx *p)
-{
-	struct scan_ctx s = { .b = p->b, .from = p->off, .n = p->n };
-	struct tt_req_item *it;
-	__u32 off, skip;
-	__u8 m;
-
-	bpf_loop(TT_REQ_SCAN / 8, scan_step, &s, 0);
-	off = s.found;
-	if (!off || off >= p->n || off >= TT_REQ_SCAN)
-		return 1;
-	m = tt_req_method(p->b + (off & (TT_REQ_SCAN - 1)), p->n - off, &skip);
-	if (m == TT_M_NONE || !push_request(p->c, p->b, off, p->n, m, skip, p->ts))
-		return 1;
-	p->off = off;
-	it = &p->c->q[(__u8)(p->c->tail - 1) & (TT_REQ_QUEUE - 1)];
-	if ((it->flags & TT_REQ_F_ROUTE_OPEN) && p->len > p->n && off + skip < p->len) {
-		/* the target runs past the scanned bytes but not past the read: read it */
-		long k = p->len - (long)(off + skip);
-
-		if (k > REREAD_LEN)
-			k = REREAD_LEN;
-		((struct scratch *)p->b)->hi = REREAD_AT + REREAD_LEN;	/* b: first member */
-		if (k > 0 && !bpf_probe_read_user(p->b + REREAD_AT, (__u32)k & 0xff,
-						   (const void *)(p->ubuf + off + skip))) {
-			it->route_len = 0;
-			it->flags = 0;
-			copy_route(it, p->b, REREAD_AT, REREAD_AT + (__u32)k);
-		}
-	}
-	return 0;
-}
-
-/*
- * Pipelined requests: further request lines may follow in the same read,
- * each after the blank line ending the headers of the one before (a
- * request with a body ends the scan).  Only the first TT_REQ_SCAN bytes
- * of a read are scanned.
- */
-__noinline int push_pipelined(struct tt_req_conn *c, struct scratch *sc, struct data_in *d)
-{
-	struct pipe_ctx p = {};
-
-	if (!c || !sc || !d)
-		return 0;
-	p.c = c;
-	p.b = sc->b;
-	p.n = d->n;
-	p.ts = d->ts;
-	p.ubuf = d->ubuf;
-	p.len = d->len;
-	bpf_loop(TT_REQ_QUEUE - 1, pipe_step, &p, 0);
-	return 0;
-}
-
 /* Read up to `max` bytes of the payload at `ubuf` into b[at..]; returns how many. */
 static __always_inline __u32 read_payload(unsigned char *b, __u32 at, __u64 ubuf, long avail, __u32 max)
 {
@@ -559,6 +493,91 @@ static __always_inline __u32 read_payload(unsigned char *b, __u32 at, __u64 ubuf
 	if (z <= SCRATCH - 8)
 		*(__u64 *)(b + z) = 0;	/* see scan_step */
 	return n;
+}
+
+struct pipe_ctx {
+	struct tt_req_conn *c;
+	unsigned char *b;
+	__u32 off, n;		/* scan from b[off]; b[0..n) holds the read's bytes [base, base + n) */
+	__u64 ts;
+	__u64 ubuf;		/* the read's buffer; 0: the window is all there is */
+	long len;		/* bytes of the read */
+	long base;
+};
+
+/* Move the window to the read's bytes [at, at + TT_REQ_SCAN); false at the end of the read. */
+static __always_inline bool pipe_refill(struct pipe_ctx *p, long at)
+{
+	__u32 n;
+
+	if (!p->ubuf || at <= p->base || at >= p->len)
+		return false;
+	n = read_payload(p->b, 0, p->ubuf + at, p->len - at, TT_REQ_SCAN);
+	if (!n)
+		return false;
+	p->base = at;
+	p->n = n;
+	p->off = 0;
+	return true;
+}
+
+/*
+ * One step of the pipelining scan: find the blank line ending the current
+ * request's head and queue the request line after it, or move the window
+ * on through the read when the head goes on past it.
+ */
+static long pipe_step(__u32 k, struct pipe_ctx *p)
+{
+	struct scan_ctx s = { .b = p->b, .from = p->off, .n = p->n };
+	__u32 off, skip;
+	__u8 m;
+
+	bpf_loop(TT_REQ_SCAN / 8, scan_step, &s, 0);
+	off = s.found;
+	if (!off) {
+		/* keep the last 3 bytes: a "\r\n\r\n" may straddle the windows */
+		if (p->n < 4 || !pipe_refill(p, p->base + p->n - 3))
+			return 1;
+		return 0;
+	}
+	if (off + TT_REQ_HEAD + TT_REQ_ROUTE_LEN > p->n && p->base + p->n < p->len) {
+		/* the request line may run past the window: start the window with it */
+		if (!pipe_refill(p, p->base + off))
+			return 1;
+		off = 0;
+	}
+	if (off >= p->n || off >= TT_REQ_SCAN)
+		return 1;
+	m = tt_req_method(p->b + (off & (TT_REQ_SCAN - 1)), p->n - off, &skip);
+	if (m == TT_M_NONE)
+		return 1;	/* a request body, or no more requests */
+	/* a full queue counts the request lost (map_full) and the scan goes on counting */
+	push_request(p->c, p->b, off, p->n, m, skip, p->ts);
+	p->off = off;
+	return 0;
+}
+
+/*
+ * Pipelined requests: further request lines may follow in the same read,
+ * each after the blank line ending the head of the one before (a request
+ * with a body ends the scan).  The read is scanned in windows of
+ * TT_REQ_SCAN bytes, up to TT_REQ_PIPE_STEPS steps (a window moved or a
+ * request found), so a deep pipeline of long heads is counted whole.
+ */
+__noinline int push_pipelined(struct tt_req_conn *c, struct scratch *sc, struct data_in *d)
+{
+	struct pipe_ctx p = {};
+
+	if (!c || !sc || !d)
+		return 0;
+	p.c = c;
+	p.b = sc->b;
+	p.n = d->n;
+	p.ts = d->ts;
+	p.ubuf = d->ubuf;
+	p.len = d->len;
+	bpf_loop(TT_REQ_PIPE_STEPS, pipe_step, &p, 0);
+	return 0;
 }
 
 /*
@@ -613,7 +632,9 @@ __noinline int on_request_data(struct tt_req_conn *c, struct scratch *sc, struct
 		c->proto = TT_PROTO_HTTP;
 		c->tgid = bpf_get_current_pid_tgid() >> 32;
 		bpf_get_current_comm(c->comm, sizeof(c->comm));
-		if (push_request(c, b, 0, n, m, skip, start)) {
+		push_request(c, b, 0, n, m, skip, start);
+		{
+			/* even when the queue is full: every request behind is counted lost */
 			struct data_in pd = { .ubuf = p ? 0 : ubuf, .len = p ? 0 : len, .ts = start, .n = n };
 
 			push_pipelined(c, sc, &pd);
@@ -772,6 +793,7 @@ static __always_inline __u64 first_buffer(__u32 call, __u64 arg, long *len)
 
 	switch (call) {
 	case TT_CALL_READ:
+	case TT_CALL_RECVFROM:
 	case TT_CALL_WRITE:
 		return arg;
 	case TT_CALL_RECVMSG:
@@ -831,6 +853,10 @@ static __always_inline int on_data_exit(long id, long ret)
 	if (call == TT_CALL_NONE || !req_task_wanted())
 		return 0;
 	regs = user_regs();
+	/* a peek leaves the bytes for the next read: nothing is consumed yet */
+	if ((call == TT_CALL_RECVFROM && (PT_REGS_PARM4_SYSCALL(regs) & MSG_PEEK)) ||
+	    (call == TT_CALL_RECVMSG && (PT_REGS_PARM3_SYSCALL(regs) & MSG_PEEK)))
+		return 0;
 	fd = (__u32)PT_REGS_PARM1_SYSCALL(regs);
 	arg = (__u64)PT_REGS_PARM2_SYSCALL(regs);
 	outbound = call >= TT_CALL_WRITE;
@@ -955,26 +981,30 @@ int sys_exit_accept4(struct sys_exit_ctx *ctx)
 	return on_accept_exit(ctx->ret);
 }
 
-/* close: the response in flight is finished; the state is forgotten. */
-SEC("tp/syscalls/sys_enter_close")
-int sys_enter_close(struct sys_enter_ctx *ctx)
+/*
+ * The socket itself is gone: its response in flight is finished and its
+ * state freed.  Not close(): a forking server's parent closes its copy of
+ * the accepted socket at once while the child serves it, and dup'ed or
+ * passed descriptors outlive any one close.  Runs for every TCP socket of
+ * the host, in whatever context frees it: one map lookup.
+ */
+SEC("raw_tp/tcp_destroy_sock")
+int tcp_destroy_sock(struct bpf_raw_tracepoint_args *ctx)
 {
+	__u64 skp = ctx->args[0];
 	struct tt_req_conn *c;
-	__u32 ino = 0;
-	__u64 skp;
 
-	if (!tt_ready || !req_task_wanted())
-		return 0;
-	skp = fd_tcp_sock((__u32)ctx->args[0], &ino);
-	if (!skp)
+	if (!tt_ready)
 		return 0;
 	c = bpf_map_lookup_elem(&conns, &skp);
-	if (!c || c->ino != ino || !conn_lock(c))
+	if (!c)
 		return 0;
-	finish_head(c);
-	c->head = c->tail;
-	c->ino = 0;	/* the next user of this struct sock starts afresh */
-	conn_unlock(c);
+	if (conn_lock(c)) {
+		finish_head(c);
+		c->head = c->tail;
+		conn_unlock(c);
+	}
+	bpf_map_delete_elem(&conns, &skp);
 	return 0;
 }
 

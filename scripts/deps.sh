@@ -14,6 +14,7 @@ BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zl
 TEST="libcmocka-dev jq procps util-linux binutils libxml2-utils nodejs iproute2 iptables"
 TEST="$TEST nginx-light wrk"	# requests: a real server and a load generator
 TEST="$TEST chromium"	# the flame graph in a browser (tests/live/test_flamegraph_browser.sh)
+TEST="$TEST postgresql"	# requests: a forking server (initdb, pg_ctl, pgbench)
 BENCH="libbpf-tools bpftrace iperf3 stress-ng"	# stress-ng: bench/busy.sh load
 FUZZ="libclang-rt-dev"	# make fuzz: libFuzzer and the sanitizer runtimes for clang
 

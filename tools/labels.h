@@ -68,8 +68,9 @@ struct tt_req_labels {
 	char comm[TT_COMM_LEN + 1];
 	const char *method;
 	char status[8];
-	char port[8];		/* TCP: the local port; HTTP client: the server's port */
+	char port[8];		/* TCP, HTTP server: the local port; HTTP client: the server's */
 	char addr[TT_LABEL_LEN];	/* HTTP client: the server's address */
+	char service[TT_COMM_LEN + 8];	/* "comm:port": what a route budget is per */
 };
 
 /* The label values of one finished request record (the route aside). */

@@ -36,7 +36,7 @@ static const char requests_description[] =
 	"port), and request/response turns of other TCP services (first inbound bytes to\n"
 	"first outbound bytes), measured from the syscall tracepoints of the calls that\n"
 	"move socket data (read, readv, recvfrom, recvmsg, write, writev, sendto, sendmsg,\n"
-	"sendfile, close, accept, connect). A server request runs from the read that\n"
+	"sendfile, accept, connect) and tcp_destroy_sock. A server request runs from the read that\n"
 	"returned its first bytes to the last write of its response; routes have numeric,\n"
 	"hex and UUID segments collapsed to :id, and query strings are cut in the kernel.\n";
 
@@ -54,6 +54,7 @@ enum {
 	OPT_NO_HTTP,
 	OPT_MAX_ROUTES,
 	OPT_MAX_CONNS,
+	OPT_MAX_EVENTS,
 };
 
 static const struct tt_optdef requests_opts[] = {
@@ -63,8 +64,10 @@ static const struct tt_optdef requests_opts[] = {
 	{ "no-tcp", 0, NULL, OPT_NO_TCP, "HTTP only: do not time other TCP services", NULL },
 	{ "no-http", 0, NULL, OPT_NO_HTTP, "other TCP services only (HTTP is timed as plain TCP)",
 	  NULL },
-	{ "max-routes", 0, "N", OPT_MAX_ROUTES, "distinct routes kept per service (default 100); "
-	  "past\nthat, requests count under the route _other", "1-100000" },
+	{ "max-routes", 0, "N", OPT_MAX_ROUTES, "distinct routes kept per comm and local port (default\n"
+	  "100); past that, requests count under the route _other", "1-100000" },
+	{ "max-events", 0, "N", OPT_MAX_EVENTS, "--events kept per report (default 100000; the JSON "
+	  "report\nholds them until it is written); more count as lost ringbuf", "1-1073741824" },
 	{ "max-conns", 0, "N", OPT_MAX_CONNS, "connections tracked in the kernel (default 8192, LRU)",
 	  "1-4194304" },
 	{ 0 },
@@ -88,7 +91,7 @@ struct srv_last {
 	struct tt_agg_entry *entry;	/* NULL: nothing cached */
 	char comm[TT_COMM_LEN];
 	char route[TT_REQ_ROUTE_LEN];
-	__u16 status;
+	__u16 status, lport;
 	__u8 method, route_len, cut;
 };
 
@@ -99,6 +102,8 @@ struct requests_tool {
 	struct ring_buffer *rb;
 	bool events;
 	unsigned long port, max_routes, max_conns;
+	unsigned long max_events;	/* per report; more are counted as lost ringbuf */
+	unsigned long events_dropped;	/* since the last collect */
 	struct tt_route_limit *routes;
 	struct tt_agg *server, *client, *tcp;
 	struct tt_report *sink;		/* where events go (the session's pending list) */
@@ -142,6 +147,10 @@ static int requests_opt(void *ctx, int key, const char *arg, struct tt_error *er
 			return tt_error_set(err, -EINVAL, true, "--max-routes: '%s' is not a count",
 					    arg);
 		return 0;
+	case OPT_MAX_EVENTS:
+		if (tt_parse_uint(arg, 1UL << 30, &t->max_events))
+			return tt_error_set(err, -EINVAL, true, "--max-events: '%s' is not a count", arg);
+		return 0;
 	case OPT_MAX_CONNS:
 		if (tt_parse_uint(arg, 1 << 22, &t->max_conns))
 			return tt_error_set(err, -EINVAL, true, "--max-conns: '%s' is not a count",
@@ -182,7 +191,7 @@ static struct bpf_object *requests_open(void *priv, enum tt_hook hook,
 	t->cfg.port = (__u16)t->port;
 	/* this architecture's numbers of the data calls, for the one exit program */
 	t->cfg.call[SYS_read] = TT_CALL_READ;
-	t->cfg.call[SYS_recvfrom] = TT_CALL_READ;
+	t->cfg.call[SYS_recvfrom] = TT_CALL_RECVFROM;
 	t->cfg.call[SYS_readv] = TT_CALL_READV;
 	t->cfg.call[SYS_recvmsg] = TT_CALL_RECVMSG;
 	t->cfg.call[SYS_write] = TT_CALL_WRITE;
@@ -269,6 +278,11 @@ static int add_event(struct requests_tool *t, const struct tt_req_event *e, cons
 
 	if (!sink)
 		return 0;
+	/* bounded memory: the pending events of a long JSON run wait for its report */
+	if (sink->nevents >= t->max_events) {
+		t->events_dropped++;
+		return 0;
+	}
 	snprintf(comm, sizeof(comm), "%.*s", TT_COMM_LEN, e->comm);
 	ev = tt_report_add_event(sink, e->kind == TT_REQ_TCP ? "tcp_request" : "http_request", &ts);
 	if (!ev)
@@ -284,10 +298,9 @@ static int add_event(struct requests_tool *t, const struct tt_req_event *e, cons
 		if (route)
 			ret = ret ?: tt_event_add_str(ev, "http_route", route);
 		ret = ret ?: tt_event_add_str(ev, "http_response_status_code", status);
-		if (addr) {
+		if (addr)
 			ret = ret ?: tt_event_add_str(ev, "server_address", addr);
-			ret = ret ?: tt_event_add_str(ev, "server_port", port);
-		}
+		ret = ret ?: tt_event_add_str(ev, "server_port", port);
 	}
 	ret = ret ?: tt_event_add_num(ev, "duration_seconds", (double)e->duration_ns * 1e-9);
 	if (!ret)
@@ -299,6 +312,7 @@ static bool srv_last_hit(const struct srv_last *l, const struct tt_req_event *e,
 			 bool cut)
 {
 	return l->entry && l->status == e->status && l->method == e->method &&
+	       l->lport == e->lport &&
 	       l->route_len == rlen && l->cut == cut && !memcmp(l->comm, e->comm, TT_COMM_LEN) &&
 	       !memcmp(l->route, e->route, rlen);
 }
@@ -308,6 +322,7 @@ static void srv_last_set(struct srv_last *l, struct tt_agg_entry *entry,
 {
 	l->entry = entry;
 	l->status = e->status;
+	l->lport = e->lport;
 	l->method = e->method;
 	l->route_len = (__u8)rlen;
 	l->cut = cut;
@@ -331,17 +346,19 @@ static int record(struct requests_tool *t, const struct tt_req_event *e)
 			return tt_agg_entry_record(t->last.entry, e->duration_ns);
 		tt_req_labels(e, &l);
 		tt_http_route_normalize(e->route, rlen, cut, route, sizeof(route));
-		r = tt_route_limit_admit(t->routes, l.comm, route);
+		/* a route budget per (comm, server_port): two servers do not share one */
+		r = tt_route_limit_admit(t->routes, l.service, route);
 		if (!r)
 			return -ENOMEM;
-		ent = tt_agg_get(t->server, (const char *const[]){ l.comm, l.method, r, l.status });
+		ent = tt_agg_get(t->server,
+				 (const char *const[]){ l.comm, l.method, r, l.status, l.port });
 		if (!ent)
 			return -ENOMEM;
 		ret = tt_agg_entry_record(ent, e->duration_ns);
 		if (!ret && r == route)
 			srv_last_set(&t->last, ent, e, rlen, cut);
 		if (!ret && t->events)
-			ret = add_event(t, e, l.method, r, l.status, NULL, NULL);
+			ret = add_event(t, e, l.method, r, l.status, NULL, l.port);
 		return ret;
 	}
 	tt_req_labels(e, &l);
@@ -412,7 +429,7 @@ static int requests_drain(void *priv, struct tt_report *sink)
 static int requests_collect(void *priv, struct tt_report *r)
 {
 	static const char *const srv_labels[] = { "comm", "http_request_method", "http_route",
-						  "http_response_status_code" };
+						  "http_response_status_code", "server_port" };
 	static const char *const cli_labels[] = { "comm", "http_request_method",
 						  "http_response_status_code", "server_address",
 						  "server_port" };
@@ -432,7 +449,7 @@ static int requests_collect(void *priv, struct tt_report *r)
 		return ret;
 	srv = tt_report_add_family(r, "http_server_request_duration_seconds",
 				   "Server request latency: first bytes of the request read to the "
-				   "last write of its response.", "seconds", TT_METRIC_HISTOGRAM, 4,
+				   "last write of its response.", "seconds", TT_METRIC_HISTOGRAM, 5,
 				   srv_labels);
 	cli = tt_report_add_family(r, "http_client_request_duration_seconds",
 				   "Client request latency: first bytes of the request written to the "
@@ -443,6 +460,8 @@ static int requests_collect(void *priv, struct tt_report *r)
 				   "bytes.", "seconds", TT_METRIC_HISTOGRAM, 2, tcp_labels);
 	if (!srv || !cli || !tcp)
 		return -ENOMEM;
+	r->lost[TT_LOST_RINGBUF] += t->events_dropped;	/* --max-events */
+	t->events_dropped = 0;
 	ret = tt_agg_fill(t->server, srv, 1e-9);
 	ret = ret ?: tt_agg_fill(t->client, cli, 1e-9);
 	ret = ret ?: tt_agg_fill(t->tcp, tcp, 1e-9);
@@ -489,7 +508,7 @@ static void *requests_create(void)
 		return NULL;
 	t->cfg.http = 1;
 	t->cfg.tcp = 1;
-	t->server = tt_agg__new(4);
+	t->server = tt_agg__new(5);
 	t->client = tt_agg__new(5);
 	t->tcp = tt_agg__new(2);
 	if (!t->server || !t->client || !t->tcp) {
@@ -511,6 +530,8 @@ static int requests_check(void *priv, const struct tt_common_opts *o, struct tt_
 		t->max_routes = 100;
 	if (!t->max_conns)
 		t->max_conns = 8192;
+	if (!t->max_events)
+		t->max_events = 100000;
 	t->routes = tt_route_limit__new(t->max_routes);
 	return t->routes ? 0 : tt_error_set(err, -ENOMEM, false, "out of memory");
 }

@@ -24,7 +24,9 @@ void tt_req_labels(const struct tt_req_event *e, struct tt_req_labels *l)
 	snprintf(l->comm, sizeof(l->comm), "%.*s", TT_COMM_LEN, e->comm);
 	l->method = tt_http_method_name(e->method);
 	snprintf(l->status, sizeof(l->status), "%u", e->status);
-	snprintf(l->port, sizeof(l->port), "%u", e->kind == TT_REQ_TCP ? e->lport : e->rport);
+	snprintf(l->port, sizeof(l->port), "%u",
+		 e->kind == TT_REQ_HTTP_CLIENT ? e->rport : e->lport);
+	snprintf(l->service, sizeof(l->service), "%s:%s", l->comm, l->port);
 	if (e->kind == TT_REQ_HTTP_CLIENT)
 		tt_ip_label(l->addr, sizeof(l->addr), e->family, e->raddr);
 	else

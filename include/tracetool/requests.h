@@ -19,7 +19,8 @@
 #define TT_REQ_ROUTE_LEN 64	/* bytes of request target kept (query already cut) */
 #define TT_REQ_QUEUE 4		/* pipelined requests awaiting their response, per connection */
 #define TT_REQ_PFX_LEN 8	/* bytes of a request line split before the method's space */
-#define TT_REQ_SCAN 256		/* bytes of a request read scanned for pipelined requests */
+#define TT_REQ_SCAN 256		/* bytes of a request read scanned at once (one window) */
+#define TT_REQ_PIPE_STEPS 96	/* windows moved + pipelined requests found, per read */
 #define TT_REQ_HEAD 16		/* bytes read to classify a payload's start */
 
 /* Method ids; 0 = not a request. */
@@ -65,9 +66,10 @@ enum {
 /* How a data syscall passes its first buffer (the exit program reads its arguments). */
 enum tt_req_call {
 	TT_CALL_NONE = 0,
-	TT_CALL_READ,		/* read, recvfrom: (fd, buf, ...) */
+	TT_CALL_READ,		/* read: (fd, buf, ...) */
+	TT_CALL_RECVFROM,	/* recvfrom: (fd, buf, len, flags, ...); MSG_PEEK consumes nothing */
 	TT_CALL_READV,		/* readv: (fd, iov, ...) */
-	TT_CALL_RECVMSG,	/* recvmsg: (fd, msghdr, ...) */
+	TT_CALL_RECVMSG,	/* recvmsg: (fd, msghdr, flags); MSG_PEEK consumes nothing */
 	TT_CALL_WRITE,		/* write, sendto; outbound from here on */
 	TT_CALL_WRITEV,
 	TT_CALL_SENDMSG,

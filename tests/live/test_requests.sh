@@ -15,6 +15,7 @@
 SRV=$WL/req_server
 CLI=$WL/req_client
 PORT=19010		# this file's ports: 19010-19019 (helper range 19000-19999)
+PORT2=19110		# and 19110-19119
 SLOW_MS=30
 MARK=ttq$$secret	# a query-string value that must appear in no output
 
@@ -28,7 +29,10 @@ requests_tcp_client_not_timed
 requests_interval_sum_exact
 requests_nginx_wrk_count requests_nginx_p50_vs_wrk requests_nginx_sendfile_count
 requests_nginx_pipelined_count requests_usage_bad_port requests_port_filter
-requests_system_wide requests_no_payload_in_maps"
+requests_system_wide requests_no_payload_in_maps
+requests_fork_tcp_count requests_fork_http_routes requests_fork_http_slow_p50
+requests_peek_routes requests_peek_slow_p50 requests_peek_no_loss requests_postgres_turns
+requests_pipeline3_exact requests_pipeline_deep_accounted requests_server_port_series requests_max_events"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -383,7 +387,7 @@ tt_maps_text() {
 # (7) system-wide (no filter): our requests are among what it sees, and
 # payload bytes (a query string) stay in none of its maps.
 test_system_wide() {
-	local d="$TT_TMP/sw" o e t p=$((PORT + 8)) n=0
+	local d="$TT_TMP/sw" o e t p=$((PORT + 8)) n=0 srv
 	mkdir -p "$d"
 	o=$d/out.json
 	e=$d/err
@@ -405,10 +409,20 @@ test_system_wide() {
 		return
 	fi
 	"$SRV" --port $p --conns 1 --timeout 30 &
-	"$CLI" --port $p --req GET:/system/wide/1:8 --req "GET:/system/wide/2?k=$MARK:1" >/dev/null
-	wait $!
+	srv=$!
+	# the client holds its connection open after its last response: the
+	# connection state (freed with the socket) is still in the maps
+	"$CLI" --port $p --req GET:/system/wide/1:8 --req "GET:/system/wide/2?k=$MARK:1" \
+		--hold 3000 >"$d/client.out" &
+	n=0
+	while ! grep -q responses "$d/client.out" 2>/dev/null && [ $n -lt 200 ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
+	sleep 0.2	# the response's last write has returned too
 	# while it still runs: no byte of the query may be in any of its maps
 	tt_maps_text "$t" >"$d/maps.txt"
+	wait $srv
 	if grep -q -e "$MARK" -e "User-Agent" "$d/maps.txt"; then
 		fail requests_no_payload_in_maps "payload bytes are left in tracetool's BPF maps: $(grep -o -e "$MARK" -e "User-Agent: [^ ]*" "$d/maps.txt" | head -3 | tr '\n' ' ')"
 	elif ! grep -q "system/wide" "$d/maps.txt"; then
@@ -426,6 +440,206 @@ test_system_wide() {
 		"$(count "$o" $SERVER '{"comm":"req_server","http_route":"/system/wide/:id"}'),$(count "$o" $CLIENT "{\"comm\":\"req_client\",\"server_port\":\"$p\"}")"
 }
 
+# (6) forking servers: the parent closes its copy of each accepted socket at
+# once (PostgreSQL's model) while the child serves it: every turn counted.
+test_fork() {
+	local d="$TT_TMP/fork" o e why p=$PORT2 i
+	mkdir -p "$d"
+	o=$d/out.json
+	e=$d/err
+	{
+		echo "\"$SRV\" --port $p --conns 5 --slow-ms 1 --tcp --fork --timeout 60 &"
+		for i in 1 2 3 4 5; do
+			echo "\"$CLI\" --port $p --tcp 200 >/dev/null || echo 'tcp client failed' >&2"
+		done
+		echo wait
+		echo "\"$SRV\" --port $((p + 1)) --conns 4 --slow-ms 20 --fork --timeout 60 &"
+		for i in 1 2 3 4; do
+			echo "\"$CLI\" --port $((p + 1)) --req GET:/fast:250 --req GET:/slow:2 >/dev/null || echo 'http client failed' >&2"
+		done
+		echo wait
+	} >"$d/run.sh"
+	req_run "$o" "$e" -- sh "$d/run.sh"
+	why=$(tt_run_why "$o" "$e")
+	if [ -z "$why" ] && [ -s "$e" ]; then
+		why="stderr: $(head -c 300 "$e" | tr '\n' ' ')"
+	fi
+	if [ -n "$why" ]; then
+		fail_all "$why" requests_fork_tcp_count requests_fork_http_routes requests_fork_http_slow_p50
+		return
+	fi
+	check_eq requests_fork_tcp_count "TCP turns of a forking echo server (5 x 200)" 1000 \
+		"$(count "$o" $TCPM "{\"comm\":\"req_server\",\"port\":\"$p\"}")" "lost $(tt_lost "$o")"
+	check_eq requests_fork_http_routes "server series of a forking HTTP server (4 x 250 /fast, 4 x 2 /slow)" \
+		"GET /fast 200=1000, GET /slow 200=8" "$(routes "$o")" "lost $(tt_lost "$o")"
+	check_range requests_fork_http_slow_p50 "p50 of /slow (the child sleeps 20 ms), seconds" \
+		0.020 0.030 "$(p50 "$o" $SERVER '{"http_route":"/slow"}')"
+}
+
+# (7) a server that peeks (recv and recvmsg with MSG_PEEK) before each read:
+# a peek consumes nothing, so routes and latencies are those of the reads.
+test_peek() {
+	local d="$TT_TMP/peek" o e why p=$((PORT2 + 2))
+	mkdir -p "$d"
+	o=$d/out.json
+	e=$d/err
+	cat >"$d/run.sh" <<EOF
+"$SRV" --port $p --conns 1 --slow-ms 30 --peek --timeout 60 &
+"$CLI" --port $p --req GET:/fast:20 --req GET:/slow:5 --req GET:/users/1:4 --req GET:/nope:3 >/dev/null
+wait
+EOF
+	req_run "$o" "$e" -- sh "$d/run.sh"
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail_all "$why" requests_peek_routes requests_peek_slow_p50 requests_peek_no_loss
+		return
+	fi
+	check_eq requests_peek_routes "server series of a peeking server" \
+		"GET /fast 200=20, GET /nope 404=3, GET /slow 200=5, GET /users/:id 200=4" "$(routes "$o")"
+	check_range requests_peek_slow_p50 "p50 of /slow (server sleeps 30 ms), seconds" \
+		0.030 0.040 "$(p50 "$o" $SERVER '{"http_route":"/slow"}')"
+	check_eq requests_peek_no_loss "lost counters" '{"ringbuf":0,"map_full":0,"stack_collisions":0,"pid_map_full":0}' \
+		"$(tt_lost "$o")"
+}
+
+# (8) PostgreSQL (Debian package): a throwaway cluster on a loopback port,
+# forked backends, `pgbench -S`: every statement is a turn of a backend
+# (plus the connection's start-up and authentication turns).
+test_postgres() {
+	local d p=$((PORT2 + 3)) o e why bin n got
+	bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+	if [ -z "$bin" ] || [ ! -x "$bin/initdb" ] || ! command -v pgbench >/dev/null 2>&1 ||
+	   ! id postgres >/dev/null 2>&1 || ! command -v runuser >/dev/null 2>&1; then
+		skip requests_postgres_turns "PostgreSQL (initdb, pg_ctl, pgbench, user postgres, runuser) is not installed"
+		return
+	fi
+	d=$(mktemp -d /tmp/tt-pg.XXXXXX) || { fail requests_postgres_turns "mktemp failed"; return; }
+	chown postgres "$d"
+	o=$TT_TMP/pg.json
+	e=$TT_TMP/pg.err
+	if ! runuser -u postgres -- "$bin/initdb" -D "$d/data" -A trust -U postgres >"$d/initdb.log" 2>&1; then
+		fail requests_postgres_turns "initdb failed: $(tail -c 300 "$d/initdb.log" | tr '\n' ' ')"
+		rm -rf "$d"
+		return
+	fi
+	cat >"$d/run.sh" <<EOF
+runuser -u postgres -- "$bin/pg_ctl" -D "$d/data" -l "$d/pg.log" -w -t 30 \
+	-o "-p $p -k $d -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null || exit 1
+pgbench -h 127.0.0.1 -p $p -U postgres -i -q postgres >"$d/init.log" 2>&1 &&
+	pgbench -h 127.0.0.1 -p $p -U postgres -S -c 4 -t 500 postgres >"$d/bench.log" 2>&1
+rc=\$?
+runuser -u postgres -- "$bin/pg_ctl" -D "$d/data" -m fast -w stop >/dev/null
+exit \$rc
+EOF
+	req_run "$o" "$e" --port $p -- sh "$d/run.sh"
+	why=$(tt_run_why "$o" "$e")
+	n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\)\/.*/\1/p' "$d/bench.log")
+	if [ -z "$why" ] && [ "$TT_RC" != 0 ]; then
+		why="the PostgreSQL run failed ($TT_RC): $(tail -c 300 "$d/bench.log" "$d/pg.log" 2>/dev/null | tr '\n' ' ')"
+	fi
+	if [ -n "$why" ] || [ -z "$n" ]; then
+		fail requests_postgres_turns "${why:-pgbench printed no transaction count: $(tail -c 300 "$d/bench.log" | tr '\n' ' ')}"
+		rm -rf "$d"
+		return
+	fi
+	got=$(count "$o" $TCPM "{\"comm\":\"postgres\",\"port\":\"$p\"}")
+	# -S: one SELECT per transaction; pgbench -i and the connections add turns
+	if [ "${got:-0}" -ge "$n" ] && [ "$n" -ge 2000 ]; then
+		echo "PASS: requests_postgres_turns (turns of the postgres backends: $got for $n statements)"
+	else
+		fail requests_postgres_turns "turns of the postgres backends: $got for $n statements (lost $(tt_lost "$o"))"
+	fi
+	rm -rf "$d"
+}
+
+# (9) pipelines of 3, 8 and 16 requests with 300-byte heads in one write:
+# every request counted, or counted lost (map_full: the per-connection
+# queue holds TT_REQ_QUEUE requests awaiting their response).
+test_deep_pipeline() {
+	local d="$TT_TMP/deep" o e why p=$((PORT2 + 4)) deep users cli mf
+	mkdir -p "$d"
+	o=$d/out.json
+	e=$d/err
+	cat >"$d/run.sh" <<EOF
+"$SRV" --port $p --conns 3 --timeout 60 &
+"$CLI" --port $p --pipeline 3 --header-bytes 300 --req GET:/fast:9 >/dev/null || echo "client 3 failed" >&2
+"$CLI" --port $p --pipeline 8 --header-bytes 300 --req GET:/users/8:16 >/dev/null || echo "client 8 failed" >&2
+"$CLI" --port $p --pipeline 16 --header-bytes 300 --req GET:/deep:32 >/dev/null || echo "client 16 failed" >&2
+wait
+EOF
+	req_run "$o" "$e" -- sh "$d/run.sh"
+	why=$(tt_run_why "$o" "$e")
+	if [ -z "$why" ] && [ -s "$e" ]; then
+		why="stderr: $(head -c 300 "$e" | tr '\n' ' ')"
+	fi
+	if [ -n "$why" ]; then
+		fail_all "$why" requests_pipeline3_exact requests_pipeline_deep_accounted
+		return
+	fi
+	check_eq requests_pipeline3_exact "GET /fast, 3 per write with 300-byte heads" 9 \
+		"$(count "$o" $SERVER '{"http_route":"/fast"}')" "lost $(tt_lost "$o")"
+	users=$(count "$o" $SERVER '{"http_route":"/users/:id"}')
+	deep=$(count "$o" $SERVER '{"http_route":"/deep"}')
+	cli=$(count "$o" $CLIENT "{\"server_port\":\"$p\"}")
+	mf=$(jq '.lost.map_full // 0' "$o" 2>/dev/null)
+	# both sides are traced: the client's pipelines queue up too (57 requests a side)
+	check_eq requests_pipeline_deep_accounted "9 + 16 + 32 requests a side: counted + lost (map_full)" 114 \
+		"$((9 + users + deep + cli + mf))" "server /users/:id $users, /deep $deep, client $cli, map_full $mf"
+}
+
+# (10) two servers of the same comm on two ports: separate series
+# (server_port) and a route budget each (--max-routes 2 per comm and port).
+test_two_servers() {
+	local d="$TT_TMP/two" o e why p=$((PORT2 + 5)) q=$((PORT2 + 6))
+	mkdir -p "$d"
+	o=$d/out.json
+	e=$d/err
+	cat >"$d/run.sh" <<EOF
+"$SRV" --port $p --conns 1 --timeout 60 &
+"$SRV" --port $q --conns 1 --timeout 60 &
+"$CLI" --port $p --req GET:/fast:5 --req GET:/users/1:3 --req GET:/a:2 >/dev/null || echo "client $p failed" >&2
+"$CLI" --port $q --req GET:/b:4 --req GET:/c:6 --req GET:/fast:1 >/dev/null || echo "client $q failed" >&2
+wait
+EOF
+	req_run "$o" "$e" --max-routes 2 -- sh "$d/run.sh"
+	why=$(tt_run_why "$o" "$e")
+	if [ -z "$why" ] && [ -s "$e" ]; then
+		why="stderr: $(head -c 300 "$e" | tr '\n' ' ')"
+	fi
+	if [ -n "$why" ]; then
+		fail_all "$why" requests_server_port_series
+		return
+	fi
+	check_eq requests_server_port_series "server series by server_port (2 routes each, then _other)" \
+		"$p GET /fast 200=5, $p GET /users/:id 200=3, $p GET _other 404=2, $q GET /b 404=4, $q GET /c 404=6, $q GET _other 200=1" \
+		"$(jq -r --arg m "$SERVER" '[.metrics[] | select(.name == $m) | .series[] |
+			"\(.labels.server_port) \(.labels.http_request_method) \(.labels.http_route) \(.labels.http_response_status_code)=\(.count)"] |
+			sort | join(", ")' "$o" 2>/dev/null)"
+}
+
+# (11) --events is bounded by --max-events: the excess counted as lost
+# ringbuf, the counts still exact.
+test_max_events() {
+	local d="$TT_TMP/maxev" o e why p=$((PORT2 + 7))
+	mkdir -p "$d"
+	o=$d/out.json
+	e=$d/err
+	cat >"$d/run.sh" <<EOF
+"$SRV" --port $p --conns 1 --timeout 60 &
+"$CLI" --port $p --req GET:/fast:20 >/dev/null || echo "client failed" >&2
+wait
+EOF
+	req_run "$o" "$e" --events --max-events 15 -- sh "$d/run.sh"
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail_all "$why" requests_max_events
+		return
+	fi
+	check_eq requests_max_events "events kept, lost ringbuf, server and client counts (20 requests a side, --max-events 15)" \
+		"15 25 20 20" \
+		"$(jq '.events | length' "$o") $(jq '.lost.ringbuf' "$o") $(count "$o" $SERVER '{"http_route":"/fast"}') $(count "$o" $CLIENT "{\"server_port\":\"$p\"}")"
+}
+
 test_usage() {
 	timeout 30 "$TT" requests --port 70000 >/dev/null 2>"$TT_TMP/usage.err"
 	check_eq requests_usage_bad_port "exit status of --port 70000" 2 "$?"
@@ -441,5 +655,11 @@ test_interval
 test_nginx
 test_port
 test_system_wide
+test_fork
+test_peek
+test_postgres
+test_deep_pipeline
+test_two_servers
+test_max_events
 test_usage
 exit 0

@@ -121,6 +121,12 @@ static void test_req_labels(void **state)
 	e.method = 250;
 	tt_req_labels(&e, &l);
 	assert_string_equal(l.method, "_OTHER");
+	assert_string_equal(l.port, "40000");	/* server_port: the local port */
+	assert_string_equal(l.service, "curl:40000");
+	e.kind = TT_REQ_HTTP_CLIENT;
+	memcpy(e.comm, "a:1", 4);
+	tt_req_labels(&e, &l);
+	assert_string_equal(l.service, "a:1:8443");	/* the port is after the last ':' */
 }
 
 int main(void)

@@ -4,7 +4,10 @@
  * route over one connection, for the live tests of `tracetool requests`.
  *   req_client --port P --req METHOD:TARGET:COUNT [--req ...]
  *              [--pipeline K] [--split] [--tcp N] [--eof] [--timeout S]
- * Requests go out in the order given.  --pipeline K writes K requests in
+ *              [--header-bytes B] [--hold MS]
+ * Requests go out in the order given.  --header-bytes B pads each request
+ * head to B bytes with an X-Pad header.  --hold MS keeps the connection open
+ * MS milliseconds after the result line is printed (and flushed).  --pipeline K writes K requests in
  * one write, then reads the K responses.  --split writes each request line
  * in three pieces 5 ms apart ("GE", "T /pa", the rest).  --tcp N sends
  * "ping\n" N times and reads "pong\n" (the server's --tcp mode).  --eof reads
@@ -113,7 +116,8 @@ int main(int argc, char **argv)
 	struct spec specs[MAX_REQS];
 	int nspecs = 0, port = 0, pipeline = 1, split = 0, tcp = 0, timeout_s = 30, eof = 0, i, fd;
 	long sent = 0, got = 0;
-	char req[1024];
+	int header_bytes = 0, hold_ms = 0;
+	static char req[65536];
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--port") && i + 1 < argc) {
@@ -138,13 +142,17 @@ int main(int argc, char **argv)
 			tcp = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
 			timeout_s = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--hold") && i + 1 < argc) {
+			hold_ms = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--header-bytes") && i + 1 < argc) {
+			header_bytes = atoi(argv[++i]);
 		} else {
 			fprintf(stderr, "usage: req_client --port P --req METHOD:TARGET:COUNT ... "
-					"[--pipeline K] [--split] [--tcp N] [--eof] [--timeout S]\n");
+					"[--pipeline K] [--split] [--tcp N] [--eof] [--timeout S] [--header-bytes B] [--hold MS]\n");
 			return 2;
 		}
 	}
-	if (port <= 0 || pipeline < 1 || pipeline > 64)
+	if (port <= 0 || pipeline < 1 || pipeline > 64 || header_bytes < 0 || header_bytes > 1000)
 		return 2;
 	alarm((unsigned)timeout_s);
 	fd = connect_retry(port, timeout_s);
@@ -180,11 +188,26 @@ int main(int argc, char **argv)
 
 			for (j = 0; j < k; j++) {
 				n = snprintf(req + len, sizeof(req) - len,
-					     "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUser-Agent: req_client\r\n\r\n",
+					     "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUser-Agent: req_client\r\n",
 					     specs[i].method, specs[i].target, port);
 				if (n < 0 || (size_t)n >= sizeof(req) - len)
 					return 2;
 				len += (size_t)n;
+				/* "X-Pad: " + pad + "\r\n" + "\r\n" makes the head header_bytes long */
+				if (header_bytes > n + 11) {
+					int pad = header_bytes - n - 11;
+
+					if ((size_t)header_bytes >= sizeof(req) - len + n)
+						return 2;
+					memcpy(req + len, "X-Pad: ", 7);
+					memset(req + len + 7, 'p', (size_t)pad);
+					memcpy(req + len + 7 + pad, "\r\n", 2);
+					len += (size_t)pad + 9;
+				}
+				if (len + 2 >= sizeof(req))
+					return 2;
+				memcpy(req + len, "\r\n", 2);
+				len += 2;
 			}
 			if (split && len > 6) {
 				if (write_all(fd, req, 2))
@@ -208,6 +231,9 @@ int main(int argc, char **argv)
 	while (eof && read(fd, rbuf, sizeof(rbuf)) > 0)
 		;
 	printf("requests %ld responses %ld\n", sent, got);
+	fflush(stdout);
+	if (hold_ms > 0)
+		sleep_ms(hold_ms);
 	close(fd);
 	return got == sent ? 0 : 1;
 }

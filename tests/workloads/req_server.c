@@ -15,7 +15,11 @@
  *   /upgrade     101, then 3 lines 100 ms apart on the upgraded connection, then close
  *   anything else 404
  * Pipelined requests are answered in order.  --tcp: read a line, wait
- * --slow-ms, answer "pong\n", until EOF.
+ * --slow-ms, answer "pong\n", until EOF.  --fork: each connection is served
+ * by a child process and the parent closes its copy of the accepted socket
+ * at once (PostgreSQL's model); --conns then counts children reaped.
+ * --peek: every read is preceded by a peek at the same bytes, alternately
+ * recv(MSG_PEEK) and recvmsg(MSG_PEEK).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,11 +33,14 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 static int slow_ms = 50;
 static int tcp_mode;
+static int fork_mode;
+static int peek_mode;
 static int file_fd = -1;
 static const size_t file_len = 16384;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -162,6 +169,29 @@ static size_t content_length(const char *head, size_t len)
 	return 0;
 }
 
+/* read(2), preceded under --peek by a peek that must see the same bytes first. */
+static ssize_t read_req(int fd, char *p, size_t n)
+{
+	static __thread unsigned peeks;
+
+	if (peek_mode) {
+		ssize_t k;
+
+		if (peeks++ % 2 == 0) {
+			k = recv(fd, p, n, MSG_PEEK);
+		} else {
+			struct iovec iov = { p, n };
+			struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+			k = recvmsg(fd, &msg, MSG_PEEK);
+		}
+		if (k <= 0)
+			return k;
+		n = (size_t)k;	/* the read takes exactly what was peeked */
+	}
+	return read(fd, p, n);
+}
+
 static void serve_http(int fd)
 {
 	static __thread char buf[65536];
@@ -198,7 +228,7 @@ static void serve_http(int fd)
 more:
 		if (have == sizeof(buf))
 			return;
-		r = read(fd, buf + have, sizeof(buf) - have);
+		r = read_req(fd, buf + have, sizeof(buf) - have);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -228,7 +258,7 @@ static void serve_tcp(int fd)
 		}
 		if (have == sizeof(buf))
 			return;
-		r = read(fd, buf + have, sizeof(buf) - have);
+		r = read_req(fd, buf + have, sizeof(buf) - have);
 		if (r <= 0)
 			return;
 		have += (size_t)r;
@@ -264,6 +294,21 @@ static void *accept_thread(void *arg)
 				continue;
 			return NULL;
 		}
+		if (fork_mode) {
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				close(lfd);
+				if (tcp_mode)
+					serve_tcp(fd);
+				else
+					serve_http(fd);
+				close(fd);
+				_exit(0);
+			}
+			close(fd);	/* at once, as a forking server's parent does */
+			continue;
+		}
 		if (pthread_create(&th, NULL, conn_thread, (void *)(long)fd)) {
 			close(fd);
 			continue;
@@ -294,9 +339,13 @@ int main(int argc, char **argv)
 			ready_file = argv[++i];
 		else if (!strcmp(argv[i], "--tcp"))
 			tcp_mode = 1;
+		else if (!strcmp(argv[i], "--fork"))
+			fork_mode = 1;
+		else if (!strcmp(argv[i], "--peek"))
+			peek_mode = 1;
 		else {
 			fprintf(stderr, "usage: req_server --port P [--conns N] [--slow-ms MS] "
-					"[--timeout S] [--ready-file F] [--tcp]\n");
+					"[--timeout S] [--ready-file F] [--tcp] [--fork] [--peek]\n");
 			return 2;
 		}
 	}
@@ -329,6 +378,24 @@ int main(int argc, char **argv)
 		return 1;
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += timeout_s;
+	if (fork_mode) {
+		int reaped = 0;
+		long waited_ms = 0;
+
+		while (reaped < conns && waited_ms < timeout_s * 1000L) {
+			if (waitpid(-1, NULL, WNOHANG) > 0) {
+				reaped++;
+				continue;
+			}
+			sleep_ms(5);
+			waited_ms += 5;
+		}
+		if (reaped < conns) {
+			fprintf(stderr, "req_server: timed out with %d of %d children done\n", reaped, conns);
+			return 3;
+		}
+		return 0;
+	}
 	pthread_mutex_lock(&lock);
 	while (closed_conns < conns)
 		if (pthread_cond_timedwait(&done_cond, &lock, &deadline) == ETIMEDOUT)
