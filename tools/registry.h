@@ -34,6 +34,10 @@ struct tt_optdef {
 	{ "port", 0, "PORT", k,                                                               \
 	  "only connections whose local or peer port is PORT\n"                              \
 	  "(repeatable or a comma list; tcp: at most 8, requests: one)", "1-65535" }
+#define TT_OPTDEF_MAX_EVENTS(k)                                                               \
+	{ "max-events", 0, "N", k,                                                            \
+	  "events kept per report (default 100000; the JSON report\n"                         \
+	  "holds them until it is written); more count as lost ringbuf", "1-1073741824" }
 #define TT_OPTDEF_MAX_SERIES(k)                                                               \
 	{ "max-series", 0, "N", k,                                                            \
 	  "label sets kept in the kernel beyond the overflow series\n"                        \

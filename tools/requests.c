@@ -66,8 +66,7 @@ static const struct tt_optdef requests_opts[] = {
 	  NULL },
 	{ "max-routes", 0, "N", OPT_MAX_ROUTES, "distinct routes kept per comm and local port (default\n"
 	  "100); past that, requests count under the route _other", "1-100000" },
-	{ "max-events", 0, "N", OPT_MAX_EVENTS, "--events kept per report (default 100000; the JSON "
-	  "report\nholds them until it is written); more count as lost ringbuf", "1-1073741824" },
+	TT_OPTDEF_MAX_EVENTS(OPT_MAX_EVENTS),
 	{ "max-conns", 0, "N", OPT_MAX_CONNS, "connections tracked in the kernel (default 8192, LRU)",
 	  "1-4194304" },
 	{ 0 },

@@ -72,8 +72,7 @@ static const struct tt_optdef tcp_opts[] = {
 	  "their\nfirst send or receive (a map lookup per send/recv call)", NULL },
 	{ "no-events", 0, NULL, OPT_NO_EVENTS, "counters and histograms only, no per-event lines",
 	  NULL },
-	{ "max-events", 0, "N", OPT_MAX_EVENTS, "events kept per report (default 100000; the JSON "
-	  "report\nholds them until it is written); more count as lost ringbuf", "1-1073741824" },
+	TT_OPTDEF_MAX_EVENTS(OPT_MAX_EVENTS),
 	TT_OPTDEF_MAX_SERIES(OPT_MAX_SERIES),
 	TT_OPTDEF_MAX_CELLS(OPT_MAX_CELLS),
 	{ 0 },
