@@ -425,6 +425,23 @@ static int requests_drain(void *priv, struct tt_report *sink)
 	return pull(t, IDLE_NS);
 }
 
+/* The report's filters (--port, --no-http, --no-tcp), so a saved report says what it covers. */
+static int describe_filters(const struct requests_tool *t, struct tt_report *r)
+{
+	char buf[16];
+	int ret = 0;
+
+	if (t->port) {
+		snprintf(buf, sizeof(buf), "%lu", t->port);
+		ret = tt_report_add_filter(r, "port", buf);
+	}
+	if (!ret && !t->cfg.http)
+		ret = tt_report_add_filter(r, "http", "off");
+	if (!ret && !t->cfg.tcp)
+		ret = tt_report_add_filter(r, "tcp", "off");
+	return ret;
+}
+
 static int requests_collect(void *priv, struct tt_report *r)
 {
 	static const char *const srv_labels[] = { "comm", "http_request_method", "http_route",
@@ -437,6 +454,9 @@ static int requests_collect(void *priv, struct tt_report *r)
 	struct tt_family *srv, *cli, *tcp;
 	int ret;
 
+	ret = describe_filters(t, r);
+	if (ret)
+		return ret;
 	if (t->sink) {
 		ret = pull(t, 0);	/* every started response, so the report is exact */
 	} else {		/* no drain yet: events go straight into this report */

@@ -275,6 +275,40 @@ static int add_errors(struct syscalls_tool *t, struct tt_family *errs,
 }
 
 /* The difference since the previous collect (since load the first time). */
+/*
+ * The report's filters: --syscall (names, as the kernel's mask holds them)
+ * and --failed, so a saved or merged report says what it covers.
+ */
+static int describe_filters(const struct syscalls_tool *t, struct tt_report *r)
+{
+	char *list = NULL;
+	size_t len = 0, nr;
+	FILE *f;
+	int ret = 0;
+
+	if (t->cfg.filter_nr) {
+		f = open_memstream(&list, &len);
+		if (!f)
+			return -ENOMEM;
+		for (nr = 0; nr < TT_SYSCALL_NR_MAX; nr++) {
+			char *name;
+
+			if (!(t->cfg.nr_mask[nr / 64] & (1ULL << (nr % 64))))
+				continue;
+			name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
+			fprintf(f, "%s%s", ftell(f) ? "," : "", name ? name : "?");
+			free(name);
+		}
+		if (fclose(f))
+			return -ENOMEM;
+		ret = tt_report_add_filter(r, "syscall", list);
+		free(list);
+	}
+	if (!ret && t->cfg.failed_only)
+		ret = tt_report_add_filter(r, "failed", "true");
+	return ret;
+}
+
 static int syscalls_collect(void *priv, struct tt_report *r)
 {
 	static const char *const names[] = { "syscall", "comm", "pid", "tid", "errno" };
@@ -306,6 +340,9 @@ static int syscalls_collect(void *priv, struct tt_report *r)
 	lat->text_join_title = strdup("ERRORS");
 	if (!lat->text_join_title)
 		return -ENOMEM;
+	ret = describe_filters(t, r);
+	if (ret)
+		return ret;
 
 	ret = tt_store_delta(&t->store, &d);
 	if (ret)

@@ -12,7 +12,7 @@
 W=$WL/syscall_workload
 SELF=$$
 
-CHECKS="syscalls_cmd_getppid_count syscalls_cmd_nanosleep_count syscalls_cmd_nanosleep_p50
+CHECKS="syscalls_filters_in_report syscalls_cmd_getppid_count syscalls_cmd_nanosleep_count syscalls_cmd_nanosleep_p50
 syscalls_fork_getppid_count syscalls_fork_nanosleep_count syscalls_fork_leader_exit_count
 syscalls_pid_only_target
 syscalls_comm_only_target
@@ -514,4 +514,15 @@ test_usage
 test_interval
 test_interval_sum
 test_output_file
+
+# the report says what it covers: --syscall and --failed are filters of the
+# report (a saved or merged report would otherwise not say it)
+tt_run "$TT_TMP/filt.json" "$TT_TMP/filt.err" --failed --syscall close,openat -d 0.2
+why=$(tt_run_why "$TT_TMP/filt.json" "$TT_TMP/filt.err")
+if [ -n "$why" ]; then
+	fail syscalls_filters_in_report "$why"
+else
+	check_eq syscalls_filters_in_report "report filters" '{"syscall":"close,openat","failed":"true"}' \
+		"$(jq -c .filters "$TT_TMP/filt.json")"
+fi
 exit 0
