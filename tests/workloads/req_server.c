@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wl.h"
+
 static int slow_ms = 50;
 static int tcp_mode;
 static int fork_mode;
@@ -46,29 +48,6 @@ static const size_t file_len = 16384;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
 static int closed_conns;
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static int header(char *buf, size_t len, int status, size_t body)
 {
