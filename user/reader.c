@@ -553,6 +553,8 @@ static int read_hist(struct ctx *c, struct tt_series *s, const json_t *o, const 
 		return ret;
 	if (h->count && h->min > h->max)
 		return fail(c, path, "min is above max");
+	if (h->sum < 0)
+		return fail(c, path, "a histogram's sum is never negative");
 	/* quantiles are recomputed from the buckets; check their shape only */
 	ret = get_member(c, o, path, "quantiles", &q);
 	path_key(p, path, "quantiles");
@@ -641,7 +643,8 @@ static int read_family(struct ctx *c, struct tt_report *r, const json_t *o, cons
 	struct tt_family *f = NULL;
 	char p[PATH_LEN], sp[PATH_LEN];
 	json_t *series, *labels, *v;
-	size_t i, nl = 0;
+	struct tt_series_index ix;
+	size_t i, nl = 0, *slot;
 	int ret;
 
 	ret = want_object(c, o, path) ?: get_string(c, o, path, "name", &name) ?:
@@ -670,8 +673,10 @@ static int read_family(struct ctx *c, struct tt_report *r, const json_t *o, cons
 	if (ret)
 		return ret;
 	values = calloc(nl + 1, sizeof(*values));
-	if (!values)
+	if (!values || tt_series_index_init(&ix, f, json_array_size(series))) {
+		free(values);
 		return -ENOMEM;
+	}
 	for (i = 0; !ret && i < json_array_size(series); i++) {
 		const json_t *so = json_array_get(series, i);
 		struct tt_series *s;
@@ -683,11 +688,17 @@ static int read_family(struct ctx *c, struct tt_report *r, const json_t *o, cons
 		ret = ret ?: series_labels(c, f, labels, lp, values);
 		if (ret)
 			break;
+		slot = tt_series_index_slot(&ix, f, (char *const *)values);
+		if (*slot) {	/* merged twice, it would count twice */
+			ret = fail(c, lp, "the same labels as series %zu", *slot - 1);
+			break;
+		}
 		s = tt_family_add_series(f, values);
 		if (!s) {
 			ret = -ENOMEM;
 			break;
 		}
+		*slot = f->nseries;
 		if (t == TT_METRIC_HISTOGRAM) {
 			ret = read_hist(c, s, so, sp, tt_hist_resolution(unit));
 		} else {
@@ -696,8 +707,11 @@ static int read_family(struct ctx *c, struct tt_report *r, const json_t *o, cons
 			ret = get_member(c, so, sp, "value", &v);
 			path_key(vp, sp, "value");
 			ret = ret ?: as_number_or_null(c, v, vp, &s->value);
+			if (!ret && t == TT_METRIC_COUNTER && s->value < 0)
+				ret = fail(c, vp, "a counter is never negative");
 		}
 	}
+	tt_series_index_release(&ix);
 	free(values);
 	return ret;
 }

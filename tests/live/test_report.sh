@@ -13,7 +13,7 @@ W=$WL/syscall_workload
 CHECKS="report_json_round_trip report_text_count report_text_same_as_stdin
 report_merge_getppid_count report_merge_nanosleep_count report_merge_duration
 report_merge_text_count report_output_file report_interval_stream
-report_truncated_exit2 report_bad_bucket_path report_other_tracers_exit2"
+report_truncated_exit2 report_bad_bucket_path report_other_tracers_exit2 report_same_file_twice_exit2"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -119,4 +119,12 @@ if [ $rc -eq 2 ] && grep -q "cannot merge" "$TT_TMP/tcp.err"; then
 else
 	fail report_other_tracers_exit2 "exit $rc: $(cat "$TT_TMP/tcp.err")"
 fi
+# a glob that also caught an earlier output: the same file (here through a
+# link) would be counted twice
+ln -s "$A" "$TT_TMP/again.json"
+"$TT" report "$A" "$TT_TMP/again.json" >/dev/null 2>"$TT_TMP/twice.err"
+rc=$?
+check_eq report_same_file_twice_exit2 "exit status and message" \
+	"2 tracetool report: $TT_TMP/again.json: the same file is given twice" \
+	"$rc $(cat "$TT_TMP/twice.err")"
 exit 0

@@ -475,6 +475,20 @@ static void test_minimal_ok(void **state)
 	tt_report__free(r);
 }
 
+/* Values no tracer writes, which would add up wrongly when merged. */
+static void test_rejects_impossible_values(void **state)
+{
+	(void)state;
+	parse_bad(HEAD "\"metrics\": [" HIST(S_OK ", " S_OK) "]}",
+		  "$.metrics[0].series[1].labels: the same labels as series 0");
+	parse_bad(HEAD "\"metrics\": [{\"name\": \"c_total\", \"type\": \"counter\", \"unit\": "
+		  "\"\", \"help\": \"\", \"series\": [{\"labels\": {}, \"value\": -3}]}]}",
+		  "$.metrics[0].series[0].value: a counter is never negative");
+	parse_bad(HEAD "\"metrics\": [" HIST("{\"labels\": {\"a\": \"1\"}, \"count\": 2, \"sum\": -1, "
+		  "\"min\": 1e-7, \"max\": 9e-7, \"quantiles\": {}, \"buckets\": [[7.03e-7, 1], "
+		  "[\"+Inf\", 1]]}") "]}", "a histogram's sum is never negative");
+}
+
 static void test_command_rejects(void **state)
 {
 	(void)state;
@@ -803,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_document_stream),
 		cmocka_unit_test(test_minimal_ok),
+		cmocka_unit_test(test_rejects_impossible_values),
 		cmocka_unit_test(test_rejects_with_path),
 		cmocka_unit_test(test_merge_arithmetic),
 		cmocka_unit_test(test_merge_profiles_and_split),
