@@ -164,6 +164,7 @@ static int tcp_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 			return tt_error_set(err, -EINVAL, true, "--max-cells: '%s' is not a count", arg);
 		return 0;
 	case OPT_MAX_SERIES:
+		/* syscalls' bound (its ids start higher): one range for the shared option */
 		if (tt_parse_uint(arg, TT_SERIES_ID_MAX - TT_SYSCALL_NR_MAX, &t->max_series))
 			return tt_error_set(err, -EINVAL, true, "--max-series: '%s' is not a count", arg);
 		return 0;
