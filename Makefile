@@ -35,7 +35,7 @@ WL_SRCS    := $(wildcard tests/workloads/*.c)
 WL_BINS    := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(WL_SRCS))
 WL_LIBS    := $(patsubst tests/workloads/lib/%.c,$(OUT)/workloads/lib%.so,$(wildcard tests/workloads/lib/*.c))
 
-.PHONY: all deps demo test unit live bench fuzz clean FORCE
+.PHONY: all deps demo test unit live bench fuzz fuzz-report fuzz-resp fuzz-pg clean FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -97,7 +97,8 @@ TRACER_OBJS := $(patsubst %,$(OUT)/tools/%.o,registry syscalls tcp requests prof
 TOOL_TEST_OBJS_test_registry := $(TRACER_OBJS)
 TOOL_TEST_OBJS_test_labels := $(LABEL_OBJS)
 TOOL_TEST_OBJS_test_requests := $(LABEL_OBJS)
-TOOL_TESTS := $(patsubst %,$(OUT)/tests/%,test_registry test_labels test_requests)
+TOOL_TEST_OBJS_test_reqproto := $(LABEL_OBJS)
+TOOL_TESTS := $(patsubst %,$(OUT)/tests/%,test_registry test_labels test_requests test_reqproto)
 $(TOOL_TESTS): $(OUT)/tests/%: tests/unit/%.c $(TRACER_OBJS) $(OUT)/libtracetool.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit -Itools -o $@ $< $(TOOL_TEST_OBJS_$*) $(OUT)/libtracetool.a \
@@ -145,24 +146,41 @@ bench: all
 	@sh bench/report.sh $(OUT)
 	@sh bench/tcp.sh
 	@sh bench/requests.sh
+	@sh bench/requests_redis_pg.sh
 
-# The report reader under libFuzzer with ASan and UBSan (Debian's clang and
-# libclang-rt-dev: sh scripts/deps.sh --fuzz); not part of `make test`.  FUZZ_RUNS executions, one
-# process; new inputs it finds are kept in $(OUT)/fuzz/corpus.
-FUZZ_CC    ?= clang
-FUZZ_RUNS  ?= 10000000
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	      -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser
-FUZZ_SRCS  := $(LIB_SRCS)
+# Fuzz targets under libFuzzer with ASan and UBSan (Debian's clang and
+# libclang-rt-dev: sh scripts/deps.sh --fuzz); not part of `make test`:
+# report (the report reader), resp and pg (the Redis and PostgreSQL decoders
+# of include/tracetool/reqproto.h).  `make fuzz` runs each of FUZZ_TARGETS for
+# FUZZ_RUNS executions, one process each; new inputs it finds are kept in
+# $(OUT)/fuzz/corpus_NAME (report: $(OUT)/fuzz/corpus).
+FUZZ_CC      ?= clang
+FUZZ_RUNS    ?= 10000000
+FUZZ_TARGETS ?= report resp pg
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	        -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser
+FUZZ_SRCS    := $(LIB_SRCS)
 
 $(OUT)/fuzz/fuzz_report: tests/fuzz/fuzz_report.c $(FUZZ_SRCS) $(wildcard user/*.h include/tracetool/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_report.c $(FUZZ_SRCS) $(LIBS)
 
-fuzz: $(OUT)/fuzz/fuzz_report
+$(OUT)/fuzz/fuzz_resp $(OUT)/fuzz/fuzz_pg: $(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c \
+		tests/fuzz/fuzz_wire.h include/tracetool/reqproto.h include/tracetool/common.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $<
+
+fuzz: $(patsubst %,fuzz-%,$(FUZZ_TARGETS))
+
+fuzz-report: $(OUT)/fuzz/fuzz_report
 	@mkdir -p $(OUT)/fuzz/corpus
 	$< -runs=$(FUZZ_RUNS) -max_len=16384 -dict=tests/fuzz/report.dict -print_final_stats=1 \
 	   $(OUT)/fuzz/corpus tests/fuzz/seeds
+
+fuzz-resp fuzz-pg: fuzz-%: $(OUT)/fuzz/fuzz_%
+	@mkdir -p $(OUT)/fuzz/corpus_$*
+	$< -runs=$(FUZZ_RUNS) -max_len=4096 -dict=tests/fuzz/$*.dict -print_final_stats=1 \
+	   $(OUT)/fuzz/corpus_$* tests/fuzz/seeds_$*
 
 clean:
 	rm -rf $(OUT)

@@ -23,6 +23,15 @@
 #include <bpf/bpf_endian.h>
 
 #include "tracetool/requests.h"
+/* the Redis/PostgreSQL decoders' inner parsers as global functions (below) */
+struct tt_wire_in;
+struct tt_wire_num;
+struct tt_wire_word;
+__noinline int wire_number_g(const struct tt_wire_in *in, struct tt_wire_num *nm);
+__noinline int wire_word_g(const struct tt_wire_in *in, struct tt_wire_word *w);
+#define TT_WIRE_NUMBER(in, nm) wire_number_g(in, nm)
+#define TT_WIRE_WORD_OF(in, w) wire_word_g(in, w)
+#include "tracetool/reqproto.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -58,6 +67,8 @@ struct sys_exit_ctx {
 
 struct scratch {
 	unsigned char b[SCRATCH];
+	struct tt_wire_in head;	/* Redis/PostgreSQL: a read's first bytes; zeroed after use */
+	struct tt_wire_in step;	/* and the bytes of one walk step */
 	__u32 hi;		/* b[0..hi) may hold payload; 0: at most b[0..TT_REQ_HEAD + 8) */
 	__u32 pad;
 };
@@ -785,6 +796,184 @@ static __always_inline void on_tcp_data(struct tt_req_conn *c, bool outbound, __
 	}
 }
 
+/* --- Redis and PostgreSQL turns ----------------------------------------- */
+
+/* A finished Redis or PostgreSQL turn: only the command name / keyword goes out. */
+static __always_inline void emit_wire(const struct tt_req_conn *c, __u64 now)
+{
+	const struct tt_req_item *it = &c->q[0];
+	struct tt_req_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		tt_count_lost(TT_LOST_RINGBUF);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->end_ns = now;
+	e->duration_ns = now - c->tcp_start;
+	e->tgid = c->tgid;
+	e->kind = c->proto == TT_PROTO_REDIS ? TT_REQ_REDIS : TT_REQ_POSTGRESQL;
+	e->status = it->status;
+	e->lport = c->lport;
+	e->rport = c->rport;
+	e->family = c->family;
+	e->route_len = it->route_len;
+	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
+	__builtin_memcpy(e->raddr, c->raddr, sizeof(e->raddr));
+	__builtin_memcpy(e->route, it->route, TT_WIRE_WORD);
+	bpf_ringbuf_submit(e, wake_flag());
+}
+
+__noinline int wire_number_g(const struct tt_wire_in *in, struct tt_wire_num *nm)
+{
+	if (in && nm)
+		tt_resp_number(in, nm);
+	return 0;
+}
+
+__noinline int wire_word_g(const struct tt_wire_in *in, struct tt_wire_word *w)
+{
+	if (in && w)
+		tt_wire_word(in, w);
+	return 0;
+}
+
+/* Read up to TT_WIRE_BUF bytes of the user buffer into in (zero padded). */
+static __always_inline void wire_read(struct tt_wire_in *in, __u64 ubuf, long avail)
+{
+	__u32 n = avail > TT_WIRE_BUF ? TT_WIRE_BUF : (__u32)avail;
+
+	__builtin_memset(in->b, 0, TT_WIRE_BUF);
+	in->n = 0;
+	if (n && !bpf_probe_read_user(in->b, n & (TT_WIRE_BUF - 1) ?: TT_WIRE_BUF, (const void *)ubuf))
+		in->n = n;
+}
+
+struct wire_ctx {
+	struct tt_wire_walk w;
+	__u64 ubuf;
+	__u32 steps;
+	__u32 pad;
+};
+
+/*
+ * One message (PG) or RESP element, read from the user buffer at the
+ * walk's position.  Global functions (this one, the decoders): verified
+ * once, not in every state of their callers.
+ */
+__noinline int wire_step_g(struct wire_ctx *x)
+{
+	struct scratch *sc;
+	__u32 zero = 0;
+
+	sc = bpf_map_lookup_elem(&scratch, &zero);	/* a pointer in *x would read back as a scalar */
+	if (!sc || !x || x->w.pos >= x->w.len)
+		return 1;
+	x->steps++;
+	wire_read(&sc->step, x->ubuf + x->w.pos, (long)(x->w.len - x->w.pos));
+	return tt_wire_step(&x->w, &sc->step);
+}
+
+static long wire_step(__u32 i, struct wire_ctx *x)
+{
+	return wire_step_g(x) ? 1 : 0;
+}
+
+/* What the head of a read says (wire_head_g). */
+struct wire_head {
+	__u8 proto;		/* in: enum tt_wire_proto, TT_WIRE_NONE = detect it */
+	__u8 type;		/* out: PG message type; Redis: 1 */
+	__u8 pad[6];
+	struct tt_wire_word w;
+};
+
+/*
+ * Classify sc->head: with h->proto NONE, the protocol a connection's
+ * first bytes speak (into h->proto); then the request it starts, if any
+ * (h->type, the word).
+ */
+__noinline int wire_head_g(struct scratch *sc, struct wire_head *h)
+{
+	if (!sc || !h)
+		return 0;
+	h->type = 0;
+	if (h->proto == TT_WIRE_NONE)
+		h->proto = tt_wire_detect(&sc->head, &h->w);
+	if (h->proto == TT_WIRE_REDIS)
+		h->type = (__u8)tt_resp_request(&sc->head, 1, &h->w);
+	else if (h->proto == TT_WIRE_PG)
+		h->type = tt_pg_request(&sc->head, &h->w);
+	return 0;
+}
+
+/*
+ * Inbound bytes of a Redis or PostgreSQL server connection.  A request
+ * (RESP command; PG Query, Parse, Bind, Execute or FunctionCall) starts a
+ * turn that the first outbound bytes finish; its command name or keyword
+ * is kept in q[0].  The read's messages are walked (they are length
+ * prefixed) to count the turns it starts: only one can be timed, the
+ * others are counted lost (map_full), as are requests that arrive while a
+ * turn still waits for its answer.  Set-up messages (startup, SSL,
+ * password) and the continuation of a long message start nothing.
+ */
+__noinline int on_wire_data(struct tt_req_conn *c, struct scratch *sc, struct data_in *d)
+{
+	struct wire_head h = {};
+	struct wire_ctx x = {};
+	struct tt_req_item *it;
+	__u32 extra;
+
+	if (!c || !sc || !d)
+		return 0;
+	wire_read(&sc->head, d->ubuf, d->len);
+	if (!sc->head.n)
+		return 0;
+	h.proto = c->proto == TT_PROTO_REDIS ? TT_WIRE_REDIS :
+		  c->proto == TT_PROTO_PG ? TT_WIRE_PG : TT_WIRE_NONE;
+	wire_head_g(sc, &h);
+	__builtin_memset(&sc->head, 0, sizeof(sc->head));	/* no payload stays in a map */
+	if (c->proto != TT_PROTO_REDIS && c->proto != TT_PROTO_PG) {
+		/* a server's first inbound bytes that are no HTTP */
+		if (h.proto == TT_WIRE_PG) {
+			c->proto = TT_PROTO_PG;	/* the startup message: set-up, no turn */
+			return 0;
+		}
+		if (h.proto != TT_WIRE_REDIS) {
+			c->proto = TT_PROTO_TCP;
+			on_tcp_data(c, false, d->ts);
+			return 0;
+		}
+		c->proto = TT_PROTO_REDIS;
+	}
+	if (!h.type)
+		return 0;
+	x.w.len = (__u64)d->len;
+	x.w.proto = h.proto;
+	x.ubuf = d->ubuf;
+	bpf_loop(TT_WIRE_STEPS, wire_step, &x, 0);
+	__builtin_memset(&sc->step, 0, sizeof(sc->step));
+	extra = x.w.turns > 1 ? x.w.turns - 1 : 0;
+	if (x.steps >= TT_WIRE_STEPS && x.w.pos < x.w.len)
+		extra++;	/* more than the walk could count: at least one */
+	if (c->tcp_start)
+		extra++;	/* the turn before still waits for its answer */
+	for (__u32 k = 0; k < TT_WIRE_STEPS + 2; k++) {
+		if (k >= extra)
+			break;
+		tt_count_lost(TT_LOST_MAP_FULL);
+	}
+	if (c->tcp_start)
+		return 0;
+	c->tcp_start = d->ts;
+	c->tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(c->comm, sizeof(c->comm));
+	it = &c->q[0];
+	it->status = h.proto == TT_WIRE_PG ? h.type : 0;
+	it->route_len = (__u8)h.w.len;
+	__builtin_memcpy(it->route, h.w.w, TT_WIRE_WORD);
+	return 0;
+}
+
 /* The user buffer holding the first bytes a call moved (iovec / msghdr followed). */
 static __always_inline __u64 first_buffer(__u32 call, __u64 arg, long *len)
 {
@@ -840,7 +1029,7 @@ static __always_inline int on_data_exit(long id, long ret)
 	struct pt_regs *regs;
 	__u32 call, fd;
 	__u64 arg;
-	bool outbound;
+	bool outbound, first_tcp;
 	struct tt_req_conn *c;
 	struct scratch *sc;
 	__u32 zero = 0, ino = 0;
@@ -883,6 +1072,13 @@ static __always_inline int on_data_exit(long id, long ret)
 		conn_unlock(c);
 		return 0;
 	}
+	if ((c->proto == TT_PROTO_REDIS || c->proto == TT_PROTO_PG) && outbound) {
+		if (c->tcp_start)	/* the first reply bytes end the turn */
+			emit_wire(c, ts);
+		c->tcp_start = 0;
+		conn_unlock(c);
+		return 0;
+	}
 	if (c->proto == TT_PROTO_HTTP && (c->role == TT_ROLE_SERVER) == outbound &&
 	    (__u8)(c->tail - c->head) == 1) {
 		struct tt_req_item *it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
@@ -898,6 +1094,7 @@ static __always_inline int on_data_exit(long id, long ret)
 		conn_unlock(c);
 		return 0;
 	}
+	first_tcp = c->proto == TT_PROTO_UNKNOWN;	/* on_request_data may decide TCP */
 	ubuf = call == TT_CALL_SENDFILE ? 0 : first_buffer(call, arg, &len);
 	d.ubuf = ubuf;
 	d.len = len;
@@ -907,13 +1104,19 @@ static __always_inline int on_data_exit(long id, long ret)
 		   (c->role == TT_ROLE_SERVER) == outbound) {	/* response direction */
 		if (cfg.http)
 			on_response_data(c, sc, &d);
+	} else if (c->proto == TT_PROTO_REDIS || c->proto == TT_PROTO_PG) {
+		if (ubuf)
+			on_wire_data(c, sc, &d);
 	} else if (ubuf && cfg.http) {
 		on_request_data(c, sc, &d);
-		if (c->proto == TT_PROTO_TCP)
-			on_tcp_data(c, outbound, ts);
+		if (c->proto == TT_PROTO_TCP) {
+			if (first_tcp)
+				on_wire_data(c, sc, &d);	/* Redis, PostgreSQL or plain TCP */
+			else
+				on_tcp_data(c, outbound, ts);
+		}
 	} else if (ubuf && cfg.tcp && !outbound && c->role == TT_ROLE_SERVER) {
-		c->proto = TT_PROTO_TCP;
-		on_tcp_data(c, outbound, ts);
+		on_wire_data(c, sc, &d);	/* Redis, PostgreSQL or plain TCP */
 	}
 	conn_unlock(c);
 	/* payload bytes are read only to classify: none stays in the scratch */

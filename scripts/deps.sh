@@ -14,7 +14,8 @@ BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zl
 TEST="libcmocka-dev jq procps util-linux binutils libxml2-utils nodejs iproute2 iptables"
 TEST="$TEST nginx-light wrk"	# requests: a real server and a load generator
 TEST="$TEST chromium"	# the flame graph in a browser (tests/live/test_flamegraph_browser.sh)
-TEST="$TEST postgresql"	# requests: a forking server (initdb, pg_ctl, pgbench)
+TEST="$TEST postgresql postgresql-contrib"	# requests: a forking server (initdb, pg_ctl, pgbench)
+TEST="$TEST redis-server redis-tools"	# requests: Redis (the tests start their own server)
 BENCH="libbpf-tools bpftrace iperf3 stress-ng"	# stress-ng: bench/busy.sh load
 FUZZ="libclang-rt-dev"	# make fuzz: libFuzzer and the sanitizer runtimes for clang
 
@@ -37,9 +38,18 @@ if [ -n "$missing" ]; then
 	fi
 	echo "deps.sh: installing$missing"
 	export DEBIAN_FRONTEND=noninteractive
+	# server packages (postgresql, redis-server, nginx) must start no service:
+	# the tests start their own servers on loopback ports and stop them
+	policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+	fi
 	apt-get -o DPkg::Lock::Timeout=600 update -qq
 	# shellcheck disable=SC2086
-	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
+	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null ||
+		{ [ -z "$policy" ] || rm -f "$policy"; exit 1; }
+	[ -z "$policy" ] || rm -f "$policy"
 fi
 
 # playwright-core for the browser test, at the pinned version (no browser

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "tracetool/reqproto.h"
 #include "tracetool/requests.h"
 #include "tracetool/syscalls.h"
 #include "tracetool/tcp.h"
@@ -75,5 +76,16 @@ struct tt_req_labels {
 
 /* The label values of one finished request record (the route aside). */
 void tt_req_labels(const struct tt_req_event *e, struct tt_req_labels *l);
+
+/*
+ * The command (Redis) or operation (PostgreSQL) label of a record, into
+ * buf (at least TT_REQ_WIRE_LABEL bytes): the name or first keyword the
+ * kernel kept, in capitals; for a PostgreSQL turn without one, what
+ * started it: "_PREPARED" (Bind/Execute of a statement prepared earlier),
+ * "_FUNCTION" (FunctionCall); "_OTHER" when the word was not recognisable
+ * (not letters only, longer than 16 bytes, cut by the read).
+ */
+#define TT_REQ_WIRE_LABEL 24
+const char *tt_req_wire_label(const struct tt_req_event *e, char *buf);
 
 #endif /* TT_LABELS_H */

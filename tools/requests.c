@@ -104,7 +104,7 @@ struct requests_tool {
 	unsigned long max_events;	/* per report; more are counted as lost ringbuf */
 	unsigned long events_dropped;	/* since the last collect */
 	struct tt_route_limit *routes;
-	struct tt_agg *server, *client, *tcp;
+	struct tt_agg *server, *client, *tcp, *redis, *pg;
 	struct tt_report *sink;		/* where events go (the session's pending list) */
 	int err;			/* first error of the ring-buffer callback */
 	int added;			/* events added by the current drain */
@@ -283,13 +283,22 @@ static int add_event(struct requests_tool *t, const struct tt_req_event *e, cons
 		return 0;
 	}
 	snprintf(comm, sizeof(comm), "%.*s", TT_COMM_LEN, e->comm);
-	ev = tt_report_add_event(sink, e->kind == TT_REQ_TCP ? "tcp_request" : "http_request", &ts);
+	ev = tt_report_add_event(sink, e->kind == TT_REQ_TCP		? "tcp_request" :
+				       e->kind == TT_REQ_REDIS		? "redis_request" :
+				       e->kind == TT_REQ_POSTGRESQL	? "postgresql_request" :
+									  "http_request",
+				 &ts);
 	if (!ev)
 		return -ENOMEM;
 	ret = tt_event_add_num(ev, "pid", e->tgid);
 	ret = ret ?: tt_event_add_str(ev, "comm", comm);
 	if (e->kind == TT_REQ_TCP) {
 		ret = ret ?: tt_event_add_str(ev, "port", port);
+	} else if (e->kind == TT_REQ_REDIS || e->kind == TT_REQ_POSTGRESQL) {
+		/* the command or operation comes as `route` */
+		ret = ret ?: tt_event_add_str(ev, e->kind == TT_REQ_REDIS ? "command" : "operation",
+					      route);
+		ret = ret ?: tt_event_add_str(ev, "server_port", port);
 	} else {
 		ret = ret ?: tt_event_add_str(ev, "side",
 					      e->kind == TT_REQ_HTTP_CLIENT ? "client" : "server");
@@ -374,6 +383,20 @@ static int record(struct requests_tool *t, const struct tt_req_event *e)
 		if (!ret && t->events)
 			ret = add_event(t, e, NULL, NULL, NULL, NULL, l.port);
 		return ret;
+	case TT_REQ_REDIS:
+	case TT_REQ_POSTGRESQL: {
+		char word[TT_REQ_WIRE_LABEL];
+
+		/* distinct words per (comm, server_port) share the route budget */
+		r = tt_route_limit_admit(t->routes, l.service, tt_req_wire_label(e, word));
+		if (!r)
+			return -ENOMEM;
+		ret = tt_agg_record(e->kind == TT_REQ_REDIS ? t->redis : t->pg,
+				    (const char *const[]){ l.comm, r, l.port }, e->duration_ns);
+		if (!ret && t->events)
+			ret = add_event(t, e, NULL, r, NULL, NULL, l.port);
+		return ret;
+	}
 	}
 	return 0;
 }
@@ -450,8 +473,10 @@ static int requests_collect(void *priv, struct tt_report *r)
 						  "http_response_status_code", "server_address",
 						  "server_port" };
 	static const char *const tcp_labels[] = { "comm", "port" };
+	static const char *const redis_labels[] = { "comm", "command", "server_port" };
+	static const char *const pg_labels[] = { "comm", "operation", "server_port" };
 	struct requests_tool *t = priv;
-	struct tt_family *srv, *cli, *tcp;
+	struct tt_family *srv, *cli, *tcp, *redis, *pg;
 	int ret;
 
 	ret = describe_filters(t, r);
@@ -477,18 +502,30 @@ static int requests_collect(void *priv, struct tt_report *r)
 	tcp = tt_report_add_family(r, "tracetool_tcp_request_duration_seconds",
 				   "Non-HTTP TCP service turn: first inbound bytes to first outbound "
 				   "bytes.", "seconds", TT_METRIC_HISTOGRAM, 2, tcp_labels);
-	if (!srv || !cli || !tcp)
+	redis = tt_report_add_family(r, "tracetool_redis_request_duration_seconds",
+				     "Redis command (server side): first inbound bytes of the command "
+				     "to the first bytes of its reply.", "seconds",
+				     TT_METRIC_HISTOGRAM, 3, redis_labels);
+	pg = tt_report_add_family(r, "tracetool_postgresql_request_duration_seconds",
+				  "PostgreSQL statement (server side): first inbound bytes of the "
+				  "Query, Parse, Bind, Execute or FunctionCall message to the first "
+				  "bytes of the answer.", "seconds", TT_METRIC_HISTOGRAM, 3, pg_labels);
+	if (!srv || !cli || !tcp || !redis || !pg)
 		return -ENOMEM;
 	r->lost[TT_LOST_RINGBUF] += t->events_dropped;	/* --max-events */
 	t->events_dropped = 0;
 	ret = tt_agg_fill(t->server, srv, 1e-9);
 	ret = ret ?: tt_agg_fill(t->client, cli, 1e-9);
 	ret = ret ?: tt_agg_fill(t->tcp, tcp, 1e-9);
+	ret = ret ?: tt_agg_fill(t->redis, redis, 1e-9);
+	ret = ret ?: tt_agg_fill(t->pg, pg, 1e-9);
 	if (!ret) {	/* the session keeps the totals: each collect starts afresh */
 		t->last.entry = NULL;	/* the series it points to goes */
 		tt_agg_clear(t->server);
 		tt_agg_clear(t->client);
 		tt_agg_clear(t->tcp);
+		tt_agg_clear(t->redis);
+		tt_agg_clear(t->pg);
 	}
 	return ret;
 }
@@ -516,6 +553,8 @@ static void requests_destroy(void *priv)
 	tt_agg__free(t->server);
 	tt_agg__free(t->client);
 	tt_agg__free(t->tcp);
+	tt_agg__free(t->redis);
+	tt_agg__free(t->pg);
 	free(t);
 }
 
@@ -530,7 +569,9 @@ static void *requests_create(void)
 	t->server = tt_agg__new(5);
 	t->client = tt_agg__new(5);
 	t->tcp = tt_agg__new(2);
-	if (!t->server || !t->client || !t->tcp) {
+	t->redis = tt_agg__new(3);
+	t->pg = tt_agg__new(3);
+	if (!t->server || !t->client || !t->tcp || !t->redis || !t->pg) {
 		requests_destroy(t);
 		return NULL;
 	}

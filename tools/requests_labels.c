@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Labels of the requests tracer's records (labels.h). */
 #include <stdio.h>
+#include <string.h>
 
 #include "http.h"
 #include "labels.h"
@@ -31,4 +32,23 @@ void tt_req_labels(const struct tt_req_event *e, struct tt_req_labels *l)
 		tt_ip_label(l->addr, sizeof(l->addr), e->family, e->raddr);
 	else
 		l->addr[0] = 0;
+}
+
+const char *tt_req_wire_label(const struct tt_req_event *e, char *buf)
+{
+	size_t i, n = e->route_len < TT_WIRE_WORD ? e->route_len : TT_WIRE_WORD;
+
+	for (i = 0; i < n; i++)	/* the kernel keeps capitals only; anything else is a defect */
+		if (e->route[i] < 'A' || e->route[i] > 'Z')
+			n = 0;
+	if (n) {
+		memcpy(buf, e->route, n);
+		buf[n] = 0;
+		return buf;
+	}
+	if (e->kind == TT_REQ_POSTGRESQL && (e->status == 'B' || e->status == 'E'))
+		return "_PREPARED";
+	if (e->kind == TT_REQ_POSTGRESQL && e->status == 'F')
+		return "_FUNCTION";
+	return TT_METHOD_OTHER;
 }

@@ -44,6 +44,8 @@ enum tt_req_kind {
 	TT_REQ_HTTP_SERVER = 1,
 	TT_REQ_HTTP_CLIENT = 2,
 	TT_REQ_TCP = 3,		/* non-HTTP: first inbound bytes -> first outbound bytes */
+	TT_REQ_REDIS = 4,	/* a Redis command: route = its name (reqproto.h), first reply bytes */
+	TT_REQ_POSTGRESQL = 5,	/* a PostgreSQL statement: route = first keyword, status = message type */
 };
 
 /* Connection roles and protocols (struct tt_req_conn). */
@@ -58,6 +60,8 @@ enum {
 	TT_PROTO_HTTP = 1,
 	TT_PROTO_TCP = 2,
 	TT_PROTO_OTHER = 3,	/* neither: not looked at again (a database client, --no-tcp) */
+	TT_PROTO_REDIS = 4,	/* a Redis server connection (RESP) */
+	TT_PROTO_PG = 5,	/* a PostgreSQL server connection (protocol v3) */
 };
 
 #define TT_REQ_F_ROUTE_OPEN 1	/* request target not finished yet: continues in the next read */
@@ -136,7 +140,7 @@ struct tt_req_conn {
 	__u64 tcp_start;	/* non-HTTP: ktime of the turn's first inbound bytes, 0 = none */
 	__u64 pfx_ns;		/* ktime of the read that returned pfx */
 	char pfx[TT_REQ_PFX_LEN];	/* a request line cut before the method's space */
-	struct tt_req_item q[TT_REQ_QUEUE];
+	struct tt_req_item q[TT_REQ_QUEUE];	/* Redis, PostgreSQL: q[0] = the turn's word */
 };
 
 /* The ring-buffer record of one finished request. */

@@ -503,8 +503,8 @@ EOF
 }
 
 # (8) PostgreSQL (Debian package): a throwaway cluster on a loopback port,
-# forked backends, `pgbench -S`: every statement is a turn of a backend
-# (plus the connection's start-up and authentication turns).
+# forked backends, `pgbench -S`: every statement is a turn of a backend,
+# counted in the PostgreSQL family.
 test_postgres() {
 	local d p=$((PORT2 + 3)) o e why bin n got
 	bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -542,8 +542,10 @@ EOF
 		rm -rf "$d"
 		return
 	fi
-	got=$(count "$o" $TCPM "{\"comm\":\"postgres\",\"port\":\"$p\"}")
-	# -S: one SELECT per transaction; pgbench -i and the connections add turns
+	got=$(count "$o" tracetool_postgresql_request_duration_seconds \
+		"{\"comm\":\"postgres\",\"server_port\":\"$p\"}")
+	# -S: one SELECT per transaction; pgbench -i adds statements (exact counts:
+	# test_requests_redis_pg.sh)
 	if [ "${got:-0}" -ge "$n" ] && [ "$n" -ge 2000 ]; then
 		echo "PASS: requests_postgres_turns (turns of the postgres backends: $got for $n statements)"
 	else
