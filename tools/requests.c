@@ -33,8 +33,9 @@
 static const char requests_description[] =
 	"Per-request latency of backends, with no change to the application: HTTP/1.x\n"
 	"servers (method, route, status) and clients (method, status, server address and\n"
-	"port), and request/response turns of other TCP services (first inbound bytes to\n"
-	"first outbound bytes), measured from the syscall tracepoints of the calls that\n"
+	"port), Redis servers (command) and PostgreSQL servers (statement's first keyword),\n"
+	"and request/response turns of other TCP services (first inbound bytes to first\n"
+	"outbound bytes), measured from the syscall tracepoints of the calls that\n"
 	"move socket data (read, readv, recvfrom, recvmsg, write, writev, sendto, sendmsg,\n"
 	"sendfile, accept, connect) and tcp_destroy_sock. A server request runs from the read that\n"
 	"returned its first bytes to the last write of its response; routes have numeric,\n"
@@ -43,7 +44,7 @@ static const char requests_description[] =
 static const char requests_examples[] =
 	"  tracetool requests -c nginx -d 30             # nginx latency by route and status\n"
 	"  tracetool requests -p 1234 -i 10              # one service, a report every 10 s\n"
-	"  tracetool requests --port 5432 -d 60          # turns of a PostgreSQL server\n"
+	"  tracetool requests --port 5432 -d 60          # statements of a PostgreSQL server\n"
 	"  tracetool requests --events -c myapp          # each request as it completes\n"
 	"  tracetool requests -f json -o req.json -- ./load-test.sh\n";
 
@@ -608,7 +609,7 @@ static void requests_finish(void *priv, const struct tt_common_opts *o, bool fai
 
 const struct tt_tracer_def tt_requests_tracer = {
 	.name = "requests",
-	.summary = "per-request latency: HTTP/1.x server and client, other TCP services",
+	.summary = "per-request latency: HTTP/1.x server and client, Redis, PostgreSQL, other TCP",
 	.description = requests_description,
 	.examples = requests_examples,
 	.opts = requests_opts,
