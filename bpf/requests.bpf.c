@@ -273,7 +273,11 @@ static __always_inline void emit(const struct tt_req_conn *c, const struct tt_re
 	bpf_ringbuf_submit(e, wake_flag());
 }
 
-static __always_inline void emit_tcp(const struct tt_req_conn *c, __u64 now)
+/*
+ * A finished non-HTTP turn: plain TCP, or a Redis command / PostgreSQL
+ * statement, whose record carries only the command name or keyword (q[0]).
+ */
+static __always_inline void emit_turn(const struct tt_req_conn *c, __u64 now)
 {
 	struct tt_req_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -286,6 +290,12 @@ static __always_inline void emit_tcp(const struct tt_req_conn *c, __u64 now)
 	e->duration_ns = now - c->tcp_start;
 	e->tgid = c->tgid;
 	e->kind = TT_REQ_TCP;
+	if (c->proto == TT_PROTO_REDIS || c->proto == TT_PROTO_PG) {
+		e->kind = c->proto == TT_PROTO_REDIS ? TT_REQ_REDIS : TT_REQ_POSTGRESQL;
+		e->status = c->q[0].status;
+		e->route_len = c->q[0].route_len;
+		__builtin_memcpy(e->route, c->q[0].route, TT_WIRE_WORD);
+	}
 	e->lport = c->lport;
 	e->rport = c->rport;
 	e->family = c->family;
@@ -791,38 +801,12 @@ static __always_inline void on_tcp_data(struct tt_req_conn *c, bool outbound, __
 			bpf_get_current_comm(c->comm, sizeof(c->comm));
 		}
 	} else if (c->tcp_start) {
-		emit_tcp(c, ts);
+		emit_turn(c, ts);
 		c->tcp_start = 0;
 	}
 }
 
 /* --- Redis and PostgreSQL turns ----------------------------------------- */
-
-/* A finished Redis or PostgreSQL turn: only the command name / keyword goes out. */
-static __always_inline void emit_wire(const struct tt_req_conn *c, __u64 now)
-{
-	const struct tt_req_item *it = &c->q[0];
-	struct tt_req_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-
-	if (!e) {
-		tt_count_lost(TT_LOST_RINGBUF);
-		return;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->end_ns = now;
-	e->duration_ns = now - c->tcp_start;
-	e->tgid = c->tgid;
-	e->kind = c->proto == TT_PROTO_REDIS ? TT_REQ_REDIS : TT_REQ_POSTGRESQL;
-	e->status = it->status;
-	e->lport = c->lport;
-	e->rport = c->rport;
-	e->family = c->family;
-	e->route_len = it->route_len;
-	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
-	__builtin_memcpy(e->raddr, c->raddr, sizeof(e->raddr));
-	__builtin_memcpy(e->route, it->route, TT_WIRE_WORD);
-	bpf_ringbuf_submit(e, wake_flag());
-}
 
 __noinline int wire_number_g(const struct tt_wire_in *in, struct tt_wire_num *nm)
 {
@@ -1074,7 +1058,7 @@ static __always_inline int on_data_exit(long id, long ret)
 	}
 	if ((c->proto == TT_PROTO_REDIS || c->proto == TT_PROTO_PG) && outbound) {
 		if (c->tcp_start)	/* the first reply bytes end the turn */
-			emit_wire(c, ts);
+			emit_turn(c, ts);
 		c->tcp_start = 0;
 		conn_unlock(c);
 		return 0;
