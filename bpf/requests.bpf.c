@@ -1089,8 +1089,12 @@ static __always_inline struct tt_req_conn *sk_conn_get(struct sock *sk)
 	struct tt_req_conn *c = bpf_sk_storage_get(&sk_conns, sk, 0, 0);
 	__u8 *role;
 
-	if (c)
+	if (c) {
+		/* made at SYN_SENT, before connect() picked the local port */
+		if (!c->lport)
+			c->lport = sk->__sk_common.skc_num;
 		return c;
+	}
 	c = bpf_sk_storage_get(&sk_conns, sk, &zero_conn, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!c)
 		return NULL;

@@ -34,9 +34,10 @@ static const char requests_description[] =
 	"Per-request latency of backends, with no change to the application: HTTP/1.x\n"
 	"servers (method, route, status) and clients (method, status, server address and\n"
 	"port), and request/response turns of other TCP services (first inbound bytes to\n"
-	"first outbound bytes), measured from the syscall tracepoints of the calls that\n"
-	"move socket data (read, readv, recvfrom, recvmsg, write, writev, sendto, sendmsg,\n"
-	"sendfile, accept, connect) and tcp_destroy_sock. A server request runs from the read that\n"
+	"first outbound bytes), measured at the socket tracepoints sock_recv_length and\n"
+	"sock_send_length (tp_btf; state in socket storage, so forking servers, dup and\n"
+	"passed descriptors are followed), or with --hook tracepoint at the exits of the\n"
+	"syscalls that move socket data. A server request runs from the read that\n"
 	"returned its first bytes to the last write of its response; routes have numeric,\n"
 	"hex and UUID segments collapsed to :id, and query strings are cut in the kernel.\n";
 
@@ -67,7 +68,8 @@ static const struct tt_optdef requests_opts[] = {
 	{ "max-routes", 0, "N", OPT_MAX_ROUTES, "distinct routes kept per comm and local port (default\n"
 	  "100); past that, requests count under the route _other", "1-100000" },
 	TT_OPTDEF_MAX_EVENTS(OPT_MAX_EVENTS),
-	{ "max-conns", 0, "N", OPT_MAX_CONNS, "connections tracked in the kernel (default 8192, LRU)",
+	{ "max-conns", 0, "N", OPT_MAX_CONNS, "connections tracked by the tracepoint fallback\n"
+	  "(default 8192, LRU; the socket path keeps state with each socket)",
 	  "1-4194304" },
 	{ 0 },
 };
@@ -593,7 +595,6 @@ static const enum tt_hook requests_hooks[] = { TT_HOOK_TP_BTF, TT_HOOK_TRACEPOIN
 static const struct tt_tracer_ops requests_ops = {
 	.name = "requests",
 	.hooks = requests_hooks,
-	.needs_tracefs = true,
 	.open = requests_open,
 	.load = requests_load,
 	.attach = requests_attach,
