@@ -1007,36 +1007,33 @@ __noinline int scrub(struct scratch *sc)
 	return 0;
 }
 
-static __always_inline int on_data_exit(long id, long ret)
+/*
+ * Socket data moved with no user buffer to read (io_uring, splice, a call
+ * this tracer does not know) at a point where the payload was needed to
+ * classify it: counted here and reported, never guessed.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} unclassified SEC(".maps");
+
+/*
+ * One data call of a traced task on a TCP connection, after the hook
+ * found its state: `call` says how its first buffer is passed (arg: the
+ * call's second argument), TT_CALL_NONE when there is none to read;
+ * `len` is the bytes moved.  Shared by both hook paths.
+ */
+static __always_inline int on_data(struct tt_req_conn *c, __u32 call, __u64 arg, long len,
+				   bool outbound)
 {
 	struct data_in d = {};
-	struct pt_regs *regs;
-	__u32 call, fd;
-	__u64 arg;
-	bool outbound, first_tcp;
-	struct tt_req_conn *c;
+	bool first_tcp;
 	struct scratch *sc;
-	__u32 zero = 0, ino = 0;
-	__u64 skp, ubuf, ts;
-	long len = ret;
+	__u32 zero = 0;
+	__u64 ubuf, ts;
 
-	if (ret <= 0 || id < 0 || id >= TT_REQ_NR_MAX || !tt_ready)
-		return 0;
-	call = cfg.call[id & (TT_REQ_NR_MAX - 1)];
-	if (call == TT_CALL_NONE || !req_task_wanted())
-		return 0;
-	regs = user_regs();
-	/* a peek leaves the bytes for the next read: nothing is consumed yet */
-	if ((call == TT_CALL_RECVFROM && (PT_REGS_PARM4_SYSCALL(regs) & MSG_PEEK)) ||
-	    (call == TT_CALL_RECVMSG && (PT_REGS_PARM3_SYSCALL(regs) & MSG_PEEK)))
-		return 0;
-	fd = (__u32)PT_REGS_PARM1_SYSCALL(regs);
-	arg = (__u64)PT_REGS_PARM2_SYSCALL(regs);
-	outbound = call >= TT_CALL_WRITE;
-	skp = fd_tcp_sock(fd, &ino);
-	if (!skp)
-		return 0;
-	c = conn_get(skp, ino);
 	if (!c || c->proto == TT_PROTO_OTHER ||
 	    (cfg.port && c->lport != cfg.port && c->rport != cfg.port))
 		return 0;
@@ -1073,13 +1070,19 @@ static __always_inline int on_data_exit(long id, long ret)
 			return 0;
 		}
 	}
+	if (call == TT_CALL_NONE) {
+		__u64 *n = bpf_map_lookup_elem(&unclassified, &zero);
+
+		if (n)
+			(*n)++;
+	}
 	sc = bpf_map_lookup_elem(&scratch, &zero);	/* only past the fast paths */
 	if (!sc) {
 		conn_unlock(c);
 		return 0;
 	}
 	first_tcp = c->proto == TT_PROTO_UNKNOWN;	/* on_request_data may decide TCP */
-	ubuf = call == TT_CALL_SENDFILE ? 0 : first_buffer(call, arg, &len);
+	ubuf = call == TT_CALL_SENDFILE || call == TT_CALL_NONE ? 0 : first_buffer(call, arg, &len);
 	d.ubuf = ubuf;
 	d.len = len;
 	d.ts = ts;
@@ -1112,7 +1115,30 @@ static __always_inline int on_data_exit(long id, long ret)
 	return 0;
 }
 
-/* --- programs -------------------------------------------------------------- */
+/* --- fallback path: per-syscall tracepoints, state in an LRU hash ---------- */
+
+static __always_inline int on_data_exit(long id, long ret)
+{
+	struct pt_regs *regs;
+	__u32 call, ino = 0;
+	__u64 skp;
+
+	if (ret <= 0 || id < 0 || id >= TT_REQ_NR_MAX || !tt_ready)
+		return 0;
+	call = cfg.call[id & (TT_REQ_NR_MAX - 1)];
+	if (call == TT_CALL_NONE || !req_task_wanted())
+		return 0;
+	regs = user_regs();
+	/* a peek leaves the bytes for the next read: nothing is consumed yet */
+	if ((call == TT_CALL_RECVFROM && (PT_REGS_PARM4_SYSCALL(regs) & MSG_PEEK)) ||
+	    (call == TT_CALL_RECVMSG && (PT_REGS_PARM3_SYSCALL(regs) & MSG_PEEK)))
+		return 0;
+	skp = fd_tcp_sock((__u32)PT_REGS_PARM1_SYSCALL(regs), &ino);
+	if (!skp)
+		return 0;
+	return on_data(conn_get(skp, ino), call, (__u64)PT_REGS_PARM2_SYSCALL(regs), ret,
+		       call >= TT_CALL_WRITE);
+}
 
 /*
  * One program for the exit of every data call (all sys_exit tracepoints
@@ -1168,6 +1194,16 @@ int sys_exit_accept4(struct sys_exit_ctx *ctx)
 	return on_accept_exit(ctx->ret);
 }
 
+/* Finish the response in flight of a connection whose socket goes away. */
+static __always_inline void conn_destroyed(struct tt_req_conn *c)
+{
+	if (conn_lock(c)) {
+		finish_head(c);
+		c->head = c->tail;
+		conn_unlock(c);
+	}
+}
+
 /*
  * The socket itself is gone: its response in flight is finished and its
  * state freed.  Not close(): a forking server's parent closes its copy of
@@ -1186,28 +1222,179 @@ int tcp_destroy_sock(struct bpf_raw_tracepoint_args *ctx)
 	c = bpf_map_lookup_elem(&conns, &skp);
 	if (!c)
 		return 0;
-	if (conn_lock(c)) {
-		finish_head(c);
-		c->head = c->tail;
-		conn_unlock(c);
-	}
+	conn_destroyed(c);
 	bpf_map_delete_elem(&conns, &skp);
 	return 0;
 }
 
-/* --- flush, run by user space (BPF_PROG_TEST_RUN) ------------------------- */
+/* --- socket path: sock:sock_{recv,send}_length, state in socket storage --- */
+
+/*
+ * Connection state tied to the socket itself: made at the first data call
+ * of a traced task, freed by the kernel with the socket, whatever
+ * descriptors (dup, fork, SCM_RIGHTS) pointed at it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tt_req_conn);
+} sk_conns SEC(".maps");
+
+/*
+ * The role of a connection accepted by any process (TT_ROLE_SERVER), set
+ * in softirq context where no task can be filtered: one byte per accepted
+ * socket, read once when a traced task first moves data on it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u8);
+} sk_roles SEC(".maps");
+
+#define PF_KTHREAD 0x00200000
+#define PF_IO_WORKER 0x00000010
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_SYN_RECV 3
+
+/* Addresses from the socket, role as given (state just made, zeroed). */
+static __always_inline void conn_init(struct tt_req_conn *c, struct sock *sk, __u8 role)
+{
+	c->role = role;
+	c->family = (__u8)sk->__sk_common.skc_family;
+	c->lport = sk->__sk_common.skc_num;
+	c->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	if (c->family == AF_INET6)
+		BPF_CORE_READ_INTO(&c->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	else
+		BPF_CORE_READ_INTO((__u32 *)c->raddr, sk, __sk_common.skc_daddr);
+}
+
+static __always_inline struct tt_req_conn *sk_conn_get(struct sock *sk)
+{
+	struct tt_req_conn *c = bpf_sk_storage_get(&sk_conns, sk, 0, 0);
+	__u8 *role;
+
+	if (c) {
+		/* made at SYN_SENT, before connect() picked the local port */
+		if (!c->lport)
+			c->lport = sk->__sk_common.skc_num;
+		return c;
+	}
+	c = bpf_sk_storage_get(&sk_conns, sk, &zero_conn, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!c)
+		return NULL;
+	if (!c->family) {
+		role = bpf_sk_storage_get(&sk_roles, sk, 0, 0);
+		conn_init(c, sk, role ? *role : TT_ROLE_UNKNOWN);
+	}
+	return c;
+}
+
+/*
+ * Socket data moved by the current task.  The syscall it runs in (orig_ax
+ * of the saved user registers) says where the first user buffer is: the
+ * same table as the fallback path.  Any other call (io_uring_enter,
+ * splice, sendmmsg, ...) or a call whose direction does not match the hook
+ * has no buffer this program can read: TT_CALL_NONE.
+ */
+static __always_inline int on_sock_data(struct sock *sk, int ret, int flags, bool outbound)
+{
+	struct task_struct *task;
+	struct pt_regs *regs;
+	__u32 call = TT_CALL_NONE;
+	long nr;
+
+	if (ret <= 0 || !tt_ready)
+		return 0;
+	/* a peek leaves the bytes for the next read: nothing is consumed yet */
+	if (!outbound && (flags & MSG_PEEK))
+		return 0;
+	if (!req_task_wanted())
+		return 0;
+	if (!sk || sk->sk_protocol != IPPROTO_TCP || sk->sk_type != SOCK_STREAM)
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (task->flags & PF_KTHREAD)
+		return 0;	/* kernel sockets (NFS, ...): no process to count */
+	regs = user_regs();
+	nr = (long)regs->orig_ax;
+	/* an io_uring worker's saved registers are no syscall of its own */
+	if (!(task->flags & PF_IO_WORKER) && nr >= 0 && nr < TT_REQ_NR_MAX)
+		call = cfg.call[nr & (TT_REQ_NR_MAX - 1)];
+	if (call != TT_CALL_NONE && (call >= TT_CALL_WRITE) != outbound)
+		call = TT_CALL_NONE;
+	return on_data(sk_conn_get(sk), call, (__u64)PT_REGS_PARM2_SYSCALL(regs), ret, outbound);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sock_recv_length, struct sock *sk, int ret, int flags)
+{
+	return on_sock_data(sk, ret, flags, false);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(sock_send_length, struct sock *sk, int ret, int flags)
+{
+	return on_sock_data(sk, ret, flags, true);
+}
+
+/*
+ * Roles: a connect (SYN_SENT, in the connecting task) makes a client's
+ * state at once; an accepted connection (SYN_RECV -> ESTABLISHED, in
+ * softirq, no task to filter) gets only its role byte.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(inet_sock_set_state, struct sock *sk, int oldstate, int newstate)
+{
+	struct tt_req_conn *c;
+	__u8 *role;
+
+	if (!tt_ready || sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	if (newstate == TCP_SYN_SENT) {
+		if (!req_task_wanted())
+			return 0;
+		c = bpf_sk_storage_get(&sk_conns, sk, &zero_conn, BPF_SK_STORAGE_GET_F_CREATE);
+		if (c && !c->family)
+			conn_init(c, sk, TT_ROLE_CLIENT);
+	} else if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED) {
+		role = bpf_sk_storage_get(&sk_roles, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (role)
+			*role = TT_ROLE_SERVER;
+	}
+	return 0;
+}
+
+/* The socket is gone: its response in flight is finished (the kernel frees the state). */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(tcp_destroy_sock_btf, struct sock *sk)
+{
+	struct tt_req_conn *c;
+
+	if (!tt_ready)
+		return 0;
+	c = bpf_sk_storage_get(&sk_conns, sk, 0, 0);
+	if (c)
+		conn_destroyed(c);
+	return 0;
+}
+
+/* --- flush, run by user space ------------------------------------------- */
 
 struct flush_ctx {
 	__u64 now, idle;
 	__u64 finished;
 };
 
-static long flush_one(struct bpf_map *map, __u64 *key, struct tt_req_conn *c, struct flush_ctx *f)
+static __always_inline void flush_conn(struct tt_req_conn *c, struct flush_ctx *f)
 {
 	struct tt_req_item *it;
 
 	if (c->head == c->tail || __sync_lock_test_and_set(&c->busy, 1))
-		return 0;
+		return;
 	if (c->head != c->tail) {
 		it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
 		if (it->status && (__s64)(f->now - it->last_ns) >= (__s64)f->idle) {
@@ -1217,6 +1404,11 @@ static long flush_one(struct bpf_map *map, __u64 *key, struct tt_req_conn *c, st
 		}
 	}
 	conn_unlock(c);
+}
+
+static long flush_one(struct bpf_map *map, __u64 *key, struct tt_req_conn *c, struct flush_ctx *f)
+{
+	flush_conn(c, f);
 	return 0;
 }
 
@@ -1224,6 +1416,7 @@ static long flush_one(struct bpf_map *map, __u64 *key, struct tt_req_conn *c, st
  * Finish every response idle for args->idle_ns: a keep-alive connection's
  * last response has no "next response" to end it.  0 finishes every
  * started response (before a report, so that reports are exact).
+ * Fallback path (BPF_PROG_TEST_RUN).
  */
 SEC("syscall")
 int flush(struct tt_req_flush_args *args)
@@ -1232,6 +1425,28 @@ int flush(struct tt_req_flush_args *args)
 
 	bpf_for_each_map_elem(&conns, flush_one, &f, 0);
 	args->finished = f.finished;
+	return 0;
+}
+
+/*
+ * The same on the socket path: socket storage cannot be walked with
+ * bpf_for_each_map_elem, so user space reads this iterator over sk_conns
+ * (one pass over the traced connections) after setting flush_idle_ns.
+ */
+__u64 flush_idle_ns;
+
+SEC("iter/bpf_sk_storage_map")
+int flush_sk(struct bpf_iter__bpf_sk_storage_map *ctx)
+{
+	struct flush_ctx f = { .now = bpf_ktime_get_ns(), .idle = flush_idle_ns };
+	struct tt_req_conn *c;
+
+	if (!ctx->sk || !ctx->value)
+		return 0;
+	/* ctx->value allows constant offsets only: the same state as a map value */
+	c = bpf_sk_storage_get(&sk_conns, ctx->sk, 0, 0);
+	if (c)
+		flush_conn(c, &f);
 	return 0;
 }
 

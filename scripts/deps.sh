@@ -16,6 +16,7 @@ TEST="$TEST nginx-light wrk"	# requests: a real server and a load generator
 TEST="$TEST chromium"	# the flame graph in a browser (tests/live/test_flamegraph_browser.sh)
 TEST="$TEST postgresql postgresql-contrib"	# requests: a forking server (initdb, pg_ctl, pgbench)
 TEST="$TEST redis-server redis-tools"	# requests: Redis (the tests start their own server)
+TEST="$TEST python3 passwd"	# requests: the splice server; caps: useradd (setpriv is util-linux)
 BENCH="libbpf-tools bpftrace iperf3 stress-ng"	# stress-ng: bench/busy.sh load
 FUZZ="libclang-rt-dev"	# make fuzz: libFuzzer and the sanitizer runtimes for clang
 

@@ -35,9 +35,10 @@ static const char requests_description[] =
 	"servers (method, route, status) and clients (method, status, server address and\n"
 	"port), Redis servers (command) and PostgreSQL servers (statement's first keyword),\n"
 	"and request/response turns of other TCP services (first inbound bytes to first\n"
-	"outbound bytes), measured from the syscall tracepoints of the calls that\n"
-	"move socket data (read, readv, recvfrom, recvmsg, write, writev, sendto, sendmsg,\n"
-	"sendfile, accept, connect) and tcp_destroy_sock. A server request runs from the read that\n"
+	"outbound bytes), measured at the socket tracepoints sock_recv_length and\n"
+	"sock_send_length (tp_btf; state in socket storage, so forking servers, dup and\n"
+	"passed descriptors are followed), or with --hook tracepoint at the exits of the\n"
+	"syscalls that move socket data. A server request runs from the read that\n"
 	"returned its first bytes to the last write of its response; routes have numeric,\n"
 	"hex and UUID segments collapsed to :id, and query strings are cut in the kernel.\n";
 
@@ -68,7 +69,8 @@ static const struct tt_optdef requests_opts[] = {
 	{ "max-routes", 0, "N", OPT_MAX_ROUTES, "distinct routes kept per comm and local port (default\n"
 	  "100); past that, requests count under the route _other", "1-100000" },
 	TT_OPTDEF_MAX_EVENTS(OPT_MAX_EVENTS),
-	{ "max-conns", 0, "N", OPT_MAX_CONNS, "connections tracked in the kernel (default 8192, LRU)",
+	{ "max-conns", 0, "N", OPT_MAX_CONNS, "connections tracked by the tracepoint fallback\n"
+	  "(default 8192, LRU; the socket path keeps state with each socket)",
 	  "1-4194304" },
 	{ 0 },
 };
@@ -97,7 +99,10 @@ struct srv_last {
 
 struct requests_tool {
 	struct requests_bpf *skel;
+	enum tt_hook hook;		/* TT_HOOK_TP_BTF: socket path; TT_HOOK_TRACEPOINT: syscalls */
 	struct bpf_link *exit_links[NDATA_EXITS];
+	struct bpf_link *flush_iter;	/* socket path: the flush iterator over sk_conns */
+	__u64 unclassified;		/* socket data with no user buffer, cumulative */
 	struct tt_requests_config cfg;
 	struct ring_buffer *rb;
 	bool events;
@@ -169,7 +174,7 @@ static struct bpf_object *requests_open(void *priv, enum tt_hook hook,
 
 	size_t i;
 
-	(void)hook;
+	t->hook = hook;
 	t->skel = requests_bpf__open();
 	if (!t->skel)
 		return NULL;
@@ -202,6 +207,10 @@ static struct bpf_object *requests_open(void *priv, enum tt_hook hook,
 	t->cfg.wake_bytes = bpf_map__max_entries(t->skel->maps.events) / 4;
 	t->skel->rodata->cfg = t->cfg;
 	ret = bpf_map__set_max_entries(t->skel->maps.conns, (__u32)t->max_conns);
+	/* each path creates only its own state maps */
+	ret = ret ?: bpf_map__set_autocreate(t->skel->maps.conns, hook != TT_HOOK_TP_BTF);
+	ret = ret ?: bpf_map__set_autocreate(t->skel->maps.sk_conns, hook == TT_HOOK_TP_BTF);
+	ret = ret ?: bpf_map__set_autocreate(t->skel->maps.sk_roles, hook == TT_HOOK_TP_BTF);
 	if (ret) {
 		requests_bpf__destroy(t->skel);
 		t->skel = NULL;
@@ -214,7 +223,17 @@ static struct bpf_object *requests_open(void *priv, enum tt_hook hook,
 static int requests_load(void *priv)
 {
 	struct requests_tool *t = priv;
+	bool sock = t->hook == TT_HOOK_TP_BTF;
 
+	/*
+	 * The session chose the hook programs; the other programs of each
+	 * path are not hooks of the offered kinds, so they are chosen here
+	 * (after the session's choice, before load).
+	 */
+	bpf_program__set_autoload(t->skel->progs.tcp_destroy_sock, !sock);
+	bpf_program__set_autoload(t->skel->progs.flush, !sock);
+	bpf_program__set_autoload(t->skel->progs.flush_sk, sock);
+	bpf_program__set_autoattach(t->skel->progs.flush_sk, false);
 	return requests_bpf__load(t->skel);
 }
 
@@ -229,7 +248,18 @@ static int requests_attach(void *priv)
 	ret = requests_bpf__attach(t->skel);
 	if (ret)
 		return ret;
-	for (i = 0; i < NDATA_EXITS; i++) {
+	if (t->hook == TT_HOOK_TP_BTF) {
+		union bpf_iter_link_info info = {
+			.map.map_fd = (__u32)bpf_map__fd(t->skel->maps.sk_conns),
+		};
+		LIBBPF_OPTS(bpf_iter_attach_opts, io, .link_info = &info,
+			    .link_info_len = sizeof(info));
+
+		t->flush_iter = bpf_program__attach_iter(t->skel->progs.flush_sk, &io);
+		if (!t->flush_iter)
+			return -errno;
+	}
+	for (i = 0; t->hook != TT_HOOK_TP_BTF && i < NDATA_EXITS; i++) {
 		t->exit_links[i] = bpf_program__attach_tracepoint(t->skel->progs.sys_exit_data,
 								  "syscalls", data_exits[i]);
 		if (!t->exit_links[i])
@@ -256,6 +286,8 @@ static void requests_close(void *priv)
 
 	ring_buffer__free(t->rb);
 	t->rb = NULL;
+	bpf_link__destroy(t->flush_iter);
+	t->flush_iter = NULL;
 	for (i = 0; i < NDATA_EXITS; i++) {
 		bpf_link__destroy(t->exit_links[i]);
 		t->exit_links[i] = NULL;
@@ -420,15 +452,35 @@ static int on_record(void *ctx, void *data, size_t size)
  * one), then take every waiting record.  Returns the events added to
  * t->sink, or -errno.
  */
-static int pull(struct requests_tool *t, __u64 idle_ns)
+static int flush(struct requests_tool *t, __u64 idle_ns)
 {
 	struct tt_req_flush_args args = { .idle_ns = idle_ns };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	if (!t->flush_iter)
+		return bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.flush), &opts) ? -errno : 0;
+	/* socket path: one pass of the iterator (it prints nothing; read to its end) */
+	t->skel->bss->flush_idle_ns = idle_ns;
+	fd = bpf_iter_create(bpf_link__fd(t->flush_iter));
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+static int pull(struct requests_tool *t, __u64 idle_ns)
+{
 	int ret;
 
-	ret = bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.flush), &opts);
+	ret = flush(t, idle_ns);
 	if (ret)
-		return -errno;
+		return ret;
 	t->added = 0;
 	ret = ring_buffer__consume(t->rb);
 	if (ret < 0)
@@ -464,6 +516,48 @@ static int describe_filters(const struct requests_tool *t, struct tt_report *r)
 	if (!ret && !t->cfg.tcp)
 		ret = tt_report_add_filter(r, "tcp", "off");
 	return ret;
+}
+
+/*
+ * tracetool_requests_unclassified_total: socket data of traced processes
+ * that needed classifying but had no user buffer to read (io_uring,
+ * splice; socket path only), as the increase since the last collect.
+ */
+static int add_unclassified(struct requests_tool *t, struct tt_report *r)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	struct tt_family *f;
+	struct tt_series *s;
+	__u64 *v, sum = 0;
+	__u32 zero = 0;
+
+	f = tt_report_add_family(r, "tracetool_requests_unclassified_total",
+				 "Socket reads and writes of traced processes with no user buffer to "
+				 "classify (io_uring, splice): requests there are not counted.", "",
+				 TT_METRIC_COUNTER, 0, NULL);
+	if (!f)
+		return -ENOMEM;
+	if (ncpu <= 0)
+		return ncpu;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map__lookup_elem(t->skel->maps.unclassified, &zero, sizeof(zero), v,
+				 sizeof(*v) * (size_t)ncpu, 0)) {
+		free(v);
+		return -errno;
+	}
+	for (i = 0; i < ncpu; i++)
+		sum += v[i];
+	free(v);
+	if (sum > t->unclassified) {
+		s = tt_family_add_series(f, NULL);
+		if (!s)
+			return -ENOMEM;
+		s->value = (double)(sum - t->unclassified);
+	}
+	t->unclassified = sum;
+	return 0;
 }
 
 static int requests_collect(void *priv, struct tt_report *r)
@@ -513,6 +607,9 @@ static int requests_collect(void *priv, struct tt_report *r)
 				  "bytes of the answer.", "seconds", TT_METRIC_HISTOGRAM, 3, pg_labels);
 	if (!srv || !cli || !tcp || !redis || !pg)
 		return -ENOMEM;
+	ret = add_unclassified(t, r);
+	if (ret)
+		return ret;
 	r->lost[TT_LOST_RINGBUF] += t->events_dropped;	/* --max-events */
 	t->events_dropped = 0;
 	ret = tt_agg_fill(t->server, srv, 1e-9);
@@ -531,12 +628,11 @@ static int requests_collect(void *priv, struct tt_report *r)
 	return ret;
 }
 
-static const enum tt_hook requests_hooks[] = { TT_HOOK_TRACEPOINT, TT_HOOK_NR };
+static const enum tt_hook requests_hooks[] = { TT_HOOK_TP_BTF, TT_HOOK_TRACEPOINT, TT_HOOK_NR };
 
 static const struct tt_tracer_ops requests_ops = {
 	.name = "requests",
 	.hooks = requests_hooks,
-	.needs_tracefs = true,
 	.open = requests_open,
 	.load = requests_load,
 	.attach = requests_attach,

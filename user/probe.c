@@ -27,34 +27,59 @@
 
 static const char *const tracefs_dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
 
-static bool is_tracefs(const char *dir)
+/*
+ * 0 if dir holds a tracefs this process can read, else -errno: -EACCES
+ * when it is there but closed to this user (mode 0700 for root: CAP_BPF
+ * and CAP_PERFMON do not open it), -ENOENT when nothing is mounted there.
+ */
+static int tracefs_at(const char *dir)
 {
 	char p[256];
 
 	snprintf(p, sizeof(p), "%s/events", dir);
-	return access(p, F_OK) == 0;
+	/* effective ids and capabilities (access() would drop the capabilities of a non-root user) */
+	return faccessat(AT_FDCWD, p, F_OK, AT_EACCESS) ? -errno : 0;
 }
 
-/* Path of a usable tracefs, mounting it if needed, or NULL. */
-static const char *tracefs_path(void)
+/* Path of a usable tracefs, mounting it if needed, or NULL with *err set. */
+static const char *tracefs_path(int *err)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(tracefs_dirs) / sizeof(tracefs_dirs[0]); i++)
-		if (is_tracefs(tracefs_dirs[i]))
+		if (!tracefs_at(tracefs_dirs[i]))
 			return tracefs_dirs[i];
-	if (tt_ensure_tracefs())
-		return NULL;
-	return tracefs_dirs[0];
+	*err = tt_ensure_tracefs();
+	return *err ? NULL : tracefs_dirs[0];
 }
 
 int tt_ensure_tracefs(void)
 {
-	if (is_tracefs(tracefs_dirs[0]) || is_tracefs(tracefs_dirs[1]))
+	int e0 = tracefs_at(tracefs_dirs[0]), e1;
+
+	if (!e0)
 		return 0;
+	e1 = tracefs_at(tracefs_dirs[1]);
+	if (!e1)
+		return 0;
+	if (e0 == -EACCES || e1 == -EACCES)
+		return -EACCES;	/* mounted, not for us: mounting again would not help */
 	if (mount("tracefs", tracefs_dirs[0], "tracefs", 0, NULL))
 		return -errno;
-	return is_tracefs(tracefs_dirs[0]) ? 0 : -ENOENT;
+	return tracefs_at(tracefs_dirs[0]);
+}
+
+const char *tt_tracefs_why(int err)
+{
+	if (err == -EACCES)
+		return "tracefs at /sys/kernel/tracing is not readable by this user: classic "
+		       "tracepoints need their ids from it (root, or CAP_DAC_READ_SEARCH "
+		       "besides CAP_BPF and CAP_PERFMON)";
+	if (err == -EPERM)
+		return "tracefs is not mounted, and mounting it needs CAP_SYS_ADMIN: "
+		       "mount -t tracefs nodev /sys/kernel/tracing";
+	return "tracefs is not mounted and mounting it at /sys/kernel/tracing failed: "
+	       "mount -t tracefs nodev /sys/kernel/tracing";
 }
 
 static bool cap_has(const struct __user_cap_data_struct *d, int cap)
@@ -174,14 +199,17 @@ static void attach_perf(struct tt_feature *f, int pfd, enum bpf_prog_type type, 
 
 static void probe_tracepoint(struct tt_feature *f)
 {
-	const char *tfs = tracefs_path();
 	struct perf_event_attr a = { .size = sizeof(a), .type = PERF_TYPE_TRACEPOINT };
+	int id = -1, terr = 0;
+	const char *tfs = tracefs_path(&terr);
 	char p[256];
 	FILE *fp;
-	int id = -1;
 
 	if (!tfs) {
-		snprintf(f->detail, sizeof(f->detail), "tracefs not mounted and mount failed");
+		snprintf(f->detail, sizeof(f->detail), "%s",
+			 terr == -EACCES ? "tracefs not readable (needs root or CAP_DAC_READ_SEARCH)" :
+			 terr == -EPERM ? "tracefs not mounted (mounting needs CAP_SYS_ADMIN)" :
+					  "tracefs not mounted and mount failed");
 		return;
 	}
 	snprintf(p, sizeof(p), "%s/events/syscalls/sys_enter_getppid/id", tfs);

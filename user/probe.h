@@ -9,8 +9,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Mount tracefs at /sys/kernel/tracing if nothing is there. 0 or -errno. */
+/*
+ * Mount tracefs at /sys/kernel/tracing if nothing is there.  0 or -errno:
+ * -EACCES when one is mounted but this user cannot read it, -EPERM when
+ * mounting needs CAP_SYS_ADMIN.
+ */
 int tt_ensure_tracefs(void);
+
+/* What to tell the user for an error of tt_ensure_tracefs (static text). */
+const char *tt_tracefs_why(int err);
 
 /* Does this process hold the capabilities BPF tracing needs? Names the missing one. */
 bool tt_has_bpf_caps(const char **missing);

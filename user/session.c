@@ -88,7 +88,7 @@ static int pid_to_tgid(pid_t pid, pid_t *tgid)
 	return 0;
 }
 
-static int preflight(bool needs_tracefs, const struct tt_common_opts *o, struct tt_error *err)
+static int preflight(const struct tt_common_opts *o, struct tt_error *err)
 {
 	const char *missing = NULL;
 	struct statfs sfs;
@@ -115,10 +115,6 @@ static int preflight(bool needs_tracefs, const struct tt_common_opts *o, struct 
 					    "usually mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified)",
 					    o->cgroup);
 	}
-	if (needs_tracefs && tt_ensure_tracefs())
-		return tt_error_set(err, -ENOENT, false,
-				    "tracefs is not mounted and mounting it at /sys/kernel/tracing "
-				    "failed: mount -t tracefs nodev /sys/kernel/tracing");
 	return 0;
 }
 
@@ -436,12 +432,20 @@ static int open_and_load(struct tt_session *s, struct slot *t, bool follow, stru
 	struct tt_tracer_stats *st = &s->stats.tracers[t - s->t];
 	const char *only = s->o.hook && offers(t->ops, s->o.hook) ? s->o.hook : NULL;
 	const enum tt_hook *h;
-	int ret = -ENOENT;
+	int ret = -ENOENT, tracefs_err = 0;
 	double t0;
 
 	for (h = t->ops->hooks; *h != TT_HOOK_NR; h++) {
 		if (only && strcmp(only, tt_hook_name(*h)))
 			continue;
+		/* classic tracepoints are attached by their tracefs ids: only that hook needs it */
+		if (*h == TT_HOOK_TRACEPOINT) {
+			tracefs_err = tt_ensure_tracefs();
+			if (tracefs_err) {
+				ret = tracefs_err;
+				continue;
+			}
+		}
 		t0 = now_mono();
 		t->obj = t->ops->open(t->priv, *h, &s->o, &s->filter);
 		if (!t->obj)
@@ -465,7 +469,11 @@ static int open_and_load(struct tt_session *s, struct slot *t, bool follow, stru
 		t->ops->close(t->priv);
 		t->opened = false;
 		t->obj = NULL;
+		tracefs_err = 0;
 	}
+	if (tracefs_err)	/* the last hook tried was the tracepoints, and tracefs failed */
+		return tt_error_set(err, tracefs_err, false, "%s: %s", t->ops->name,
+				    tt_tracefs_why(tracefs_err));
 	if (ret == -EPERM || ret == -EACCES)
 		return tt_error_set(err, ret, false,
 				    "%s: loading BPF programs: %s (lockdown or missing "
@@ -584,7 +592,6 @@ static int release_cmd(struct tt_session *s, struct tt_error *err)
 int tt_session_start(struct tt_session *s, struct tt_error *err)
 {
 	struct tt_common_opts *o = &s->o;
-	bool tracefs = false;
 	size_t i;
 	int ret;
 
@@ -607,11 +614,9 @@ int tt_session_start(struct tt_session *s, struct tt_error *err)
 			return tt_error_set(err, -EINVAL, true, "--hook %s: %s does not offer this hook",
 					    o->hook, s->n == 1 ? s->t[0].ops->name : "no named tracer");
 	}
-	for (i = 0; i < s->n; i++) {
-		tracefs |= s->t[i].ops->needs_tracefs;
+	for (i = 0; i < s->n; i++)
 		s->drains |= s->t[i].ops->drain != NULL;
-	}
-	ret = preflight(tracefs, o, err);
+	ret = preflight(o, err);
 	if (ret)
 		return ret;
 

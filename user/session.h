@@ -37,7 +37,7 @@ struct pollfd;
 enum tt_hook {
 	TT_HOOK_TP_BTF,
 	TT_HOOK_RAW_TP,
-	TT_HOOK_TRACEPOINT,	/* classic tracefs tracepoints; set needs_tracefs */
+	TT_HOOK_TRACEPOINT,	/* classic tracefs tracepoints: tracefs is made ready before open */
 	TT_HOOK_PERF_EVENT,	/* perf_event programs, attached by the tracer per CPU */
 	TT_HOOK_NR,
 };
@@ -48,7 +48,6 @@ struct tt_tracer_ops {
 	const char *name;
 	/* Hooks this tracer can run on, preferred first, terminated by TT_HOOK_NR. */
 	const enum tt_hook *hooks;
-	bool needs_tracefs;
 	/*
 	 * Open the BPF object for `hook` and fill its read-only configuration
 	 * from `o` and `filter`.  Returns the object (owned by the tracer) or

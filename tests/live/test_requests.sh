@@ -18,6 +18,9 @@ PORT=19010		# this file's ports: 19010-19019 (helper range 19000-19999)
 PORT2=19110		# and 19110-19119
 SLOW_MS=30
 MARK=ttq$$secret	# a query-string value that must appear in no output
+# REQ_HOOK=tracepoint runs every check on the syscall-tracepoint fallback path
+# (tests/live/test_requests_fallback.sh); empty: the path tracetool picks (tp_btf)
+HOOK=${REQ_HOOK:+--hook $REQ_HOOK}
 
 CHECKS="requests_server_route_counts requests_server_status_counts requests_server_slow_p50
 requests_server_many_writes_p50 requests_server_comm requests_client_counts
@@ -52,7 +55,7 @@ req_run() {
 	_out=$1
 	_err=$2
 	shift 2
-	timeout -k 5 120 "$TT" requests -f json "$@" >"$_out" 2>"$_err"
+	timeout -k 5 120 "$TT" requests $HOOK -f json "$@" >"$_out" 2>"$_err"
 	TT_RC=$?
 }
 
@@ -137,7 +140,7 @@ test_text() {
 "$CLI" --port $((PORT + 1)) --req 'GET:/fast?token=$MARK:7' --req 'GET:/users/9?$MARK:4' >/dev/null
 wait
 EOF
-	timeout -k 5 120 "$TT" requests --events -- sh "$d/run.sh" >"$d/out.txt" 2>"$d/err"
+	timeout -k 5 120 "$TT" requests $HOOK --events -- sh "$d/run.sh" >"$d/out.txt" 2>"$d/err"
 	if [ $? -ne 0 ]; then
 		fail_all "tracetool exited non-zero: $(head -c 300 "$d/err" | tr '\n' ' ')" \
 			requests_query_absent_text requests_text_event_lines
@@ -286,7 +289,7 @@ http {
     }
 }
 EOF
-	tt_bg timeout -k 5 120 "$TT" requests -f json -- "$(command -v nginx || echo /usr/sbin/nginx)" \
+	tt_bg timeout -k 5 120 "$TT" requests $HOOK -f json -- "$(command -v nginx || echo /usr/sbin/nginx)" \
 		-p "$d" -c "$d/nginx.conf" >"$o" 2>"$e"
 	srv=$TT_PID
 	tt_on_exit "[ -s '$d/nginx.pid' ] && kill -TERM \$(cat '$d/nginx.pid') 2>/dev/null"
@@ -396,7 +399,7 @@ test_system_wide() {
 			requests_system_wide requests_no_payload_in_maps
 		return
 	fi
-	tt_bg "$TT" requests -f json -d 20 >"$o" 2>"$e"	# -d bounds it; tt_bss_ready needs its pid
+	tt_bg "$TT" requests $HOOK -f json -d 20 >"$o" 2>"$e"	# -d bounds it; tt_bss_ready needs its pid
 	t=$TT_PID
 	while ! tt_bss_ready "$t" && tt_alive "$t" && [ $n -lt 200 ]; do
 		sleep 0.05
@@ -423,7 +426,11 @@ test_system_wide() {
 	# while it still runs: no byte of the query may be in any of its maps
 	tt_maps_text "$t" >"$d/maps.txt"
 	wait $srv
-	if grep -q -e "$MARK" -e "User-Agent" "$d/maps.txt"; then
+	if [ "$REQ_HOOK" != tracepoint ]; then
+		# the state is in socket storage, which bpftool cannot dump (no
+		# get_next_key); the fallback run checks the same scrubbing code
+		skip requests_no_payload_in_maps "socket storage cannot be dumped; checked by the tracepoint fallback run"
+	elif grep -q -e "$MARK" -e "User-Agent" "$d/maps.txt"; then
 		fail requests_no_payload_in_maps "payload bytes are left in tracetool's BPF maps: $(grep -o -e "$MARK" -e "User-Agent: [^ ]*" "$d/maps.txt" | head -3 | tr '\n' ' ')"
 	elif ! grep -q "system/wide" "$d/maps.txt"; then
 		fail requests_no_payload_in_maps "no request path in the dump of tracetool's maps: the check cannot see them"
@@ -643,7 +650,7 @@ EOF
 }
 
 test_usage() {
-	timeout 30 "$TT" requests --port 70000 >/dev/null 2>"$TT_TMP/usage.err"
+	timeout 30 "$TT" requests $HOOK --port 70000 >/dev/null 2>"$TT_TMP/usage.err"
 	check_eq requests_usage_bad_port "exit status of --port 70000" 2 "$?"
 }
 

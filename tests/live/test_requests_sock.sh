@@ -1,0 +1,79 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Live tests of the requests tracer's socket path (tp_btf on
+# sock:sock_{recv,send}_length, state in socket storage): socket data moved
+# with no user buffer to read (here a response written with splice) is
+# counted in tracetool_requests_unclassified_total, never guessed.
+#
+# Environment: TT=build/tracetool WL=build/workloads (see tests/run.sh).
+. "$(dirname "$0")/lib.sh"
+
+PORT=19020		# this file's ports: 19020-19029
+N=4			# requests, one connection each, every response spliced
+CHECKS="requests_sock_unclassified_splice requests_sock_spliced_not_counted"
+
+# shellcheck disable=SC2086
+tt_require_base $CHECKS
+if ! command -v python3 >/dev/null; then
+	skip_all "python3 is missing (the splice server and client)" $CHECKS
+	exit 0
+fi
+
+d=$TT_TMP/sock
+mkdir -p "$d"
+# A server that reads each request with recv() and writes its response
+# from a pipe with os.splice (no user buffer), and a client of N requests.
+cat >"$d/splice.py" <<'PY'
+import os, socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", port))
+ls.listen(8)
+resp = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+if os.fork() == 0:
+    ls.close()
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET /spliced HTTP/1.1\r\nHost: x\r\n\r\n")
+        while s.recv(4096):
+            pass
+        s.close()
+    os._exit(0)
+for _ in range(n):
+    c, _a = ls.accept()
+    c.recv(4096)
+    r, w = os.pipe()
+    os.write(w, resp)
+    left = len(resp)
+    while left:
+        left -= os.splice(r, c.fileno(), left)
+    os.close(r)
+    os.close(w)
+    c.close()
+os.wait()
+PY
+timeout -k 5 120 "$TT" requests -f json -- python3 "$d/splice.py" $PORT $N >"$d/out.json" 2>"$d/err"
+rc=$?
+if [ $rc != 0 ] || ! jq -e . "$d/out.json" >/dev/null 2>&1; then
+	# shellcheck disable=SC2086
+	fail_all "tracetool exited $rc: $(head -c 300 "$d/err" | tr '\n' ' ')" $CHECKS
+	exit 0
+fi
+if ! jq -e '.. | strings | select(. == "tp_btf")' "$d/out.json" >/dev/null; then
+	# shellcheck disable=SC2086
+	skip_all "requests did not choose tp_btf (the socket path)" $CHECKS
+	exit 0
+fi
+got=$(jq '[.metrics[] | select(.name == "tracetool_requests_unclassified_total") | .series[].value] | add // 0' "$d/out.json")
+if [ "$got" = $N ]; then
+	pass requests_sock_unclassified_splice
+else
+	fail requests_sock_unclassified_splice "unclassified: $got, want $N (one per spliced response)"
+fi
+got=$(jq '[.metrics[] | select(.name == "http_server_request_duration_seconds") | .series[].count] | add // 0' "$d/out.json")
+if [ "$got" = 0 ]; then
+	pass requests_sock_spliced_not_counted
+else
+	fail requests_sock_spliced_not_counted "$got server requests counted with no status line seen"
+fi
