@@ -15,6 +15,7 @@ TEST="libcmocka-dev jq procps util-linux binutils libxml2-utils nodejs iproute2 
 TEST="$TEST nginx-light wrk"	# requests: a real server and a load generator
 TEST="$TEST chromium"	# the flame graph in a browser (tests/live/test_flamegraph_browser.sh)
 TEST="$TEST postgresql"	# requests: a forking server (initdb, pg_ctl, pgbench)
+TEST="$TEST gcc-multilib"	# syscalls: an ia32 (-m32) workload for the abi label
 BENCH="libbpf-tools bpftrace iperf3 stress-ng"	# stress-ng: bench/busy.sh load
 FUZZ="libclang-rt-dev"	# make fuzz: libFuzzer and the sanitizer runtimes for clang
 
