@@ -898,6 +898,13 @@ static void test_ip_label_and_ktime(void **state)
 	assert_string_equal(tt_ip_label(buf, sizeof(buf), 2, v4), "127.0.0.2");
 	assert_string_equal(tt_ip_label(buf, sizeof(buf), 10, v6), "::1");
 	assert_string_equal(tt_ip_label(buf, 4, 2, v4), "?");	/* does not fit */
+	/* ::ffff:127.0.0.2, an IPv4 peer through an AF_INET6 socket: the IPv4 label */
+	memset(v6, 0, sizeof(v6));
+	v6[10] = v6[11] = 0xff;
+	memcpy(v6 + 12, v4, 4);
+	assert_string_equal(tt_ip_label(buf, sizeof(buf), 10, v6), "127.0.0.2");
+	v6[10] = 0;	/* ::ff:7f00:2 is not mapped */
+	assert_string_equal(tt_ip_label(buf, sizeof(buf), 10, v6), "::ff:7f00:2");
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
 	t = tt_ktime_to_realtime((uint64_t)mono.tv_sec * 1000000000 + (uint64_t)mono.tv_nsec);
