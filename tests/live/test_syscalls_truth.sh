@@ -17,7 +17,7 @@ IA=$WL/sys_ia32
 ABI_CHECKS="syscalls_abi_i386_getpid syscalls_abi_i386_getppid_int80 syscalls_abi_no_x86_64_names
 syscalls_abi_i386_unknown_nr syscalls_abi_i386_unknown_nr_errors syscalls_abi_filter_i386
 syscalls_abi_filter_x86_64 syscalls_abi_filter_only"
-CHECKS="$ABI_CHECKS syscalls_by_process_one_row syscalls_by_process_main_comm syscalls_by_thread_rows
+CHECKS="$ABI_CHECKS syscalls_max_series_warning syscalls_by_process_one_row syscalls_by_process_main_comm syscalls_by_thread_rows
 syscalls_errors_le_count syscalls_restart_intr_named syscalls_restart_intr_no_error
 syscalls_restart_restart_named syscalls_restart_restart_no_error"
 
@@ -146,7 +146,18 @@ test_abi() {
 	check_eq syscalls_abi_filter_only "syscalls seen" getppid "$(tt_syscalls_seen "$o")"
 }
 
+# --max-series 1 with two processes: the second's calls go to _other, and
+# the text report says so on a WARNING line, as it does for losses.
+test_max_series_warning() {
+	local o="$TT_TMP/ms.txt" e="$TT_TMP/ms.err"
+	timeout -k 5 120 "$TT" syscalls --by process --max-series 1 --syscall getppid -- \
+		sh -c '"$0" --getppid 10 && "$0" --getppid 10' "$W" >"$o" 2>"$e"
+	check_eq syscalls_max_series_warning "exit status, WARNING lines naming the family" "0 1" \
+		"$? $(grep -c '^WARNING: series limit reached.* tracetool_syscall_duration_seconds' "$o")"
+}
+
 test_abi
+test_max_series_warning
 test_by_process
 test_by_thread
 test_errors_le_count
