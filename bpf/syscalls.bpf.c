@@ -101,6 +101,11 @@ static __always_inline __u32 call_abi(struct task_struct *task, bool btf)
 #endif
 }
 
+static __always_inline bool mask_has(__u32 id)
+{
+	return cfg.nr_mask[(id / 64) & (TT_SYSCALL_MASK_WORDS - 1)] & (1ULL << (id % 64));
+}
+
 static __always_inline int on_enter(long nr, bool btf)
 {
 	struct task_struct *task;
@@ -109,11 +114,15 @@ static __always_inline int on_enter(long nr, bool btf)
 
 	if (!tt_ready || nr < 0 || nr >= TT_SYSCALL_NR_LIMIT)
 		return 0;
-	task = bpf_get_current_task_btf();
-	id = tt_syscall_id(call_abi(task, btf), (__u32)nr);
-	if (cfg.filter_nr && !(cfg.nr_mask[(id / 64) & (TT_SYSCALL_MASK_WORDS - 1)] & (1ULL << (id % 64))))
+	/* --syscall: most calls are in neither ABI's mask, known before reading the ABI */
+	if (cfg.filter_nr && !mask_has(tt_syscall_id(TT_SYSCALL_ABI_NATIVE, (__u32)nr)) &&
+	    !mask_has(tt_syscall_id(TT_SYSCALL_ABI_COMPAT, (__u32)nr)))
 		return 0;
 	if (!tt_task_wanted(&cfg.filter))
+		return 0;
+	task = bpf_get_current_task_btf();
+	id = tt_syscall_id(call_abi(task, btf), (__u32)nr);
+	if (cfg.filter_nr && !mask_has(id))
 		return 0;
 	st = bpf_task_storage_get(&starts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	/* tracetool's own storage carries `skip`: cheaper than a pid compare */
