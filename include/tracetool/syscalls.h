@@ -18,9 +18,10 @@
  *
  *	id = (nr & 511) | abi << 9 | (nr >> 9) << 10	(nr < 1024)
  *
- * so the numbers below 512 of both ABIs (every syscall of x86_64 and i386
- * today) are the ids below 1024, the dense rows; numbers 512-1023 of either
- * ABI take the ids 1024-2047.  Numbers from 1024 on are ignored.
+ * so the native numbers below 512 (every x86_64 syscall today) are the ids
+ * below 512, the dense rows; the compat ones (i386) are ids 512-1023, and
+ * numbers 512-1023 of either ABI take the ids 1024-2047.  Numbers from 1024
+ * on are ignored.
  */
 #define TT_SYSCALL_ABI_NATIVE 0
 #define TT_SYSCALL_ABI_COMPAT 1
@@ -28,11 +29,13 @@
 #define TT_SYSCALL_NR_MAX 2048		/* syscall ids: 2 ABIs x TT_SYSCALL_NR_LIMIT */
 #define TT_SYSCALL_MASK_WORDS (TT_SYSCALL_NR_MAX / 64)
 /*
- * Syscall ids below this (numbers below 512 in both ABIs) have a dense row
- * of TT_HIST_NSLOTS cells each in an mmapable array: the bucket is found by
- * index, without a hash lookup, and the row never fills.
+ * Syscall ids below this (the native numbers below 512) have a dense row of
+ * TT_HIST_NSLOTS cells each in an mmapable array: the bucket is found by
+ * index, without a hash lookup, and the row never fills.  The rarer ia32
+ * calls take hashed cells: dense rows for them would double the rows'
+ * 8 MiB.
  */
-#define TT_SYSCALL_DENSE_NR 1024
+#define TT_SYSCALL_DENSE_NR 512
 
 /* Syscall id of number nr (< TT_SYSCALL_NR_LIMIT) in ABI abi; see above. */
 static inline __u32 tt_syscall_id(__u32 abi, __u32 nr)
