@@ -46,7 +46,9 @@ timeout -k 5 150 sh scripts/demo.sh "$OUT" >"$TT_TMP/d2.out" 2>&1
 rc2=$?
 wait $p1
 rc1=$?
-check_eq demo_two_at_once "exit statuses of two demos started together" "0 0" "$rc1 $rc2" \
+# both succeed, and one waited for the other: they never share OUT's port search and files
+check_eq demo_two_at_once "exit statuses of two demos started together, demos that waited" \
+	"0 0 1" "$rc1 $rc2 $(cat "$TT_TMP/d1.out" "$TT_TMP/d2.out" | grep -c 'another demo is running')" \
 	"$(tail -n 2 "$TT_TMP/d1.out" "$TT_TMP/d2.out" | tr '\n' ' ')"
 
 sleep 0.5
