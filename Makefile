@@ -34,6 +34,13 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 WL_SRCS    := $(wildcard tests/workloads/*.c)
 WL_BINS    := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(WL_SRCS))
 WL_LIBS    := $(patsubst tests/workloads/lib/%.c,$(OUT)/workloads/lib%.so,$(wildcard tests/workloads/lib/*.c))
+# 32-bit workloads (tests/workloads/ia32/X.c -> X, -m32: the ia32 ABI's
+# syscalls), built when the compiler has a 32-bit libc (gcc-multilib);
+# without one their live tests skip.
+M32_OK := $(shell echo 'int main(void){return 0;}' | $(CC) -m32 -x c -o /dev/null - 2>/dev/null && echo y)
+ifeq ($(M32_OK),y)
+WL_BINS += $(patsubst tests/workloads/ia32/%.c,$(OUT)/workloads/%,$(wildcard tests/workloads/ia32/*.c))
+endif
 
 .PHONY: all deps demo test unit live bench fuzz fuzz-report fuzz-resp fuzz-pg clean FORCE
 .DELETE_ON_ERROR:
@@ -118,6 +125,10 @@ $(OUT)/workloads/%: tests/workloads/%.c tests/workloads/wl.h
 	$(CC) -O1 -g -fno-omit-frame-pointer $(WARN) -o $@ $< -lm -lpthread
 
 $(WL_BINS) $(WL_LIBS): $(wildcard tests/workloads/*.h)
+
+$(OUT)/workloads/%: tests/workloads/ia32/%.c
+	@mkdir -p $(@D)
+	$(CC) -m32 -O1 -g -fno-omit-frame-pointer $(WARN) -o $@ $<
 
 # Libraries the workloads load with dlopen (tests/workloads/lib/X.c -> libX.so).
 $(OUT)/workloads/lib%.so: tests/workloads/lib/%.c

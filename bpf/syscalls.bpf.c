@@ -34,7 +34,7 @@ struct {
 	__type(value, struct tt_series_stats);
 } stats SEC(".maps");
 
-/* Cells of the syscalls below TT_SYSCALL_DENSE_NR: index nr * TT_HIST_NSLOTS + slot. */
+/* Cells of the syscall ids below TT_SYSCALL_DENSE_NR: index id * TT_HIST_NSLOTS + slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);	/* user space reads it in place */
@@ -77,28 +77,63 @@ struct {
 __u32 cells_used = 0;
 __u32 errs_used = 0;
 
-static __always_inline int on_enter(long id)
-{
-	struct tt_syscall_start *st;
-	__u32 nr = (__u32)id;
+/* arch/x86/include/asm/thread_info.h: set while a 32-bit syscall runs */
+#define TT_TS_COMPAT 0x0002
 
-	if (!tt_ready || id < 0 || id >= TT_SYSCALL_NR_MAX)
+/*
+ * The ABI of the current call: compat while the kernel runs an ia32
+ * syscall (the flag is per call, so a 32-bit task's 64-bit syscalls stay
+ * native).  tp_btf reads the trusted task pointer directly; raw_tp through
+ * a probe read.
+ */
+static __always_inline __u32 call_abi(struct task_struct *task, bool btf)
+{
+#if defined(__TARGET_ARCH_x86)
+	__u32 status;
+
+	if (btf)
+		status = task->thread_info.status;
+	else
+		status = BPF_CORE_READ(task, thread_info.status);
+	return status & TT_TS_COMPAT ? TT_SYSCALL_ABI_COMPAT : TT_SYSCALL_ABI_NATIVE;
+#else
+	return TT_SYSCALL_ABI_NATIVE;
+#endif
+}
+
+static __always_inline bool mask_has(__u32 id)
+{
+	return cfg.nr_mask[(id / 64) & (TT_SYSCALL_MASK_WORDS - 1)] & (1ULL << (id % 64));
+}
+
+static __always_inline int on_enter(long nr, bool btf)
+{
+	struct task_struct *task;
+	struct tt_syscall_start *st;
+	__u32 id;
+
+	if (!tt_ready || nr < 0 || nr >= TT_SYSCALL_NR_LIMIT)
 		return 0;
-	if (cfg.filter_nr && !(cfg.nr_mask[(nr / 64) & (TT_SYSCALL_MASK_WORDS - 1)] & (1ULL << (nr % 64))))
+	/* --syscall: most calls are in neither ABI's mask, known before reading the ABI */
+	if (cfg.filter_nr && !mask_has(tt_syscall_id(TT_SYSCALL_ABI_NATIVE, (__u32)nr)) &&
+	    !mask_has(tt_syscall_id(TT_SYSCALL_ABI_COMPAT, (__u32)nr)))
 		return 0;
 	if (!tt_task_wanted(&cfg.filter))
 		return 0;
-	st = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	task = bpf_get_current_task_btf();
+	id = tt_syscall_id(call_abi(task, btf), (__u32)nr);
+	if (cfg.filter_nr && !mask_has(id))
+		return 0;
+	st = bpf_task_storage_get(&starts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	/* tracetool's own storage carries `skip`: cheaper than a pid compare */
 	if (!st || st->skip)
 		return 0;
-	st->nr = nr;
+	st->nr = id;
 	st->ts = bpf_ktime_get_ns();
 	return 0;
 }
 
-/* Count a sample of syscall nr's row; false past the dense rows. */
+/* Count a sample of syscall id nr's row; false past the dense rows. */
 static __always_inline bool dense_add(__u32 nr, __u32 slot)
 {
 	__u32 idx = nr * TT_HIST_NSLOTS + slot;
@@ -195,7 +230,7 @@ static __always_inline int on_exit(long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
 {
-	return on_enter(id);
+	return on_enter(id, true);
 }
 
 SEC("tp_btf/sys_exit")
@@ -207,7 +242,7 @@ int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
 {
-	return on_enter(id);
+	return on_enter(id, false);
 }
 
 SEC("raw_tp/sys_exit")

@@ -7,13 +7,20 @@
 # flame graph.  Leaves nothing running.
 #   sh scripts/demo.sh [OUT]     OUT: the build directory (default build)
 # Files written: OUT/demo-report.json (the report, tracetool.report/v1),
-# OUT/demo-cpu.folded and OUT/demo-flame.svg.
+# OUT/demo-cpu.folded and OUT/demo-flame.svg.  Demos of one OUT run one at
+# a time (a lock on OUT/.demo.lock): two at once would pick the same free
+# port and write the same files.
 OUT=${1:-build}
 TT=$OUT/tracetool
 APP=$OUT/workloads/demo_app
 for f in "$TT" "$APP"; do
 	[ -x "$f" ] || { echo "demo: $f is missing; run make first" >&2; exit 1; }
 done
+exec 9>"$OUT/.demo.lock" || exit 1
+if ! flock -n 9; then
+	echo "== demo: another demo is running in $OUT; waiting for it (at most 120 s)"
+	flock -w 120 9 || { echo "demo: $OUT/.demo.lock still held after 120 s" >&2; exit 1; }
+fi
 
 port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 port=18980

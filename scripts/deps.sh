@@ -17,6 +17,7 @@ TEST="$TEST chromium"	# the flame graph in a browser (tests/live/test_flamegraph
 TEST="$TEST postgresql postgresql-contrib"	# requests: a forking server (initdb, pg_ctl, pgbench)
 TEST="$TEST redis-server redis-tools"	# requests: Redis (the tests start their own server)
 TEST="$TEST python3 passwd"	# requests: the splice server; caps: useradd (setpriv is util-linux)
+TEST="$TEST gcc-multilib"	# syscalls: an ia32 (-m32) workload for the abi label
 BENCH="libbpf-tools bpftrace iperf3 stress-ng"	# stress-ng: bench/busy.sh load
 FUZZ="libclang-rt-dev"	# make fuzz: libFuzzer and the sanitizer runtimes for clang
 

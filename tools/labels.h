@@ -19,19 +19,36 @@
 
 /* --- syscalls (tools/syscalls_labels.c) --- */
 
+#define TT_SYSCALL_NLABELS 5	/* syscall, abi, comm, pid, tid */
+
+/* The `abi` label of ABI abi (TT_SYSCALL_ABI_*): "x86_64", "i386" on x86-64. */
+const char *tt_syscall_abi_name(unsigned int abi);
+/*
+ * The plain name of syscall id `id` (include/tracetool/syscalls.h) in its
+ * ABI's table (libseccomp), or "syscall_<nr>" when that table has no entry.
+ */
+void tt_syscall_name(unsigned int id, char buf[TT_LABEL_LEN]);
+/*
+ * The syscall ids named `name` (libseccomp) in every ABI, at most one per
+ * ABI; returns how many (0: no ABI has it).
+ */
+size_t tt_syscall_ids(const char *name, unsigned int ids[2]);
 /*
  * Label values of a syscall key in aggregation mode `by` (enum
- * tt_syscalls_by): syscall name (libseccomp, "syscall_N" when unknown),
- * then comm, pid and tid as the mode has them.  Returns how many (1-4).
+ * tt_syscalls_by): syscall name (tt_syscall_name), abi, then comm, pid and
+ * tid as the mode has them.  Returns how many (2-5).
  */
 size_t tt_syscall_key_labels(unsigned int by, const struct tt_syscall_key *k,
-			     char bufs[4][TT_LABEL_LEN], const char *labels[4]);
+			     char bufs[TT_SYSCALL_NLABELS][TT_LABEL_LEN],
+			     const char *labels[TT_SYSCALL_NLABELS]);
 /*
- * Label values of syscall `nr`'s overflow series in mode `by`: the syscall
- * name, then `_other` for each finer label the mode has.  Returns how many.
+ * Label values of syscall id `id`'s overflow series in mode `by`: the
+ * syscall name and abi, then `_other` for each finer label the mode has.
+ * Returns how many.
  */
-size_t tt_syscall_other_labels(unsigned int by, unsigned int nr, char bufs[4][TT_LABEL_LEN],
-			       const char *labels[4]);
+size_t tt_syscall_other_labels(unsigned int by, unsigned int id,
+			       char bufs[TT_SYSCALL_NLABELS][TT_LABEL_LEN],
+			       const char *labels[TT_SYSCALL_NLABELS]);
 /* The errno label of a positive errno: "ENOENT", or "E<n>" when glibc has no name. */
 const char *tt_errno_label(unsigned int err, char buf[TT_LABEL_LEN]);
 /*

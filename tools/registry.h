@@ -42,7 +42,7 @@ struct tt_optdef {
 	{ "max-series", 0, "N", k,                                                            \
 	  "label sets kept in the kernel beyond the overflow series\n"                        \
 	  "(default 4096); samples of later ones are counted in their\n"                      \
-	  "metric's overflow series, labelled _other", "1-1047552" }
+	  "metric's overflow series, labelled _other", "1-1046528" }
 #define TT_OPTDEF_MAX_CELLS(k)                                                                \
 	{ "max-cells", 0, "N", k,                                                             \
 	  "histogram cells (series x buckets) of those label sets\n"                          \

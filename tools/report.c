@@ -16,7 +16,8 @@
 #include "reader.h"
 
 const char tt_report_usage[] =
-	"Usage: tracetool report [-f text|json|folded] [-o FILE] [--hist] [--top N] FILE...\n"
+	"Usage: tracetool report [-f text|json|folded] [-o FILE] [--hist] [--top N]\n"
+	"                        [--profile NAME] FILE...\n"
 	"\n"
 	"Reads reports saved with '-f json' (schema tracetool.report/v1) and renders\n"
 	"them again in any format: the text of a saved report is the text the run\n"
@@ -33,8 +34,10 @@ const char tt_report_usage[] =
 	"cannot be merged.\n"
 	"\n"
 	"Options:\n"
-	"  -f, --format FMT      text (default), json or folded (stacks of the first\n"
+	"  -f, --format FMT      text (default), json or folded (the stacks of one\n"
 	"                        profile, for 'tracetool flamegraph')\n"
+	"      --profile NAME    folded: the profile to write (e.g. cpu, offcpu); needed\n"
+	"                        when the report holds several\n"
 	"  -o, --output FILE     write to FILE (default: standard output)\n"
 	"      --hist            text: histogram bars under each latency table\n"
 	"      --top N           text: at most N rows per table\n"
@@ -58,6 +61,12 @@ const char tt_report_usage[] =
 enum {
 	OPT_HIST = TT_OPT_CMD,
 	OPT_TOP,
+	OPT_PROFILE,
+};
+
+struct report_opts {
+	struct tt_render_opts ro;
+	const char *profile;	/* --profile */
 };
 
 /*
@@ -72,10 +81,14 @@ static const struct {
 
 static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 {
-	struct tt_render_opts *ro = ctx;
+	struct report_opts *ropts = ctx;
+	struct tt_render_opts *ro = &ropts->ro;
 	unsigned long v;
 
 	switch (key) {
+	case OPT_PROFILE:
+		ropts->profile = arg;
+		return 0;
 	case OPT_HIST:
 		ro->hist = true;
 		return 0;
@@ -175,18 +188,62 @@ err:
 	return NULL;
 }
 
+/*
+ * Folded text holds one profile, the report's first (user/render/folded.c):
+ * put the --profile one first, and refuse to choose silently between
+ * several.  A usage error (exit 2) before any output is opened.
+ */
+static int pick_profile(struct tt_report *r, const char *format, const char *name,
+			struct tt_error *err)
+{
+	char *names = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	if (!format || strcmp(format, "folded"))
+		return name ? tt_error_set(err, -EINVAL, true, "--profile: only with -f folded") : 0;
+	for (i = 0; name && i < r->nprofiles; i++)
+		if (!strcmp(r->profiles[i]->name, name)) {
+			struct tt_profile *p = r->profiles[i];
+
+			r->profiles[i] = r->profiles[0];
+			r->profiles[0] = p;
+			return 0;
+		}
+	if (!name && r->nprofiles < 2)
+		return 0;
+	f = open_memstream(&names, &len);
+	if (!f)
+		return tt_error_set(err, -ENOMEM, false, "out of memory");
+	for (i = 0; i < r->nprofiles; i++)
+		fprintf(f, "%s%s", i ? ", " : "", r->profiles[i]->name);
+	if (fclose(f))
+		return tt_error_set(err, -ENOMEM, false, "out of memory");
+	if (name)
+		tt_error_set(err, -EINVAL, true, "--profile %s: the report's profiles are: %s", name,
+			     r->nprofiles ? names : "none");
+	else
+		tt_error_set(err, -EINVAL, true,
+			     "-f folded writes one profile and the report holds %zu (%s): "
+			     "choose one with --profile NAME", r->nprofiles, names);
+	free(names);
+	return -EINVAL;
+}
+
 int cmd_report(const struct tt_cmd *cmd, int argc, char **argv)
 {
 	static const struct option extra[] = {
 		{ "hist", no_argument, NULL, OPT_HIST },
 		{ "top", required_argument, NULL, OPT_TOP },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ 0 },
 	};
 	static const char *const formats[] = { "text", "json", "folded", NULL };
 	static char *stdin_only[] = { "-", NULL };
-	struct tt_render_opts ro = {};
+	struct report_opts ropts = {};
+	struct tt_render_opts *ro = &ropts.ro;
 	struct tt_cli cli = { .cmd = cmd->name, .operands = true, .formats = formats,
-			      .extra = extra, .on_opt = on_opt, .ctx = &ro };
+			      .extra = extra, .on_opt = on_opt, .ctx = &ropts };
 	struct tt_common_opts o = {};
 	struct tt_report *r = NULL;
 	struct tt_error err;
@@ -214,12 +271,15 @@ int cmd_report(const struct tt_cmd *cmd, int argc, char **argv)
 			ret = tt_error_set(&err, -ENOMEM, false, "out of memory");
 			goto out;
 		}
+	ret = pick_profile(r, o.format, ropts.profile, &err);
+	if (ret)
+		goto out;
 	ret = tt_outfile_open(&out, o.output);
 	if (ret) {
 		tt_error_set(&err, ret, true, "-o %s: %s", o.output, strerror(-ret));
 		goto out;
 	}
-	ret = tt_outfile_finish(&out, tt_render(r, &ro, o.format, out.f));
+	ret = tt_outfile_finish(&out, tt_render(r, ro, o.format, out.f));
 	if (ret) {
 		tt_error_set(&err, ret, false, "writing %s: %s",
 			     o.output ? o.output : "the report", strerror(-ret));

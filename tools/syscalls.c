@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <stddef.h>
-#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,12 +65,14 @@ struct syscalls_tool {
 static int add_syscall(void *ctx, const char *name, struct tt_error *err)
 {
 	struct syscalls_tool *t = ctx;
-	int nr = seccomp_syscall_resolve_name(name);
+	unsigned int ids[2];
+	size_t n = tt_syscall_ids(name, ids), i;
 
-	if (nr < 0 || nr >= TT_SYSCALL_NR_MAX)
+	if (!n)
 		return tt_error_set(err, -EINVAL, true, "--syscall: unknown syscall '%s'", name);
 	t->cfg.filter_nr = 1;
-	t->cfg.nr_mask[nr / 64] |= 1ULL << (nr % 64);
+	for (i = 0; i < n; i++)	/* the name in every ABI */
+		t->cfg.nr_mask[ids[i] / 64] |= 1ULL << (ids[i] % 64);
 	return 0;
 }
 
@@ -207,11 +208,12 @@ static void syscalls_close(void *priv)
 
 /*
  * Label values of series `id` in the current aggregation mode; returns how
- * many.  Ids below TT_SYSCALL_NR_MAX are syscalls, and with --by finer than
+ * many.  Ids below TT_SYSCALL_NR_MAX are syscall ids, and with --by finer than
  * syscall their overflow series, whose finer labels read `_other`.
  */
-static size_t series_labels(const struct syscalls_tool *t, __u32 id, char bufs[4][TT_LABEL_LEN],
-			    const char *labels[4])
+static size_t series_labels(const struct syscalls_tool *t, __u32 id,
+			    char bufs[TT_SYSCALL_NLABELS][TT_LABEL_LEN],
+			    const char *labels[TT_SYSCALL_NLABELS])
 {
 	static const struct tt_syscall_key unknown;
 	const struct tt_syscall_key *k;
@@ -232,8 +234,8 @@ static int add_latency(struct syscalls_tool *t, struct tt_family *lat, const str
 	if (!h)
 		return -ENOMEM;
 	for (i = 0; i < d->cells.n && !ret; i = j) {
-		const char *labels[4];
-		char bufs[4][TT_LABEL_LEN];
+		const char *labels[TT_SYSCALL_NLABELS];
+		char bufs[TT_SYSCALL_NLABELS][TT_LABEL_LEN];
 		struct tt_series *s;
 
 		j = tt_snap_fold(d, i, h);
@@ -259,8 +261,8 @@ static int add_errors(struct syscalls_tool *t, struct tt_family *errs,
 
 	for (i = 0; i < d->counts.n && !ret; i++) {
 		__u32 errnum = tt_cell_sub(d->counts.v[i].key);
-		const char *labels[5], *restart = tt_restart_name(errnum);
-		char bufs[4][TT_LABEL_LEN], ebuf[TT_LABEL_LEN];
+		const char *labels[TT_SYSCALL_NLABELS + 1], *restart = tt_restart_name(errnum);
+		char bufs[TT_SYSCALL_NLABELS][TT_LABEL_LEN], ebuf[TT_LABEL_LEN];
 		struct tt_series *s;
 
 		n = series_labels(t, tt_cell_id(d->counts.v[i].key), bufs, labels);
@@ -274,15 +276,15 @@ static int add_errors(struct syscalls_tool *t, struct tt_family *errs,
 	return ret;
 }
 
-/* The difference since the previous collect (since load the first time). */
 /*
- * The report's filters: --syscall (names, as the kernel's mask holds them)
- * and --failed, so a saved or merged report says what it covers.
+ * The report's filters: --syscall (names, as the kernel's mask holds them:
+ * a name of several ABIs once) and --failed, so a saved or merged report
+ * says what it covers.
  */
 static int describe_filters(const struct syscalls_tool *t, struct tt_report *r)
 {
-	char *list = NULL;
-	size_t len = 0, nr;
+	char *list = NULL, name[TT_LABEL_LEN];
+	size_t len = 0, id;
 	FILE *f;
 	int ret = 0;
 
@@ -290,14 +292,16 @@ static int describe_filters(const struct syscalls_tool *t, struct tt_report *r)
 		f = open_memstream(&list, &len);
 		if (!f)
 			return -ENOMEM;
-		for (nr = 0; nr < TT_SYSCALL_NR_MAX; nr++) {
-			char *name;
+		for (id = 0; id < TT_SYSCALL_NR_MAX; id++) {
+			unsigned int ids[2];
 
-			if (!(t->cfg.nr_mask[nr / 64] & (1ULL << (nr % 64))))
+			if (!(t->cfg.nr_mask[id / 64] & (1ULL << (id % 64))))
 				continue;
-			name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
-			fprintf(f, "%s%s", ftell(f) ? "," : "", name ? name : "?");
-			free(name);
+			tt_syscall_name((unsigned int)id, name);
+			/* listed at the name's first id: one entry for all its ABIs */
+			if (tt_syscall_ids(name, ids) && ids[0] != id)
+				continue;
+			fprintf(f, "%s%s", ftell(f) ? "," : "", name);
 		}
 		if (fclose(f))
 			return -ENOMEM;
@@ -311,11 +315,11 @@ static int describe_filters(const struct syscalls_tool *t, struct tt_report *r)
 
 static int syscalls_collect(void *priv, struct tt_report *r)
 {
-	static const char *const names[] = { "syscall", "comm", "pid", "tid", "errno" };
+	static const char *const names[] = { "syscall", "abi", "comm", "pid", "tid" };
 	struct syscalls_tool *t = priv;
-	const char *err_names[5], *restart_names[5];
+	const char *err_names[TT_SYSCALL_NLABELS + 1], *restart_names[TT_SYSCALL_NLABELS + 1];
 	struct tt_family *lat, *errs, *restarts;
-	size_t n = 1 + t->cfg.by, i;
+	size_t n = 2 + t->cfg.by, i;
 	struct tt_snap d;
 	int ret;
 

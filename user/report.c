@@ -358,6 +358,13 @@ struct timespec tt_ktime_to_realtime(uint64_t ktime_ns)
 
 char *tt_ip_label(char *buf, size_t len, unsigned int family, const void *addr)
 {
+	static const unsigned char v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	/* one peer, one label: a dual-stack socket's view of an IPv4 peer is that peer */
+	if (family == AF_INET6 && !memcmp(addr, v4mapped, sizeof(v4mapped))) {
+		family = AF_INET;
+		addr = (const unsigned char *)addr + sizeof(v4mapped);
+	}
 	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
 	return buf;

@@ -236,9 +236,18 @@ struct tt_family *tt_report_find_family(const struct tt_report *r, const char *n
 struct timespec tt_ktime_to_realtime(uint64_t ktime_ns);
 
 /*
- * An IPv4 or IPv6 address as a label value ("?" if it cannot be written).
- * `family` is AF_INET or AF_INET6 (2 or 10, as the kernel's skc_family);
- * `addr` holds 4 or 16 bytes.  Returns buf.
+ * The label value of an overflow series: the samples of label sets past a
+ * tracer's bound (--max-series, --max-cells, a route budget), counted
+ * without their own labels.
+ */
+#define TT_OVERFLOW_LABEL "_other"
+
+/*
+ * An IPv4 or IPv6 address as a label value ("?" if it cannot be written),
+ * the one formatter of every address label: an IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d, an IPv4 peer seen through an AF_INET6 socket) is written
+ * a.b.c.d, as through AF_INET.  `family` is AF_INET or AF_INET6 (2 or 10,
+ * as the kernel's skc_family); `addr` holds 4 or 16 bytes.  Returns buf.
  */
 char *tt_ip_label(char *buf, size_t len, unsigned int family, const void *addr);
 

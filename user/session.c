@@ -119,20 +119,76 @@ static int preflight(const struct tt_common_opts *o, struct tt_error *err)
 }
 
 /*
+ * The file execvp would run for `name`, into `*path` (malloc'd): `name`
+ * itself when it holds a '/', else the first executable regular file
+ * dir/name along $PATH (unset: confstr's default; an empty entry is the
+ * current directory).  Done here, before the fork, so that the traced
+ * command's syscalls hold one execve, not one per $PATH entry tried.
+ * Returns 0, or -ENOENT, or -EACCES when only non-executable candidates
+ * exist (execvp's errors), -ENOMEM.
+ */
+static int resolve_cmd(const char *name, char **path)
+{
+	const char *env = getenv("PATH"), *p, *end;
+	char defpath[256];
+	int found = -ENOENT;
+
+	if (strchr(name, '/'))
+		return (*path = strdup(name)) ? 0 : -ENOMEM;
+	if (!*name)
+		return -ENOENT;
+	if (!env) {
+		if (!confstr(_CS_PATH, defpath, sizeof(defpath)))
+			snprintf(defpath, sizeof(defpath), "/bin:/usr/bin");
+		env = defpath;
+	}
+	for (p = env;; p = end + 1) {
+		struct stat st;
+		char *cand;
+		int len;
+
+		end = strchrnul(p, ':');
+		len = (int)(end - p);
+		if (asprintf(&cand, "%.*s%s%s", len, p, len ? "/" : "", name) < 0)
+			return -ENOMEM;
+		if (!stat(cand, &st)) {
+			if (S_ISREG(st.st_mode) && !access(cand, X_OK)) {
+				*path = cand;
+				return 0;
+			}
+			found = -EACCES;	/* execvp goes on, and fails with EACCES */
+		}
+		free(cand);
+		if (!*end)
+			return found;
+	}
+}
+
+/*
  * Fork CMD held on a pipe until tracing is ready.  `go_fd` releases it;
- * `exec_fd` reads an errno if execvp failed (EOF when it succeeded).
+ * `exec_fd` reads an errno if the exec failed (EOF when it succeeded).
+ * CMD not found is a usage error before the fork.
  */
 static int spawn_held(char **cmd, const sigset_t *orig_mask, pid_t *child, int *go_fd, int *exec_fd,
 		      struct tt_error *err)
 {
 	pid_t pid, parent = getpid();
-	int go[2], ex[2];
+	int go[2], ex[2], ret;
+	char *path;
 
-	if (pipe2(go, O_CLOEXEC) || pipe2(ex, O_CLOEXEC))
+	ret = resolve_cmd(cmd[0], &path);
+	if (ret)
+		return tt_error_set(err, ret, ret != -ENOMEM, "cannot run %s: %s", cmd[0],
+				    strerror(-ret));
+	if (pipe2(go, O_CLOEXEC) || pipe2(ex, O_CLOEXEC)) {
+		free(path);
 		return tt_error_set(err, -errno, false, "pipe: %s", strerror(errno));
+	}
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		free(path);
 		return tt_error_set(err, -errno, false, "fork: %s", strerror(errno));
+	}
 	if (pid == 0) {
 		char c;
 		int e;
@@ -148,12 +204,28 @@ static int spawn_held(char **cmd, const sigset_t *orig_mask, pid_t *child, int *
 		close(ex[0]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);	/* tracetool gave up before tracing started */
-		execvp(cmd[0], cmd);
+		execv(path, cmd);
 		e = errno;
+		if (e == ENOEXEC) {	/* as execvp: a file with no #! line is a shell script */
+			size_t n = 0;
+			char **sh;
+
+			while (cmd[n])
+				n++;
+			sh = calloc(n + 2, sizeof(*sh));
+			if (sh) {
+				sh[0] = (char *)"sh";
+				sh[1] = path;
+				memcpy(sh + 2, cmd + 1, n * sizeof(*sh));	/* with the NULL */
+				execv("/bin/sh", sh);
+				e = errno;
+			}
+		}
 		if (write(ex[1], &e, sizeof(e)) < 0)
 			_exit(127);
 		_exit(127);
 	}
+	free(path);
 	close(go[0]);
 	close(ex[1]);
 	*child = pid;

@@ -4,11 +4,13 @@
 # (JSON command.exit_code or command.signal, a text line), tracetool exits
 # with CMD's status (its exit code, or 128 + N for signal N) and keeps 2 for
 # its own usage errors, and CMD never outlives tracetool, not even one
-# killed by SIGKILL or interrupted.
+# killed by SIGKILL or interrupted.  The launcher is not the command: CMD is
+# found along $PATH before the fork, so the report holds CMD's one execve.
 . "$(dirname "$0")/lib.sh"
 
 NAMES="command_exit_code command_exit_text command_sigsegv command_sigkill command_success
-command_not_found command_orphan_sigkill command_orphan_sigint"
+command_not_found command_not_found_line command_path_one_execve command_path_no_failed_execve
+command_path_noexec command_orphan_sigkill command_orphan_sigint"
 # shellcheck disable=SC2086
 tt_require_base $NAMES
 
@@ -29,6 +31,26 @@ check_eq command_sigkill "exit status, signal" "137 SIGKILL" \
 check_eq command_success "exit status, exit_code" "0 0" "$rc $(jq -r '.command.exit_code' "$J" 2>/dev/null)"
 "$TT" syscalls -f json -- ./no-such-command >/dev/null 2>&1; rc=$?
 check_eq command_not_found "exit status (tracetool's own usage error)" 2 "$rc"
+"$TT" syscalls -f json -- tt-no-such-command >"$TT_TMP/out" 2>"$TT_TMP/err"; rc=$?
+check_eq command_not_found_line "exit status, stderr lines, stdout bytes" "2 1 0" \
+	"$rc $(wc -l <"$TT_TMP/err") $(wc -c <"$TT_TMP/out")"
+
+# `true` in the last of several $PATH entries (one missing, one a file named
+# true without exec permission, one empty): CMD's exec is its only execve
+TRUE_DIR=/usr/bin	# not `command -v true`: a shell builtin
+[ -x "$TRUE_DIR/true" ] || TRUE_DIR=/bin
+mkdir -p "$TT_TMP/p1" "$TT_TMP/p2"
+: >"$TT_TMP/p2/true"
+PATH="$TT_TMP/missing:$TT_TMP/p1:$TT_TMP/p2:$TRUE_DIR" "$TT" syscalls -f json -o "$J" \
+	--syscall execve -- true 2>"$TT_TMP/err"; rc=$?
+check_eq command_path_one_execve "exit status, execve calls" "0 1" \
+	"$rc $(tt_hcount "$J" '{"syscall":"execve"}')"
+check_eq command_path_no_failed_execve "failed execve" 0 \
+	"$(tt_cvalue "$J" "$TT_ERRS" '{"syscall":"execve"}')"
+# only the non-executable candidate: execvp's EACCES, a usage error
+PATH="$TT_TMP/p2" "$TT" syscalls -f json -o /dev/null -- true 2>"$TT_TMP/err"; rc=$?
+check_eq command_path_noexec "exit status, error" "2 Permission denied" \
+	"$rc $(grep -o 'Permission denied' "$TT_TMP/err")"
 
 # orphan_check NAME SIGNAL: tracetool traces a sleeping CMD and receives
 # SIGNAL; CMD must be gone within 1 s.

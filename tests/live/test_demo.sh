@@ -4,9 +4,10 @@
 # running, and its one-process report of syscalls, tcp and requests has
 # request, syscall and TCP series from the demo's own backend and client;
 # its flame graph is a well-formed SVG with the backend's hot function.
+# Two demos started together both succeed (they take turns on OUT's files).
 . "$(dirname "$0")/lib.sh"
 
-NAMES="demo_runs demo_under_30s demo_report_tracers demo_request_series demo_syscall_series demo_tcp_series demo_flamegraph demo_leaves_nothing"
+NAMES="demo_runs demo_under_30s demo_report_tracers demo_request_series demo_syscall_series demo_tcp_series demo_flamegraph demo_two_at_once demo_leaves_nothing"
 tt_require_base $NAMES
 OUT=$(dirname "$TT")
 
@@ -38,6 +39,17 @@ elif xmllint --noout "$svg" 2>/dev/null && grep -q 'search' "$svg"; then
 else
 	fail demo_flamegraph "$svg is not well-formed or lacks the backend's search frame"
 fi
+
+timeout -k 5 150 sh scripts/demo.sh "$OUT" >"$TT_TMP/d1.out" 2>&1 &
+p1=$!
+timeout -k 5 150 sh scripts/demo.sh "$OUT" >"$TT_TMP/d2.out" 2>&1
+rc2=$?
+wait $p1
+rc1=$?
+# both succeed, and one waited for the other: they never share OUT's port search and files
+check_eq demo_two_at_once "exit statuses of two demos started together, demos that waited" \
+	"0 0 1" "$rc1 $rc2 $(cat "$TT_TMP/d1.out" "$TT_TMP/d2.out" | grep -c 'another demo is running')" \
+	"$(tail -n 2 "$TT_TMP/d1.out" "$TT_TMP/d2.out" | tr '\n' ' ')"
 
 sleep 0.5
 left=$(pgrep -f "workloads/demo_app" | tr '\n' ' ')

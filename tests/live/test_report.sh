@@ -13,7 +13,8 @@ W=$WL/syscall_workload
 CHECKS="report_json_round_trip report_text_count report_text_same_as_stdin
 report_merge_getppid_count report_merge_nanosleep_count report_merge_duration
 report_merge_text_count report_output_file report_interval_stream
-report_truncated_exit2 report_bad_bucket_path report_other_tracers_exit2 report_same_file_twice_exit2"
+report_truncated_exit2 report_bad_bucket_path report_other_tracers_exit2 report_same_file_twice_exit2
+report_folded_two_profiles_exit2 report_folded_profile_pick report_folded_profile_unknown"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -54,7 +55,7 @@ else
 fi
 "$TT" report "$A" >"$TT_TMP/a.txt" 2>&1
 check_eq report_text_count "getppid COUNT column of the text table" 1000 \
-	"$(awk '$1 == "getppid" { print $2 }' "$TT_TMP/a.txt")"
+	"$(awk '$1 == "getppid" && $2 == "x86_64" { print $3 }' "$TT_TMP/a.txt")"
 if "$TT" report - <"$A" | cmp -s - "$TT_TMP/a.txt"; then
 	pass "report_text_same_as_stdin (report - < a.json)"
 else
@@ -73,7 +74,7 @@ check_eq report_merge_duration "duration_seconds is the sum" yes \
 		 fabs < 1e-9 | if . then "yes" else "no" end')"
 "$TT" report --top 50 "$A" "$B" >"$TT_TMP/ab.txt" 2>&1
 check_eq report_merge_text_count "getppid COUNT of the merged text table" 1234 \
-	"$(awk '$1 == "getppid" { print $2 }' "$TT_TMP/ab.txt")"
+	"$(awk '$1 == "getppid" && $2 == "x86_64" { print $3 }' "$TT_TMP/ab.txt")"
 if "$TT" report -o "$TT_TMP/out.txt" "$A" "$B" --top 50 >"$TT_TMP/out.stdout" 2>&1 &&
 	cmp -s "$TT_TMP/out.txt" "$TT_TMP/ab.txt" && [ ! -s "$TT_TMP/out.stdout" ]; then
 	pass "report_output_file (-o FILE holds the report, stdout empty)"
@@ -127,4 +128,21 @@ rc=$?
 check_eq report_same_file_twice_exit2 "exit status and message" \
 	"2 tracetool report: $TT_TMP/again.json: the same file is given twice" \
 	"$rc $(cat "$TT_TMP/twice.err")"
+
+# -f folded holds one profile: with two (profile offcpu in one run), name
+# one with --profile, else a usage error rather than the first one silently
+S=tests/fuzz/seeds/profile_lost_by_tracer.json
+jq '.profiles += [.profiles[0] | .name = "offcpu" | .unit = "nanoseconds" |
+	.stacks = [{"frames": ["ttoff", "wait"], "value": 42}]]' "$S" >"$TT_TMP/two.json"
+"$TT" report -f folded "$TT_TMP/two.json" >"$TT_TMP/two.out" 2>"$TT_TMP/two.err"
+rc=$?
+check_eq report_folded_two_profiles_exit2 "exit status, stdout bytes, message" \
+	"2 0 tracetool report: -f folded writes one profile and the report holds 2 (cpu, offcpu): choose one with --profile NAME" \
+	"$rc $(wc -c <"$TT_TMP/two.out") $(cat "$TT_TMP/two.err")"
+check_eq report_folded_profile_pick "--profile offcpu" "ttoff;wait 42" \
+	"$("$TT" report -f folded --profile offcpu "$TT_TMP/two.json" 2>&1)"
+"$TT" report -f folded --profile nope "$TT_TMP/two.json" >/dev/null 2>"$TT_TMP/two.err"
+check_eq report_folded_profile_unknown "exit status, message" \
+	"2 tracetool report: --profile nope: the report's profiles are: cpu, offcpu" \
+	"$? $(cat "$TT_TMP/two.err")"
 exit 0

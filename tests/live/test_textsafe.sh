@@ -30,5 +30,5 @@ fi
 # bytes 0x00-0x1f except newline, and DEL, on stdout and stderr
 bad=$(cat "$o" "$e" | tr -d '\n' | tr -cd '\000-\037\177' | wc -c)
 check_eq textsafe_no_control_bytes "control bytes in the text output" 0 "$bad"
-rows=$(grep -c '^  getppid  *a\\nb\\x1b\]0;pwn\\x07  *321 ' "$o")
+rows=$(grep -c '^  getppid  *x86_64  *a\\nb\\x1b\]0;pwn\\x07  *321 ' "$o")
 check_eq textsafe_one_row "getppid rows of the escaped comm with count 321" 1 "$rows"

@@ -20,25 +20,64 @@
 static void test_syscall_key_labels(void **state)
 {
 	struct tt_syscall_key k = { .nr = SYS_getppid, .tgid = 42, .tid = 43, .comm = "nginx" };
-	char bufs[4][TT_LABEL_LEN];
-	const char *l[4];
+	char bufs[TT_SYSCALL_NLABELS][TT_LABEL_LEN];
+	const char *l[TT_SYSCALL_NLABELS];
 
 	(void)state;
-	assert_int_equal(tt_syscall_key_labels(TT_BY_SYSCALL, &k, bufs, l), 1);
+	assert_int_equal(tt_syscall_key_labels(TT_BY_SYSCALL, &k, bufs, l), 2);
 	assert_string_equal(l[0], "getppid");
-	assert_int_equal(tt_syscall_key_labels(TT_BY_COMM, &k, bufs, l), 2);
-	assert_string_equal(l[1], "nginx");
-	assert_int_equal(tt_syscall_key_labels(TT_BY_PROCESS, &k, bufs, l), 3);
-	assert_string_equal(l[2], "42");
-	assert_int_equal(tt_syscall_key_labels(TT_BY_THREAD, &k, bufs, l), 4);
-	assert_string_equal(l[3], "43");
+	assert_string_equal(l[1], "x86_64");
+	assert_int_equal(tt_syscall_key_labels(TT_BY_COMM, &k, bufs, l), 3);
+	assert_string_equal(l[2], "nginx");
+	assert_int_equal(tt_syscall_key_labels(TT_BY_PROCESS, &k, bufs, l), 4);
+	assert_string_equal(l[3], "42");
+	assert_int_equal(tt_syscall_key_labels(TT_BY_THREAD, &k, bufs, l), 5);
+	assert_string_equal(l[4], "43");
 	/* a comm of exactly TT_COMM_LEN bytes has no NUL in the key */
 	memcpy(k.comm, "0123456789abcdef", TT_COMM_LEN);
 	tt_syscall_key_labels(TT_BY_COMM, &k, bufs, l);
-	assert_string_equal(l[1], "0123456789abcdef");
-	k.nr = 4000;	/* no such syscall */
+	assert_string_equal(l[2], "0123456789abcdef");
+	k.nr = tt_syscall_id(TT_SYSCALL_ABI_NATIVE, 1000);	/* no such syscall */
 	tt_syscall_key_labels(TT_BY_SYSCALL, &k, bufs, l);
-	assert_string_equal(l[0], "syscall_4000");
+	assert_string_equal(l[0], "syscall_1000");
+	/* i386 20 is getpid (x86_64 20: writev), and 1000 is none */
+	k.nr = tt_syscall_id(TT_SYSCALL_ABI_COMPAT, 20);
+	assert_int_equal(tt_syscall_other_labels(TT_BY_PROCESS, k.nr, bufs, l), 4);
+	assert_string_equal(l[0], "getpid");
+	assert_string_equal(l[1], "i386");
+	assert_string_equal(l[2], "_other");
+	assert_string_equal(l[3], "_other");
+	k.nr = tt_syscall_id(TT_SYSCALL_ABI_COMPAT, 1000);
+	tt_syscall_key_labels(TT_BY_SYSCALL, &k, bufs, l);
+	assert_string_equal(l[0], "syscall_1000");
+	assert_string_equal(l[1], "i386");
+}
+
+/* Syscall ids: every (abi, nr < 1024) pair has its own id, decoded back. */
+static void test_syscall_ids(void **state)
+{
+	unsigned int abi, nr, ids[2];
+	static unsigned char seen[TT_SYSCALL_NR_MAX];
+
+	(void)state;
+	for (abi = 0; abi < 2; abi++)
+		for (nr = 0; nr < TT_SYSCALL_NR_LIMIT; nr++) {
+			__u32 id = tt_syscall_id(abi, nr);
+
+			assert_true(id < TT_SYSCALL_NR_MAX);
+			assert_int_equal(seen[id]++, 0);
+			assert_int_equal(tt_syscall_id_abi(id), abi);
+			assert_int_equal(tt_syscall_id_nr(id), nr);
+			/* the dense rows: the native numbers below 512 */
+			assert_int_equal(id < TT_SYSCALL_DENSE_NR, abi == TT_SYSCALL_ABI_NATIVE && nr < 512);
+		}
+	/* a name in every ABI that has it, and only those */
+	assert_int_equal(tt_syscall_ids("getpid", ids), 2);
+	assert_int_equal(ids[0], tt_syscall_id(TT_SYSCALL_ABI_NATIVE, SYS_getpid));
+	assert_int_equal(ids[1], tt_syscall_id(TT_SYSCALL_ABI_COMPAT, 20));
+	assert_int_equal(tt_syscall_ids("waitpid", ids), 1);	/* i386 only */
+	assert_int_equal(ids[0], tt_syscall_id(TT_SYSCALL_ABI_COMPAT, 7));
+	assert_int_equal(tt_syscall_ids("no_such_call", ids), 0);
 }
 
 static void test_errno_label(void **state)
@@ -133,6 +172,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_syscall_key_labels),
+		cmocka_unit_test(test_syscall_ids),
 		cmocka_unit_test(test_errno_label),
 		cmocka_unit_test(test_tcp_counter_labels),
 		cmocka_unit_test(test_tcp_peer_labels_v6),

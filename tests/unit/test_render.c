@@ -659,6 +659,35 @@ static void test_text_header(void **state)
 	tt_report__free(r);
 }
 
+/* A bound reached (series under _other) is a WARNING line, like a loss. */
+static void test_text_limit_warning(void **state)
+{
+	struct tt_render_opts o = { 0 };
+	struct tt_report *r = build_report();
+	struct tt_family *f;
+	char *text;
+
+	(void)state;
+	text = render(tt_render_text, r, &o);
+	assert_null(strstr(text, "WARNING: series limit"));
+	free(text);
+	f = tt_report_add_family(r, "tracetool_tcp_resets_total", "", "", TT_METRIC_COUNTER, 2,
+				 (const char *const[]){ "saddr", "daddr" });
+	assert_non_null(f);
+	add_value_series(f, (const char *const[]){ "10.0.0.1", "10.0.0.2" }, 1);
+	add_value_series(f, (const char *const[]){ "_other", "_other" }, 7);
+	text = render(tt_render_text, r, &o);
+	assert_non_null(strstr(text, "\nWARNING: series limit reached, samples counted under "
+				     "_other in: tracetool_tcp_resets_total (bounds: the tracers' "
+				     "--max-* options)\n"));
+	free(text);
+	o.interval = true;	/* the short header too */
+	text = render(tt_render_text, r, &o);
+	assert_non_null(strstr(text, "WARNING: series limit reached"));
+	free(text);
+	tt_report__free(r);
+}
+
 /*
  * Sum of the counts on the bar lines under `heading`; the overflow line's
  * count also goes to *overflow.  Each bar is 40 columns between '|', and
@@ -898,6 +927,13 @@ static void test_ip_label_and_ktime(void **state)
 	assert_string_equal(tt_ip_label(buf, sizeof(buf), 2, v4), "127.0.0.2");
 	assert_string_equal(tt_ip_label(buf, sizeof(buf), 10, v6), "::1");
 	assert_string_equal(tt_ip_label(buf, 4, 2, v4), "?");	/* does not fit */
+	/* ::ffff:127.0.0.2, an IPv4 peer through an AF_INET6 socket: the IPv4 label */
+	memset(v6, 0, sizeof(v6));
+	v6[10] = v6[11] = 0xff;
+	memcpy(v6 + 12, v4, 4);
+	assert_string_equal(tt_ip_label(buf, sizeof(buf), 10, v6), "127.0.0.2");
+	v6[10] = 0;	/* ::ff:7f00:2 is not mapped */
+	assert_string_equal(tt_ip_label(buf, sizeof(buf), 10, v6), "::ff:7f00:2");
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
 	t = tt_ktime_to_realtime((uint64_t)mono.tv_sec * 1000000000 + (uint64_t)mono.tv_nsec);
@@ -918,6 +954,7 @@ int main(void)
 		cmocka_unit_test(test_text_join_needs_every_label),
 		cmocka_unit_test(test_text_top_cuts_rows),
 		cmocka_unit_test(test_text_header),
+		cmocka_unit_test(test_text_limit_warning),
 		cmocka_unit_test(test_text_bars),
 		cmocka_unit_test(test_text_durations),
 		cmocka_unit_test(test_text_empty_family),

@@ -4,18 +4,21 @@
  * route over one connection, for the live tests of `tracetool requests`.
  *   req_client --port P --req METHOD:TARGET:COUNT [--req ...]
  *              [--pipeline K] [--split] [--tcp N] [--eof] [--timeout S]
- *              [--header-bytes B] [--hold MS]
+ *              [--header-bytes B] [--hold MS] [--v4mapped]
  * Requests go out in the order given.  --header-bytes B pads each request
  * head to B bytes with an X-Pad header.  --hold MS keeps the connection open
  * MS milliseconds after the result line is printed (and flushed).  --pipeline K writes K requests in
  * one write, then reads the K responses.  --split writes each request line
  * in three pieces 5 ms apart ("GE", "T /pa", the rest).  --tcp N sends
  * "ping\n" N times and reads "pong\n" (the server's --tcp mode).  --eof reads
- * until the server closes before closing (an upgraded connection).  Connect
+ * until the server closes before closing (an upgraded connection).
+ * --v4mapped connects through an AF_INET6 socket to ::ffff:127.0.0.1 (the
+ * same IPv4 peer, as a dual-stack client sees it).  Connect
  * is retried until the server listens (bounded by --timeout).  Prints
  * "requests N responses N" and exits 0 when every response came back.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -89,19 +92,23 @@ static int read_response(int fd)
 	}
 }
 
-static int connect_retry(int port, int timeout_s)
+static int connect_retry(int port, int timeout_s, int v4mapped)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6 };
+	struct sockaddr *to = v4mapped ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa;
+	socklen_t tolen = v4mapped ? sizeof(sa6) : sizeof(sa);
 	int i, one = 1;
 
-	sa.sin_port = htons((unsigned short)port);
+	sa.sin_port = sa6.sin6_port = htons((unsigned short)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &sa6.sin6_addr);
 	for (i = 0; i < timeout_s * 100; i++) {
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int fd = socket(to->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 		if (fd < 0)
 			return -1;
-		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		if (!connect(fd, to, tolen)) {
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			return fd;
 		}
@@ -116,7 +123,7 @@ int main(int argc, char **argv)
 	struct spec specs[MAX_REQS];
 	int nspecs = 0, port = 0, pipeline = 1, split = 0, tcp = 0, timeout_s = 30, eof = 0, i, fd;
 	long sent = 0, got = 0;
-	int header_bytes = 0, hold_ms = 0;
+	int header_bytes = 0, hold_ms = 0, v4mapped = 0;
 	static char req[65536];
 
 	for (i = 1; i < argc; i++) {
@@ -136,6 +143,8 @@ int main(int argc, char **argv)
 			pipeline = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--split")) {
 			split = 1;
+		} else if (!strcmp(argv[i], "--v4mapped")) {
+			v4mapped = 1;
 		} else if (!strcmp(argv[i], "--eof")) {
 			eof = 1;
 		} else if (!strcmp(argv[i], "--tcp") && i + 1 < argc) {
@@ -148,14 +157,14 @@ int main(int argc, char **argv)
 			header_bytes = atoi(argv[++i]);
 		} else {
 			fprintf(stderr, "usage: req_client --port P --req METHOD:TARGET:COUNT ... "
-					"[--pipeline K] [--split] [--tcp N] [--eof] [--timeout S] [--header-bytes B] [--hold MS]\n");
+					"[--pipeline K] [--split] [--tcp N] [--eof] [--timeout S] [--header-bytes B] [--hold MS] [--v4mapped]\n");
 			return 2;
 		}
 	}
 	if (port <= 0 || pipeline < 1 || pipeline > 64 || header_bytes < 0 || header_bytes > 1000)
 		return 2;
 	alarm((unsigned)timeout_s);
-	fd = connect_retry(port, timeout_s);
+	fd = connect_retry(port, timeout_s, v4mapped);
 	if (fd < 0) {
 		fprintf(stderr, "req_client: cannot connect to 127.0.0.1:%d\n", port);
 		return 1;

@@ -505,6 +505,40 @@ static int render_value_family(const struct tt_family *f, const struct tt_render
 
 /* --- header, events, profiles --- */
 
+/* Does a series of f carry the overflow label value (a bound was reached)? */
+static bool has_overflow_series(const struct tt_family *f)
+{
+	size_t i, k;
+
+	for (i = 0; i < f->nseries; i++)
+		for (k = 0; k < f->nlabels; k++)
+			if (!strcmp(f->series[i].labels[k], TT_OVERFLOW_LABEL))
+				return true;
+	return false;
+}
+
+/*
+ * Series bounds reached (--max-series, --max-cells, requests' route
+ * budget): the samples are counted, but under _other rather than their own
+ * labels; like a loss, it is never silent.
+ */
+static void render_limits(const struct tt_report *r, FILE *out)
+{
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < r->nfamilies; i++) {
+		if (!has_overflow_series(r->families[i]))
+			continue;
+		fputs(any ? ", " : "WARNING: series limit reached, samples counted under "
+		      TT_OVERFLOW_LABEL " in: ", out);
+		tt_fputs_escaped(r->families[i]->name, out);
+		any = true;
+	}
+	if (any)
+		fputs(" (bounds: the tracers' --max-* options)\n", out);
+}
+
 static void render_lost(const struct tt_report *r, FILE *out)
 {
 	bool any = false;
@@ -519,6 +553,7 @@ static void render_lost(const struct tt_report *r, FILE *out)
 	}
 	if (any)
 		fputc('\n', out);
+	render_limits(r, out);
 }
 
 /* "command: ls -l (exit code 3)", "(killed by SIGSEGV)" or "(running)". */
