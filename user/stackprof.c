@@ -369,6 +369,7 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 	struct merged **list = NULL;
 	size_t n = 0, cap = 0, nd = 0, dcap = 0, i;
 	void *tree = NULL;
+	struct tt_syms_stats st;
 	struct tt_profile *p;
 	int ret = 0, fd = bpf_map__fd(sp->counts);
 
@@ -378,6 +379,9 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 		return -ENOMEM;
 	}
 	tt_syms_next_report(sp->syms);	/* the session drained new pids just before */
+	tt_syms_get_stats(sp->syms, &st);
+	r->lost[TT_LOST_SYMBOLIZE_FD] += st.fd_lost - sp->fd_lost;
+	sp->fd_lost = st.fd_lost;
 	/* the increases first, the stacks after: a key is added after its stacks */
 	while (!ret && !bpf_map_get_next_key(fd, prevp, &next)) {
 		uint64_t total, delta;
@@ -432,5 +436,9 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 	}
 	free(list);
 	free(frames);
+	/* what failed while naming this report's frames counts in this report */
+	tt_syms_get_stats(sp->syms, &st);
+	r->lost[TT_LOST_SYMBOLIZE_FD] += st.fd_lost - sp->fd_lost;
+	sp->fd_lost = st.fd_lost;
 	return ret;
 }
