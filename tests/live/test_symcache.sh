@@ -75,8 +75,8 @@ EOF
 
 bh_count() { cat "$TT_TMP/bh.count" 2>/dev/null || echo 0; }
 
-# sigint_run NAME_PREFIX ARGS...: profile the host with ARGS for 2.5 s, then
-# SIGINT; leaves the milliseconds from SIGINT to exit in SIG_MS, the report
+# sigint_run NAME_PREFIX ARGS...: profile the host with ARGS until 1.5 s
+# after its first report, then SIGINT; leaves the milliseconds from SIGINT to exit in SIG_MS, the report
 # in $TT_TMP/NAME_PREFIX.json.
 sigint_run() {
 	_p=$1
@@ -84,7 +84,14 @@ sigint_run() {
 	tt_bg_sigint env DEBUGINFOD_URLS="$BH_URL" "$TT" profile -i 1 -f json "$@" \
 		>"$TT_TMP/$_p.json" 2>"$TT_TMP/$_p.err"
 	_pid=$TT_PID
-	sleep 2.5
+	# tracing is ready once the first interval report is out (a SIGINT
+	# before the session blocks it ends tracetool by default: not this test)
+	_n=0
+	while [ ! -s "$TT_TMP/$_p.json" ] && tt_alive "$_pid" && [ $_n -lt 600 ]; do
+		sleep 0.05
+		_n=$((_n + 1))
+	done
+	sleep 1.5
 	_t0=$(now_ms)
 	kill -INT "$_pid"
 	if tt_wait_exit "$_pid" 30; then

@@ -254,28 +254,13 @@ static void test_unknown(void **state)
 static void test_exited_process(void **state)
 {
 	struct tt_syms *s = tt_syms__new(false);
-	int pipefd[2], st;
 	pid_t child;
-	char c;
 
 	(void)state;
 	assert_non_null(s);
-	assert_int_equal(pipe(pipefd), 0);
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		close(pipefd[0]);
-		if (write(pipefd[1], "r", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	close(pipefd[1]);
-	assert_int_equal(read(pipefd[0], &c, 1), 1);
-	close(pipefd[0]);
+	child = spawn_waiting();
 	assert_int_equal(tt_syms_note_pid(s, child), 0);
-	kill(child, SIGKILL);
-	assert_int_equal(waitpid(child, &st, 0), child);
+	reap(child);
 	assert_int_equal(kill(child, 0), -1);	/* gone */
 	assert_string_equal(tt_syms_user(s, child, 0, addr_of(tt_test_marker_fn) + 2, false),
 			    "tt_test_marker_fn");
