@@ -241,16 +241,18 @@ static void fd_lost(struct tt_syms *s)
 }
 
 /*
- * Is a SIGINT or SIGTERM waiting?  The session blocks them and reads them
- * from a signalfd between two calls into us: opening and reading ELF files
- * must not keep it from ending.  Once seen, no file is opened any more.
+ * Is a SIGINT, SIGTERM or SIGHUP waiting?  The session blocks them and
+ * reads them from a signalfd between two calls into us: opening and
+ * reading ELF files must not keep it from ending.  Once seen, no file is
+ * opened any more.
  */
 static bool hurry(struct tt_syms *s)
 {
 	sigset_t set;
 
 	if (!s->hurry && !sigpending(&set) &&
-	    (sigismember(&set, SIGINT) == 1 || sigismember(&set, SIGTERM) == 1))
+	    (sigismember(&set, SIGINT) == 1 || sigismember(&set, SIGTERM) == 1 ||
+	     sigismember(&set, SIGHUP) == 1))
 		s->hurry = true;
 	return s->hurry;
 }
@@ -1525,7 +1527,7 @@ static void evict_files(struct tt_syms *s)
 	}
 	for (e = tail; e && (idle > TT_SYMS_IDLE_FILES || bytes > TT_SYMS_IDLE_BYTES); e = prev) {
 		prev = e->prev;
-		if (e->refs || e->pinned || e->dfd == DFD_SENT)
+		if (e->refs || e->pinned)
 			continue;
 		idle--;
 		bytes -= e->bytes;
@@ -1809,7 +1811,7 @@ static void dfd_answer(struct tt_syms *s, char *line)
 	key.id = line;
 	found = tfind(&key, &s->by_id, cmp_elf_id);
 	if (!found || (*found)->dfd != DFD_SENT)
-		return;	/* evicted meanwhile (cannot be: SENT files stay) */
+		return;	/* evicted meanwhile: no process maps it any more */
 	(*found)->dfd = DFD_DONE;
 	if (strcmp(sp + 1, "-"))
 		dfd_load(s, *found, sp + 1);
