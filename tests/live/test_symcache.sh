@@ -13,7 +13,9 @@
 #  - short-lived processes running 200 copies of a binary (without a
 #    build-id: each copy is another file): the captures of exited
 #    processes are freed, idle files evicted, the open descriptors stay the
-#    same, and the copies' samples are named.
+#    same, and the copies' samples are named;
+#  - a stripped binary without a build-id is named from its .gnu_debuglink
+#    file, which only the debuglink checksum identifies.
 #
 # Environment: TT=build/tracetool WL=build/workloads (see tests/run.sh).
 . "$(dirname "$0")/lib.sh"
@@ -22,7 +24,7 @@ CHECKS="symcache_no_network_duration symcache_no_network_connections
 symcache_sigint_within_1s symcache_sigint_report symcache_debuginfod_contacted
 symcache_debuginfod_sigint_within_1s symcache_debuginfod_report symcache_debuginfod_helper_gone
 symcache_fd_loss_counted symcache_fd_recovered symcache_bounded_fds symcache_bounded_freed
-symcache_bounded_evicted symcache_bounded_named"
+symcache_bounded_evicted symcache_bounded_named symcache_debuglink_crc"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -102,9 +104,12 @@ sigint_run() {
 	fi
 }
 
-# valid_report FILE: the last report of FILE parses and has a cpu profile with stacks
+# valid_report FILE: every report of FILE parses, the last (the one SIGINT made, of
+# whatever was left of its interval: it may have no stack) has the cpu profile, and the
+# reports have stacks
 valid_report() {
-	jq -s -e 'length > 0 and (.[-1].profiles[0].stacks | length > 0)' "$1" >/dev/null 2>&1
+	jq -s -e 'length >= 2 and (.[-1].profiles[0].name == "cpu") and
+		([.[].profiles[0].stacks | length] | add > 0)' "$1" >/dev/null 2>&1
 }
 
 if bh_start; then
@@ -252,4 +257,24 @@ else
 	skip_all "cc cannot build the test binaries: $(head -c 200 "$TT_TMP/cc.err")" \
 		symcache_bounded_fds symcache_bounded_freed symcache_bounded_evicted \
 		symcache_bounded_named
+fi
+
+# --- (6) a .gnu_debuglink file found by its checksum (no build-id to compare) -----
+
+if [ $cc_ok = 1 ] && command -v objcopy >/dev/null 2>&1 &&
+	(cd "$TT_TMP" && objcopy --only-keep-debug spin spin_s.debug &&
+		objcopy --strip-all --add-gnu-debuglink=spin_s.debug spin spin_s) 2>"$TT_TMP/oc.err"; then
+	timeout -k 5 60 "$TT" profile -F 499 --user-only -f json -- sh -c \
+		"i=0; while [ \$i -lt 20 ]; do '$TT_TMP/spin_s'; i=\$((i + 1)); done" \
+		>"$TT_TMP/crc.json" 2>"$TT_TMP/crc.err"
+	n=$(jq '[.profiles[0].stacks[]? | select(.frames[0] == "spin_s" and (.frames | join(";") | contains("main;spin"))) |
+		.value] | add // 0' "$TT_TMP/crc.json" 2>/dev/null)
+	if [ "${n:-0}" -gt 0 ]; then
+		pass "symcache_debuglink_crc (samples in main;spin of the stripped copy: $n)"
+	else
+		fail symcache_debuglink_crc "no stack spin_s;...;main;spin: $(jq -c \
+			'[.profiles[0].stacks[]? | .frames | join(";")] | .[:4]' "$TT_TMP/crc.json" 2>/dev/null)"
+	fi
+else
+	skip symcache_debuglink_crc "cc or objcopy cannot make a stripped copy with a debuglink"
 fi
