@@ -95,7 +95,7 @@ sigint_run() {
 	done
 	sleep 1.5
 	_t0=$(now_ms)
-	kill -INT "$_pid"
+	kill -INT "$_pid" 2>/dev/null
 	if tt_wait_exit "$_pid" 30; then
 		SIG_MS=$(($(now_ms) - _t0))
 	else
