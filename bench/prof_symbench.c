@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 	printf("capture (maps + open + symbol tables): %.1f ms\n", (t1 - t0) * 1e3);
 	printf("cold lookups:   %zu addresses in %.3f s = %.0f addresses/s (%zu unresolved)\n", n,
 	       t2 - t1, (double)n / (t2 - t1), unknown);
-	printf("cached lookups: %zu addresses in %.3f s = %.0f addresses/s\n", n, t3 - t2,
+	printf("second pass:    %zu addresses in %.3f s = %.0f addresses/s\n", n, t3 - t2,
 	       (double)n / (t3 - t2));
 	tt_syms__free(s);
 	free(addrs);

@@ -40,7 +40,7 @@ die() {
 [ -x "$TT" ] && [ -x "$CPU" ] || die "run make all first"
 mkdir -p "$OUT/bench"
 gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -o "$SYMB" \
-	bench/prof_symbench.c "$OUT/libtracetool.a" -lbpf -lelf -ldw -ljansson -lseccomp -lm ||
+	bench/prof_symbench.c "$OUT/libtracetool.a" -lbpf -lelf -ldw -lz -ljansson -lseccomp -lm ||
 	die "building $SYMB failed"
 
 STATS_OLD=""

@@ -55,6 +55,11 @@ struct tt_optdef {
 	{ "kernel-only", 0, NULL, TT_STACK_OPT_KERNEL_ONLY, "kernel stacks only", NULL },     \
 	{ "addrs", 0, NULL, TT_STACK_OPT_ADDRS,                                               \
 	  "show unresolved frames as addresses, not [unknown]", NULL },                       \
+	{ "debuginfod", 0, NULL, TT_STACK_OPT_DEBUGINFOD,                                     \
+	  "ask the servers of DEBUGINFOD_URLS for debug files not found\n"                   \
+	  "locally (sends the build-ids of the binaries profiled; in a\n"                   \
+	  "helper process; an answer names frames from the next report on).\n"             \
+	  "Without it nothing is sent, whatever DEBUGINFOD_URLS says", NULL },               \
 	{ "max-stacks", 0, "N", TT_STACK_OPT_MAX_STACKS,                                      \
 	  "distinct stacks kept in the kernel (default 8192); past that,\n"                  \
 	  "samples (offcpu: blocks, also past 16384 threads blocked at once)\n"              \

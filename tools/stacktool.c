@@ -13,11 +13,14 @@ void tt_print_sym_stats(const char *cmd, const struct tt_stackprof *sp)
 	struct tt_syms_stats st;
 
 	tt_syms_get_stats(sp->syms, &st);
-	fprintf(stderr, "tracetool %s: symbolized %zu user addresses (%zu from cache, %zu "
-		"unresolved) in %zu address spaces, %zu ELF files; %zu maps reads (%zu again at "
-		"a report, %zu stale: exec'd or gone), %zu perf maps\n", cmd, st.lookups,
-		st.cache_hits, st.unresolved, st.procs, st.elfs, st.maps_reads, st.rereads, st.stale,
-		st.perf_maps);
+	fprintf(stderr, "tracetool %s: symbolized %zu user addresses (%zu unresolved) in %zu "
+		"address spaces (%zu freed after exit, %zu held), %zu ELF files (%zu mappings "
+		"shared one, %zu evicted); %zu maps reads (%zu again at a report, %zu stale: "
+		"exec'd or gone), %zu perf maps; %zu opens failed for lack of descriptors; "
+		"debuginfod: %zu asked, %zu found\n", cmd, st.lookups, st.unresolved, st.procs,
+		st.procs_freed, st.open_procs, st.elfs, st.elfs_shared, st.elfs_evicted,
+		st.maps_reads, st.rereads, st.stale, st.perf_maps, st.fd_lost, st.debuginfod_queries,
+		st.debuginfod_found);
 }
 
 int tt_stack_tool_opt(struct tt_stack_tool *st, struct tt_profile_config *cfg, int key,
@@ -32,6 +35,9 @@ int tt_stack_tool_opt(struct tt_stack_tool *st, struct tt_profile_config *cfg, i
 		return 0;
 	case TT_STACK_OPT_ADDRS:
 		st->addrs = true;
+		return 0;
+	case TT_STACK_OPT_DEBUGINFOD:
+		st->debuginfod = true;
 		return 0;
 	case TT_STACK_OPT_MAX_STACKS:
 		if (tt_parse_uint(arg, 1 << 20, &st->max_stacks))
@@ -67,6 +73,9 @@ int tt_stack_tool_init(struct tt_stack_tool *st, struct bpf_map *counts, struct 
 				    st->addrs);
 
 	st->sp_ready = !ret;
+	if (!ret && st->debuginfod && tt_syms_use_debuginfod(st->sp.syms))
+		fprintf(stderr, "tracetool: --debuginfod: DEBUGINFOD_URLS is not set: no server to "
+			"ask\n");
 	return ret;
 }
 

@@ -19,6 +19,7 @@ enum {
 	TT_STACK_OPT_KERNEL_ONLY,
 	TT_STACK_OPT_ADDRS,
 	TT_STACK_OPT_MAX_STACKS,
+	TT_STACK_OPT_DEBUGINFOD,
 };
 
 #define TT_STACK_MAX_DEFAULT 8192
@@ -32,6 +33,7 @@ struct tt_stack_tool {
 	struct tt_stackprof sp;
 	bool sp_ready;			/* sp initialised (after load) */
 	bool addrs;			/* --addrs */
+	bool debuginfod;		/* --debuginfod */
 	unsigned long max_stacks;	/* --max-stacks */
 };
 

@@ -20,6 +20,7 @@ const char *const tt_lost_names[TT_LOST_NR] = {
 	[TT_LOST_MAP_FULL] = "map_full",
 	[TT_LOST_STACK] = "stack_collisions",
 	[TT_LOST_PIDS_FULL] = "pid_map_full",
+	[TT_LOST_SYMBOLIZE_FD] = "symbolize_fd",
 };
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)

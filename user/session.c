@@ -903,6 +903,11 @@ struct tt_report *tt_session_snapshot(struct tt_session *s, struct tt_error *err
 		uint64_t bytes;
 
 		ret = map_memory(s->t[i].obj, &bytes);
+		if (ret == -EMFILE || ret == -ENFILE) {
+			/* out of descriptors (counted by the tracers that need them): the size at start */
+			bytes = s->stats.tracers[i].map_bytes;
+			ret = 0;
+		}
 		ret = ret ?: add_map_memory(r, s->t[i].ops->name, bytes);
 	}
 	if (ret) {

@@ -32,34 +32,45 @@ static int cmp_stack_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Read the stack map (content -> id) into sp->by_id. 0 or -errno. */
+/*
+ * Read the stack map (content -> id) into sp->by_id, an array sorted by id
+ * (sp->nby_id entries; one block, freed at the end of the report: 8 MB for
+ * a full default map, given back between reports).  0 or -errno.
+ */
 static int read_stacks(struct tt_stackprof *sp)
 {
 	int fd = bpf_map__fd(sp->stacks);
 	struct tt_stack_ips key, next, *prevp = NULL;
-	struct stack_by_id *e, **slot;
+	struct stack_by_id *v = NULL, *nv;
+	size_t n = 0, cap = 0, i, k;
 	__u32 id;
 
-	tdestroy(sp->by_id, free);
+	free(sp->by_id);
 	sp->by_id = NULL;
+	sp->nby_id = 0;
 	while (!bpf_map_get_next_key(fd, prevp, &next)) {
 		key = next;
 		prevp = &key;
 		if (bpf_map_lookup_elem(fd, &key, &id))
 			continue;
-		e = malloc(sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		e->id = id;
-		e->ips = key;
-		slot = tsearch(e, &sp->by_id, cmp_stack_id);
-		if (!slot) {
-			free(e);
-			return -ENOMEM;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
 		}
-		if (*slot != e)	/* the walk met this key twice */
-			free(e);
+		v[n].id = id;
+		v[n++].ips = key;
 	}
+	qsort(v, n, sizeof(*v), cmp_stack_id);
+	for (i = 0, k = 0; i < n; i++)	/* the walk may meet a key twice */
+		if (!k || v[k - 1].id != v[i].id)
+			v[k++] = v[i];
+	sp->by_id = v;
+	sp->nby_id = k;
 	return 0;
 }
 
@@ -121,8 +132,9 @@ void tt_stackprof_release(struct tt_stackprof *sp)
 	tt_syms__free(sp->syms);
 	sp->syms = NULL;
 	tt_stack_deltas_release(&sp->deltas);
-	tdestroy(sp->by_id, free);
+	free(sp->by_id);
 	sp->by_id = NULL;
+	sp->nby_id = 0;
 	tdestroy(sp->inflight, free);
 	sp->inflight = NULL;
 }
@@ -154,19 +166,20 @@ static size_t add_stack(struct tt_stackprof *sp, const struct tt_stack_key *k, b
 			const char **frames, size_t n, size_t max)
 {
 	__s32 id = kernel ? k->kern_stack : k->user_stack;
-	struct stack_by_id probe = { .id = (__u32)id }, **found;
+	struct stack_by_id probe = { .id = (__u32)id }, *found;
 	const __u64 *ips;
 	size_t depth, skip, i;
 
 	if (id == TT_STACK_NONE)
 		return n;
-	found = id < 0 ? NULL : tfind(&probe, &sp->by_id, cmp_stack_id);
+	found = id < 0 || !sp->by_id ? NULL :
+		bsearch(&probe, sp->by_id, sp->nby_id, sizeof(probe), cmp_stack_id);
 	if (!found) {
 		if (n < max)
 			frames[n++] = kernel ? LOST_KERNEL : LOST_USER;
 		return n;
 	}
-	ips = (*found)->ips.ip;
+	ips = found->ips.ip;
 	for (depth = 0; depth < TT_STACK_DEPTH && ips[depth]; depth++)
 		;
 	/*
@@ -369,6 +382,7 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 	struct merged **list = NULL;
 	size_t n = 0, cap = 0, nd = 0, dcap = 0, i;
 	void *tree = NULL;
+	struct tt_syms_stats st;
 	struct tt_profile *p;
 	int ret = 0, fd = bpf_map__fd(sp->counts);
 
@@ -378,6 +392,9 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 		return -ENOMEM;
 	}
 	tt_syms_next_report(sp->syms);	/* the session drained new pids just before */
+	tt_syms_get_stats(sp->syms, &st);
+	r->lost[TT_LOST_SYMBOLIZE_FD] += st.fd_lost - sp->fd_lost;
+	sp->fd_lost = st.fd_lost;
 	/* the increases first, the stacks after: a key is added after its stacks */
 	while (!ret && !bpf_map_get_next_key(fd, prevp, &next)) {
 		uint64_t total, delta;
@@ -432,5 +449,12 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 	}
 	free(list);
 	free(frames);
+	free(sp->by_id);	/* read again at the next report */
+	sp->by_id = NULL;
+	sp->nby_id = 0;
+	/* what failed while naming this report's frames counts in this report */
+	tt_syms_get_stats(sp->syms, &st);
+	r->lost[TT_LOST_SYMBOLIZE_FD] += st.fd_lost - sp->fd_lost;
+	sp->fd_lost = st.fd_lost;
 	return ret;
 }

@@ -20,6 +20,7 @@
 
 struct bpf_map;
 struct ring_buffer;
+struct stack_by_id;
 
 struct tt_stackprof {
 	bool tracepoint_stacks;	/* kernel stacks taken in a tracepoint: drop the dispatch frames */
@@ -27,13 +28,15 @@ struct tt_stackprof {
 	struct ring_buffer *rb;
 	struct bpf_map *counts, *stacks;
 	struct tt_stack_deltas deltas;	/* increases since the previous report, span credit */
-	void *by_id;		/* tsearch: stacks by id, read from the stack map at each report */
+	struct stack_by_id *by_id;	/* stacks sorted by id, read from the stack map during a report */
+	size_t nby_id;
 	struct bpf_map *spans;	/* optional: tid -> struct tt_stack_span in progress */
 	uint64_t min_span_ns;	/* spans shorter than this are not reported */
 	void *inflight;		/* tsearch: spans in progress already partly reported */
 	const char *name;	/* profile name: "cpu", "offcpu" */
 	const char *unit;	/* "samples", "microseconds" */
 	uint64_t divisor;	/* kernel value / divisor = reported value (ns -> us: 1000) */
+	size_t fd_lost;		/* symbolization's fd_lost already reported (TT_LOST_SYMBOLIZE_FD) */
 };
 
 /*
@@ -69,7 +72,10 @@ int tt_stackprof_drain(struct tt_stackprof *sp);
  */
 int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r);
 
-/* The frames of one key, for tests: fills `frames` (at most `max`), returns how many. */
+/*
+ * The frames of one key, for tests: fills `frames` (at most `max`), returns how many.
+ * Its stacks are known only during tt_stackprof_collect (read from the map, then freed).
+ */
 size_t tt_stackprof_frames(struct tt_stackprof *sp, const struct tt_stack_key *k,
 			   const char **frames, size_t max);
 

@@ -7,7 +7,11 @@
  * space of a process (its image between two execve calls), as the tracer
  * announces them: files opened and their symbol tables loaded at once, so
  * the process can exec, exit, and its binary even be deleted, before the
- * report.  ELF files and resolved names are cached per build-id.  JIT code
+ * report.  Symbol tables are shared per build-id; captures of exited
+ * processes are freed and files no process maps are evicted, so memory and
+ * descriptors stay bounded on long runs (no descriptor is held open).
+ * Debug files are looked for on local paths only, unless
+ * tt_syms_use_debuginfod.  JIT code
  * (anonymous executable memory) is named from the process's perf map
  * (/tmp/perf-PID.map), the vDSO from tracetool's own.  Kernel:
  * /proc/kallsyms, names suffixed "_[k]".
@@ -30,9 +34,15 @@ struct tt_syms_stats {
 	size_t rereads;		/* ... because an address fell outside every known mapping */
 	size_t stale;		/* ... not kept: the process had exec'd again or exited */
 	size_t perf_maps;	/* perf map files (JIT symbols) read */
-	size_t elfs;		/* distinct ELF files (by build-id) opened */
+	size_t procs_freed;	/* ... freed: the process had exited or exec'd */
+	size_t open_procs;	/* ... held at the last report */
+	size_t elfs;		/* distinct ELF files (by build-id) loaded */
+	size_t elfs_shared;	/* mappings served by a file loaded already */
+	size_t elfs_evicted;	/* files freed: no process mapped them, past the cache bound */
+	size_t fd_lost;		/* opens failed for lack of descriptors (EMFILE, ENFILE) */
+	size_t debuginfod_queries;	/* build-ids sent to the debuginfod helper */
+	size_t debuginfod_found;	/* ... whose debug file it returned and was loaded */
 	size_t lookups;		/* user addresses asked for */
-	size_t cache_hits;	/* ... answered from the per-build-id cache */
 	size_t unresolved;	/* ... that stayed [unknown] */
 };
 
@@ -42,7 +52,18 @@ struct tt_syms_stats {
  * instead of "[unknown]".  NULL + errno on failure.
  */
 struct tt_syms *tt_syms__new(bool show_addrs);
+/* Frees everything; kills the debuginfod helper, if any, without waiting for its queries. */
 void tt_syms__free(struct tt_syms *s);
+
+/*
+ * Ask the debuginfod servers of DEBUGINFOD_URLS for the debug file of every
+ * ELF file (with a build-id) that has no local one.  The queries run in a
+ * helper process (libdebuginfod, loaded with dlopen), started at the first
+ * one: this thread never waits for the network.  An answer is used from
+ * the first report after it came (the helper's cache keeps it for later
+ * runs).  0, or -ENOENT when DEBUGINFOD_URLS is unset or empty.
+ */
+int tt_syms_use_debuginfod(struct tt_syms *s);
 
 /*
  * An address space of a process, as the tracer announces it (struct
@@ -76,7 +97,10 @@ int tt_syms_note_pid(struct tt_syms *s, pid_t pid);
 
 /*
  * A new report begins: a live address space may be read again once during
- * it, when an address falls outside its known mappings.
+ * it, when an address falls outside its known mappings.  Strings returned
+ * before are freed; captures of processes that were gone at the previous
+ * call are freed; idle files past the cache bound are evicted; the
+ * debuginfod helper's answers are taken.
  */
 void tt_syms_next_report(struct tt_syms *s);
 
@@ -87,8 +111,11 @@ void tt_syms_next_report(struct tt_syms *s);
  * now if it was not yet and still lives).  `ret_addr`: the address is a
  * return address (every frame but the innermost); the call instruction
  * before it is looked up.  Never NULL: a symbol, "[unknown]" or
- * (show_addrs) an address.  The string is owned by `s` and lives until
- * tt_syms__free.
+ * (show_addrs) an address; "file+0xOFFSET" when the file could not be read
+ * for lack of descriptors or was skipped because a SIGINT or SIGTERM is
+ * pending (no file is opened once one is: the caller can end at once).
+ * The string is owned by `s` and lives until the next
+ * tt_syms_next_report.
  */
 const char *tt_syms_user(struct tt_syms *s, pid_t pid, uint32_t as_gen, uint64_t addr,
 			 bool ret_addr);

@@ -19,7 +19,13 @@ enum tt_lost_reason {
 	TT_LOST_MAP_FULL = 1,	/* aggregation map full: sample dropped */
 	TT_LOST_STACK = 2,	/* stack id collision or missing stack */
 	TT_LOST_PIDS_FULL = 3,	/* pid filter map full: a forked child is not followed */
-	TT_LOST_NR = 4,
+	/*
+	 * User space only (the stack tracers): a file or /proc entry that
+	 * symbolization could not open for lack of descriptors (EMFILE,
+	 * ENFILE); tried again at later reports.  Counted per failed open.
+	 */
+	TT_LOST_SYMBOLIZE_FD = 4,
+	TT_LOST_NR = 5,
 };
 
 /*

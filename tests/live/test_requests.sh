@@ -127,7 +127,7 @@ EOF
 	else
 		pass requests_query_absent_json
 	fi
-	check_eq requests_no_loss "lost counters" '{"ringbuf":0,"map_full":0,"stack_collisions":0,"pid_map_full":0}' \
+	check_eq requests_no_loss "lost counters" '{"ringbuf":0,"map_full":0,"stack_collisions":0,"pid_map_full":0,"symbolize_fd":0}' \
 		"$(tt_lost "$o")"
 }
 
@@ -511,7 +511,7 @@ EOF
 		"GET /fast 200=20, GET /nope 404=3, GET /slow 200=5, GET /users/:id 200=4" "$(routes "$o")"
 	check_range requests_peek_slow_p50 "p50 of /slow (server sleeps 30 ms), seconds" \
 		0.030 0.040 "$(p50 "$o" $SERVER '{"http_route":"/slow"}')"
-	check_eq requests_peek_no_loss "lost counters" '{"ringbuf":0,"map_full":0,"stack_collisions":0,"pid_map_full":0}' \
+	check_eq requests_peek_no_loss "lost counters" '{"ringbuf":0,"map_full":0,"stack_collisions":0,"pid_map_full":0,"symbolize_fd":0}' \
 		"$(tt_lost "$o")"
 }
 

@@ -332,7 +332,7 @@ static void test_json_parses_back(void **state)
 		"hooks", "filters", "lost", "lost_by_tracer", "metrics", "events", "profiles",
 	};
 	static const char *const lost_keys[] = {
-		"ringbuf", "map_full", "stack_collisions", "pid_map_full",
+		"ringbuf", "map_full", "stack_collisions", "pid_map_full", "symbolize_fd",
 	};
 	static const char *const metric_keys[] = { "name", "type", "unit", "help", "series" };
 	static const char *const hist_keys[] = {
@@ -360,11 +360,11 @@ static void test_json_parses_back(void **state)
 			    "2026-11-27T10:53:28.123Z");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(root, "hooks"),
 							      "syscalls")), "tp_btf");
-	assert_keys(json_object_get(root, "lost"), lost_keys, 4);
+	assert_keys(json_object_get(root, "lost"), lost_keys, 5);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(root, "lost"),
 							    "map_full")), 3);
 	s = json_object_get(json_object_get(root, "lost_by_tracer"), "syscalls");
-	assert_keys(s, lost_keys, 4);
+	assert_keys(s, lost_keys, 5);
 	assert_int_equal(json_integer_value(json_object_get(s, "map_full")), 3);
 
 	lat = json_array_get(json_object_get(root, "metrics"), 0);

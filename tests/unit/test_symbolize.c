@@ -3,9 +3,13 @@
  * Unit tests for user/symbolize.c without BPF: addresses of this test
  * program (a PIE) and of libc (a shared library with only .dynsym on
  * Debian) resolve to their names; return addresses look up the call
- * before them; results come from the per-build-id cache the second time;
- * a process captured while alive still resolves after it has exited and
- * been reaped; unknown addresses give [unknown] or, with show_addrs, the
+ * before them; a second process mapping the same files shares their
+ * symbol tables; a process captured while alive still resolves after it
+ * has exited and been reaped, until the report after the one that found it
+ * gone, when its capture is freed; a lack of descriptors is counted and
+ * the file tried again at the next report, never remembered as unreadable;
+ * with a SIGINT pending no file is opened and frames are named by file and
+ * offset; unknown addresses give [unknown] or, with show_addrs, the
  * address; kernel addresses resolve through /proc/kallsyms when it shows
  * addresses (root), suffixed _[k].  Address spaces: one announced with the
  * identity /proc/PID/stat shows is captured, one whose identity the process
@@ -28,6 +32,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -78,24 +83,154 @@ static void test_shared_library(void **state)
 	tt_syms__free(s);
 }
 
-static void test_cache(void **state)
+/* A child that waits, stopped by kill + waitpid. */
+static pid_t spawn_waiting(void)
+{
+	int pipefd[2];
+	pid_t child;
+	char c;
+
+	assert_int_equal(pipe(pipefd), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(pipefd[0]);
+		if (write(pipefd[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pipefd[1]);
+	assert_int_equal(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	return child;
+}
+
+static void reap(pid_t child)
+{
+	int st;
+
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, &st, 0), child);
+}
+
+static void test_shared_files(void **state)
 {
 	struct tt_syms *s = tt_syms__new(false);
 	struct tt_syms_stats st;
 	const char *a, *b;
+	size_t elfs;
+	pid_t child;
 
 	(void)state;
 	assert_non_null(s);
 	a = tt_syms_user(s, getpid(), 0, addr_of(tt_test_marker_fn) + 3, false);
 	tt_syms_get_stats(s, &st);
 	assert_int_equal(st.lookups, 1);
-	assert_int_equal(st.cache_hits, 0);
 	assert_int_equal(st.procs, 1);
+	elfs = st.elfs;
+	assert_true(elfs >= 2);	/* this program, libc, ... */
 	b = tt_syms_user(s, getpid(), 0, addr_of(tt_test_marker_fn) + 3, false);
-	tt_syms_get_stats(s, &st);
-	assert_int_equal(st.lookups, 2);
-	assert_int_equal(st.cache_hits, 1);
 	assert_ptr_equal(a, b);
+	/* a child maps the same files: no file is loaded again */
+	child = spawn_waiting();
+	assert_int_equal(tt_syms_note_pid(s, child), 0);
+	assert_ptr_equal(tt_syms_user(s, child, 0, addr_of(tt_test_marker_fn) + 3, false), a);
+	tt_syms_get_stats(s, &st);
+	assert_int_equal(st.procs, 2);
+	assert_int_equal(st.elfs, elfs);
+	assert_true(st.elfs_shared + 1 >= elfs);	/* each file but the vDSO, ours */
+	reap(child);
+	tt_syms__free(s);
+}
+
+/* The lowest descriptor number free now (a limit at it leaves none to open). */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	assert_true(fd >= 0);
+	close(fd);
+	return fd;
+}
+
+static void test_out_of_fds(void **state)
+{
+	struct tt_syms *s = tt_syms__new(false);
+	struct tt_syms_stats st;
+	struct rlimit old, low;
+	pid_t child;
+
+	(void)state;
+	assert_non_null(s);
+	child = spawn_waiting();
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)lowest_free_fd();
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(tt_syms_note_pid(s, child), -EMFILE);
+	assert_string_equal(tt_syms_user(s, child, 0, addr_of(tt_test_marker_fn) + 2, false),
+			    TT_SYM_UNKNOWN);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	tt_syms_get_stats(s, &st);
+	assert_true(st.fd_lost >= 1);
+	assert_int_equal(st.procs, 0);
+	/* descriptors again: the next report reads the process and names it */
+	tt_syms_next_report(s);
+	assert_string_equal(tt_syms_user(s, child, 0, addr_of(tt_test_marker_fn) + 2, false),
+			    "tt_test_marker_fn");
+	reap(child);
+	tt_syms__free(s);
+}
+
+static void test_hurry(void **state)
+{
+	struct tt_syms *s = tt_syms__new(false);
+	struct timespec zero = { 0 };
+	sigset_t set, old;
+	const char *name;
+	char want[256];
+	pid_t child;
+
+	(void)state;
+	assert_non_null(s);
+	child = spawn_waiting();
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	assert_int_equal(sigprocmask(SIG_BLOCK, &set, &old), 0);
+	raise(SIGINT);	/* pending, as the session's signalfd would find it */
+	assert_int_equal(tt_syms_note_pid(s, child), 0);
+	name = tt_syms_user(s, child, 0, addr_of(tt_test_marker_fn) + 2, false);
+	assert_int_equal(sigtimedwait(&set, NULL, &zero), SIGINT);
+	assert_int_equal(sigprocmask(SIG_SETMASK, &old, NULL), 0);
+	/* no file opened: the file's name and the offset */
+	snprintf(want, sizeof(want), "%s+0x", program_invocation_short_name);
+	assert_non_null(strstr(name, want));
+	reap(child);
+	tt_syms__free(s);
+}
+
+static void test_freed_after_exit(void **state)
+{
+	struct tt_syms *s = tt_syms__new(false);
+	struct tt_syms_stats st;
+	pid_t child;
+
+	(void)state;
+	assert_non_null(s);
+	child = spawn_waiting();
+	assert_int_equal(tt_syms_note_pid(s, child), 0);
+	tt_syms_next_report(s);	/* alive: kept */
+	reap(child);
+	tt_syms_next_report(s);	/* gone: its samples are all counted, named in this report */
+	assert_string_equal(tt_syms_user(s, child, 0, addr_of(tt_test_marker_fn) + 2, false),
+			    "tt_test_marker_fn");
+	tt_syms_get_stats(s, &st);
+	assert_int_equal(st.procs_freed, 0);
+	tt_syms_next_report(s);	/* freed */
+	tt_syms_get_stats(s, &st);
+	assert_int_equal(st.procs_freed, 1);
+	assert_int_equal(st.open_procs, 0);
 	tt_syms__free(s);
 }
 
@@ -119,28 +254,13 @@ static void test_unknown(void **state)
 static void test_exited_process(void **state)
 {
 	struct tt_syms *s = tt_syms__new(false);
-	int pipefd[2], st;
 	pid_t child;
-	char c;
 
 	(void)state;
 	assert_non_null(s);
-	assert_int_equal(pipe(pipefd), 0);
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		close(pipefd[0]);
-		if (write(pipefd[1], "r", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	close(pipefd[1]);
-	assert_int_equal(read(pipefd[0], &c, 1), 1);
-	close(pipefd[0]);
+	child = spawn_waiting();
 	assert_int_equal(tt_syms_note_pid(s, child), 0);
-	kill(child, SIGKILL);
-	assert_int_equal(waitpid(child, &st, 0), child);
+	reap(child);
 	assert_int_equal(kill(child, 0), -1);	/* gone */
 	assert_string_equal(tt_syms_user(s, child, 0, addr_of(tt_test_marker_fn) + 2, false),
 			    "tt_test_marker_fn");
@@ -386,7 +506,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_own_function),
 		cmocka_unit_test(test_shared_library),
-		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_shared_files),
+		cmocka_unit_test(test_out_of_fds),
+		cmocka_unit_test(test_hurry),
+		cmocka_unit_test(test_freed_after_exit),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_exited_process),
 		cmocka_unit_test(test_missing_pid),
