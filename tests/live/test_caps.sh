@@ -60,7 +60,7 @@ else
 		"$(jq -r '[.metrics[] | select(.name == "http_server_request_duration_seconds") | .series[] |
 			"\(.labels.http_request_method) \(.labels.http_route) \(.labels.http_response_status_code)=\(.count)"] |
 			sort | join(", ")' "$d/req.json")"
-	check_eq caps_requests_no_loss "lost counters" '{"ringbuf":0,"map_full":0,"stack_collisions":0,"pid_map_full":0}' \
+	check_eq caps_requests_no_loss "lost counters" '{"ringbuf":0,"map_full":0,"stack_collisions":0,"pid_map_full":0,"symbolize_fd":0}' \
 		"$(tt_lost "$d/req.json")"
 fi
 
