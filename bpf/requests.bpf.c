@@ -239,6 +239,19 @@ static __always_inline struct tt_req_conn *conn_get(__u64 skp, __u32 ino)
 	return conn_new(skp, ino, TT_ROLE_UNKNOWN);
 }
 
+/*
+ * The current thread's name into c->comm: two loads from task->comm, no
+ * helper call (bpf_get_current_comm's copy); the kernel pads names with
+ * zeros (strscpy_pad), so the bytes are the same.
+ */
+static __always_inline void conn_comm(struct tt_req_conn *c)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	*(__u64 *)c->comm = *(__u64 *)&task->comm[0];
+	*(__u64 *)(c->comm + 8) = *(__u64 *)&task->comm[8];
+}
+
 /* --- records --------------------------------------------------------------- */
 
 static __always_inline __u64 wake_flag(void)
@@ -416,10 +429,19 @@ static long route_step(__u32 i, struct route_ctx *r)
 __noinline int copy_route_g(struct tt_req_item *it, struct scratch *sc, __u32 off, __u32 n)
 {
 	struct route_ctx r = { .it = it, .off = off, .n = n };
+	__u32 i;
 
 	if (!it || !sc)
 		return 0;
 	r.b = sc->b;
+	/*
+	 * A short path ends within a few steps: run those here, without a
+	 * callback call per step (every call and return pays the return thunk
+	 * of CPUs with SRSO "Safe RET"); bpf_loop takes a longer one on.
+	 */
+	for (i = 0; i < 3; i++)
+		if (route_step(i, &r))
+			return (int)r.off;
 	bpf_loop(TT_REQ_ROUTE_LEN + 1, route_step, &r, 0);
 	return (int)r.off;
 }
@@ -493,6 +515,25 @@ static long scan_step(__u32 i, struct scan_ctx *s)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Where the first request head in b[0..n) ends (the offset after its
+ * "\r\n\r\n"), 0 if it does not end there: scan_step in a bounded loop,
+ * without push_pipelined's callbacks.
+ */
+__noinline int head_end_g(struct scratch *sc, __u32 n)
+{
+	struct scan_ctx s = { .n = n };
+	__u32 i;
+
+	if (!sc)
+		return 0;
+	s.b = sc->b;
+	for (i = 0; i < TT_REQ_SCAN / 8; i++)
+		if (scan_step(i, &s))
+			break;
+	return (int)s.found;
 }
 
 /* Read up to `max` bytes of the payload at `ubuf` into b[at..]; returns how many. */
@@ -652,8 +693,15 @@ __noinline int on_request_data(struct tt_req_conn *c, struct scratch *sc, struct
 			c->role = outbound ? TT_ROLE_CLIENT : TT_ROLE_SERVER;
 		c->proto = TT_PROTO_HTTP;
 		c->tgid = bpf_get_current_pid_tgid() >> 32;
-		bpf_get_current_comm(c->comm, sizeof(c->comm));
+		conn_comm(c);
 		push_request(c, b, 0, n, m, skip, start);
+		if (!p && (long)n == len) {
+			/* the whole read is here: a request can follow only after its head's end */
+			__u32 end = (__u32)head_end_g(sc, n);
+
+			if (!end || end == n)
+				return 0;
+		}
 		{
 			/* even when the queue is full: every request behind is counted lost */
 			struct data_in pd = { .ubuf = p ? 0 : ubuf, .len = p ? 0 : len, .ts = start, .n = n };
@@ -798,7 +846,7 @@ static __always_inline void on_tcp_data(struct tt_req_conn *c, bool outbound, __
 		if (!c->tcp_start) {
 			c->tcp_start = ts;
 			c->tgid = bpf_get_current_pid_tgid() >> 32;
-			bpf_get_current_comm(c->comm, sizeof(c->comm));
+			conn_comm(c);
 		}
 	} else if (c->tcp_start) {
 		emit_turn(c, ts);
@@ -822,15 +870,41 @@ __noinline int wire_word_g(const struct tt_wire_in *in, struct tt_wire_word *w)
 	return 0;
 }
 
-/* Read up to TT_WIRE_BUF bytes of the user buffer into in (zero padded). */
-static __always_inline void wire_read(struct tt_wire_in *in, __u64 ubuf, long avail)
+/* Read up to max (<= TT_WIRE_BUF) bytes of the user buffer into in (zero padded). */
+static __always_inline void wire_read(struct tt_wire_in *in, __u64 ubuf, long avail, __u32 max)
 {
-	__u32 n = avail > TT_WIRE_BUF ? TT_WIRE_BUF : (__u32)avail;
+	__u32 n = avail > max ? max : (__u32)avail;
 
 	__builtin_memset(in->b, 0, TT_WIRE_BUF);
 	in->n = 0;
 	if (n && !bpf_probe_read_user(in->b, n & (TT_WIRE_BUF - 1) ?: TT_WIRE_BUF, (const void *)ubuf))
 		in->n = n;
+}
+
+/*
+ * The TT_WIRE_STEP bytes of a read at pos (fewer at its end, zero padded)
+ * into sc->step: copied from sc->head when the head read holds them all (a
+ * GET or SET of redis-benchmark, a short Query), else read from the user
+ * buffer.  Either way the same bytes: the head is zero padded past the read.
+ */
+static __always_inline void wire_window(struct scratch *sc, __u64 ubuf, __u64 pos, __u64 len)
+{
+	__u64 m = len - pos > TT_WIRE_STEP ? TT_WIRE_STEP : len - pos;
+	struct tt_wire_in *in = &sc->step;
+	__u32 o;
+
+	if (pos <= TT_WIRE_BUF - TT_WIRE_STEP && pos + m <= sc->head.n) {
+		o = (__u32)pos;
+		barrier_var(o);
+		if (o > TT_WIRE_BUF - TT_WIRE_STEP)
+			return;
+		*(__u64 *)in->b = *(__u64 *)(sc->head.b + o);
+		*(__u64 *)(in->b + 8) = *(__u64 *)(sc->head.b + o + 8);
+		*(__u64 *)(in->b + 16) = *(__u64 *)(sc->head.b + o + 16);
+		in->n = (__u32)m;
+		return;
+	}
+	wire_read(in, ubuf + pos, (long)(len - pos), TT_WIRE_STEP);
 }
 
 struct wire_ctx {
@@ -854,7 +928,7 @@ __noinline int wire_step_g(struct wire_ctx *x)
 	if (!sc || !x || x->w.pos >= x->w.len)
 		return 1;
 	x->steps++;
-	wire_read(&sc->step, x->ubuf + x->w.pos, (long)(x->w.len - x->w.pos));
+	wire_window(sc, x->ubuf, x->w.pos, x->w.len);
 	return tt_wire_step(&x->w, &sc->step);
 }
 
@@ -909,32 +983,37 @@ __noinline int on_wire_data(struct tt_req_conn *c, struct scratch *sc, struct da
 
 	if (!c || !sc || !d)
 		return 0;
-	wire_read(&sc->head, d->ubuf, d->len);
+	wire_read(&sc->head, d->ubuf, d->len, TT_WIRE_BUF);
 	if (!sc->head.n)
 		return 0;
 	h.proto = c->proto == TT_PROTO_REDIS ? TT_WIRE_REDIS :
 		  c->proto == TT_PROTO_PG ? TT_WIRE_PG : TT_WIRE_NONE;
 	wire_head_g(sc, &h);
-	__builtin_memset(&sc->head, 0, sizeof(sc->head));	/* no payload stays in a map */
+	/* the head stays for the walk (wire_window); no payload stays in a map after */
 	if (c->proto != TT_PROTO_REDIS && c->proto != TT_PROTO_PG) {
 		/* a server's first inbound bytes that are no HTTP */
 		if (h.proto == TT_WIRE_PG) {
 			c->proto = TT_PROTO_PG;	/* the startup message: set-up, no turn */
+			__builtin_memset(&sc->head, 0, sizeof(sc->head));
 			return 0;
 		}
 		if (h.proto != TT_WIRE_REDIS) {
 			c->proto = TT_PROTO_TCP;
+			__builtin_memset(&sc->head, 0, sizeof(sc->head));
 			on_tcp_data(c, false, d->ts);
 			return 0;
 		}
 		c->proto = TT_PROTO_REDIS;
 	}
-	if (!h.type)
+	if (!h.type) {
+		__builtin_memset(&sc->head, 0, sizeof(sc->head));
 		return 0;
+	}
 	x.w.len = (__u64)d->len;
 	x.w.proto = h.proto;
 	x.ubuf = d->ubuf;
 	bpf_loop(TT_WIRE_STEPS, wire_step, &x, 0);
+	__builtin_memset(&sc->head, 0, sizeof(sc->head));
 	__builtin_memset(&sc->step, 0, sizeof(sc->step));
 	extra = x.w.turns > 1 ? x.w.turns - 1 : 0;
 	if (x.steps >= TT_WIRE_STEPS && x.w.pos < x.w.len)
@@ -950,7 +1029,7 @@ __noinline int on_wire_data(struct tt_req_conn *c, struct scratch *sc, struct da
 		return 0;
 	c->tcp_start = d->ts;
 	c->tgid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(c->comm, sizeof(c->comm));
+	conn_comm(c);
 	it = &c->q[0];
 	it->status = h.proto == TT_WIRE_PG ? h.type : 0;
 	it->route_len = (__u8)h.w.len;
@@ -1019,11 +1098,42 @@ struct {
 	__type(value, __u64);
 } unclassified SEC(".maps");
 
+#define PF_IO_WORKER 0x00000010
+#define TT_CALL_SOCK 0xff	/* on_data: socket path, the call not looked up yet */
+
+/*
+ * Socket path: the syscall the current task runs in (orig_ax of the saved
+ * user registers) says where the first user buffer is: the same table as
+ * the fallback path; *arg = its second argument.  Any other call
+ * (io_uring_enter, splice, sendmmsg, ...) or a call whose direction does
+ * not match the hook has no buffer this program can read: TT_CALL_NONE.
+ */
+static __always_inline __u32 sock_call(bool outbound, __u64 *arg)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+	__u32 call = TT_CALL_NONE;
+	long nr;
+
+	/* an io_uring worker's saved registers are no syscall of its own */
+	if (task->flags & PF_IO_WORKER)
+		return TT_CALL_NONE;
+	regs = user_regs();
+	nr = (long)regs->orig_ax;
+	if (nr >= 0 && nr < TT_REQ_NR_MAX)
+		call = cfg.call[nr & (TT_REQ_NR_MAX - 1)];
+	if (call != TT_CALL_NONE && (call >= TT_CALL_WRITE) != outbound)
+		call = TT_CALL_NONE;
+	*arg = (__u64)PT_REGS_PARM2_SYSCALL(regs);
+	return call;
+}
+
 /*
  * One data call of a traced task on a TCP connection, after the hook
  * found its state: `call` says how its first buffer is passed (arg: the
- * call's second argument), TT_CALL_NONE when there is none to read;
- * `len` is the bytes moved.  Shared by both hook paths.
+ * call's second argument), TT_CALL_NONE when there is none to read,
+ * TT_CALL_SOCK when sock_call is to say (only past the fast paths, which
+ * need no buffer); `len` is the bytes moved.  Shared by both hook paths.
  */
 static __always_inline int on_data(struct tt_req_conn *c, __u32 call, __u64 arg, long len,
 				   bool outbound)
@@ -1070,6 +1180,8 @@ static __always_inline int on_data(struct tt_req_conn *c, __u32 call, __u64 arg,
 			return 0;
 		}
 	}
+	if (call == TT_CALL_SOCK)
+		call = sock_call(outbound, &arg);
 	if (call == TT_CALL_NONE) {
 		__u64 *n = bpf_map_lookup_elem(&unclassified, &zero);
 
@@ -1254,7 +1366,6 @@ struct {
 } sk_roles SEC(".maps");
 
 #define PF_KTHREAD 0x00200000
-#define PF_IO_WORKER 0x00000010
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 #define TCP_SYN_RECV 3
@@ -1293,19 +1404,10 @@ static __always_inline struct tt_req_conn *sk_conn_get(struct sock *sk)
 	return c;
 }
 
-/*
- * Socket data moved by the current task.  The syscall it runs in (orig_ax
- * of the saved user registers) says where the first user buffer is: the
- * same table as the fallback path.  Any other call (io_uring_enter,
- * splice, sendmmsg, ...) or a call whose direction does not match the hook
- * has no buffer this program can read: TT_CALL_NONE.
- */
+/* Socket data moved by the current task (its call looked up in on_data: sock_call). */
 static __always_inline int on_sock_data(struct sock *sk, int ret, int flags, bool outbound)
 {
 	struct task_struct *task;
-	struct pt_regs *regs;
-	__u32 call = TT_CALL_NONE;
-	long nr;
 
 	if (ret <= 0 || !tt_ready)
 		return 0;
@@ -1319,14 +1421,7 @@ static __always_inline int on_sock_data(struct sock *sk, int ret, int flags, boo
 	task = bpf_get_current_task_btf();
 	if (task->flags & PF_KTHREAD)
 		return 0;	/* kernel sockets (NFS, ...): no process to count */
-	regs = user_regs();
-	nr = (long)regs->orig_ax;
-	/* an io_uring worker's saved registers are no syscall of its own */
-	if (!(task->flags & PF_IO_WORKER) && nr >= 0 && nr < TT_REQ_NR_MAX)
-		call = cfg.call[nr & (TT_REQ_NR_MAX - 1)];
-	if (call != TT_CALL_NONE && (call >= TT_CALL_WRITE) != outbound)
-		call = TT_CALL_NONE;
-	return on_data(sk_conn_get(sk), call, (__u64)PT_REGS_PARM2_SYSCALL(regs), ret, outbound);
+	return on_data(sk_conn_get(sk), TT_CALL_SOCK, 0, ret, outbound);
 }
 
 SEC("tp_btf/sock_recv_length")
