@@ -22,6 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 #include "commands.h"
 #include "export.h"
 #include "httpd.h"
@@ -42,6 +45,7 @@ enum {
 	OPT_SERIES_TTL,
 	OPT_MAX_EXPORT_SERIES,
 	OPT_KEEP_CAPS,
+	OPT_BPF_STATS,
 };
 
 struct serve {
@@ -51,6 +55,9 @@ struct serve {
 	double ttl;
 	unsigned long max_series;
 	bool keep_caps;
+	bool bpf_stats;			/* --bpf-stats asked */
+	int stats_fd;			/* BPF_ENABLE_STATS fd: stats on while it is open */
+	const char *stats_why;		/* why BPF statistics are on or off */
 
 	struct tt_session *s;
 	struct tt_httpd *httpd;
@@ -80,6 +87,9 @@ static const struct tt_optdef serve_opts[] = {
 	  "label sets exported per metric (default 10000); later ones are\n"
 	  "summed into its _other series and counted in\n"
 	  "tracetool_export_overflow_series_total", "1-10000000" },
+	{ "bpf-stats", 0, NULL, OPT_BPF_STATS,
+	  "export run time and run count per BPF program (turns the\n"
+	  "kernel's BPF statistics on while serve runs; needs CAP_SYS_ADMIN)", NULL },
 	{ "keep-caps", 0, NULL, OPT_KEEP_CAPS,
 	  "keep every capability after attach (default: all are dropped)", NULL },
 	{ 0 },
@@ -110,6 +120,7 @@ static void *serve_create(void)
 	sv->listen = SERVE_DEFAULT_LISTEN;
 	sv->ttl = SERVE_DEFAULT_TTL;
 	sv->max_series = SERVE_DEFAULT_MAX_SERIES;
+	sv->stats_fd = -1;
 	return sv;
 }
 
@@ -156,6 +167,9 @@ static int serve_opt(void *priv, int key, const char *arg, struct tt_error *err)
 		return 0;
 	case OPT_KEEP_CAPS:
 		sv->keep_caps = true;
+		return 0;
+	case OPT_BPF_STATS:
+		sv->bpf_stats = true;
 		return 0;
 	}
 	return tt_error_set(err, -EINVAL, true, "unknown option");
@@ -219,6 +233,72 @@ static long rss_bytes(void)
 	return rss < 0 ? -1 : rss * sysconf(_SC_PAGESIZE);
 }
 
+/* tracetool_bpf_run_seconds_total / tracetool_bpf_runs_total per program (kernel statistics). */
+static int add_bpf_stats(struct serve *sv, struct tt_report *r)
+{
+	static const char *const names[] = { "tracer", "program" };
+	struct tt_family *sec, *cnt;
+	const char *tracer;
+	struct bpf_object *obj;
+	size_t i;
+
+	sec = tt_report_add_family(r, "tracetool_bpf_run_seconds_total", "Time the kernel spent "
+				   "running each BPF program (--bpf-stats), seconds.", "seconds",
+				   TT_METRIC_COUNTER, 2, names);
+	cnt = tt_report_add_family(r, "tracetool_bpf_runs_total", "Runs of each BPF program "
+				   "(--bpf-stats).", "", TT_METRIC_COUNTER, 2, names);
+	if (!sec || !cnt)
+		return -ENOMEM;
+	for (i = 0; i < TT_SESSION_MAX_TRACERS; i++) {
+		struct bpf_program *p;
+
+		obj = tt_session_object(sv->s, i, &tracer);
+		if (!obj)
+			continue;
+		bpf_object__for_each_program(p, obj) {
+			struct bpf_prog_info info = {};
+			__u32 len = sizeof(info);
+			const char *labels[] = { tracer, bpf_program__name(p) };
+			struct tt_series *a, *b;
+
+			if (bpf_program__fd(p) < 0 ||
+			    bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+				continue;	/* not loaded: an alternative hook */
+			a = tt_family_add_series(sec, labels);
+			b = tt_family_add_series(cnt, labels);
+			if (!a || !b)
+				return -ENOMEM;
+			a->value = (double)info.run_time_ns * 1e-9;
+			b->value = (double)info.run_cnt;
+		}
+	}
+	return 0;
+}
+
+/*
+ * BPF_ENABLE_STATS before capabilities are dropped; the statistics stay on
+ * while the fd is open.  Off, with why, when not asked or not permitted.
+ */
+static void enable_bpf_stats(struct serve *sv)
+{
+	static char why[128];
+	int fd;
+
+	if (!sv->bpf_stats) {
+		sv->stats_why = "off: --bpf-stats not given";
+		return;
+	}
+	fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "off: BPF_ENABLE_STATS failed: %s%s", strerror(-fd),
+			 fd == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+		sv->stats_why = why;
+		return;
+	}
+	sv->stats_fd = fd;
+	sv->stats_why = "on: --bpf-stats";
+}
+
 /*
  * Families about serve itself, after the tracers' (Prometheus client
  * conventions for the process_* ones).
@@ -250,6 +330,10 @@ static int add_self_metrics(struct serve *sv, struct tt_report *r)
 	ret = ret ?: add_gauge(r, "tracetool_scrape_duration_seconds", "How long the previous "
 			       "answer to /metrics took.", "seconds", TT_METRIC_GAUGE, NULL, NULL,
 			       sv->scrape_seconds);
+	ret = ret ?: add_gauge(r, "tracetool_bpf_stats_enabled", "1 when BPF program run time and "
+			       "counts are measured (--bpf-stats), with why in `reason`.", "",
+			       TT_METRIC_GAUGE, "reason", sv->stats_why, sv->stats_fd >= 0);
+	ret = ret ?: (sv->stats_fd >= 0 ? add_bpf_stats(sv, r) : 0);
 	getrusage(RUSAGE_SELF, &ru);
 	ret = ret ?: add_gauge(r, "process_cpu_seconds_total", "User and system CPU time spent "
 			       "by tracetool, seconds.", "seconds", TT_METRIC_COUNTER, NULL, NULL,
@@ -573,6 +657,7 @@ int cmd_serve(const struct tt_cmd *cmd, int argc, char **argv)
 	}
 	for (i = 1; i < n; i++)
 		tt_session_add(sv->s, defs[i]->ops, privs[i]);
+	enable_bpf_stats(sv);
 	ret = tt_session_start(sv->s, &err);
 	if (!ret && o.dry_run) {
 		printf("dry run: serve loaded and attached, listening on %s\n", sv->listen);
@@ -599,6 +684,8 @@ out:
 		tt_httpd__free(sv->httpd);
 		tt_export__free(sv->x);
 		tt_report__free(sv->view);
+		if (sv->stats_fd >= 0)
+			close(sv->stats_fd);
 	}
 	for (i = 0; i < n; i++) {
 		if (privs[i] && defs[i]->destroy)

@@ -32,7 +32,7 @@ CHECKS="serve_port_in_use serve_healthy serve_text_default serve_openmetrics_neg
 serve_promtool_check serve_openmetrics_parses serve_help_and_type_first_scrape serve_caps_dropped
 serve_prom_target_up serve_prom_openmetrics serve_prom_getppid_exact serve_prom_nanosleep_exact
 serve_prom_retrans_exact serve_prom_routes_exact serve_prom_quantile_in_p50_bucket
-serve_prom_no_counter_resets serve_exit_clean"
+serve_prom_no_counter_resets serve_bpf_stats serve_exit_clean serve_docs_promtool serve_make_install"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -49,6 +49,36 @@ if ! command -v curl >/dev/null 2>&1; then
 	exit 0
 fi
 
+# --- the docs' Prometheus configuration and rules, make install -----------------------
+if ! command -v promtool >/dev/null 2>&1; then
+	skip serve_docs_promtool "promtool is not installed (Debian prometheus)"
+else
+	out=$(cd docs/serve 2>/dev/null && promtool check config prometheus.yml 2>&1)
+	rc=$?
+	if [ $rc = 0 ] && echo "$out" | grep -q "SUCCESS: 11 rules found"; then
+		pass "serve_docs_promtool (docs/serve/prometheus.yml and rules.yml: 11 rules)"
+	else
+		fail serve_docs_promtool "exit $rc: $(echo "$out" | tail -3 | tr '\n' ' ')"
+	fi
+fi
+OUTDIR=$(dirname "$TT")
+if [ ! -f Makefile ] || ! make -s -q OUT="$OUTDIR" "$TT" 2>/dev/null; then
+	skip serve_make_install "not in the source tree, or $TT is not up to date (make would rebuild it)"
+else
+	I=$TT_TMP/inst
+	make -s --no-print-directory install OUT="$OUTDIR" DESTDIR="$I" PREFIX=/usr >/dev/null 2>"$TT_TMP/inst.err"
+	rc=$?
+	got="$rc"
+	for f in usr/bin/tracetool usr/share/man/man1/tracetool.1 usr/share/bash-completion/completions/tracetool \
+		usr/lib/systemd/system/tracetool-serve.service; do
+		[ -s "$I/$f" ] || got="$got missing:$f"
+	done
+	grep -q '^ExecStart=/usr/bin/tracetool serve ' "$I/usr/lib/systemd/system/tracetool-serve.service" 2>/dev/null ||
+		got="$got no-ExecStart"
+	check_eq serve_make_install "make install DESTDIR PREFIX=/usr: exit status, files, unit's ExecStart" 0 "$got"
+fi
+CHECKS=$(echo "$CHECKS" | tr ' ' '\n' | grep -v '^serve_docs_promtool$\|^serve_make_install$')
+
 if ! tt_netns_new "$NS"; then
 	# shellcheck disable=SC2086
 	skip_all "$TT_WHY" $CHECKS
@@ -62,7 +92,7 @@ if ! tt_netns_drop "$NS" $P; then
 fi
 
 E=$TT_TMP/serve.err
-tt_bg "$TT" serve --by comm --port $P --listen 127.0.0.1:$HP -d 150 2>"$E"
+tt_bg "$TT" serve --by comm --port $P --listen 127.0.0.1:$HP --bpf-stats -d 150 2>"$E"
 TTPID=$TT_PID
 if ! tt_wait_bss_ready "$TTPID" 30; then
 	# shellcheck disable=SC2086
@@ -198,6 +228,16 @@ EOF
 	*) fail serve_openmetrics_parses "$(echo "$res" | tail -3 | tr '\n' ' ')" ;;
 	esac
 fi
+
+# --bpf-stats: turned on before the capabilities went; the syscalls programs ran at
+# least once per getppid and nanosleep call, and took time
+bs=$(awk -v n=$((1234 + 200)) '
+	/^tracetool_bpf_stats_enabled\{reason="on: --bpf-stats"\} 1$/ { on = 1 }
+	/^tracetool_bpf_runs_total\{tracer="syscalls",/ { runs += $NF }
+	/^tracetool_bpf_run_seconds_total\{tracer="syscalls",/ { secs += $NF }
+	END { print (on ? "on" : "off"), (runs >= n ? "runs>=" n : "runs=" runs), (secs > 0 ? "time>0" : "time=0") }' \
+	"$TT_TMP/metrics.txt")
+check_eq serve_bpf_stats "bpf stats enabled, syscalls program runs, run time" "on runs>=$((1234 + 200)) time>0" "$bs"
 
 # --- what Prometheus stored -----------------------------------------------------------
 q() {	# q PROMQL: the single value of an instant query ("none" if empty)
