@@ -324,6 +324,38 @@ static void kernel_thread_hint(const struct tt_tracer_def *const *defs, size_t n
 				"(kernel stacks) can report on it\n", name, (int)o->pids[i], comm);
 }
 
+int tt_tracers_setup(const struct tt_tracer_def *const *defs, void *const *privs, size_t n,
+		     int argc, char **argv, struct tt_common_opts *o, const char *name,
+		     void (*help)(const struct tt_tracer_def *const *defs, size_t n, FILE *out),
+		     int *status)
+{
+	struct tt_error err;
+	size_t i;
+	int ret;
+
+	*status = TT_EXIT_OK;
+	ret = tt_tracers_parse(defs, privs, n, argc, argv, o, &err);
+	if (ret == TT_CLI_HELP) {
+		help(defs, n, stdout);
+		return 0;
+	}
+	if (ret == TT_CLI_VERSION) {
+		printf("tracetool %s\n", tt_version);
+		return 0;
+	}
+	for (i = 0; !ret && i < n; i++)
+		if (defs[i]->check)
+			ret = defs[i]->check(privs[i], o, &err);
+	if (ret) {
+		fprintf(stderr, "tracetool %s: %s\n", name, err.msg);
+		if (err.usage)
+			fprintf(stderr, "Try 'tracetool %s --help'.\n", name);
+		*status = err.usage ? TT_EXIT_USAGE : TT_EXIT_FAIL;
+		return 0;
+	}
+	return 1;
+}
+
 int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, char **argv)
 {
 	struct tt_tracer_ref refs[TT_SESSION_MAX_TRACERS];
@@ -347,25 +379,8 @@ int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, 
 			goto out;
 		}
 	}
-	ret = tt_tracers_parse(defs, privs, n, argc, argv, &o, &err);
-	if (ret == TT_CLI_HELP) {
-		tt_tracers_help(defs, n, stdout);
+	if (!tt_tracers_setup(defs, privs, n, argc, argv, &o, name, tt_tracers_help, &status))
 		goto out;
-	}
-	if (ret == TT_CLI_VERSION) {
-		printf("tracetool %s\n", tt_version);
-		goto out;
-	}
-	for (i = 0; !ret && i < n; i++)
-		if (defs[i]->check)
-			ret = defs[i]->check(privs[i], &o, &err);
-	if (ret) {
-		fprintf(stderr, "tracetool %s: %s\n", name, err.msg);
-		if (err.usage)
-			fprintf(stderr, "Try 'tracetool %s --help'.\n", name);
-		status = err.usage ? TT_EXIT_USAGE : TT_EXIT_FAIL;
-		goto out;
-	}
 	kernel_thread_hint(defs, n, &o, name);
 	for (i = 0; i < n; i++)
 		refs[i] = (struct tt_tracer_ref){ defs[i]->ops, privs[i] };

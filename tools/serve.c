@@ -482,6 +482,7 @@ static const char *drop_caps(void)
 
 /* --- the command ----------------------------------------------------------------- */
 
+/* --help; defs[0] is serve's own row, the tracers follow. */
 static void serve_help(const struct tt_tracer_def *const *defs, size_t n, FILE *out)
 {
 	size_t i, k;
@@ -497,7 +498,7 @@ static void serve_help(const struct tt_tracer_def *const *defs, size_t n, FILE *
 		"\nOptions:\n");
 	for (k = 0; serve_opts[k].name; k++)
 		tt_optdef_help(&serve_opts[k], NULL, out);
-	for (i = 0; i < n; i++) {
+	for (i = 1; i < n; i++) {
 		if (!defs[i]->opts[0].name)
 			continue;
 		fprintf(out, "\nOptions of %s:\n", defs[i]->name);
@@ -621,24 +622,9 @@ int cmd_serve(const struct tt_cmd *cmd, int argc, char **argv)
 	}
 	sv = privs[0];
 	/* the options start at argv[k - 1], which the parser takes as the command name */
-	ret = tt_tracers_parse(defs, privs, n, argc - (k - 1), argv + (k - 1), &o, &err);
-	if (ret == TT_CLI_HELP) {
-		serve_help(defs + 1, n - 1, stdout);
+	if (!tt_tracers_setup(defs, privs, n, argc - (k - 1), argv + (k - 1), &o, "serve",
+			      serve_help, &status))
 		goto out;
-	}
-	if (ret == TT_CLI_VERSION) {
-		printf("tracetool %s\n", tt_version);
-		goto out;
-	}
-	for (i = 0; !ret && i < n; i++)
-		if (defs[i]->check)
-			ret = defs[i]->check(privs[i], &o, &err);
-	if (ret) {
-		status = tt_fail(cmd, &err);
-		if (err.usage)
-			fprintf(stderr, "Try 'tracetool serve --help'.\n");
-		goto out;
-	}
 	tt_set_verbose(o.verbose);
 	sv->start_real = now_real();
 	/* bind before loading anything: a port in use costs no BPF load */

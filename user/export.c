@@ -120,38 +120,6 @@ static struct fstate *get_fstate(struct tt_export *x, const struct tt_family *f)
 	return fs;
 }
 
-/* out = a - b (b an earlier cumulative state of a), buckets matched by upper bound. */
-static int hsum_sub(struct tt_hsum *out, const struct tt_hsum *a, const struct tt_hsum *b)
-{
-	size_t i, j = 0, n = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (a->nbuckets) {
-		out->buckets = calloc(a->nbuckets, sizeof(*out->buckets));
-		if (!out->buckets)
-			return -ENOMEM;
-	}
-	for (i = 0; i < a->nbuckets; i++) {
-		uint64_t c = a->buckets[i].count;
-
-		for (; j < b->nbuckets && b->buckets[j].upper < a->buckets[i].upper; j++)
-			;
-		if (j < b->nbuckets && b->buckets[j].upper == a->buckets[i].upper)
-			c = c > b->buckets[j].count ? c - b->buckets[j].count : 0;
-		if (c) {
-			out->buckets[n] = a->buckets[i];
-			out->buckets[n++].count = c;
-		}
-	}
-	out->nbuckets = n;
-	out->count = a->count > b->count ? a->count - b->count : 0;
-	out->sum = a->count > b->count ? a->sum - b->sum : 0;
-	/* min/max since the baseline are not known: the cumulative ones bound them */
-	out->min = out->count ? a->min : 0;
-	out->max = out->count ? a->max : 0;
-	return 0;
-}
-
 static bool is_overflow_series(const struct tt_family *f, const struct tt_series *s)
 {
 	size_t i;
@@ -187,7 +155,7 @@ static int add_overflow(struct tt_export *x, struct tt_family *vf, struct tt_ser
 		(*ov)->value += vf->type == TT_METRIC_GAUGE ? s->value : s->value - bs->value;
 		return 0;
 	}
-	ret = hsum_sub(&d, &s->hist, &bs->hist);
+	ret = tt_hsum_sub(&d, &s->hist, &bs->hist);
 	if (!ret)
 		ret = tt_hsum_add(&(*ov)->hist, &d);
 	tt_hsum_release(&d);
@@ -293,7 +261,7 @@ static int view_family(struct tt_export *x, struct tt_report *view, const struct
 		}
 		out->created = st->created;
 		if (f->type == TT_METRIC_HISTOGRAM)
-			ret = hsum_sub(&out->hist, &s->hist, &bs->hist);
+			ret = tt_hsum_sub(&out->hist, &s->hist, &bs->hist);
 		else
 			out->value = f->type == TT_METRIC_GAUGE ? s->value : s->value - bs->value;
 	}
