@@ -46,10 +46,13 @@ enum {
 	OPT_MAX_EXPORT_SERIES,
 	OPT_KEEP_CAPS,
 	OPT_BPF_STATS,
+	OPT_WEB_CONFIG,
 };
 
 struct serve {
 	const char *listen;
+	const char *web_config;		/* --web.config.file */
+	struct tt_webconfig web;
 	double bounds[MAX_BOUNDS];	/* --buckets, seconds, snapped; nbounds 0 = default */
 	size_t nbounds;
 	double ttl;
@@ -75,6 +78,9 @@ static const struct tt_optdef serve_opts[] = {
 	{ "listen", 0, "ADDR", OPT_LISTEN,
 	  "HTTP address: HOST:PORT, [V6]:PORT or :PORT for every\n"
 	  "address (default " SERVE_DEFAULT_LISTEN ")", NULL },
+	{ "web.config.file", 0, "FILE", OPT_WEB_CONFIG,
+	  "TLS and basic auth, exporter-toolkit style: tls_server_config\n"
+	  "(cert_file, key_file), basic_auth_users (name: bcrypt hash)", NULL },
 	{ "buckets", 0, "LIST", OPT_BUCKETS,
 	  "histogram `le` bounds in seconds (comma list), each moved to\n"
 	  "the tracetool bucket bound holding it so counts stay exact\n"
@@ -167,6 +173,9 @@ static int serve_opt(void *priv, int key, const char *arg, struct tt_error *err)
 		return 0;
 	case OPT_KEEP_CAPS:
 		sv->keep_caps = true;
+		return 0;
+	case OPT_WEB_CONFIG:
+		sv->web_config = arg;
 		return 0;
 	case OPT_BPF_STATS:
 		sv->bpf_stats = true;
@@ -627,8 +636,12 @@ int cmd_serve(const struct tt_cmd *cmd, int argc, char **argv)
 		goto out;
 	tt_set_verbose(o.verbose);
 	sv->start_real = now_real();
+	if (sv->web_config && tt_webconfig_load(&sv->web, sv->web_config, &err)) {
+		status = tt_fail(cmd, &err);
+		goto out;
+	}
 	/* bind before loading anything: a port in use costs no BPF load */
-	sv->httpd = tt_httpd__new(sv->listen, answer, sv, &err);
+	sv->httpd = tt_httpd__new(sv->listen, answer, sv, sv->web_config ? &sv->web : NULL, &err);
 	if (!sv->httpd) {
 		status = tt_fail(cmd, &err);
 		goto out;
@@ -672,6 +685,7 @@ out:
 		tt_report__free(sv->view);
 		if (sv->stats_fd >= 0)
 			close(sv->stats_fd);
+		tt_webconfig_release(&sv->web);
 	}
 	for (i = 0; i < n; i++) {
 		if (privs[i] && defs[i]->destroy)

@@ -25,6 +25,7 @@ struct tt_httpd {
 	unsigned int port;
 	tt_http_handler handler;
 	void *ctx;
+	struct tt_webconfig *web;
 };
 
 /* "HOST:PORT", "[V6]:PORT", ":PORT" -> address. 0 or -EINVAL. */
@@ -104,6 +105,23 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		MHD_destroy_response(resp);
 		return ret;
 	}
+	if (h->web && h->web->nusers) {
+		static const char denied[] = "unauthorized\n";
+		char *pass = NULL, *user = MHD_basic_auth_get_username_password(conn, &pass);
+		bool ok = tt_webconfig_check(h->web, user, pass);
+
+		MHD_free(user);
+		MHD_free(pass);
+		if (!ok) {
+			resp = MHD_create_response_from_buffer(sizeof(denied) - 1, (void *)denied,
+							       MHD_RESPMEM_PERSISTENT);
+			if (!resp)
+				return MHD_NO;
+			ret = MHD_queue_basic_auth_fail_response(conn, "tracetool", resp);
+			MHD_destroy_response(resp);
+			return ret;
+		}
+	}
 	accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	if (h->handler(h->ctx, url, accept, &rep)) {
 		free(rep.body);
@@ -135,11 +153,12 @@ static void log_nothing(void *cls, const char *fmt, va_list ap)
 }
 
 struct tt_httpd *tt_httpd__new(const char *listen_addr, tt_http_handler handler, void *ctx,
-			       struct tt_error *err)
+			       struct tt_webconfig *web, struct tt_error *err)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	struct tt_httpd *h;
+	bool tls;
 	int one = 1;
 
 	if (parse_listen(listen_addr, &ss, &len)) {
@@ -154,6 +173,7 @@ struct tt_httpd *tt_httpd__new(const char *listen_addr, tt_http_handler handler,
 	}
 	h->handler = handler;
 	h->ctx = ctx;
+	h->web = web;
 	h->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (h->fd < 0) {
 		tt_error_set(err, -errno, false, "--listen %s: socket: %s", listen_addr,
@@ -173,17 +193,22 @@ struct tt_httpd *tt_httpd__new(const char *listen_addr, tt_http_handler handler,
 	if (!getsockname(h->fd, (struct sockaddr *)&ss, &len))
 		h->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
 				((struct sockaddr_in *)&ss)->sin_port);
-	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, answer, h,
+	tls = web && web->cert_pem;
+	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0), 0, NULL,
+				NULL, answer, h,
 				MHD_OPTION_LISTEN_SOCKET, h->fd,
 				MHD_OPTION_EXTERNAL_LOGGER, log_nothing, NULL,
 				/* bounded: a flood of clients or slow ones cannot grow memory */
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+				/* last: without TLS the list ends here */
+				tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, tls ? web->key_pem : NULL,
+				MHD_OPTION_HTTPS_MEM_CERT, tls ? web->cert_pem : NULL,
 				MHD_OPTION_END);
 	if (!h->d) {
-		tt_error_set(err, -EIO, false, "--listen %s: the HTTP server did not start",
-			     listen_addr);
+		tt_error_set(err, -EIO, false, "--listen %s: the HTTP server did not start%s",
+			     listen_addr, tls ? " (is the TLS key the certificate's, both PEM?)" : "");
 		goto fail;
 	}
 	return h;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "webconfig.h"
 
 /* What a handler answers with. */
 struct tt_http_reply {
@@ -32,12 +33,14 @@ struct tt_httpd;
 
 /*
  * Listen on `listen` ("HOST:PORT", "[V6]:PORT" or ":PORT" for every
- * address; HOST numeric) and serve with `handler`.  The socket is bound
- * here, so a port in use fails now: NULL with err filled (err->code
- * -EADDRINUSE, usage for a malformed address).
+ * address; HOST numeric) and serve with `handler`; with `web` (may be
+ * NULL; it must outlive the server) over TLS when it has a certificate,
+ * and only to requests whose basic auth passes when it has users (401
+ * otherwise).  The socket is bound here, so a port in use fails now: NULL
+ * with err filled (err->code -EADDRINUSE, usage for a malformed address).
  */
 struct tt_httpd *tt_httpd__new(const char *listen, tt_http_handler handler, void *ctx,
-			       struct tt_error *err);
+			       struct tt_webconfig *web, struct tt_error *err);
 /* The fd to poll for POLLIN (MHD's epoll fd). */
 int tt_httpd_fd(const struct tt_httpd *h);
 /* Longest wait before tt_httpd_run is due, ms (-1: none). */
