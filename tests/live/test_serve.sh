@@ -201,13 +201,13 @@ clirc=$?
 wait $srvpid
 
 # --- serve's own outputs, after the workloads ---------------------------------------
-curl -s -H 'Accept: text/plain' "$URL/metrics" >"$TT_TMP/metrics.txt"
+scrape_s=$(curl -s -H 'Accept: text/plain' -o "$TT_TMP/metrics.txt" -w '%{time_total}' "$URL/metrics")
 out=$(promtool check metrics <"$TT_TMP/metrics.txt" 2>&1)
 rc=$?
 if ! command -v promtool >/dev/null 2>&1; then
 	skip serve_promtool_check "promtool is not installed (Debian prometheus)"
 elif [ $rc = 0 ] && [ -z "$out" ]; then
-	pass "serve_promtool_check ($(grep -vc "^#" "$TT_TMP/metrics.txt") samples)"
+	pass "serve_promtool_check ($(grep -vc "^#" "$TT_TMP/metrics.txt") samples, scraped in ${scrape_s} s)"
 else
 	fail serve_promtool_check "exit $rc: $(echo "$out" | head -5 | tr '\n' ' ')"
 fi
