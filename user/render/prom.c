@@ -152,35 +152,54 @@ static double series_created(const struct tt_report *r, const struct tt_series *
 	return (double)r->started_at.tv_sec + r->started_at.tv_nsec * 1e-9;
 }
 
+/* The `le` bounds of a histogram family, written once for all its series. */
+struct le_set {
+	const double *bounds;
+	size_t n;
+	double def[64];
+	char (*text)[32];
+};
+
+static int le_set_init(struct le_set *ls, const struct tt_family *f, const struct tt_prom_opts *o)
+{
+	size_t i;
+
+	ls->bounds = o->bounds;
+	ls->n = o->nbounds;
+	if (!ls->bounds) {
+		const double *d = tt_prom_default_bounds(f->unit, &ls->n);
+
+		memcpy(ls->def, d, ls->n * sizeof(*d));
+		ls->n = tt_prom_snap_bounds(ls->def, ls->n, f->unit);
+		ls->bounds = ls->def;
+	}
+	ls->text = calloc(ls->n + 1, sizeof(*ls->text));
+	if (!ls->text)
+		return -ENOMEM;
+	for (i = 0; i < ls->n; i++)
+		fmt_double(ls->text[i], sizeof(ls->text[i]), ls->bounds[i]);
+	return 0;
+}
+
 static void render_histogram(const struct tt_report *r, const struct tt_family *f,
-			     const struct tt_series *s, const char *name,
+			     const struct tt_series *s, const char *name, const struct le_set *ls,
 			     const struct tt_prom_opts *o, FILE *out)
 {
-	const double *bounds = o->bounds;
-	double def[64];
-	size_t nb = o->nbounds, i, k = 0;
+	size_t i, k = 0;
 	uint64_t cum = 0;
-	char v[64], le[64];
+	char v[64];
 
-	if (!bounds) {
-		const double *d = tt_prom_default_bounds(f->unit, &nb);
-
-		memcpy(def, d, nb * sizeof(*d));
-		nb = tt_prom_snap_bounds(def, nb, f->unit);
-		bounds = def;
-	}
-	for (i = 0; i < nb; i++) {
+	for (i = 0; i < ls->n; i++) {
 		/*
 		 * a model bucket counts for `le` when all its values are <= le; the
 		 * slack absorbs the last-bit difference of upper * 1e-9 and upper / 1e9
 		 * (neighbouring bucket bounds are >= 1/128 apart, relative)
 		 */
-		for (; k < s->hist.nbuckets && s->hist.buckets[k].upper <= bounds[i] * (1 + 1e-12);
+		for (; k < s->hist.nbuckets && s->hist.buckets[k].upper <= ls->bounds[i] * (1 + 1e-12);
 		     k++)
 			cum += s->hist.buckets[k].count;
-		fmt_double(le, sizeof(le), bounds[i]);
 		snprintf(v, sizeof(v), "%" PRIu64, cum);
-		put_sample(name, "_bucket", f, s, "le", le, v, out);
+		put_sample(name, "_bucket", f, s, "le", ls->text[i], v, out);
 	}
 	snprintf(v, sizeof(v), "%" PRIu64, s->hist.count);
 	put_sample(name, "_bucket", f, s, "le", "+Inf", v, out);
@@ -198,9 +217,10 @@ static const char *type_name(enum tt_metric_type t)
 	return t == TT_METRIC_COUNTER ? "counter" : t == TT_METRIC_HISTOGRAM ? "histogram" : "gauge";
 }
 
-static void render_family(const struct tt_report *r, const struct tt_family *f,
-			  const struct tt_prom_opts *o, FILE *out)
+static int render_family(const struct tt_report *r, const struct tt_family *f,
+			 const struct tt_prom_opts *o, FILE *out)
 {
+	struct le_set ls = { 0 };
 	char name[256], v[64];
 	size_t i;
 
@@ -218,11 +238,13 @@ static void render_family(const struct tt_report *r, const struct tt_family *f,
 		if (has_suffix(name, suffix))
 			fprintf(out, "# UNIT %s %s\n", name, f->unit);
 	}
+	if (f->type == TT_METRIC_HISTOGRAM && f->nseries && le_set_init(&ls, f, o))
+		return -ENOMEM;
 	for (i = 0; i < f->nseries; i++) {
 		const struct tt_series *s = &f->series[i];
 
 		if (f->type == TT_METRIC_HISTOGRAM) {
-			render_histogram(r, f, s, name, o, out);
+			render_histogram(r, f, s, name, &ls, o, out);
 			continue;
 		}
 		fmt_double(v, sizeof(v), s->value);
@@ -234,14 +256,20 @@ static void render_family(const struct tt_report *r, const struct tt_family *f,
 			put_sample(name, "", f, s, NULL, NULL, v, out);
 		}
 	}
+	free(ls.text);
+	return 0;
 }
 
 int tt_render_prom(const struct tt_report *r, const struct tt_prom_opts *o, FILE *out)
 {
 	size_t i;
+	int ret;
 
-	for (i = 0; i < r->nfamilies; i++)
-		render_family(r, r->families[i], o, out);
+	for (i = 0; i < r->nfamilies; i++) {
+		ret = render_family(r, r->families[i], o, out);
+		if (ret)
+			return ret;
+	}
 	if (o->openmetrics)
 		fputs("# EOF\n", out);
 	return ferror(out) ? -EIO : 0;
