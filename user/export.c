@@ -181,7 +181,7 @@ static int view_family(struct tt_export *x, struct tt_report *view, const struct
 	vf->text_hidden = f->text_hidden;
 	if (tt_series_index_init(&idx, fs->base, f->nseries))
 		return -ENOMEM;
-	/* overflow series first in the view would reorder; it goes last: collect, then add */
+	/* the overflow series takes the place of the first label set summed into it */
 	for (i = 0; !ret && i < f->nseries; i++) {
 		const struct tt_series *s = &f->series[i];
 		size_t *slot = tt_series_index_slot(&idx, fs->base, s->labels);
