@@ -19,7 +19,7 @@ CFLAGS     += $(HOST_WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -Iinclude -Iuser -I
 BPF_CFLAGS := -g -O2 -target bpf -D__TT_BPF__ -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	      -Wno-unused-function -Wno-unused-parameter -MMD -MP -Iinclude -Ibpf -I$(OUT)
 LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
-	      -lseccomp -ljansson -lm
+	      -lseccomp -ljansson -lm -lmicrohttpd -lcap -lyaml -lcrypt
 LIBS       += $(shell pkg-config --libs libdw 2>/dev/null || echo -ldw -lelf)  # symbolization
 LIBS       += $(shell pkg-config --libs zlib 2>/dev/null || echo -lz)  # .gnu_debuglink checksums
 
@@ -43,7 +43,7 @@ ifeq ($(M32_OK),y)
 WL_BINS += $(patsubst tests/workloads/ia32/%.c,$(OUT)/workloads/%,$(wildcard tests/workloads/ia32/*.c))
 endif
 
-.PHONY: all deps demo test unit live bench fuzz fuzz-report fuzz-resp fuzz-pg clean FORCE
+.PHONY: all deps demo test unit live bench fuzz fuzz-report fuzz-resp fuzz-pg clean install FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -135,6 +135,23 @@ $(OUT)/workloads/%: tests/workloads/ia32/%.c
 $(OUT)/workloads/lib%.so: tests/workloads/lib/%.c
 	@mkdir -p $(@D)
 	$(CC) -O1 -g -fno-omit-frame-pointer -fPIC -shared $(WARN) -o $@ $<
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the man page, bash
+# completion and the systemd unit of `tracetool serve` (docs/serve.md).
+PREFIX  ?= /usr/local
+BINDIR  := $(PREFIX)/bin
+MANDIR  := $(PREFIX)/share/man/man1
+COMPDIR := $(PREFIX)/share/bash-completion/completions
+UNITDIR := $(PREFIX)/lib/systemd/system
+
+install: $(OUT)/tracetool
+	install -D -m 0755 $(OUT)/tracetool $(DESTDIR)$(BINDIR)/tracetool
+	install -D -m 0644 docs/tracetool.1 $(DESTDIR)$(MANDIR)/tracetool.1
+	install -D -m 0644 scripts/install/tracetool.bash-completion $(DESTDIR)$(COMPDIR)/tracetool
+	@mkdir -p $(DESTDIR)$(UNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' scripts/install/tracetool-serve.service \
+		> $(DESTDIR)$(UNITDIR)/tracetool-serve.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/tracetool-serve.service
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -55,7 +55,7 @@ const struct tt_tracer_def *tt_tracer_find(const char *name)
 
 #define HELP_COL 22
 
-static void print_opt(const struct tt_optdef *d, const char *extra, FILE *out)
+void tt_optdef_help(const struct tt_optdef *d, const char *extra, FILE *out)
 {
 	char left[64], text[512];
 	const char *p, *nl;
@@ -143,7 +143,7 @@ void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *ou
 			continue;
 		fprintf(out, n == 1 ? "\nOptions:\n" : "\nOptions of %s:\n", defs[i]->name);
 		for (k = 0; defs[i]->opts[k].name; k++)
-			print_opt(&defs[i]->opts[k], NULL, out);
+			tt_optdef_help(&defs[i]->opts[k], NULL, out);
 	}
 	fprintf(out, "\nCommon options:\n");
 	common_formats(defs, n, formats);
@@ -156,7 +156,7 @@ void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *ou
 	for (k = 0; tt_common_optdefs[k].name; k++) {
 		const struct tt_optdef *d = &tt_common_optdefs[k];
 
-		print_opt(d, !strcmp(d->name, "format") ? fbuf :
+		tt_optdef_help(d, !strcmp(d->name, "format") ? fbuf :
 			     !strcmp(d->name, "hook")   ? hbuf : NULL, out);
 	}
 	fprintf(out, "  -- CMD ARGS         %s\n", defs[0]->cmd_help ? defs[0]->cmd_help :
@@ -276,7 +276,8 @@ int tt_tracers_parse(const struct tt_tracer_def *const *defs, void *const *privs
 	{
 		struct tt_cli cli = {
 			.cmd = defs[0]->name, .tracing = true, .allow_cmd = true,
-			.formats = common_formats(defs, n, formats) ? formats : NULL,
+			/* no format every named command takes: -f is refused */
+			.formats = (common_formats(defs, n, formats), formats),
 			.extra = lopts, .extra_shorts = shorts[0] ? shorts : NULL,
 			.on_opt = dispatch, .ctx = p,
 		};
@@ -323,6 +324,38 @@ static void kernel_thread_hint(const struct tt_tracer_def *const *defs, size_t n
 				"(kernel stacks) can report on it\n", name, (int)o->pids[i], comm);
 }
 
+int tt_tracers_setup(const struct tt_tracer_def *const *defs, void *const *privs, size_t n,
+		     int argc, char **argv, struct tt_common_opts *o, const char *name,
+		     void (*help)(const struct tt_tracer_def *const *defs, size_t n, FILE *out),
+		     int *status)
+{
+	struct tt_error err;
+	size_t i;
+	int ret;
+
+	*status = TT_EXIT_OK;
+	ret = tt_tracers_parse(defs, privs, n, argc, argv, o, &err);
+	if (ret == TT_CLI_HELP) {
+		help(defs, n, stdout);
+		return 0;
+	}
+	if (ret == TT_CLI_VERSION) {
+		printf("tracetool %s\n", tt_version);
+		return 0;
+	}
+	for (i = 0; !ret && i < n; i++)
+		if (defs[i]->check)
+			ret = defs[i]->check(privs[i], o, &err);
+	if (ret) {
+		fprintf(stderr, "tracetool %s: %s\n", name, err.msg);
+		if (err.usage)
+			fprintf(stderr, "Try 'tracetool %s --help'.\n", name);
+		*status = err.usage ? TT_EXIT_USAGE : TT_EXIT_FAIL;
+		return 0;
+	}
+	return 1;
+}
+
 int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, char **argv)
 {
 	struct tt_tracer_ref refs[TT_SESSION_MAX_TRACERS];
@@ -346,25 +379,8 @@ int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, 
 			goto out;
 		}
 	}
-	ret = tt_tracers_parse(defs, privs, n, argc, argv, &o, &err);
-	if (ret == TT_CLI_HELP) {
-		tt_tracers_help(defs, n, stdout);
+	if (!tt_tracers_setup(defs, privs, n, argc, argv, &o, name, tt_tracers_help, &status))
 		goto out;
-	}
-	if (ret == TT_CLI_VERSION) {
-		printf("tracetool %s\n", tt_version);
-		goto out;
-	}
-	for (i = 0; !ret && i < n; i++)
-		if (defs[i]->check)
-			ret = defs[i]->check(privs[i], &o, &err);
-	if (ret) {
-		fprintf(stderr, "tracetool %s: %s\n", name, err.msg);
-		if (err.usage)
-			fprintf(stderr, "Try 'tracetool %s --help'.\n", name);
-		status = err.usage ? TT_EXIT_USAGE : TT_EXIT_FAIL;
-		goto out;
-	}
 	kernel_thread_hint(defs, n, &o, name);
 	for (i = 0; i < n; i++)
 		refs[i] = (struct tt_tracer_ref){ defs[i]->ops, privs[i] };

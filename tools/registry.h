@@ -98,6 +98,9 @@ extern const struct tt_tracer_def tt_syscalls_tracer, tt_tcp_tracer, tt_requests
 /* The tracer named exactly `name`, or NULL. */
 const struct tt_tracer_def *tt_tracer_find(const char *name);
 
+/* One option's help line(s), `extra` appended to its help text (NULL: none). */
+void tt_optdef_help(const struct tt_optdef *d, const char *extra, FILE *out);
+
 /* --help of one or several tracers named together, generated from the tables. */
 void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *out);
 
@@ -109,6 +112,17 @@ void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *ou
  */
 int tt_tracers_parse(const struct tt_tracer_def *const *defs, void *const *privs, size_t n,
 		     int argc, char **argv, struct tt_common_opts *o, struct tt_error *err);
+
+/*
+ * Parse argv for `defs` (states `privs`) into `o`, then run each one's
+ * check.  Help (printed by `help`) and --version are answered here, and
+ * errors printed once as "tracetool NAME: ..." (usage: with a Try line).
+ * Returns 1 to go on running, 0 when done, with the exit status in *status.
+ */
+int tt_tracers_setup(const struct tt_tracer_def *const *defs, void *const *privs, size_t n,
+		     int argc, char **argv, struct tt_common_opts *o, const char *name,
+		     void (*help)(const struct tt_tracer_def *const *defs, size_t n, FILE *out),
+		     int *status);
 
 /* `tracetool TRACER [TRACER...] [OPTIONS] [-- CMD]`: parse, run, report. Exit status. */
 int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, char **argv);

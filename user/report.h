@@ -60,6 +60,12 @@ struct tt_series {
 	char **labels;		/* one value per family label name */
 	double value;		/* counter / gauge, base units */
 	struct tt_hsum hist;	/* histogram families only */
+	/*
+	 * When this series began counting, Unix seconds (OpenMetrics _created,
+	 * OTLP start time); 0: the report's started_at.  Set by an exporter's
+	 * view (user/export.c); the other producers leave it 0.
+	 */
+	double created;
 };
 
 struct tt_family {
@@ -338,6 +344,12 @@ void tt_hsum_release(struct tt_hsum *s);
  * added, min and max combined.  0 or -ENOMEM (dst unchanged).
  */
 int tt_hsum_add(struct tt_hsum *dst, const struct tt_hsum *src);
+/*
+ * out = a - b, b an earlier cumulative state of a: buckets matched by upper
+ * bound, counts and sum subtracted (never below zero); min/max as
+ * tt_report_diff says.  `out` is allocated.  0 or -ENOMEM.
+ */
+int tt_hsum_sub(struct tt_hsum *out, const struct tt_hsum *a, const struct tt_hsum *b);
 /* dst = a copy of src (buckets allocated). 0 or -errno. */
 int tt_hsum_copy(struct tt_hsum *dst, const struct tt_hsum *src);
 

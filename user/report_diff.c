@@ -22,8 +22,7 @@ struct index {
 
 /* --- histogram summaries --------------------------------------------------- */
 
-/* out = a - b, buckets matched by upper bound (see tt_report_diff for min/max). 0 or -ENOMEM. */
-static int hsum_sub(struct tt_hsum *out, const struct tt_hsum *a, const struct tt_hsum *b)
+int tt_hsum_sub(struct tt_hsum *out, const struct tt_hsum *a, const struct tt_hsum *b)
 {
 	size_t i, j = 0, n = 0;
 
@@ -164,7 +163,7 @@ static int family_diff(struct tt_family *out, const struct tt_family *now,
 			struct tt_hsum h;
 			static const struct tt_hsum empty;
 
-			ret = hsum_sub(&h, &s->hist, b ? &b->hist : &empty);
+			ret = tt_hsum_sub(&h, &s->hist, b ? &b->hist : &empty);
 			if (ret)
 				break;
 			if (!h.count) {

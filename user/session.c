@@ -835,6 +835,14 @@ const struct tt_run_stats *tt_session_stats(const struct tt_session *s)
 	return &s->stats;
 }
 
+struct bpf_object *tt_session_object(const struct tt_session *s, size_t i, const char **tracer)
+{
+	if (i >= s->n || !s->t[i].opened)
+		return NULL;
+	*tracer = s->t[i].ops->name;
+	return s->t[i].obj;
+}
+
 int tt_session_take_events(struct tt_session *s, struct tt_report *dst, struct tt_error *err)
 {
 	int ret = drain_all(s, err);

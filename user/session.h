@@ -169,6 +169,13 @@ int tt_session_take_events(struct tt_session *s, struct tt_report *dst, struct t
 int tt_session_cmd_status(const struct tt_session *s);
 /* Timings so far. */
 const struct tt_run_stats *tt_session_stats(const struct tt_session *s);
+/*
+ * The BPF object of the i-th tracer (adding order) and its name in
+ * *tracer, once opened; NULL past the last or before open.  For reading
+ * its programs' kernel statistics (serve --bpf-stats); the session keeps
+ * ownership.
+ */
+struct bpf_object *tt_session_object(const struct tt_session *s, size_t i, const char **tracer);
 /* Detach and close every tracer; idempotent. */
 void tt_session_stop(struct tt_session *s);
 void tt_session__free(struct tt_session *s);

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests of the metrics endpoint's HTTP layer (no root, loopback
+ * only): --web.config.file parsing (errors name the line; unknown keys are
+ * refused), bcrypt basic auth, and a live tt_httpd on 127.0.0.1 with TLS
+ * (the self-signed test certificate in tests/unit/data) and basic auth,
+ * driven by curl: right password 200, wrong or none 401, plain HTTP to the
+ * TLS port refused; a port in use fails with -EADDRINUSE.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdbool.h>
+#include <setjmp.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "httpd.h"
+#include "webconfig.h"
+
+#define DATA "tests/unit/data"
+/* bcrypt of "s3cret", cost 4 (cheap for tests) */
+#define HASH "$2b$04$/3/Grhjyk50zk6cYox6m2uakZhWjOvVLsYLIi6838Cj8t2kg2aAbC"
+
+static void test_parse(void **state)
+{
+	struct tt_webconfig c;
+	struct tt_error err;
+
+	(void)state;
+	assert_int_equal(tt_webconfig_parse(&c, "basic_auth_users:\n  alice: " HASH "\n", ".", &err), 0);
+	assert_int_equal(c.nusers, 1);
+	assert_string_equal(c.users[0], "alice");
+	assert_null(c.cert_pem);
+	assert_true(tt_webconfig_check(&c, "alice", "s3cret"));
+	assert_true(tt_webconfig_check(&c, "alice", "s3cret"));	/* from the cache */
+	assert_false(tt_webconfig_check(&c, "alice", "s3cre"));
+	assert_false(tt_webconfig_check(&c, "bob", "s3cret"));
+	assert_false(tt_webconfig_check(&c, NULL, NULL));
+	tt_webconfig_release(&c);
+
+	assert_int_equal(tt_webconfig_parse(&c, "tls_server_config:\n  cert_file: serve-test.crt\n"
+					    "  key_file: serve-test.key\n", DATA, &err), 0);
+	assert_non_null(strstr(c.cert_pem, "BEGIN CERTIFICATE"));
+	assert_non_null(strstr(c.key_pem, "PRIVATE KEY"));
+	assert_true(tt_webconfig_check(&c, NULL, NULL));	/* no users: open */
+	tt_webconfig_release(&c);
+
+	/* a misspelt key must not leave the endpoint open */
+	assert_int_equal(tt_webconfig_parse(&c, "basic_auth_user:\n  alice: " HASH "\n", ".", &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "line 1: 'basic_auth_user' is not supported"));
+	assert_true(err.usage);
+	assert_int_equal(tt_webconfig_parse(&c, "tls_server_config:\n  cert_file: x\n", ".", &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "needs both cert_file and key_file"));
+	assert_int_equal(tt_webconfig_parse(&c, "basic_auth_users:\n  alice: plain\n", ".", &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "line 2:"));
+	assert_int_equal(tt_webconfig_parse(&c, "a: [\n", ".", &err), -EINVAL);
+	assert_int_equal(tt_webconfig_parse(&c, "tls_server_config:\n  cert_file: nope.crt\n"
+					    "  key_file: nope.key\n", DATA, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "cert_file " DATA "/nope.crt"));
+}
+
+static int handler(void *ctx, const char *path, const char *accept, struct tt_http_reply *out)
+{
+	(void)ctx;
+	(void)accept;
+	out->status = strcmp(path, "/metrics") ? 404 : 200;
+	out->content_type = "text/plain";
+	out->body = strdup("up 1\n");
+	out->len = 5;
+	return 0;
+}
+
+struct loop {
+	struct tt_httpd *h;
+	volatile bool stop;
+};
+
+static void *run(void *arg)
+{
+	struct loop *l = arg;
+
+	while (!l->stop) {
+		struct pollfd p = { .fd = tt_httpd_fd(l->h), .events = POLLIN };
+
+		poll(&p, 1, 50);
+		tt_httpd_run(l->h);
+	}
+	return NULL;
+}
+
+/* `curl ARGS` output: the body then the status code, or "curl failed". */
+static void curl(char *out, size_t len, const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	FILE *p;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	strncat(cmd, " 2>/dev/null", sizeof(cmd) - strlen(cmd) - 1);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, len - 1, p);
+	out[n] = 0;
+	pclose(p);
+}
+
+static void test_tls_and_auth(void **state)
+{
+	struct tt_webconfig c;
+	struct tt_error err;
+	struct loop l = { 0 };
+	pthread_t t;
+	char out[256], url[64], listen[32];
+	unsigned int port;
+	struct tt_httpd *again;
+
+	(void)state;
+	if (system("curl --version >/dev/null 2>&1")) {
+		skip();
+		return;
+	}
+	assert_int_equal(tt_webconfig_parse(&c, "tls_server_config:\n  cert_file: serve-test.crt\n"
+					    "  key_file: serve-test.key\nbasic_auth_users:\n"
+					    "  alice: " HASH "\n", DATA, &err), 0);
+	l.h = tt_httpd__new("127.0.0.1:0", handler, NULL, &c, &err);
+	if (!l.h)
+		fail_msg("tt_httpd__new: %s", err.msg);
+	port = tt_httpd_port(l.h);
+	assert_true(port > 0);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%u/metrics", port);
+	assert_int_equal(pthread_create(&t, NULL, run, &l), 0);
+
+	curl(out, sizeof(out), "curl -s --max-time 5 --cacert " DATA "/serve-test.crt -u alice:s3cret "
+	     "-w ' %%{http_code}' %s", url);
+	assert_string_equal(out, "up 1\n 200");
+	curl(out, sizeof(out), "curl -s --max-time 5 --cacert " DATA "/serve-test.crt -u alice:wrong "
+	     "-o /dev/null -D - %s", url);
+	assert_non_null(strstr(out, " 401"));
+	assert_non_null(strstr(out, "WWW-Authenticate: Basic realm=\"tracetool\""));
+	curl(out, sizeof(out), "curl -s --max-time 5 --cacert " DATA "/serve-test.crt "
+	     "-o /dev/null -w '%%{http_code}' %s", url);
+	assert_string_equal(out, "401");
+	curl(out, sizeof(out), "curl -s --max-time 5 -u alice:s3cret -o /dev/null -w '%%{http_code}' "
+	     "http://127.0.0.1:%u/metrics", port);
+	assert_string_not_equal(out, "200");
+
+	/* the same port again: in use */
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
+	again = tt_httpd__new(listen, handler, NULL, NULL, &err);
+	assert_null(again);
+	assert_int_equal(err.code, -EADDRINUSE);
+	assert_false(err.usage);
+	assert_null(tt_httpd__new("localhost:80", handler, NULL, NULL, &err));
+	assert_true(err.usage);
+
+	l.stop = true;
+	pthread_join(t, NULL);
+	tt_httpd__free(l.h);
+	tt_webconfig_release(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_tls_and_auth),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
