@@ -118,8 +118,8 @@ for f in tracetool_syscall_duration_seconds tracetool_syscall_errors_total trace
 		missing="$missing $f"
 done
 nlost=$(grep -c '^tracetool_lost_events_total{tracer="[a-z]*",reason="[a-z_]*"} 0$' "$TT_TMP/first.txt")
-check_eq serve_help_and_type_first_scrape "families without HELP/TYPE, zero lost series (3 tracers x 4 reasons)" \
-	" 12" "$missing $nlost"
+check_eq serve_help_and_type_first_scrape "families without HELP/TYPE, zero lost series (3 tracers x 5 reasons)" \
+	" 15" "$missing $nlost"
 
 "$TT" serve syscalls --listen 127.0.0.1:$HP -d 5 >/dev/null 2>"$TT_TMP/inuse.err"
 rc=$?
