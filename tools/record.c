@@ -222,7 +222,7 @@ static void status_text(int status, char *buf, size_t len)
 }
 
 struct one_run {
-	size_t index;
+	size_t index, total;
 	const char *variant;
 	bool warmup;
 	char **cmd;		/* -- CMD of this run, or NULL (-d) */
@@ -308,17 +308,17 @@ static int run_once(struct record *rc, const struct one_run *w, struct tt_report
 	tt_run_noise_between(&a, &b, noise);
 	status = tt_session_cmd_status(s);
 	if ((w->cmd && status < 0) || (!w->cmd && now_mono() < deadline)) {
-		ret = tt_error_set(err, -EINTR, false, "interrupted in run %zu: no bundle written",
-				   w->index);
+		ret = tt_error_set(err, -EINTR, false, "interrupted in run %zu/%zu (index %zu): no "
+				   "bundle written", w->index + 1, w->total, w->index);
 		goto out;
 	}
 	if (w->cmd && status != 0) {
 		status_text(status, how, sizeof(how));
-		ret = tt_error_set(err, -ECHILD, false, "run %zu%s%s%s: %s %s: the recording "
-				   "failed, no bundle written", w->index,
-				   strcmp(w->variant, "run") ? " (" : "",
+		ret = tt_error_set(err, -ECHILD, false, "run %zu/%zu (index %zu%s%s%s): %s %s: "
+				   "the recording failed, no bundle written", w->index + 1,
+				   w->total, w->index, strcmp(w->variant, "run") ? ", " : "",
 				   strcmp(w->variant, "run") ? w->variant : "",
-				   strcmp(w->variant, "run") ? ")" : "", w->cmd[0], how);
+				   w->warmup ? ", warm-up" : "", w->cmd[0], how);
 		goto out;
 	}
 	snap = tt_session_snapshot(s, err);
@@ -455,6 +455,7 @@ int cmd_record(const struct tt_cmd *cmd, int argc, char **argv)
 		bool cand = rc.have_cand && i % 2 == 1;
 		struct one_run w = {
 			.index = i,
+			.total = total,
 			.variant = !rc.have_cand ? "run" : cand ? "cand" : "base",
 			.warmup = i / per < rc.warmup,
 			.cmd = cand ? rc.cand.we_wordv : o.cmd,
@@ -470,10 +471,11 @@ int cmd_record(const struct tt_cmd *cmd, int argc, char **argv)
 			goto out;
 		}
 		if (o.verbose)
-			fprintf(stderr, "tracetool record: run %zu/%zu%s%s: %.3f s, steal %.3f s, "
-				"other CPU %.3f s\n", i + 1, total, per > 1 ? " " : "",
-				per > 1 ? w.variant : "", noise.wall_seconds, noise.steal_seconds,
-				noise.other_cpu_seconds);
+			fprintf(stderr, "tracetool record: run %zu/%zu (index %zu%s%s%s): %.3f s, "
+				"steal %.3f s, other CPU %.3f s\n", i + 1, total, i,
+				per > 1 ? ", " : "", per > 1 ? w.variant : "",
+				w.warmup ? ", warm-up" : "", noise.wall_seconds,
+				noise.steal_seconds, noise.other_cpu_seconds);
 		ret = tt_bundle_add_run(bundle, w.variant, w.warmup, &noise, r);
 		if (ret) {
 			tt_report__free(r);
