@@ -123,6 +123,8 @@ int tt_tracers_setup(const struct tt_tracer_def *const *defs, void *const *privs
 		     int argc, char **argv, struct tt_common_opts *o, const char *name,
 		     void (*help)(const struct tt_tracer_def *const *defs, size_t n, FILE *out),
 		     int *status);
+
+/*
  * A command that runs tracers its own way (record): its options, parsed
  * along with the named tracers' (a tracer option of the same name is
  * shadowed), and the -f values it takes.
