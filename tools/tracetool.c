@@ -29,6 +29,8 @@ const struct tt_cmd tt_commands[] = {
 	  cmd_flamegraph, false, NULL },
 	{ "report", "read saved JSON reports back, merge them, render in any format",
 	  tt_report_usage, cmd_report, false, NULL },
+	{ "compare", "the CI regression gate: two bundles of runs, exact statistics, verdicts",
+	  tt_compare_usage, cmd_compare, false, NULL },
 };
 const size_t tt_ncommands = sizeof(tt_commands) / sizeof(tt_commands[0]);
 const char tt_version[] = TT_VERSION;
