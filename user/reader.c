@@ -25,6 +25,7 @@ struct ctx {
 	char *err;
 	size_t errlen;
 	size_t doc;		/* 1-based document of a stream, named in errors from the second on */
+	const char *prefix;	/* where the document sits in a larger one ("$.runs[2].report"), or NULL */
 };
 
 /* Record "PATH: message" (the first failure wins) and return -EINVAL. */
@@ -36,7 +37,9 @@ static int fail(struct ctx *c, const char *path, const char *fmt, ...)
 
 	if (!c->errlen)
 		return -EINVAL;
-	if (c->doc > 1)
+	if (c->prefix && path[0] == '$')
+		snprintf(c->err, c->errlen, "%s%s: ", c->prefix, path + 1);
+	else if (c->doc > 1)
 		snprintf(c->err, c->errlen, "document %zu: %s: ", c->doc, path);
 	else
 		snprintf(c->err, c->errlen, "%s: ", path);
@@ -840,6 +843,21 @@ static struct tt_report *from_root(struct ctx *c, const json_t *root, int *ret)
 	return r;
 }
 
+struct tt_report *tt_report_from_json(const struct json_t *root, const char *path, char *err,
+				      size_t errlen)
+{
+	struct ctx c = { err, errlen, 1, path };
+	struct tt_report *r;
+	int ret;
+
+	if (errlen)
+		err[0] = '\0';
+	r = from_root(&c, root, &ret);
+	if (!r)
+		errno = -ret;
+	return r;
+}
+
 /* Line of buf (1-based) where offset `off` lies. */
 static int line_of(const char *buf, size_t off)
 {
@@ -853,7 +871,7 @@ static int line_of(const char *buf, size_t off)
 
 struct tt_report *tt_report_parse(const char *buf, size_t len, char *err, size_t errlen)
 {
-	struct ctx c = { err, errlen, 0 };
+	struct ctx c = { err, errlen, 0, NULL };
 	struct tt_report *all = NULL, *r;
 	json_error_t jerr;
 	size_t off = 0;

@@ -28,6 +28,16 @@
  */
 struct tt_report *tt_report_parse(const char *buf, size_t len, char *err, size_t errlen);
 
+/*
+ * One document already parsed by jansson (a report inside a bundle), as
+ * tt_report_parse checks it; errors name the path with `path` standing for
+ * the document's root ("$.runs[2].report.metrics[0]: ...").  NULL with errno
+ * EINVAL (err filled) or ENOMEM.
+ */
+struct json_t;
+struct tt_report *tt_report_from_json(const struct json_t *root, const char *path, char *err,
+				      size_t errlen);
+
 /* tt_report_parse of everything `f` holds (read to EOF); EIO on a read error. */
 struct tt_report *tt_report_read(FILE *f, char *err, size_t errlen);
 

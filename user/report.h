@@ -372,6 +372,12 @@ struct tt_render_opts {
 int tt_render_text(const struct tt_report *r, const struct tt_render_opts *o, FILE *out);
 int tt_render_json(const struct tt_report *r, const struct tt_render_opts *o, FILE *out);
 /*
+ * The tracetool.report/v1 value tt_render_json writes, as a new jansson
+ * reference (a bundle embeds one per run); NULL when out of memory.
+ */
+struct json_t;
+struct json_t *tt_report_to_json(const struct tt_report *r);
+/*
  * Folded stacks of the report's first profile, one `comm;outer;...;inner
  * VALUE` line per stack, sorted, sanitized and merged (user/render/folded.c);
  * empty output when there is no profile.

@@ -473,6 +473,11 @@ err:
 	return NULL;
 }
 
+json_t *tt_report_to_json(const struct tt_report *r)
+{
+	return report_new(r);
+}
+
 int tt_render_json(const struct tt_report *r, const struct tt_render_opts *o, FILE *out)
 {
 	json_t *root;
