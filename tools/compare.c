@@ -16,13 +16,12 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <zlib.h>
 
+#include "bundle.h"
 #include "commands.h"
 #include "compare_stats.h"
 #include "escape.h"
 #include "outfile.h"
-#include "reader.h"
 
 const char tt_compare_usage[] =
 	"Usage: tracetool compare [OPTIONS] BASE CAND\n"
@@ -105,9 +104,9 @@ struct rule {
 
 struct side {
 	const char *path;
-	struct tt_report *runs[MAX_RUNS];
+	const struct tt_report *runs[MAX_RUNS];	/* owned by the bundle */
 	size_t nruns;
-	json_t *fingerprint;
+	const struct tt_fingerprint *fp;
 };
 
 /* One series, matched across runs and sides. */
@@ -134,6 +133,7 @@ struct row {
 };
 
 struct compare {
+	struct tt_bundle *bundle[2];	/* the second NULL for one interleaved bundle */
 	struct side side[2];
 	const char *ignore[MAX_IGNORE];
 	size_t nignore;
@@ -200,182 +200,97 @@ static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 
 /* --- reading bundles --------------------------------------------------- */
 
-/* The whole of `path`, gunzipped when it is gzip (zlib reads plain files as they are). */
-static char *slurp(const char *path, size_t *len, struct tt_error *err)
+/*
+ * Take the measured runs of `b` of variant `want` (NULL: every variant) into
+ * `s`.  0, or -EINVAL with err filled (none, or more than MAX_RUNS).
+ */
+static int take_runs(struct side *s, const char *path, const struct tt_bundle *b,
+		     const char *want, struct tt_error *err)
 {
-	gzFile gz = gzopen(path, "rb");
-	size_t cap = 1 << 16, n = 0;
-	char *buf = NULL, *tmp;
-	int got, e;
+	size_t i;
 
-	if (!gz) {
-		tt_error_set(err, -errno, true, "cannot read '%s': %m", path);
-		return NULL;
-	}
-	for (;;) {
-		if (!buf || n == cap) {
-			cap *= 2;
-			tmp = realloc(buf, cap);
-			if (!tmp) {
-				tt_error_set(err, -ENOMEM, false, "out of memory");
-				goto fail;
-			}
-			buf = tmp;
-		}
-		got = gzread(gz, buf + n, (unsigned)(cap - n));
-		if (got < 0) {
-			const char *m = gzerror(gz, &e);
+	s->path = path;
+	s->fp = &b->fp;
+	for (i = 0; i < b->nruns; i++) {
+		const struct tt_bundle_run *run = &b->runs[i];
 
-			tt_error_set(err, -EINVAL, true, "%s: %s", path,
-				     e == Z_ERRNO ? strerror(errno) : m);
-			goto fail;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
+		if (run->warmup || (want && strcmp(run->variant, want)))
+			continue;
+		if (s->nruns == MAX_RUNS)
+			return tt_error_set(err, -EINVAL, true, "%s: more than %d %s runs", path,
+					    MAX_RUNS, want ? want : "measured");
+		s->runs[s->nruns++] = run->report;
 	}
-	/* a gzip stream cut short reads as EOF; zlib says so afterwards */
-	gzerror(gz, &e);
-	if (e != Z_OK && e != Z_BUF_ERROR) {
-		tt_error_set(err, -EINVAL, true, "%s: truncated or corrupt gzip data", path);
-		goto fail;
-	}
-	gzclose(gz);
-	*len = n;
-	return buf;
-fail:
-	free(buf);
-	gzclose(gz);
-	return NULL;
+	if (!s->nruns)
+		return tt_error_set(err, -EINVAL, true, "%s: no %s runs (warm-up runs do not count)",
+				    path, want ? want : "measured");
+	return 0;
 }
 
 /*
- * The runs of bundle `path`: into side[0] those of variant `want0` (NULL:
- * every run), into side[1] those of `want1` (NULL: none).  Warm-up runs are
- * skipped.  0 or -errno with err filled (a usage error for bad input).
+ * BASE and CAND (two bundles), or the base and cand runs of one interleaved
+ * bundle.  0 or -errno with err filled.
  */
-static int read_bundle(const char *path, struct side *s0, const char *want0, struct side *s1,
-		       const char *want1, struct tt_error *err)
+static int read_inputs(struct compare *c, char **paths, int n, struct tt_error *err)
 {
-	json_error_t jerr;
-	json_t *root = NULL, *runs, *run, *v;
-	const char *schema;
-	char *buf, msg[400];
-	size_t len, i;
-	int ret = -EINVAL;
+	int ret, i;
 
-	buf = slurp(path, &len, err);
-	if (!buf)
-		return err->code;
-	root = json_loadb(buf, len, 0, &jerr);
-	free(buf);
-	if (!root) {
-		tt_error_set(err, -EINVAL, true, "%s: line %d: %s", path, jerr.line, jerr.text);
-		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		ret = tt_bundle_read(paths[i], &c->bundle[i], err);
+		if (ret)
+			return ret;
 	}
-	schema = json_string_value(json_object_get(root, "schema"));
-	if (!json_is_object(root) || !schema) {
-		tt_error_set(err, -EINVAL, true, "%s: not a tracetool bundle (no $.schema)", path);
-		goto out;
+	if (n == 2) {
+		/* an interleaved bundle as a side would mix its two commands */
+		for (i = 0; i < 2; i++)
+			if (tt_bundle_is_interleaved(c->bundle[i]))
+				return tt_error_set(err, -EINVAL, true,
+						    "%s interleaves base and cand runs: give it "
+						    "alone (tracetool compare %s)", paths[i],
+						    paths[i]);
+		return take_runs(&c->side[0], paths[0], c->bundle[0], NULL, err) ?:
+		       take_runs(&c->side[1], paths[1], c->bundle[1], NULL, err);
 	}
-	if (strcmp(schema, "tracetool.bundle/v1")) {
-		tt_error_set(err, -EINVAL, true, "%s: $.schema: '%s', expected tracetool.bundle/v1",
-			     path, schema);
-		goto out;
-	}
-	runs = json_object_get(root, "runs");
-	if (!json_is_array(runs) || json_array_size(runs) == 0) {
-		tt_error_set(err, -EINVAL, true, "%s: $.runs: expected a non-empty array", path);
-		goto out;
-	}
-	json_array_foreach(runs, i, run) {
-		const char *variant = json_string_value(json_object_get(run, "variant"));
-		struct side *s = NULL;
-		struct tt_report *r;
-
-		if (!json_is_object(run)) {
-			tt_error_set(err, -EINVAL, true, "%s: $.runs[%zu]: expected an object", path, i);
-			goto out;
-		}
-		if (json_is_true(json_object_get(run, "warmup")))
-			continue;
-		if (!want0 || (variant && !strcmp(variant, want0)))
-			s = s0;
-		else if (want1 && variant && !strcmp(variant, want1))
-			s = s1;
-		if (!s)
-			continue;
-		v = json_object_get(run, "report");
-		if (!json_is_object(v)) {
-			tt_error_set(err, -EINVAL, true, "%s: $.runs[%zu].report: expected an object",
-				     path, i);
-			goto out;
-		}
-		buf = json_dumps(v, JSON_COMPACT);
-		if (!buf) {
-			ret = tt_error_set(err, -ENOMEM, false, "out of memory");
-			goto out;
-		}
-		r = tt_report_parse(buf, strlen(buf), msg, sizeof(msg));
-		free(buf);
-		if (!r) {
-			ret = errno == ENOMEM ? -ENOMEM : -EINVAL;
-			tt_error_set(err, ret, ret == -EINVAL, "%s: $.runs[%zu].report: %s", path, i,
-				     ret == -ENOMEM ? "out of memory" : msg);
-			goto out;
-		}
-		if (s->nruns == MAX_RUNS) {
-			tt_report__free(r);
-			tt_error_set(err, -EINVAL, true, "%s: more than %d runs a side", path,
-				     MAX_RUNS);
-			goto out;
-		}
-		s->runs[s->nruns++] = r;
-	}
-	v = json_object_get(root, "fingerprint");
-	s0->path = path;
-	s0->fingerprint = json_incref(v);
-	if (s1) {
-		s1->path = path;
-		s1->fingerprint = json_incref(v);
-	}
-	if (!s0->nruns || (s1 && !s1->nruns)) {
-		tt_error_set(err, -EINVAL, true, "%s: no %s runs", path,
-			     !s0->nruns ? (want0 ? want0 : "measured") : want1);
-		goto out;
-	}
-	ret = 0;
-out:
-	json_decref(root);
-	return ret;
+	if (!tt_bundle_is_interleaved(c->bundle[0]))
+		return tt_error_set(err, -EINVAL, true, "%s is not an interleaved recording (base "
+				    "and cand runs): give BASE and CAND bundles", paths[0]);
+	return take_runs(&c->side[0], paths[0], c->bundle[0], "base", err) ?:
+	       take_runs(&c->side[1], paths[0], c->bundle[0], "cand", err);
 }
 
-/* Differences of the host fingerprints, or NULL when none (c->fp_diff). */
+static void fp_str(FILE *f, bool *any, const char *key, const char *a, const char *b)
+{
+	if (!strcmp(a ? a : "", b ? b : ""))
+		return;
+	fprintf(f, "%s%s '%s' vs '%s'", *any ? "; " : "", key, a ? a : "", b ? b : "");
+	*any = true;
+}
+
+/* Differences of the host fingerprints (the tracetool version aside) into c->fp_diff. */
 static int diff_fingerprints(struct compare *c, struct tt_error *err)
 {
-	json_t *a = c->side[0].fingerprint, *b = c->side[1].fingerprint, *va;
-	const char *key;
+	const struct tt_fingerprint *a = c->side[0].fp, *b = c->side[1].fp;
 	char *text = NULL;
 	size_t len = 0;
 	bool any = false;
 	FILE *f;
 
-	if (!json_is_object(a) || !json_is_object(b) || a == b)
+	if (a == b)
 		return 0;
 	f = open_memstream(&text, &len);
 	if (!f)
 		return tt_error_set(err, -ENOMEM, false, "out of memory");
-	json_object_foreach(a, key, va) {
-		json_t *vb = json_object_get(b, key);
-		char *sa, *sb;
-
-		if (!strcmp(key, "tracetool_version") || (vb && json_equal(va, vb)))
-			continue;
-		sa = json_dumps(va, JSON_ENCODE_ANY | JSON_COMPACT);
-		sb = vb ? json_dumps(vb, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-		fprintf(f, "%s%s %s vs %s", any ? "; " : "", key, sa ? sa : "?", sb ? sb : "absent");
-		free(sa);
-		free(sb);
+	fp_str(f, &any, "host", a->host, b->host);
+	fp_str(f, &any, "kernel", a->kernel, b->kernel);
+	fp_str(f, &any, "cpu_model", a->cpu_model, b->cpu_model);
+	if (a->cpus != b->cpus) {
+		fprintf(f, "%scpus %ld vs %ld", any ? "; " : "", a->cpus, b->cpus);
+		any = true;
+	}
+	if (a->cgroup_cpu_limit != b->cgroup_cpu_limit &&
+	    !(isnan(a->cgroup_cpu_limit) && isnan(b->cgroup_cpu_limit))) {
+		fprintf(f, "%scgroup_cpu_limit %g vs %g", any ? "; " : "", a->cgroup_cpu_limit,
+			b->cgroup_cpu_limit);
 		any = true;
 	}
 	if (fclose(f))
@@ -1271,9 +1186,13 @@ static json_t *jreal(double v)
 
 static json_t *side_json(const struct compare *c, int sd)
 {
-	return json_pack("{s:s, s:I, s:O}", "path", c->side[sd].path, "runs",
-			 (json_int_t)c->side[sd].nruns, "fingerprint",
-			 c->side[sd].fingerprint ? c->side[sd].fingerprint : json_null());
+	const struct tt_fingerprint *fp = c->side[sd].fp;
+
+	return json_pack("{s:s, s:I, s:{s:s?, s:s?, s:s?, s:I, s:s?, s:o}}", "path",
+			 c->side[sd].path, "runs", (json_int_t)c->side[sd].nruns, "fingerprint",
+			 "host", fp->host, "kernel", fp->kernel, "cpu_model", fp->cpu_model,
+			 "cpus", (json_int_t)fp->cpus, "tracetool_version", fp->tracetool_version,
+			 "cgroup_cpu_limit", jreal(fp->cgroup_cpu_limit));
 }
 
 static json_t *row_json(const struct row *w)
@@ -1388,18 +1307,13 @@ static void free_entry(void *p)
 
 static void compare_release(struct compare *c)
 {
-	size_t sd, r;
-
 	tdestroy(c->tree, free_entry);
 	free(c->entries);
 	free(c->rows);
 	free(c->fp_diff);
 	free_rules(c);
-	for (sd = 0; sd < 2; sd++) {
-		for (r = 0; r < c->side[sd].nruns; r++)
-			tt_report__free(c->side[sd].runs[r]);
-		json_decref(c->side[sd].fingerprint);
-	}
+	tt_bundle__free(c->bundle[0]);
+	tt_bundle__free(c->bundle[1]);
 }
 
 int cmd_compare(const struct tt_cmd *cmd, int argc, char **argv)
@@ -1432,11 +1346,7 @@ int cmd_compare(const struct tt_cmd *cmd, int argc, char **argv)
 			     "bundle");
 		return tt_cli_outcome(cmd, -EINVAL, &err);
 	}
-	if (o.noperands == 2)
-		ret = read_bundle(o.operands[0], &c.side[0], NULL, NULL, NULL, &err) ?:
-		      read_bundle(o.operands[1], &c.side[1], NULL, NULL, NULL, &err);
-	else
-		ret = read_bundle(o.operands[0], &c.side[0], "base", &c.side[1], "cand", &err);
+	ret = read_inputs(&c, o.operands, o.noperands, &err);
 	if (!ret)
 		ret = diff_fingerprints(&c, &err);
 	if (!ret && c.fp_diff && c.same_host)

@@ -7,6 +7,7 @@ on this branch.
   mkbundle.py -o OUT [--variant V] [--host H] REPORT...
   mkbundle.py -o OUT --interleave BASE_REPORTS... -- CAND_REPORTS...
   mkbundle.py -o OUT --synthetic SPEC   (runs of log-normal latencies, see synth())
+  mkbundle.py -o OUT --synthetic SPEC --synthetic-cand SPEC2   (interleaved)
 """
 import argparse, gzip, json, math, random, sys
 
@@ -55,7 +56,7 @@ def synth(spec, rng):
                                                                       rng.gauss(0, 1))))
                   for _ in range(s["n"])]
             series.append(hist_series({"comm": "srv", "method": "GET", "route": s["route"],
-                                       "status": "200", "server_port": "8080",
+                                       "status": "200", "server_port": s.get("port", "8080"),
                                        "pid": str(rng.randint(100, 999))}, xs))
         reports.append({"schema": "tracetool.report/v1", "tracers": ["requests"],
                         "host": "h", "kernel": "6.18.0",
@@ -75,11 +76,19 @@ def main():
     ap.add_argument("--host", default="testhost")
     ap.add_argument("--interleave", action="store_true")
     ap.add_argument("--synthetic")
+    ap.add_argument("--synthetic-cand")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("reports", nargs="*")
     a = ap.parse_args()
     runs = []
-    if a.synthetic:
+    if a.synthetic and a.synthetic_cand:
+        rng = random.Random(a.seed)
+        base = synth(json.loads(a.synthetic), rng)
+        cand = synth(json.loads(a.synthetic_cand), rng)
+        for b, c in zip(base, cand):
+            runs.append(run(len(runs), "base", b))
+            runs.append(run(len(runs), "cand", c))
+    elif a.synthetic:
         spec = json.loads(a.synthetic)
         for i, r in enumerate(synth(spec, random.Random(a.seed))):
             runs.append(run(i, a.variant, r))
