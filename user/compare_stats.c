@@ -5,7 +5,6 @@
  * the verdict rule (contracts in compare_stats.h).
  */
 #include <errno.h>
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,34 +267,22 @@ int tt_bh_adjust(const double *p, size_t n, double *q)
 
 void tt_hsum_quantile_interval(const struct tt_hsum *s, double q, struct tt_qint *out)
 {
-	uint64_t total = 0, rank, seen = 0;
-	const struct tt_bucket *b;
 	size_t i;
 
 	*out = (struct tt_qint){ 0, 0, 0 };
-	for (i = 0; i < s->nbuckets; i++)
-		total += s->buckets[i].count;
-	if (total == 0)
+	if (s->count == 0 || s->nbuckets == 0)
 		return;
 	out->value = tt_hsum_quantile(s, q);
-	/* the rank tt_hsum_quantile takes */
-	rank = (uint64_t)ceil(q * (double)total * (1 - 4 * DBL_EPSILON));
-	if (rank < 1)
-		rank = 1;
-	if (rank >= total) {
-		out->lo = out->hi = s->max;
-		return;
-	}
-	for (i = 0; i < s->nbuckets; i++) {
-		seen += s->buckets[i].count;
-		if (seen >= rank)
+	/*
+	 * The estimate lies in the bucket of the nearest-rank sample (its
+	 * midpoint, or min or max when those are in that bucket), and buckets
+	 * do not overlap: the bucket holding the estimate is that bucket.
+	 */
+	for (i = 0; i + 1 < s->nbuckets; i++)
+		if (out->value <= s->buckets[i].upper)
 			break;
-	}
-	if (i == s->nbuckets)
-		i = s->nbuckets - 1;
-	b = &s->buckets[i];
-	out->lo = b->lower > s->min ? b->lower : s->min;
-	out->hi = b->upper < s->max ? b->upper : s->max;
+	out->lo = s->buckets[i].lower > s->min ? s->buckets[i].lower : s->min;
+	out->hi = s->buckets[i].upper < s->max ? s->buckets[i].upper : s->max;
 }
 
 uint64_t tt_quantile_min_samples(double q)

@@ -5,7 +5,7 @@ shape `tracetool record` writes, for compare's tests while record is not
 on this branch.
 
   mkbundle.py -o OUT [--variant V] [--host H] REPORT...
-  mkbundle.py -o OUT --interleave BASE_REPORTS... -- CAND_REPORTS...
+  mkbundle.py -o OUT BASE_REPORTS... --interleave CAND_REPORTS...
   mkbundle.py -o OUT --synthetic SPEC   (runs of log-normal latencies, see synth())
   mkbundle.py -o OUT --synthetic SPEC --synthetic-cand SPEC2   (interleaved)
 """
@@ -74,7 +74,7 @@ def main():
     ap.add_argument("-o", required=True)
     ap.add_argument("--variant", default="run")
     ap.add_argument("--host", default="testhost")
-    ap.add_argument("--interleave", action="store_true")
+    ap.add_argument("--interleave", nargs="+", metavar="CAND_REPORT")
     ap.add_argument("--synthetic")
     ap.add_argument("--synthetic-cand")
     ap.add_argument("--seed", type=int, default=1)
@@ -93,8 +93,7 @@ def main():
         for i, r in enumerate(synth(spec, random.Random(a.seed))):
             runs.append(run(i, a.variant, r))
     elif a.interleave:
-        k = a.reports.index("--") if "--" in a.reports else len(a.reports)
-        base, cand = a.reports[:k], a.reports[k + 1:]
+        base, cand = a.reports, a.interleave
         for i in range(max(len(base), len(cand))):
             for variant, lst in (("base", base), ("cand", cand)):
                 if i < len(lst):

@@ -216,17 +216,6 @@ static struct tt_hist *hist_new(void)
 	return h;
 }
 
-static void hist_add(struct tt_hist *h, uint64_t v)
-{
-	h->slots[tt_hist_slot(v)]++;
-	if (h->count == 0 || v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
-	h->count++;
-	h->sum += v;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -252,7 +241,7 @@ static void test_quantile_interval(void **state)
 			/* some runs past the finite range: the overflow bucket */
 			v[i] = trial % 10 == 0 && i % 50 == 0 ? (1ULL << 38) + rng_next(&g) % 1000
 				: rng_lognormal(&g, 1e5, 1.5);
-			hist_add(h, v[i]);
+			tt_hist_record(h, v[i]);
 		}
 		qsort(v, n, sizeof(*v), cmp_u64);
 		assert_int_equal(tt_hsum_from_hist(&s, h, 1e-9), 0);
@@ -348,7 +337,7 @@ static enum tt_verdict shifted_trial(struct rng *g, double factor, double drift,
 
 			memset(h, 0, sizeof(*h));
 			for (i = 0; i < samples; i++)
-				hist_add(h, rng_lognormal(g, 1e6 * level, 0.3));
+				tt_hist_record(h, rng_lognormal(g, 1e6 * level, 0.3));
 			assert_int_equal(tt_hsum_from_hist(&s, h, 1e-9), 0);
 			vals[0][side][run] = s.sum / (double)s.count;
 			for (k = 0; k < 3; k++) {
