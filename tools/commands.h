@@ -36,17 +36,21 @@ const char *tt_cmd_summary(const struct tt_cmd *cmd);
 int tt_fail(const struct tt_cmd *cmd, const struct tt_error *err);
 /* Handle the non-run outcomes of tt_cli_parse (help, version, usage error). */
 int tt_cli_outcome(const struct tt_cmd *cmd, int parsed, const struct tt_error *err);
+/* The command named `name` or by a unique prefix of it; NULL (and *ambiguous) otherwise. */
+const struct tt_cmd *tt_find_cmd(const char *name, bool *ambiguous);
 /* Route libbpf's messages: shown only at -v. */
 void tt_set_verbose(int level);
 
 int cmd_list(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_flamegraph(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_report(const struct tt_cmd *cmd, int argc, char **argv);
+int cmd_record(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_compare(const struct tt_cmd *cmd, int argc, char **argv);
 
 extern const char tt_list_usage[];
 extern const char tt_flamegraph_usage[];
 extern const char tt_report_usage[];
+extern const char tt_record_usage[];
 extern const char tt_compare_usage[];
 
 #endif /* TT_COMMANDS_H */

@@ -177,11 +177,13 @@ void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *ou
 struct merged {
 	const struct tt_optdef *def;	/* the first tracer's definition */
 	int key[TT_SESSION_MAX_TRACERS];	/* per named tracer; -1: not taken */
+	bool cmd;			/* the command's own (struct tt_tracers_cmd), not a tracer's */
 };
 
 struct parse_ctx {
 	const struct tt_tracer_def *const *defs;
 	void *const *privs;
+	const struct tt_tracers_cmd *cmd;
 	size_t n, nmerged;
 	struct merged m[MAX_MERGED];
 };
@@ -201,6 +203,8 @@ static int dispatch(void *ctx, int key, const char *arg, struct tt_error *err)
 		;
 	if (i == p->nmerged)
 		return tt_error_set(err, -EINVAL, true, "unknown option");
+	if (p->m[i].cmd)
+		return p->cmd->opt(p->cmd->ctx, p->m[i].def->key, arg, err);
 	for (t = 0; t < p->n; t++) {
 		if (p->m[i].key[t] < 0)
 			continue;
@@ -227,6 +231,13 @@ static void takers(const char *name, char *buf, size_t len)
 int tt_tracers_parse(const struct tt_tracer_def *const *defs, void *const *privs, size_t n,
 		     int argc, char **argv, struct tt_common_opts *o, struct tt_error *err)
 {
+	return tt_tracers_parse_cmd(defs, privs, n, NULL, argc, argv, o, err);
+}
+
+int tt_tracers_parse_cmd(const struct tt_tracer_def *const *defs, void *const *privs, size_t n,
+			 const struct tt_tracers_cmd *cmd, int argc, char **argv,
+			 struct tt_common_opts *o, struct tt_error *err)
+{
 	struct parse_ctx *p = calloc(1, sizeof(*p));
 	struct option *lopts = calloc(MAX_MERGED + 1, sizeof(*lopts));
 	const char *formats[8];
@@ -241,7 +252,13 @@ int tt_tracers_parse(const struct tt_tracer_def *const *defs, void *const *privs
 	}
 	p->defs = defs;
 	p->privs = privs;
+	p->cmd = cmd;
 	p->n = n;
+	for (k = 0; cmd && cmd->opts[k].name; k++) {
+		p->m[k].def = &cmd->opts[k];
+		p->m[k].cmd = true;
+		p->nmerged++;
+	}
 	for (t = 0; t < n; t++)
 		for (k = 0; defs[t]->opts[k].name; k++) {
 			const struct tt_optdef *d = &defs[t]->opts[k];
@@ -275,8 +292,9 @@ int tt_tracers_parse(const struct tt_tracer_def *const *defs, void *const *privs
 	}
 	{
 		struct tt_cli cli = {
-			.cmd = defs[0]->name, .tracing = true, .allow_cmd = true,
-			.formats = common_formats(defs, n, formats) ? formats : NULL,
+			.cmd = cmd ? cmd->name : defs[0]->name, .tracing = true, .allow_cmd = true,
+			.formats = cmd && cmd->formats ? cmd->formats :
+				   common_formats(defs, n, formats) ? formats : NULL,
 			.extra = lopts, .extra_shorts = shorts[0] ? shorts : NULL,
 			.on_opt = dispatch, .ctx = p,
 		};

@@ -105,6 +105,24 @@ void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *ou
 int tt_tracers_parse(const struct tt_tracer_def *const *defs, void *const *privs, size_t n,
 		     int argc, char **argv, struct tt_common_opts *o, struct tt_error *err);
 
+/*
+ * A command that runs tracers its own way (record): its options, parsed
+ * along with the named tracers' (a tracer option of the same name is
+ * shadowed), and the -f values it takes.
+ */
+struct tt_tracers_cmd {
+	const char *name;		/* for messages: "record" */
+	const struct tt_optdef *opts;	/* { 0 } terminated; keys go to opt() */
+	int (*opt)(void *ctx, int key, const char *arg, struct tt_error *err);
+	void *ctx;
+	const char *const *formats;	/* -f values; NULL: the tracers'; { NULL }: no -f */
+};
+
+/* tt_tracers_parse with a command's own options (`cmd` may be NULL). */
+int tt_tracers_parse_cmd(const struct tt_tracer_def *const *defs, void *const *privs, size_t n,
+			 const struct tt_tracers_cmd *cmd, int argc, char **argv,
+			 struct tt_common_opts *o, struct tt_error *err);
+
 /* `tracetool TRACER [TRACER...] [OPTIONS] [-- CMD]`: parse, run, report. Exit status. */
 int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, char **argv);
 

@@ -11,18 +11,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "commands.h"
 #include "outfile.h"
 #include "reader.h"
 
 const char tt_report_usage[] =
 	"Usage: tracetool report [-f text|json|folded] [-o FILE] [--hist] [--top N]\n"
-	"                        [--profile NAME] FILE...\n"
+	"                        [--profile NAME] [--run N] [--variant V] FILE...\n"
 	"\n"
 	"Reads reports saved with '-f json' (schema tracetool.report/v1) and renders\n"
 	"them again in any format: the text of a saved report is the text the run\n"
 	"printed. '-' (or no FILE, with a pipe) reads standard input. A file of several\n"
 	"documents ('-i SEC -f json' writes one per interval) reads as their merge.\n"
+	"\n"
+	"Bundles that 'tracetool record' wrote (tracetool.bundle/v1, plain or gzip)\n"
+	"read as the merge of their runs, warm-up runs left out, or as one run with\n"
+	"--run N. A bundle of two interleaved commands needs --variant base or cand.\n"
 	"\n"
 	"Several reports of the same tracers are merged into one, as if one run had\n"
 	"seen all their samples: counters, losses and histograms add (bucket by\n"
@@ -41,6 +46,9 @@ const char tt_report_usage[] =
 	"  -o, --output FILE     write to FILE (default: standard output)\n"
 	"      --hist            text: histogram bars under each latency table\n"
 	"      --top N           text: at most N rows per table\n"
+	"      --run N           bundles: run N alone (its \"index\", from 0), warm-up\n"
+	"                        or not\n"
+	"      --variant V       bundles: only the runs of V (base or cand)\n"
 	"  -v, --verbose         say what was read\n"
 	"  -h, --help            this help\n"
 	"\n"
@@ -56,17 +64,23 @@ const char tt_report_usage[] =
 	"  tracetool syscalls -i 60 -d 3600 -f json -o hour.json; tracetool report hour.json\n"
 	"  ssh web1 tracetool tcp -d 60 -f json | tracetool report - web2.json\n"
 	"  tracetool report -f json -o merged.json run*.json\n"
-	"  tracetool report -f folded cpu.json | tracetool flamegraph -o cpu.svg\n";
+	"  tracetool report -f folded cpu.json | tracetool flamegraph -o cpu.svg\n"
+	"  tracetool report base.json.gz                  # a bundle's runs, merged\n"
+	"  tracetool report --run 0 --hist base.json.gz\n";
 
 enum {
 	OPT_HIST = TT_OPT_CMD,
 	OPT_TOP,
 	OPT_PROFILE,
+	OPT_RUN,
+	OPT_VARIANT,
 };
 
 struct report_opts {
 	struct tt_render_opts ro;
 	const char *profile;	/* --profile */
+	long run;		/* --run N, or -1 */
+	const char *variant;	/* --variant V, or NULL */
 };
 
 /*
@@ -92,6 +106,21 @@ static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 	case OPT_HIST:
 		ro->hist = true;
 		return 0;
+	case OPT_RUN:
+		if (!strcmp(arg, "0")) {
+			ropts->run = 0;
+			return 0;
+		}
+		if (tt_parse_uint(arg, 100000000, &v))
+			return tt_error_set(err, -EINVAL, true, "--run: '%s' is not a run index", arg);
+		ropts->run = (long)v;
+		return 0;
+	case OPT_VARIANT:
+		if (strcmp(arg, "base") && strcmp(arg, "cand"))
+			return tt_error_set(err, -EINVAL, true, "--variant: '%s' is not base or cand",
+					    arg);
+		ropts->variant = arg;
+		return 0;
 	case OPT_TOP:
 		if (tt_parse_uint(arg, 1000000, &v))
 			return tt_error_set(err, -EINVAL, true, "--top: '%s' is not a positive count",
@@ -102,26 +131,41 @@ static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 	return tt_error_set(err, -EINVAL, true, "unexpected option");
 }
 
-/* One input file ("-": stdin) as a report; NULL with err filled. */
-static struct tt_report *read_one(const char *path, struct tt_error *err)
+/*
+ * One input file ("-": stdin), plain or gzip, as a report: a report or
+ * stream of reports, or a bundle's runs (ro: --run, --variant).  NULL with
+ * err filled.
+ */
+static struct tt_report *read_one(const char *path, const struct report_opts *ro,
+				  struct tt_error *err)
 {
-	bool is_stdin = !strcmp(path, "-");
-	const char *name = is_stdin ? "<stdin>" : path;
-	FILE *in = is_stdin ? stdin : fopen(path, "re");
-	struct tt_report *r;
-	char msg[400];
+	const char *name = strcmp(path, "-") ? path : "<stdin>";
+	struct tt_report *r = NULL;
+	struct tt_bundle *b;
+	char msg[400], *buf;
+	size_t len;
 
-	if (!in) {
-		tt_error_set(err, -errno, true, "cannot read '%s': %m", path);
+	if (tt_input_read(path, &buf, &len, err))
 		return NULL;
+	if (tt_is_bundle(buf, len)) {
+		if (!tt_bundle_parse(buf, len, name, &b, err)) {
+			r = tt_bundle_report(b, ro->run, ro->variant, err);
+			if (!r)
+				tt_error_set(err, err->code, err->usage, "%s: %s", name,
+					     err->msg);
+			tt_bundle__free(b);
+		}
+	} else if (ro->run >= 0 || ro->variant) {
+		tt_error_set(err, -EINVAL, true, "%s: --run and --variant select runs of a "
+			     "bundle, and this is not one", name);
+	} else {
+		r = tt_report_parse(buf, len, msg, sizeof(msg));
+		if (!r && errno == ENOMEM)
+			tt_error_set(err, -ENOMEM, false, "%s: out of memory", name);
+		else if (!r)
+			tt_error_set(err, -EINVAL, true, "%s: %s", name, msg);
 	}
-	r = tt_report_read(in, msg, sizeof(msg));
-	if (!r && errno == ENOMEM)
-		tt_error_set(err, -ENOMEM, false, "%s: out of memory", name);
-	else if (!r)
-		tt_error_set(err, -EINVAL, true, "%s: %s", name, msg);
-	if (!is_stdin)
-		fclose(in);
+	free(buf);
 	return r;
 }
 
@@ -141,7 +185,8 @@ static bool same_file_before(char **paths, int i)
 }
 
 /* Read and merge every input into one report; NULL with err filled. */
-static struct tt_report *read_all(char **paths, int n, bool verbose, struct tt_error *err)
+static struct tt_report *read_all(char **paths, int n, bool verbose, const struct report_opts *ro,
+				  struct tt_error *err)
 {
 	struct tt_report *all = NULL, *r;
 	char msg[400];
@@ -159,7 +204,7 @@ static struct tt_report *read_all(char **paths, int n, bool verbose, struct tt_e
 			tt_error_set(err, -EINVAL, true, "%s: the same file is given twice", paths[i]);
 			goto err;
 		}
-		r = read_one(paths[i], err);
+		r = read_one(paths[i], ro, err);
 		if (!r)
 			goto err;
 		if (verbose)
@@ -236,11 +281,13 @@ int cmd_report(const struct tt_cmd *cmd, int argc, char **argv)
 		{ "hist", no_argument, NULL, OPT_HIST },
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "run", required_argument, NULL, OPT_RUN },
+		{ "variant", required_argument, NULL, OPT_VARIANT },
 		{ 0 },
 	};
 	static const char *const formats[] = { "text", "json", "folded", NULL };
 	static char *stdin_only[] = { "-", NULL };
-	struct report_opts ropts = {};
+	struct report_opts ropts = { .run = -1 };
 	struct tt_render_opts *ro = &ropts.ro;
 	struct tt_cli cli = { .cmd = cmd->name, .operands = true, .formats = formats,
 			      .extra = extra, .on_opt = on_opt, .ctx = &ropts };
@@ -261,7 +308,7 @@ int cmd_report(const struct tt_cmd *cmd, int argc, char **argv)
 		tt_error_set(&err, -EINVAL, true, "no input: give report FILEs, or pipe one in");
 		return tt_cli_outcome(cmd, -EINVAL, &err);
 	}
-	r = read_all(inputs, ninputs, o.verbose, &err);
+	r = read_all(inputs, ninputs, o.verbose, &ropts, &err);
 	if (!r)
 		return tt_fail(cmd, &err);
 	tt_report_hide_self_metrics(r);

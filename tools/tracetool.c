@@ -29,6 +29,8 @@ const struct tt_cmd tt_commands[] = {
 	  cmd_flamegraph, false, NULL },
 	{ "report", "read saved JSON reports back, merge them, render in any format",
 	  tt_report_usage, cmd_report, false, NULL },
+	{ "record", "trace a command (or a window) N times, write a bundle for compare",
+	  tt_record_usage, cmd_record, true, NULL },
 	{ "compare", "the CI regression gate: two bundles of runs, exact statistics, verdicts",
 	  tt_compare_usage, cmd_compare, false, NULL },
 };
@@ -102,7 +104,7 @@ static void usage(FILE *f)
 		   "Exit status: 0 success, 1 runtime failure, 2 usage or input error.\n");
 }
 
-static const struct tt_cmd *find_cmd(const char *name, bool *ambiguous)
+const struct tt_cmd *tt_find_cmd(const char *name, bool *ambiguous)
 {
 	const struct tt_cmd *found = NULL;
 	size_t i, n = strlen(name);
@@ -133,7 +135,7 @@ static int run_tracers(const struct tt_cmd *first, int argc, char **argv)
 
 	for (k = 1; k < argc && argv[k][0] != '-'; k++) {
 		bool ambiguous;
-		const struct tt_cmd *c = find_cmd(argv[k], &ambiguous);
+		const struct tt_cmd *c = tt_find_cmd(argv[k], &ambiguous);
 
 		if (!c || !c->tracer) {
 			fprintf(stderr, "tracetool %s: '%s' is not a tracer%s\nTry 'tracetool --help'.\n",
@@ -193,7 +195,7 @@ int main(int argc, char **argv)
 		printf("tracetool %s\n", TT_VERSION);
 		return finish_stdout(TT_EXIT_OK);
 	}
-	cmd = find_cmd(argv[1], &ambiguous);
+	cmd = tt_find_cmd(argv[1], &ambiguous);
 	if (!cmd) {
 		fprintf(stderr, "tracetool: %s command '%s'\nTry 'tracetool --help'.\n",
 			ambiguous ? "ambiguous" : "unknown", argv[1]);

@@ -86,20 +86,6 @@ void tt_bundle__free(struct tt_bundle *b)
 	free(b);
 }
 
-static int strv_push(char ***v, size_t *n, const char *s)
-{
-	char **p = realloc(*v, (*n + 1) * sizeof(**v));
-
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	p[*n] = strdup(s);
-	if (!p[*n])
-		return -ENOMEM;
-	(*n)++;
-	return 0;
-}
-
 int tt_bundle_set_header(struct tt_bundle *b, const char *const *tracers, size_t ntracers,
 			 char *const *argv, size_t argc)
 {
@@ -107,9 +93,9 @@ int tt_bundle_set_header(struct tt_bundle *b, const char *const *tracers, size_t
 	int ret = 0;
 
 	for (i = 0; !ret && i < ntracers; i++)
-		ret = strv_push(&b->tracers, &b->ntracers, tracers[i]);
+		ret = tt_strv_push(&b->tracers, &b->ntracers, tracers[i]);
 	for (i = 0; !ret && i < argc; i++)
-		ret = strv_push(&b->argv, &b->argc, argv[i]);
+		ret = tt_strv_push(&b->argv, &b->argc, argv[i]);
 	return ret;
 }
 
@@ -433,7 +419,7 @@ static int read_strv(struct rctx *c, const json_t *obj, const char *key, char **
 			snprintf(path, sizeof(path), "$.%s[%zu]", key, i);
 			return fail(c, path, "expected a string");
 		}
-		if (strv_push(v, n, json_string_value(s)))
+		if (tt_strv_push(v, n, json_string_value(s)))
 			return tt_error_set(c->err, -ENOMEM, false, "%s: out of memory", c->name);
 	}
 	return ret;

@@ -58,7 +58,12 @@ struct tt_run_noise {
 	 * difference is negative (tick rounding).
 	 */
 	double other_cpu_seconds;
-	double wall_seconds;		/* length of the window these were measured over */
+	/*
+	 * Length of the window these were measured over: the run with its
+	 * load and attach (CMD starts during them), so a little longer than
+	 * the report's duration_seconds.
+	 */
+	double wall_seconds;
 };
 
 struct tt_bundle_run {

@@ -223,7 +223,7 @@ bad:
 
 /* --- header --- */
 
-static int strv_push(char ***v, size_t *n, const char *s)
+int tt_strv_push(char ***v, size_t *n, const char *s)
 {
 	char **p = realloc(*v, (*n + 1) * sizeof(*p));
 
@@ -378,7 +378,7 @@ static int read_header(struct ctx *c, struct tt_report *r, const json_t *root)
 		for (k = 0; !ret && k < r->ntracers; k++)
 			if (!strcmp(r->tracers[k], s))
 				ret = fail(c, p, "\"%s\" appears twice", s);
-		ret = ret ?: strv_push(&r->tracers, &r->ntracers, s);
+		ret = ret ?: tt_strv_push(&r->tracers, &r->ntracers, s);
 	}
 	if (ret)
 		return ret;

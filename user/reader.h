@@ -38,6 +38,9 @@ struct json_t;
 struct tt_report *tt_report_from_json(const struct json_t *root, const char *path, char *err,
 				      size_t errlen);
 
+/* Append a copy of `s` to the string array v[0..n). 0 or -ENOMEM. */
+int tt_strv_push(char ***v, size_t *n, const char *s);
+
 /* tt_report_parse of everything `f` holds (read to EOF); EIO on a read error. */
 struct tt_report *tt_report_read(FILE *f, char *err, size_t errlen);
 

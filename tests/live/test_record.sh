@@ -1,0 +1,158 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Live tests of `tracetool record` and of `tracetool report` reading its
+# bundles (root, real kernel).  The workload's getppid count is known
+# exactly, so every run of a bundle must hold exactly that count (runs are
+# separate sessions: nothing carries over); interleaved runs alternate two
+# known counts; a command that crashes in run 2 fails the recording with a
+# message naming run 2, exit 1, and leaves an existing -o file as it was;
+# -o NAME.gz is gzip and report reads it; damaged bundles exit 2.
+#
+# Environment: TT=build/tracetool WL=build/workloads (see tests/run.sh).
+. "$(dirname "$0")/lib.sh"
+
+W=$WL/syscall_workload
+CHECKS="record_runs_count record_runs_exact record_runs_indices record_fingerprint record_noise
+record_gzip_magic record_gzip_report_merged record_report_run
+record_warmup_marked record_warmup_left_out
+record_interleave_variants record_interleave_exact record_interleave_report_cand
+record_interleave_report_needs_variant
+record_duration_windows
+record_crash_exit record_crash_names_run record_crash_keeps_file record_crash_stops
+record_bad_gzip_exit record_bad_schema_exit
+record_usage_no_output record_usage_cmd_and_duration record_usage_bad_interleave"
+
+# shellcheck disable=SC2086
+tt_require_base $CHECKS
+if [ ! -x "$W" ]; then
+	for n in $CHECKS; do
+		fail "$n" "workload $W is missing: run make all"
+	done
+	exit 0
+fi
+
+# getppid counts of the runs of a bundle (plain or gzip), one per line: "INDEX VARIANT WARMUP COUNT"
+counts() {
+	gzip -dcf "$1" | jq -r '.runs[] | "\(.index) \(.variant) \(.warmup) \([.report.metrics[]
+		| select(.name == "tracetool_syscall_duration_seconds") | .series[]
+		| select(.labels.syscall == "getppid") | .count] | add // 0)"' | tr '\n' ' ' | sed 's/ $//'
+}
+report_count() {	# report_count ARGS...: getppid count of `tracetool report -f json ARGS`
+	"$TT" report -f json "$@" 2>/dev/null | jq '[.metrics[]
+		| select(.name == "tracetool_syscall_duration_seconds") | .series[]
+		| select(.labels.syscall == "getppid") | .count] | add // 0'
+}
+
+# (a) three runs of a command: exact counts per run
+B=$TT_TMP/a.json
+"$TT" record syscalls --runs 3 -o "$B" -- "$W" --getppid 1000 2>"$TT_TMP/a.err"; rc=$?
+if [ $rc -ne 0 ] || [ ! -s "$B" ]; then
+	fail_all "record exited $rc: $(head -2 "$TT_TMP/a.err")" record_runs_count record_runs_exact \
+		record_runs_indices record_fingerprint record_noise record_report_run
+else
+	check_eq record_runs_count "runs" 3 "$(jq '.runs | length' "$B")"
+	check_eq record_runs_exact "index variant warmup getppid per run" \
+		"0 run false 1000 1 run false 1000 2 run false 1000" "$(counts "$B")"
+	check_eq record_runs_indices "schema, tracers, argv[1]" "tracetool.bundle/v1 syscalls record" \
+		"$(jq -r '[.schema, (.tracers | join(",")), .argv[1]] | join(" ")' "$B")"
+	check_eq record_fingerprint "kernel, cpus" "$(uname -r) $(nproc)" \
+		"$(jq -r '[.fingerprint.kernel, .fingerprint.cpus] | join(" ")' "$B")"
+	# the window covers the run: at least the report's own duration
+	check_eq record_noise "runs whose noise is >= 0 and wall >= report duration" 3 \
+		"$(jq '[.runs[] | select(.noise.steal_seconds >= 0 and .noise.other_cpu_seconds >= 0
+			and .noise.wall_seconds >= .report.duration_seconds)] | length' "$B")"
+	check_eq record_report_run "report --run 2: getppid" 1000 "$(report_count --run 2 "$B")"
+fi
+
+# (b) -o NAME.gz is gzip; report reads it (the runs merged)
+G=$TT_TMP/b.json.gz
+"$TT" record syscalls --runs 2 -o "$G" -- "$W" --getppid 500 2>"$TT_TMP/b.err"; rc=$?
+if [ $rc -ne 0 ]; then
+	fail_all "record exited $rc: $(head -2 "$TT_TMP/b.err")" record_gzip_magic record_gzip_report_merged
+else
+	check_eq record_gzip_magic "first bytes" "1f8b" "$(od -An -tx1 -N2 "$G" | tr -d ' ')"
+	check_eq record_gzip_report_merged "report of 2 runs: getppid" 1000 "$(report_count "$G")"
+fi
+
+# (c) warm-up runs: kept, marked, left out of the merge
+C=$TT_TMP/c.json
+"$TT" record syscalls --runs 2 --warmup 1 -o "$C" -- "$W" --getppid 400 2>"$TT_TMP/c.err"; rc=$?
+if [ $rc -ne 0 ]; then
+	fail_all "record exited $rc: $(head -2 "$TT_TMP/c.err")" record_warmup_marked record_warmup_left_out
+else
+	check_eq record_warmup_marked "runs" "0 run true 400 1 run false 400 2 run false 400" "$(counts "$C")"
+	check_eq record_warmup_left_out "report: getppid of 2 runs" 800 "$(report_count "$C")"
+fi
+
+# (d) interleaved: base (700 calls) and cand (300 calls) alternate
+D=$TT_TMP/d.json
+"$TT" record syscalls --runs 2 --interleave "$W --getppid 300" -o "$D" -- "$W" --getppid 700 \
+	2>"$TT_TMP/d.err"; rc=$?
+if [ $rc -ne 0 ]; then
+	fail_all "record exited $rc: $(head -2 "$TT_TMP/d.err")" record_interleave_variants \
+		record_interleave_exact record_interleave_report_cand record_interleave_report_needs_variant
+else
+	check_eq record_interleave_variants "variants" "base cand base cand" \
+		"$(jq -r '[.runs[].variant] | join(" ")' "$D")"
+	check_eq record_interleave_exact "runs" \
+		"0 base false 700 1 cand false 300 2 base false 700 3 cand false 300" "$(counts "$D")"
+	check_eq record_interleave_report_cand "report --variant cand: getppid" 600 \
+		"$(report_count --variant cand "$D")"
+	err=$("$TT" report "$D" 2>&1 >/dev/null); rc=$?
+	check_eq record_interleave_report_needs_variant "exit, says --variant" "2 1" \
+		"$rc $(echo "$err" | grep -c -- '--variant')"
+fi
+
+# (e) -d: each run a window of SEC
+E=$TT_TMP/e.json
+"$TT" record syscalls --runs 2 -d 0.3 -c tt-no-such-comm -o "$E" 2>"$TT_TMP/e.err"; rc=$?
+if [ $rc -ne 0 ]; then
+	fail record_duration_windows "record exited $rc: $(head -2 "$TT_TMP/e.err")"
+else
+	check_eq record_duration_windows "runs with duration in [0.3, 1.5]" 2 \
+		"$(jq '[.runs[] | select(.report.duration_seconds >= 0.3 and .report.duration_seconds <= 1.5)] | length' "$E")"
+fi
+
+# (f) a command that crashes in run 2 (of 3): exit 1, run 2 named, the old file untouched
+F=$TT_TMP/f.json
+N=$TT_TMP/f.count
+echo precious >"$F"
+echo 0 >"$N"
+err=$("$TT" record syscalls --runs 3 -o "$F" -- sh -c \
+	'n=$(($(cat "$1") + 1)); echo $n >"$1"; [ $n -ne 2 ] || kill -SEGV $$' sh "$N" 2>&1); rc=$?
+check_eq record_crash_exit "exit status" 1 "$rc"
+if echo "$err" | grep -q 'run 2/3 (index 1).*killed by SIGSEGV'; then
+	pass "record_crash_names_run ($err)"
+else
+	fail record_crash_names_run "stderr: $err"
+fi
+check_eq record_crash_keeps_file "-o file" precious "$(cat "$F")"
+check_eq record_crash_stops "runs started" 2 "$(cat "$N")"
+
+# (g) damaged bundles: one line, exit 2
+if [ -s "$G" ]; then
+	head -c $(($(stat -c %s "$G") / 2)) "$G" >"$TT_TMP/cut.json.gz"
+	err=$("$TT" report "$TT_TMP/cut.json.gz" 2>&1 >/dev/null); rc=$?
+	check_eq record_bad_gzip_exit "exit, lines, says truncated" "2 1 1" \
+		"$rc $(echo "$err" | wc -l) $(echo "$err" | grep -c 'truncated')"
+else
+	fail record_bad_gzip_exit "no gzip bundle from (b)"
+fi
+if [ -s "$B" ]; then
+	sed 's#tracetool.bundle/v1#tracetool.bundle/v2#' "$B" >"$TT_TMP/v2.json"
+	err=$("$TT" report "$TT_TMP/v2.json" 2>&1 >/dev/null); rc=$?
+	check_eq record_bad_schema_exit "exit, lines, names \$.schema" "2 1 1" \
+		"$rc $(echo "$err" | wc -l) $(echo "$err" | grep -c 'v2.json: \$.schema')"
+else
+	fail record_bad_schema_exit "no bundle from (a)"
+fi
+
+# (h) usage errors exit 2 before anything runs
+"$TT" record syscalls --runs 2 -- true >/dev/null 2>&1; rc=$?
+check_eq record_usage_no_output "no -o: exit" 2 "$rc"
+"$TT" record syscalls -d 1 -o "$TT_TMP/h.json" -- true >/dev/null 2>&1; rc=$?
+check_eq record_usage_cmd_and_duration "-d with -- CMD: exit" 2 "$rc"
+"$TT" record syscalls --interleave 'x $(id)' -o "$TT_TMP/h.json" -- true >/dev/null 2>&1; rc=$?
+check_eq record_usage_bad_interleave "command substitution: exit, file" "2 no" \
+	"$rc $([ -e "$TT_TMP/h.json" ] && echo yes || echo no)"
+exit 0

@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `tracetool record TRACER... [OPTIONS] [--runs N] [--warmup K]
+ * (-- CMD ARGS | -d SEC) -o FILE`: the evidence a CI gate compares.  N runs,
+ * each its own session (load, attach, CMD started anew or a window of SEC,
+ * snapshot, detach), each run's report kept whole with the host's noise
+ * during it, all in one tracetool.bundle/v1 (user/bundle.c).  With
+ * --interleave the baseline (-- CMD) and a candidate command alternate run
+ * by run in the same bundle, so drift on the host hits both alike.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <wordexp.h>
+
+#include "bundle.h"
+#include "commands.h"
+#include "outfile.h"
+#include "registry.h"
+
+const char tt_record_usage[] =
+	"Usage: tracetool record TRACER [TRACER...] [OPTIONS] [--runs N] [--warmup K]\n"
+	"                        [--interleave 'CMD2 ARGS'] (-- CMD ARGS | -d SEC) -o FILE\n"
+	"\n"
+	"Runs the named tracers N times and writes every run's report into one bundle\n"
+	"(JSON, schema tracetool.bundle/v1) for 'tracetool compare' and 'tracetool\n"
+	"report'. With -- CMD each run starts CMD anew and traces it and its\n"
+	"descendants until it exits; with -d each run is a window of SEC. Each run is\n"
+	"a session of its own (load, attach, run, detach), so its counts are its own.\n"
+	"The bundle holds the host's fingerprint (kernel, CPU model and count,\n"
+	"tracetool version, cgroup CPU limit) and per run the noise around it: steal\n"
+	"time and the CPU time of everything but CMD and tracetool.\n"
+	"\n"
+	"If CMD fails in any run (non-zero exit, or killed by a signal), record says\n"
+	"which run and how, stops, writes no bundle (an existing FILE stays as it was)\n"
+	"and exits 1.\n"
+	"\n"
+	"Options (every option of the named tracers and the common ones are taken too):\n"
+	"      --runs N          runs to record (default 10; with --interleave, per\n"
+	"                        command) (1-100000)\n"
+	"      --warmup K        runs before those, kept in the bundle marked\n"
+	"                        \"warmup\": true, which report and compare leave out\n"
+	"                        (default 0) (0-100000)\n"
+	"      --interleave 'CMD2 ARGS'\n"
+	"                        record CMD2 as the candidate against -- CMD as the\n"
+	"                        baseline: base and cand runs alternate (base first),\n"
+	"                        variants \"base\" and \"cand\" in one bundle. CMD2 is\n"
+	"                        split into words as the shell does (quotes,\n"
+	"                        backslashes, $VAR); command substitution is refused\n"
+	"  -o, --output FILE     the bundle (required); gzip-compressed exactly when\n"
+	"                        FILE ends in .gz\n"
+	"  -d, --duration SEC    each run is a window of SEC (instead of -- CMD)\n"
+	"  -v, --verbose         one line per run on stderr\n"
+	"  -h, --help            this help\n"
+	"\n"
+	"-f, -i, --hist and --top are not taken: the bundle is JSON, one report per run.\n"
+	"\n"
+	"Examples:\n"
+	"  tracetool record syscalls --runs 10 -o base.json.gz -- ./bench --quick\n"
+	"  tracetool record requests --port 8080 --runs 10 --warmup 1 -d 10 -o api.json\n"
+	"  tracetool record requests --runs 10 -o ab.json --interleave './server-new' \\\n"
+	"      -- ./server-old\n"
+	"  tracetool report base.json.gz                  # every run merged, as text\n"
+	"  tracetool report --run 3 base.json.gz          # run 3 alone\n"
+	"  tracetool compare base.json.gz cand.json.gz    # the CI gate\n";
+
+enum {
+	OPT_RUNS = TT_OPT_CMD + 200,	/* past the registry's merged option keys */
+	OPT_WARMUP,
+	OPT_INTERLEAVE,
+};
+
+static const struct tt_optdef record_opts[] = {
+	{ "runs", 0, "N", OPT_RUNS, "runs to record", "1-100000" },
+	{ "warmup", 0, "K", OPT_WARMUP, "warm-up runs before them", "0-100000" },
+	{ "interleave", 0, "'CMD2 ARGS'", OPT_INTERLEAVE, "candidate command", NULL },
+	{ 0 },
+};
+
+struct record {
+	const struct tt_tracer_def *defs[TT_SESSION_MAX_TRACERS];
+	size_t n;
+	int argc;		/* the options after the tracer names; argv[0] is the last name */
+	char **argv;
+	unsigned long runs, warmup;
+	const char *interleave;
+	wordexp_t cand;
+	bool have_cand;
+	char name[128];		/* "record" for messages */
+};
+
+static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
+{
+	struct record *rc = ctx;
+	unsigned long v;
+
+	switch (key) {
+	case OPT_RUNS:
+		if (tt_parse_uint(arg, 100000, &v))
+			return tt_error_set(err, -EINVAL, true, "--runs: '%s' is not a count of "
+					    "1-100000", arg);
+		rc->runs = v;
+		return 0;
+	case OPT_WARMUP:
+		if (!strcmp(arg, "0")) {
+			rc->warmup = 0;
+			return 0;
+		}
+		if (tt_parse_uint(arg, 100000, &v))
+			return tt_error_set(err, -EINVAL, true, "--warmup: '%s' is not a count of "
+					    "0-100000", arg);
+		rc->warmup = v;
+		return 0;
+	case OPT_INTERLEAVE:
+		rc->interleave = arg;
+		return 0;
+	}
+	return tt_error_set(err, -EINVAL, true, "unexpected option");
+}
+
+/*
+ * Parse the options into `o` and fresh tracer states `privs` (each run
+ * starts from new ones: a tracer's state is not made to outlive its
+ * session), then the tracers' checks.  Returns enum tt_cli_result or -errno.
+ */
+static int parse(struct record *rc, void **privs, struct tt_common_opts *o, struct tt_error *err)
+{
+	static const char *const no_formats[] = { NULL };
+	struct tt_tracers_cmd cmd = { "record", record_opts, on_opt, rc, no_formats };
+	size_t i;
+	int ret;
+
+	memset(o, 0, sizeof(*o));
+	memset(privs, 0, sizeof(void *) * TT_SESSION_MAX_TRACERS);
+	for (i = 0; i < rc->n; i++) {
+		privs[i] = rc->defs[i]->create();
+		if (!privs[i])
+			return tt_error_set(err, -ENOMEM, false, "out of memory");
+	}
+	ret = tt_tracers_parse_cmd(rc->defs, privs, rc->n, &cmd, rc->argc, rc->argv, o, err);
+	for (i = 0; ret == TT_CLI_RUN && i < rc->n; i++)
+		if (rc->defs[i]->check)
+			ret = rc->defs[i]->check(privs[i], o, err);
+	return ret;
+}
+
+static void destroy_privs(struct record *rc, void **privs)
+{
+	size_t i;
+
+	for (i = 0; i < rc->n; i++) {
+		if (privs[i] && rc->defs[i]->destroy)
+			rc->defs[i]->destroy(privs[i]);
+		else
+			free(privs[i]);
+		privs[i] = NULL;
+	}
+}
+
+/* The record-level checks after parsing. 0 or -EINVAL (usage). */
+static int check(struct record *rc, const struct tt_common_opts *o, struct tt_error *err)
+{
+	int ret;
+
+	if (!o->output)
+		return tt_error_set(err, -EINVAL, true, "-o FILE is required: the bundle");
+	if (o->interval > 0 || o->hist || o->top)
+		return tt_error_set(err, -EINVAL, true, "-i, --hist and --top are not taken: each "
+				    "run's whole report goes into the bundle");
+	if (o->dry_run)
+		return tt_error_set(err, -EINVAL, true, "--dry-run: run the tracer itself "
+				    "(tracetool %s --dry-run)", rc->defs[0]->name);
+	if (o->cmd && o->duration > 0)
+		return tt_error_set(err, -EINVAL, true, "-d and -- CMD together: each run lasts "
+				    "as long as CMD, or is a window of -d SEC without one");
+	if (!o->cmd && !(o->duration > 0))
+		return tt_error_set(err, -EINVAL, true, "give -- CMD ARGS (each run starts it "
+				    "anew) or -d SEC (each run a window of SEC)");
+	if (rc->interleave && !o->cmd)
+		return tt_error_set(err, -EINVAL, true, "--interleave needs -- CMD, the baseline");
+	if (!rc->interleave)
+		return 0;
+	ret = wordexp(rc->interleave, &rc->cand, WRDE_NOCMD | WRDE_UNDEF);
+	if (ret == 0 && rc->cand.we_wordc > 0) {
+		rc->have_cand = true;
+		return 0;
+	}
+	if (ret == 0)
+		wordfree(&rc->cand);
+	return tt_error_set(err, -EINVAL, true, "--interleave '%s': %s", rc->interleave,
+			    ret == 0	       ? "no command" :
+			    ret == WRDE_CMDSUB ? "command substitution is refused" :
+			    ret == WRDE_BADVAL ? "an undefined variable" :
+			    ret == WRDE_BADCHAR ? "a character the shell treats specially "
+						 "(|&;<>(){} or newline): quote it" :
+			    ret == WRDE_SYNTAX ? "unbalanced quotes" : "cannot split it into words");
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* How CMD ended, in words ("exited with status 3", "was killed by SIGSEGV"). */
+static void status_text(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "was killed by %s%s", tt_signal_name(WTERMSIG(status)),
+			 WCOREDUMP(status) ? " (core dumped)" : "");
+	else
+		snprintf(buf, len, "ended with wait status %#x", status);
+}
+
+struct one_run {
+	size_t index, total;
+	const char *variant;
+	bool warmup;
+	char **cmd;		/* -- CMD of this run, or NULL (-d) */
+};
+
+/*
+ * One run: a session of the tracers, from load to detach, with CMD or for
+ * -d.  *out gets its report and noise.  0, or -errno with err filled (CMD
+ * failing is -ECHILD; a signal to tracetool -EINTR).
+ */
+static int run_once(struct record *rc, const struct one_run *w, struct tt_report **out,
+		    struct tt_run_noise *noise, struct tt_error *err)
+{
+	struct tt_tracer_ref refs[TT_SESSION_MAX_TRACERS];
+	void *privs[TT_SESSION_MAX_TRACERS];
+	struct pollfd fds[TT_SESSION_MAX_TRACERS + 1];
+	struct tt_common_opts o;
+	struct tt_cpu_sample a, b;
+	struct tt_session *s = NULL;
+	struct tt_report *snap = NULL;
+	char how[96];
+	double deadline;
+	size_t i, nfds;
+	int ret, status;
+
+	*out = NULL;
+	ret = parse(rc, privs, &o, err);	/* parsed once before: cannot fail but on memory */
+	if (ret) {
+		ret = ret < 0 ? ret : -EINVAL;
+		goto out;
+	}
+	o.cmd = w->cmd;
+	o.output = NULL;
+	s = tt_session__new(&o);
+	if (!s) {
+		ret = tt_error_set(err, -ENOMEM, false, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < rc->n; i++) {
+		refs[i] = (struct tt_tracer_ref){ rc->defs[i]->ops, privs[i] };
+		ret = tt_session_add(s, refs[i].ops, refs[i].priv);
+		if (ret) {
+			tt_error_set(err, ret, false, "adding tracer %s: %s", rc->defs[i]->name,
+				     strerror(-ret));
+			goto out;
+		}
+	}
+	/*
+	 * The noise window starts before load: CMD starts running inside
+	 * tt_session_start, and its CPU time must fall inside the window that
+	 * the host's busy time is measured over (tracetool's own load and
+	 * attach time is subtracted as its own).
+	 */
+	ret = tt_cpu_sample_read(&a);
+	if (ret) {
+		tt_error_set(err, ret, false, "/proc/stat: %s", strerror(-ret));
+		goto out;
+	}
+	ret = tt_session_start(s, err);
+	if (ret)
+		goto out;
+	deadline = o.duration > 0 ? now_mono() + o.duration : INFINITY;
+	while (!tt_session_done(s)) {
+		double now = now_mono();
+		int timeout = tt_poll_timeout_ms(deadline, now, tt_session_timeout(s));
+
+		nfds = tt_session_pollfds(s, fds, sizeof(fds) / sizeof(fds[0]));
+		if (poll(fds, nfds, timeout) < 0 && errno != EINTR) {
+			ret = tt_error_set(err, -errno, false, "poll: %s", strerror(errno));
+			goto out;
+		}
+		ret = tt_session_service(s, fds, nfds, err);
+		if (ret)
+			goto out;
+		if (now_mono() >= deadline)
+			break;
+	}
+	ret = tt_cpu_sample_read(&b);
+	if (ret) {
+		tt_error_set(err, ret, false, "/proc/stat: %s", strerror(-ret));
+		goto out;
+	}
+	tt_run_noise_between(&a, &b, noise);
+	status = tt_session_cmd_status(s);
+	if ((w->cmd && status < 0) || (!w->cmd && now_mono() < deadline)) {
+		ret = tt_error_set(err, -EINTR, false, "interrupted in run %zu/%zu (index %zu): no "
+				   "bundle written", w->index + 1, w->total, w->index);
+		goto out;
+	}
+	if (w->cmd && status != 0) {
+		status_text(status, how, sizeof(how));
+		ret = tt_error_set(err, -ECHILD, false, "run %zu/%zu (index %zu%s%s%s): %s %s: "
+				   "the recording failed, no bundle written", w->index + 1,
+				   w->total, w->index, strcmp(w->variant, "run") ? ", " : "",
+				   strcmp(w->variant, "run") ? w->variant : "",
+				   w->warmup ? ", warm-up" : "", w->cmd[0], how);
+		goto out;
+	}
+	snap = tt_session_snapshot(s, err);
+	if (!snap) {
+		ret = err->code ? err->code : -ENOMEM;
+		goto out;
+	}
+	ret = tt_session_take_events(s, snap, err);
+	if (ret)
+		goto out;
+	*out = snap;
+	snap = NULL;
+out:
+	tt_report__free(snap);
+	if (s) {
+		tt_session_stop(s);
+		tt_session__free(s);
+	}
+	for (i = 0; i < rc->n; i++)
+		if (privs[i] && rc->defs[i]->finish && (ret || o.verbose > 1))
+			rc->defs[i]->finish(privs[i], &o, ret != 0);
+	destroy_privs(rc, privs);
+	return ret;
+}
+
+/* The tracer names after `record`, up to the first option. Exit status, or -1 to go on. */
+static int tracer_names(struct record *rc, int argc, char **argv, int *first_opt)
+{
+	size_t i, used = 0;
+	int k;
+
+	for (k = 1; k < argc && argv[k][0] != '-'; k++) {
+		bool ambiguous;
+		const struct tt_cmd *c = tt_find_cmd(argv[k], &ambiguous);
+
+		if (!c || !c->tracer) {
+			fprintf(stderr, "tracetool record: '%s' is not a tracer%s\n"
+				"Try 'tracetool record --help'.\n", argv[k],
+				ambiguous ? " (ambiguous prefix)" : "");
+			return TT_EXIT_USAGE;
+		}
+		for (i = 0; i < rc->n && rc->defs[i] != c->tracer; i++)
+			;
+		if (i < rc->n) {
+			fprintf(stderr, "tracetool record: tracer '%s' is named twice\n", c->name);
+			return TT_EXIT_USAGE;
+		}
+		if (rc->n == TT_SESSION_MAX_TRACERS) {
+			fprintf(stderr, "tracetool record: at most %d tracers\n",
+				TT_SESSION_MAX_TRACERS);
+			return TT_EXIT_USAGE;
+		}
+		rc->defs[rc->n++] = c->tracer;
+	}
+	*first_opt = k;
+	for (i = 0; i < rc->n; i++)
+		used += snprintf(rc->name + used, sizeof(rc->name) - used, " %s", rc->defs[i]->name);
+	return -1;
+}
+
+int cmd_record(const struct tt_cmd *cmd, int argc, char **argv)
+{
+	struct record rc = { .runs = 10 };
+	void *privs[TT_SESSION_MAX_TRACERS];
+	struct tt_common_opts o;
+	struct tt_bundle *bundle = NULL;
+	struct tt_outfile of = {};
+	struct tt_error err = {};
+	char **full_argv = NULL;
+	size_t i, total, per;
+	int ret, first, status = TT_EXIT_OK;
+
+	status = tracer_names(&rc, argc, argv, &first);
+	if (status >= 0)
+		return status;
+	status = TT_EXIT_OK;
+	if (!rc.n) {
+		if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+			return tt_cli_outcome(cmd, TT_CLI_HELP, &err);
+		if (argc > 1 && !strcmp(argv[1], "--version"))
+			return tt_cli_outcome(cmd, TT_CLI_VERSION, &err);
+		tt_error_set(&err, -EINVAL, true, "name the tracers first: tracetool record "
+			     "TRACER... [OPTIONS]");
+		return tt_cli_outcome(cmd, -EINVAL, &err);
+	}
+	rc.argc = argc - (first - 1);
+	rc.argv = argv + (first - 1);
+	ret = parse(&rc, privs, &o, &err);
+	destroy_privs(&rc, privs);
+	if (ret == TT_CLI_HELP || ret == TT_CLI_VERSION || ret < 0)
+		return tt_cli_outcome(cmd, ret, &err);
+	if (ret || check(&rc, &o, &err)) {
+		status = tt_cli_outcome(cmd, -EINVAL, &err);
+		goto out;
+	}
+	tt_set_verbose(o.verbose);
+	/* fail on an unwritable -o now, not after the runs (nothing on disk changes) */
+	ret = tt_outfile_open(&of, o.output);
+	if (ret) {
+		tt_error_set(&err, ret, true, "-o %s: %s", o.output, strerror(-ret));
+		status = tt_fail(cmd, &err);
+		goto out;
+	}
+	tt_outfile_abort(&of);
+
+	bundle = tt_bundle__new();
+	full_argv = calloc((size_t)argc + 1, sizeof(*full_argv));
+	if (!bundle || !full_argv) {
+		tt_error_set(&err, -ENOMEM, false, "out of memory");
+		status = tt_fail(cmd, &err);
+		goto out;
+	}
+	full_argv[0] = "tracetool";
+	for (i = 0; i < (size_t)argc; i++)
+		full_argv[i + 1] = argv[i];
+	{
+		const char *names[TT_SESSION_MAX_TRACERS];
+
+		for (i = 0; i < rc.n; i++)
+			names[i] = rc.defs[i]->name;
+		ret = tt_fingerprint_read(&bundle->fp, tt_version);
+		ret = ret ?: tt_bundle_set_header(bundle, names, rc.n, full_argv,
+						  (size_t)argc + 1);
+	}
+	if (ret) {
+		tt_error_set(&err, ret, false, "out of memory");
+		status = tt_fail(cmd, &err);
+		goto out;
+	}
+
+	per = rc.have_cand ? 2 : 1;
+	total = (rc.warmup + rc.runs) * per;
+	for (i = 0; i < total; i++) {
+		bool cand = rc.have_cand && i % 2 == 1;
+		struct one_run w = {
+			.index = i,
+			.total = total,
+			.variant = !rc.have_cand ? "run" : cand ? "cand" : "base",
+			.warmup = i / per < rc.warmup,
+			.cmd = cand ? rc.cand.we_wordv : o.cmd,
+		};
+		struct tt_run_noise noise;
+		struct tt_report *r;
+
+		ret = run_once(&rc, &w, &r, &noise, &err);
+		if (ret) {
+			if (ret == -ECHILD)
+				err.usage = false;
+			status = tt_fail(cmd, &err);
+			goto out;
+		}
+		if (o.verbose)
+			fprintf(stderr, "tracetool record: run %zu/%zu (index %zu%s%s%s): %.3f s, "
+				"steal %.3f s, other CPU %.3f s\n", i + 1, total, i,
+				per > 1 ? ", " : "", per > 1 ? w.variant : "",
+				w.warmup ? ", warm-up" : "", noise.wall_seconds,
+				noise.steal_seconds, noise.other_cpu_seconds);
+		ret = tt_bundle_add_run(bundle, w.variant, w.warmup, &noise, r);
+		if (ret) {
+			tt_report__free(r);
+			tt_error_set(&err, ret, false, "out of memory");
+			status = tt_fail(cmd, &err);
+			goto out;
+		}
+	}
+	if (tt_bundle_save(bundle, o.output, &err))
+		status = tt_fail(cmd, &err);
+out:
+	free(full_argv);
+	tt_bundle__free(bundle);
+	if (rc.have_cand)
+		wordfree(&rc.cand);
+	return status;
+}
