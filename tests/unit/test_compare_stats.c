@@ -208,21 +208,6 @@ static void test_bh(void **state)
 	assert_true(fabs(q[4] - 0.5) < 1e-15);
 }
 
-static struct tt_hist *hist_new(void)
-{
-	struct tt_hist *h = calloc(1, sizeof(*h));
-
-	assert_non_null(h);
-	return h;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void test_quantile_interval(void **state)
 {
 	static const double qs[] = { 0.5, 0.9, 0.99, 0.999, 0.07, 0.9999 };

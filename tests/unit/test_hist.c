@@ -23,21 +23,6 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static struct tt_hist *hist_new(void)
-{
-	struct tt_hist *h = calloc(1, sizeof(*h));
-
-	assert_non_null(h);
-	return h;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 static uint32_t naive_log2(uint64_t v)
 {
 	uint32_t r = 0;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The unit tests' deterministic generator: xorshift64* with Box-Muller, so
- * every run of a statistical test sees the same numbers.  Needs <math.h>,
- * <stdint.h>.
+ * every run of a statistical test sees the same numbers; and what the tests
+ * that draw samples into histograms share.  Needs <math.h>, <stdint.h>,
+ * <stdlib.h>, cmocka and report.h first.
  */
 #ifndef TT_RNG_H
 #define TT_RNG_H
@@ -39,6 +40,23 @@ static inline uint64_t rng_lognormal(struct rng *r, double median, double sigma)
 	double v = median * exp(sigma * rng_normal(r));
 
 	return v < 1.0 ? 1 : (uint64_t)llround(v);
+}
+
+/* A zeroed dense histogram (16 KB: heap, not stack). */
+static inline struct tt_hist *hist_new(void)
+{
+	struct tt_hist *h = calloc(1, sizeof(*h));
+
+	assert_non_null(h);
+	return h;
+}
+
+/* qsort order of uint64_t samples. */
+static inline int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
 }
 
 #endif /* TT_RNG_H */
