@@ -173,6 +173,7 @@ bench: all
 	@sh bench/profile.sh
 	@sh bench/flamegraph.sh $(OUT)
 	@sh bench/report.sh $(OUT)
+	@sh bench/compare.sh
 	@sh bench/tcp.sh
 	@sh bench/requests.sh
 	@sh bench/requests_redis_pg.sh

@@ -46,11 +46,13 @@ int cmd_flamegraph(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_report(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_serve(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_record(const struct tt_cmd *cmd, int argc, char **argv);
+int cmd_compare(const struct tt_cmd *cmd, int argc, char **argv);
 
 extern const char tt_list_usage[];
 extern const char tt_flamegraph_usage[];
 extern const char tt_report_usage[];
 extern const char tt_serve_summary[];
 extern const char tt_record_usage[];
+extern const char tt_compare_usage[];
 
 #endif /* TT_COMMANDS_H */

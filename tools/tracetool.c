@@ -32,6 +32,8 @@ const struct tt_cmd tt_commands[] = {
 	{ "serve", tt_serve_summary, NULL, cmd_serve, true, NULL },
 	{ "record", "trace a command (or a window) N times, write a bundle for compare",
 	  tt_record_usage, cmd_record, true, NULL },
+	{ "compare", "the CI regression gate: two bundles of runs, exact statistics, verdicts",
+	  tt_compare_usage, cmd_compare, false, NULL },
 };
 const size_t tt_ncommands = sizeof(tt_commands) / sizeof(tt_commands[0]);
 const char tt_version[] = TT_VERSION;

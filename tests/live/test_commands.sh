@@ -58,6 +58,9 @@ for c in $cmds; do
 	else
 		if echo "$out" | grep -q -- '--duration'; then
 			json=$("$TT" "$c" -f json -d 0.3 2>&1)
+		elif echo "$out" | grep -q '^Usage: tracetool [a-z]* \[OPTIONS\] BASE CAND'; then
+			# compare reads two bundles (tests/compare/small.json: 3 synthetic runs)
+			json=$("$TT" "$c" -f json tests/compare/small.json tests/compare/small.json 2>&1)
 		else	# a reader (report) gets a saved report on stdin; list ignores it
 			json=$("$TT" "$c" -f json <tests/unit/golden/report.json 2>&1)
 		fi

@@ -17,61 +17,11 @@
 #include <cmocka.h>
 
 #include "report.h"
+#include "tt_rng.h"
 
 #define NSAMPLES 100000
 
-/* ---- deterministic PRNG: xorshift64* + Box-Muller ---------------------- */
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rng_next(struct rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	return r->s * 0x2545F4914F6CDD1DULL;
-}
-
-/* Uniform double in the open interval (0, 1). */
-static double rng_unit(struct rng *r)
-{
-	return ((double)(rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-/* Standard normal deviate (Box-Muller, cosine branch only). */
-static double rng_normal(struct rng *r)
-{
-	double u1 = rng_unit(r), u2 = rng_unit(r);
-
-	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
-
-/* Log-normal value with the given median and sigma, at least 1. */
-static uint64_t rng_lognormal(struct rng *r, double median, double sigma)
-{
-	double v = median * exp(sigma * rng_normal(r));
-
-	return v < 1.0 ? 1 : (uint64_t)llround(v);
-}
-
 /* ---- helpers ----------------------------------------------------------- */
-
-static struct tt_hist *hist_new(void)
-{
-	struct tt_hist *h = calloc(1, sizeof(*h));
-
-	assert_non_null(h);
-	return h;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
 
 static uint32_t naive_log2(uint64_t v)
 {

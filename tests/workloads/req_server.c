@@ -6,7 +6,7 @@
  * exits after --conns connections have closed, or after --timeout seconds
  * (exit status 3).  Routes (query strings ignored):
  *   /fast        200, one write
- *   /slow        200 after --slow-ms milliseconds, one write
+ *   /slow        200 after --slow-ms milliseconds (--slow-us microseconds), one write
  *   /users/ID    200, one write
  *   /chunks      200, headers then 5 body writes 2 ms apart (a response over many writes)
  *   /vec         200, one writev (headers + body)
@@ -40,6 +40,7 @@
 #include "wl.h"
 
 static int slow_ms = 50;
+static long slow_us = -1;	/* --slow-us: /slow's delay in us, in place of --slow-ms */
 static int tcp_mode;
 static int fork_mode;
 static int peek_mode;
@@ -60,8 +61,14 @@ static int respond(int fd, const char *path)
 	char h[256], body[64];
 	int hl;
 
-	if (!strcmp(path, "/slow"))
+	if (!strcmp(path, "/slow") && slow_us >= 0) {
+		struct timespec ts = { slow_us / 1000000, slow_us % 1000000 * 1000 };
+
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	} else if (!strcmp(path, "/slow")) {
 		sleep_ms(slow_ms);
+	}
 	if (!strcmp(path, "/fast") || !strcmp(path, "/slow") || !strncmp(path, "/users/", 7)) {
 		hl = header(h, sizeof(h), 200, 3);
 		memcpy(h + hl, "ok\n", 3);
@@ -312,6 +319,8 @@ int main(int argc, char **argv)
 			conns = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--slow-ms") && i + 1 < argc)
 			slow_ms = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--slow-us") && i + 1 < argc)
+			slow_us = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
 			timeout_s = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--ready-file") && i + 1 < argc)
@@ -323,7 +332,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--peek"))
 			peek_mode = 1;
 		else {
-			fprintf(stderr, "usage: req_server --port P [--conns N] [--slow-ms MS] "
+			fprintf(stderr, "usage: req_server --port P [--conns N] [--slow-ms MS] [--slow-us US] "
 					"[--timeout S] [--ready-file F] [--tcp] [--fork] [--peek]\n");
 			return 2;
 		}

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Wrap saved reports (-f json) into a tracetool.bundle/v1 document, the
+shape `tracetool record` writes, for compare's tests while record is not
+on this branch.
+
+  mkbundle.py -o OUT [--variant V] [--host H] REPORT...
+  mkbundle.py -o OUT BASE_REPORTS... --interleave CAND_REPORTS...
+  mkbundle.py -o OUT --synthetic SPEC   (runs of log-normal latencies, see synth())
+  mkbundle.py -o OUT --synthetic SPEC --synthetic-cand SPEC2   (interleaved)
+"""
+import argparse, gzip, json, math, random, sys
+
+def fingerprint(host):
+    return {"host": host, "kernel": "6.18.0", "cpu_model": "test cpu", "cpus": 2,
+            "tracetool_version": "test", "cgroup_cpu_limit": None}
+
+def run(i, variant, report):
+    return {"index": i, "variant": variant, "warmup": False,
+            "noise": {"steal_seconds": 0.0, "other_cpu_seconds": 0.0,
+                      "wall_seconds": report.get("duration_seconds", 0)},
+            "report": report}
+
+def slot_bounds(v_ns):
+    """tracetool's log-linear bucket (include/tracetool/hist.h) of v ns: [lower, upper]."""
+    v = max(int(v_ns), 0)
+    if v < 64:
+        return v, v
+    msb = v.bit_length() - 1
+    sub = (v >> (msb - 6)) & 63
+    lower = (64 + sub) << (msb - 6)
+    return lower, lower + (1 << (msb - 6)) - 1
+
+def hist_series(labels, samples_ns):
+    b = {}
+    for v in samples_ns:
+        lo, hi = slot_bounds(v)
+        b[hi] = b.get(hi, 0) + 1
+    xs = sorted(samples_ns)
+    q = {k: xs[max(1, math.ceil(float(k) * len(xs))) - 1] * 1e-9
+         for k in ("0.5", "0.9", "0.99", "0.999")}
+    return {"labels": labels, "count": len(samples_ns), "sum": sum(samples_ns) * 1e-9,
+            "quantiles": q,
+            "min": min(samples_ns) * 1e-9, "max": max(samples_ns) * 1e-9,
+            "buckets": [[hi * 1e-9, n] for hi, n in sorted(b.items())]}
+
+def synth(spec, rng):
+    """spec: {"runs": N, "duration": S, "series": [{"route": R, "n": samples,
+    "median_ms": M, "sigma": s, "drift": d, "factor": f}]} -> N reports."""
+    reports = []
+    for _ in range(spec["runs"]):
+        series = []
+        for s in spec["series"]:
+            level = math.exp(s.get("drift", 0.02) * rng.gauss(0, 1)) * s.get("factor", 1.0)
+            xs = [max(1, int(s["median_ms"] * 1e6 * level * math.exp(s.get("sigma", 0.3) *
+                                                                      rng.gauss(0, 1))))
+                  for _ in range(s["n"])]
+            series.append(hist_series({"comm": "srv", "method": "GET", "route": s["route"],
+                                       "status": "200", "server_port": s.get("port", "8080"),
+                                       "pid": str(rng.randint(100, 999))}, xs))
+        reports.append({"schema": "tracetool.report/v1", "tracers": ["requests"],
+                        "host": "h", "kernel": "6.18.0",
+                        "started_at": "2026-11-29T10:00:00.000Z",
+                        "duration_seconds": spec.get("duration", 10.0),
+                        "hooks": {"requests": "tp_btf"}, "filters": {},
+                        "lost": {"ringbuf": 0, "map_full": 0, "stack_collisions": 0, "pid_map_full": 0},
+                        "metrics": [{"name": "tracetool_http_request_duration_seconds",
+                                     "type": "histogram", "unit": "seconds",
+                                     "help": "HTTP request latency.", "series": series}]})
+    return reports
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-o", required=True)
+    ap.add_argument("--variant", default="run")
+    ap.add_argument("--host", default="testhost")
+    ap.add_argument("--interleave", nargs="+", metavar="CAND_REPORT")
+    ap.add_argument("--synthetic")
+    ap.add_argument("--synthetic-cand")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("reports", nargs="*")
+    a = ap.parse_args()
+    runs = []
+    if a.synthetic and a.synthetic_cand:
+        rng = random.Random(a.seed)
+        base = synth(json.loads(a.synthetic), rng)
+        cand = synth(json.loads(a.synthetic_cand), rng)
+        for b, c in zip(base, cand):
+            runs.append(run(len(runs), "base", b))
+            runs.append(run(len(runs), "cand", c))
+    elif a.synthetic:
+        spec = json.loads(a.synthetic)
+        for i, r in enumerate(synth(spec, random.Random(a.seed))):
+            runs.append(run(i, a.variant, r))
+    elif a.interleave:
+        base, cand = a.reports, a.interleave
+        for i in range(max(len(base), len(cand))):
+            for variant, lst in (("base", base), ("cand", cand)):
+                if i < len(lst):
+                    runs.append(run(len(runs), variant, json.load(open(lst[i]))))
+    else:
+        for i, p in enumerate(a.reports):
+            runs.append(run(i, a.variant, json.load(open(p))))
+    doc = {"schema": "tracetool.bundle/v1", "fingerprint": fingerprint(a.host),
+           "tracers": ["requests"], "argv": ["tracetool", "record"], "runs": runs}
+    data = json.dumps(doc).encode()
+    (gzip.open if a.o.endswith(".gz") else open)(a.o, "wb").write(data)
+
+if __name__ == "__main__":
+    sys.exit(main())

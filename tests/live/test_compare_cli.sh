@@ -1,0 +1,152 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# tracetool compare on synthetic bundles (tests/compare/mkbundle.py: runs of
+# log-normal latencies from a seeded generator, the shape `record` writes):
+# a +20 % route REGRESSED and the others SAME (exit 1), A/A exit 0,
+# INSUFFICIENT p99 below 2,000 samples a run, --strict and required gates
+# (exit 3), added/removed series, --ignore-label, interleaved bundles,
+# fingerprints and --same-host, malformed/truncated/mismatched input (exit 2,
+# one line), and every output format: JUnit that xmllint accepts with one
+# failure per REGRESSED, at most 10 GitHub error lines worst first, markdown
+# within 65,536 characters and appended to $GITHUB_STEP_SUMMARY, JSON
+# tracetool.compare/v1.  Needs no root.
+. "$(dirname "$0")/lib.sh"
+
+MK="python3 tests/compare/mkbundle.py"
+if ! command -v python3 >/dev/null || ! command -v jq >/dev/null; then
+	skip compare_cli "python3 and jq are needed (scripts/deps.sh installs them)"
+	exit 0
+fi
+d=$TT_TMP
+A='{"route":"/a","n":3000,"median_ms":1}'
+B='{"route":"/b","n":3000,"median_ms":2}'
+C='{"route":"/c","n":1000,"median_ms":3}'
+A20='{"route":"/a","n":3000,"median_ms":1,"factor":1.2}'
+$MK -o $d/base.json --seed 1 --synthetic "{\"runs\":10,\"series\":[$A,$B,$C]}" &&
+$MK -o $d/aa.json.gz --seed 2 --synthetic "{\"runs\":10,\"series\":[$A,$B,$C]}" &&
+$MK -o $d/cand.json.gz --seed 3 --synthetic "{\"runs\":10,\"series\":[$A20,$B,$C,{\"route\":\"/new\",\"n\":10,\"median_ms\":1}]}" &&
+$MK -o $d/other.json --seed 4 --host elsewhere --synthetic "{\"runs\":10,\"series\":[$A,$B,$C]}" || {
+	fail compare_cli "mkbundle.py failed"
+	exit 0
+}
+
+# verdict of route R statistic S in compare JSON file F
+verdict() {
+	jq -r --arg r "$2" --arg s "$3" '[.results[] | select(.labels.route == $r and .statistic == $s) |
+		.verdict] | join(",")' "$1"
+}
+
+"$TT" compare -f json -o $d/reg.json $d/base.json $d/cand.json.gz 2>$d/err; rc=$?
+check_eq compare_regression_exit "exit status, /a 20 % slower" 1 $rc "$(cat $d/err)"
+check_eq compare_regression_a "/a p50,p90,p99,mean" "REGRESSED,REGRESSED,REGRESSED,REGRESSED" \
+	"$(verdict $d/reg.json /a p50),$(verdict $d/reg.json /a p90),$(verdict $d/reg.json /a p99),$(verdict $d/reg.json /a mean)"
+check_eq compare_regression_b "/b p50,p90,p99,mean" "SAME,SAME,SAME,SAME" \
+	"$(verdict $d/reg.json /b p50),$(verdict $d/reg.json /b p90),$(verdict $d/reg.json /b p99),$(verdict $d/reg.json /b mean)"
+check_range compare_regression_ratio "/a p50 estimated change (truth +20 %)" 0.17 0.23 \
+	"$(jq '.results[] | select(.labels.route == "/a" and .statistic == "p50") | .change' $d/reg.json)"
+check_eq compare_insufficient "/c (1,000 samples a run) p99,p90" "INSUFFICIENT,SAME" \
+	"$(verdict $d/reg.json /c p99),$(verdict $d/reg.json /c p90)"
+check_eq compare_family "BH family size (12 gated, 1 insufficient)" 11 "$(jq .family_size $d/reg.json)"
+check_eq compare_added "added series" "/new" "$(jq -r '[.added[].labels.route] | join(",")' $d/reg.json)"
+check_eq compare_json_schema "schema, exit_status" "tracetool.compare/v1 1" \
+	"$(jq -r '"\(.schema) \(.exit_status)"' $d/reg.json)"
+
+"$TT" compare $d/base.json $d/aa.json.gz >$d/out 2>&1; rc=$?
+check_eq compare_aa_exit "A/A exit status" 0 $rc "$(tail -3 $d/out)"
+"$TT" compare -f json $d/base.json $d/aa.json.gz >$d/aa.out 2>&1
+check_eq compare_aa_flags "A/A REGRESSED+IMPROVED" 0 \
+	"$(jq '.verdicts.REGRESSED + .verdicts.IMPROVED' $d/aa.out)"
+
+# gates: a rule allowing 30 % on /a; a required p99 on /c with --strict
+cat >$d/gate.json <<'G'
+{"rules": [{"metric": "tracetool_http_*", "labels": {"route": "/a"}, "statistic": "p99", "allowed": 0.30},
+           {"labels": {"route": "/c"}, "statistic": "p99", "required": true},
+           {"statistic": "mean", "unit": "seconds"}]}
+G
+"$TT" compare --gate $d/gate.json -f json -o $d/gate.out $d/base.json $d/cand.json.gz; rc=$?
+check_eq compare_gate_allowed "exit, /a p99 under a 30 % rule, /a mean under 5 %" "1 SAME REGRESSED" \
+	"$rc $(verdict $d/gate.out /a p99) $(verdict $d/gate.out /a mean)"
+check_eq compare_gate_only "results the gate asks for (p99 of /a and /c, mean of 3 routes)" 5 \
+	"$(jq '.results | length' $d/gate.out)"
+"$TT" compare --strict --gate $d/gate.json $d/base.json $d/aa.json.gz >/dev/null 2>&1; rc=$?
+check_eq compare_strict "--strict, required /c p99 INSUFFICIENT" 3 $rc
+"$TT" compare --gate $d/gate.json $d/base.json $d/aa.json.gz >/dev/null 2>&1; rc=$?
+check_eq compare_not_strict "without --strict" 0 $rc
+echo '{"rules": [{"statistic": "p42"}]}' >$d/bad_gate.json
+err=$("$TT" compare --gate $d/bad_gate.json $d/base.json $d/aa.json.gz 2>&1 >/dev/null); rc=$?
+check_eq compare_bad_gate "bad gate: exit, stderr lines" "2 1" "$rc $(echo "$err" | wc -l)"
+
+# --ignore-label: a port that differs between environments
+$MK -o $d/port.json --seed 5 --synthetic "{\"runs\":10,\"series\":[{\"route\":\"/a\",\"n\":3000,\"median_ms\":1,\"port\":\"9090\"}]}"
+"$TT" compare -f json $d/base.json $d/port.json >$d/p1 2>/dev/null
+"$TT" compare -f json --ignore-label server_port $d/base.json $d/port.json >$d/p2 2>/dev/null
+check_eq compare_ignore_label "removed without / with --ignore-label server_port; /a p50 with" "3 2 SAME" \
+	"$(jq '.removed | length' $d/p1) $(jq '.removed | length' $d/p2) $(verdict $d/p2 /a p50)"
+
+# interleaved: one bundle, variants base and cand
+$MK -o $d/inter.json --seed 6 --synthetic "{\"runs\":8,\"series\":[$A,$B]}" \
+	--synthetic-cand "{\"runs\":8,\"series\":[$A20,$B]}"
+"$TT" compare -f json $d/inter.json >$d/i.out 2>&1; rc=$?
+check_eq compare_interleaved "one interleaved bundle: exit, runs, /a p50, /b p50" "1 8/8 REGRESSED SAME" \
+	"$rc $(jq -r '"\(.base.runs)/\(.candidate.runs)"' $d/i.out) $(verdict $d/i.out /a p50) $(verdict $d/i.out /b p50)"
+err=$("$TT" compare $d/base.json 2>&1); rc=$?
+check_eq compare_one_plain "one plain bundle: exit, lines" "2 1" "$rc $(echo "$err" | wc -l)"
+
+# fingerprints
+err=$("$TT" compare $d/base.json $d/other.json 2>&1); rc=$?
+case $err in *"host 'testhost' vs 'elsewhere'"*) ok=y ;; *) ok=n ;; esac
+check_eq compare_fingerprint "another host: exit, difference reported" "0 y" "$rc $ok" "$err"
+err=$("$TT" compare --same-host $d/base.json $d/other.json 2>&1 >/dev/null); rc=$?
+check_eq compare_same_host "--same-host refuses: exit, lines" "2 1" "$rc $(echo "$err" | wc -l)"
+
+# bad input: one line, exit 2
+echo 'not json' >$d/bad.json
+head -c 3000 $d/cand.json.gz >$d/trunc.json.gz
+cp tests/unit/golden/report.json $d/report.json
+sed 's/tracetool.bundle\/v1/tracetool.bundle\/v9/' $d/base.json >$d/v9.json
+head -c 20000 $d/base.json >$d/cut.json
+for f in bad trunc.json.gz report v9 cut missing; do
+	case $f in *.gz) p=$d/$f ;; *) p=$d/$f.json ;; esac
+	err=$("$TT" compare $d/base.json $p 2>&1 >/dev/null); rc=$?
+	check_eq "compare_input_$f" "exit, stderr lines" "2 1" "$rc $(echo "$err" | wc -l)" "$err"
+done
+
+# JUnit: well-formed, one failure per REGRESSED
+"$TT" compare -f junit -o $d/j.xml $d/base.json $d/cand.json.gz 2>/dev/null
+if command -v xmllint >/dev/null; then
+	xmllint --noout $d/j.xml 2>$d/xerr && pass compare_junit_xmllint ||
+		fail compare_junit_xmllint "$(head -3 $d/xerr)"
+else
+	skip compare_junit_xmllint "xmllint is not installed (libxml2-utils, scripts/deps.sh)"
+fi
+check_eq compare_junit_failures "<failure> elements, failures=, REGRESSED" "4 4 4" \
+	"$(grep -c '<failure ' $d/j.xml) $(sed -n 's/.*<testsuite .*failures="\([0-9]*\)".*/\1/p' $d/j.xml) $(jq .verdicts.REGRESSED $d/reg.json)"
+
+# many regressions: 12 routes, 10 error annotations, the worst first;
+# markdown of 400 routes within a comment's 65,536 characters
+series=""
+i=1
+while [ $i -le 12 ]; do
+	series="$series{\"route\":\"/r$i\",\"n\":100,\"median_ms\":1,\"factor\":$((100 + 10 * i))},"
+	i=$((i + 1))
+done
+$MK -o $d/many_b.json --seed 7 --synthetic "{\"runs\":6,\"series\":[$(echo "$series" | sed 's/"factor":[0-9]*/"factor":100/g; s/,$//')]}"
+$MK -o $d/many_c.json --seed 8 --synthetic "{\"runs\":6,\"series\":[${series%,}]}"
+"$TT" compare -f github $d/many_b.json $d/many_c.json >$d/gh 2>/dev/null; rc=$?
+check_eq compare_github "exit, ::error lines, first names /r12" "1 10 y" \
+	"$rc $(grep -c '^::error ' $d/gh) $(head -1 $d/gh | grep -q 'route=/r12%2C' && echo y || echo n)" "$(head -2 $d/gh)"
+series=""
+i=1
+while [ $i -le 400 ]; do
+	series="$series{\"route\":\"/some/long/route/name/number/$i\",\"n\":40,\"median_ms\":1},"
+	i=$((i + 1))
+done
+$MK -o $d/md_b.json --seed 9 --synthetic "{\"runs\":4,\"series\":[${series%,}]}"
+$MK -o $d/md_c.json --seed 10 --synthetic "{\"runs\":4,\"series\":[${series%,}]}"
+: >$d/summary.md
+GITHUB_STEP_SUMMARY=$d/summary.md "$TT" compare -f markdown -o $d/md $d/md_b.json $d/md_c.json 2>/dev/null
+chars=$(wc -m <$d/md)
+check_range compare_markdown_size "markdown characters, 1,600 rows" 30000 65536 "$chars"
+check_eq compare_step_summary "\$GITHUB_STEP_SUMMARY holds the same markdown" y \
+	"$(cmp -s $d/md $d/summary.md && echo y || echo n)"
+exit 0

@@ -1,0 +1,1389 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `tracetool compare BASE CAND`: the CI regression gate of issue 15.  Reads
+ * two bundles of runs (tracetool.bundle/v1), matches their series by metric
+ * and labels (pid and tid ignored), takes one value per run of each gated
+ * statistic, and decides each with the exact rank statistics of
+ * user/compare_stats.c.  Renders the verdicts as text, markdown, JUnit XML,
+ * GitHub annotations or JSON (tracetool.compare/v1).
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <math.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "bundle.h"
+#include "commands.h"
+#include "compare_stats.h"
+#include "escape.h"
+#include "outfile.h"
+
+const char tt_compare_usage[] =
+	"Usage: tracetool compare [OPTIONS] BASE CAND\n"
+	"       tracetool compare [OPTIONS] BUNDLE\n"
+	"\n"
+	"The CI regression gate: compares two bundles of runs written by 'tracetool\n"
+	"record' (schema tracetool.bundle/v1, gzip-compressed or not), or the base and\n"
+	"candidate runs of one interleaved bundle (variants base and cand). Warm-up\n"
+	"runs are left out. Series are matched by metric and labels, pid and tid\n"
+	"ignored; series in only one side are listed as added or removed.\n"
+	"\n"
+	"The unit of evidence is the run: each run gives one value of each gated\n"
+	"statistic (p50, p90, p99, p99.9, mean, rate), and the runs of the two sides\n"
+	"are compared with a one-sided Mann-Whitney test whose distribution is\n"
+	"enumerated exactly (ties included), after moving the candidate back by the\n"
+	"allowed change: REGRESSED means worse by more than allowed, beyond chance,\n"
+	"with Benjamini-Hochberg across all gated tests (the family size is printed).\n"
+	"The change is the Hodges-Lehmann estimate of the candidate/base ratio with\n"
+	"its interval. The allowed change is at least one histogram bucket width.\n"
+	"\n"
+	"Verdicts: REGRESSED, IMPROVED (better by more than allowed), SAME (the\n"
+	"interval lies inside the allowed change), INCONCLUSIVE (neither shown: more\n"
+	"runs needed), INSUFFICIENT (a run had too few samples: a quantile q needs\n"
+	"20 samples beyond it, 20/(1-q): p99 2,000 per run, p99.9 20,000).\n"
+	"\n"
+	"Without --gate: mean, p50, p90 and p99 of every duration histogram, higher\n"
+	"is worse, +5 % allowed, none required. A gate file is JSON:\n"
+	"  {\"rules\": [{\"metric\": \"tracetool_request_*\", \"labels\": {\"route\": \"/api/*\"},\n"
+	"              \"statistic\": \"p99\", \"allowed\": 0.10, \"direction\": \"higher\",\n"
+	"              \"min_samples\": 1000, \"required\": true}, ...]}\n"
+	"For each series and statistic the first rule that matches decides (metric\n"
+	"and label values are globs; \"unit\": \"seconds\" limits a rule to durations;\n"
+	"\"ignore\": true gates nothing); a series no rule gates is not reported.\n"
+	"\n"
+	"Exit status: 0 no gated regression, 1 a regression, 2 usage error or an\n"
+	"unreadable, truncated or mismatched bundle, 3 with --strict when a required\n"
+	"gate is INCONCLUSIVE or INSUFFICIENT.\n"
+	"\n"
+	"Options:\n"
+	"      --gate FILE           the gate rules (JSON)\n"
+	"      --ignore-label L      match series without label L (repeatable; ports,\n"
+	"                            addresses that differ between environments)\n"
+	"      --alpha A             false discovery rate of the gated tests (default 0.10)\n"
+	"      --allowed PCT         the default rules' allowed change, percent (default 5)\n"
+	"      --strict              exit 3 when a required gate is not decided\n"
+	"      --same-host           refuse (exit 2) bundles whose host fingerprints differ\n"
+	"  -f, --format FMT          text (default), markdown (also appended to\n"
+	"                            $GITHUB_STEP_SUMMARY when set), junit, github\n"
+	"                            (workflow annotations) or json (tracetool.compare/v1)\n"
+	"  -o, --output FILE         write to FILE (default: standard output)\n"
+	"  -v, --verbose             list the SAME and not-gated results too (text)\n"
+	"  -h, --help                this help\n"
+	"\n"
+	"Examples:\n"
+	"  tracetool record requests --runs 10 -d 10 -o base.json.gz\n"
+	"  tracetool compare base.json.gz cand.json.gz\n"
+	"  tracetool compare --gate gate.json -f junit -o compare.xml base.json cand.json\n"
+	"  tracetool compare --ignore-label server_port -f markdown base.json cand.json\n";
+
+#define MAX_RUNS TT_MW_MAX_RUNS
+#define MAX_IGNORE 16
+
+enum stat { ST_P50, ST_P90, ST_P99, ST_P999, ST_MEAN, ST_RATE, ST_NR };
+
+static const char *const stat_names[ST_NR] = { "p50", "p90", "p99", "p99.9", "mean", "rate" };
+static const double stat_q[ST_NR] = { 0.5, 0.9, 0.99, 0.999, 0, 0 };
+
+struct rule {
+	char *metric;		/* glob */
+	char *unit;		/* NULL: any */
+	size_t nlabels;
+	char **lname, **lglob;
+	enum stat st;
+	double allowed;
+	bool lower_is_worse;
+	bool required;
+	bool ignore;
+	uint64_t min_samples;	/* 0: the statistic's own rule */
+};
+
+struct side {
+	const char *path;
+	const struct tt_report *runs[MAX_RUNS];	/* owned by the bundle */
+	size_t nruns;
+	const struct tt_fingerprint *fp;
+};
+
+/* One series, matched across runs and sides. */
+struct matched {
+	char *key;			/* family name, NUL, labels: the match */
+	const struct tt_family *fam;	/* as first seen */
+	char *labels;			/* "name=value,..." without ignored labels */
+	char **lnames, **lvalues;
+	size_t nlabels;
+	bool in[2];
+	struct tt_hsum h[2][MAX_RUNS];
+	double v[2][MAX_RUNS];
+};
+
+struct row {
+	struct matched *e;
+	enum stat st;
+	const struct rule *rule;
+	double allowed;			/* the rule's, widened to a bucket */
+	double vals[2][MAX_RUNS];
+	size_t n[2];
+	double med[2], spread[2];
+	struct tt_cmp c;
+};
+
+struct compare {
+	struct tt_bundle *bundle[2];	/* the second NULL for one interleaved bundle */
+	struct side side[2];
+	const char *ignore[MAX_IGNORE];
+	size_t nignore;
+	const char *gate_path;
+	double alpha, allowed_pct;
+	bool strict, same_host;
+	struct rule *rules;
+	size_t nrules;
+	void *tree;			/* tsearch root of entries by key */
+	struct matched **entries;
+	size_t nentries, cap;
+	struct row *rows;
+	size_t nrows;
+	int family;
+	char *fp_diff;			/* fingerprint differences, "; "-separated, or NULL */
+	size_t counts[TT_INSUFFICIENT + 1];
+};
+
+enum {
+	OPT_GATE = TT_OPT_CMD,
+	OPT_IGNORE,
+	OPT_ALPHA,
+	OPT_ALLOWED,
+	OPT_STRICT,
+	OPT_SAME_HOST,
+};
+
+static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
+{
+	struct compare *c = ctx;
+	char *end;
+
+	switch (key) {
+	case OPT_GATE:
+		c->gate_path = arg;
+		return 0;
+	case OPT_IGNORE:
+		if (c->nignore == MAX_IGNORE)
+			return tt_error_set(err, -EINVAL, true, "--ignore-label: at most %d",
+					    MAX_IGNORE);
+		c->ignore[c->nignore++] = arg;
+		return 0;
+	case OPT_ALPHA:
+		c->alpha = strtod(arg, &end);
+		if (*end || !(c->alpha > 0 && c->alpha < 0.5))
+			return tt_error_set(err, -EINVAL, true,
+					    "--alpha: '%s' is not a rate in (0, 0.5)", arg);
+		return 0;
+	case OPT_ALLOWED:
+		c->allowed_pct = strtod(arg, &end);
+		if (*end || !(c->allowed_pct >= 0 && c->allowed_pct < 1000))
+			return tt_error_set(err, -EINVAL, true,
+					    "--allowed: '%s' is not a percentage", arg);
+		return 0;
+	case OPT_STRICT:
+		c->strict = true;
+		return 0;
+	case OPT_SAME_HOST:
+		c->same_host = true;
+		return 0;
+	}
+	return tt_error_set(err, -EINVAL, true, "unexpected option");
+}
+
+/* --- reading bundles --------------------------------------------------- */
+
+/*
+ * Take the measured runs of `b` of variant `want` (NULL: every variant) into
+ * `s`.  0, or -EINVAL with err filled (none, or more than MAX_RUNS).
+ */
+static int take_runs(struct side *s, const char *path, const struct tt_bundle *b,
+		     const char *want, struct tt_error *err)
+{
+	size_t i;
+
+	s->path = path;
+	s->fp = &b->fp;
+	for (i = 0; i < b->nruns; i++) {
+		const struct tt_bundle_run *run = &b->runs[i];
+
+		if (run->warmup || (want && strcmp(run->variant, want)))
+			continue;
+		if (s->nruns == MAX_RUNS)
+			return tt_error_set(err, -EINVAL, true, "%s: more than %d %s runs", path,
+					    MAX_RUNS, want ? want : "measured");
+		s->runs[s->nruns++] = run->report;
+	}
+	if (!s->nruns)
+		return tt_error_set(err, -EINVAL, true, "%s: no %s runs (warm-up runs do not count)",
+				    path, want ? want : "measured");
+	return 0;
+}
+
+/*
+ * BASE and CAND (two bundles), or the base and cand runs of one interleaved
+ * bundle.  0 or -errno with err filled.
+ */
+static int read_inputs(struct compare *c, char **paths, int n, struct tt_error *err)
+{
+	int ret, i;
+
+	for (i = 0; i < n; i++) {
+		ret = tt_bundle_read(paths[i], &c->bundle[i], err);
+		if (ret)
+			return ret;
+	}
+	if (n == 2) {
+		/* an interleaved bundle as a side would mix its two commands */
+		for (i = 0; i < 2; i++)
+			if (tt_bundle_is_interleaved(c->bundle[i]))
+				return tt_error_set(err, -EINVAL, true,
+						    "%s interleaves base and cand runs: give it "
+						    "alone (tracetool compare %s)", paths[i],
+						    paths[i]);
+		return take_runs(&c->side[0], paths[0], c->bundle[0], NULL, err) ?:
+		       take_runs(&c->side[1], paths[1], c->bundle[1], NULL, err);
+	}
+	if (!tt_bundle_is_interleaved(c->bundle[0]))
+		return tt_error_set(err, -EINVAL, true, "%s is not an interleaved recording (base "
+				    "and cand runs): give BASE and CAND bundles", paths[0]);
+	return take_runs(&c->side[0], paths[0], c->bundle[0], "base", err) ?:
+	       take_runs(&c->side[1], paths[0], c->bundle[0], "cand", err);
+}
+
+static void fp_str(FILE *f, bool *any, const char *key, const char *a, const char *b)
+{
+	if (!strcmp(a ? a : "", b ? b : ""))
+		return;
+	fprintf(f, "%s%s '%s' vs '%s'", *any ? "; " : "", key, a ? a : "", b ? b : "");
+	*any = true;
+}
+
+/* Differences of the host fingerprints (the tracetool version aside) into c->fp_diff. */
+static int diff_fingerprints(struct compare *c, struct tt_error *err)
+{
+	const struct tt_fingerprint *a = c->side[0].fp, *b = c->side[1].fp;
+	char *text = NULL;
+	size_t len = 0;
+	bool any = false;
+	FILE *f;
+
+	if (a == b)
+		return 0;
+	f = open_memstream(&text, &len);
+	if (!f)
+		return tt_error_set(err, -ENOMEM, false, "out of memory");
+	fp_str(f, &any, "host", a->host, b->host);
+	fp_str(f, &any, "kernel", a->kernel, b->kernel);
+	fp_str(f, &any, "cpu_model", a->cpu_model, b->cpu_model);
+	if (a->cpus != b->cpus) {
+		fprintf(f, "%scpus %ld vs %ld", any ? "; " : "", a->cpus, b->cpus);
+		any = true;
+	}
+	if (a->cgroup_cpu_limit != b->cgroup_cpu_limit &&
+	    !(isnan(a->cgroup_cpu_limit) && isnan(b->cgroup_cpu_limit))) {
+		fprintf(f, "%scgroup_cpu_limit %g vs %g", any ? "; " : "", a->cgroup_cpu_limit,
+			b->cgroup_cpu_limit);
+		any = true;
+	}
+	if (fclose(f))
+		return tt_error_set(err, -ENOMEM, false, "out of memory");
+	if (any)
+		c->fp_diff = text;
+	else
+		free(text);
+	return 0;
+}
+
+/* --- the gate file --------------------------------------------------------- */
+
+static int parse_stat(const char *s, enum stat *st)
+{
+	int i;
+
+	for (i = 0; s && i < ST_NR; i++)
+		if (!strcmp(s, stat_names[i])) {
+			*st = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int default_rules(struct compare *c, struct tt_error *err)
+{
+	static const enum stat st[] = { ST_MEAN, ST_P50, ST_P90, ST_P99 };
+	size_t i;
+
+	c->rules = calloc(4, sizeof(*c->rules));
+	if (!c->rules)
+		return tt_error_set(err, -ENOMEM, false, "out of memory");
+	for (i = 0; i < 4; i++) {
+		c->rules[i].metric = strdup("*");
+		c->rules[i].unit = strdup("seconds");
+		if (!c->rules[i].metric || !c->rules[i].unit)
+			return tt_error_set(err, -ENOMEM, false, "out of memory");
+		c->rules[i].st = st[i];
+		c->rules[i].allowed = c->allowed_pct / 100;
+	}
+	c->nrules = 4;
+	return 0;
+}
+
+static int read_gate(struct compare *c, struct tt_error *err)
+{
+	json_t *root, *rules, *r, *labels, *v;
+	json_error_t jerr;
+	const char *p = c->gate_path, *key;
+	size_t i;
+	int ret = -EINVAL;
+
+	root = json_load_file(p, 0, &jerr);
+	if (!root)
+		return tt_error_set(err, -EINVAL, true, "--gate %s: line %d: %s", p, jerr.line,
+				    jerr.text);
+	rules = json_object_get(root, "rules");
+	if (!json_is_array(rules) || !json_array_size(rules)) {
+		tt_error_set(err, -EINVAL, true, "--gate %s: $.rules: expected a non-empty array", p);
+		goto out;
+	}
+	c->rules = calloc(json_array_size(rules), sizeof(*c->rules));
+	if (!c->rules) {
+		ret = tt_error_set(err, -ENOMEM, false, "out of memory");
+		goto out;
+	}
+	json_array_foreach(rules, i, r) {
+		struct rule *ru = &c->rules[c->nrules++];
+		const char *s;
+		size_t k = 0;
+
+		ru->allowed = 0.05;
+		if (!json_is_object(r) ||
+		    parse_stat(json_string_value(json_object_get(r, "statistic")), &ru->st)) {
+			tt_error_set(err, -EINVAL, true,
+				     "--gate %s: $.rules[%zu].statistic: expected one of p50, p90, "
+				     "p99, p99.9, mean, rate", p, i);
+			goto out;
+		}
+		s = json_string_value(json_object_get(r, "metric"));
+		ru->metric = strdup(s ? s : "*");
+		s = json_string_value(json_object_get(r, "unit"));
+		ru->unit = s ? strdup(s) : NULL;
+		if (!ru->metric || (s && !ru->unit)) {
+			ret = tt_error_set(err, -ENOMEM, false, "out of memory");
+			goto out;
+		}
+		v = json_object_get(r, "allowed");
+		if (v && (!json_is_number(v) || json_number_value(v) < 0)) {
+			tt_error_set(err, -EINVAL, true,
+				     "--gate %s: $.rules[%zu].allowed: expected a fraction (0.05 = 5 %%)",
+				     p, i);
+			goto out;
+		}
+		if (v)
+			ru->allowed = json_number_value(v);
+		s = json_string_value(json_object_get(r, "direction"));
+		if (s && strcmp(s, "higher") && strcmp(s, "lower")) {
+			tt_error_set(err, -EINVAL, true,
+				     "--gate %s: $.rules[%zu].direction: \"higher\" or \"lower\" "
+				     "(which way is worse)", p, i);
+			goto out;
+		}
+		ru->lower_is_worse = s && !strcmp(s, "lower");
+		v = json_object_get(r, "min_samples");
+		if (v && (!json_is_integer(v) || json_integer_value(v) < 0)) {
+			tt_error_set(err, -EINVAL, true,
+				     "--gate %s: $.rules[%zu].min_samples: expected a count", p, i);
+			goto out;
+		}
+		ru->min_samples = v ? (uint64_t)json_integer_value(v) : 0;
+		ru->required = json_is_true(json_object_get(r, "required"));
+		ru->ignore = json_is_true(json_object_get(r, "ignore"));
+		labels = json_object_get(r, "labels");
+		if (labels && !json_is_object(labels)) {
+			tt_error_set(err, -EINVAL, true,
+				     "--gate %s: $.rules[%zu].labels: expected an object", p, i);
+			goto out;
+		}
+		ru->nlabels = labels ? json_object_size(labels) : 0;
+		ru->lname = calloc(ru->nlabels + 1, sizeof(char *));
+		ru->lglob = calloc(ru->nlabels + 1, sizeof(char *));
+		if (!ru->lname || !ru->lglob) {
+			ret = tt_error_set(err, -ENOMEM, false, "out of memory");
+			goto out;
+		}
+		if (labels)
+			json_object_foreach(labels, key, v) {
+				if (!json_is_string(v)) {
+					tt_error_set(err, -EINVAL, true,
+						     "--gate %s: $.rules[%zu].labels.%s: expected a "
+						     "string", p, i, key);
+					goto out;
+				}
+				ru->lname[k] = strdup(key);
+				ru->lglob[k] = strdup(json_string_value(v));
+				if (!ru->lname[k] || !ru->lglob[k++]) {
+					ret = tt_error_set(err, -ENOMEM, false, "out of memory");
+					goto out;
+				}
+			}
+	}
+	ret = 0;
+out:
+	json_decref(root);
+	return ret;
+}
+
+static void free_rules(struct compare *c)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->nrules; i++) {
+		free(c->rules[i].metric);
+		free(c->rules[i].unit);
+		for (k = 0; k < c->rules[i].nlabels; k++) {
+			free(c->rules[i].lname ? c->rules[i].lname[k] : NULL);
+			free(c->rules[i].lglob ? c->rules[i].lglob[k] : NULL);
+		}
+		free(c->rules[i].lname);
+		free(c->rules[i].lglob);
+	}
+	free(c->rules);
+}
+
+/* --- matching series ------------------------------------------------------ */
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct matched *x = a, *y = b;
+	int d = strcmp(x->key, y->key);
+
+	return d ? d : strcmp(x->key + strlen(x->key) + 1, y->key + strlen(y->key) + 1);
+}
+
+static bool is_ignored(const struct compare *c, const char *label)
+{
+	size_t i;
+
+	if (!strcmp(label, "pid") || !strcmp(label, "tid"))
+		return true;
+	for (i = 0; i < c->nignore; i++)
+		if (!strcmp(label, c->ignore[i]))
+			return true;
+	return false;
+}
+
+/* The entry of series `s` of family `f`, created when new; NULL on ENOMEM. */
+static struct matched *entry_of(struct compare *c, const struct tt_family *f,
+			      const struct tt_series *s)
+{
+	struct matched probe = {}, *e, **found;
+	char *labels = NULL;
+	size_t len = 0, i, n = 0;
+	FILE *m = open_memstream(&labels, &len);
+
+	if (!m)
+		return NULL;
+	for (i = 0; i < f->nlabels; i++) {
+		if (is_ignored(c, f->label_names[i]))
+			continue;
+		/* \x1f between pairs: a value holding ',' or '=' cannot fake another set */
+		fprintf(m, "%s%s=%s", n++ ? "\x1f" : "", f->label_names[i], s->labels[i]);
+	}
+	if (fclose(m))
+		return NULL;
+	probe.key = malloc(strlen(f->name) + len + 2);
+	if (!probe.key) {
+		free(labels);
+		return NULL;
+	}
+	strcpy(probe.key, f->name);
+	strcpy(probe.key + strlen(f->name) + 1, labels);
+	found = tfind(&probe, &c->tree, cmp_entry);
+	if (found) {
+		free(probe.key);
+		free(labels);
+		return *found;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e || (c->nentries == c->cap &&
+		   !(c->entries = reallocarray(c->entries, c->cap = c->cap * 2 + 16,
+					       sizeof(*c->entries))))) {
+		free(e);
+		free(probe.key);
+		free(labels);
+		return NULL;
+	}
+	e->key = probe.key;
+	e->fam = f;
+	e->labels = labels;
+	e->lnames = calloc(n + 1, sizeof(char *));
+	e->lvalues = calloc(n + 1, sizeof(char *));
+	if (!e->lnames || !e->lvalues || !tsearch(e, &c->tree, cmp_entry)) {
+		free(e->lnames);
+		free(e->lvalues);
+		free(e);
+		free(probe.key);
+		free(labels);
+		return NULL;
+	}
+	for (i = 0; i < f->nlabels; i++)
+		if (!is_ignored(c, f->label_names[i])) {
+			e->lnames[e->nlabels] = f->label_names[i];
+			e->lvalues[e->nlabels++] = s->labels[i];
+		}
+	for (i = 0; labels[i]; i++)	/* displayed with commas */
+		if (labels[i] == '\x1f')
+			labels[i] = ',';
+	c->entries[c->nentries++] = e;
+	return e;
+}
+
+static bool is_self_metric(const char *name)
+{
+	return !strcmp(name, TT_LOST_FAMILY) || !strcmp(name, TT_MAP_MEMORY_FAMILY) ||
+	       !strncmp(name, "tracetool_requests_unclassified", 31);
+}
+
+static int match_series(struct compare *c, struct tt_error *err)
+{
+	size_t sd, r, fi, si;
+
+	for (sd = 0; sd < 2; sd++)
+		for (r = 0; r < c->side[sd].nruns; r++) {
+			const struct tt_report *rep = c->side[sd].runs[r];
+
+			for (fi = 0; fi < rep->nfamilies; fi++) {
+				const struct tt_family *f = rep->families[fi];
+
+				if (is_self_metric(f->name))
+					continue;
+				for (si = 0; si < f->nseries; si++) {
+					const struct tt_series *s = &f->series[si];
+					struct matched *e = entry_of(c, f, s);
+
+					if (!e)
+						return tt_error_set(err, -ENOMEM, false, "out of memory");
+					if (e->fam->type != f->type)
+						return tt_error_set(err, -EINVAL, true,
+								    "%s: metric %s is a %s in one run "
+								    "and not in another",
+								    c->side[sd].path, f->name,
+								    f->type == TT_METRIC_HISTOGRAM ?
+								    "histogram" : "number");
+					e->in[sd] = true;
+					if (f->type != TT_METRIC_HISTOGRAM)
+						e->v[sd][r] += s->value;
+					else if (tt_hsum_add(&e->h[sd][r], &s->hist))
+						return tt_error_set(err, -ENOMEM, false, "out of memory");
+				}
+			}
+		}
+	return 0;
+}
+
+/* --- the statistics -------------------------------------------------------- */
+
+static bool glob_ok(const char *pattern, const char *s)
+{
+	return !fnmatch(pattern, s, 0);
+}
+
+static bool rule_matches(const struct rule *ru, const struct matched *e, enum stat st)
+{
+	size_t i, k;
+
+	if (ru->st != st || !glob_ok(ru->metric, e->fam->name))
+		return false;
+	if (ru->unit && strcmp(ru->unit, e->fam->unit ? e->fam->unit : ""))
+		return false;
+	for (i = 0; i < ru->nlabels; i++) {
+		for (k = 0; k < e->nlabels; k++)
+			if (!strcmp(ru->lname[i], e->lnames[k]))
+				break;
+		if (k == e->nlabels || !glob_ok(ru->lglob[i], e->lvalues[k]))
+			return false;
+	}
+	return true;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median_of(const double *v, size_t n)
+{
+	double t[MAX_RUNS];
+
+	memcpy(t, v, n * sizeof(*t));
+	qsort(t, n, sizeof(*t), cmp_dbl);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+/* Median absolute deviation: a spread one wild run does not blow up. */
+static double mad_of(const double *v, size_t n, double med)
+{
+	double d[MAX_RUNS];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d[i] = fabs(v[i] - med);
+	return median_of(d, n);
+}
+
+/*
+ * Per-run values of statistic `st` of entry `e` into row `w`; marks the
+ * row insufficient when a run has fewer samples than the statistic needs.
+ */
+static void row_values(struct compare *c, struct row *w)
+{
+	const struct matched *e = w->e;
+	uint64_t need = w->rule->min_samples;
+	double width[MAX_RUNS];
+	size_t sd, r;
+
+	if (!need)
+		need = stat_q[w->st] > 0 ? tt_quantile_min_samples(stat_q[w->st]) :
+		       w->st == ST_MEAN ? 1 : 0;
+	for (sd = 0; sd < 2; sd++) {
+		w->n[sd] = c->side[sd].nruns;
+		for (r = 0; r < w->n[sd]; r++) {
+			const struct tt_hsum *h = &e->h[sd][r];
+			double dur = c->side[sd].runs[r]->duration_seconds;
+			struct tt_qint qi;
+			double count = e->fam->type == TT_METRIC_HISTOGRAM ? (double)h->count
+									   : e->v[sd][r];
+
+			if (e->fam->type == TT_METRIC_HISTOGRAM && h->count < need)
+				w->c.insufficient = true;
+			switch (w->st) {
+			case ST_MEAN:
+				w->vals[sd][r] = h->count ? h->sum / (double)h->count : 0;
+				break;
+			case ST_RATE:
+				w->vals[sd][r] = dur > 0 ? count / dur : 0;
+				break;
+			default:
+				tt_hsum_quantile_interval(h, stat_q[w->st], &qi);
+				w->vals[sd][r] = qi.value;
+				if (sd == 0)
+					width[r] = qi.value > 0 ? (qi.hi - qi.lo) / qi.value : 0;
+			}
+		}
+		w->med[sd] = median_of(w->vals[sd], w->n[sd]);
+		w->spread[sd] = mad_of(w->vals[sd], w->n[sd], w->med[sd]);
+	}
+	w->allowed = w->rule->allowed;
+	/* nothing finer than a bucket is a change: the allowed change is at least one */
+	if (stat_q[w->st] > 0 && median_of(width, w->n[0]) > w->allowed)
+		w->allowed = median_of(width, w->n[0]);
+}
+
+static int run_stats(struct compare *c, struct tt_error *err)
+{
+	size_t i, k, st;
+	struct tt_cmp *cmp;
+	double *allowed;
+	int ret;
+
+	c->rows = calloc(c->nentries * ST_NR + 1, sizeof(*c->rows));
+	if (!c->rows)
+		return tt_error_set(err, -ENOMEM, false, "out of memory");
+	for (i = 0; i < c->nentries; i++) {
+		struct matched *e = c->entries[i];
+
+		if (!e->in[0] || !e->in[1])
+			continue;
+		for (st = 0; st < ST_NR; st++) {
+			struct row *w = &c->rows[c->nrows];
+
+			if (st != ST_RATE && e->fam->type != TT_METRIC_HISTOGRAM)
+				continue;
+			if (st == ST_RATE && e->fam->type == TT_METRIC_GAUGE)
+				continue;
+			for (k = 0; k < c->nrules; k++)
+				if (rule_matches(&c->rules[k], e, st))
+					break;
+			if (k == c->nrules || c->rules[k].ignore)
+				continue;
+			w->e = e;
+			w->st = st;
+			w->rule = &c->rules[k];
+			row_values(c, w);
+			if (!w->c.insufficient) {
+				struct tt_cmp_in in = {
+					w->vals[0], w->n[0], w->vals[1], w->n[1], w->allowed,
+					!w->rule->lower_is_worse, true,
+				};
+
+				ret = tt_cmp_series(&in, c->alpha, &w->c);
+				if (ret)
+					return tt_error_set(err, ret, false, "%s %s: %s", e->fam->name,
+							    stat_names[st], strerror(-ret));
+			}
+			c->nrows++;
+		}
+	}
+	allowed = malloc((c->nrows + 1) * sizeof(*allowed));
+	cmp = malloc((c->nrows + 1) * sizeof(*cmp));
+	if (!allowed || !cmp) {
+		free(allowed);
+		free(cmp);
+		return tt_error_set(err, -ENOMEM, false, "out of memory");
+	}
+	for (i = 0; i < c->nrows; i++) {
+		allowed[i] = c->rows[i].allowed;
+		cmp[i] = c->rows[i].c;
+	}
+	ret = tt_cmp_decide(cmp, allowed, c->nrows, c->alpha) < 0;
+	for (i = 0; i < c->nrows; i++)
+		c->rows[i].c = cmp[i];
+	free(allowed);
+	free(cmp);
+	if (ret)
+		return tt_error_set(err, -ENOMEM, false, "out of memory");
+	c->family = 0;
+	for (i = 0; i < c->nrows; i++) {
+		c->counts[c->rows[i].c.verdict]++;
+		c->family += c->rows[i].c.verdict != TT_INSUFFICIENT;
+	}
+	return 0;
+}
+
+/* --- outputs --------------------------------------------------------------- */
+
+/* A value in its family's unit: durations as ns/us/ms/s, anything else %.4g. */
+static void fmt_value(char *buf, size_t len, double v, const struct row *w)
+{
+	const char *unit = w->e->fam->unit ? w->e->fam->unit : "";
+
+	if (w->st == ST_RATE)
+		snprintf(buf, len, "%.4g/s", v);
+	else if (strcmp(unit, "seconds"))
+		snprintf(buf, len, "%.4g", v);
+	else if (fabs(v) >= 1)
+		snprintf(buf, len, "%.3gs", v);
+	else if (fabs(v) >= 1e-3)
+		snprintf(buf, len, "%.3gms", v * 1e3);
+	else if (fabs(v) >= 1e-6)
+		snprintf(buf, len, "%.3gus", v * 1e6);
+	else
+		snprintf(buf, len, "%.3gns", v * 1e9);
+}
+
+static void fmt_pct(char *buf, size_t len, double v)
+{
+	if (isinf(v))
+		snprintf(buf, len, "%s", v < 0 ? "-inf" : "+inf");
+	else
+		snprintf(buf, len, "%+.1f%%", v * 100);
+}
+
+/* "+12.3% [+8.0%, +16.9%]", or "-" when not tested */
+static void fmt_change(char *buf, size_t len, const struct row *w)
+{
+	char a[32], b[32], m[32];
+
+	if (w->c.verdict == TT_INSUFFICIENT) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	fmt_pct(m, sizeof(m), w->c.change);
+	fmt_pct(a, sizeof(a), w->c.lo);
+	fmt_pct(b, sizeof(b), w->c.hi);
+	snprintf(buf, len, "%s [%s, %s]", m, a, b);
+}
+
+/* "value ±spread%" of a side */
+static void fmt_side(char *buf, size_t len, const struct row *w, int sd)
+{
+	char v[32];
+
+	fmt_value(v, sizeof(v), w->med[sd], w);
+	if (w->med[sd] != 0)
+		snprintf(buf, len, "%s ±%.1f%%", v, 100 * w->spread[sd] / fabs(w->med[sd]));
+	else
+		snprintf(buf, len, "%s", v);
+}
+
+/* The row's p: of the direction its verdict is about (worse unless IMPROVED). */
+static double row_q(const struct row *w)
+{
+	return w->c.verdict == TT_IMPROVED ? w->c.q_better : w->c.q_worse;
+}
+
+static const char *series_name(const struct row *w, char *buf, size_t len)
+{
+	if (w->e->labels[0])
+		snprintf(buf, len, "%s{%s}", w->e->fam->name, w->e->labels);
+	else
+		snprintf(buf, len, "%s", w->e->fam->name);
+	return buf;
+}
+
+static bool shown(const struct compare *c, const struct row *w, int verbose)
+{
+	(void)c;
+	return verbose || w->c.verdict != TT_SAME;
+}
+
+static void summary_line(const struct compare *c, FILE *out, const char *sep)
+{
+	static const enum tt_verdict order[] = { TT_REGRESSED, TT_IMPROVED, TT_INCONCLUSIVE,
+						  TT_INSUFFICIENT, TT_SAME };
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (c->counts[order[i]])
+			fprintf(out, "%s%zu %s", n++ ? sep : "", c->counts[order[i]],
+				tt_verdict_name(order[i]));
+	if (!n)
+		fprintf(out, "no gated series");
+}
+
+static void list_unmatched(const struct compare *c, FILE *out, const char *prefix, bool md)
+{
+	size_t i;
+	int sd;
+
+	for (sd = 1; sd >= 0; sd--)
+		for (i = 0; i < c->nentries; i++) {
+			const struct matched *e = c->entries[i];
+			char esc[1024];
+
+			if (e->in[sd] && !e->in[!sd]) {
+				tt_escape(esc, sizeof(esc), e->labels);
+				fprintf(out, "%s%s %s%s%s%s%s\n", prefix, sd ? "added:" : "removed:",
+					md ? "`" : "", e->fam->name, esc[0] ? "{" : "", esc,
+					esc[0] ? (md ? "}`" : "}") : (md ? "`" : ""));
+			}
+		}
+}
+
+static void header(const struct compare *c, FILE *out, const char *pre)
+{
+	fprintf(out, "%sbase %s (%zu runs), candidate %s (%zu runs); %d gated tests (BH family "
+		"%d), false discovery rate %.2g\n", pre, c->side[0].path, c->side[0].nruns,
+		c->side[1].path, c->side[1].nruns, c->family, c->family, c->alpha);
+	if (c->fp_diff)
+		fprintf(out, "%swarning: host fingerprints differ: %s\n", pre, c->fp_diff);
+}
+
+static int render_text(const struct compare *c, int verbose, FILE *out)
+{
+	size_t i, hidden = 0;
+	char name[1024], esc[2048], b[64], k[64], ch[96];
+
+	header(c, out, "");
+	fprintf(out, "%-56s %-6s %-18s %-18s %-30s %-12s %-8s %s\n", "SERIES", "STAT", "BASE",
+		"CAND", "CHANGE [INTERVAL]", "VERDICT", "P", "RUNS");
+	for (i = 0; i < c->nrows; i++) {
+		const struct row *w = &c->rows[i];
+
+		if (!shown(c, w, verbose)) {
+			hidden++;
+			continue;
+		}
+		tt_escape(esc, sizeof(esc), series_name(w, name, sizeof(name)));
+		fmt_side(b, sizeof(b), w, 0);
+		fmt_side(k, sizeof(k), w, 1);
+		fmt_change(ch, sizeof(ch), w);
+		fprintf(out, "%-56s %-6s %-18s %-18s %-30s %-12s ", esc, stat_names[w->st], b, k,
+			ch, tt_verdict_name(w->c.verdict));
+		if (w->c.verdict == TT_INSUFFICIENT)
+			fprintf(out, "%-8s %zu/%zu\n", "-", w->n[0], w->n[1]);
+		else
+			fprintf(out, "%-8.2g %zu/%zu\n", row_q(w), w->n[0], w->n[1]);
+	}
+	if (hidden)
+		fprintf(out, "(%zu SAME not shown; -v shows them)\n", hidden);
+	list_unmatched(c, out, "", false);
+	summary_line(c, out, ", ");
+	fputc('\n', out);
+	return 0;
+}
+
+/* Markdown table cells: '|' and newlines would break the row; backslash-escape. */
+static void md_cell(FILE *out, const char *s)
+{
+	char esc[2048];
+	const char *p;
+
+	tt_escape(esc, sizeof(esc), s);
+	for (p = esc; *p; p++) {
+		if (strchr("|`*_<>[]\\", *p))
+			fputc('\\', out);
+		fputc(*p, out);
+	}
+}
+
+#define MD_LIMIT 65536	/* GitHub's limit on a comment body */
+
+static int render_markdown_to(const struct compare *c, FILE *out)
+{
+	char *text = NULL, *row = NULL;
+	size_t len = 0, rlen = 0, i, left = 0;
+	char name[1024], b[64], k[64], ch[96];
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "### tracetool compare: ");
+	summary_line(c, f, ", ");
+	fprintf(f, "\n\n");
+	header(c, f, "");
+	fprintf(f, "\n| series | stat | base | candidate | change [interval] | verdict | p | runs |\n"
+		"|---|---|---|---|---|---|---|---|\n");
+	if (fflush(f))
+		goto nomem;
+	for (i = 0; i < c->nrows; i++) {
+		const struct row *w = &c->rows[i];
+		FILE *r = open_memstream(&row, &rlen);
+
+		if (!r)
+			goto nomem;
+		fputs("| ", r);
+		md_cell(r, series_name(w, name, sizeof(name)));
+		fmt_side(b, sizeof(b), w, 0);
+		fmt_side(k, sizeof(k), w, 1);
+		fmt_change(ch, sizeof(ch), w);
+		fprintf(r, " | %s | %s | %s | %s | %s%s%s | ", stat_names[w->st], b, k, ch,
+			w->c.verdict == TT_REGRESSED ? "**" : "", tt_verdict_name(w->c.verdict),
+			w->c.verdict == TT_REGRESSED ? "**" : "");
+		if (w->c.verdict == TT_INSUFFICIENT)
+			fprintf(r, "- | %zu/%zu |\n", w->n[0], w->n[1]);
+		else
+			fprintf(r, "%.2g | %zu/%zu |\n", row_q(w), w->n[0], w->n[1]);
+		if (fclose(r))
+			goto nomem;
+		/* keep room for the closing line */
+		if (left || len + rlen + 200 > MD_LIMIT)
+			left++;
+		else
+			fputs(row, f);
+		free(row);
+		row = NULL;
+		if (fflush(f))
+			goto nomem;
+	}
+	if (left)
+		fprintf(f, "\n_%zu more rows left out (a comment holds %d characters); the JSON "
+			"output has them all._\n", left, MD_LIMIT);
+	if (fflush(f))
+		goto nomem;
+	if (len < MD_LIMIT - 100) {
+		FILE *u = open_memstream(&row, &rlen);
+
+		if (!u)
+			goto nomem;
+		list_unmatched(c, u, "- ", true);
+		if (fclose(u))
+			goto nomem;
+		if (rlen && len + rlen + 2 < MD_LIMIT)
+			fprintf(f, "\n%s", row);
+		free(row);
+		row = NULL;
+	}
+	if (fclose(f)) {
+		free(text);
+		return -ENOMEM;
+	}
+	fputs(text, out);
+	free(text);
+	return 0;
+nomem:
+	free(row);
+	fclose(f);
+	free(text);
+	return -ENOMEM;
+}
+
+/* -f markdown: the output, and a copy appended to $GITHUB_STEP_SUMMARY when set. */
+static int render_markdown(const struct compare *c, FILE *out)
+{
+	const char *summary = getenv("GITHUB_STEP_SUMMARY");
+	FILE *f;
+	int ret = render_markdown_to(c, out);
+
+	if (ret || !summary || !*summary)
+		return ret;
+	f = fopen(summary, "ae");
+	if (!f)
+		return -errno;
+	ret = render_markdown_to(c, f);
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+static void xml_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '<')
+			fputs("&lt;", out);
+		else if (ch == '>')
+			fputs("&gt;", out);
+		else if (ch == '&')
+			fputs("&amp;", out);
+		else if (ch == '"')
+			fputs("&quot;", out);
+		else if (ch < 0x20 && ch != '\t' && ch != '\n')
+			fprintf(out, "\\x%02x", ch);	/* not allowed in XML 1.0 at all */
+		else
+			fputc(ch, out);
+	}
+}
+
+static void why(char *buf, size_t len, const struct row *w)
+{
+	char ch[96], b[64], k[64];
+
+	fmt_change(ch, sizeof(ch), w);
+	fmt_side(b, sizeof(b), w, 0);
+	fmt_side(k, sizeof(k), w, 1);
+	snprintf(buf, len, "%s %s: %s -> %s, change %s, allowed %+.1f%%, p %.2g, runs %zu/%zu",
+		 stat_names[w->st], tt_verdict_name(w->c.verdict), b, k, ch,
+		 100 * (w->rule->lower_is_worse ? -w->allowed : w->allowed), row_q(w), w->n[0],
+		 w->n[1]);
+}
+
+static int render_junit(const struct compare *c, FILE *out)
+{
+	char name[1024], msg[512];
+	size_t i;
+
+	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<testsuites name=\"tracetool compare\" tests=\"%zu\" failures=\"%zu\">\n"
+		"  <testsuite name=\"tracetool compare\" tests=\"%zu\" failures=\"%zu\" "
+		"skipped=\"%zu\">\n", c->nrows, c->counts[TT_REGRESSED], c->nrows,
+		c->counts[TT_REGRESSED], c->counts[TT_INSUFFICIENT]);
+	for (i = 0; i < c->nrows; i++) {
+		const struct row *w = &c->rows[i];
+
+		fputs("    <testcase classname=\"", out);
+		xml_text(out, w->e->fam->name);
+		fputs("\" name=\"", out);
+		xml_text(out, series_name(w, name, sizeof(name)));
+		fprintf(out, " %s\">\n", stat_names[w->st]);
+		why(msg, sizeof(msg), w);
+		if (w->c.verdict == TT_REGRESSED) {
+			fputs("      <failure type=\"REGRESSED\" message=\"", out);
+			xml_text(out, msg);
+			fputs("\"/>\n", out);
+		} else if (w->c.verdict == TT_INSUFFICIENT) {
+			fputs("      <skipped message=\"too few samples in a run\"/>\n", out);
+		} else {
+			fputs("      <system-out>", out);
+			xml_text(out, msg);
+			fputs("</system-out>\n", out);
+		}
+		fputs("    </testcase>\n", out);
+	}
+	fputs("  </testsuite>\n</testsuites>\n", out);
+	return 0;
+}
+
+/* Workflow-command data: '%', CR and LF are escaped; in properties ':' and ',' too. */
+static void gh_escape(FILE *out, const char *s, bool property)
+{
+	for (; *s; s++) {
+		if (*s == '%')
+			fputs("%25", out);
+		else if (*s == '\r')
+			fputs("%0D", out);
+		else if (*s == '\n')
+			fputs("%0A", out);
+		else if (property && *s == ':')
+			fputs("%3A", out);
+		else if (property && *s == ',')
+			fputs("%2C", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+/* How much worse than allowed: the sort key of "worst first". */
+static double badness(const struct row *w)
+{
+	double ch = w->rule->lower_is_worse ? -w->c.change : w->c.change;
+
+	return ch - w->allowed;
+}
+
+static int cmp_worst(const void *a, const void *b)
+{
+	double x = badness(*(const struct row *const *)a), y = badness(*(const struct row *const *)b);
+
+	return (x < y) - (x > y);
+}
+
+#define GH_MAX_ERRORS 10	/* GitHub shows at most 10 error annotations per step */
+
+static int render_github(const struct compare *c, FILE *out)
+{
+	const struct row **reg = calloc(c->nrows + 1, sizeof(*reg));
+	char name[1024], msg[512];
+	size_t i, n = 0;
+
+	if (!reg)
+		return -ENOMEM;
+	for (i = 0; i < c->nrows; i++)
+		if (c->rows[i].c.verdict == TT_REGRESSED)
+			reg[n++] = &c->rows[i];
+	qsort(reg, n, sizeof(*reg), cmp_worst);
+	for (i = 0; i < n && i < GH_MAX_ERRORS; i++) {
+		fputs("::error title=", out);
+		gh_escape(out, "REGRESSED ", true);
+		gh_escape(out, series_name(reg[i], name, sizeof(name)), true);
+		fputs("::", out);
+		why(msg, sizeof(msg), reg[i]);
+		gh_escape(out, msg, false);
+		fputc('\n', out);
+	}
+	fputs("::notice title=tracetool compare::", out);
+	{
+		char *s = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&s, &len);
+
+		if (!m) {
+			free(reg);
+			return -ENOMEM;
+		}
+		summary_line(c, m, ", ");
+		if (n > GH_MAX_ERRORS)
+			fprintf(m, " (%zu regressions not annotated)", n - GH_MAX_ERRORS);
+		fprintf(m, "; BH family %d", c->family);
+		if (fclose(m)) {
+			free(reg);
+			return -ENOMEM;
+		}
+		gh_escape(out, s, false);
+		free(s);
+	}
+	fputc('\n', out);
+	free(reg);
+	return 0;
+}
+
+/* A real, or null where JSON has no number (an open interval's infinite bound). */
+static json_t *jreal(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *side_json(const struct compare *c, int sd)
+{
+	const struct tt_fingerprint *fp = c->side[sd].fp;
+
+	return json_pack("{s:s, s:I, s:{s:s?, s:s?, s:s?, s:I, s:s?, s:o}}", "path",
+			 c->side[sd].path, "runs", (json_int_t)c->side[sd].nruns, "fingerprint",
+			 "host", fp->host, "kernel", fp->kernel, "cpu_model", fp->cpu_model,
+			 "cpus", (json_int_t)fp->cpus, "tracetool_version", fp->tracetool_version,
+			 "cgroup_cpu_limit", jreal(fp->cgroup_cpu_limit));
+}
+
+static json_t *row_json(const struct row *w)
+{
+	json_t *o = json_object(), *labels = json_object(), *vals[2];
+	size_t i, sd;
+
+	for (i = 0; i < w->e->nlabels; i++)
+		json_object_set_new(labels, w->e->lnames[i], json_string(w->e->lvalues[i]));
+	for (sd = 0; sd < 2; sd++) {
+		json_t *a = json_array();
+
+		for (i = 0; i < w->n[sd]; i++)
+			json_array_append_new(a, jreal(w->vals[sd][i]));
+		vals[sd] = json_pack("{s:o, s:o, s:o}", "median", jreal(w->med[sd]), "spread",
+				     jreal(w->spread[sd]), "runs", a);
+	}
+	json_object_set_new(o, "metric", json_string(w->e->fam->name));
+	json_object_set_new(o, "labels", labels);
+	json_object_set_new(o, "statistic", json_string(stat_names[w->st]));
+	json_object_set_new(o, "base", vals[0]);
+	json_object_set_new(o, "candidate", vals[1]);
+	json_object_set_new(o, "direction",
+			    json_string(w->rule->lower_is_worse ? "lower" : "higher"));
+	json_object_set_new(o, "allowed", json_real(w->allowed));
+	json_object_set_new(o, "required", json_boolean(w->rule->required));
+	json_object_set_new(o, "verdict", json_string(tt_verdict_name(w->c.verdict)));
+	if (w->c.verdict != TT_INSUFFICIENT) {
+		json_object_set_new(o, "change", jreal(w->c.change));
+		json_object_set_new(o, "interval", json_pack("[o, o]", jreal(w->c.lo),
+							       jreal(w->c.hi)));
+		json_object_set_new(o, "p_worse", json_real(w->c.p_worse));
+		json_object_set_new(o, "q_worse", json_real(w->c.q_worse));
+		json_object_set_new(o, "p_better", json_real(w->c.p_better));
+		json_object_set_new(o, "q_better", json_real(w->c.q_better));
+	}
+	return o;
+}
+
+static int render_json(const struct compare *c, int status, FILE *out)
+{
+	json_t *root = json_object(), *rows = json_array(), *added = json_array(),
+	       *removed = json_array(), *counts = json_object();
+	size_t i;
+	int v, ret;
+
+	for (i = 0; i < c->nrows; i++)
+		json_array_append_new(rows, row_json(&c->rows[i]));
+	for (i = 0; i < c->nentries; i++) {
+		const struct matched *e = c->entries[i];
+		json_t *l = json_object();
+		size_t k;
+
+		if (e->in[0] == e->in[1]) {
+			json_decref(l);
+			continue;
+		}
+		for (k = 0; k < e->nlabels; k++)
+			json_object_set_new(l, e->lnames[k], json_string(e->lvalues[k]));
+		json_array_append_new(e->in[1] ? added : removed,
+				      json_pack("{s:s, s:o}", "metric", e->fam->name, "labels", l));
+	}
+	for (v = 0; v <= TT_INSUFFICIENT; v++)
+		json_object_set_new(counts, tt_verdict_name(v), json_integer((json_int_t)c->counts[v]));
+	json_object_set_new(root, "schema", json_string("tracetool.compare/v1"));
+	json_object_set_new(root, "base", side_json(c, 0));
+	json_object_set_new(root, "candidate", side_json(c, 1));
+	json_object_set_new(root, "fingerprint_differences",
+			    c->fp_diff ? json_string(c->fp_diff) : json_null());
+	json_object_set_new(root, "false_discovery_rate", json_real(c->alpha));
+	json_object_set_new(root, "family_size", json_integer(c->family));
+	json_object_set_new(root, "verdicts", counts);
+	json_object_set_new(root, "exit_status", json_integer(status));
+	json_object_set_new(root, "results", rows);
+	json_object_set_new(root, "added", added);
+	json_object_set_new(root, "removed", removed);
+	ret = json_dumpf(root, out, JSON_INDENT(2)) ? -EIO : 0;
+	fputc('\n', out);
+	json_decref(root);
+	return ret;
+}
+
+/* --- the command ----------------------------------------------------------- */
+
+static int exit_status(const struct compare *c)
+{
+	size_t i;
+
+	if (c->counts[TT_REGRESSED])
+		return 1;
+	for (i = 0; c->strict && i < c->nrows; i++)
+		if (c->rows[i].rule->required && (c->rows[i].c.verdict == TT_INCONCLUSIVE ||
+						  c->rows[i].c.verdict == TT_INSUFFICIENT))
+			return 3;
+	return 0;
+}
+
+static void free_entry(void *p)
+{
+	struct matched *e = p;
+	size_t sd, r;
+
+	for (sd = 0; sd < 2; sd++)
+		for (r = 0; r < MAX_RUNS; r++)
+			tt_hsum_release(&e->h[sd][r]);
+	free(e->key);
+	free(e->labels);
+	free(e->lnames);
+	free(e->lvalues);
+	free(e);
+}
+
+static void compare_release(struct compare *c)
+{
+	tdestroy(c->tree, free_entry);
+	free(c->entries);
+	free(c->rows);
+	free(c->fp_diff);
+	free_rules(c);
+	tt_bundle__free(c->bundle[0]);
+	tt_bundle__free(c->bundle[1]);
+}
+
+int cmd_compare(const struct tt_cmd *cmd, int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "gate", required_argument, NULL, OPT_GATE },
+		{ "ignore-label", required_argument, NULL, OPT_IGNORE },
+		{ "alpha", required_argument, NULL, OPT_ALPHA },
+		{ "allowed", required_argument, NULL, OPT_ALLOWED },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "same-host", no_argument, NULL, OPT_SAME_HOST },
+		{ 0 },
+	};
+	static const char *const formats[] = { "text", "markdown", "junit", "github", "json", NULL };
+	struct compare c = { .alpha = 0.10, .allowed_pct = 5 };
+	struct tt_cli cli = { .cmd = cmd->name, .operands = true, .formats = formats,
+			      .extra = extra, .on_opt = on_opt, .ctx = &c };
+	struct tt_common_opts o = {};
+	struct tt_outfile out = {};
+	struct tt_error err;
+	const char *fmt;
+	int ret, status = 0;
+
+	ret = tt_cli_parse(&cli, argc, argv, &o, &err);
+	if (ret != TT_CLI_RUN)
+		return tt_cli_outcome(cmd, ret, &err);
+	fmt = o.format ? o.format : "text";
+	if (o.noperands < 1 || o.noperands > 2) {
+		tt_error_set(&err, -EINVAL, true, "give BASE and CAND bundles, or one interleaved "
+			     "bundle");
+		return tt_cli_outcome(cmd, -EINVAL, &err);
+	}
+	ret = read_inputs(&c, o.operands, o.noperands, &err);
+	if (!ret)
+		ret = diff_fingerprints(&c, &err);
+	if (!ret && c.fp_diff && c.same_host)
+		ret = tt_error_set(&err, -EINVAL, true, "--same-host: host fingerprints differ: %s",
+				   c.fp_diff);
+	if (!ret)
+		ret = c.gate_path ? read_gate(&c, &err) : default_rules(&c, &err);
+	if (!ret)
+		ret = match_series(&c, &err);
+	if (!ret)
+		ret = run_stats(&c, &err);
+	if (ret)
+		goto out;
+	status = exit_status(&c);
+	ret = tt_outfile_open(&out, o.output);
+	if (ret) {
+		tt_error_set(&err, ret, true, "-o %s: %s", o.output, strerror(-ret));
+		goto out;
+	}
+	if (!strcmp(fmt, "json"))
+		ret = render_json(&c, status, out.f);
+	else if (!strcmp(fmt, "markdown"))
+		ret = render_markdown(&c, out.f);
+	else if (!strcmp(fmt, "junit"))
+		ret = render_junit(&c, out.f);
+	else if (!strcmp(fmt, "github"))
+		ret = render_github(&c, out.f);
+	else
+		ret = render_text(&c, o.verbose, out.f);
+	ret = tt_outfile_finish(&out, ret);
+	if (ret)
+		tt_error_set(&err, ret, false, "writing %s: %s", o.output ? o.output : "the result",
+			     strerror(-ret));
+	else if (c.fp_diff && strcmp(fmt, "text"))
+		fprintf(stderr, "tracetool compare: warning: host fingerprints differ: %s\n",
+			c.fp_diff);
+out:
+	compare_release(&c);
+	return ret ? tt_fail(cmd, &err) : status;
+}

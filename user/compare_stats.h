@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The statistics of `tracetool compare` (issue 15): pure functions over
+ * per-run values.  The unit of evidence is the run, not the sample: samples
+ * of one run share its drift, so each run gives one value per statistic
+ * (its p99, its mean...) and base and candidate runs are compared with a
+ * rank test whose null distribution is enumerated exactly.
+ *
+ * Exact Mann-Whitney U under ties (mid-ranks), the Hodges-Lehmann shift with
+ * the confidence interval that inverts that test, Benjamini-Hochberg across
+ * the gated tests, per-run quantiles from a report's buckets with an interval
+ * that holds the exact sample quantile, and the verdict rule.
+ */
+#ifndef TT_COMPARE_STATS_H
+#define TT_COMPARE_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report.h"
+
+/* Most runs a side the exact distributions are enumerated for. */
+#define TT_MW_MAX_RUNS 30
+
+/*
+ * One-sided exact Mann-Whitney test of y against x.  u: the number of
+ * pairs (x_i, y_j) with y_j > x_i, ties counting 1/2 (0..nx*ny).  p_greater:
+ * P(U >= u) and p_less: P(U <= u) when every assignment of the pooled values
+ * to the two sides is equally likely, the values' own ties kept (mid-ranks):
+ * the permutation distribution, not the normal approximation.
+ */
+struct tt_mw {
+	double u;
+	double p_greater;
+	double p_less;
+};
+
+/*
+ * 0, or -EINVAL (a side empty or longer than TT_MW_MAX_RUNS, a NaN) or
+ * -ENOMEM.  Cost: about N * ny * N^2 for N = nx + ny pooled values.
+ */
+int tt_mw_exact(const double *x, size_t nx, const double *y, size_t ny, struct tt_mw *out);
+
+/*
+ * Hodges-Lehmann estimate of the shift y - x: the median of the nx*ny
+ * pairwise differences, with the two-sided `conf` confidence interval that
+ * inverts the exact test (its bounds are the (k+1)-th smallest and largest
+ * differences, k the largest count with P(U <= k) <= (1 - conf) / 2 in the
+ * tie-free distribution).  With too few runs for that level the bounds are
+ * -INFINITY and INFINITY.  0, -EINVAL (as tt_mw_exact, or conf not in (0,1)),
+ * -ENOMEM.
+ */
+struct tt_hl {
+	double shift;
+	double lo, hi;
+};
+int tt_hodges_lehmann(const double *x, size_t nx, const double *y, size_t ny, double conf,
+		      struct tt_hl *out);
+
+/*
+ * Benjamini-Hochberg adjusted p-values: q[i] is the smallest false
+ * discovery rate at which p[i] is rejected among the n tests (q may be p).
+ * 0 or -ENOMEM.
+ */
+int tt_bh_adjust(const double *p, size_t n, double *q);
+
+/*
+ * A run's q-quantile (0 < q < 1) from its buckets, base units.  value: the
+ * estimate tt_hsum_quantile gives; [lo, hi]: the bounds of the bucket that
+ * holds the nearest-rank sample (the ceil(q*n)-th smallest), narrowed to
+ * the run's exact min and max, so the exact sample quantile is always
+ * inside.  All 0 for an empty histogram.
+ */
+struct tt_qint {
+	double value;
+	double lo, hi;
+};
+void tt_hsum_quantile_interval(const struct tt_hsum *s, double q, struct tt_qint *out);
+
+/*
+ * Fewest samples a run needs for its q-quantile to be evidence: 20 beyond
+ * it, ceil(20 / (1 - q)) (p50: 40, p90: 200, p99: 2,000, p99.9: 20,000).
+ * The number of samples above the true q-quantile is binomial with mean
+ * n(1-q), so with 20 expected its relative spread is 1/sqrt(20) = 22 %, and
+ * the sample quantile's rank moves by about that much of the tail; with
+ * fewer, a run's p99 is decided by a handful of samples.
+ */
+uint64_t tt_quantile_min_samples(double q);
+
+enum tt_verdict {
+	TT_SAME,		/* the change is shown to be inside the allowed one */
+	TT_IMPROVED,		/* better by more than allowed, significantly */
+	TT_REGRESSED,		/* worse by more than allowed, significantly */
+	TT_INCONCLUSIVE,	/* neither shown */
+	TT_INSUFFICIENT,	/* a run had too few samples for the statistic */
+};
+
+/* "SAME", "IMPROVED", ... */
+const char *tt_verdict_name(enum tt_verdict v);
+
+/*
+ * One gated statistic of one series: per-run values of each side, and the
+ * rule.  log_scale: compare ratios (values must be > 0; a side with a value
+ * <= 0 falls back to differences relative to the base median).  allowed:
+ * the relative change tolerated (0.05 = 5 %), the minimum effect.
+ */
+struct tt_cmp_in {
+	const double *base;
+	size_t nbase;
+	const double *cand;
+	size_t ncand;
+	double allowed;
+	bool higher_is_worse;
+	bool log_scale;
+};
+
+/*
+ * The outcome.  change, lo, hi: the Hodges-Lehmann relative change
+ * cand/base - 1 and its 1 - 2*alpha interval.  p_worse / p_better: exact
+ * one-sided p-values of "the candidate is worse (better) by more than the
+ * allowed change" (the candidate's values moved back by the allowed change
+ * before the test); q_*: the same after Benjamini-Hochberg across the
+ * family tt_cmp_decide is given.
+ */
+struct tt_cmp {
+	double base_median, cand_median;
+	double change, lo, hi;
+	double p_worse, p_better;
+	double q_worse, q_better;
+	bool insufficient;	/* set by the caller: verdict INSUFFICIENT, kept out of the family */
+	enum tt_verdict verdict;
+};
+
+/* Fill `out` but its q-values and verdict; 0 or -errno as tt_mw_exact. */
+int tt_cmp_series(const struct tt_cmp_in *in, double alpha, struct tt_cmp *out);
+
+/*
+ * The verdicts of a family of n comparisons (the gated tests), at false
+ * discovery rate alpha: REGRESSED when q_worse < alpha, IMPROVED when
+ * q_better < alpha, SAME when the interval lies inside +-allowed (given per
+ * comparison in allowed[]), INCONCLUSIVE otherwise; entries marked
+ * insufficient are INSUFFICIENT and not part of the family.  Returns the
+ * family size, or -ENOMEM.
+ */
+int tt_cmp_decide(struct tt_cmp *c, const double *allowed, size_t n, double alpha);
+
+#endif /* TT_COMPARE_STATS_H */
