@@ -51,7 +51,10 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUT)/tracetool $(WL_BINS) $(WL_LIBS)
+# test drivers of library code (tests/tools/X.c -> $(OUT)/tests/X), for the live tests
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(OUT)/tests/%,$(wildcard tests/tools/*.c))
+
+all: $(OUT)/tracetool $(WL_BINS) $(WL_LIBS) $(TEST_TOOLS)
 
 deps:
 	@sh scripts/deps.sh
@@ -134,6 +137,10 @@ $(OUT)/tests/test_store_bpf: $(SKELS)
 $(OUT)/tests/%: tests/unit/%.c $(OUT)/libtracetool.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(OUT)/libtracetool.a $(LIBS) -lcmocka
+
+$(TEST_TOOLS): $(OUT)/tests/%: tests/tools/%.c $(OUT)/libtracetool.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(OUT)/libtracetool.a $(LIBS)
 
 # Workloads are built with frame pointers and without optimisation tricks
 # that would merge the calls they are meant to make.

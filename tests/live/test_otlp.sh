@@ -1,0 +1,103 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Live tests of the OTLP/HTTP push (user/otlp.*): a receiver started here on
+# loopback (tests/live/otlp_receiver.py, python3-protobuf with proto/
+# compiled by protoc) decodes every export of the exporter driven by
+# tests/tools/otlp_push.c, whose report has known counts
+# (tests/live/otlp_check.py says which):
+#   push        protobuf + gzip, one export per interval, exact counts,
+#               bucket counts summing to the count, constant start times,
+#               semantic-convention names, resource and headers from OTEL_*
+#   json        OTEL_EXPORTER_OTLP_PROTOCOL=http/json, compression none
+#   retry       a receiver answering 503 (Retry-After: 1) then 200
+#   unreachable nothing listening: the bounded queue drops, and counts it
+#
+# Environment: TT=build/tracetool (the driver is next to it in tests/).
+. "$(dirname "$0")/lib.sh"
+
+DIR=$(dirname "$0")
+PUSH=$(dirname "$TT")/tests/otlp_push
+CHECKS="otlp_push_decoded otlp_one_export_per_interval otlp_protobuf_gzip otlp_known_counts_exact
+otlp_bucket_counts_sum otlp_start_time_constant otlp_semconv_names otlp_self_metrics_success
+otlp_json_decoded otlp_json_encoding otlp_json_known_counts otlp_retry_decoded
+otlp_retry_after_503 otlp_retry_self_metrics otlp_unreachable_decoded otlp_unreachable_drops"
+
+if [ ! -x "$PUSH" ]; then
+	# shellcheck disable=SC2086
+	fail_all "$PUSH is missing: run make all" $CHECKS
+	exit 0
+fi
+# Debian's python3 holds python3-protobuf (a python3 earlier on PATH may not)
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+if ! command -v protoc >/dev/null 2>&1 || ! "$PY" -c 'import google.protobuf' 2>/dev/null; then
+	# shellcheck disable=SC2086
+	skip_all "needs protoc and python3-protobuf (sh scripts/deps.sh)" $CHECKS
+	exit 0
+fi
+mkdir -p "$TT_TMP/py"
+# shellcheck disable=SC2046
+protoc --proto_path="$DIR/../../proto" --python_out="$TT_TMP/py" \
+	$(find "$DIR/../../proto" -name '*.proto') || {
+	# shellcheck disable=SC2086
+	fail_all "protoc --python_out failed" $CHECKS
+	exit 0
+}
+
+# receiver MODE NAME: start a receiver; its port in $PORT, its log $TT_TMP/NAME.jsonl
+receiver() {
+	rm -f "$TT_TMP/$2.port"
+	PYTHONPATH="$TT_TMP/py" tt_bg "$PY" "$DIR/otlp_receiver.py" "$TT_TMP/$2.port" \
+		"$TT_TMP/$2.jsonl" "$1" 2>"$TT_TMP/$2.err"
+	RECV=$TT_PID
+	_n=0
+	while [ ! -s "$TT_TMP/$2.port" ] && [ $_n -lt 100 ]; do
+		sleep 0.05
+		_n=$((_n + 1))
+	done
+	PORT=$(cat "$TT_TMP/$2.port" 2>/dev/null)
+	touch "$TT_TMP/$2.jsonl"
+}
+
+clean_env() {
+	unset OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_OTLP_METRICS_ENDPOINT \
+		OTEL_EXPORTER_OTLP_HEADERS OTEL_EXPORTER_OTLP_PROTOCOL \
+		OTEL_EXPORTER_OTLP_COMPRESSION OTEL_EXPORTER_OTLP_TIMEOUT \
+		OTEL_SERVICE_NAME OTEL_RESOURCE_ATTRIBUTES
+}
+
+check() {	# check SCENARIO [INTERVAL]
+	"$PY" "$DIR/otlp_check.py" "$1" "$TT_TMP/$1.jsonl" "$TT_TMP/$1.self" ${2:+"$2"}
+}
+
+# push: the base endpoint from the environment, /v1/metrics appended
+clean_env
+receiver ok push
+OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$PORT OTEL_EXPORTER_OTLP_HEADERS=x-tt-test=yes \
+	OTEL_SERVICE_NAME=tt-otlp-test OTEL_RESOURCE_ATTRIBUTES='deployment.environment=live%20test' \
+	timeout 60 "$PUSH" --otlp-interval 1 --exports 4 >"$TT_TMP/push.self" 2>"$TT_TMP/push.log"
+tt_stop "$RECV"
+check push 1
+
+# json: --otlp given a full URL, the protocol and compression from the environment
+receiver ok json
+OTEL_EXPORTER_OTLP_PROTOCOL=http/json OTEL_EXPORTER_OTLP_COMPRESSION=none \
+	timeout 60 "$PUSH" --otlp "http://127.0.0.1:$PORT/v1/metrics" --otlp-interval 0.3 \
+	--exports 3 >"$TT_TMP/json.self" 2>"$TT_TMP/json.log"
+tt_stop "$RECV"
+check json
+
+# retry: 503 with Retry-After: 1, then 200
+receiver 503once retry
+timeout 60 "$PUSH" --otlp "http://127.0.0.1:$PORT" --otlp-interval 0.1 --exports 1 \
+	--backoff 0.2 >"$TT_TMP/retry.self" 2>"$TT_TMP/retry.log"
+tt_stop "$RECV"
+check retry
+
+# unreachable: a loopback port nobody listens on (the receiver's, after it stopped)
+receiver ok unreachable
+tt_stop "$RECV"
+timeout 60 "$PUSH" --otlp "http://127.0.0.1:$PORT" --otlp-interval 0.1 --exports 10 \
+	--queue 2 --attempts 3 --backoff 0.5 >"$TT_TMP/unreachable.self" \
+	2>"$TT_TMP/unreachable.log"
+check unreachable
