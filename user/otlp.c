@@ -332,7 +332,8 @@ static char *decode_part(const char *s, size_t n)
 	if (!out)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 && hexval((unsigned char)s[i + 2]) >= 0) {
+		if (s[i] == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 &&
+		    hexval((unsigned char)s[i + 2]) >= 0) {
 			*o++ = (char)(hexval((unsigned char)s[i + 1]) * 16 +
 				      hexval((unsigned char)s[i + 2]));
 			i += 2;
@@ -344,47 +345,59 @@ static char *decode_part(const char *s, size_t n)
 	return out;
 }
 
-static int parse_resource(struct tt_otlp_encoder *e, const char *spec)
+int tt_otlp_each_kv(const char *spec, int (*fn)(void *ctx, char *key, char *value), void *ctx,
+		    const char **bad, int *badlen)
 {
 	const char *p = spec, *end, *eq;
-	char **k, **v;
+	char *k, *v;
+	int err;
 
 	while (p && *p) {
 		end = strchr(p, ',');
 		if (!end)
 			end = p + strlen(p);
 		eq = memchr(p, '=', (size_t)(end - p));
-		if (!eq) {
-			/* a blank entry ("a=b,,c=d", a trailing comma) is no error */
-			while (p < end && isspace((unsigned char)*p))
-				p++;
-			if (p != end)
-				return -EINVAL;
-		} else {
-			k = realloc(e->res_keys, (e->nres + 1) * sizeof(*k));
-			if (!k)
-				return -ENOMEM;
-			e->res_keys = k;
-			v = realloc(e->res_vals, (e->nres + 1) * sizeof(*v));
-			if (!v)
-				return -ENOMEM;
-			e->res_vals = v;
-			k[e->nres] = decode_part(p, (size_t)(eq - p));
-			v[e->nres] = decode_part(eq + 1, (size_t)(end - eq - 1));
-			if (!k[e->nres] || !v[e->nres]) {
-				free(k[e->nres]);
-				free(v[e->nres]);
-				return -ENOMEM;
-			}
-			if (!*k[e->nres]) {
-				free(k[e->nres]);
-				free(v[e->nres]);
-				return -EINVAL;
-			}
-			e->nres++;
+		k = eq ? decode_part(p, (size_t)(eq - p)) : NULL;
+		v = eq ? decode_part(eq + 1, (size_t)(end - eq - 1)) : NULL;
+		if (eq && (!k || !v))
+			err = -ENOMEM;
+		else if (eq ? !*k : strspn(p, " \t") != (size_t)(end - p))
+			err = -EINVAL;	/* no key; a blank entry (a trailing comma) is fine */
+		else
+			err = 0;
+		if (!err && eq) {
+			err = fn(ctx, k, v);
+			k = v = NULL;	/* fn owns them */
+		}
+		free(k);
+		free(v);
+		if (err) {
+			*bad = p;
+			*badlen = (int)(end - p);
+			return err;
 		}
 		p = *end ? end + 1 : end;
 	}
+	return 0;
+}
+
+static int add_resource(void *ctx, char *key, char *value)
+{
+	struct tt_otlp_encoder *e = ctx;
+	char **k, **v;
+
+	k = realloc(e->res_keys, (e->nres + 1) * sizeof(*k));
+	if (k)
+		e->res_keys = k;
+	v = k ? realloc(e->res_vals, (e->nres + 1) * sizeof(*v)) : NULL;
+	if (!v) {
+		free(key);
+		free(value);
+		return -ENOMEM;
+	}
+	e->res_vals = v;
+	k[e->nres] = key;
+	v[e->nres++] = value;
 	return 0;
 }
 
@@ -392,13 +405,13 @@ struct tt_otlp_encoder *tt_otlp_encoder__new(const struct tt_otlp_encode_opts *o
 					     const struct timespec *start)
 {
 	struct tt_otlp_encoder *e = calloc(1, sizeof(*e));
-	const char *name = o->service_name;
+	const char *name = o->service_name, *bad;
+	int err, badlen;
 	size_t i;
-	int err;
 
 	if (!e)
 		return NULL;
-	err = parse_resource(e, o->resource_attributes);
+	err = tt_otlp_each_kv(o->resource_attributes, add_resource, e, &bad, &badlen);
 	if (err)
 		goto fail;
 	for (i = 0; !name && i < e->nres; i++)
@@ -483,6 +496,19 @@ static pb_kv **series_attrs(struct arena *a, const struct tt_family *f, const st
 	return kv;
 }
 
+/* The fields every data point has: attributes, start and time. 0 or -errno. */
+static int point_head(struct tt_otlp_encoder *e, struct arena *a, struct start_tab *next,
+		      const struct tt_family *f, const struct tt_series *s, uint64_t now,
+		      pb_kv ***attrs, size_t *nattrs, uint64_t *start, uint64_t *time)
+{
+	*attrs = series_attrs(a, f, s);
+	if (!*attrs)
+		return -ENOMEM;
+	*nattrs = f->nlabels;
+	*time = now;
+	return series_start(e, next, f, s, start);
+}
+
 static int add_number_points(struct tt_otlp_encoder *e, struct arena *a, struct start_tab *next,
 			     const struct tt_family *f, uint64_t now,
 			     size_t *np, pb_ndp ***out)
@@ -501,14 +527,10 @@ static int add_number_points(struct tt_otlp_encoder *e, struct arena *a, struct 
 		if (!p)
 			return -ENOMEM;
 		opentelemetry__proto__metrics__v1__number_data_point__init(p);
-		p->attributes = series_attrs(a, f, s);
-		if (!p->attributes)
-			return -ENOMEM;
-		p->n_attributes = f->nlabels;
-		err = series_start(e, next, f, s, &p->start_time_unix_nano);
+		err = point_head(e, a, next, f, s, now, &p->attributes, &p->n_attributes,
+				 &p->start_time_unix_nano, &p->time_unix_nano);
 		if (err)
 			return err;
-		p->time_unix_nano = now;
 		if (as_double) {
 			p->value_case = OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_DOUBLE;
 			p->as_double = s->value;
@@ -548,16 +570,14 @@ static int add_hist_points(struct tt_otlp_encoder *e, struct arena *a, struct st
 		if (!p)
 			return -ENOMEM;
 		opentelemetry__proto__metrics__v1__histogram_data_point__init(p);
-		p->attributes = series_attrs(a, f, s);
-		p->bucket_counts = arena_alloc(a, (nb + 1) * sizeof(*p->bucket_counts));
-		p->explicit_bounds = arena_alloc(a, (nb + 1) * sizeof(*p->explicit_bounds));
-		if (!p->attributes || !p->bucket_counts || !p->explicit_bounds)
-			return -ENOMEM;
-		p->n_attributes = f->nlabels;
-		err = series_start(e, next, f, s, &p->start_time_unix_nano);
+		err = point_head(e, a, next, f, s, now, &p->attributes, &p->n_attributes,
+				 &p->start_time_unix_nano, &p->time_unix_nano);
 		if (err)
 			return err;
-		p->time_unix_nano = now;
+		p->bucket_counts = arena_alloc(a, (nb + 1) * sizeof(*p->bucket_counts));
+		p->explicit_bounds = arena_alloc(a, (nb + 1) * sizeof(*p->explicit_bounds));
+		if (!p->bucket_counts || !p->explicit_bounds)
+			return -ENOMEM;
 		p->count = s->hist.count;
 		p->_sum_case = OPENTELEMETRY__PROTO__METRICS__V1__HISTOGRAM_DATA_POINT___SUM_SUM;
 		p->sum = s->hist.sum;

@@ -66,6 +66,16 @@ int tt_otlp_encode(struct tt_otlp_encoder *e, const struct tt_report *r,
 char *tt_otlp_metric_name(const char *family, const char *unit, bool counter);
 const char *tt_otlp_attribute_name(const char *label);
 
+/*
+ * Each entry of a "key=value,..." list (OTEL_RESOURCE_ATTRIBUTES,
+ * OTEL_EXPORTER_OTLP_HEADERS): key and value percent-decoded and trimmed of
+ * blanks, handed to fn as malloc'ed strings it owns; blank entries (a
+ * trailing comma) are skipped.  0, fn's error, -ENOMEM, or -EINVAL for an
+ * entry without '=' or with an empty key, with *bad / *badlen the entry.
+ */
+int tt_otlp_each_kv(const char *spec, int (*fn)(void *ctx, char *key, char *value), void *ctx,
+		    const char **bad, int *badlen);
+
 /* gzip (RFC 1952) of `in` into a malloc'ed *out / *outlen.  0 or -errno. */
 int tt_gzip(const void *in, size_t len, void **out, size_t *outlen);
 
@@ -130,11 +140,8 @@ struct tt_otlp *tt_otlp__new(const struct tt_otlp_config *c, const struct timesp
 /* Stop the thread (an attempt in flight ends within the timeout) and free everything. */
 void tt_otlp__free(struct tt_otlp *x);
 
-/*
- * Seconds until the next export is due at monotonic time `now_mono`
- * (0 when due): for a poll timeout.
- */
-double tt_otlp_due_in(const struct tt_otlp *x, const struct timespec *now_mono);
+/* Seconds until the next export is due (0 when due): for a poll timeout. */
+double tt_otlp_due_in(const struct tt_otlp *x);
 
 /*
  * Encode the cumulative snapshot `r` (taken at `now`, CLOCK_REALTIME) and

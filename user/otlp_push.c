@@ -26,7 +26,7 @@ struct body {
 struct tt_otlp {
 	struct tt_otlp_config c;
 	struct tt_otlp_encoder *enc;
-	struct timespec next_due;	/* CLOCK_MONOTONIC */
+	double next_due;		/* CLOCK_MONOTONIC seconds */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* queue or stop changed */
@@ -83,70 +83,35 @@ int tt_otlp_config_set_url(struct tt_otlp_config *c, const char *url, bool base,
 	return 0;
 }
 
-static int hexval(int c)
+static int add_header(void *ctx, char *name, char *value)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
+	struct tt_otlp_config *c = ctx;
+	char *h = NULL;
+	int ret = -EINVAL;
 
-/* Percent-decoded, blank-trimmed copy of [s, s+n); NULL on ENOMEM. */
-static char *part(const char *s, size_t n)
-{
-	char *out, *o;
-	size_t i;
-
-	while (n && (*s == ' ' || *s == '\t'))
-		s++, n--;
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	out = o = malloc(n + 1);
-	if (!out)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-			i += 2;
-		} else {
-			*o++ = s[i];
-		}
-	}
-	*o = 0;
-	return out;
+	if (!strpbrk(name, ":\r\n \t") && !strpbrk(value, "\r\n") &&
+	    c->nheaders < TT_OTLP_MAX_HEADERS)
+		ret = asprintf(&h, "%s: %s", name, value) > 0 ? 0 : -ENOMEM;
+	if (!ret)
+		c->headers[c->nheaders++] = h;
+	free(name);
+	free(value);
+	return ret;
 }
 
 /* OTEL_EXPORTER_OTLP_HEADERS: "name=value,..." (W3C baggage syntax, values percent-encoded). */
 static int parse_headers(struct tt_otlp_config *c, const char *spec, const char *var,
 			 struct tt_error *err)
 {
-	const char *p = spec, *end, *eq;
-	char *name, *value, *h;
+	const char *bad;
+	int rc, badlen;
 
-	while (*p) {
-		end = strchr(p, ',');
-		if (!end)
-			end = p + strlen(p);
-		eq = memchr(p, '=', (size_t)(end - p));
-		if (eq) {
-			name = part(p, (size_t)(eq - p));
-			value = part(eq + 1, (size_t)(end - eq - 1));
-			h = NULL;
-			if (name && value && *name && !strpbrk(name, ":\r\n \t") &&
-			    !strpbrk(value, "\r\n") && c->nheaders < TT_OTLP_MAX_HEADERS &&
-			    asprintf(&h, "%s: %s", name, value) > 0)
-				c->headers[c->nheaders++] = h;
-			free(name);
-			free(value);
-			if (!h)
-				return tt_error_set(err, -EINVAL, true,
-						    "%s: bad header entry '%.*s' (name=value, at most %d)",
-						    var, (int)(end - p), p, TT_OTLP_MAX_HEADERS);
-		} else if (strspn(p, " \t") != (size_t)(end - p)) {
-			return tt_error_set(err, -EINVAL, true, "%s: '%.*s' is not name=value", var,
-					    (int)(end - p), p);
-		}
-		p = *end ? end + 1 : end;
-	}
-	return 0;
+	rc = tt_otlp_each_kv(spec, add_header, c, &bad, &badlen);
+	if (rc == -EINVAL)
+		return tt_error_set(err, -EINVAL, true,
+				    "%s: bad entry '%.*s' (name=value, at most %d headers)", var,
+				    badlen, bad, TT_OTLP_MAX_HEADERS);
+	return rc;
 }
 
 int tt_otlp_config_init(struct tt_otlp_config *c, struct tt_error *err)
@@ -405,7 +370,7 @@ struct tt_otlp *tt_otlp__new(const struct tt_otlp_config *c, const struct timesp
 				     c->enc.resource_attributes);
 		goto fail;
 	}
-	x->next_due = ts_of(mono_now() + c->interval);
+	x->next_due = mono_now() + c->interval;
 	pthread_mutex_init(&x->lock, NULL);
 	pthread_cond_init(&x->cond, NULL);
 	rc = pthread_create(&x->thread, NULL, worker, x);
@@ -456,10 +421,9 @@ void tt_otlp__free(struct tt_otlp *x)
 	free(x);
 }
 
-double tt_otlp_due_in(const struct tt_otlp *x, const struct timespec *now_mono)
+double tt_otlp_due_in(const struct tt_otlp *x)
 {
-	double d = (double)(x->next_due.tv_sec - now_mono->tv_sec) +
-		   (double)(x->next_due.tv_nsec - now_mono->tv_nsec) / 1e9;
+	double d = x->next_due - mono_now();
 
 	return d > 0 ? d : 0;
 }
@@ -469,7 +433,7 @@ int tt_otlp_export(struct tt_otlp *x, const struct tt_report *r, const struct ti
 	struct body b;
 	int err;
 
-	x->next_due = ts_of(mono_now() + x->c.interval);
+	x->next_due = mono_now() + x->c.interval;
 	err = tt_otlp_encode(x->enc, r, now, x->c.format, &b.data, &b.len);
 	if (err)
 		return err;
@@ -493,6 +457,18 @@ void tt_otlp_stats(struct tt_otlp *x, struct tt_otlp_stats *s)
 	pthread_mutex_lock(&x->lock);
 	*s = x->stats;
 	pthread_mutex_unlock(&x->lock);
+}
+
+/* A counter family of one unlabelled series. 0 or -errno. */
+static int add_counter(struct tt_report *r, const char *name, const char *help, uint64_t v)
+{
+	struct tt_family *f = tt_report_add_family(r, name, help, "", TT_METRIC_COUNTER, 0, NULL);
+	struct tt_series *s = f ? tt_family_add_series(f, NULL) : NULL;
+
+	if (!s)
+		return -errno;
+	s->value = (double)v;
+	return 0;
 }
 
 int tt_otlp_add_self_metrics(struct tt_otlp *x, struct tt_report *r)
@@ -520,19 +496,9 @@ int tt_otlp_add_self_metrics(struct tt_otlp *x, struct tt_report *r)
 	}
 	if (!f)
 		return -errno;
-	f = tt_report_add_family(r, "tracetool_otlp_retries_total",
-				 "OTLP sends repeated after a retryable failure (429, 502, 503, 504, connection).",
-				 "", TT_METRIC_COUNTER, 0, NULL);
-	ser = f ? tt_family_add_series(f, NULL) : NULL;
-	if (!ser)
-		return -errno;
-	ser->value = (double)s.retries;
-	f = tt_report_add_family(r, "tracetool_otlp_queue_dropped_total",
-				 "OTLP exports dropped from the full send queue, oldest first.",
-				 "", TT_METRIC_COUNTER, 0, NULL);
-	ser = f ? tt_family_add_series(f, NULL) : NULL;
-	if (!ser)
-		return -errno;
-	ser->value = (double)s.dropped;
-	return 0;
+	return add_counter(r, "tracetool_otlp_retries_total",
+			   "OTLP sends repeated after a retryable failure (429, 502, 503, 504, connection).",
+			   s.retries) ?:
+	       add_counter(r, "tracetool_otlp_queue_dropped_total",
+			   "OTLP exports dropped from the full send queue, oldest first.", s.dropped);
 }

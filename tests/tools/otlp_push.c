@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 	struct tt_otlp_config c;
 	struct tt_error err = { 0 };
 	struct tt_otlp_stats st;
-	struct timespec start, now, mnow;
+	struct timespec start, now;
 	struct tt_report *r, *self;
 	struct tt_series *errs;
 	struct tt_otlp *x;
@@ -106,8 +106,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (k = 1; k <= exports; k++) {
-		clock_gettime(CLOCK_MONOTONIC, &mnow);
-		usleep((useconds_t)(tt_otlp_due_in(x, &mnow) * 1e6));
+		usleep((useconds_t)(tt_otlp_due_in(x) * 1e6));
 		add_samples(r, get, 1500, 10);
 		if (k > 1)
 			add_samples(r, post, 2000000, 3);
