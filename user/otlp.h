@@ -137,7 +137,7 @@ struct tt_otlp;
  */
 struct tt_otlp *tt_otlp__new(const struct tt_otlp_config *c, const struct timespec *start,
 			     struct tt_error *err);
-/* Stop the thread (an attempt in flight ends within the timeout) and free everything. */
+/* Stop the thread (a request in flight is abandoned) and free everything; queued exports are dropped unsent. */
 void tt_otlp__free(struct tt_otlp *x);
 
 /* Seconds until the next export is due (0 when due): for a poll timeout. */

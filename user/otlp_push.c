@@ -213,6 +213,15 @@ static size_t discard(char *p, size_t size, size_t n, void *u)
 	return size * n;
 }
 
+/* libcurl's progress callback: a stop ends a request in flight at once, not after the timeout. */
+static int abort_on_stop(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct tt_otlp *x = arg;
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return __atomic_load_n(&x->stop, __ATOMIC_RELAXED);
+}
+
 enum send_result { SENT, RETRY, REJECTED };
 
 /* One POST of `b`; *retry_after: the receiver's Retry-After, seconds (0: none). */
@@ -231,6 +240,9 @@ static enum send_result send_once(struct tt_otlp *x, CURL *curl, struct curl_sli
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, abort_on_stop);
+	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, x);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
 	*retry_after = 0;
 	rc = curl_easy_perform(curl);
 	if (rc != CURLE_OK)
@@ -404,7 +416,7 @@ void tt_otlp__free(struct tt_otlp *x)
 	if (!x)
 		return;
 	pthread_mutex_lock(&x->lock);
-	x->stop = true;
+	__atomic_store_n(&x->stop, true, __ATOMIC_RELAXED);
 	pthread_cond_broadcast(&x->cond);
 	pthread_mutex_unlock(&x->lock);
 	pthread_join(x->thread, NULL);
