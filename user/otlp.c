@@ -839,6 +839,8 @@ static char *json_request(const pb_req *req)
 	char *out;
 	size_t i;
 
+	if (!metrics)
+		return NULL;
 	for (i = 0; metrics && i < sm->n_metrics; i++)
 		if (json_array_append_new(metrics, json_metric(sm->metrics[i]))) {
 			json_decref(metrics);
@@ -896,6 +898,30 @@ out:
 	start_tab_release(&next);
 	arena_release(&a);
 	return err;
+}
+
+int tt_otlp_to_json(const void *pb, size_t len, char **json, size_t *jlen)
+{
+	pb_req *req;
+
+	req = opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(
+		NULL, len, pb);
+	if (!req)
+		return -EINVAL;
+	/* the layout tt_otlp_encode writes: one resource, one scope */
+	if (req->n_resource_metrics != 1 || req->resource_metrics[0]->n_scope_metrics != 1 ||
+	    !req->resource_metrics[0]->resource || !req->resource_metrics[0]->scope_metrics[0]->scope) {
+		opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__free_unpacked(
+			req, NULL);
+		return -EINVAL;
+	}
+	*json = json_request(req);
+	opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__free_unpacked(
+		req, NULL);
+	if (!*json)
+		return -ENOMEM;
+	*jlen = strlen(*json);
+	return 0;
 }
 
 int tt_gzip(const void *in, size_t len, void **out, size_t *outlen)

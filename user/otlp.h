@@ -62,6 +62,13 @@ void tt_otlp_encoder__free(struct tt_otlp_encoder *e);
 int tt_otlp_encode(struct tt_otlp_encoder *e, const struct tt_report *r,
 		   const struct timespec *now, enum tt_otlp_format fmt, void **body, size_t *len);
 
+/*
+ * The OTLP/JSON form of a protobuf body tt_otlp_encode wrote (the
+ * exporter thread's work, so the caller only pays for protobuf), malloc'ed
+ * into *json / *jlen.  0, -EINVAL (not such a body) or -ENOMEM.
+ */
+int tt_otlp_to_json(const void *pb, size_t len, char **json, size_t *jlen);
+
 /* OpenTelemetry name of a tracetool family or label (docs/otlp.md); malloc'ed, NULL + ENOMEM. */
 char *tt_otlp_metric_name(const char *family, const char *unit, bool counter);
 const char *tt_otlp_attribute_name(const char *label);
@@ -137,14 +144,18 @@ struct tt_otlp;
  */
 struct tt_otlp *tt_otlp__new(const struct tt_otlp_config *c, const struct timespec *start,
 			     struct tt_error *err);
-/* Stop the thread (a request in flight is abandoned) and free everything; queued exports are dropped unsent. */
+/*
+ * Stop the thread (a request in flight is abandoned) and free everything;
+ * queued exports are dropped unsent.
+ */
 void tt_otlp__free(struct tt_otlp *x);
 
 /* Seconds until the next export is due (0 when due): for a poll timeout. */
 double tt_otlp_due_in(const struct tt_otlp *x);
 
 /*
- * Encode the cumulative snapshot `r` (taken at `now`, CLOCK_REALTIME) and
+ * Encode the cumulative snapshot `r` (taken at `now`, CLOCK_REALTIME) as
+ * protobuf (the thread turns it into JSON when that is the format) and
  * queue it for the thread, dropping the oldest queued body when the queue
  * is full; the next export is due one interval later.  0 or -errno.
  */

@@ -304,8 +304,17 @@ static void *worker(void *arg)
 		x->stats.queued = x->n;
 		pthread_mutex_unlock(&x->lock);
 
+		if (x->c.format == TT_OTLP_JSON) {
+			char *json = NULL;
+
+			if (tt_otlp_to_json(b.data, b.len, &json, &z.len))
+				json = NULL;
+			free(b.data);
+			b.data = json;
+			b.len = z.len;
+		}
 		z = b;
-		if (x->c.gzip && tt_gzip(b.data, b.len, &z.data, &z.len))
+		if (b.data && x->c.gzip && tt_gzip(b.data, b.len, &z.data, &z.len))
 			z.data = NULL;
 		delay = x->c.backoff;
 		for (attempt = 1;; attempt++) {
@@ -446,7 +455,7 @@ int tt_otlp_export(struct tt_otlp *x, const struct tt_report *r, const struct ti
 	int err;
 
 	x->next_due = mono_now() + x->c.interval;
-	err = tt_otlp_encode(x->enc, r, now, x->c.format, &b.data, &b.len);
+	err = tt_otlp_encode(x->enc, r, now, TT_OTLP_PROTOBUF, &b.data, &b.len);
 	if (err)
 		return err;
 	pthread_mutex_lock(&x->lock);

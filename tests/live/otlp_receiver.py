@@ -36,7 +36,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                "content_type": self.headers.get("Content-Type"),
                "content_encoding": self.headers.get("Content-Encoding"),
                "x_tt_test": self.headers.get("x-tt-test"),
-               "gzip_magic": body[:2] == b"\x1f\x8b"}
+               "gzip_magic": body[:2] == b"\x1f\x8b", "bytes": len(body)}
         status = 503 if mode == "503once" and seen == 1 else 200
         try:
             if rec["content_encoding"] == "gzip":

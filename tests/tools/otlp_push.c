@@ -10,8 +10,12 @@
  * 201,/orders,8080} with 3*(k-1) samples of 2 ms), and
  * tracetool_syscall_errors_total{openat,ENOENT} = k.
  *
+ * --series N adds N more GET series (routes /r/0 ...) of one sample each and
+ * prints how long each tt_otlp_export (encoding and queueing) took, for
+ * bench/otlp.sh.
+ *
  * Usage: otlp_push [--otlp URL] [--otlp-interval SEC] [--exports N]
- *        [--queue N] [--attempts N] [--backoff SEC] [--drain SEC]
+ *        [--queue N] [--attempts N] [--backoff SEC] [--drain SEC] [--series N]
  */
 #include <errno.h>
 #include <stdio.h>
@@ -63,8 +67,9 @@ int main(int argc, char **argv)
 	struct tt_report *r, *self;
 	struct tt_series *errs;
 	struct tt_otlp *x;
-	double drain = 30, deadline;
-	long exports = 3, k;
+	double drain = 30, deadline, t0;
+	long exports = 3, k, nextra = 0, j;
+	char route[32];
 	int i;
 
 	clock_gettime(CLOCK_REALTIME, &start);
@@ -87,6 +92,8 @@ int main(int argc, char **argv)
 			c.backoff = atof(v);
 		else if (!strcmp(a, "--drain"))
 			drain = atof(v);
+		else if (!strcmp(a, "--series"))
+			nextra = atol(v);
 		else if (strcmp(a, "--otlp"))
 			goto usage;
 	}
@@ -105,6 +112,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "otlp_push: %s\n", err.msg);
 		return 1;
 	}
+	for (j = 0; j < nextra; j++) {
+		snprintf(route, sizeof(route), "/r/%ld", j);
+		add_samples(r, (const char *const[]){ "GET", "200", route, "8080" }, 1000 + (uint64_t)j,
+			    1);
+	}
 	for (k = 1; k <= exports; k++) {
 		usleep((useconds_t)(tt_otlp_due_in(x) * 1e6));
 		add_samples(r, get, 1500, 10);
@@ -112,8 +124,13 @@ int main(int argc, char **argv)
 			add_samples(r, post, 2000000, 3);
 		errs->value = (double)k;
 		clock_gettime(CLOCK_REALTIME, &now);
+		t0 = mono();
 		if (tt_otlp_export(x, r, &now))
 			return 1;
+		if (nextra)
+			fprintf(stderr, "export %ld: %zu series encoded and queued in %.2f ms\n", k,
+				tt_report_find_family(r, "http_server_request_duration_seconds")->nseries + 1,
+				(mono() - t0) * 1e3);
 	}
 	/* every export ends as sent, rejected, failed or dropped */
 	deadline = mono() + drain;
@@ -133,7 +150,8 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "otlp_push: %s\nusage: otlp_push [--otlp URL] [--otlp-interval SEC] "
-		"[--exports N] [--queue N] [--attempts N] [--backoff SEC] [--drain SEC]\n",
+		"[--exports N] [--queue N] [--attempts N] [--backoff SEC] [--drain SEC] "
+		"[--series N]\n",
 		err.msg);
 	return 2;
 }

@@ -400,6 +400,36 @@ static void test_encode_json(void **state)
 	tt_report__free(r);
 }
 
+/* The exporter's JSON (from the protobuf body, in its thread) is the encoder's JSON. */
+static void test_to_json(void **state)
+{
+	struct tt_otlp_encode_opts o = { .service_name = "svc", .resource_attributes = "k=v" };
+	struct timespec start = { .tv_sec = 1000 }, now = { .tv_sec = 2000, .tv_nsec = 7 };
+	struct tt_report *r = mk_report(true);
+	struct tt_otlp_encoder *a = tt_otlp_encoder__new(&o, &start);
+	struct tt_otlp_encoder *b = tt_otlp_encoder__new(&o, &start);
+	void *pb, *json;
+	char *conv;
+	size_t pblen, jlen, clen;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(tt_otlp_encode(a, r, &now, TT_OTLP_PROTOBUF, &pb, &pblen), 0);
+	assert_int_equal(tt_otlp_encode(b, r, &now, TT_OTLP_JSON, &json, &jlen), 0);
+	assert_int_equal(tt_otlp_to_json(pb, pblen, &conv, &clen), 0);
+	assert_int_equal(clen, jlen);
+	assert_memory_equal(conv, json, jlen);
+	free(conv);
+	assert_int_equal(tt_otlp_to_json("\xff\xff", 2, &conv, &clen), -EINVAL);
+	assert_int_equal(tt_otlp_to_json("", 0, &conv, &clen), -EINVAL);	/* no resource */
+	free(pb);
+	free(json);
+	tt_otlp_encoder__free(a);
+	tt_otlp_encoder__free(b);
+	tt_report__free(r);
+}
+
 static void test_gzip(void **state)
 {
 	char in[5000], out[6000];
@@ -561,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_encode_protobuf),
 		cmocka_unit_test(test_start_times),
 		cmocka_unit_test(test_encode_json),
+		cmocka_unit_test(test_to_json),
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_config_env),
