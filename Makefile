@@ -19,7 +19,7 @@ CFLAGS     += $(HOST_WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -Iinclude -Iuser -I
 BPF_CFLAGS := -g -O2 -target bpf -D__TT_BPF__ -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	      -Wno-unused-function -Wno-unused-parameter -MMD -MP -Iinclude -Ibpf -I$(OUT)
 LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
-	      -lseccomp -ljansson -lm
+	      -lseccomp -ljansson -lm -lmicrohttpd -lcap
 LIBS       += -lprotobuf-c -lcurl -lz -lpthread  # OTLP push
 LIBS       += $(shell pkg-config --libs libdw 2>/dev/null || echo -ldw -lelf)  # symbolization
 

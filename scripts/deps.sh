@@ -10,7 +10,7 @@
 set -e
 
 BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
-       libseccomp-dev libjansson-dev libdw-dev
+       libseccomp-dev libjansson-dev libdw-dev libmicrohttpd-dev libcap-dev
        protobuf-c-compiler libprotobuf-c-dev libcurl4-openssl-dev"	# OTLP push
 TEST="libcmocka-dev jq procps util-linux binutils libxml2-utils nodejs iproute2 iptables"
 TEST="$TEST nginx-light wrk"	# requests: a real server and a load generator
@@ -19,6 +19,7 @@ TEST="$TEST postgresql postgresql-contrib"	# requests: a forking server (initdb,
 TEST="$TEST redis-server redis-tools"	# requests: Redis (the tests start their own server)
 TEST="$TEST python3 passwd"	# requests: the splice server; caps: useradd (setpriv is util-linux)
 TEST="$TEST gcc-multilib"	# syscalls: an ia32 (-m32) workload for the abi label
+TEST="$TEST prometheus python3-prometheus-client"	# serve: a real Prometheus, promtool, the OpenMetrics parser
 TEST="$TEST protobuf-compiler python3-protobuf"	# OTLP: the test receiver decodes every export
 BENCH="libbpf-tools bpftrace iperf3 stress-ng"	# stress-ng: bench/busy.sh load
 FUZZ="libclang-rt-dev"	# make fuzz: libFuzzer and the sanitizer runtimes for clang

@@ -42,9 +42,11 @@ void tt_set_verbose(int level);
 int cmd_list(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_flamegraph(const struct tt_cmd *cmd, int argc, char **argv);
 int cmd_report(const struct tt_cmd *cmd, int argc, char **argv);
+int cmd_serve(const struct tt_cmd *cmd, int argc, char **argv);
 
 extern const char tt_list_usage[];
 extern const char tt_flamegraph_usage[];
 extern const char tt_report_usage[];
+extern const char tt_serve_summary[];
 
 #endif /* TT_COMMANDS_H */

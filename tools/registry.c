@@ -55,7 +55,7 @@ const struct tt_tracer_def *tt_tracer_find(const char *name)
 
 #define HELP_COL 22
 
-static void print_opt(const struct tt_optdef *d, const char *extra, FILE *out)
+void tt_optdef_help(const struct tt_optdef *d, const char *extra, FILE *out)
 {
 	char left[64], text[512];
 	const char *p, *nl;
@@ -143,7 +143,7 @@ void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *ou
 			continue;
 		fprintf(out, n == 1 ? "\nOptions:\n" : "\nOptions of %s:\n", defs[i]->name);
 		for (k = 0; defs[i]->opts[k].name; k++)
-			print_opt(&defs[i]->opts[k], NULL, out);
+			tt_optdef_help(&defs[i]->opts[k], NULL, out);
 	}
 	fprintf(out, "\nCommon options:\n");
 	common_formats(defs, n, formats);
@@ -156,7 +156,7 @@ void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *ou
 	for (k = 0; tt_common_optdefs[k].name; k++) {
 		const struct tt_optdef *d = &tt_common_optdefs[k];
 
-		print_opt(d, !strcmp(d->name, "format") ? fbuf :
+		tt_optdef_help(d, !strcmp(d->name, "format") ? fbuf :
 			     !strcmp(d->name, "hook")   ? hbuf : NULL, out);
 	}
 	fprintf(out, "  -- CMD ARGS         %s\n", defs[0]->cmd_help ? defs[0]->cmd_help :
@@ -276,7 +276,8 @@ int tt_tracers_parse(const struct tt_tracer_def *const *defs, void *const *privs
 	{
 		struct tt_cli cli = {
 			.cmd = defs[0]->name, .tracing = true, .allow_cmd = true,
-			.formats = common_formats(defs, n, formats) ? formats : NULL,
+			/* no format every named command takes: -f is refused */
+			.formats = (common_formats(defs, n, formats), formats),
 			.extra = lopts, .extra_shorts = shorts[0] ? shorts : NULL,
 			.on_opt = dispatch, .ctx = p,
 		};

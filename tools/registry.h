@@ -93,6 +93,9 @@ extern const struct tt_tracer_def tt_syscalls_tracer, tt_tcp_tracer, tt_requests
 /* The tracer named exactly `name`, or NULL. */
 const struct tt_tracer_def *tt_tracer_find(const char *name);
 
+/* One option's help line(s), `extra` appended to its help text (NULL: none). */
+void tt_optdef_help(const struct tt_optdef *d, const char *extra, FILE *out);
+
 /* --help of one or several tracers named together, generated from the tables. */
 void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *out);
 

@@ -29,6 +29,7 @@ const struct tt_cmd tt_commands[] = {
 	  cmd_flamegraph, false, NULL },
 	{ "report", "read saved JSON reports back, merge them, render in any format",
 	  tt_report_usage, cmd_report, false, NULL },
+	{ "serve", tt_serve_summary, NULL, cmd_serve, true, NULL },
 };
 const size_t tt_ncommands = sizeof(tt_commands) / sizeof(tt_commands[0]);
 const char tt_version[] = TT_VERSION;
@@ -96,6 +97,7 @@ static void usage(FILE *f)
 		   "  tracetool requests -c nginx -i 10       # HTTP latency by route, every 10 s\n"
 		   "  tracetool profile -d 10 -f folded | tracetool flamegraph -o cpu.svg\n"
 		   "  tracetool report a.json b.json          # saved JSON reports, merged\n"
+		   "  tracetool serve                         # Prometheus endpoint on 127.0.0.1:9436\n"
 		   "  tracetool list                          # what this kernel supports\n\n"
 		   "Exit status: 0 success, 1 runtime failure, 2 usage or input error.\n");
 }

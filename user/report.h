@@ -60,6 +60,12 @@ struct tt_series {
 	char **labels;		/* one value per family label name */
 	double value;		/* counter / gauge, base units */
 	struct tt_hsum hist;	/* histogram families only */
+	/*
+	 * When this series began counting, Unix seconds (OpenMetrics _created,
+	 * OTLP start time); 0: the report's started_at.  Set by an exporter's
+	 * view (user/export.c); the other producers leave it 0.
+	 */
+	double created;
 };
 
 struct tt_family {

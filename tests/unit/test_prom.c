@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests for `serve`'s library parts: the Prometheus 0.0.4 and
+ * OpenMetrics renderers (user/render/prom.c) against golden files
+ * (tests/unit/golden/metrics.prom, metrics.om; TT_UPDATE_GOLDEN=1 rewrites
+ * them), the exactness of their `le` buckets against the raw samples, the
+ * snapping of bounds onto tracetool bucket bounds, and the exporter's view
+ * (user/export.c): counters that never go backwards across overflow and
+ * series churn, TTL expiry and return with a new start time, the sticky
+ * overflow series and its count.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdbool.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "export.h"
+#include "prom.h"
+#include "tt_golden.h"
+
+#define T0_SEC 1795776808	/* 2026-11-27T10:53:28Z */
+#define LAT "tracetool_syscall_duration_seconds"
+#define ERR "tracetool_syscall_errors_total"
+
+static const uint64_t samples_ns[] = {
+	700, 700, 1007, 1008, 1600, 1600, 1600, 21000, 50175, 50176, 3000000, 999999999,
+	2000000000ULL, 200000000000ULL,	/* 200 s: the overflow bucket */
+};
+
+static struct tt_report *make_report(void)
+{
+	static const char *lat_labels[] = { "syscall", "comm" };
+	static const char *err_labels[] = { "syscall", "errno" };
+	static const char *g_labels[] = { "tracer" };
+	struct tt_report *r = tt_report__new();
+	struct tt_hist *h = calloc(1, sizeof(*h));
+	struct tt_family *f;
+	struct tt_series *s;
+	size_t i;
+
+	assert_non_null(r);
+	assert_non_null(h);
+	r->started_at.tv_sec = T0_SEC;
+	r->started_at.tv_nsec = 500000000;
+	f = tt_report_add_family(r, LAT, "Time from syscall entry to exit.", "seconds",
+				 TT_METRIC_HISTOGRAM, 2, lat_labels);
+	assert_non_null(f);
+	for (i = 0; i < sizeof(samples_ns) / sizeof(samples_ns[0]); i++)
+		tt_hist_record(h, samples_ns[i]);
+	s = tt_family_add_series(f, (const char *[]){ "read", "we\"ird\\na\nme" });
+	assert_non_null(s);
+	assert_int_equal(tt_hsum_from_hist(&s->hist, h, 1e-9), 0);
+	s->created = T0_SEC + 7.25;
+	f = tt_report_add_family(r, ERR, "Failed syscalls by errno.", "", TT_METRIC_COUNTER, 2,
+				 err_labels);
+	assert_non_null(f);
+	s = tt_family_add_series(f, (const char *[]){ "openat", "ENOENT" });
+	s->value = 7;
+	/* a family with no series yet: HELP and TYPE all the same */
+	assert_non_null(tt_report_add_family(r, "tracetool_tcp_resets_total", "TCP resets.\\ok",
+					     "", TT_METRIC_COUNTER, 0, NULL));
+	f = tt_report_add_family(r, "tracetool_bpf_map_memory_bytes", "Map memory.", "bytes",
+				 TT_METRIC_GAUGE, 1, g_labels);
+	s = tt_family_add_series(f, (const char *[]){ "syscalls" });
+	s->value = 1048576;
+	free(h);
+	return r;
+}
+
+static char *render(const struct tt_report *r, const struct tt_prom_opts *o)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(tt_render_prom(r, o, f), 0);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static void test_prom_golden(void **state)
+{
+	struct tt_report *r = make_report();
+	char *text = render(r, &(struct tt_prom_opts){ .openmetrics = false });
+	char *om = render(r, &(struct tt_prom_opts){ .openmetrics = true });
+
+	(void)state;
+	tt_check_golden("metrics.prom", text);
+	tt_check_golden("metrics.om", om);
+	/* properties whatever the goldens say */
+	assert_non_null(strstr(text, "comm=\"we\\\"ird\\\\na\\nme\""));
+	assert_null(strstr(text, "# EOF"));
+	assert_null(strstr(text, "_created"));
+	assert_non_null(strstr(text, "# TYPE tracetool_tcp_resets_total counter\n"));
+	assert_non_null(strstr(om, "# TYPE tracetool_tcp_resets counter\n"));
+	assert_non_null(strstr(om, "\n# EOF\n"));
+	assert_non_null(strstr(om, "# UNIT tracetool_syscall_duration_seconds seconds\n"));
+	assert_non_null(strstr(om, "tracetool_syscall_errors_total{syscall=\"openat\",errno=\"ENOENT\"} 7\n"));
+	assert_non_null(strstr(om, "tracetool_syscall_errors_created{syscall=\"openat\",errno=\"ENOENT\"} 1795776808.500\n"));
+	assert_non_null(strstr(om, "_created{syscall=\"read\",comm=\"we\\\"ird\\\\na\\nme\"} 1795776815.250\n"));
+	free(text);
+	free(om);
+	tt_report__free(r);
+}
+
+/* Every exported `le` count equals the number of raw samples <= le: exact, not interpolated. */
+static void test_buckets_exact(void **state)
+{
+	static double user[] = { 2e-6, 5e-5, 0.003, 1 };
+	struct tt_report *r = make_report();
+	size_t nuser = tt_prom_snap_bounds(user, 4, "seconds");
+	struct tt_prom_opts opts[2] = { { .openmetrics = false },
+					{ .bounds = user, .nbounds = nuser } };
+	size_t o, i, checked = 0;
+
+	(void)state;
+	for (o = 0; o < 2; o++) {
+		char *text = render(r, &opts[o]), *p = text;
+
+		while ((p = strstr(p, LAT "_bucket{"))) {
+			double le;
+			unsigned long long got, want = 0;
+			char *q = strstr(p, "le=\"");
+
+			assert_non_null(q);
+			if (!strncmp(q + 4, "+Inf", 4)) {
+				want = sizeof(samples_ns) / sizeof(samples_ns[0]);
+				assert_int_equal(sscanf(strchr(q, '}') + 1, "%llu", &got), 1);
+			} else {
+				assert_int_equal(sscanf(q + 4, "%lf\"} %llu", &le, &got), 2);
+				for (i = 0; i < sizeof(samples_ns) / sizeof(samples_ns[0]); i++)
+					want += (double)samples_ns[i] * 1e-9 <= le * (1 + 1e-12);
+			}
+			if (got != want)
+				fail_msg("bucket %.60s: %llu, samples <= le: %llu", p, got, want);
+			checked++;
+			p = q;
+		}
+		free(text);
+	}
+	assert_int_equal(checked, 17 + 5);	/* 16 default bounds + +Inf, 4 chosen + +Inf */
+	tt_report__free(r);
+}
+
+/* A snapped bound is the last value of a tracetool bucket, and snapping is idempotent. */
+static void test_snap(void **state)
+{
+	size_t n, i;
+	const double *d = tt_prom_default_bounds("seconds", &n);
+	double b[] = { 0.001, 0.001, 5e-6, 1e-10 };
+
+	(void)state;
+	assert_true(n >= 10 && n <= 20);
+	for (i = 0; i < n; i++) {
+		double s = tt_prom_snap_bound(d[i], "seconds");
+		uint64_t ns = (uint64_t)llround(s * 1e9);
+
+		assert_true(s >= d[i]);
+		assert_true(tt_hist_slot(ns) != tt_hist_slot(ns + 1));
+		assert_true(tt_prom_snap_bound(s, "seconds") == s);
+	}
+	assert_true(tt_prom_snap_bound(0.001, "seconds") == 0.001007615);
+	assert_int_equal(tt_prom_snap_bounds(b, 4, "seconds"), 3);	/* duplicates dropped */
+	assert_true(b[0] == 0 && b[1] == 5.055e-6 && b[2] == 0.001007615);
+	assert_true(tt_prom_snap_bound(1000, "bytes") == 1007);
+}
+
+/* --- the exporter's view ----------------------------------------------------------- */
+
+static struct tt_report *snap_counters(const char *const *names, const double *values, size_t n)
+{
+	static const char *labels[] = { "route" };
+	struct tt_report *r = tt_report__new();
+	struct tt_family *f;
+	size_t i;
+
+	assert_non_null(r);
+	f = tt_report_add_family(r, "c_total", "c", "", TT_METRIC_COUNTER, 1, labels);
+	for (i = 0; i < n; i++)
+		tt_family_add_series(f, (const char *[]){ names[i] })->value = values[i];
+	f = tt_report_add_family(r, "g", "g", "", TT_METRIC_GAUGE, 1, labels);
+	tt_family_add_series(f, (const char *[]){ "x" })->value = 3;
+	return r;
+}
+
+static const struct tt_series *find(const struct tt_report *r, const char *fam, const char *l)
+{
+	return tt_family_find_series(tt_report_find_family(r, fam), (const char *[]){ l });
+}
+
+/*
+ * Series churn past the export limit and the tracer's own _other series:
+ * every exported series and the overflow series only grow, and the sum of
+ * what is exported equals the cumulative total.
+ */
+static void test_export_monotonic(void **state)
+{
+	static const char *const names[] = { "a", "b", "c", "d", "_other" };
+	/* cumulative values at 4 snapshots: c, d and _other appear late */
+	static const double v[4][5] = {
+		{ 5, 3, 0, 0, 0 }, { 7, 3, 1, 0, 0 }, { 7, 4, 4, 2, 0 }, { 9, 4, 6, 2, 5 },
+	};
+	static const size_t nseries[4] = { 2, 3, 4, 5 };
+	struct tt_export *x = tt_export__new(&(struct tt_export_opts){ .start = 100, .ttl = 0,
+									 .max_series = 2 });
+	double prev[3] = { 0 };
+	size_t t, i;
+
+	(void)state;
+	assert_non_null(x);
+	for (t = 0; t < 4; t++) {
+		struct tt_report *s = snap_counters(names, v[t], nseries[t]);
+		struct tt_report *view = tt_export_view(x, s, 100 + t);
+		const struct tt_series *e[3] = { find(view, "c_total", "a"),
+						 find(view, "c_total", "b"),
+						 find(view, "c_total", "_other") };
+		double total = 0, exported = 0;
+
+		assert_non_null(view);
+		for (i = 0; i < nseries[t]; i++)
+			total += v[t][i];
+		for (i = 0; i < 3; i++) {
+			double now = e[i] ? e[i]->value : 0;
+
+			if (now < prev[i])
+				fail_msg("snapshot %zu: series %zu went back from %g to %g", t, i,
+					 prev[i], now);
+			prev[i] = now;
+			exported += now;
+		}
+		assert_true(exported == total);
+		assert_int_equal(tt_report_find_family(view, "c_total")->nseries, t ? 3 : 2);
+		tt_report__free(view);
+		tt_report__free(s);
+	}
+	assert_int_equal(tt_export_overflowed(x, "c_total"), 2);	/* c and d, not _other */
+	assert_true(prev[2] == 6 + 2 + 5);
+	tt_export__free(x);
+}
+
+/* Idle series expire after the TTL and come back from zero with created = their expiry. */
+static void test_export_ttl(void **state)
+{
+	static const char *const names[] = { "a", "b" };
+	struct tt_export *x = tt_export__new(&(struct tt_export_opts){ .start = 1000, .ttl = 10 });
+	struct {
+		double now, a, b;
+		bool a_shown;
+		double a_value, a_created;
+	} steps[] = {
+		{ 1000, 5, 1, true, 5, 1000 },
+		{ 1005, 5, 2, true, 5, 1000 },	/* a idle 5 s */
+		{ 1011, 5, 3, false, 0, 0 },	/* a idle 11 s: expired */
+		{ 1020, 5, 4, false, 0, 0 },
+		{ 1021, 8, 5, true, 3, 1011 },	/* a back: from zero, created at its expiry */
+		{ 1022, 9, 6, true, 4, 1011 },
+	};
+	size_t i;
+
+	(void)state;
+	assert_non_null(x);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct tt_report *s = snap_counters(names, (double[]){ steps[i].a, steps[i].b }, 2);
+		struct tt_report *view = tt_export_view(x, s, steps[i].now);
+		const struct tt_series *a = find(view, "c_total", "a");
+		const struct tt_series *b = find(view, "c_total", "b");
+
+		assert_non_null(view);
+		assert_non_null(b);
+		assert_true(b->value == steps[i].b && b->created == 1000);
+		assert_non_null(find(view, "g", "x"));	/* gauges never expire */
+		if (steps[i].a_shown != (a != NULL))
+			fail_msg("step %zu: a %s", i, a ? "shown" : "missing");
+		if (a && (a->value != steps[i].a_value || a->created != steps[i].a_created))
+			fail_msg("step %zu: a = %g created %g", i, a->value, a->created);
+		assert_int_equal(tt_export_stats(x)->expired, !steps[i].a_shown);
+		tt_report__free(view);
+		tt_report__free(s);
+	}
+	tt_export__free(x);
+}
+
+/* A histogram that expires comes back with only the samples since. */
+static void test_export_hist_baseline(void **state)
+{
+	static const char *labels[] = { "syscall" };
+	struct tt_export *x = tt_export__new(&(struct tt_export_opts){ .start = 0, .ttl = 1 });
+	struct tt_hist *h = calloc(1, sizeof(*h));
+	double when[] = { 0, 2, 3 };
+	uint64_t add[] = { 1000, 0, 5000 };
+	size_t i;
+
+	(void)state;
+	assert_non_null(h);
+	tt_hist_record(h, 1000);
+	for (i = 0; i < 3; i++) {
+		struct tt_report *s = tt_report__new();
+		struct tt_family *f = tt_report_add_family(s, LAT, "h", "seconds",
+							   TT_METRIC_HISTOGRAM, 1, labels);
+		struct tt_series *ss = tt_family_add_series(f, (const char *[]){ "read" });
+		struct tt_report *view;
+		const struct tt_series *e;
+
+		if (i && add[i])
+			tt_hist_record(h, add[i]);
+		assert_int_equal(tt_hsum_from_hist(&ss->hist, h, 1e-9), 0);
+		view = tt_export_view(x, s, when[i]);
+		e = find(view, LAT, "read");
+		if (i == 1) {
+			assert_null(e);
+		} else {
+			assert_non_null(e);
+			assert_int_equal(e->hist.count, 1);
+			assert_int_equal(e->hist.nbuckets, 1);
+			assert_true(fabs(e->hist.sum - add[i] * 1e-9) < 1e-15);
+			assert_true(e->created == when[i ? 1 : 0]);
+		}
+		tt_report__free(view);
+		tt_report__free(s);
+	}
+	free(h);
+	tt_export__free(x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prom_golden),
+		cmocka_unit_test(test_buckets_exact),
+		cmocka_unit_test(test_snap),
+		cmocka_unit_test(test_export_monotonic),
+		cmocka_unit_test(test_export_ttl),
+		cmocka_unit_test(test_export_hist_baseline),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

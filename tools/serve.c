@@ -1,0 +1,610 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `tracetool serve [TRACER...] [OPTIONS]`: run tracers (default syscalls,
+ * tcp, requests) until stopped and answer Prometheus / OpenMetrics scrapes
+ * on /metrics.  One thread: the session's fds and the HTTP server's epoll
+ * fd are polled together, and a scrape takes a fresh cumulative snapshot
+ * in the handler (at most SNAP_MAX_AGE old), so no lock guards the
+ * snapshot and nothing is read from the maps between scrapes.  The view
+ * exported (series start times, TTL, the series limit) is user/export.c's;
+ * the text is user/render/prom.c's.
+ */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "export.h"
+#include "httpd.h"
+#include "prom.h"
+#include "registry.h"
+#include "version.h"
+
+#define SERVE_DEFAULT_LISTEN "127.0.0.1:9436"
+#define SERVE_DEFAULT_TTL 300.0
+#define SERVE_DEFAULT_MAX_SERIES 10000
+/* A scrape reuses a snapshot this recent (seconds): 100 scrapers at once cost one collect. */
+#define SNAP_MAX_AGE 0.25
+#define MAX_BOUNDS 64
+
+enum {
+	OPT_LISTEN = 1,
+	OPT_BUCKETS,
+	OPT_SERIES_TTL,
+	OPT_MAX_EXPORT_SERIES,
+	OPT_KEEP_CAPS,
+};
+
+struct serve {
+	const char *listen;
+	double bounds[MAX_BOUNDS];	/* --buckets, seconds, snapped; nbounds 0 = default */
+	size_t nbounds;
+	double ttl;
+	unsigned long max_series;
+	bool keep_caps;
+
+	struct tt_session *s;
+	struct tt_httpd *httpd;
+	struct tt_export *x;
+	struct tt_report *view;		/* the exported view of the latest snapshot */
+	double view_mono;
+	double start_real;		/* process start, Unix seconds */
+	double last_scrape_mono;
+	double max_scrape_gap;		/* longest time between two scrapes seen */
+	double scrape_seconds;		/* how long the previous /metrics answer took */
+	const char *caps_note;		/* what happened to capabilities, for -v */
+};
+
+static const struct tt_optdef serve_opts[] = {
+	{ "listen", 0, "ADDR", OPT_LISTEN,
+	  "HTTP address: HOST:PORT, [V6]:PORT or :PORT for every\n"
+	  "address (default " SERVE_DEFAULT_LISTEN ")", NULL },
+	{ "buckets", 0, "LIST", OPT_BUCKETS,
+	  "histogram `le` bounds in seconds (comma list), each moved to\n"
+	  "the tracetool bucket bound holding it so counts stay exact\n"
+	  "(default about a dozen from 1us to 16s: tracetool(1))", "1-64 bounds" },
+	{ "series-ttl", 0, "SEC", OPT_SERIES_TTL,
+	  "a series unchanged this long is no longer exported; it\n"
+	  "comes back with a new _created when it changes (default 5m;\n"
+	  "never less than twice the longest gap between scrapes)", "1s to 365d" },
+	{ "max-export-series", 0, "N", OPT_MAX_EXPORT_SERIES,
+	  "label sets exported per metric (default 10000); later ones are\n"
+	  "summed into its _other series and counted in\n"
+	  "tracetool_export_overflow_series_total", "1-10000000" },
+	{ "keep-caps", 0, NULL, OPT_KEEP_CAPS,
+	  "keep every capability after attach (default: all are dropped)", NULL },
+	{ 0 },
+};
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double now_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void *serve_create(void)
+{
+	struct serve *sv = calloc(1, sizeof(*sv));
+
+	if (!sv)
+		return NULL;
+	sv->listen = SERVE_DEFAULT_LISTEN;
+	sv->ttl = SERVE_DEFAULT_TTL;
+	sv->max_series = SERVE_DEFAULT_MAX_SERIES;
+	return sv;
+}
+
+static int add_bound(void *ctx, const char *item, struct tt_error *err)
+{
+	struct serve *sv = ctx;
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(item, &end);
+	if (*end || errno || !(v > 0) || v > 3600)
+		return tt_error_set(err, -EINVAL, true, "--buckets: '%s' is not a bound in seconds "
+				    "(0 < bound <= 3600)", item);
+	if (sv->nbounds == MAX_BOUNDS)
+		return tt_error_set(err, -EINVAL, true, "--buckets: at most %d bounds", MAX_BOUNDS);
+	sv->bounds[sv->nbounds++] = v;
+	return 0;
+}
+
+static int serve_opt(void *priv, int key, const char *arg, struct tt_error *err)
+{
+	struct serve *sv = priv;
+
+	switch (key) {
+	case OPT_LISTEN:
+		sv->listen = arg;
+		return 0;
+	case OPT_BUCKETS:
+		sv->nbounds = 0;
+		if (tt_cli_each_item(arg, add_bound, sv, err))
+			return -EINVAL;
+		sv->nbounds = tt_prom_snap_bounds(sv->bounds, sv->nbounds, "seconds");
+		return 0;
+	case OPT_SERIES_TTL:
+		if (tt_parse_seconds(arg, &sv->ttl) || sv->ttl < 1 || sv->ttl > 365 * 86400.0)
+			return tt_error_set(err, -EINVAL, true, "--series-ttl: '%s' is not a "
+					    "duration from 1s to 365d", arg);
+		return 0;
+	case OPT_MAX_EXPORT_SERIES:
+		if (tt_parse_uint(arg, 10000000, &sv->max_series))
+			return tt_error_set(err, -EINVAL, true, "--max-export-series: '%s' is not a "
+					    "count from 1 to 10000000", arg);
+		return 0;
+	case OPT_KEEP_CAPS:
+		sv->keep_caps = true;
+		return 0;
+	}
+	return tt_error_set(err, -EINVAL, true, "unknown option");
+}
+
+static int serve_check(void *priv, const struct tt_common_opts *o, struct tt_error *err)
+{
+	(void)priv;
+	if (o->interval > 0 || o->output || o->hist || o->top)
+		return tt_error_set(err, -EINVAL, true, "-i, -o, --hist and --top are for reports; "
+				    "serve answers scrapes on /metrics");
+	return 0;
+}
+
+static const enum tt_hook no_hooks[] = { TT_HOOK_NR };
+static const struct tt_tracer_ops serve_ops = { .name = "serve", .hooks = no_hooks };
+static const char *const no_formats[] = { NULL };
+
+/* serve's own row of the parser: its options, never a tracer of the session */
+static const struct tt_tracer_def serve_def = {
+	.name = "serve",
+	.opts = serve_opts,
+	.formats = no_formats,
+	.ops = &serve_ops,
+	.create = serve_create,
+	.opt = serve_opt,
+	.check = serve_check,
+};
+
+/* --- self-metrics ------------------------------------------------------------- */
+
+static int add_gauge(struct tt_report *r, const char *name, const char *help, const char *unit,
+		     enum tt_metric_type type, const char *label, const char *value, double v)
+{
+	struct tt_family *f = tt_report_find_family(r, name);
+	struct tt_series *s;
+	const char *labels[] = { value };
+
+	if (!f)
+		f = tt_report_add_family(r, name, help, unit, type, label ? 1 : 0,
+					 label ? (const char *const[]){ label } : NULL);
+	if (!f)
+		return -ENOMEM;
+	s = tt_family_add_series(f, labels);
+	if (!s)
+		return -ENOMEM;
+	s->value = v;
+	return 0;
+}
+
+static long rss_bytes(void)
+{
+	long pages = -1, rss = -1;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+		rss = -1;
+	fclose(f);
+	return rss < 0 ? -1 : rss * sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * Families about serve itself, after the tracers' (Prometheus client
+ * conventions for the process_* ones).
+ */
+static int add_self_metrics(struct serve *sv, struct tt_report *r)
+{
+	const struct tt_export_stats *st = tt_export_stats(sv->x);
+	struct rusage ru;
+	size_t i, nfam = r->nfamilies;
+	int ret = 0;
+
+	ret = ret ?: add_gauge(r, "tracetool_build_info", "tracetool's version; the value is 1.", "",
+			       TT_METRIC_GAUGE, "version", TT_VERSION, 1);
+	for (i = 0; !ret && i < r->ntracers; i++)
+		ret = add_gauge(r, "tracetool_up", "1 for each tracer running in this process.", "",
+				TT_METRIC_GAUGE, "tracer", r->tracers[i], 1);
+	for (i = 0; !ret && i < nfam; i++)
+		ret = add_gauge(r, "tracetool_export_series", "Series exported per metric, its "
+				"overflow series included.", "", TT_METRIC_GAUGE, "metric",
+				r->families[i]->name, (double)r->families[i]->nseries);
+	for (i = 0; !ret && i < nfam; i++)
+		ret = add_gauge(r, "tracetool_export_overflow_series_total", "Label sets summed into "
+				"a metric's _other series past --max-export-series.", "",
+				TT_METRIC_COUNTER, "metric", r->families[i]->name,
+				(double)tt_export_overflowed(sv->x, r->families[i]->name));
+	ret = ret ?: add_gauge(r, "tracetool_export_expired_series", "Series not exported because "
+			       "they did not change for --series-ttl.", "", TT_METRIC_GAUGE, NULL,
+			       NULL, (double)st->expired);
+	ret = ret ?: add_gauge(r, "tracetool_scrape_duration_seconds", "How long the previous "
+			       "answer to /metrics took.", "seconds", TT_METRIC_GAUGE, NULL, NULL,
+			       sv->scrape_seconds);
+	getrusage(RUSAGE_SELF, &ru);
+	ret = ret ?: add_gauge(r, "process_cpu_seconds_total", "User and system CPU time spent "
+			       "by tracetool, seconds.", "seconds", TT_METRIC_COUNTER, NULL, NULL,
+			       (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+			       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6);
+	ret = ret ?: add_gauge(r, "process_resident_memory_bytes", "Resident memory of tracetool, "
+			       "bytes.", "bytes", TT_METRIC_GAUGE, NULL, NULL, (double)rss_bytes());
+	ret = ret ?: add_gauge(r, "process_start_time_seconds", "Start of tracetool, Unix "
+			       "seconds.", "seconds", TT_METRIC_GAUGE, NULL, NULL, sv->start_real);
+	return ret;
+}
+
+/* --- scrapes -------------------------------------------------------------------- */
+
+/* A view at most SNAP_MAX_AGE old: a fresh snapshot when the last one is older. */
+static int refresh_view(struct serve *sv)
+{
+	struct tt_error err;
+	struct tt_report *snap, *view;
+	int ret;
+
+	if (sv->view && now_mono() - sv->view_mono < SNAP_MAX_AGE)
+		return 0;
+	snap = tt_session_snapshot(sv->s, &err);
+	if (!snap)
+		return err.code;
+	view = tt_export_view(sv->x, snap, now_real());
+	tt_report__free(snap);
+	if (!view)
+		return -errno;
+	ret = add_self_metrics(sv, view);
+	if (ret) {
+		tt_report__free(view);
+		return ret;
+	}
+	tt_report__free(sv->view);
+	sv->view = view;
+	sv->view_mono = now_mono();
+	return 0;
+}
+
+/*
+ * Does the Accept header prefer OpenMetrics 1.0 (or an unversioned
+ * OpenMetrics) over the 0.0.4 text format?  Ties go to OpenMetrics, which
+ * Prometheus lists first.
+ */
+static bool wants_openmetrics(const char *accept)
+{
+	double om = -1, text = -1;
+	const char *p = accept;
+
+	while (p && *p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char item[256], *q, *v;
+		double qv = 1;
+
+		snprintf(item, sizeof(item), "%.*s", (int)(len < 255 ? len : 255), p);
+		p = end ? end + 1 : NULL;
+		q = strstr(item, "q=");
+		if (q)
+			qv = strtod(q + 2, NULL);
+		v = strstr(item, "version=");
+		if (strstr(item, "application/openmetrics-text")) {
+			if (!v || !strncmp(v + 8, "1.0.0", 5))
+				om = fmax(om, qv);
+		} else if (strstr(item, "text/plain") || strstr(item, "*/*")) {
+			if (!v || !strncmp(v + 8, "0.0.4", 5))
+				text = fmax(text, qv);
+		}
+	}
+	return om > 0 && om >= text;
+}
+
+static int answer(void *ctx, const char *path, const char *accept, struct tt_http_reply *out)
+{
+	struct serve *sv = ctx;
+	double t0 = now_mono(), ttl;
+	struct tt_prom_opts po = { .bounds = sv->nbounds ? sv->bounds : NULL,
+				   .nbounds = sv->nbounds };
+	FILE *f;
+	int ret;
+
+	if (!strcmp(path, "/-/healthy")) {
+		out->status = 200;
+		out->content_type = "text/plain; charset=utf-8";
+		out->body = strdup("tracetool is healthy.\n");
+		out->len = out->body ? strlen(out->body) : 0;
+		return out->body ? 0 : -ENOMEM;
+	}
+	if (strcmp(path, "/metrics")) {
+		out->status = 404;
+		out->content_type = "text/plain; charset=utf-8";
+		out->body = strdup("not found: try /metrics or /-/healthy\n");
+		out->len = out->body ? strlen(out->body) : 0;
+		return out->body ? 0 : -ENOMEM;
+	}
+	if (sv->last_scrape_mono > 0)
+		sv->max_scrape_gap = fmax(sv->max_scrape_gap, t0 - sv->last_scrape_mono);
+	sv->last_scrape_mono = t0;
+	ttl = fmax(sv->ttl, 2 * sv->max_scrape_gap);
+	tt_export_set_ttl(sv->x, ttl);
+	ret = refresh_view(sv);
+	if (ret)
+		return ret;
+	po.openmetrics = wants_openmetrics(accept);
+	f = open_memstream(&out->body, &out->len);
+	if (!f)
+		return -errno;
+	ret = tt_render_prom(sv->view, &po, f);
+	if (fclose(f) && !ret)
+		ret = -EIO;
+	out->status = 200;
+	out->content_type = po.openmetrics ?
+		"application/openmetrics-text; version=1.0.0; charset=utf-8" :
+		"text/plain; version=0.0.4; charset=utf-8";
+	sv->scrape_seconds = now_mono() - t0;
+	return ret;
+}
+
+/* --- capabilities -------------------------------------------------------------- */
+
+/*
+ * After attach nothing needs a capability: maps are read and ring buffers
+ * consumed through fds this process already holds (kernel >= 6.6 checks
+ * capabilities when a BPF object is created or an fd obtained, not on
+ * lookups through it), and the listening socket is bound already.  Drop
+ * them all, from every set, and allow no regaining through execve.
+ */
+static const char *drop_caps(void)
+{
+	cap_t none = cap_init();
+	int ret;
+
+	if (!none)
+		return "capabilities kept: out of memory";
+	ret = cap_set_proc(none);
+	cap_free(none);
+	if (ret)
+		return "capabilities kept: capset failed";
+	for (int c = 0; c <= CAP_LAST_CAP; c++)
+		prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	return "every capability dropped after attach";
+}
+
+/* --- the command ----------------------------------------------------------------- */
+
+static void serve_help(const struct tt_tracer_def *const *defs, size_t n, FILE *out)
+{
+	size_t i, k;
+
+	fprintf(out, "Usage: tracetool serve [TRACER...] [OPTIONS] [-- CMD ARGS...]\n\n"
+		"Run tracers (default: syscalls tcp requests) until stopped and answer\n"
+		"scrapes on http://ADDR/metrics: the Prometheus text format 0.0.4, or\n"
+		"OpenMetrics 1.0 when the scraper asks for it (Accept header); /-/healthy\n"
+		"answers 200.  Counters are cumulative since serve started and never go\n"
+		"backwards; histograms have exact `le` buckets (bounds moved onto\n"
+		"tracetool's own bucket bounds).  After attach every capability is dropped.\n"
+		"Options of the tracers run are accepted and apply to those that take them.\n"
+		"\nOptions:\n");
+	for (k = 0; serve_opts[k].name; k++)
+		tt_optdef_help(&serve_opts[k], NULL, out);
+	for (i = 0; i < n; i++) {
+		if (!defs[i]->opts[0].name)
+			continue;
+		fprintf(out, "\nOptions of %s:\n", defs[i]->name);
+		for (k = 0; defs[i]->opts[k].name; k++)
+			tt_optdef_help(&defs[i]->opts[k], NULL, out);
+	}
+	fprintf(out, "\nCommon options:\n");
+	for (k = 0; tt_common_optdefs[k].name; k++) {
+		const struct tt_optdef *d = &tt_common_optdefs[k];
+
+		if (strcmp(d->name, "format") && strcmp(d->name, "output") &&
+		    strcmp(d->name, "interval") && strcmp(d->name, "hist") && strcmp(d->name, "top"))
+			tt_optdef_help(d, NULL, out);
+	}
+	fprintf(out, "\nExamples:\n"
+		"  tracetool serve                         # syscalls, tcp, requests on 127.0.0.1:9436\n"
+		"  tracetool serve requests --listen :9436 --port 8080  # every address\n"
+		"  tracetool serve syscalls -c nginx --buckets 0.001,0.01,0.1,1\n"
+		"  curl -s 127.0.0.1:9436/metrics | promtool check metrics\n");
+}
+
+/* Events (tcp retransmits) are for reports; serve keeps only the counts: free them. */
+static int drop_events(struct tt_session *s, struct tt_error *err)
+{
+	struct tt_report *ev = tt_report__new();
+	int ret;
+
+	if (!ev)
+		return tt_error_set(err, -ENOMEM, false, "out of memory");
+	ret = tt_session_take_events(s, ev, err);
+	tt_report__free(ev);
+	return ret;
+}
+
+/*
+ * The one place for periodic exporters (the OTLP push): called after every
+ * poll with the monotonic time; they take the cumulative view with
+ * refresh_view(sv) and sv->view, and the start time sv->start_real.
+ */
+static int serve_tick(struct serve *sv, double now, struct tt_error *err)
+{
+	(void)sv;
+	(void)now;
+	(void)err;
+	return 0;
+}
+
+static int serve_loop(struct serve *sv, const struct tt_common_opts *o, struct tt_error *err)
+{
+	struct pollfd fds[TT_SESSION_MAX_TRACERS + 2];
+	double deadline = o->duration > 0 ? now_mono() + o->duration : INFINITY;
+	int ret = 0;
+
+	while (!ret && !tt_session_done(sv->s)) {
+		size_t n = tt_session_pollfds(sv->s, fds, TT_SESSION_MAX_TRACERS + 1);
+		int timeout = tt_session_timeout(sv->s), ht = tt_httpd_timeout(sv->httpd);
+		double now = now_mono();
+
+		if (ht >= 0 && (timeout < 0 || ht < timeout))
+			timeout = ht;
+		if (timeout < 0 || timeout > 1000)
+			timeout = 1000;
+		if (isfinite(deadline) && (deadline - now) * 1000 < timeout)
+			timeout = deadline > now ? (int)ceil((deadline - now) * 1000) : 0;
+		fds[n] = (struct pollfd){ .fd = tt_httpd_fd(sv->httpd), .events = POLLIN };
+		if (poll(fds, n + 1, timeout) < 0 && errno != EINTR)
+			return tt_error_set(err, -errno, false, "poll: %s", strerror(errno));
+		ret = tt_session_service(sv->s, fds, n, err);
+		ret = ret ?: drop_events(sv->s, err);
+		if (!ret && tt_httpd_run(sv->httpd))
+			ret = tt_error_set(err, -EIO, false, "the HTTP server failed");
+		now = now_mono();
+		ret = ret ?: serve_tick(sv, now, err);
+		if (now >= deadline)
+			break;
+	}
+	return ret;
+}
+
+const char tt_serve_summary[] = "Prometheus / OpenMetrics endpoint: tracers always on";
+
+static const char *const default_tracers[] = { "syscalls", "tcp", "requests" };
+
+int cmd_serve(const struct tt_cmd *cmd, int argc, char **argv)
+{
+	const struct tt_tracer_def *defs[TT_SESSION_MAX_TRACERS + 1] = { &serve_def };
+	void *privs[TT_SESSION_MAX_TRACERS + 1] = {};
+	struct tt_common_opts o = {};
+	struct tt_error err = {};
+	struct serve *sv = NULL;
+	size_t n = 1, i;
+	int k, ret, status = TT_EXIT_OK;
+
+	for (k = 1; k < argc && argv[k][0] != '-'; k++) {
+		const struct tt_tracer_def *d = tt_tracer_find(argv[k]);
+
+		if (!d) {
+			fprintf(stderr, "tracetool serve: '%s' is not a tracer\n"
+				"Try 'tracetool serve --help'.\n", argv[k]);
+			return TT_EXIT_USAGE;
+		}
+		for (i = 1; i < n && defs[i] != d; i++)
+			;
+		if (i < n || n > TT_SESSION_MAX_TRACERS) {
+			fprintf(stderr, "tracetool serve: tracer '%s' named twice or too many tracers\n",
+				argv[k]);
+			return TT_EXIT_USAGE;
+		}
+		defs[n++] = d;
+	}
+	if (n == 1)
+		for (i = 0; i < sizeof(default_tracers) / sizeof(default_tracers[0]); i++)
+			defs[n++] = tt_tracer_find(default_tracers[i]);
+	for (i = 0; i < n; i++) {
+		privs[i] = defs[i]->create();
+		if (!privs[i]) {
+			fprintf(stderr, "tracetool serve: out of memory\n");
+			status = TT_EXIT_FAIL;
+			goto out;
+		}
+	}
+	sv = privs[0];
+	/* the options start at argv[k - 1], which the parser takes as the command name */
+	ret = tt_tracers_parse(defs, privs, n, argc - (k - 1), argv + (k - 1), &o, &err);
+	if (ret == TT_CLI_HELP) {
+		serve_help(defs + 1, n - 1, stdout);
+		goto out;
+	}
+	if (ret == TT_CLI_VERSION) {
+		printf("tracetool %s\n", tt_version);
+		goto out;
+	}
+	for (i = 0; !ret && i < n; i++)
+		if (defs[i]->check)
+			ret = defs[i]->check(privs[i], &o, &err);
+	if (ret) {
+		status = tt_fail(cmd, &err);
+		if (err.usage)
+			fprintf(stderr, "Try 'tracetool serve --help'.\n");
+		goto out;
+	}
+	tt_set_verbose(o.verbose);
+	sv->start_real = now_real();
+	/* bind before loading anything: a port in use costs no BPF load */
+	sv->httpd = tt_httpd__new(sv->listen, answer, sv, &err);
+	if (!sv->httpd) {
+		status = tt_fail(cmd, &err);
+		goto out;
+	}
+	sv->x = tt_export__new(&(struct tt_export_opts){ .start = sv->start_real, .ttl = sv->ttl,
+							  .max_series = sv->max_series });
+	sv->s = tt_session__new(&o);
+	if (!sv->x || !sv->s) {
+		fprintf(stderr, "tracetool serve: out of memory\n");
+		status = TT_EXIT_FAIL;
+		goto out;
+	}
+	for (i = 1; i < n; i++)
+		tt_session_add(sv->s, defs[i]->ops, privs[i]);
+	ret = tt_session_start(sv->s, &err);
+	if (!ret && o.dry_run) {
+		printf("dry run: serve loaded and attached, listening on %s\n", sv->listen);
+		goto out;
+	}
+	if (!ret) {
+		sv->caps_note = sv->keep_caps ? "capabilities kept (--keep-caps)" : drop_caps();
+		if (o.verbose)
+			fprintf(stderr, "tracetool serve: listening on %s (port %u); %s\n", sv->listen,
+				tt_httpd_port(sv->httpd), sv->caps_note);
+		ret = serve_loop(sv, &o, &err);
+	}
+	if (ret)
+		status = tt_fail(cmd, &err);
+	for (i = 1; i < n; i++)
+		if (defs[i]->finish)
+			defs[i]->finish(privs[i], &o, ret != 0);
+out:
+	if (sv) {
+		if (sv->s) {
+			tt_session_stop(sv->s);
+			tt_session__free(sv->s);
+		}
+		tt_httpd__free(sv->httpd);
+		tt_export__free(sv->x);
+		tt_report__free(sv->view);
+	}
+	for (i = 0; i < n; i++) {
+		if (privs[i] && defs[i]->destroy)
+			defs[i]->destroy(privs[i]);
+		else
+			free(privs[i]);
+	}
+	return status;
+}

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The metrics endpoint's HTTP server on libmicrohttpd in external epoll
+ * mode (user/httpd.h).  tracetool binds the listening socket itself so a
+ * port in use is one clear error before any BPF is loaded, and so
+ * SO_REUSEPORT is never set: a second serve on the same port fails instead
+ * of sharing scrapes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "httpd.h"
+
+struct tt_httpd {
+	struct MHD_Daemon *d;
+	int fd;			/* listening socket (MHD closes it) */
+	unsigned int port;
+	tt_http_handler handler;
+	void *ctx;
+};
+
+/* "HOST:PORT", "[V6]:PORT", ":PORT" -> address. 0 or -EINVAL. */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	char host[128];
+	const char *colon, *p;
+	unsigned long port;
+	char *end;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		p = strchr(s, ']');
+		if (!p || p[1] != ':' || (size_t)(p - s - 1) >= sizeof(host))
+			return -EINVAL;
+		snprintf(host, sizeof(host), "%.*s", (int)(p - s - 1), s + 1);
+		colon = p + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || (size_t)(colon - s) >= sizeof(host))
+			return -EINVAL;
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
+	}
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || errno || port > 65535)
+		return -EINVAL;
+	if (s[0] == '[' || strchr(host, ':')) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
+			return -EINVAL;
+		*len = sizeof(*in6);
+		return 0;
+	}
+	in->sin_family = AF_INET;
+	in->sin_port = htons((uint16_t)port);
+	if (host[0] && inet_pton(AF_INET, host, &in->sin_addr) != 1)
+		return -EINVAL;
+	if (!host[0])
+		in->sin_addr.s_addr = htonl(INADDR_ANY);
+	*len = sizeof(*in);
+	return 0;
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **req_cls)
+{
+	static const char err500[] = "internal error\n", err405[] = "method not allowed\n";
+	struct tt_httpd *h = cls;
+	struct tt_http_reply rep = { 0 };
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	const char *accept;
+
+	(void)version;
+	(void)upload_data;
+	/* the first call only announces the request: answer on the second */
+	if (!*req_cls) {
+		*req_cls = h;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0;	/* a body is not wanted: drop it */
+		return MHD_YES;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+		resp = MHD_create_response_from_buffer(sizeof(err405) - 1, (void *)err405,
+						       MHD_RESPMEM_PERSISTENT);
+		if (!resp)
+			return MHD_NO;
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		ret = MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	if (h->handler(h->ctx, url, accept, &rep)) {
+		free(rep.body);
+		resp = MHD_create_response_from_buffer(sizeof(err500) - 1, (void *)err500,
+						       MHD_RESPMEM_PERSISTENT);
+		if (!resp)
+			return MHD_NO;
+		ret = MHD_queue_response(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	resp = MHD_create_response_from_buffer(rep.len, rep.body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(rep.body);
+		return MHD_NO;
+	}
+	if (rep.content_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep.content_type);
+	ret = MHD_queue_response(conn, rep.status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void log_nothing(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	(void)fmt;
+	(void)ap;
+}
+
+struct tt_httpd *tt_httpd__new(const char *listen_addr, tt_http_handler handler, void *ctx,
+			       struct tt_error *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct tt_httpd *h;
+	int one = 1;
+
+	if (parse_listen(listen_addr, &ss, &len)) {
+		tt_error_set(err, -EINVAL, true, "--listen %s: not HOST:PORT with a numeric host "
+			     "(127.0.0.1:9436, [::1]:9436, :9436)", listen_addr);
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		tt_error_set(err, -ENOMEM, false, "out of memory");
+		return NULL;
+	}
+	h->handler = handler;
+	h->ctx = ctx;
+	h->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (h->fd < 0) {
+		tt_error_set(err, -errno, false, "--listen %s: socket: %s", listen_addr,
+			     strerror(errno));
+		goto fail;
+	}
+	/* SO_REUSEADDR only lets a restart bind past TIME_WAIT; it never shares a live port */
+	setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(h->fd, (struct sockaddr *)&ss, len) || listen(h->fd, 64)) {
+		int e = errno;
+
+		tt_error_set(err, -e, false, "--listen %s: %s%s", listen_addr, strerror(e),
+			     e == EADDRINUSE ? " (another process listens there: choose another "
+			     "port with --listen)" : "");
+		goto fail;
+	}
+	if (!getsockname(h->fd, (struct sockaddr *)&ss, &len))
+		h->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+				((struct sockaddr_in *)&ss)->sin_port);
+	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, answer, h,
+				MHD_OPTION_LISTEN_SOCKET, h->fd,
+				MHD_OPTION_EXTERNAL_LOGGER, log_nothing, NULL,
+				/* bounded: a flood of clients or slow ones cannot grow memory */
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+				MHD_OPTION_END);
+	if (!h->d) {
+		tt_error_set(err, -EIO, false, "--listen %s: the HTTP server did not start",
+			     listen_addr);
+		goto fail;
+	}
+	return h;
+fail:
+	if (h->fd >= 0)
+		close(h->fd);
+	free(h);
+	return NULL;
+}
+
+int tt_httpd_fd(const struct tt_httpd *h)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+
+	return i ? i->epoll_fd : -1;
+}
+
+int tt_httpd_timeout(const struct tt_httpd *h)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (MHD_get_timeout(h->d, &ms) != MHD_YES)
+		return -1;
+	return ms > 60000 ? 60000 : (int)ms;
+}
+
+int tt_httpd_run(struct tt_httpd *h)
+{
+	return MHD_run(h->d) == MHD_YES ? 0 : -EIO;
+}
+
+unsigned int tt_httpd_port(const struct tt_httpd *h)
+{
+	return h->port;
+}
+
+void tt_httpd__free(struct tt_httpd *h)
+{
+	if (!h)
+		return;
+	if (h->d)
+		MHD_stop_daemon(h->d);	/* closes the listening socket */
+	else if (h->fd >= 0)
+		close(h->fd);
+	free(h);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The Prometheus text format 0.0.4 and OpenMetrics 1.0 renderers of the
+ * report model (user/render/prom.c), and the histogram bounds they export:
+ * classic `le` buckets at tracetool bucket upper bounds, so that every
+ * exported bucket count is exact.
+ */
+#ifndef TT_PROM_H
+#define TT_PROM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "report.h"
+
+struct tt_prom_opts {
+	/* OpenMetrics 1.0: counter families without _total, _created, # UNIT, # EOF */
+	bool openmetrics;
+	/*
+	 * `le` bounds of every histogram, base units, ascending, each already
+	 * a tracetool bucket upper bound (tt_prom_snap_bounds); NULL: the
+	 * default set of the family's unit (tt_prom_default_bounds, snapped).
+	 */
+	const double *bounds;
+	size_t nbounds;
+};
+
+/*
+ * Render every family of `r`: HELP and TYPE even for a family with no
+ * series, label values escaped (\\, \", \n), counters and histogram
+ * counts as integers.  A series' `created` (0: the report's started_at) is
+ * its OpenMetrics _created.  0 or -EIO.
+ */
+int tt_render_prom(const struct tt_report *r, const struct tt_prom_opts *o, FILE *out);
+
+/*
+ * The upper bound of the tracetool bucket holding `v` (base units of
+ * `unit`, see tt_hist_resolution): the bound an exact `le` near `v` must
+ * take, written as shortly as the bucket allows.  For seconds: 1e-3 gives
+ * 0.001007615 (the ns bucket [999424, 1007615]), 1e-6 gives 1.007e-06.
+ */
+double tt_prom_snap_bound(double v, const char *unit);
+/* Snap `n` bounds in place, sort them and drop duplicates; returns how many remain. */
+size_t tt_prom_snap_bounds(double *b, size_t n, const char *unit);
+/* The default bounds of `unit` before snapping (count in *n). */
+const double *tt_prom_default_bounds(const char *unit, size_t *n);
+
+#endif /* TT_PROM_H */
