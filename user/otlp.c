@@ -15,8 +15,8 @@
 #include <jansson.h>
 #include <zlib.h>
 
-#include "bounds.h"
 #include "otlp.h"
+#include "prom.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
 
 typedef Opentelemetry__Proto__Common__V1__KeyValue pb_kv;
@@ -97,7 +97,7 @@ struct tt_otlp_encoder {
 	size_t nres;
 	char **res_keys, **res_vals;
 	char *scope_version;
-	double sec_bounds[TT_BOUNDS_MAX];
+	double sec_bounds[TT_OTLP_MAX_BOUNDS];	/* snapped */
 	size_t nsec_bounds;
 	uint64_t start_ns;	/* the process */
 	uint64_t prev_ns;	/* the last export; 0 before the first */
@@ -189,9 +189,11 @@ static int series_key(struct tt_otlp_encoder *e, const struct tt_family *f,
 }
 
 /*
- * The start time of a series of this export, recorded in `next`: kept from
- * the previous export when it was there, else the last time it was known
- * absent (the previous export; the process start before the first one).
+ * The start time of a series of this export, recorded in `next`: its own
+ * `created` when the report has one (serve's exported view: the same as
+ * its OpenMetrics _created); else kept from the previous export when it was
+ * there, else the last time it was known absent (the previous export; the
+ * process start before the first one).
  */
 static int series_start(struct tt_otlp_encoder *e, struct start_tab *next,
 			const struct tt_family *f, const struct tt_series *s, uint64_t *start)
@@ -207,6 +209,8 @@ static int series_start(struct tt_otlp_encoder *e, struct start_tab *next,
 	h = fnv1a(e->kbuf, n);
 	old = start_tab_slot(&e->starts, e->kbuf, n, h);
 	*start = old && old->key ? old->start_ns : e->prev_ns ? e->prev_ns : e->start_ns;
+	if (s->created > 0)	/* an exporter's view knows better (user/export.c) */
+		*start = (uint64_t)llround(s->created * 1e9);
 	ne = start_tab_slot(next, e->kbuf, n, h);
 	if (ne->key)		/* the same labels twice in one family: keep the first */
 		return 0;
@@ -401,6 +405,41 @@ static int add_resource(void *ctx, char *key, char *value)
 	return 0;
 }
 
+/* The exporters' default bounds of `unit` (serve's, user/render/prom.c), snapped. */
+static size_t default_bounds(double *out, const char *unit)
+{
+	size_t n;
+	const double *d = tt_prom_default_bounds(unit, &n);
+
+	if (n > TT_OTLP_MAX_BOUNDS)
+		n = TT_OTLP_MAX_BOUNDS;
+	memcpy(out, d, n * sizeof(*d));
+	return tt_prom_snap_bounds(out, n, unit);
+}
+
+/*
+ * The non-cumulative counts of `h` in the n + 1 buckets (-inf, b[0]], ...,
+ * (b[n-1], +inf): a model bucket goes to the first bound at or above its
+ * upper bound.  With bounds on tracetool bucket bounds no model bucket
+ * straddles one, so every count is exact.  "At or above" allows a relative
+ * 1e-9: a snapped bound is written upper / 1e9 (the short decimal) and the
+ * model's bound upper * 1e-9, which can differ in the last bit (1007615 ns:
+ * 0.001007615 and 0.0010076150000000001), while the next bucket bound is at
+ * least 1/128 higher.
+ */
+static void bucket_counts(const struct tt_hsum *h, const double *b, size_t n, uint64_t *counts)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i <= n; i++)
+		counts[i] = 0;
+	for (i = 0; i < h->nbuckets; i++) {	/* both ascend: one merge-like pass */
+		while (j < n && h->buckets[i].upper > b[j] * (1 + 1e-9))
+			j++;
+		counts[j] += h->buckets[i].count;
+	}
+}
+
 struct tt_otlp_encoder *tt_otlp_encoder__new(const struct tt_otlp_encode_opts *o,
 					     const struct timespec *start)
 {
@@ -422,11 +461,13 @@ struct tt_otlp_encoder *tt_otlp_encoder__new(const struct tt_otlp_encode_opts *o
 	err = -ENOMEM;
 	if (!e->service_name || !e->scope_version)
 		goto fail;
-	if (o->seconds_bounds && o->nseconds_bounds)
-		e->nsec_bounds = tt_bounds_snap(e->sec_bounds, o->seconds_bounds,
-						o->nseconds_bounds, "seconds");
-	else
-		e->nsec_bounds = tt_bounds_default(e->sec_bounds, "seconds");
+	e->nsec_bounds = default_bounds(e->sec_bounds, "seconds");
+	if (o->seconds_bounds && o->nseconds_bounds) {
+		e->nsec_bounds = o->nseconds_bounds < TT_OTLP_MAX_BOUNDS ? o->nseconds_bounds
+									 : TT_OTLP_MAX_BOUNDS;
+		memcpy(e->sec_bounds, o->seconds_bounds, e->nsec_bounds * sizeof(double));
+		e->nsec_bounds = tt_prom_snap_bounds(e->sec_bounds, e->nsec_bounds, "seconds");
+	}
 	e->start_ns = ts_ns(start);
 	return e;
 fail:
@@ -553,14 +594,14 @@ static int add_hist_points(struct tt_otlp_encoder *e, struct arena *a, struct st
 			   const struct tt_family *f, uint64_t now, size_t *np, pb_hdp ***out)
 {
 	pb_hdp **pts = arena_alloc(a, (f->nseries + 1) * sizeof(*pts));
-	double local[TT_BOUNDS_MAX], *bounds = e->sec_bounds;
+	double local[TT_OTLP_MAX_BOUNDS], *bounds = e->sec_bounds;
 	size_t i, nb = e->nsec_bounds;
 	int err;
 
 	if (!pts)
 		return -ENOMEM;
 	if (tt_hist_resolution(f->unit) == 1) {
-		nb = tt_bounds_default(local, f->unit);
+		nb = default_bounds(local, f->unit);
 		bounds = local;
 	}
 	for (i = 0; i < f->nseries; i++) {
@@ -589,7 +630,7 @@ static int add_hist_points(struct tt_otlp_encoder *e, struct arena *a, struct st
 		}
 		memcpy(p->explicit_bounds, bounds, nb * sizeof(*bounds));
 		p->n_explicit_bounds = nb;
-		tt_bounds_counts(&s->hist, bounds, nb, p->bucket_counts);
+		bucket_counts(&s->hist, bounds, nb, p->bucket_counts);
 		p->n_bucket_counts = nb + 1;
 		pts[i] = p;
 	}

@@ -3,7 +3,8 @@
  * OTLP/HTTP metrics push.  The encoder turns a cumulative report snapshot
  * into one ExportMetricsServiceRequest (protobuf, or OTLP/JSON) with
  * cumulative temporality, OpenTelemetry semantic-convention names and
- * exact explicit-bucket histograms (user/bounds.h); the exporter queues
+ * exact explicit-bucket histograms (the bounds of serve's /metrics,
+ * user/prom.h); the exporter queues
  * encoded bodies and sends them from a worker thread with libcurl,
  * retrying with backoff.  Names, attributes and the environment variables
  * honoured: docs/otlp.md.
@@ -19,6 +20,8 @@
 #include "error.h"
 #include "report.h"
 
+#define TT_OTLP_MAX_BOUNDS 64
+
 enum tt_otlp_format {
 	TT_OTLP_PROTOBUF,	/* http/protobuf: application/x-protobuf */
 	TT_OTLP_JSON,		/* http/json: application/json */
@@ -33,7 +36,10 @@ struct tt_otlp_encode_opts {
 	 */
 	const char *resource_attributes;
 	const char *scope_version;	/* instrumentation scope version; NULL = "" */
-	/* Histogram bounds in seconds (snapped with tt_bounds_snap); NULL/0 = tt_bounds_default. */
+	/*
+	 * Histogram bounds in seconds, snapped with tt_prom_snap_bounds (at most
+	 * TT_OTLP_MAX_BOUNDS); NULL/0: tt_prom_default_bounds, as /metrics.
+	 */
 	const double *seconds_bounds;
 	size_t nseconds_bounds;
 };
@@ -44,7 +50,8 @@ struct tt_otlp_encoder;
  * An encoder for the snapshots of one process that started at `start`
  * (CLOCK_REALTIME): the start time of every series in its first export;
  * a series first seen later starts at the previous export's time, the
- * last time it was known to be absent.  NULL + errno (EINVAL: a malformed
+ * last time it was known to be absent; a series with its own `created`
+ * (an exporter view, user/export.h) starts then.  NULL + errno (EINVAL: a malformed
  * resource_attributes).
  */
 struct tt_otlp_encoder *tt_otlp_encoder__new(const struct tt_otlp_encode_opts *o,

@@ -19,8 +19,8 @@
 #include <jansson.h>
 #include <zlib.h>
 
-#include "bounds.h"
 #include "otlp.h"
+#include "prom.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
 
 typedef Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest pb_req;
@@ -145,35 +145,58 @@ static void free_req(pb_req *req)
 		req, NULL);
 }
 
+/* serve's default bounds of `unit`, snapped: what /metrics shows. */
+static size_t prom_bounds(double *b, const char *unit)
+{
+	size_t n;
+	const double *d = tt_prom_default_bounds(unit, &n);
+
+	memcpy(b, d, n * sizeof(*d));
+	return tt_prom_snap_bounds(b, n, unit);
+}
+
+static const pb_metric *metric(const pb_req *req, const char *name);
+
+/* The bounds are /metrics' (defaults, or serve --buckets), on tracetool bucket bounds. */
 static void test_bounds(void **state)
 {
-	double b[TT_BOUNDS_MAX], in[] = { 2, 5e-9, 1e-6, -1, 0, 1e-6, 1e3 };
+	double want[TT_OTLP_MAX_BOUNDS], custom[] = { 0.5, 1e-3, 1e-3 };
+	struct timespec start = { 0 };
+	struct tt_otlp_encode_opts o = { 0 };
+	struct tt_report *r = mk_report(false);
+	struct tt_otlp_encoder *e;
+	const Opentelemetry__Proto__Metrics__V1__HistogramDataPoint *p;
 	size_t n, i;
+	pb_req *req;
 
 	(void)state;
-	n = tt_bounds_default(b, "seconds");
-	assert_int_equal(n, 13);
-	assert_true(b[0] == 1007 * 1e-9);
-	assert_true(b[12] == 16106127359.0 * 1e-9);
-	for (i = 0; i < n; i++) {
-		/* each is a bucket's inclusive upper bound, written as the model writes it */
-		uint64_t raw = (uint64_t)llround(b[i] / 1e-9);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass) {
+			o.seconds_bounds = custom;
+			o.nseconds_bounds = 3;
+			memcpy(want, custom, sizeof(custom));
+			n = tt_prom_snap_bounds(want, 3, "seconds");
+			assert_int_equal(n, 2);
+		} else {
+			n = prom_bounds(want, "seconds");
+			assert_true(n >= 10);
+		}
+		e = tt_otlp_encoder__new(&o, &start);
+		assert_non_null(e);
+		req = encode_pb(e, r, 10);
+		p = metric(req, "http.server.request.duration")->histogram->data_points[0];
+		assert_int_equal(p->n_explicit_bounds, n);
+		for (i = 0; i < n; i++) {
+			uint64_t raw = (uint64_t)llround(p->explicit_bounds[i] / 1e-9);
 
-		assert_true(tt_bucket_of_slot(tt_hist_slot(raw), 0, 1e-9).upper == b[i]);
-		assert_true(tt_hist_slot(raw + 1) == tt_hist_slot(raw) + 1);
-		if (i)
-			assert_true(b[i] > b[i - 1]);
+			assert_true(p->explicit_bounds[i] == want[i]);
+			/* an inclusive upper bound: the next raw value opens the next bucket */
+			assert_true(tt_hist_slot(raw + 1) == tt_hist_slot(raw) + 1);
+		}
+		free_req(req);
+		tt_otlp_encoder__free(e);
 	}
-	/* sorted, duplicates and out-of-range bounds dropped, small values exact */
-	n = tt_bounds_snap(b, in, sizeof(in) / sizeof(*in), "seconds");
-	assert_int_equal(n, 3);
-	assert_true(b[0] == 5 * 1e-9);
-	assert_true(b[1] == 1007 * 1e-9);
-	assert_true(b[2] == tt_bucket_of_slot(tt_hist_slot(2000000000), 0, 1e-9).upper);
-	n = tt_bounds_default(b, "bytes");
-	assert_int_equal(n, 13);
-	assert_true(b[0] == 1 && b[1] == 4 && b[2] == 16);
-	assert_true(b[12] == (double)tt_hist_slot_upper(tt_hist_slot(1ull << 24)));
+	tt_report__free(r);
 }
 
 static void test_encode_protobuf(void **state)
@@ -188,7 +211,7 @@ static void test_encode_protobuf(void **state)
 	const Opentelemetry__Proto__Metrics__V1__NumberDataPoint *np;
 	struct tt_otlp_encoder *e;
 	const pb_metric *m;
-	double b[TT_BOUNDS_MAX];
+	double b[TT_OTLP_MAX_BOUNDS];
 	uint64_t total = 0, want, sum = 0;
 	size_t i, j, n, nsamples = sizeof(samples_get) / sizeof(*samples_get);
 	pb_req *req;
@@ -231,16 +254,18 @@ static void test_encode_protobuf(void **state)
 	assert_true(p->sum == (double)sum * 1e-9);
 	assert_true(p->_min_case && p->min == 5e-9);
 	assert_true(p->_max_case && p->max == 200000000000ull * 1e-9);
-	n = tt_bounds_default(b, "seconds");
+	n = prom_bounds(b, "seconds");
 	assert_int_equal(p->n_explicit_bounds, n);
 	assert_int_equal(p->n_bucket_counts, n + 1);
 	for (j = 0; j <= n; j++) {
 		/* brute force: the samples in (b[j-1], b[j]] */
+		/* brute force in integer ns: the samples in (b[j-1], b[j]] */
 		want = 0;
 		for (i = 0; i < nsamples; i++) {
-			double v = (double)samples_get[i] * 1e-9;
+			uint64_t v = samples_get[i];
 
-			want += (j == 0 || v > b[j - 1]) && (j == n || v <= b[j]);
+			want += (j == 0 || v > (uint64_t)llround(b[j - 1] * 1e9)) &&
+				(j == n || v <= (uint64_t)llround(b[j] * 1e9));
 		}
 		if (j < n)
 			assert_true(p->explicit_bounds[j] == b[j]);
@@ -340,6 +365,14 @@ static void test_start_times(void **state)
 	m = metric(req, "http.server.request.duration");
 	assert_true(m->histogram->data_points[0]->start_time_unix_nano == 1000000000000ull);
 	free_req(req);
+	/* a series' own created (serve's view) is its start time */
+	tt_report_find_family(with, "http_server_request_duration_seconds")->series[0].created =
+		1234.5;
+	req = encode_pb(e, with, 1060);
+	m = metric(req, "http.server.request.duration");
+	assert_true(m->histogram->data_points[0]->start_time_unix_nano == 1234500000000ull);
+	assert_true(post_start(req, &found) == 1040000000005ull && found);
+	free_req(req);
 	tt_otlp_encoder__free(e);
 	tt_report__free(without);
 	tt_report__free(with);
@@ -352,6 +385,8 @@ static void test_encode_json(void **state)
 	struct tt_report *r = mk_report(false);
 	struct tt_otlp_encoder *e = tt_otlp_encoder__new(&o, &start);
 	json_t *root, *metrics, *m, *dp, *attrs;
+	double b[TT_OTLP_MAX_BOUNDS];
+	size_t nb = prom_bounds(b, "seconds");
 	json_error_t jerr;
 	uint64_t total = 0;
 	void *body;
@@ -382,9 +417,11 @@ static void test_encode_json(void **state)
 		total += strtoull(json_string_value(json_array_get(json_object_get(dp, "bucketCounts"),
 								   i)), NULL, 10);
 	assert_int_equal(total, 16);
-	assert_int_equal(json_array_size(json_object_get(dp, "explicitBounds")), 13);
-	assert_true(json_real_value(json_array_get(json_object_get(dp, "explicitBounds"), 0)) ==
-		    1007 * 1e-9);
+	assert_int_equal(json_array_size(json_object_get(dp, "explicitBounds")), nb);
+	/* bounds survive JSON exactly (17 significant digits) */
+	for (i = 0; i < nb; i++)
+		assert_true(json_real_value(json_array_get(json_object_get(dp, "explicitBounds"),
+							   i)) == b[i]);
 	attrs = json_object_get(dp, "attributes");
 	for (i = 0; i < json_array_size(attrs); i++)
 		if (!strcmp(json_string_value(json_object_get(json_array_get(attrs, i), "key")),
