@@ -232,6 +232,8 @@ static const struct {
 } metric_names[] = {
 	{ "http_server_request_duration_seconds", "http.server.request.duration" },
 	{ "http_client_request_duration_seconds", "http.client.request.duration" },
+	{ "process_cpu_seconds_total", "process.cpu.time" },
+	{ "process_resident_memory_bytes", "process.memory.usage" },
 };
 
 static const struct {

@@ -7,7 +7,9 @@ samples of 1500 ns, from export 2 the POST series with 3*(k-1) samples of
 2 ms, and the errors counter = k.
 
 usage: otlp_check.py SCENARIO RECEIVED.jsonl SELF.json [INTERVAL]
-SCENARIO push | json | retry | unreachable (see test_otlp.sh)
+SCENARIO push | json | retry | unreachable | serve (see test_otlp.sh); for
+serve, SELF.json is unused and the known workload is syscall_workload
+--comm ttotlp_sys --getppid 1234 (all of it before the last export).
 """
 import json
 import socket
@@ -226,3 +228,33 @@ elif scenario == "unreachable":
     # 10 exports 0.1 s apart, queue 2, 3 attempts 0.5 s then 1 s apart: the
     # first is being retried while the other 9 arrive, 7 of them are dropped
     selfcheck("otlp_unreachable_drops", {"success": 0, "failed": 3, "dropped": 7, "retries": 6})
+elif scenario == "serve":
+    gaps = [b["t"] - a["t"] for a, b in zip(recs, recs[1:])]
+    check("otlp_serve_one_export_per_interval",
+          len(recs) >= 4 and all(0.7 * interval <= g <= 1.6 * interval for g in gaps),
+          f"{len(recs)} exports, gaps {[round(g, 2) for g in gaps]} s",
+          f"{len(recs)} exports, gaps {gaps}")
+    errs, starts = [], set()
+    last = None
+    for k, rec in enumerate(taken, 1):
+        for a, p in points(rec, "tracetool.syscall.duration"):
+            bc = [int(c) for c in p["bucket_counts"]]
+            if sum(bc) != int(p["count"]):
+                errs.append(f"export {k} {a}: buckets sum {sum(bc)} != {p['count']}")
+            if int(p["start_time_unix_nano"]) > int(p["time_unix_nano"]):
+                errs.append(f"export {k} {a}: start after time")
+            if a.get("syscall") == "getppid" and a.get("comm") == "ttotlp_sys":
+                starts.add(p["start_time_unix_nano"])
+                last = int(p["count"])
+        ok_exports = [v for a, v in points(rec, "tracetool.otlp.exports")
+                      if a.get("result") == "success"]
+        if not ok_exports or int(ok_exports[0]["as_int"]) != k - 1:
+            errs.append(f"export {k}: tracetool.otlp.exports{{success}} "
+                        f"{ok_exports and ok_exports[0]['as_int']}, want {k - 1}")
+    check("otlp_serve_buckets_and_self_metrics", not errs and taken,
+          f"{len(taken)} exports: bucket sums, start <= time, exports{{success}} = k - 1",
+          "; ".join(errs) or "no exports")
+    check("otlp_serve_getppid_exact", last == 1234, "getppid count 1234 in the last export",
+          f"getppid count {last}, want 1234")
+    check("otlp_serve_start_time_constant", len(starts) == 1,
+          f"one start time {starts}", f"start times {starts}")

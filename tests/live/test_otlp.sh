@@ -11,6 +11,9 @@
 #   json        OTEL_EXPORTER_OTLP_PROTOCOL=http/json, compression none
 #   retry       a receiver answering 503 (Retry-After: 1) then 200
 #   unreachable nothing listening: the bounded queue drops, and counts it
+#   serve       `tracetool serve syscalls --otlp`: one export per interval,
+#               syscall_workload's 1234 getppid calls exact, one start time,
+#               the exporter's self-metrics in every export (root)
 #
 # Environment: TT=build/tracetool (the driver is next to it in tests/).
 . "$(dirname "$0")/lib.sh"
@@ -21,6 +24,8 @@ CHECKS="otlp_push_decoded otlp_one_export_per_interval otlp_protobuf_gzip otlp_k
 otlp_bucket_counts_sum otlp_start_time_constant otlp_semconv_names otlp_self_metrics_success
 otlp_json_decoded otlp_json_encoding otlp_json_known_counts otlp_retry_decoded
 otlp_retry_after_503 otlp_retry_self_metrics otlp_unreachable_decoded otlp_unreachable_drops"
+SERVE_CHECKS="otlp_serve_decoded otlp_serve_one_export_per_interval
+otlp_serve_buckets_and_self_metrics otlp_serve_getppid_exact otlp_serve_start_time_constant"
 
 if [ ! -x "$PUSH" ]; then
 	# shellcheck disable=SC2086
@@ -32,7 +37,7 @@ PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 if ! command -v protoc >/dev/null 2>&1 || ! "$PY" -c 'import google.protobuf' 2>/dev/null; then
 	# shellcheck disable=SC2086
-	skip_all "needs protoc and python3-protobuf (sh scripts/deps.sh)" $CHECKS
+	skip_all "needs protoc and python3-protobuf (sh scripts/deps.sh)" $CHECKS $SERVE_CHECKS
 	exit 0
 fi
 mkdir -p "$TT_TMP/py"
@@ -101,3 +106,57 @@ timeout 60 "$PUSH" --otlp "http://127.0.0.1:$PORT" --otlp-interval 0.1 --exports
 	--queue 2 --attempts 3 --backoff 0.5 >"$TT_TMP/unreachable.self" \
 	2>"$TT_TMP/unreachable.log"
 check unreachable
+
+# serve's usage errors: a bad URL, variable or interval is exit 2 before anything loads
+bad=""
+for c in "--otlp ftp://x" "--otlp-interval 5" "--otlp http://127.0.0.1:1 --otlp-interval 0.5"; do
+	# shellcheck disable=SC2086
+	"$TT" serve $c >/dev/null 2>&1
+	rc=$?
+	[ $rc -eq 2 ] || bad="$bad [$c: exit $rc]"
+done
+for v in OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_COMPRESSION=br \
+	OTEL_EXPORTER_OTLP_TIMEOUT=soon OTEL_EXPORTER_OTLP_HEADERS=novalue; do
+	env "$v" OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:1 "$TT" serve >/dev/null \
+		2>"$TT_TMP/usage.err"
+	rc=$?
+	{ [ $rc -eq 2 ] && grep -q "${v%%=*}" "$TT_TMP/usage.err"; } || bad="$bad [$v: exit $rc]"
+done
+if [ -z "$bad" ]; then
+	pass "otlp_serve_usage_errors (7 bad settings: exit 2, the variable named)"
+else
+	fail otlp_serve_usage_errors "$bad"
+fi
+
+# serve: the real thing, with a workload of known count
+SYS=$WL/syscall_workload
+if [ "$(id -u)" -ne 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
+	# shellcheck disable=SC2086
+	skip_all "tracetool serve needs root and kernel BTF" $SERVE_CHECKS
+	exit 0
+fi
+if [ ! -x "$TT" ] || [ ! -x "$SYS" ]; then
+	# shellcheck disable=SC2086
+	fail_all "$TT or $SYS is missing: run make all" $SERVE_CHECKS
+	exit 0
+fi
+receiver ok serve
+tt_bg "$TT" serve syscalls -c ttotlp_sys --listen 127.0.0.1:0 -v \
+	--otlp "http://127.0.0.1:$PORT" --otlp-interval 1 -d 6 2>"$TT_TMP/serve.err"
+SERVE=$TT_PID
+_n=0
+while ! grep -q "listening on" "$TT_TMP/serve.err" && tt_alive "$SERVE" && [ $_n -lt 400 ]; do
+	sleep 0.05
+	_n=$((_n + 1))
+done
+if ! grep -q "listening on" "$TT_TMP/serve.err"; then
+	tt_stop "$SERVE"
+	tt_stop "$RECV"
+	# shellcheck disable=SC2086
+	fail_all "serve did not start: $(head -c 300 "$TT_TMP/serve.err")" $SERVE_CHECKS
+	exit 0
+fi
+"$SYS" --comm ttotlp_sys --getppid 1234 || echo "FAIL: otlp_serve_workload: exit $?"
+tt_wait_exit "$SERVE" 20 || tt_stop "$SERVE"
+tt_stop "$RECV"
+check serve 1

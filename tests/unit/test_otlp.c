@@ -505,6 +505,8 @@ static void test_names(void **state)
 		{ "tracetool_tcp_retransmits_total", "", "tracetool.tcp.retransmits", true },
 		{ "tracetool_lost_events_total", "", "tracetool.lost.events", true },
 		{ "tracetool_bpf_run_seconds_total", "seconds", "tracetool.bpf.run", true },
+		{ "process_cpu_seconds_total", "seconds", "process.cpu.time", true },
+		{ "process_resident_memory_bytes", "bytes", "process.memory.usage", false },
 		{ "g_total", "", "g.total", false },	/* only a counter loses _total */
 		{ "seconds", "seconds", "seconds", false },	/* never an empty name */
 	};
