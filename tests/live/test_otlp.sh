@@ -141,7 +141,7 @@ if [ ! -x "$TT" ] || [ ! -x "$SYS" ]; then
 	exit 0
 fi
 receiver ok serve
-tt_bg "$TT" serve syscalls -c ttotlp_sys --listen 127.0.0.1:0 -v \
+tt_bg "$TT" serve syscalls -c ttotlp_sys --by comm --listen 127.0.0.1:0 -v \
 	--otlp "http://127.0.0.1:$PORT" --otlp-interval 1 -d 6 2>"$TT_TMP/serve.err"
 SERVE=$TT_PID
 _n=0
