@@ -20,6 +20,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TT_BPF__ -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	      -Wno-unused-function -Wno-unused-parameter -MMD -MP -Iinclude -Ibpf -I$(OUT)
 LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
 	      -lseccomp -ljansson -lm -lmicrohttpd -lcap -lyaml -lcrypt
+LIBS       += -lprotobuf-c -lcurl -lz -lpthread  # OTLP push
 LIBS       += $(shell pkg-config --libs libdw 2>/dev/null || echo -ldw -lelf)  # symbolization
 LIBS       += $(shell pkg-config --libs zlib 2>/dev/null || echo -lz)  # .gnu_debuglink checksums
 
@@ -28,6 +29,10 @@ BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 LIB_SRCS   := $(wildcard user/*.c user/render/*.c)
 LIB_OBJS   := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
+# OTLP messages (proto/, the subset tracetool sends) compiled by protoc-c at build time
+PROTOS     := $(shell find proto -name '*.proto' | sort)
+PROTO_SRCS := $(patsubst proto/%.proto,$(OUT)/proto/%.pb-c.c,$(PROTOS))
+PROTO_OBJS := $(PROTO_SRCS:.c=.o)
 TOOL_SRCS  := $(wildcard tools/*.c)
 TOOL_OBJS  := $(patsubst %.c,$(OUT)/%.o,$(TOOL_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
@@ -47,7 +52,10 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUT)/tracetool $(WL_BINS) $(WL_LIBS)
+# test drivers of library code (tests/tools/X.c -> $(OUT)/tests/X), for the live tests
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(OUT)/tests/%,$(wildcard tests/tools/*.c))
+
+all: $(OUT)/tracetool $(WL_BINS) $(WL_LIBS) $(TEST_TOOLS)
 
 deps:
 	@sh scripts/deps.sh
@@ -91,7 +99,19 @@ $(OUT)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUT)/libtracetool.a: $(LIB_OBJS)
+# one protoc-c run writes every .pb-c.[ch]; the encoder includes the headers
+$(PROTO_SRCS) $(PROTO_SRCS:.c=.h) &: $(PROTOS)
+	@mkdir -p $(OUT)/proto
+	protoc-c --proto_path=proto --c_out=$(OUT)/proto $(PROTOS)
+
+$(PROTO_OBJS): %.o: %.c
+	$(CC) $(filter-out -Wextra,$(CFLAGS)) -I$(OUT)/proto -c $< -o $@
+
+$(LIB_OBJS): | $(PROTO_SRCS)
+$(OUT)/user/otlp.o $(OUT)/tests/test_otlp: CFLAGS += -I$(OUT)/proto
+$(OUT)/tests/test_otlp: $(PROTO_SRCS)
+
+$(OUT)/libtracetool.a: $(LIB_OBJS) $(PROTO_OBJS)
 	$(AR) rcs $@ $^
 
 $(OUT)/tracetool: $(TOOL_OBJS) $(OUT)/libtracetool.a
@@ -118,6 +138,10 @@ $(OUT)/tests/test_store_bpf: $(SKELS)
 $(OUT)/tests/%: tests/unit/%.c $(OUT)/libtracetool.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(OUT)/libtracetool.a $(LIBS) -lcmocka
+
+$(TEST_TOOLS): $(OUT)/tests/%: tests/tools/%.c $(OUT)/libtracetool.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(OUT)/libtracetool.a $(LIBS)
 
 # Workloads are built with frame pointers and without optimisation tricks
 # that would merge the calls they are meant to make.

@@ -11,7 +11,8 @@ set -e
 
 BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
        libseccomp-dev libjansson-dev libdw-dev libmicrohttpd-dev libcap-dev
-       libyaml-dev libcrypt-dev"
+       libyaml-dev libcrypt-dev
+       protobuf-c-compiler libprotobuf-c-dev libcurl4-openssl-dev"	# OTLP push
 TEST="libcmocka-dev jq procps util-linux binutils libxml2-utils nodejs iproute2 iptables"
 TEST="$TEST nginx-light wrk"	# requests: a real server and a load generator
 TEST="$TEST chromium"	# the flame graph in a browser (tests/live/test_flamegraph_browser.sh)
@@ -20,6 +21,7 @@ TEST="$TEST redis-server redis-tools"	# requests: Redis (the tests start their o
 TEST="$TEST python3 passwd"	# requests: the splice server; caps: useradd (setpriv is util-linux)
 TEST="$TEST gcc-multilib"	# syscalls: an ia32 (-m32) workload for the abi label
 TEST="$TEST prometheus python3-prometheus-client curl"	# serve: a real Prometheus, promtool, the OpenMetrics parser
+TEST="$TEST protobuf-compiler python3-protobuf"	# OTLP: the test receiver decodes every export
 BENCH="libbpf-tools bpftrace iperf3 stress-ng"	# stress-ng: bench/busy.sh load
 FUZZ="libclang-rt-dev"	# make fuzz: libFuzzer and the sanitizer runtimes for clang
 

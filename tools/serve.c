@@ -7,7 +7,8 @@
  * in the handler (at most SNAP_MAX_AGE old), so no lock guards the
  * snapshot and nothing is read from the maps between scrapes.  The view
  * exported (series start times, TTL, the series limit) is user/export.c's;
- * the text is user/render/prom.c's.
+ * the text is user/render/prom.c's.  With --otlp the same view is pushed
+ * every --otlp-interval (user/otlp.h: encoded here, sent by its thread).
  */
 #include <errno.h>
 #include <math.h>
@@ -28,6 +29,7 @@
 #include "commands.h"
 #include "export.h"
 #include "httpd.h"
+#include "otlp.h"
 #include "prom.h"
 #include "registry.h"
 #include "version.h"
@@ -47,6 +49,8 @@ enum {
 	OPT_KEEP_CAPS,
 	OPT_BPF_STATS,
 	OPT_WEB_CONFIG,
+	OPT_OTLP,
+	OPT_OTLP_INTERVAL,
 };
 
 struct serve {
@@ -72,6 +76,10 @@ struct serve {
 	double max_scrape_gap;		/* longest time between two scrapes seen */
 	double scrape_seconds;		/* how long the previous /metrics answer took */
 	const char *caps_note;		/* what happened to capabilities, for -v */
+	const char *otlp_url;		/* --otlp */
+	double otlp_interval;		/* --otlp-interval; 0 = the default */
+	struct tt_otlp_config otlp_cfg;	/* environment, then the options */
+	struct tt_otlp *otlp;		/* the push, when an endpoint is set */
 };
 
 static const struct tt_optdef serve_opts[] = {
@@ -98,6 +106,12 @@ static const struct tt_optdef serve_opts[] = {
 	  "kernel's BPF statistics on while serve runs; needs CAP_SYS_ADMIN)", NULL },
 	{ "keep-caps", 0, NULL, OPT_KEEP_CAPS,
 	  "keep every capability after attach (default: all are dropped)", NULL },
+	{ "otlp", 0, "URL", OPT_OTLP,
+	  "also push the metrics to this OTLP/HTTP receiver (protobuf,\n"
+	  "gzip; a URL without a path gets /v1/metrics); the\n"
+	  "OTEL_EXPORTER_OTLP_* variables are honoured: tracetool(1)", NULL },
+	{ "otlp-interval", 0, "SEC", OPT_OTLP_INTERVAL,
+	  "seconds between OTLP pushes (default 60)", "1s to 1d" },
 	{ 0 },
 };
 
@@ -180,16 +194,52 @@ static int serve_opt(void *priv, int key, const char *arg, struct tt_error *err)
 	case OPT_BPF_STATS:
 		sv->bpf_stats = true;
 		return 0;
+	case OPT_OTLP:
+		sv->otlp_url = arg;
+		return 0;
+	case OPT_OTLP_INTERVAL:
+		if (tt_parse_seconds(arg, &sv->otlp_interval) || sv->otlp_interval < 1 ||
+		    sv->otlp_interval > 86400)
+			return tt_error_set(err, -EINVAL, true, "--otlp-interval: '%s' is not a "
+					    "duration from 1s to 1d", arg);
+		return 0;
 	}
 	return tt_error_set(err, -EINVAL, true, "unknown option");
 }
 
 static int serve_check(void *priv, const struct tt_common_opts *o, struct tt_error *err)
 {
-	(void)priv;
+	struct serve *sv = priv;
+	struct tt_otlp_config *c = &sv->otlp_cfg;
+	int ret;
+
 	if (o->interval > 0 || o->output || o->hist || o->top)
 		return tt_error_set(err, -EINVAL, true, "-i, -o, --hist and --top are for reports; "
 				    "serve answers scrapes on /metrics");
+	/* the OTLP push: the environment first, the options over it */
+	ret = tt_otlp_config_init(c, err);
+	if (!ret && sv->otlp_url)
+		ret = tt_otlp_config_set_url(c, sv->otlp_url, false, err);
+	if (ret)
+		return ret;
+	if (!c->url && sv->otlp_interval > 0)
+		return tt_error_set(err, -EINVAL, true, "--otlp-interval needs --otlp URL (or "
+				    "OTEL_EXPORTER_OTLP_ENDPOINT)");
+	if (c->url) {
+		/* a malformed OTEL_RESOURCE_ATTRIBUTES is a usage error now, not after attach */
+		struct tt_otlp_encoder *e = tt_otlp_encoder__new(&c->enc, &(struct timespec){ 0 });
+
+		if (!e)
+			return tt_error_set(err, -errno, errno == EINVAL, errno == EINVAL ?
+					    "OTEL_RESOURCE_ATTRIBUTES: key=value,... expected" :
+					    "out of memory");
+		tt_otlp_encoder__free(e);
+	}
+	if (sv->otlp_interval > 0)
+		c->interval = sv->otlp_interval;
+	c->enc.seconds_bounds = sv->nbounds ? sv->bounds : NULL;
+	c->enc.nseconds_bounds = sv->nbounds;
+	c->enc.scope_version = TT_VERSION;
 	return 0;
 }
 
@@ -352,6 +402,8 @@ static int add_self_metrics(struct serve *sv, struct tt_report *r)
 			       "bytes.", "bytes", TT_METRIC_GAUGE, NULL, NULL, (double)rss_bytes());
 	ret = ret ?: add_gauge(r, "process_start_time_seconds", "Start of tracetool, Unix "
 			       "seconds.", "seconds", TT_METRIC_GAUGE, NULL, NULL, sv->start_real);
+	if (sv->otlp)
+		ret = ret ?: tt_otlp_add_self_metrics(sv->otlp, r);
 	return ret;
 }
 
@@ -526,6 +578,7 @@ static void serve_help(const struct tt_tracer_def *const *defs, size_t n, FILE *
 		"  tracetool serve                         # syscalls, tcp, requests on 127.0.0.1:9436\n"
 		"  tracetool serve requests --listen :9436 --port 8080  # every address\n"
 		"  tracetool serve syscalls -c nginx --buckets 0.001,0.01,0.1,1\n"
+		"  tracetool serve --otlp http://127.0.0.1:4318 --otlp-interval 15\n"
 		"  curl -s 127.0.0.1:9436/metrics | promtool check metrics\n");
 }
 
@@ -549,9 +602,17 @@ static int drop_events(struct tt_session *s, struct tt_error *err)
  */
 static int serve_tick(struct serve *sv, double now, struct tt_error *err)
 {
-	(void)sv;
+	struct timespec real;
+	int ret;
+
 	(void)now;
-	(void)err;
+	if (!sv->otlp || tt_otlp_due_in(sv->otlp) > 0)
+		return 0;
+	ret = refresh_view(sv);
+	clock_gettime(CLOCK_REALTIME, &real);
+	ret = ret ?: tt_otlp_export(sv->otlp, sv->view, &real);
+	if (ret)
+		return tt_error_set(err, ret, false, "OTLP export: %s", strerror(-ret));
 	return 0;
 }
 
@@ -570,6 +631,8 @@ static int serve_loop(struct serve *sv, const struct tt_common_opts *o, struct t
 			timeout = ht;
 		if (timeout < 0 || timeout > 1000)
 			timeout = 1000;
+		if (sv->otlp && tt_otlp_due_in(sv->otlp) * 1000 < timeout)
+			timeout = (int)ceil(tt_otlp_due_in(sv->otlp) * 1000);
 		if (isfinite(deadline) && (deadline - now) * 1000 < timeout)
 			timeout = deadline > now ? (int)ceil((deadline - now) * 1000) : 0;
 		fds[n] = (struct pollfd){ .fd = tt_httpd_fd(sv->httpd), .events = POLLIN };
@@ -664,6 +727,17 @@ int cmd_serve(const struct tt_cmd *cmd, int argc, char **argv)
 	}
 	if (!ret) {
 		sv->caps_note = sv->keep_caps ? "capabilities kept (--keep-caps)" : drop_caps();
+		/* after the drop: capabilities are per thread, the exporter's starts with none */
+		if (sv->otlp_cfg.url) {
+			struct timespec start = { .tv_sec = (time_t)sv->start_real };
+
+			start.tv_nsec = (long)((sv->start_real - (double)start.tv_sec) * 1e9);
+			sv->otlp = tt_otlp__new(&sv->otlp_cfg, &start, &err);
+			if (!sv->otlp)
+				ret = err.code ? err.code : -errno;
+		}
+	}
+	if (!ret) {
 		if (o.verbose)
 			fprintf(stderr, "tracetool serve: listening on %s (port %u); %s\n", sv->listen,
 				tt_httpd_port(sv->httpd), sv->caps_note);
@@ -676,6 +750,8 @@ int cmd_serve(const struct tt_cmd *cmd, int argc, char **argv)
 			defs[i]->finish(privs[i], &o, ret != 0);
 out:
 	if (sv) {
+		tt_otlp__free(sv->otlp);
+		tt_otlp_config_release(&sv->otlp_cfg);
 		if (sv->s) {
 			tt_session_stop(sv->s);
 			tt_session__free(sv->s);
