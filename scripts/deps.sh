@@ -15,7 +15,9 @@ TEST="libcmocka-dev jq procps util-linux binutils libxml2-utils nodejs iproute2 
 TEST="$TEST nginx-light wrk"	# requests: a real server and a load generator
 TEST="$TEST chromium"	# the flame graph in a browser (tests/live/test_flamegraph_browser.sh)
 TEST="$TEST postgresql"	# requests: a forking server (initdb, pg_ctl, pgbench)
+TEST="$TEST python3 gzip"	# profile: programs built without frame pointers (test_profile_unwind.sh)
 BENCH="libbpf-tools bpftrace iperf3 stress-ng"	# stress-ng: bench/busy.sh load
+BENCH="$BENCH linux-perf time"	# bench/profile_unwind.sh: perf --call-graph dwarf as the reference
 FUZZ="libclang-rt-dev"	# make fuzz: libFuzzer and the sanitizer runtimes for clang
 
 pkgs="$BUILD $TEST"
