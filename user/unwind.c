@@ -234,12 +234,12 @@ static int judge_module(Dwfl_Module *mod, void **userdata, const char *name, Dwa
 	int len, i;
 
 	(void)userdata, (void)start;
-	if (name[0] != '/')	/* the vDSO: leaf functions the kernel's walk passes through */
+	/*
+	 * The vDSO: leaf functions the kernel's walk passes through; a file
+	 * that is no ELF (a locale archive, a mapped data file) runs no code.
+	 */
+	if (name[0] != '/' || !dwfl_module_getelf(mod, &bias))
 		return DWARF_CB_OK;
-	if (!dwfl_module_getelf(mod, &bias)) {
-		j->all_fp = false;
-		return DWARF_CB_ABORT;
-	}
 	len = dwfl_module_build_id(mod, &bits, &vaddr);
 	if (len <= 0 || len > 20) {
 		j->all_fp = module_keeps_fp(mod);
