@@ -18,7 +18,9 @@ TEST="$TEST postgresql postgresql-contrib"	# requests: a forking server (initdb,
 TEST="$TEST redis-server redis-tools"	# requests: Redis (the tests start their own server)
 TEST="$TEST python3 passwd"	# requests: the splice server; caps: useradd (setpriv is util-linux)
 TEST="$TEST gcc-multilib"	# syscalls: an ia32 (-m32) workload for the abi label
+TEST="$TEST python3 gzip"	# profile: programs built without frame pointers (test_profile_unwind.sh)
 BENCH="libbpf-tools bpftrace iperf3 stress-ng"	# stress-ng: bench/busy.sh load
+BENCH="$BENCH linux-perf time"	# bench/profile_unwind.sh: perf --call-graph dwarf as the reference
 FUZZ="libclang-rt-dev"	# make fuzz: libFuzzer and the sanitizer runtimes for clang
 
 pkgs="$BUILD $TEST"
