@@ -91,7 +91,7 @@ static int on_new_pid(void *ctx, void *data, size_t len)
 				  .start_stack = ev->start_stack, .arg_start = ev->arg_start };
 	/* gone or exec'd already: unknown */
 	if (!tt_syms_note_as(sp->syms, (pid_t)ev->tgid, &as) && sp->uw)
-		tt_unwind_note_as(sp->uw, (pid_t)ev->tgid, ev->as_gen);
+		tt_unwind_note_as(sp->uw, (pid_t)ev->tgid, &as);
 	return 0;
 }
 
@@ -210,10 +210,11 @@ static size_t add_stack(struct tt_stackprof *sp, const struct tt_stack_key *k, b
 /* Did the kernel's walk fill the stack map entry?  Then the stack went on. */
 static bool is_full(struct tt_stackprof *sp, __s32 id)
 {
-	struct stack_by_id probe = { .id = (__u32)id }, **found;
+	struct stack_by_id probe = { .id = (__u32)id }, *found;
 
-	found = id < 0 ? NULL : tfind(&probe, &sp->by_id, cmp_stack_id);
-	return found && (*found)->ips.ip[TT_STACK_DEPTH - 1];
+	found = id < 0 || !sp->by_id ? NULL :
+		bsearch(&probe, sp->by_id, sp->nby_id, sizeof(probe), cmp_stack_id);
+	return found && found->ips.ip[TT_STACK_DEPTH - 1];
 }
 
 /* The comm of `k` as the first frame, in a buffer of the calling thread. */
@@ -426,6 +427,24 @@ static int add_unwound(void *arg, const struct tt_unwound *w)
 	return add_merged(t->tree, t->list, t->n, t->cap, frames, n, w->value);
 }
 
+/*
+ * Opens that failed for lack of descriptors, symbolizing or unwinding,
+ * since the previous call: one loss reason, symbolize_fd.
+ */
+static void count_fd_lost(struct tt_stackprof *sp, struct tt_report *r)
+{
+	struct tt_syms_stats st;
+	struct tt_unwind_stats ust = { 0 };
+	size_t total;
+
+	tt_syms_get_stats(sp->syms, &st);
+	if (sp->uw)
+		tt_unwind_get_stats(sp->uw, &ust);
+	total = st.fd_lost + (size_t)ust.fd_lost;
+	r->lost[TT_LOST_SYMBOLIZE_FD] += total - sp->fd_lost;
+	sp->fd_lost = total;
+}
+
 int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 {
 	const char **frames = calloc(MAX_FRAMES, sizeof(*frames));
@@ -434,7 +453,6 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 	struct merged **list = NULL;
 	size_t n = 0, cap = 0, nd = 0, dcap = 0, i;
 	void *tree = NULL;
-	struct tt_syms_stats st;
 	struct tt_profile *p;
 	int ret = 0, fd = bpf_map__fd(sp->counts);
 
@@ -444,9 +462,7 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 		return -ENOMEM;
 	}
 	tt_syms_next_report(sp->syms);	/* the session drained new pids just before */
-	tt_syms_get_stats(sp->syms, &st);
-	r->lost[TT_LOST_SYMBOLIZE_FD] += st.fd_lost - sp->fd_lost;
-	sp->fd_lost = st.fd_lost;
+	count_fd_lost(sp, r);
 	/* the increases first, the stacks after: a key is added after its stacks */
 	while (!ret && !bpf_map_get_next_key(fd, prevp, &next)) {
 		uint64_t total, delta;
@@ -510,8 +526,6 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 	sp->by_id = NULL;
 	sp->nby_id = 0;
 	/* what failed while naming this report's frames counts in this report */
-	tt_syms_get_stats(sp->syms, &st);
-	r->lost[TT_LOST_SYMBOLIZE_FD] += st.fd_lost - sp->fd_lost;
-	sp->fd_lost = st.fd_lost;
+	count_fd_lost(sp, r);
 	return ret;
 }

@@ -37,7 +37,7 @@ struct tt_stackprof {
 	const char *name;	/* profile name: "cpu", "offcpu" */
 	const char *unit;	/* "samples", "microseconds" */
 	uint64_t divisor;	/* kernel value / divisor = reported value (ns -> us: 1000) */
-	size_t fd_lost;		/* symbolization's fd_lost already reported (TT_LOST_SYMBOLIZE_FD) */
+	size_t fd_lost;		/* symbolization's + unwinding's fd_lost already reported (TT_LOST_SYMBOLIZE_FD) */
 	struct tt_unwind *uw;	/* optional: samples unwound in user space (owned) */
 };
 

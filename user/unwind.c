@@ -3,13 +3,18 @@
  * User stacks unwound from CFI with libdwfl (see unwind.h).  One Dwfl per
  * address space of a process, its modules reported from /proc/PID/maps when
  * the address space is announced, attached to thread callbacks that serve
- * the sample being unwound: its registers and its copy of the stack.
+ * the sample being unwound: its registers and its copy of the stack.  A
+ * module's file is mapped and its descriptor closed at once, and only the
+ * most recently used Dwfl's stay made: the others are made again, from
+ * /proc/PID/maps, when a sample of theirs comes and the process still runs
+ * the same image.
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libelf.h>
 #include <search.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,20 +25,31 @@
 
 #include <bpf/bpf.h>
 
+#include "symbolize.h"
 #include "unwind.h"
 
 /*
- * Address spaces kept: the oldest-used is dropped beyond this (its
+ * Address spaces known: the oldest-used is forgotten beyond this (its
  * process's later samples stay unwound only to their first frame), as are
- * those of processes gone at a report: each holds open ELF files.
+ * those of processes gone at a report.  A few hundred bytes each.
  */
 #define MAX_SPACES 1024
+/*
+ * Address spaces with their Dwfl made: the least recently used one's is
+ * ended beyond this.  A Dwfl holds no descriptor but maps the files it
+ * has read (each touched page of .eh_frame counts in our RSS, per Dwfl).
+ */
+#define MAX_DWFLS 32
+
+struct tt_unwind;
 
 /* One address space: its modules, and the sample being unwound in it. */
 struct space {
+	struct tt_unwind *u;
 	pid_t pid;
-	uint32_t gen;
-	Dwfl *dwfl;		/* NULL: its modules could not be reported */
+	struct tt_syms_as id;	/* its identity in /proc/PID/stat, to make the Dwfl again */
+	Dwfl *dwfl;		/* NULL: not made now */
+	bool failed;		/* its modules could not be reported: not tried again */
 	uint64_t used;		/* tick of its last use, for dropping the oldest */
 	const struct tt_ustack_sample *cur;	/* valid during one unwinding only */
 };
@@ -49,7 +65,9 @@ struct tt_unwind {
 	void *by_as;		/* tsearch: struct space by (pid, gen) */
 	struct space **spaces;	/* the same, for dropping */
 	size_t nspaces;
+	size_t ndwfls;		/* spaces with their Dwfl made */
 	uint64_t tick;
+	bool hurry;		/* a SIGINT/SIGTERM was pending: open no file */
 	void *verdicts;		/* tsearch: struct fp_verdict by id */
 	void *stacks;		/* tsearch: struct tt_unwound counted since the last take */
 	struct tt_unwind_stats st;
@@ -64,7 +82,7 @@ static int cmp_space(const void *a, const void *b)
 
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
-	return (x->gen > y->gen) - (x->gen < y->gen);
+	return (x->id.gen > y->id.gen) - (x->id.gen < y->id.gen);
 }
 
 static int cmp_verdict(const void *a, const void *b)
@@ -88,27 +106,68 @@ static int cmp_unwound(const void *a, const void *b)
 
 /* --- libdwfl callbacks --- */
 
+static bool no_fds(int err)
+{
+	return err == EMFILE || err == ENFILE;
+}
+
+/*
+ * Open no file once a SIGINT/SIGTERM waits (sticky, as the symbolizer):
+ * the session ends at its next look at the signalfd.
+ */
+static bool hurry(struct tt_unwind *u)
+{
+	if (!u->hurry && tt_end_signal_pending())
+		u->hurry = true;
+	return u->hurry;
+}
+
 /*
  * A module's file as the process sees it: under /proc/PID/root (its mount
  * namespace), else by the path itself; the vDSO and deleted files through
- * libdwfl's own reader of /proc/PID/mem.
+ * libdwfl's own reader of /proc/PID/mem.  A file is mapped whole (else
+ * read whole) and its descriptor closed before returning: a Dwfl holds no
+ * descriptor.  Out of descriptors, the module stays without CFI in this
+ * Dwfl (its frames end the walk) and the open is counted.
  */
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
 		    char **file_name, Elf **elfp)
 {
-	pid_t pid = (pid_t)(intptr_t)*userdata;
+	struct space *sp = *userdata;
 	char path[4096];
+	Elf *elf;
 	int fd;
 
-	if (name[0] != '/' || strstr(name, " (deleted)"))
-		return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
-	snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, name);
+	if (hurry(sp->u))
+		return -1;
+	if (name[0] != '/' || strstr(name, " (deleted)")) {
+		errno = 0;
+		fd = dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+		if (fd < 0 && !*elfp && no_fds(errno))
+			sp->u->st.fd_lost++;
+		return fd;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/root%s", (int)sp->pid, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 && !no_fds(errno))
 		fd = open(name, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		*file_name = strdup(name);
-	return fd;
+	if (fd < 0) {
+		if (no_fds(errno))
+			sp->u->st.fd_lost++;
+		return -1;
+	}
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	/* FDREAD reads what is not mapped yet, then lets go of the descriptor */
+	if (elf && elf_cntl(elf, ELF_C_FDREAD)) {
+		elf_end(elf);
+		elf = NULL;
+	}
+	close(fd);
+	if (!elf)
+		return -1;
+	*file_name = strdup(name);
+	*elfp = elf;
+	return -1;
 }
 
 /* No separate debug files: .eh_frame suffices, and no lookup may reach a network. */
@@ -267,12 +326,21 @@ static int judge_module(Dwfl_Module *mod, void **userdata, const char *name, Dwa
 
 /* --- address spaces --- */
 
-static int set_pid(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
-		   void *arg)
+static int set_space(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+		     void *arg)
 {
 	(void)mod, (void)name, (void)start;
 	*userdata = arg;
 	return DWARF_CB_OK;
+}
+
+static void end_dwfl(struct tt_unwind *u, struct space *sp)
+{
+	if (!sp->dwfl)
+		return;
+	dwfl_end(sp->dwfl);
+	sp->dwfl = NULL;
+	u->ndwfls--;
 }
 
 static void drop_space(struct tt_unwind *u, size_t i)
@@ -280,10 +348,50 @@ static void drop_space(struct tt_unwind *u, size_t i)
 	struct space *sp = u->spaces[i];
 
 	tdelete(sp, &u->by_as, cmp_space);
-	if (sp->dwfl)
-		dwfl_end(sp->dwfl);
+	end_dwfl(u, sp);
 	free(sp);
 	u->spaces[i] = u->spaces[--u->nspaces];
+}
+
+/*
+ * Report the modules `sp`'s process maps now into a new Dwfl, the least
+ * recently used other Dwfl ended first when MAX_DWFLS are made.  0, or
+ * -errno (-ESRCH: the process is gone; -EINTR: in a hurry).
+ */
+static int make_dwfl(struct tt_unwind *u, struct space *sp)
+{
+	size_t i, oldest = u->nspaces;
+	int ret;
+
+	if (hurry(u))
+		return -EINTR;
+	if (u->ndwfls >= MAX_DWFLS) {
+		for (i = 0; i < u->nspaces; i++)
+			if (u->spaces[i]->dwfl && u->spaces[i] != sp &&
+			    (oldest == u->nspaces || u->spaces[i]->used < u->spaces[oldest]->used))
+				oldest = i;
+		if (oldest < u->nspaces)
+			end_dwfl(u, u->spaces[oldest]);
+	}
+	sp->dwfl = dwfl_begin(&proc_callbacks);
+	if (!sp->dwfl)
+		return -ENOMEM;
+	u->ndwfls++;
+	dwfl_report_begin(sp->dwfl);
+	ret = dwfl_linux_proc_report(sp->dwfl, sp->pid);
+	dwfl_report_end(sp->dwfl, NULL, NULL);
+	if (!ret) {
+		dwfl_getmodules(sp->dwfl, set_space, sp, 0);
+		if (!dwfl_attach_state(sp->dwfl, NULL, sp->pid, &thread_callbacks, sp))
+			ret = -ENOEXEC;
+	} else {
+		ret = ret > 0 ? -ret : -ESRCH;
+		if (no_fds(-ret))
+			u->st.fd_lost++;
+	}
+	if (ret)
+		end_dwfl(u, sp);
+	return ret;
 }
 
 struct tt_unwind *tt_unwind__new(int fp_ok_fd)
@@ -320,7 +428,7 @@ void tt_unwind__free(struct tt_unwind *u)
 	free(u);
 }
 
-int tt_unwind_note_as(struct tt_unwind *u, pid_t pid, uint32_t as_gen)
+int tt_unwind_note_as(struct tt_unwind *u, pid_t pid, const struct tt_syms_as *as)
 {
 	struct space *sp, **slot;
 	struct judge j = { .u = u, .all_fp = true };
@@ -340,29 +448,16 @@ int tt_unwind_note_as(struct tt_unwind *u, pid_t pid, uint32_t as_gen)
 	sp = calloc(1, sizeof(*sp));
 	if (!sp)
 		return -ENOMEM;
-	*sp = (struct space){ .pid = pid, .gen = as_gen, .used = ++u->tick };
+	*sp = (struct space){ .u = u, .pid = pid, .id = *as, .used = ++u->tick };
 	slot = tsearch(sp, &u->by_as, cmp_space);
 	if (!slot) {
 		free(sp);
 		return -ENOMEM;
 	}
 	u->spaces[u->nspaces++] = sp;
-	sp->dwfl = dwfl_begin(&proc_callbacks);
-	if (!sp->dwfl)
-		return -ENOMEM;
-	dwfl_report_begin(sp->dwfl);
-	ret = dwfl_linux_proc_report(sp->dwfl, pid);
-	dwfl_report_end(sp->dwfl, NULL, NULL);
-	if (!ret) {
-		dwfl_getmodules(sp->dwfl, set_pid, (void *)(intptr_t)pid, 0);
-		if (!dwfl_attach_state(sp->dwfl, NULL, pid, &thread_callbacks, sp))
-			ret = -ENOEXEC;
-	} else {
-		ret = ret > 0 ? -ret : -ESRCH;
-	}
+	ret = make_dwfl(u, sp);
 	if (ret) {
-		dwfl_end(sp->dwfl);
-		sp->dwfl = NULL;
+		sp->failed = ret != -EINTR && !no_fds(-ret);
 		return ret;
 	}
 	if (u->fp_ok_fd < 0)
@@ -370,12 +465,40 @@ int tt_unwind_note_as(struct tt_unwind *u, pid_t pid, uint32_t as_gen)
 	dwfl_getmodules(sp->dwfl, judge_module, &j, 0);
 	if (j.all_fp) {
 		u->st.fp_spaces++;
-		if (bpf_map_update_elem(u->fp_ok_fd, &(__u32){ (__u32)pid }, &as_gen, BPF_ANY))
+		if (bpf_map_update_elem(u->fp_ok_fd, &(__u32){ (__u32)pid }, &as->gen, BPF_ANY))
 			return -errno;
 	} else {
 		u->st.cfi_spaces++;
 	}
 	return 0;
+}
+
+/*
+ * `sp`'s Dwfl, made again if it was ended for a more recent one and the
+ * process still runs the image announced (else its samples cannot be
+ * unwound any more: it is marked failed).  NULL when there is none.
+ */
+static Dwfl *space_dwfl(struct tt_unwind *u, struct space *sp)
+{
+	struct tt_syms_as now;
+	int ret;
+
+	if (sp->dwfl || sp->failed || hurry(u))
+		return sp->dwfl;
+	ret = tt_syms_read_as(sp->pid, &now);
+	if (ret == -EMFILE) {
+		u->st.fd_lost++;
+		return NULL;
+	}
+	if (ret || now.start_code != sp->id.start_code || now.start_stack != sp->id.start_stack ||
+	    now.arg_start != sp->id.arg_start) {
+		sp->failed = true;
+		return NULL;
+	}
+	ret = make_dwfl(u, sp);
+	sp->failed = ret && ret != -EINTR && !no_fds(-ret);
+	u->st.remade += !ret;
+	return sp->dwfl;
 }
 
 /* --- unwinding --- */
@@ -467,11 +590,12 @@ int tt_unwind_sample(struct tt_unwind *u, const struct tt_ustack_sample *s, size
 	u->st.samples++;
 	u->nips = 0;
 	probe.pid = (pid_t)s->key.tgid;
-	probe.gen = s->key.as_gen;
+	probe.id.gen = s->key.as_gen;
 	slot = tfind(&probe, &u->by_as, cmp_space);
 	sp = slot ? *slot : NULL;
-	if (sp && sp->dwfl) {
+	if (sp)
 		sp->used = ++u->tick;
+	if (sp && space_dwfl(u, sp)) {
 		sp->cur = s;
 		ret = dwfl_getthread_frames(sp->dwfl, sp->pid, on_frame, u);
 		sp->cur = NULL;

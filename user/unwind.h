@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "symbolize.h"
 #include "tracetool/stack.h"
 
 /* Frames kept per unwound stack; a deeper one is cut and marked truncated. */
@@ -34,6 +35,8 @@ struct tt_unwind_stats {
 	uint64_t fp_spaces;	/* address spaces judged to keep frame pointers (auto) */
 	uint64_t cfi_spaces;	/* ... judged to need CFI */
 	uint64_t unwind_ns;	/* CPU time spent unwinding (CLOCK_THREAD_CPUTIME_ID) */
+	uint64_t remade;	/* Dwfl's made again from /proc/PID/maps after being ended */
+	uint64_t fd_lost;	/* opens failed for lack of descriptors (EMFILE, ENFILE) */
 };
 
 /*
@@ -45,12 +48,16 @@ struct tt_unwind *tt_unwind__new(int fp_ok_fd);
 void tt_unwind__free(struct tt_unwind *u);
 
 /*
- * Address space `as_gen` of `pid` was announced, and its mappings captured
+ * Address space `as` of `pid` was announced, and its mappings captured
  * (call right after, while the process still runs that image): report its
  * modules for unwinding, replacing an older report of it (a dlopen), and
- * judge it for auto.  0, or -errno (-ESRCH when the process is gone).
+ * judge it for auto.  Only the 32 most recently used address spaces keep
+ * their modules reported; another one's are reported again at its next
+ * sample if /proc/PID/stat still shows `as`.  No file is opened while a
+ * SIGINT/SIGTERM is pending, and none is held open.  0, or -errno (-ESRCH
+ * when the process is gone, -EINTR when a signal is pending, -EMFILE).
  */
-int tt_unwind_note_as(struct tt_unwind *u, pid_t pid, uint32_t as_gen);
+int tt_unwind_note_as(struct tt_unwind *u, pid_t pid, const struct tt_syms_as *as);
 
 /*
  * Unwind one record of `len` bytes and count its stack.  0, -EINVAL for a

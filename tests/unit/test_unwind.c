@@ -4,17 +4,24 @@
  * process: a record is filled as the BPF program fills it (registers and a
  * copy of the top of the stack), then unwound from the CFI of this test
  * binary and of libc: complete up to _start with the whole copy, truncated
- * with a copy too small, and a malformed record refused.
+ * with a copy too small, and a malformed record refused.  Resources: no
+ * descriptor held after unwinding, no file opened with a SIGTERM pending,
+ * running out of descriptors counted, and an address space whose Dwfl was
+ * ended for 32 more recent ones unwound again.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -31,6 +38,7 @@ struct found {
 };
 
 static uintptr_t caller_lo, caller_hi;
+static struct tt_syms_as self_as = { .gen = 1 };	/* identity read in main */
 
 static int on_stack(void *arg, const struct tt_unwound *w)
 {
@@ -110,7 +118,7 @@ static void test_complete_to_start(void **state)
 
 	(void)state;
 	assert_non_null(u);
-	assert_int_equal(tt_unwind_note_as(u, getpid(), 1), 0);
+	assert_int_equal(tt_unwind_note_as(u, getpid(), &self_as), 0);
 	caller_lo = (uintptr_t)unwind_from_here;
 	caller_hi = caller_lo + 256;
 	unwind_from_here(u, COPY, &f);
@@ -131,7 +139,7 @@ static void test_small_copy_truncated(void **state)
 
 	(void)state;
 	assert_non_null(u);
-	assert_int_equal(tt_unwind_note_as(u, getpid(), 1), 0);
+	assert_int_equal(tt_unwind_note_as(u, getpid(), &self_as), 0);
 	unwind_from_here(u, 64, &f);
 	assert_true(f.truncated_seen);
 	assert_false(f.complete_seen);
@@ -161,13 +169,133 @@ static void test_unknown_space_and_bad_record(void **state)
 	tt_unwind__free(u);
 }
 
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* Unwinding maps the files it reads and closes them: no descriptor stays. */
+static void test_no_descriptor_held(void **state)
+{
+	struct tt_unwind *u = tt_unwind__new(-1);
+	struct found f = {};
+	int before = open_fds();
+
+	(void)state;
+	assert_non_null(u);
+	assert_int_equal(tt_unwind_note_as(u, getpid(), &self_as), 0);
+	unwind_from_here(u, COPY, &f);
+	assert_true(f.complete_seen);
+	assert_int_equal(open_fds(), before);
+	tt_unwind__free(u);
+}
+
+/* A SIGTERM waiting for the session: nothing is opened, the caller can end. */
+static void test_signal_pending_opens_nothing(void **state)
+{
+	struct tt_unwind *u = tt_unwind__new(-1);
+	sigset_t set, old;
+	int sig;
+
+	(void)state;
+	assert_non_null(u);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	assert_int_equal(sigprocmask(SIG_BLOCK, &set, &old), 0);
+	assert_int_equal(raise(SIGTERM), 0);
+	assert_int_equal(tt_unwind_note_as(u, getpid(), &self_as), -EINTR);
+	assert_int_equal(sigwait(&set, &sig), 0);
+	assert_int_equal(sigprocmask(SIG_SETMASK, &old, NULL), 0);
+	tt_unwind__free(u);
+}
+
+/* No descriptor left for /proc/PID/maps: a counted loss, not a silent one. */
+static void test_emfile_counted(void **state)
+{
+	struct tt_unwind *u = tt_unwind__new(-1);
+	struct tt_unwind_stats st;
+	struct rlimit old, low;
+	int fds[64], n = 0, ret;
+
+	(void)state;
+	assert_non_null(u);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 64;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (n < 64 && (fds[n] = dup(STDERR_FILENO)) >= 0)	/* every descriptor taken */
+		n++;
+	ret = tt_unwind_note_as(u, getpid(), &self_as);
+	while (n > 0)
+		close(fds[--n]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(ret, -EMFILE);
+	tt_unwind_get_stats(u, &st);
+	assert_int_equal(st.fd_lost, 1);
+	tt_unwind__free(u);
+}
+
+/*
+ * 32 more address spaces announced after this one end its Dwfl; its next
+ * sample makes it again (the process still runs the same image).
+ */
+static void test_ended_dwfl_made_again(void **state)
+{
+	struct tt_unwind *u = tt_unwind__new(-1);
+	struct tt_unwind_stats st;
+	struct found f = {};
+	pid_t kids[32];
+	int i;
+
+	(void)state;
+	assert_non_null(u);
+	assert_int_equal(tt_unwind_note_as(u, getpid(), &self_as), 0);
+	for (i = 0; i < 32; i++) {
+		struct tt_syms_as as = { .gen = 1 };
+
+		kids[i] = fork();
+		assert_true(kids[i] >= 0);
+		if (!kids[i]) {
+			pause();
+			_exit(0);
+		}
+		assert_int_equal(tt_unwind_note_as(u, kids[i], &as), 0);
+	}
+	caller_lo = (uintptr_t)unwind_from_here;
+	caller_hi = caller_lo + 256;
+	unwind_from_here(u, COPY, &f);
+	for (i = 0; i < 32; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	assert_true(f.complete_seen);
+	assert_true(f.has_caller);
+	tt_unwind_get_stats(u, &st);
+	assert_int_equal(st.remade, 1);
+	tt_unwind__free(u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_complete_to_start),
 		cmocka_unit_test(test_small_copy_truncated),
 		cmocka_unit_test(test_unknown_space_and_bad_record),
+		cmocka_unit_test(test_no_descriptor_held),
+		cmocka_unit_test(test_signal_pending_opens_nothing),
+		cmocka_unit_test(test_emfile_counted),
+		cmocka_unit_test(test_ended_dwfl_made_again),
 	};
+
+	assert_int_equal(tt_syms_read_as(getpid(), &self_as), 0);
+	self_as.gen = 1;
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
