@@ -34,9 +34,10 @@ void tt_print_unwind_stats(const char *cmd, const struct tt_stackprof *sp)
 	tt_unwind_get_stats(sp->uw, &st);
 	fprintf(stderr, "tracetool %s: unwound %" PRIu64 " user stacks from CFI (%" PRIu64
 		" complete, %" PRIu64 " truncated, %" PRIu64 " of unknown address spaces) in %.3f "
-		"s CPU; address spaces: %" PRIu64 " with frame pointers, %" PRIu64 " without\n",
+		"s CPU; address spaces: %" PRIu64 " with frame pointers, %" PRIu64 " without, %"
+		PRIu64 " modules reported again; %" PRIu64 " opens failed for lack of descriptors\n",
 		cmd, st.samples, st.complete, st.truncated, st.no_modules, st.unwind_ns / 1e9,
-		st.fp_spaces, st.cfi_spaces);
+		st.fp_spaces, st.cfi_spaces, st.remade, st.fd_lost);
 }
 
 int tt_stack_tool_opt(struct tt_stack_tool *st, struct tt_profile_config *cfg, int key,
