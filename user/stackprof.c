@@ -84,13 +84,19 @@ static int on_new_pid(void *ctx, void *data, size_t len)
 	struct tt_stackprof *sp = ctx;
 	const struct tt_new_pid *ev = data;
 	struct tt_syms_as as;
+	int ret;
 
 	if (len != sizeof(*ev))	/* a sample to unwind, after its address space's announcement */
 		return sp->uw && tt_unwind_sample(sp->uw, data, len) == -ENOMEM ? -ENOMEM : 0;
 	as = (struct tt_syms_as){ .gen = ev->as_gen, .start_code = ev->start_code,
 				  .start_stack = ev->start_stack, .arg_start = ev->arg_start };
-	/* gone or exec'd already: unknown */
-	if (!tt_syms_note_as(sp->syms, (pid_t)ev->tgid, &as) && sp->uw)
+	/*
+	 * Gone or exec'd already: unknown.  Out of descriptors (counted), the
+	 * unwinder still keeps the address space, to report its modules at a
+	 * later sample.
+	 */
+	ret = tt_syms_note_as(sp->syms, (pid_t)ev->tgid, &as);
+	if ((!ret || ret == -EMFILE || ret == -ENFILE) && sp->uw)
 		tt_unwind_note_as(sp->uw, (pid_t)ev->tgid, &as);
 	return 0;
 }

@@ -50,6 +50,7 @@ struct space {
 	struct tt_syms_as id;	/* its identity in /proc/PID/stat, to make the Dwfl again */
 	Dwfl *dwfl;		/* NULL: not made now */
 	bool failed;		/* its modules could not be reported: not tried again */
+	bool lacked_fds;	/* a file could not be opened for lack of descriptors */
 	uint64_t used;		/* tick of its last use, for dropping the oldest */
 	const struct tt_ustack_sample *cur;	/* valid during one unwinding only */
 };
@@ -143,8 +144,10 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
 	if (name[0] != '/' || strstr(name, " (deleted)")) {
 		errno = 0;
 		fd = dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
-		if (fd < 0 && !*elfp && no_fds(errno))
+		if (fd < 0 && !*elfp && no_fds(errno)) {
 			sp->u->st.fd_lost++;
+			sp->lacked_fds = true;
+		}
 		return fd;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/root%s", (int)sp->pid, name);
@@ -152,8 +155,10 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
 	if (fd < 0 && !no_fds(errno))
 		fd = open(name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		if (no_fds(errno))
+		if (no_fds(errno)) {
 			sp->u->st.fd_lost++;
+			sp->lacked_fds = true;
+		}
 		return -1;
 	}
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
@@ -639,10 +644,18 @@ int tt_unwind_take(struct tt_unwind *u, int (*cb)(void *arg, const struct tt_unw
 	take_ctx = NULL;
 	tdestroy(u->stacks, free);
 	u->stacks = NULL;
-	/* the files of processes gone are closed */
-	for (i = u->nspaces; i-- > 0;)
-		if (kill(u->spaces[i]->pid, 0) && errno == ESRCH)
+	/*
+	 * Processes gone are forgotten; a Dwfl that lacked descriptors for a
+	 * file (that module has no CFI in it) is made again at its next sample.
+	 */
+	for (i = u->nspaces; i-- > 0;) {
+		if (kill(u->spaces[i]->pid, 0) && errno == ESRCH) {
 			drop_space(u, i);
+		} else if (u->spaces[i]->lacked_fds) {
+			end_dwfl(u, u->spaces[i]);
+			u->spaces[i]->lacked_fds = false;
+		}
+	}
 	return t.ret;
 }
 

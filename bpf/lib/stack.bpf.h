@@ -163,7 +163,13 @@ static __always_inline bool tt_announce(__u32 tgid, __u32 gen, struct mm_struct 
 		.arg_start = mm->arg_start,
 	};
 
-	if (bpf_ringbuf_output(&new_pids, &ev, sizeof(ev), 0)) {
+	/*
+	 * Woken whatever precedes it: the kernel wakes the reader on a plain
+	 * submit only when nothing unread comes before, and stack copies are
+	 * submitted without a wakeup.  A short-lived process must be captured
+	 * while it lives.
+	 */
+	if (bpf_ringbuf_output(&new_pids, &ev, sizeof(ev), BPF_RB_FORCE_WAKEUP)) {
 		tt_count_lost(TT_LOST_RINGBUF);
 		return false;
 	}
