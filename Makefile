@@ -195,6 +195,7 @@ bench: all
 	@sh bench/syscalls.sh
 	@sh bench/start.sh
 	@sh bench/profile.sh
+	@sh bench/profile_unwind.sh
 	@sh bench/flamegraph.sh $(OUT)
 	@sh bench/report.sh $(OUT)
 	@sh bench/compare.sh

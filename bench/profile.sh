@@ -30,6 +30,7 @@ CPU=$OUT/workloads/prof_cpu
 SYMB=$OUT/bench/prof_symbench
 WL=$OUT/workloads
 . tests/live/lib.sh	# tt_bg, tt_bss_ready, tt_stop, tt_fd_ids; cleanup trap
+. bench/prof_lib.sh	# start_tracer, stop_tracer, run_work, median, prog_stats
 
 die() {
 	echo "bench/profile.sh: $*" >&2
@@ -45,38 +46,6 @@ gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -o "$
 
 STATS_OLD=""
 tt_on_exit '[ -n "$STATS_OLD" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"'
-
-# start_tracer HZ: host-wide profile in the background, waits until ready; pid in TRACER.
-start_tracer() {
-	tt_bg "$TT" profile -F "$1" -f json -o /dev/null >"$TT_TMP/tracer.err" 2>&1
-	TRACER=$TT_PID
-	_n=0
-	while ! tt_bss_ready "$TRACER" && [ $_n -lt 300 ]; do
-		tt_alive "$TRACER" || die "tracetool exited: $(cat "$TT_TMP/tracer.err")"
-		sleep 0.05
-		_n=$((_n + 1))
-	done
-	tt_bss_ready "$TRACER" || die "tracetool not ready after 15 s"
-}
-
-stop_tracer() {
-	kill -INT "$TRACER" 2>/dev/null
-	tt_wait_exit "$TRACER" 20 || tt_stop "$TRACER"
-}
-
-# run_work: "wall_seconds cpu_seconds" of one fixed workload run
-run_work() {
-	_a=$(date +%s.%N)
-	_c=$("$CPU" --rounds "$WORK" 2>&1 | sed -n 's/^prof_cpu: cpu_seconds=//p')
-	_b=$(date +%s.%N)
-	awk -v a="$_a" -v b="$_b" -v c="$_c" 'BEGIN { printf "%.4f %s\n", b - a, c }'
-}
-
-# median COLUMN < FILE
-median() {
-	awk -v c="$1" '{ print $c }' | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
-		else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 echo "== tracetool profile overhead: $(nproc) CPUs, kernel $(uname -r), $(date -u +%FT%TZ)"
 echo "   workload: prof_cpu --rounds $WORK (CPU-bound, one thread); $ROUNDS rounds of"
@@ -119,13 +88,7 @@ STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
 start_tracer 99
 run_work >/dev/null
-ids=$(tt_fd_ids "$TRACER" prog_id)
-stats=""
-for id in $ids; do
-	stats=$("$BPFTOOL" -j prog show id "$id" 2>/dev/null |
-		jq -r 'select(.name == "on_cpu_sample") | "\(.run_cnt) \(.run_time_ns)"')
-	[ -n "$stats" ] && break
-done
+stats=$(prog_stats "$TRACER")
 stop_tracer
 sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
 STATS_OLD=""

@@ -3,7 +3,9 @@
  * profile tracer: a perf_event program run by the software cpu-clock event
  * on every CPU at -F HZ.  Each sample adds one to the count of its
  * (process, address space, user stack, kernel stack, comm) key in the
- * kernel; user space only reads the totals and symbolizes.
+ * kernel; user space only reads the totals and symbolizes.  With
+ * --call-graph dwarf (or auto, for code without frame pointers) a sample's
+ * user registers and stack go to user space, which unwinds and counts it.
  */
 #include "lib/tt.bpf.h"
 #include "lib/stack.bpf.h"
@@ -45,8 +47,13 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	if (cfg.kernel_stacks && !in_user_mode(ctx))
 		key.kern_stack = tt_stackid(ctx, 0);
 	if (cfg.user_stacks && tt_has_user_stack(task)) {
-		key.user_stack = tt_stackid(ctx, BPF_F_USER_STACK);
 		key.as_gen = tt_note_pid(key.tgid);
+		/* unwound in user space and counted there; a full ring buffer falls back to fp */
+		if (cfg.call_graph != TT_CALL_GRAPH_FP && key.as_gen &&
+		    !(cfg.call_graph == TT_CALL_GRAPH_AUTO && tt_fp_suffices(key.tgid, key.as_gen)) &&
+		    !tt_ustack_send(&key, 1, cfg.stack_size))
+			return 0;
+		key.user_stack = tt_stackid(ctx, BPF_F_USER_STACK);
 	}
 	tt_stack_add(&key, 1);
 	return 0;

@@ -22,7 +22,9 @@ TEST="$TEST python3 passwd"	# requests: the splice server; caps: useradd (setpri
 TEST="$TEST gcc-multilib"	# syscalls: an ia32 (-m32) workload for the abi label
 TEST="$TEST prometheus python3-prometheus-client curl"	# serve: a real Prometheus, promtool, the OpenMetrics parser
 TEST="$TEST protobuf-compiler python3-protobuf"	# OTLP: the test receiver decodes every export
+TEST="$TEST python3 gzip"	# profile: programs built without frame pointers (test_profile_unwind.sh)
 BENCH="libbpf-tools bpftrace iperf3 stress-ng"	# stress-ng: bench/busy.sh load
+BENCH="$BENCH linux-perf time"	# bench/profile_unwind.sh: perf --call-graph dwarf as the reference
 FUZZ="libclang-rt-dev"	# make fuzz: libFuzzer and the sanitizer runtimes for clang
 
 pkgs="$BUILD $TEST"

@@ -103,7 +103,8 @@ static struct bpf_object *offcpu_open(void *priv, enum tt_hook hook,
 		return NULL;
 	t->cfg.filter = *filter;
 	t->skel->rodata->cfg = t->cfg;
-	ret = tt_stack_tool_size_maps(&t->st, t->skel->maps.stacks, t->skel->maps.counts);
+	ret = tt_stack_tool_size_maps(&t->st, t->skel->maps.stacks, t->skel->maps.counts,
+				      t->skel->maps.fp_ok);
 	if (ret) {
 		offcpu_bpf__destroy(t->skel);
 		t->skel = NULL;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The stack tracers' shared options and ops members (stacktool.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 
 #include <bpf/libbpf.h>
@@ -21,6 +22,22 @@ void tt_print_sym_stats(const char *cmd, const struct tt_stackprof *sp)
 		st.procs_freed, st.open_procs, st.elfs, st.elfs_shared, st.elfs_evicted,
 		st.maps_reads, st.rereads, st.stale, st.perf_maps, st.fd_lost, st.debuginfod_queries,
 		st.debuginfod_found);
+}
+
+/* -v: what the user-space unwinder did (--call-graph dwarf/auto), printed when the tracer closes. */
+void tt_print_unwind_stats(const char *cmd, const struct tt_stackprof *sp)
+{
+	struct tt_unwind_stats st;
+
+	if (!sp->uw)
+		return;
+	tt_unwind_get_stats(sp->uw, &st);
+	fprintf(stderr, "tracetool %s: unwound %" PRIu64 " user stacks from CFI (%" PRIu64
+		" complete, %" PRIu64 " truncated, %" PRIu64 " of unknown address spaces) in %.3f "
+		"s CPU; address spaces: %" PRIu64 " with frame pointers, %" PRIu64 " without, %"
+		PRIu64 " modules reported again; %" PRIu64 " opens failed for lack of descriptors\n",
+		cmd, st.samples, st.complete, st.truncated, st.no_modules, st.unwind_ns / 1e9,
+		st.fp_spaces, st.cfi_spaces, st.remade, st.fd_lost);
 }
 
 int tt_stack_tool_opt(struct tt_stack_tool *st, struct tt_profile_config *cfg, int key,
@@ -56,13 +73,15 @@ int tt_stack_tool_check(const struct tt_profile_config *cfg, struct tt_error *er
 }
 
 int tt_stack_tool_size_maps(const struct tt_stack_tool *st, struct bpf_map *stacks,
-			    struct bpf_map *counts)
+			    struct bpf_map *counts, struct bpf_map *fp_ok)
 {
 	unsigned long n = st->max_stacks ? st->max_stacks : TT_STACK_MAX_DEFAULT;
 	int ret = bpf_map__set_max_entries(stacks, (__u32)n);
 
 	/* a full stack map loses stacks, not samples: keys for twice as many, and slack */
-	return ret ?: bpf_map__set_max_entries(counts, (__u32)(2 * n + 1024));
+	ret = ret ?: bpf_map__set_max_entries(counts, (__u32)(2 * n + 1024));
+	/* an LRU hash is preallocated: fp_ok is used by --call-graph auto only */
+	return ret ?: bpf_map__set_max_entries(fp_ok, st->fp_ok_entries ? st->fp_ok_entries : 1);
 }
 
 int tt_stack_tool_init(struct tt_stack_tool *st, struct bpf_map *counts, struct bpf_map *stacks,

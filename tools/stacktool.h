@@ -35,6 +35,7 @@ struct tt_stack_tool {
 	bool addrs;			/* --addrs */
 	bool debuginfod;		/* --debuginfod */
 	unsigned long max_stacks;	/* --max-stacks */
+	__u32 fp_ok_entries;		/* address spaces judged for --call-graph auto; 0: none */
 };
 
 /* A shared stack option: 0, -EINVAL with err filled, or -ENOENT if `key` is not one. */
@@ -42,9 +43,12 @@ int tt_stack_tool_opt(struct tt_stack_tool *st, struct tt_profile_config *cfg, i
 		      const char *arg, struct tt_error *err);
 /* After parsing: options that exclude each other.  0 or -EINVAL with err filled. */
 int tt_stack_tool_check(const struct tt_profile_config *cfg, struct tt_error *err);
-/* Before load: the stack map, and the aggregation map (two keys per stack, and slack). */
+/*
+ * Before load: the stack map, the aggregation map (two keys per stack, and
+ * slack), and the fp_ok map of --call-graph auto (st->fp_ok_entries).
+ */
 int tt_stack_tool_size_maps(const struct tt_stack_tool *st, struct bpf_map *stacks,
-			    struct bpf_map *counts);
+			    struct bpf_map *counts, struct bpf_map *fp_ok);
 /* After load: tt_stackprof_init with the tool's options.  0 or -errno. */
 int tt_stack_tool_init(struct tt_stack_tool *st, struct bpf_map *counts, struct bpf_map *stacks,
 		       struct bpf_map *new_pids, const char *name, const char *unit,
@@ -59,5 +63,7 @@ int tt_stack_tool_collect(void *priv, struct tt_report *r);
 
 /* -v figures of a stack tracer's symbolizer, on stderr. */
 void tt_print_sym_stats(const char *cmd, const struct tt_stackprof *sp);
+/* -v figures of its user-space unwinder, if it has one, on stderr. */
+void tt_print_unwind_stats(const char *cmd, const struct tt_stackprof *sp);
 
 #endif /* TT_STACKTOOL_H */

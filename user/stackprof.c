@@ -18,7 +18,7 @@
 
 #define LOST_USER "[lost user stack]"
 #define LOST_KERNEL "[lost kernel stack]_[k]"
-#define MAX_FRAMES (1 + 2 * TT_STACK_DEPTH)
+#define MAX_FRAMES (2 + TT_UNWIND_MAX_FRAMES + TT_STACK_DEPTH)
 
 struct stack_by_id {
 	__u32 id;
@@ -84,12 +84,20 @@ static int on_new_pid(void *ctx, void *data, size_t len)
 	struct tt_stackprof *sp = ctx;
 	const struct tt_new_pid *ev = data;
 	struct tt_syms_as as;
+	int ret;
 
-	if (len < sizeof(*ev))
-		return 0;
+	if (len != sizeof(*ev))	/* a sample to unwind, after its address space's announcement */
+		return sp->uw && tt_unwind_sample(sp->uw, data, len) == -ENOMEM ? -ENOMEM : 0;
 	as = (struct tt_syms_as){ .gen = ev->as_gen, .start_code = ev->start_code,
 				  .start_stack = ev->start_stack, .arg_start = ev->arg_start };
-	tt_syms_note_as(sp->syms, (pid_t)ev->tgid, &as);	/* gone or exec'd already: unknown */
+	/*
+	 * Gone or exec'd already: unknown.  Out of descriptors (counted), the
+	 * unwinder still keeps the address space, to report its modules at a
+	 * later sample.
+	 */
+	ret = tt_syms_note_as(sp->syms, (pid_t)ev->tgid, &as);
+	if ((!ret || ret == -EMFILE || ret == -ENFILE) && sp->uw)
+		tt_unwind_note_as(sp->uw, (pid_t)ev->tgid, &as);
 	return 0;
 }
 
@@ -125,8 +133,15 @@ void tt_stackprof_set_spans(struct tt_stackprof *sp, struct bpf_map *spans, uint
 	sp->min_span_ns = min_ns;
 }
 
+void tt_stackprof_set_unwind(struct tt_stackprof *sp, struct tt_unwind *uw)
+{
+	sp->uw = uw;
+}
+
 void tt_stackprof_release(struct tt_stackprof *sp)
 {
+	tt_unwind__free(sp->uw);
+	sp->uw = NULL;
 	ring_buffer__free(sp->rb);
 	sp->rb = NULL;
 	tt_syms__free(sp->syms);
@@ -198,17 +213,36 @@ static size_t add_stack(struct tt_stackprof *sp, const struct tt_stack_key *k, b
 	return n;
 }
 
+/* Did the kernel's walk fill the stack map entry?  Then the stack went on. */
+static bool is_full(struct tt_stackprof *sp, __s32 id)
+{
+	struct stack_by_id probe = { .id = (__u32)id }, *found;
+
+	found = id < 0 || !sp->by_id ? NULL :
+		bsearch(&probe, sp->by_id, sp->nby_id, sizeof(probe), cmp_stack_id);
+	return found && found->ips.ip[TT_STACK_DEPTH - 1];
+}
+
+/* The comm of `k` as the first frame, in a buffer of the calling thread. */
+static const char *comm_frame(const struct tt_stack_key *k)
+{
+	static __thread char comm[TT_COMM_LEN + 1];
+
+	memcpy(comm, k->comm, TT_COMM_LEN);
+	comm[TT_COMM_LEN] = 0;
+	return comm;
+}
+
 size_t tt_stackprof_frames(struct tt_stackprof *sp, const struct tt_stack_key *k,
 			   const char **frames, size_t max)
 {
-	static __thread char comm[TT_COMM_LEN + 1];
 	size_t n = 0;
 
 	if (!max)
 		return 0;
-	memcpy(comm, k->comm, TT_COMM_LEN);
-	comm[TT_COMM_LEN] = 0;
-	frames[n++] = comm;
+	frames[n++] = comm_frame(k);
+	if ((is_full(sp, k->user_stack) || is_full(sp, k->kern_stack)) && n < max)
+		frames[n++] = TT_FRAME_TRUNCATED;
 	n = add_stack(sp, k, false, frames, n, max);
 	return add_stack(sp, k, true, frames, n, max);
 }
@@ -374,6 +408,49 @@ static int add_inflight(struct tt_stackprof *sp, struct prev_total **out, size_t
 	return ret;
 }
 
+struct take_unwound {
+	struct tt_stackprof *sp;
+	const char **frames;
+	void **tree;
+	struct merged ***list;
+	size_t *n, *cap;
+};
+
+/* One stack unwound in user space: its frames merged like the kernel's. */
+static int add_unwound(void *arg, const struct tt_unwound *w)
+{
+	struct take_unwound *t = arg;
+	const char **frames = t->frames;
+	size_t n = 0, i;
+
+	frames[n++] = comm_frame(&w->key);
+	if (w->truncated || is_full(t->sp, w->key.kern_stack))
+		frames[n++] = TT_FRAME_TRUNCATED;
+	for (i = w->n; i-- > 0 && n < MAX_FRAMES;)
+		frames[n++] = tt_syms_user(t->sp->syms, (pid_t)w->key.tgid, w->key.as_gen,
+					   w->ips[i], i > 0);
+	n = add_stack(t->sp, &w->key, true, frames, n, MAX_FRAMES);
+	return add_merged(t->tree, t->list, t->n, t->cap, frames, n, w->value);
+}
+
+/*
+ * Opens that failed for lack of descriptors, symbolizing or unwinding,
+ * since the previous call: one loss reason, symbolize_fd.
+ */
+static void count_fd_lost(struct tt_stackprof *sp, struct tt_report *r)
+{
+	struct tt_syms_stats st;
+	struct tt_unwind_stats ust = { 0 };
+	size_t total;
+
+	tt_syms_get_stats(sp->syms, &st);
+	if (sp->uw)
+		tt_unwind_get_stats(sp->uw, &ust);
+	total = st.fd_lost + (size_t)ust.fd_lost;
+	r->lost[TT_LOST_SYMBOLIZE_FD] += total - sp->fd_lost;
+	sp->fd_lost = total;
+}
+
 int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 {
 	const char **frames = calloc(MAX_FRAMES, sizeof(*frames));
@@ -382,7 +459,6 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 	struct merged **list = NULL;
 	size_t n = 0, cap = 0, nd = 0, dcap = 0, i;
 	void *tree = NULL;
-	struct tt_syms_stats st;
 	struct tt_profile *p;
 	int ret = 0, fd = bpf_map__fd(sp->counts);
 
@@ -392,9 +468,7 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 		return -ENOMEM;
 	}
 	tt_syms_next_report(sp->syms);	/* the session drained new pids just before */
-	tt_syms_get_stats(sp->syms, &st);
-	r->lost[TT_LOST_SYMBOLIZE_FD] += st.fd_lost - sp->fd_lost;
-	sp->fd_lost = st.fd_lost;
+	count_fd_lost(sp, r);
 	/* the increases first, the stacks after: a key is added after its stacks */
 	while (!ret && !bpf_map_get_next_key(fd, prevp, &next)) {
 		uint64_t total, delta;
@@ -426,6 +500,11 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 
 		ret = add_merged(&tree, &list, &n, &cap, frames, nf, deltas[i].value);
 	}
+	if (!ret && sp->uw) {
+		struct take_unwound t = { sp, frames, &tree, &list, &n, &cap };
+
+		ret = tt_unwind_take(sp->uw, add_unwound, &t);
+	}
 	free(deltas);
 	qsort(list, n, sizeof(*list), cmp_by_value);
 	for (i = 0; i < n; i++) {
@@ -453,8 +532,6 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 	sp->by_id = NULL;
 	sp->nby_id = 0;
 	/* what failed while naming this report's frames counts in this report */
-	tt_syms_get_stats(sp->syms, &st);
-	r->lost[TT_LOST_SYMBOLIZE_FD] += st.fd_lost - sp->fd_lost;
-	sp->fd_lost = st.fd_lost;
+	count_fd_lost(sp, r);
 	return ret;
 }

@@ -15,6 +15,7 @@
 #include "report.h"
 #include "stackdelta.h"
 #include "symbolize.h"
+#include "unwind.h"
 #include "tracetool/profile.h"
 #include "tracetool/stack.h"
 
@@ -36,8 +37,11 @@ struct tt_stackprof {
 	const char *name;	/* profile name: "cpu", "offcpu" */
 	const char *unit;	/* "samples", "microseconds" */
 	uint64_t divisor;	/* kernel value / divisor = reported value (ns -> us: 1000) */
-	size_t fd_lost;		/* symbolization's fd_lost already reported (TT_LOST_SYMBOLIZE_FD) */
+	size_t fd_lost;		/* symbolization's + unwinding's fd_lost already reported (TT_LOST_SYMBOLIZE_FD) */
+	struct tt_unwind *uw;	/* optional: samples unwound in user space (owned) */
 };
+
+#define TT_FRAME_TRUNCATED "[truncated]"
 
 /*
  * Set up for the maps of a loaded object.  `new_pids` is the ring buffer of
@@ -56,6 +60,13 @@ void tt_stackprof_release(struct tt_stackprof *sp);
  */
 void tt_stackprof_set_spans(struct tt_stackprof *sp, struct bpf_map *spans, uint64_t min_ns);
 
+/*
+ * Unwind user stacks in user space too: the ring buffer also carries
+ * struct tt_ustack_sample records, unwound and counted by `uw` (owned from
+ * here, freed by tt_stackprof_release) and added to each report.
+ */
+void tt_stackprof_set_unwind(struct tt_stackprof *sp, struct tt_unwind *uw);
+
 /* For tt_tracer_ops.event_fd: the ring buffer's epoll fd. */
 int tt_stackprof_event_fd(struct tt_stackprof *sp);
 
@@ -67,8 +78,10 @@ int tt_stackprof_drain(struct tt_stackprof *sp);
 
 /*
  * Add one profile to `r`: every key's increase since the previous call,
- * symbolized into frames (comm first, then outermost to innermost; kernel
- * frames suffixed "_[k]"), identical frame lists merged.  0 or -errno.
+ * symbolized into frames (comm first, then TT_FRAME_TRUNCATED when the
+ * stack was cut short before its outermost frame, then outermost to
+ * innermost; kernel frames suffixed "_[k]"), identical frame lists merged.
+ * 0 or -errno.
  */
 int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r);
 

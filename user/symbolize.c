@@ -240,19 +240,19 @@ static void fd_lost(struct tt_syms *s)
 	s->st.fd_lost++;
 }
 
-/*
- * Is a SIGINT, SIGTERM or SIGHUP waiting?  The session blocks them and
- * reads them from a signalfd between two calls into us: opening and
- * reading ELF files must not keep it from ending.  Once seen, no file is
- * opened any more.
- */
-static bool hurry(struct tt_syms *s)
+bool tt_end_signal_pending(void)
 {
 	sigset_t set;
 
-	if (!s->hurry && !sigpending(&set) &&
-	    (sigismember(&set, SIGINT) == 1 || sigismember(&set, SIGTERM) == 1 ||
-	     sigismember(&set, SIGHUP) == 1))
+	return !sigpending(&set) &&
+	       (sigismember(&set, SIGINT) == 1 || sigismember(&set, SIGTERM) == 1 ||
+		sigismember(&set, SIGHUP) == 1);
+}
+
+/* Opening and reading ELF files must not keep the session from ending: once seen, sticky. */
+static bool hurry(struct tt_syms *s)
+{
+	if (!s->hurry && tt_end_signal_pending())
 		s->hurry = true;
 	return s->hurry;
 }
@@ -1194,11 +1194,8 @@ enomem:
 	return -ENOMEM;
 }
 
-/*
- * The identity of the address space `pid` runs in now, from /proc/PID/stat
- * (fields 26 startcode, 28 startstack, 48 arg_start).  0, -ESRCH or -EMFILE.
- */
-static int read_as_id(pid_t pid, struct tt_syms_as *id)
+/* Fields 26 startcode, 28 startstack, 48 arg_start of /proc/PID/stat. */
+int tt_syms_read_as(pid_t pid, struct tt_syms_as *id)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long v;
@@ -1292,7 +1289,7 @@ static int read_maps(struct tt_syms *s, struct proc *pr)
 	s->st.maps_reads++;
 	ret = read_raw_maps(pr->pid, &raw, &nraw);
 	if (!ret && pr->as_gen) {
-		ret = read_as_id(pr->pid, &now);
+		ret = tt_syms_read_as(pr->pid, &now);
 		if (!ret && !same_as(&now, &pr->id))
 			ret = -ESTALE;
 	}
@@ -1454,7 +1451,7 @@ static bool proc_gone(const struct proc *pr)
 	if (pr->gone)
 		return true;
 	if (pr->as_gen) {
-		ret = read_as_id(pr->pid, &now);
+		ret = tt_syms_read_as(pr->pid, &now);
 		return ret == -ESRCH || (!ret && !same_as(&now, &pr->id));
 	}
 	snprintf(path, sizeof(path), "/proc/%d", (int)pr->pid);

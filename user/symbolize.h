@@ -89,6 +89,13 @@ struct tt_syms_as {
 int tt_syms_note_as(struct tt_syms *s, pid_t pid, const struct tt_syms_as *as);
 
 /*
+ * The identity of the address space `pid` runs in now, from /proc/PID/stat
+ * (`gen` left 0): equal start_code, start_stack and arg_start mean the
+ * same image.  0, -ESRCH (gone) or -EMFILE (no descriptor left).
+ */
+int tt_syms_read_as(pid_t pid, struct tt_syms_as *id);
+
+/*
  * Capture `pid` as it is now, without an announced address space (its
  * addresses are then looked up with as_gen 0).  A pid already captured this
  * way is left alone.  0, or -ESRCH when it is gone, or another -errno.
@@ -138,5 +145,13 @@ const char *tt_syms_kernel(struct tt_syms *s, uint64_t addr, bool ret_addr);
 const char *tt_syms_kernel_hidden(struct tt_syms *s);
 
 void tt_syms_get_stats(const struct tt_syms *s, struct tt_syms_stats *st);
+
+/*
+ * Is a SIGINT, SIGTERM or SIGHUP pending?  The session blocks them and
+ * reads them from a signalfd between two calls into a tracer: whatever
+ * opens files there (symbolization, unwinding) opens none once this is
+ * true, so the session can end at once.
+ */
+bool tt_end_signal_pending(void);
 
 #endif /* TT_SYMBOLIZE_H */

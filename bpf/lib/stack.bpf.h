@@ -163,7 +163,13 @@ static __always_inline bool tt_announce(__u32 tgid, __u32 gen, struct mm_struct 
 		.arg_start = mm->arg_start,
 	};
 
-	if (bpf_ringbuf_output(&new_pids, &ev, sizeof(ev), 0)) {
+	/*
+	 * Woken whatever precedes it: the kernel wakes the reader on a plain
+	 * submit only when nothing unread comes before, and stack copies are
+	 * submitted without a wakeup.  A short-lived process must be captured
+	 * while it lives.
+	 */
+	if (bpf_ringbuf_output(&new_pids, &ev, sizeof(ev), BPF_RB_FORCE_WAKEUP)) {
 		tt_count_lost(TT_LOST_RINGBUF);
 		return false;
 	}
@@ -224,6 +230,100 @@ static __always_inline __u32 tt_note_pid(__u32 tgid)
 	bpf_map_update_elem(&seen, &tgid, &fresh, BPF_ANY);
 	return fresh.as_gen;
 }
+
+/*
+ * call_graph auto: address spaces whose every executable ELF mapping keeps
+ * frame pointers, as user space judged them from their CFI (tgid ->
+ * as_gen); their user stacks are walked in the kernel.  The others, and an
+ * address space not judged yet, are copied for unwinding in user space.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1);	/* sized by user space */
+	__type(key, __u32);
+	__type(value, __u32);
+} fp_ok SEC(".maps");
+
+static __always_inline bool tt_fp_suffices(__u32 tgid, __u32 as_gen)
+{
+	__u32 *gen = bpf_map_lookup_elem(&fp_ok, &tgid);
+
+	return gen && *gen == as_gen;
+}
+
+/* Page-sized steps the stack copy shrinks by when it runs past the stack's end. */
+#define TT_USTACK_TRIES (TT_USTACK_MAX / 4096 + 1)
+
+#if defined(__TARGET_ARCH_x86)
+/*
+ * Send the current sample (`key`, `value`) with the user registers and the
+ * top `size` bytes of the user stack (`size` a load-time constant) to user
+ * space for unwinding: 0, or -1 when the ring buffer is full (counted).
+ * The registers are the task's user registers (saved at kernel entry), so
+ * a sample taken in the kernel unwinds from the system call too.  The
+ * copy is shortened page by page when it would run past the end of the
+ * stack (a main thread close to its first frame).
+ */
+static __always_inline int tt_ustack_send(const struct tt_stack_key *key, __u64 value,
+					  __u32 size)
+{
+	struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct tt_ustack_sample *s;
+	__u64 sp, end;
+	__u32 len = size;
+	int i;
+
+	s = bpf_ringbuf_reserve(&new_pids, sizeof(*s) + size, 0);
+	if (!s) {
+		tt_count_lost(TT_LOST_RINGBUF);
+		return -1;
+	}
+	s->key = *key;
+	s->value = value;
+	s->regs[0] = r->ax;
+	s->regs[1] = r->dx;
+	s->regs[2] = r->cx;
+	s->regs[3] = r->bx;
+	s->regs[4] = r->si;
+	s->regs[5] = r->di;
+	s->regs[6] = r->bp;
+	s->regs[7] = r->sp;
+	s->regs[8] = r->r8;
+	s->regs[9] = r->r9;
+	s->regs[10] = r->r10;
+	s->regs[11] = r->r11;
+	s->regs[12] = r->r12;
+	s->regs[13] = r->r13;
+	s->regs[14] = r->r14;
+	s->regs[15] = r->r15;
+	s->regs[16] = r->ip;
+	sp = r->sp;
+	for (i = 0; i < TT_USTACK_TRIES; i++) {
+		if (len > size)
+			len = 0;
+		if (!len || !bpf_probe_read_user(s->stack, len, (void *)sp))
+			break;
+		end = (sp + len - 1) & ~4095ULL;
+		len = end > sp ? (__u32)(end - sp) : 0;
+	}
+	s->size = i < TT_USTACK_TRIES ? len : 0;
+	s->pad = 0;
+	/*
+	 * No wakeup: the session drains at least every 100 ms, and waking
+	 * user space for each of a thousand samples a second cost more CPU
+	 * than unwinding them.  Announcements still wake it.
+	 */
+	bpf_ringbuf_submit(s, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+#else
+/* Not ported: user space refuses --call-graph dwarf and makes auto fp elsewhere. */
+static __always_inline int tt_ustack_send(const struct tt_stack_key *key, __u64 value,
+					  __u32 size)
+{
+	return -1;
+}
+#endif
 
 /* Can this task have a user stack?  Not a kernel thread, nor a task past exit_mm(). */
 static __always_inline bool tt_has_user_stack(struct task_struct *t)

@@ -10,6 +10,19 @@
 #include "common.h"
 #include "stack.h"
 
+/*
+ * How user stacks are walked.  FP: the kernel's frame-pointer walk
+ * (bpf_get_stack).  DWARF: the user registers and the top of the user stack
+ * are copied at each sample and unwound in user space from the binaries'
+ * CFI (.eh_frame, .debug_frame).  AUTO: FP for an address space whose every
+ * executable ELF mapping keeps frame pointers, DWARF for the others.
+ */
+enum tt_call_graph {
+	TT_CALL_GRAPH_FP = 0,
+	TT_CALL_GRAPH_DWARF = 1,
+	TT_CALL_GRAPH_AUTO = 2,
+};
+
 struct tt_profile_config {
 	struct tt_filter filter;
 	__u8 user_stacks;	/* collect user stacks */
@@ -24,8 +37,11 @@ struct tt_profile_config {
 	 */
 	__u32 states;
 	__u64 min_block_ns;	/* offcpu: ignore blocks shorter than this */
+	__u8 call_graph;	/* profile: enum tt_call_graph */
+	__u8 pad[3];
+	__u32 stack_size;	/* profile, call_graph dwarf/auto: user stack bytes copied per sample */
 };
 
-_Static_assert(sizeof(struct tt_profile_config) == 24 + 8 + 8, "tt_profile_config layout");
+_Static_assert(sizeof(struct tt_profile_config) == 24 + 8 + 8 + 8, "tt_profile_config layout");
 
 #endif /* TRACETOOL_PROFILE_H */

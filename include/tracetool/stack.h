@@ -78,4 +78,31 @@ struct tt_new_pid {
 
 _Static_assert(sizeof(struct tt_new_pid) == 32, "tt_new_pid layout");
 
+/*
+ * A sample whose user stack is unwound in user space (--call-graph dwarf):
+ * the key as the kernel would count it (user_stack TT_STACK_NONE, the
+ * kernel stack taken in the kernel), the value, the user registers in DWARF
+ * numbering and `size` bytes of the user stack from the stack pointer up.
+ * Sent through the announcement ring buffer, after the announcement of its
+ * address space, and told apart from struct tt_new_pid by its length.
+ */
+#define TT_UREGS 17		/* x86-64 DWARF registers 0-16: rax ... r15, rip */
+#define TT_UREG_SP 7
+#define TT_UREG_IP 16
+#define TT_USTACK_MAX 65528	/* perf's limit for sample_stack_user */
+
+struct tt_ustack_sample {
+	struct tt_stack_key key;
+	__u64 value;
+	__u64 regs[TT_UREGS];
+	__u32 size;		/* bytes of stack[] copied from regs[TT_UREG_SP] */
+	__u32 pad;
+	__u8 stack[];
+};
+
+_Static_assert(sizeof(struct tt_ustack_sample) == 32 + 8 + 8 * TT_UREGS + 8,
+	       "tt_ustack_sample layout");
+_Static_assert(sizeof(struct tt_ustack_sample) != sizeof(struct tt_new_pid),
+	       "records are told apart by length");
+
 #endif /* TRACETOOL_STACK_H */

@@ -148,8 +148,8 @@ test_kernel_hidden() {
 	check_eq profile_kernel_hidden_said "lines saying kernel frames are hidden, naming kptr_restrict" \
 		1 "$(grep -c 'kernel frames show as .kernel symbols hidden._.k.: .*kptr_restrict=' "$e")"
 	check_eq profile_kernel_hidden_marked \
-		"a stack main;read;[kernel symbols hidden]_[k], and [unknown]_[k] frames" "1 0" \
-		"$(has "$o" "main;read;[kernel symbols hidden]_[k]") $(has "$o" "[unknown]_[k]")" \
+		"a stack prof_sys_read;read;[kernel symbols hidden]_[k], and [unknown]_[k] frames" "1 0" \
+		"$(has "$o" "prof_sys_read;read;[kernel symbols hidden]_[k]") $(has "$o" "[unknown]_[k]")" \
 		"$(frames_of "$o")"
 }
 
@@ -534,7 +534,7 @@ test_flamegraph() {
 # then never fills.  The stacks of prof_hot and prof_cold cannot share one.
 test_map_full() {
 	local o="$TT_TMP/full.json" e="$TT_TMP/full.err" why cpu
-	prof_run "$o" "$e" profile -F 499 --max-stacks 1 -f json -- "$CPU" 1
+	prof_run "$o" "$e" profile -F 499 --max-stacks 1 --call-graph fp -f json -- "$CPU" 1
 	why=$(tt_run_why "$o" "$e")
 	if [ -n "$why" ]; then
 		fail_all "$why" profile_stack_map_full_counted profile_stack_map_full_kept
