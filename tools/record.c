@@ -151,15 +151,7 @@ static int parse(struct record *rc, void **privs, struct tt_common_opts *o, stru
 
 static void destroy_privs(struct record *rc, void **privs)
 {
-	size_t i;
-
-	for (i = 0; i < rc->n; i++) {
-		if (privs[i] && rc->defs[i]->destroy)
-			rc->defs[i]->destroy(privs[i]);
-		else
-			free(privs[i]);
-		privs[i] = NULL;
-	}
+	tt_tracers_destroy(rc->defs, privs, rc->n);
 }
 
 /* The record-level checks after parsing. 0 or -EINVAL (usage). */

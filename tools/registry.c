@@ -374,6 +374,19 @@ int tt_tracers_setup(const struct tt_tracer_def *const *defs, void *const *privs
 	return 1;
 }
 
+void tt_tracers_destroy(const struct tt_tracer_def *const *defs, void **privs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (privs[i] && defs[i]->destroy)
+			defs[i]->destroy(privs[i]);
+		else
+			free(privs[i]);
+		privs[i] = NULL;
+	}
+}
+
 int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, char **argv)
 {
 	struct tt_tracer_ref refs[TT_SESSION_MAX_TRACERS];
@@ -431,11 +444,6 @@ int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, 
 		if (defs[i]->finish)
 			defs[i]->finish(privs[i], &o, ret != 0);
 out:
-	for (i = 0; i < n; i++) {
-		if (privs[i] && defs[i]->destroy)
-			defs[i]->destroy(privs[i]);
-		else
-			free(privs[i]);
-	}
+	tt_tracers_destroy(defs, privs, n);
 	return status;
 }

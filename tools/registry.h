@@ -142,6 +142,9 @@ int tt_tracers_parse_cmd(const struct tt_tracer_def *const *defs, void *const *p
 			 const struct tt_tracers_cmd *cmd, int argc, char **argv,
 			 struct tt_common_opts *o, struct tt_error *err);
 
+/* Free the tracer states `privs[0..n)` made by their defs' create (NULLs allowed); each set to NULL. */
+void tt_tracers_destroy(const struct tt_tracer_def *const *defs, void **privs, size_t n);
+
 /* `tracetool TRACER [TRACER...] [OPTIONS] [-- CMD]`: parse, run, report. Exit status. */
 int tt_run_tracers(const struct tt_tracer_def *const *defs, size_t n, int argc, char **argv);
 

@@ -763,11 +763,6 @@ out:
 			close(sv->stats_fd);
 		tt_webconfig_release(&sv->web);
 	}
-	for (i = 0; i < n; i++) {
-		if (privs[i] && defs[i]->destroy)
-			defs[i]->destroy(privs[i]);
-		else
-			free(privs[i]);
-	}
+	tt_tracers_destroy(defs, privs, n);
 	return status;
 }
