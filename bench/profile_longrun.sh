@@ -93,16 +93,17 @@ LOAD=$!
 stress-ng --cpu 1 --timeout "${SECS}s" >/dev/null 2>&1 &
 PIDS="$PIDS $!"
 
-reading() {	# PID -> "RSS_KB FDS"
+reading() {	# PID -> "RSS_KB FDS ANON_KB" (anon: RssAnon, what a leak grows; the rest is file pages)
 	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+	anon=$(awk '/^RssAnon:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
 	fds=$(ls "/proc/$1/fd" 2>/dev/null | wc -l)
-	echo "${rss:-0} $fds"
+	echo "${rss:-0} $fds ${anon:-0}"
 }
 
 printf '%8s' "seconds"
 k=0
 while [ "$k" -lt "$NTT" ]; do
-	printf '  %22s' "tracetool $k: RSS MB, fds"
+	printf '  %30s' "tracetool $k: RSS MB, fds, anon MB"
 	k=$((k + 1))
 done
 echo
@@ -113,9 +114,9 @@ while :; do
 	while [ "$k" -lt "$NTT" ]; do
 		eval "p=\$TT_$k"
 		set -- $(reading "$p")
-		[ "$t" -eq 0 ] && eval "FIRST_$k='$1 $2'"
-		eval "LAST_$k='$1 $2'"
-		printf '  %14.1f %7d' "$(echo "$1 / 1024" | bc -l)" "$2"
+		[ "$t" -eq 0 ] && eval "FIRST_$k='$1 $2 $3'"
+		eval "LAST_$k='$1 $2 $3'"
+		printf '  %14.1f %7d %7.1f' "$(echo "$1 / 1024" | bc -l)" "$2" "$(echo "$3 / 1024" | bc -l)"
 		k=$((k + 1))
 	done
 	echo
@@ -129,9 +130,10 @@ k=0
 for tt in $TTS; do
 	eval "p=\$TT_$k; first=\$FIRST_$k; last=\$LAST_$k"
 	set -- $first $last
-	printf 'tracetool %d (%s): RSS growth %.1f MB (%.1f -> %.1f), open fds %d -> %d\n' "$k" \
-		"$tt" "$(echo "($3 - $1) / 1024" | bc -l)" "$(echo "$1 / 1024" | bc -l)" \
-		"$(echo "$3 / 1024" | bc -l)" "$2" "$4"
+	printf 'tracetool %d (%s): RSS growth %.1f MB (%.1f -> %.1f), anon %.1f -> %.1f MB, open fds %d -> %d\n' \
+		"$k" "$tt" "$(echo "($4 - $1) / 1024" | bc -l)" "$(echo "$1 / 1024" | bc -l)" \
+		"$(echo "$4 / 1024" | bc -l)" "$(echo "$3 / 1024" | bc -l)" "$(echo "$6 / 1024" | bc -l)" \
+		"$2" "$5"
 	kill -INT "$p" 2>/dev/null
 	k=$((k + 1))
 done
