@@ -93,7 +93,7 @@ $(OUT)/version.h: FORCE
 	[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
 FORCE:
 
-$(OUT)/tools/tracetool.o: $(OUT)/version.h
+$(OUT)/tools/tracetool.o $(OUT)/tools/serve.o: $(OUT)/version.h
 
 $(OUT)/%.o: %.c
 	@mkdir -p $(@D)
