@@ -103,22 +103,68 @@ static bool common_formats(const struct tt_tracer_def *const *defs, size_t n,
 	return k > 0;
 }
 
-static void hooks_text(const struct tt_tracer_def *const *defs, size_t n, char *buf, size_t len)
+/* Named tracers with hooks (serve's own row of the parser has none). */
+static size_t hooked(const struct tt_tracer_def *const *defs, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += *defs[i]->ops->hooks != TT_HOOK_NR;
+	return k;
+}
+
+/* The hook kinds each named tracer offers ("tp_btf or raw_tp"; "tcp tp_btf or raw_tp; ..."). */
+static size_t hooks_list(const struct tt_tracer_def *const *defs, size_t n, char *buf, size_t len)
 {
 	const enum tt_hook *h;
-	size_t i, used = 0;
+	size_t i, used = 0, k = hooked(defs, n);
 
 	buf[0] = 0;
-	for (i = 0; i < n; i++) {
-		if (n > 1)
-			used += snprintf(buf + used, len - used, "%s%s ", i ? "; " : "", defs[i]->name);
+	for (i = 0; i < n && used < len; i++) {
+		if (*defs[i]->ops->hooks == TT_HOOK_NR)
+			continue;
+		if (k > 1)
+			used += snprintf(buf + used, len - used, "%s%s ", used ? "; " : "",
+					 defs[i]->name);
 		for (h = defs[i]->ops->hooks; *h != TT_HOOK_NR && used < len; h++)
 			used += snprintf(buf + used, len - used, "%s%s",
 					 h == defs[i]->ops->hooks ? "" : h[1] == TT_HOOK_NR ? " or " : ", ",
 					 tt_hook_name(*h));
 	}
+	return used < len ? used : len;
+}
+
+static void hooks_text(const struct tt_tracer_def *const *defs, size_t n, char *buf, size_t len)
+{
+	size_t used = hooks_list(defs, n, buf, len);
+
 	if (used < len)
 		snprintf(buf + used, len - used, "\n(default: the first that loads, in this order)");
+}
+
+/*
+ * --hook applies to the named tracers that offer that kind (the others keep
+ * their own order); a kind none of them offers is a usage error here, for
+ * run, serve and record alike, before anything is loaded.
+ */
+static int check_hook(const struct tt_tracer_def *const *defs, size_t n, const char *hook,
+		      struct tt_error *err)
+{
+	const enum tt_hook *h;
+	char kinds[256];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		for (h = defs[i]->ops->hooks; *h != TT_HOOK_NR; h++)
+			if (!strcmp(hook, tt_hook_name(*h)))
+				return 0;
+	hooks_list(defs, n, kinds, sizeof(kinds));
+	for (i = 0; hooked(defs, n) == 1 && i < n; i++)
+		if (*defs[i]->ops->hooks != TT_HOOK_NR)
+			return tt_error_set(err, -EINVAL, true, "--hook %s: %s does not offer it "
+					    "(only %s)", hook, defs[i]->name, kinds);
+	return tt_error_set(err, -EINVAL, true, "--hook %s: no named tracer offers it (%s)", hook,
+			    kinds);
 }
 
 void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *out)
@@ -302,6 +348,8 @@ int tt_tracers_parse_cmd(const struct tt_tracer_def *const *defs, void *const *p
 
 		ret = tt_cli_parse(&cli, argc, argv, o, err);
 	}
+	if (ret == TT_CLI_RUN && o->hook)
+		ret = check_hook(defs, n, o->hook, err);
 	if (ret < 0 && !strncmp(err->msg, "unknown option '--", 18)) {
 		char name[64], who[128];
 

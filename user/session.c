@@ -683,8 +683,9 @@ int tt_session_start(struct tt_session *s, struct tt_error *err)
 		for (i = 0; i < s->n && !offers(s->t[i].ops, o->hook); i++)
 			;
 		if (i == s->n)
-			return tt_error_set(err, -EINVAL, true, "--hook %s: %s does not offer this hook",
-					    o->hook, s->n == 1 ? s->t[0].ops->name : "no named tracer");
+			return tt_error_set(err, -EINVAL, true, "--hook %s: %s %s this hook", o->hook,
+					    s->n == 1 ? s->t[0].ops->name : "no named tracer",
+					    s->n == 1 ? "does not offer" : "offers");
 	}
 	for (i = 0; i < s->n; i++)
 		s->drains |= s->t[i].ops->drain != NULL;

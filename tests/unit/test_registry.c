@@ -182,6 +182,47 @@ static void test_options_reach_their_tracers(void **state)
 	assert_int_equal(parse(st, 2, &err, ARGV("--help")), TT_CLI_HELP);
 }
 
+/*
+ * --hook: a kind some named tracer offers applies to those that offer it; a
+ * kind none offers (or no kind at all) is one usage error line, whichever
+ * tracers are named, before anything loads.
+ */
+static void test_hook_checked_for_every_tracer_set(void **state)
+{
+	const struct tt_tracer_def *s[] = { &tt_syscalls_tracer };
+	const struct tt_tracer_def *st[] = { &tt_syscalls_tracer, &tt_tcp_tracer };
+	const struct tt_tracer_def *sr[] = { &tt_syscalls_tracer, &tt_requests_tracer };
+	const struct tt_tracer_def *po[] = { &tt_profile_tracer, &tt_offcpu_tracer };
+	const struct tt_tracer_def *r[] = { &tt_requests_tracer };
+	struct tt_error err;
+
+	(void)state;
+	assert_int_equal(parse(sr, 2, &err, ARGV("--hook", "tracepoint")), TT_CLI_RUN);
+	assert_int_equal(parse(sr, 2, &err, ARGV("--hook", "raw_tp")), TT_CLI_RUN);
+	assert_int_equal(parse(po, 2, &err, ARGV("--hook", "perf_event")), TT_CLI_RUN);
+	assert_int_equal(parse(r, 1, &err, ARGV("--hook", "tracepoint")), TT_CLI_RUN);
+
+	assert_int_equal(parse(s, 1, &err, ARGV("--hook", "tracepoint")), -EINVAL);
+	assert_true(err.usage);
+	assert_string_equal(err.msg, "--hook tracepoint: syscalls does not offer it (only tp_btf "
+				     "or raw_tp)");
+	assert_int_equal(parse(st, 2, &err, ARGV("--hook", "tracepoint", "-d", "1")), -EINVAL);
+	assert_true(err.usage);
+	assert_string_equal(err.msg, "--hook tracepoint: no named tracer offers it (syscalls "
+				     "tp_btf or raw_tp; tcp tp_btf or raw_tp)");
+	assert_int_equal(parse(r, 1, &err, ARGV("--hook", "raw_tp")), -EINVAL);
+	assert_true(err.usage);
+	assert_string_equal(err.msg, "--hook raw_tp: requests does not offer it (only tp_btf or "
+				     "tracepoint)");
+	assert_int_equal(parse(po, 2, &err, ARGV("--hook", "tracepoint")), -EINVAL);
+	assert_true(err.usage);
+	assert_int_equal(parse(st, 2, &err, ARGV("--hook", "kprobe")), -EINVAL);
+	assert_true(err.usage);
+	assert_null(strchr(err.msg, '\n'));
+	assert_int_equal(parse(st, 2, &err, ARGV("--hook", "")), -EINVAL);
+	assert_true(err.usage);
+}
+
 /* folded holds one profile: profile alone takes it, profile with offcpu does not */
 static void test_folded_only_for_one_tracer(void **state)
 {
@@ -454,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_multi_help_and_formats),
 		cmocka_unit_test(test_options_reach_their_tracers),
 		cmocka_unit_test(test_folded_only_for_one_tracer),
+		cmocka_unit_test(test_hook_checked_for_every_tracer_set),
 		cmocka_unit_test(test_man_page_matches_tables),
 		cmocka_unit_test(test_bad_values_are_usage_errors),
 		cmocka_unit_test(test_empty_lists_and_bare_dashdash),
