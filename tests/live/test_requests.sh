@@ -35,7 +35,8 @@ requests_nginx_pipelined_count requests_usage_bad_port requests_port_filter
 requests_system_wide requests_no_payload_in_maps
 requests_fork_tcp_count requests_fork_http_routes requests_fork_http_slow_p50
 requests_peek_routes requests_peek_slow_p50 requests_peek_no_loss requests_postgres_turns
-requests_pipeline3_exact requests_pipeline_deep_accounted requests_server_port_series requests_max_events"
+requests_pipeline3_exact requests_pipeline_deep_accounted requests_server_port_series requests_max_events
+requests_dup_routes requests_dup_slow_p50 requests_scm_rights_routes requests_scm_rights_slow_p50"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -655,6 +656,46 @@ EOF
 		"$(jq '.events | length' "$o") $(jq '.lost.ringbuf' "$o") $(count "$o" $SERVER '{"http_route":"/fast"}') $(count "$o" $CLIENT "{\"server_port\":\"$p\"}")"
 }
 
+# (12) descriptors: a server that dup2()s each accepted socket and serves over
+# the duplicate (the accepted descriptor closed), and one whose acceptor
+# passes each socket to a worker process (SCM_RIGHTS) and closes its copy:
+# state belongs to the socket, so every request is counted with its route.
+test_descriptors() {
+	local d="$TT_TMP/fds" o e why p mode name
+	mkdir -p "$d"
+	for mode in dup pass; do
+		p=$((PORT2 + 8))
+		name=requests_dup
+		if [ $mode = pass ]; then
+			p=$((PORT2 + 9))
+			name=requests_scm_rights
+		fi
+		o=$d/$mode.json
+		e=$d/$mode.err
+		cat >"$d/$mode.sh" <<EOF
+"$SRV" --port $p --conns 3 --slow-ms 20 --$mode --timeout 60 &
+"$CLI" --port $p --req GET:/fast:40 --req GET:/slow:3 >/dev/null || echo "client 1 failed" >&2
+"$CLI" --port $p --req GET:/users/5:7 --req GET:/nope:2 >/dev/null || echo "client 2 failed" >&2
+"$CLI" --port $p --req GET:/fast:9 --pipeline 3 >/dev/null || echo "client 3 failed" >&2
+wait \$! || echo "server failed" >&2
+EOF
+		req_run "$o" "$e" -- sh "$d/$mode.sh"
+		why=$(tt_run_why "$o" "$e")
+		if [ -z "$why" ] && [ -s "$e" ]; then
+			why="stderr: $(head -c 300 "$e" | tr '\n' ' ')"
+		fi
+		if [ -n "$why" ]; then
+			fail_all "$why" ${name}_routes ${name}_slow_p50
+			continue
+		fi
+		check_eq ${name}_routes "server series (--$mode)" \
+			"GET /fast 200=49, GET /nope 404=2, GET /slow 200=3, GET /users/:id 200=7" \
+			"$(routes "$o")" "lost $(tt_lost "$o")"
+		check_range ${name}_slow_p50 "p50 of /slow (--$mode, server sleeps 20 ms), seconds" \
+			0.020 0.030 "$(p50 "$o" $SERVER '{"http_route":"/slow"}')"
+	done
+}
+
 test_usage() {
 	timeout 30 "$TT" requests $HOOK --port 70000 >/dev/null 2>"$TT_TMP/usage.err"
 	check_eq requests_usage_bad_port "exit status of --port 70000" 2 "$?"
@@ -676,5 +717,6 @@ test_postgres
 test_deep_pipeline
 test_two_servers
 test_max_events
+test_descriptors
 test_usage
 exit 0

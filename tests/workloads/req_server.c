@@ -19,7 +19,11 @@
  * by a child process and the parent closes its copy of the accepted socket
  * at once (PostgreSQL's model); --conns then counts children reaped.
  * --peek: every read is preceded by a peek at the same bytes, alternately
- * recv(MSG_PEEK) and recvmsg(MSG_PEEK).
+ * recv(MSG_PEEK) and recvmsg(MSG_PEEK).  --dup: each accepted socket is
+ * dup2()ed to another descriptor, the accepted one closed, and the
+ * connection served over the duplicate.  --pass: a worker process, forked
+ * at start, serves every connection; the acceptor passes each accepted
+ * socket to it over a Unix socket (SCM_RIGHTS) and closes its own copy.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +37,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +49,8 @@ static long slow_us = -1;	/* --slow-us: /slow's delay in us, in place of --slow-
 static int tcp_mode;
 static int fork_mode;
 static int peek_mode;
+static int dup_mode;
+static int pass_fd = -1;	/* --pass: the acceptor's end of the Unix socket to the worker */
 static int file_fd = -1;
 static const size_t file_len = 16384;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -267,6 +274,61 @@ static void *conn_thread(void *arg)
 	return NULL;
 }
 
+/* Pass descriptor fd over the Unix socket us (SCM_RIGHTS). */
+static int send_fd(int us, int fd)
+{
+	char byte = 'f';
+	struct iovec iov = { &byte, 1 };
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u = {};
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			      .msg_controllen = sizeof(u.b) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(us, &msg, 0) == 1 ? 0 : -1;
+}
+
+/* --pass worker: receive descriptors over the Unix socket, serve each in a thread. */
+static void *receive_thread(void *arg)
+{
+	int us = (int)(long)arg;
+
+	for (;;) {
+		char byte;
+		struct iovec iov = { &byte, 1 };
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(sizeof(int))];
+		} u;
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+				      .msg_controllen = sizeof(u.b) };
+		struct cmsghdr *c;
+		pthread_t th;
+		ssize_t r = recvmsg(us, &msg, MSG_CMSG_CLOEXEC);
+		int fd;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return NULL;
+		c = CMSG_FIRSTHDR(&msg);
+		if (!c || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+		if (pthread_create(&th, NULL, conn_thread, (void *)(long)fd)) {
+			close(fd);
+			continue;
+		}
+		pthread_detach(th);
+	}
+}
+
 static void *accept_thread(void *arg)
 {
 	int lfd = (int)(long)arg;
@@ -293,6 +355,24 @@ static void *accept_thread(void *arg)
 				_exit(0);
 			}
 			close(fd);	/* at once, as a forking server's parent does */
+			continue;
+		}
+		if (dup_mode) {
+			/* a descriptor number of its own per connection, then the original goes */
+			static int next = 300;
+			int d = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
+
+			if (dup2(fd, d) < 0) {
+				close(fd);
+				continue;
+			}
+			close(fd);
+			fd = d;
+		}
+		if (pass_fd >= 0) {
+			if (send_fd(pass_fd, fd))
+				perror("req_server: passing a socket");
+			close(fd);	/* the worker holds the only descriptor now */
 			continue;
 		}
 		if (pthread_create(&th, NULL, conn_thread, (void *)(long)fd)) {
@@ -331,9 +411,14 @@ int main(int argc, char **argv)
 			fork_mode = 1;
 		else if (!strcmp(argv[i], "--peek"))
 			peek_mode = 1;
+		else if (!strcmp(argv[i], "--dup"))
+			dup_mode = 1;
+		else if (!strcmp(argv[i], "--pass"))
+			pass_fd = 0;	/* made below */
 		else {
 			fprintf(stderr, "usage: req_server --port P [--conns N] [--slow-ms MS] [--slow-us US] "
-					"[--timeout S] [--ready-file F] [--tcp] [--fork] [--peek]\n");
+					"[--timeout S] [--ready-file F] [--tcp] [--fork] [--peek] [--dup] "
+					"[--pass]\n");
 			return 2;
 		}
 	}
@@ -362,10 +447,44 @@ int main(int argc, char **argv)
 		if (f)
 			fclose(f);
 	}
-	if (pthread_create(&th, NULL, accept_thread, (void *)(long)lfd))
-		return 1;
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += timeout_s;
+	if (pass_fd == 0) {
+		int sv[2], st;
+		pid_t worker;
+		long waited_ms = 0;
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+			return 1;
+		worker = fork();
+		if (worker < 0)
+			return 1;
+		if (worker == 0) {
+			/* the worker: serves what it is passed, counts connections as below */
+			close(sv[0]);
+			close(lfd);
+			pass_fd = -1;
+			if (pthread_create(&th, NULL, receive_thread, (void *)(long)sv[1]))
+				_exit(1);
+			goto wait_conns;
+		}
+		close(sv[1]);
+		pass_fd = sv[0];
+		if (pthread_create(&th, NULL, accept_thread, (void *)(long)lfd))
+			return 1;
+		while (waitpid(worker, &st, WNOHANG) == 0 && waited_ms < timeout_s * 1000L) {
+			sleep_ms(5);
+			waited_ms += 5;
+		}
+		if (waited_ms >= timeout_s * 1000L) {
+			kill(worker, SIGKILL);
+			fprintf(stderr, "req_server: timed out waiting for the worker\n");
+			return 3;
+		}
+		return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+	}
+	if (pthread_create(&th, NULL, accept_thread, (void *)(long)lfd))
+		return 1;
 	if (fork_mode) {
 		int reaped = 0;
 		long waited_ms = 0;
@@ -384,6 +503,7 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
+wait_conns:
 	pthread_mutex_lock(&lock);
 	while (closed_conns < conns)
 		if (pthread_cond_timedwait(&done_cond, &lock, &deadline) == ETIMEDOUT)
