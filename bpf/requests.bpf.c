@@ -77,6 +77,7 @@ struct scratch {
 struct data_in {
 	__u64 ubuf;		/* first user buffer of the call, 0 for sendfile */
 	long len;		/* bytes of the call in that buffer */
+	long total;		/* bytes of the call (more than len: further iovecs) */
 	__u64 ts;		/* ktime at the call's exit */
 	__u32 n;		/* push_pipelined: bytes of the read in the scratch */
 	__u32 outbound;
@@ -882,6 +883,54 @@ static __always_inline void wire_read(struct tt_wire_in *in, __u64 ubuf, long av
 }
 
 /*
+ * A header cut by the last read's end (k bytes of s->carry) and the first
+ * bytes of this read, as one head: the walk then starts at the header.
+ */
+static __always_inline void wire_read_carry(struct tt_wire_in *in, const struct tt_wire_sync *s,
+					    __u32 k, __u64 ubuf, long avail)
+{
+	__u32 i, n = avail > TT_WIRE_BUF - TT_WIRE_CARRY ? TT_WIRE_BUF - TT_WIRE_CARRY : (__u32)avail;
+
+	__builtin_memset(in->b, 0, TT_WIRE_BUF);
+	in->n = 0;
+	k &= TT_WIRE_CARRY - 1;
+	for (i = 0; i < TT_WIRE_CARRY; i++)
+		in->b[i] = i < k ? s->carry[i] : 0;
+	n &= TT_WIRE_BUF - 1;	/* at most 48: k + n stays inside b */
+	barrier_var(n);
+	if (n && n <= TT_WIRE_BUF - TT_WIRE_CARRY && !bpf_probe_read_user(in->b + k, n, (const void *)ubuf))
+		in->n = k + n;
+}
+
+/*
+ * Socket data moved with no user buffer to read (io_uring, splice, a call
+ * this tracer does not know) at a point where the payload was needed to
+ * classify it: counted here and reported, never guessed.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} unclassified SEC(".maps");
+
+/* The stream's position is unknown (a read this program could not look at). */
+static __always_inline void wire_lose(struct tt_wire_sync *s)
+{
+	__builtin_memset(s, 0, sizeof(*s));
+	s->lost = 1;
+}
+
+static __always_inline void count_unclassified(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&unclassified, &zero);
+
+	if (n)
+		(*n)++;
+}
+
+/*
  * The TT_WIRE_STEP bytes of a read at pos (fewer at its end, zero padded)
  * into sc->step: copied from sc->head when the head read holds them all (a
  * GET or SET of redis-benchmark, a short Query), else read from the user
@@ -911,7 +960,7 @@ struct wire_ctx {
 	struct tt_wire_walk w;
 	__u64 ubuf;
 	__u32 steps;
-	__u32 pad;
+	__u32 stopped;		/* a step returned 1 (w.stop says why); 0: out of steps */
 };
 
 /*
@@ -934,14 +983,18 @@ __noinline int wire_step_g(struct wire_ctx *x)
 
 static long wire_step(__u32 i, struct wire_ctx *x)
 {
-	return wire_step_g(x) ? 1 : 0;
+	if (!wire_step_g(x))
+		return 0;
+	x->stopped = 1;
+	return 1;
 }
 
 /* What the head of a read says (wire_head_g). */
 struct wire_head {
 	__u8 proto;		/* in: enum tt_wire_proto, TT_WIRE_NONE = detect it */
 	__u8 type;		/* out: PG message type; Redis: 1 */
-	__u8 pad[6];
+	__u8 setup;		/* out: PG set-up with no type byte (startup after SSLRequest) */
+	__u8 pad[5];
 	struct tt_wire_word w;
 };
 
@@ -959,6 +1012,8 @@ __noinline int wire_head_g(struct scratch *sc, struct wire_head *h)
 		h->proto = tt_wire_detect(&sc->head, &h->w);
 	if (h->proto == TT_WIRE_REDIS)
 		h->type = (__u8)tt_resp_request(&sc->head, 1, &h->w);
+	else if (h->proto == TT_WIRE_PG && tt_pg_first(&sc->head))
+		h->setup = 1;	/* no typed message starts so: its length would be > 1 GB */
 	else if (h->proto == TT_WIRE_PG)
 		h->type = tt_pg_request(&sc->head, &h->w);
 	return 0;
@@ -966,24 +1021,54 @@ __noinline int wire_head_g(struct scratch *sc, struct wire_head *h)
 
 /*
  * Inbound bytes of a Redis or PostgreSQL server connection.  A request
- * (RESP command; PG Query, Parse, Bind, Execute or FunctionCall) starts a
- * turn that the first outbound bytes finish; its command name or keyword
- * is kept in q[0].  The read's messages are walked (they are length
- * prefixed) to count the turns it starts: only one can be timed, the
- * others are counted lost (map_full), as are requests that arrive while a
- * turn still waits for its answer.  Set-up messages (startup, SSL,
- * password) and the continuation of a long message start nothing.
+ * (RESP command; PG Query, FunctionCall, or Parse, Bind or Execute opening
+ * a sequence) starts a turn that the first outbound bytes finish; its
+ * command name or keyword is kept in q[0].  The read's messages are
+ * walked (they are length prefixed) from where the stream stands
+ * (c->wire: a read may start inside a long value or query, or inside a
+ * header cut by the read before) to count the turns it starts: only one
+ * can be timed, the others are counted lost (map_full), as are requests
+ * that arrive while a turn still waits for its answer.  A read whose start
+ * cannot be placed (the stream was lost: a read with no buffer, bytes that
+ * are no header) is counted unclassified until one starts with a request.
+ * Set-up messages (startup, SSL, password) start nothing.
  */
 __noinline int on_wire_data(struct tt_req_conn *c, struct scratch *sc, struct data_in *d)
 {
 	struct wire_head h = {};
 	struct wire_ctx x = {};
+	struct tt_wire_sync *s;
 	struct tt_req_item *it;
-	__u32 extra;
+	__u64 ubuf, len, more;
+	__u32 extra, k;
 
-	if (!c || !sc || !d)
+	if (!c || !sc || !d || d->len <= 0)
 		return 0;
-	wire_read(&sc->head, d->ubuf, d->len, TT_WIRE_BUF);
+	s = &c->wire;
+	ubuf = d->ubuf;
+	len = (__u64)d->len;
+	more = d->total > d->len ? (__u64)(d->total - d->len) : 0;	/* further iovecs */
+	if (c->proto == TT_PROTO_REDIS || c->proto == TT_PROTO_PG) {
+		if (s->skip >= len + more) {	/* all of it inside one long message */
+			s->skip -= len + more;
+			return 0;
+		}
+		if (s->skip >= len) {
+			wire_lose(s);	/* the message ends in an iovec not looked at */
+			return 0;
+		}
+		ubuf += s->skip;	/* the walk starts at the next header */
+		len -= s->skip;
+		s->skip = 0;
+	}
+	k = c->proto == TT_PROTO_REDIS || c->proto == TT_PROTO_PG ? s->carry_len : 0;
+	if (k) {	/* the header cut by the last read goes on here: read from its start */
+		wire_read_carry(&sc->head, s, k, ubuf, (long)len);
+		ubuf -= k;
+		len += k;
+	} else {
+		wire_read(&sc->head, ubuf, (long)len, TT_WIRE_BUF);
+	}
 	if (!sc->head.n)
 		return 0;
 	h.proto = c->proto == TT_PROTO_REDIS ? TT_WIRE_REDIS :
@@ -1005,28 +1090,62 @@ __noinline int on_wire_data(struct tt_req_conn *c, struct scratch *sc, struct da
 		}
 		c->proto = TT_PROTO_REDIS;
 	}
-	if (!h.type) {
+	if (h.setup && !k) {
+		/* the startup message after an SSLRequest or GSSENCRequest was refused */
 		__builtin_memset(&sc->head, 0, sizeof(sc->head));
 		return 0;
 	}
-	x.w.len = (__u64)d->len;
+	if (h.proto == TT_WIRE_PG && !k && sc->head.b[0] == 0x16 && sc->head.b[1] == 3) {
+		/* a TLS handshake (SSLRequest accepted): encrypted from here on, nothing to time */
+		c->proto = TT_PROTO_OTHER;
+		__builtin_memset(&sc->head, 0, sizeof(sc->head));
+		return 0;
+	}
+	if (s->lost) {
+		if (!h.type) {	/* still no request where a read starts */
+			__builtin_memset(&sc->head, 0, sizeof(sc->head));
+			count_unclassified();
+			return 0;
+		}
+		s->lost = 0;	/* a request starts this read: followed again from here */
+	}
+	x.w.len = len;
 	x.w.proto = h.proto;
-	x.ubuf = d->ubuf;
+	x.w.elems = s->elems;
+	x.w.ext = s->ext;
+	x.ubuf = ubuf;
 	bpf_loop(TT_WIRE_STEPS, wire_step, &x, 0);
-	__builtin_memset(&sc->head, 0, sizeof(sc->head));
+	extra = x.w.turns;
+	if (tt_wire_sync_end(s, &x.w, &sc->step, x.stopped)) {
+		if (x.stopped)
+			count_unclassified();	/* the rest of the read is no message */
+		else
+			extra++;	/* more than the walk could count: at least one */
+	}
+	if (more && !s->lost) {
+		if (s->skip >= more)
+			s->skip -= more;
+		else
+			wire_lose(s);
+	}
 	__builtin_memset(&sc->step, 0, sizeof(sc->step));
-	extra = x.w.turns > 1 ? x.w.turns - 1 : 0;
-	if (x.steps >= TT_WIRE_STEPS && x.w.pos < x.w.len)
-		extra++;	/* more than the walk could count: at least one */
-	if (c->tcp_start)
-		extra++;	/* the turn before still waits for its answer */
-	for (__u32 k = 0; k < TT_WIRE_STEPS + 2; k++) {
-		if (k >= extra)
+	if (x.w.turns && !c->tcp_start)
+		extra--;	/* the first is timed */
+	for (__u32 i = 0; i < TT_WIRE_STEPS + 2; i++) {
+		if (i >= extra)
 			break;
 		tt_count_lost(TT_LOST_MAP_FULL);
 	}
-	if (c->tcp_start)
+	if (c->tcp_start || !x.w.turns) {
+		__builtin_memset(&sc->head, 0, sizeof(sc->head));
 		return 0;
+	}
+	if (x.w.first) {	/* the turn starts inside the read: its word is there */
+		if (x.w.first < len)
+			wire_read(&sc->head, ubuf + x.w.first, (long)(len - x.w.first), TT_WIRE_BUF);
+		wire_head_g(sc, &h);
+	}
+	__builtin_memset(&sc->head, 0, sizeof(sc->head));
 	c->tcp_start = d->ts;
 	c->tgid = bpf_get_current_pid_tgid() >> 32;
 	conn_comm(c);
@@ -1086,17 +1205,6 @@ __noinline int scrub(struct scratch *sc)
 	return 0;
 }
 
-/*
- * Socket data moved with no user buffer to read (io_uring, splice, a call
- * this tracer does not know) at a point where the payload was needed to
- * classify it: counted here and reported, never guessed.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} unclassified SEC(".maps");
 
 #define PF_IO_WORKER 0x00000010
 #define TT_CALL_SOCK 0xff	/* on_data: socket path, the call not looked up yet */
@@ -1182,18 +1290,15 @@ static __always_inline int on_data(struct tt_req_conn *c, __u32 call, __u64 arg,
 	}
 	if (call == TT_CALL_SOCK)
 		call = sock_call(outbound, &arg);
-	if (call == TT_CALL_NONE) {
-		__u64 *n = bpf_map_lookup_elem(&unclassified, &zero);
-
-		if (n)
-			(*n)++;
-	}
+	if (call == TT_CALL_NONE)
+		count_unclassified();
 	sc = bpf_map_lookup_elem(&scratch, &zero);	/* only past the fast paths */
 	if (!sc) {
 		conn_unlock(c);
 		return 0;
 	}
 	first_tcp = c->proto == TT_PROTO_UNKNOWN;	/* on_request_data may decide TCP */
+	d.total = len;
 	ubuf = call == TT_CALL_SENDFILE || call == TT_CALL_NONE ? 0 : first_buffer(call, arg, &len);
 	d.ubuf = ubuf;
 	d.len = len;
@@ -1206,6 +1311,8 @@ static __always_inline int on_data(struct tt_req_conn *c, __u32 call, __u64 arg,
 	} else if (c->proto == TT_PROTO_REDIS || c->proto == TT_PROTO_PG) {
 		if (ubuf)
 			on_wire_data(c, sc, &d);
+		else
+			wire_lose(&c->wire);	/* bytes not seen: where the next read starts is unknown */
 	} else if (ubuf && cfg.http) {
 		on_request_data(c, sc, &d);
 		if (c->proto == TT_PROTO_TCP) {

@@ -4,8 +4,10 @@
  * protocol v3) decoders, shared by bpf/requests.bpf.c, the unit tests and
  * the fuzz targets: which protocol a server connection speaks (from its
  * first inbound bytes), the command name or statement keyword of a
- * request, and a walk over the length-prefixed messages of one read that
- * counts the turns it starts (pipelining).
+ * request, a walk over the length-prefixed messages of one read that
+ * counts the turns it starts (pipelining), and where the inbound stream
+ * stands between reads (a message cut by a read's end: the next read
+ * starts inside it).
  *
  * Plain integer code on a fixed buffer (struct tt_wire_in: every index is
  * masked into it and checked against its byte count), with constant loop
@@ -18,6 +20,7 @@
 #define TRACETOOL_REQPROTO_H
 
 #include "common.h"
+#include "requests.h"	/* struct tt_wire_sync */
 
 #ifndef __tt_inline
 #define __tt_inline static inline __attribute__((always_inline))
@@ -304,60 +307,168 @@ __tt_inline __u8 tt_wire_detect(const struct tt_wire_in *in, struct tt_wire_word
 	return TT_WIRE_NONE;
 }
 
+/* Why a walk stopped (struct tt_wire_walk.stop). */
+enum tt_wire_stop {
+	TT_WIRE_END = 0,	/* at or past the read's end (pos - len: bytes still to come) */
+	TT_WIRE_CUT = 1,	/* a header cut by the read's end: its bytes start the next read */
+	TT_WIRE_BAD = 2,	/* bytes that are no header where one must start */
+	TT_WIRE_INLINE = 3,	/* a Redis inline command: no length, its end is not looked for */
+};
+
 /*
  * The walk over one read's messages: each step decodes the header at
  * `pos` (struct tt_wire_in holding the read's bytes [pos, pos + n)) and
  * moves pos past one RESP header and its bulk string, or one PG message.
- * `turns` counts the turns started: RESP arrays (commands), PG Query and
- * Sync messages (a Parse/Bind/Execute sequence is answered at its Sync).
+ * `turns` counts the turns started: RESP commands (arrays, and an inline
+ * command, which ends the walk), PG Query and FunctionCall messages and
+ * the first Parse, Bind or Execute after a Sync (the sequence is answered
+ * at its Sync); `first` is where the first of them starts.  `elems` and
+ * `ext` go on from the read before (struct tt_wire_sync).
  */
 struct tt_wire_walk {
 	__u64 pos;		/* offset in the read of the next header */
 	__u64 len;		/* bytes of the read */
+	__u64 first;		/* offset of the first turn's header (turns > 0) */
 	__u32 elems;		/* RESP: bulk strings left in the current command */
 	__u32 turns;
 	__u8 proto;		/* enum tt_wire_proto */
-	__u8 pad[7];
+	__u8 ext;		/* PG: inside a Parse/Bind/Execute sequence, until its Sync */
+	__u8 stop;		/* enum tt_wire_stop, once a step returned 1 */
+	__u8 pad[5];
 };
 
-/* One step over in (the read's bytes at w->pos).  0: go on, 1: stop. */
+__tt_inline void tt_wire_turn(struct tt_wire_walk *w)
+{
+	if (!w->turns)
+		w->first = w->pos;
+	w->turns++;
+}
+
+/*
+ * Could the bytes of in, all that is left of the read, be the start of a
+ * RESP header ("*", "$12", "$12\r") cut by the read's end?  The type byte
+ * is checked by the caller.
+ */
+__tt_inline int tt_resp_cut(const struct tt_wire_in *in, __u64 rest)
+{
+	__u32 i, n = in->n;
+
+	if (!n || rest != n || n >= 12)
+		return 0;
+	for (i = 1; i < 12; i++) {
+		unsigned char c;
+
+		if (i >= n)
+			break;
+		c = TT_WIRE_AT(in, i);
+		if (c == '\r' && i == n - 1)
+			break;
+		if (c < '0' || c > '9')
+			return 0;
+	}
+	return 1;
+}
+
+__tt_inline int tt_wire_stop_at(struct tt_wire_walk *w, __u8 why)
+{
+	w->stop = why;
+	return 1;
+}
+
+/*
+ * One step over in (the read's bytes at w->pos: TT_WIRE_STEP of them, or
+ * all that is left of the read).  0: go on, 1: stop (w->stop says why).
+ */
 __tt_inline int tt_wire_step(struct tt_wire_walk *w, const struct tt_wire_in *in)
 {
 	struct tt_wire_num nm = { .off = 1 };
+	__u64 rest;
+	unsigned char t;
 	__u32 v;
 
-	if (w->pos >= w->len || in->n < 5)
-		return 1;
+	if (w->pos >= w->len)
+		return tt_wire_stop_at(w, TT_WIRE_END);
+	rest = w->len - w->pos;
+	t = in->b[0];
 	if (w->proto == TT_WIRE_PG) {
+		if (in->n < 5)
+			return tt_wire_stop_at(w, in->n && rest == in->n ? TT_WIRE_CUT : TT_WIRE_BAD);
 		v = tt_wire_be32(in, 1);
 		if (v < 4)
-			return 1;
-		if (in->b[0] == 'Q' || in->b[0] == 'S')
-			w->turns++;
+			return tt_wire_stop_at(w, TT_WIRE_BAD);
+		if (t == 'Q' || t == 'F' || ((t == 'P' || t == 'B' || t == 'E') && !w->ext))
+			tt_wire_turn(w);
+		if (t == 'P' || t == 'B' || t == 'E')
+			w->ext = 1;
+		else if (t == 'S')
+			w->ext = 0;
 		w->pos += 1 + (__u64)v;
 		return 0;
 	}
-	if (w->proto != TT_WIRE_REDIS)
-		return 1;
+	if (w->proto != TT_WIRE_REDIS || !in->n)
+		return tt_wire_stop_at(w, TT_WIRE_BAD);
 	if (!w->elems) {
-		if (in->b[0] != '*')
-			return 1;	/* an inline command: no length to skip by */
+		if (t != '*') {
+			if (!tt_wire_alpha(t))
+				return tt_wire_stop_at(w, TT_WIRE_BAD);
+			tt_wire_turn(w);	/* an inline command: no length to skip by */
+			return tt_wire_stop_at(w, TT_WIRE_INLINE);
+		}
 		TT_WIRE_NUMBER(in, &nm);
-		if (!nm.off || !nm.val)
-			return 1;
+		if (!nm.off)
+			return tt_wire_stop_at(w, tt_resp_cut(in, rest) ? TT_WIRE_CUT : TT_WIRE_BAD);
+		if (!nm.val)
+			return tt_wire_stop_at(w, TT_WIRE_BAD);
+		tt_wire_turn(w);
 		w->elems = nm.val;
-		w->turns++;
 		w->pos += nm.off;
 		return 0;
 	}
-	if (in->b[0] != '$')
-		return 1;
+	if (t != '$')
+		return tt_wire_stop_at(w, TT_WIRE_BAD);
 	TT_WIRE_NUMBER(in, &nm);
 	if (!nm.off)
-		return 1;
+		return tt_wire_stop_at(w, tt_resp_cut(in, rest) ? TT_WIRE_CUT : TT_WIRE_BAD);
 	w->elems--;
 	w->pos += nm.off + (__u64)nm.val + 2;
 	return 0;
+}
+
+/*
+ * The stream's state after a read walked to its end, or stopped early
+ * (`last`: the window of the step that stopped, holding the cut header's
+ * bytes; `steps_left`: 0 when the walk ran out of steps).  Returns 1 when
+ * the rest of the read could not be followed (a bad header, or no steps
+ * left): the stream's position is lost until a read starts with a request.
+ */
+__tt_inline int tt_wire_sync_end(struct tt_wire_sync *s, const struct tt_wire_walk *w,
+				 const struct tt_wire_in *last, int steps_left)
+{
+	__u32 i;
+
+	s->skip = 0;
+	s->carry_len = 0;
+	s->elems = w->elems;
+	s->ext = w->ext;
+	s->lost = 0;
+	for (i = 0; i < TT_WIRE_CARRY; i++)
+		s->carry[i] = 0;
+	if (w->pos >= w->len) {
+		s->skip = w->pos - w->len;
+		return 0;
+	}
+	if (steps_left && w->stop == TT_WIRE_CUT && last->n < TT_WIRE_CARRY) {
+		for (i = 0; i < TT_WIRE_CARRY; i++)
+			if (i < last->n)
+				s->carry[i] = TT_WIRE_AT(last, i);
+		s->carry_len = (__u8)last->n;
+		return 0;
+	}
+	s->elems = 0;
+	s->ext = 0;
+	s->lost = 1;
+	/* an inline command: the read is taken to end with it (the next one is checked) */
+	return !(steps_left && w->stop == TT_WIRE_INLINE);
 }
 
 #endif /* TRACETOOL_REQPROTO_H */

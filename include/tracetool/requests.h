@@ -117,6 +117,26 @@ struct tt_req_item {
 
 _Static_assert(sizeof(struct tt_req_item) == 88, "tt_req_item layout");
 
+#define TT_WIRE_CARRY 16	/* bytes of a cut header kept (RESP "$123456789\r": 11) */
+
+/*
+ * Where a Redis or PostgreSQL server connection's inbound stream stands
+ * between reads (reqproto.h): a read may end inside a message (a long
+ * value or query) or inside a header, so the next read starts there and
+ * not at a message.  All zero: at a message boundary.
+ */
+struct tt_wire_sync {
+	__u64 skip;		/* bytes of the current message still to come */
+	__u32 elems;		/* RESP: bulk strings left in the current command */
+	__u8 carry_len;		/* bytes of a header cut by the last read's end, in carry */
+	__u8 ext;		/* PG: inside a Parse/Bind/Execute sequence */
+	__u8 lost;		/* position unknown: the next read must start with a request */
+	__u8 pad;
+	unsigned char carry[TT_WIRE_CARRY];	/* header bytes only: lengths, never payload */
+};
+
+_Static_assert(sizeof(struct tt_wire_sync) == 32, "tt_wire_sync layout");
+
 /*
  * Per-connection state, in an LRU hash keyed by the struct sock address.
  * `busy` is a try-lock (atomic exchange) shared by the syscall programs and
@@ -140,7 +160,13 @@ struct tt_req_conn {
 	__u64 tcp_start;	/* non-HTTP: ktime of the turn's first inbound bytes, 0 = none */
 	__u64 pfx_ns;		/* ktime of the read that returned pfx */
 	char pfx[TT_REQ_PFX_LEN];	/* a request line cut before the method's space */
-	struct tt_req_item q[TT_REQ_QUEUE];	/* Redis, PostgreSQL: q[0] = the turn's word */
+	union {
+		struct tt_req_item q[TT_REQ_QUEUE];	/* HTTP: requests awaiting their response */
+		struct {	/* Redis, PostgreSQL: the queue is unused */
+			struct tt_req_item turn;	/* = q[0]: the turn's word */
+			struct tt_wire_sync wire;	/* where the inbound stream stands */
+		};
+	};
 };
 
 /* The ring-buffer record of one finished request. */

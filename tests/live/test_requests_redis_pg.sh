@@ -13,6 +13,13 @@
 # tracetool_postgresql_request_duration_seconds equal the statements the
 # server itself logged (log_statement=all); the connections' start-up and
 # authentication are no turns.  Neither server shows up as plain TCP.
+# Reads that start inside a message (tests/live/wire_client.py: every
+# request split across two writes at each byte, 100 KB values and queries
+# the server reads in pieces, a long request pipelined with a short one):
+# every request timed or counted lost, none unclassified, and no piece of a
+# value taken for a request.
+# REQ_HOOK=tracepoint runs every check on the syscall-tracepoint fallback
+# path (test_requests_redis_pg_fallback.sh).
 #
 # Environment: TT=build/tracetool WL=build/workloads (see tests/run.sh).
 . "$(dirname "$0")/lib.sh"
@@ -23,11 +30,15 @@ REDIS=tracetool_redis_request_duration_seconds
 PG=tracetool_postgresql_request_duration_seconds
 TCPM=tracetool_tcp_request_duration_seconds
 N=20000
+LONG=5			# wire_client.py: long requests of each kind
+HOOK=${REQ_HOOK:+--hook $REQ_HOOK}
+UNCL=tracetool_requests_unclassified_total
 
 REDIS_CHECKS="reqproto_redis_set_count reqproto_redis_get_count reqproto_redis_not_tcp
-reqproto_redis_lost_exact reqproto_redis_pipelined_accounted"
+reqproto_redis_lost_exact reqproto_redis_pipelined_accounted reqproto_redis_mid_message_accounted
+reqproto_redis_long_set_count"
 PG_CHECKS="reqproto_pg_select_count reqproto_pg_operations_match_log reqproto_pg_not_tcp
-reqproto_pg_prepared"
+reqproto_pg_prepared reqproto_pg_mid_message_accounted reqproto_pg_long_select_count"
 
 # shellcheck disable=SC2086
 tt_require_base $REDIS_CHECKS $PG_CHECKS
@@ -37,7 +48,7 @@ req_run() {
 	_out=$1
 	_err=$2
 	shift 2
-	timeout -k 5 300 "$TT" requests -f json "$@" >"$_out" 2>"$_err"
+	timeout -k 5 300 "$TT" requests $HOOK -f json "$@" >"$_out" 2>"$_err"
 	TT_RC=$?
 }
 
@@ -51,10 +62,21 @@ map_full() {
 	jq '.lost.map_full' "$1" 2>/dev/null
 }
 
+# unclassified FILE: socket reads and writes the tracer could not classify.
+unclassified() {
+	jq --arg m $UNCL '[.metrics[] | select(.name == $m) | .series[].value] | add // 0' "$1" 2>/dev/null
+}
+
+# sent FILE NAME: what wire_client.py says it sent of NAME.
+sent() {
+	sed -n "s/^$2=//p" "$1"
+}
+
 # --- Redis -------------------------------------------------------------------
 
-# redis_script FILE BENCH_ARGS: a script that starts redis-server on RPORT,
-# runs redis-benchmark with BENCH_ARGS and shuts the server down.
+# redis_script FILE BENCH_ARGS [CLIENT]: a script that starts redis-server on
+# RPORT, runs redis-benchmark with BENCH_ARGS (or the command CLIENT) and
+# shuts the server down.
 redis_script() {
 	cat >"$1" <<EOF
 redis-server --port $RPORT --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
@@ -66,7 +88,7 @@ until redis-cli -p $RPORT ping >/dev/null 2>&1; do
 	[ \$i -lt 100 ] || { kill \$srv; exit 1; }
 	sleep 0.05
 done
-redis-benchmark -p $RPORT $2 >"$TT_TMP/bench.log" 2>&1
+${3:-redis-benchmark -p $RPORT $2} >"$TT_TMP/bench.log" 2>&1
 rc=\$?
 kill \$srv
 wait \$srv
@@ -121,6 +143,45 @@ test_redis() {
 	check_eq reqproto_redis_pipelined_accounted \
 		"timed + lost of 1600 GET + 2 CONFIG GET (timed $get GET, $cfg CONFIG)" \
 		1602 "$((get + cfg + lost))"
+	test_redis_mid_message
+}
+
+# Reads that start inside a command: timed + lost = every command sent (the
+# PINGs of the readiness loop aside), nothing unclassified.  A command split
+# inside its name is timed as _OTHER (its name is not whole in either read).
+test_redis_mid_message() {
+	local o=$TT_TMP/redis_mid.json e=$TT_TMP/redis_mid.err why timed set lost uncl want
+	local names="reqproto_redis_mid_message_accounted reqproto_redis_long_set_count"
+	if ! command -v python3 >/dev/null 2>&1; then
+		# shellcheck disable=SC2086
+		skip_all "python3 is missing (tests/live/wire_client.py)" $names
+		return
+	fi
+	redis_script "$TT_TMP/redis.sh" "" \
+		"python3 $(dirname "$0")/wire_client.py redis $RPORT $LONG"
+	req_run "$o" "$e" --port $RPORT -- sh "$TT_TMP/redis.sh"
+	why=$(tt_run_why "$o" "$e")
+	[ -n "$why" ] || [ "$TT_RC" = 0 ] ||
+		why="the Redis client failed: $(tail -c 300 "$TT_TMP/bench.log" | tr '\n' ' ')"
+	if [ -n "$why" ]; then
+		# shellcheck disable=SC2086
+		fail_all "$why" $names
+		return
+	fi
+	timed=$(tt_series "$o" $REDIS "{\"server_port\":\"$RPORT\"}" |
+		jq '[.[] | select(.labels.command != "PING") | .count] | add // 0')
+	set=$(count "$o" $REDIS "{\"command\":\"SET\",\"server_port\":\"$RPORT\"}")
+	lost=$(map_full "$o")
+	uncl=$(unclassified "$o")
+	want=$(($(sent "$TT_TMP/bench.log" split) + $(sent "$TT_TMP/bench.log" SET) + $(sent "$TT_TMP/bench.log" GET)))
+	check_eq reqproto_redis_mid_message_accounted \
+		"timed + lost, unclassified (commands split at every byte, 100 KB values, long SET + GET in one write)" \
+		"$want 0" "$((timed + lost)) $uncl" "timed $timed, lost $lost, SET $set"
+	# the long SETs are each timed (none waits behind another), and so is
+	# every split one whose name is whole in the read that starts it
+	check_range reqproto_redis_long_set_count "SET turns ($((2 * LONG)) long, $(sent "$TT_TMP/bench.log" split) split)" \
+		$((2 * LONG + $(sent "$TT_TMP/bench.log" split) - 9)) \
+		$((2 * LONG + $(sent "$TT_TMP/bench.log" split))) "$set"
 }
 
 # --- PostgreSQL --------------------------------------------------------------
@@ -209,7 +270,48 @@ EOF
 	fi
 	check_eq reqproto_pg_prepared "_PREPARED turns of 2 connections x 100 transactions" 200 \
 		"$(count "$o" $PG "{\"operation\":\"_PREPARED\",\"server_port\":\"$PPORT\"}")"
+	test_pg_mid_message "$d"
 }
 
+# Reads that start inside a message (the backend reads 8 KB at a time):
+# timed + lost = every query sent, nothing unclassified; the statements
+# the server logged agree.
+test_pg_mid_message() {
+	local d=$1 o=$TT_TMP/pg_mid.json e=$TT_TMP/pg_mid.err why timed sel lost uncl want
+	local names="reqproto_pg_mid_message_accounted reqproto_pg_long_select_count"
+	if ! command -v python3 >/dev/null 2>&1; then
+		# shellcheck disable=SC2086
+		skip_all "python3 is missing (tests/live/wire_client.py)" $names
+		return
+	fi
+	sed "s|^pgbench .*|python3 $(dirname "$0")/wire_client.py pg $PPORT $LONG >\"$d/bench.log\" 2>\&1|" \
+		"$d/run.sh" >"$d/wire.sh"
+	: >"$d/pg.log"
+	req_run "$o" "$e" --port $PPORT -- sh "$d/wire.sh"
+	why=$(tt_run_why "$o" "$e")
+	[ -n "$why" ] || [ "$TT_RC" = 0 ] ||
+		why="the PostgreSQL client failed ($TT_RC): $(tail -c 300 "$d/bench.log" | tr '\n' ' ')"
+	if [ -n "$why" ]; then
+		# shellcheck disable=SC2086
+		fail_all "$why" $names
+		return
+	fi
+	timed=$(count "$o" $PG "{\"server_port\":\"$PPORT\"}")
+	sel=$(count "$o" $PG "{\"operation\":\"SELECT\",\"server_port\":\"$PPORT\"}")
+	lost=$(map_full "$o")
+	uncl=$(unclassified "$o")
+	want=$(($(sent "$d/bench.log" split) + $(sent "$d/bench.log" SELECT)))
+	check_eq reqproto_pg_mid_message_accounted \
+		"timed + lost, unclassified (queries split at every byte, 100 KB queries, long + short in one write; the server logged $(grep -c 'LOG:  statement:' "$d/pg.log"))" \
+		"$want 0" "$((timed + lost)) $uncl" "timed $timed, lost $lost, SELECT $sel"
+	# the long queries alone are each timed, and so is every split one whose
+	# keyword is whole in the read that starts it
+	check_range reqproto_pg_long_select_count "SELECT turns ($LONG long alone, $LONG long + short, $(sent "$d/bench.log" split) split)" \
+		$((2 * LONG + $(sent "$d/bench.log" split) - 7)) \
+		$((3 * LONG + $(sent "$d/bench.log" split))) "$sel"
+}
+
+# ONLY="test_redis_mid_message" (a shell command) runs only that, for debugging.
+[ -n "${ONLY:-}" ] && { $ONLY; exit 0; }
 test_redis
 test_postgres

@@ -293,7 +293,18 @@ static void test_walk_resp(void **state)
 	/* inline commands have no length: one turn, the walk stops */
 	n = (size_t)sprintf((char *)buf, "PING\r\nPING\r\n");
 	w = walk(TT_WIRE_REDIS, buf, n, &steps);
-	assert_int_equal(w.turns, 0);
+	assert_int_equal(w.turns, 1);
+	assert_int_equal(w.stop, TT_WIRE_INLINE);
+	/* a header cut by the read's end, and bytes that are no header */
+	w = walk(TT_WIRE_REDIS, (const unsigned char *)"*2\r\n$3\r", 7, &steps);
+	assert_int_equal(w.turns, 1);
+	assert_int_equal(w.stop, TT_WIRE_CUT);
+	assert_int_equal(w.pos, 4);
+	w = walk(TT_WIRE_REDIS, (const unsigned char *)"*2\r\n$x\r", 7, &steps);
+	assert_int_equal(w.stop, TT_WIRE_BAD);
+	w = walk(TT_WIRE_REDIS, (const unsigned char *)"*2\r\n$3\r\nGET\r\n$", 14, &steps);
+	assert_int_equal(w.stop, TT_WIRE_CUT);
+	assert_int_equal(w.elems, 1);
 }
 
 static void test_walk_pg(void **state)
@@ -329,6 +340,209 @@ static void test_walk_pg(void **state)
 	w = walk(TT_WIRE_PG, buf, n, &steps);
 	assert_int_equal(w.turns, 1);
 	assert_true(w.pos > n);
+	/* Sync alone ends a sequence started in an earlier read: no turn of its own */
+	n = pg_msg(buf, 'S', "", 0);
+	n += pg_msg(buf + n, 'Q', "SELECT 2", 9);
+	w = walk(TT_WIRE_PG, buf, n, &steps);
+	assert_int_equal(w.turns, 1);
+	assert_int_equal(w.first, 5);
+	/* a header cut after 3 of its 5 bytes */
+	w = walk(TT_WIRE_PG, buf, 8, &steps);
+	assert_int_equal(w.stop, TT_WIRE_CUT);
+	assert_int_equal(w.pos, 5);
+}
+
+/*
+ * on_wire_data's handling of the stream in user space: `b` cut into reads
+ * at cuts[] (ascending), each read walked from where the stream stands
+ * (struct tt_wire_sync).  Returns the turns counted (timed or lost); *uncl
+ * the reads counted unclassified.  lose_at: the read of that index is not
+ * seen (as one with no buffer), or -1.
+ */
+static unsigned follow(__u8 proto, const unsigned char *b, size_t n, const size_t *cuts,
+		       size_t ncuts, long lose_at, unsigned *uncl)
+{
+	struct tt_wire_sync s = { 0 };
+	unsigned turns = 0;
+	size_t at = 0, i;
+
+	*uncl = 0;
+	for (i = 0; i <= ncuts; i++) {
+		size_t end = i < ncuts ? cuts[i] : n, len = end - at, vlen, k;
+		const unsigned char *r = b + at;
+		struct tt_wire_walk w = { .proto = proto };
+		struct tt_wire_in last = { 0 }, head;
+		unsigned char *v;
+		unsigned steps;
+		int stopped = 0;
+
+		at = end;
+		if (!len)
+			continue;
+		if ((long)i == lose_at) {
+			memset(&s, 0, sizeof(s));
+			s.lost = 1;
+			continue;
+		}
+		if (s.skip >= len) {
+			s.skip -= len;
+			continue;
+		}
+		r += s.skip;
+		len -= s.skip;
+		s.skip = 0;
+		k = s.carry_len;
+		vlen = k + len;
+		v = malloc(vlen);
+		assert_non_null(v);
+		memcpy(v, s.carry, k);
+		memcpy(v + k, r, len);
+		head = in_of(v, vlen);
+		if (s.lost) {
+			struct tt_wire_word wd;
+			int t = proto == TT_WIRE_REDIS ? tt_resp_request(&head, 1, &wd) :
+							 tt_pg_request(&head, &wd);
+
+			if (!t) {
+				(*uncl)++;
+				free(v);
+				continue;
+			}
+			s.lost = 0;
+		}
+		w.len = vlen;
+		w.elems = s.elems;
+		w.ext = s.ext;
+		for (steps = 0; steps < TT_WIRE_STEPS; steps++) {
+			struct tt_wire_in in = { 0 };
+
+			if (w.pos < vlen)
+				in = in_of(v + w.pos, vlen - w.pos < TT_WIRE_STEP ? vlen - w.pos :
+										     TT_WIRE_STEP);
+			last = in;
+			if (tt_wire_step(&w, &in)) {
+				stopped = 1;
+				break;
+			}
+		}
+		turns += w.turns;
+		if (tt_wire_sync_end(&s, &w, &last, stopped)) {
+			if (stopped)
+				(*uncl)++;
+			else
+				turns++;
+		}
+		free(v);
+	}
+	return turns;
+}
+
+/* A Redis stream of 5 commands: values of 3, 200 and 1000 bytes, a GET, a PING. */
+static size_t redis_stream(unsigned char *buf)
+{
+	size_t n = 0;
+
+	n += (size_t)sprintf((char *)buf + n, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\nabc\r\n");
+	n += (size_t)sprintf((char *)buf + n, "*3\r\n$3\r\nSET\r\n$2\r\nk2\r\n$200\r\n");
+	memset(buf + n, 'v', 200);
+	n += 200;
+	n += (size_t)sprintf((char *)buf + n, "\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
+	n += (size_t)sprintf((char *)buf + n, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000\r\n");
+	memset(buf + n, 'w', 1000);
+	n += 1000;
+	n += (size_t)sprintf((char *)buf + n, "\r\n*1\r\n$4\r\nPING\r\n");
+	return n;
+}
+
+/* A PostgreSQL stream of 4 turns: a Query, a long Query, Parse/Bind/Execute/Sync, Bind/Execute/Sync. */
+static size_t pg_stream(unsigned char *buf)
+{
+	unsigned char q[3000];
+	size_t n = 0;
+
+	n += pg_msg(buf + n, 'Q', "SELECT 1", 9);
+	memcpy(q, "SELECT '", 8);
+	memset(q + 8, 'Q', sizeof(q) - 10);	/* 'Q' bytes everywhere: none is a header */
+	q[sizeof(q) - 2] = '\'';
+	q[sizeof(q) - 1] = 0;
+	n += pg_msg(buf + n, 'Q', q, sizeof(q));
+	n += pg_msg(buf + n, 'P', "\0SELECT $1\0\0\0", 14);
+	n += pg_msg(buf + n, 'B', "\0\0\0\0\0\0\0\0", 8);
+	n += pg_msg(buf + n, 'E', "\0\0\0\0\0", 5);
+	n += pg_msg(buf + n, 'S', "", 0);
+	n += pg_msg(buf + n, 'B', "\0\0\0\0\0\0\0\0", 8);
+	n += pg_msg(buf + n, 'E', "\0\0\0\0\0", 5);
+	n += pg_msg(buf + n, 'S', "", 0);
+	return n;
+}
+
+/*
+ * Reads that start inside a message or a header: every turn is counted
+ * exactly, wherever the stream is cut into reads (every single cut, and
+ * pairs of cuts), and nothing is unclassified.
+ */
+static void test_stream_cut_anywhere(void **state)
+{
+	static unsigned char buf[8192];
+	size_t n, c[2];
+	unsigned uncl;
+	int p;
+
+	(void)state;
+	for (p = 0; p < 2; p++) {
+		__u8 proto = p ? TT_WIRE_PG : TT_WIRE_REDIS;
+		unsigned want = p ? 4 : 5;
+
+		n = p ? pg_stream(buf) : redis_stream(buf);
+		assert_int_equal(follow(proto, buf, n, NULL, 0, -1, &uncl), want);
+		for (c[0] = 1; c[0] < n; c[0]++) {
+			if (follow(proto, buf, n, c, 1, -1, &uncl) != want || uncl)
+				fail_msg("proto %u, cut at %zu: %u turns, %u unclassified", proto, c[0],
+					 follow(proto, buf, n, c, 1, -1, &uncl), uncl);
+			for (c[1] = c[0] + 1; c[0] < 120 && c[1] < n; c[1] += 7)
+				if (follow(proto, buf, n, c, 2, -1, &uncl) != want || uncl)
+					fail_msg("proto %u, cuts at %zu, %zu: %u turns, %u unclassified",
+						 proto, c[0], c[1],
+						 follow(proto, buf, n, c, 2, -1, &uncl), uncl);
+		}
+	}
+}
+
+/*
+ * A read not seen (no buffer): the reads after it that start inside a
+ * message are counted unclassified, and the first that starts with a
+ * request is followed again.
+ */
+static void test_stream_lost_and_found(void **state)
+{
+	static unsigned char buf[8192];
+	size_t n, cuts[8];
+	unsigned uncl;
+
+	(void)state;
+	n = redis_stream(buf);
+	/* offsets: cmd1 ends at 29, cmd2's header at 56, its value + CRLF at 258 (the GET), the
+	 * GET at 278 (the SET of 1000 bytes), that SET's header at 305 */
+	assert_int_equal(n, 305 + 1002 + 14);
+	/* reads: [cmd1][cmd2's header][100 v][100 v, GET, SET's header][500 w][502 w, PING] */
+	cuts[0] = 29;
+	cuts[1] = 56;
+	cuts[2] = 156;
+	cuts[3] = 305;
+	cuts[4] = 805;
+	assert_int_equal(follow(TT_WIRE_REDIS, buf, n, cuts, 5, -1, &uncl), 5);
+	assert_int_equal(uncl, 0);
+	/* cmd2's header unseen: every later read starts inside a value (unclassified) */
+	assert_int_equal(follow(TT_WIRE_REDIS, buf, n, cuts, 5, 1, &uncl), 1);
+	assert_int_equal(uncl, 4);
+	/* the GET starts a read: followed again from there (GET, SET, PING) */
+	cuts[2] = 258;
+	assert_int_equal(follow(TT_WIRE_REDIS, buf, n, cuts, 5, 1, &uncl), 4);
+	assert_int_equal(uncl, 1);	/* the value's read */
+	cuts[2] = 200;	/* two reads inside the value, then the GET's read */
+	cuts[3] = 258;
+	assert_int_equal(follow(TT_WIRE_REDIS, buf, n, cuts, 5, 1, &uncl), 4);
+	assert_int_equal(uncl, 2);
 }
 
 static void test_wire_labels(void **state)
@@ -372,6 +586,8 @@ int main(void)
 		cmocka_unit_test(test_pg_requests),
 		cmocka_unit_test(test_walk_resp),
 		cmocka_unit_test(test_walk_pg),
+		cmocka_unit_test(test_stream_cut_anywhere),
+		cmocka_unit_test(test_stream_lost_and_found),
 		cmocka_unit_test(test_wire_labels),
 	};
 
