@@ -45,26 +45,40 @@ static struct tt_wire_in fuzz_in(const uint8_t *data, size_t size)
 static void fuzz_walk(__u8 proto, const uint8_t *data, size_t size)
 {
 	struct tt_wire_walk w;
+	struct tt_wire_sync s;
+	struct tt_wire_in in;
 	__u64 last = 0;
 	unsigned steps;
+	int stopped = 0;
 
 	memset(&w, 0, sizeof(w));
+	memset(&in, 0, sizeof(in));
 	w.len = size;
 	w.proto = proto;
 	for (steps = 0; steps < TT_WIRE_STEPS; steps++) {
-		struct tt_wire_in in;
-
 		memset(&in, 0, sizeof(in));
 		if (w.pos < size)
 			in = fuzz_in(data + w.pos, size - w.pos < TT_WIRE_STEP ? size - w.pos :
 										 TT_WIRE_STEP);
-		if (tt_wire_step(&w, &in))
+		if (tt_wire_step(&w, &in)) {
+			stopped = 1;
 			break;
+		}
 		if (w.pos <= last)
 			abort();	/* every step moves on */
 		last = w.pos;
 	}
 	if (w.turns > steps + 1)
+		abort();
+	if (w.turns && w.first >= size)
+		abort();	/* the first turn starts inside the read */
+	memset(&s, 0xa5, sizeof(s));
+	tt_wire_sync_end(&s, &w, &in, stopped);
+	/* a carried header is the rest of the read, and shorter than the carry */
+	if (s.carry_len && (s.carry_len >= TT_WIRE_CARRY || s.carry_len != size - w.pos ||
+			    memcmp(s.carry, data + w.pos, s.carry_len)))
+		abort();
+	if (s.lost && (s.skip || s.carry_len || s.elems || s.ext))
 		abort();
 }
 
