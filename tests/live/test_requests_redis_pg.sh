@@ -72,6 +72,13 @@ sent() {
 	sed -n "s/^$2=//p" "$1"
 }
 
+# redis_why OUT ERR WHAT: sets why (the caller's) when the run of req_run failed.
+redis_why() {
+	why=$(tt_run_why "$1" "$2")
+	[ -n "$why" ] || [ "$TT_RC" = 0 ] ||
+		why="$3 failed: $(tail -c 300 "$TT_TMP/bench.log" | tr '\n' ' ')"
+}
+
 # --- Redis -------------------------------------------------------------------
 
 # redis_script FILE BENCH_ARGS [CLIENT]: a script that starts redis-server on
@@ -107,9 +114,7 @@ test_redis() {
 	fi
 	redis_script "$TT_TMP/redis.sh" "-t get,set -n $N -c 10 -q"
 	req_run "$o" "$e" --port $RPORT -- sh "$TT_TMP/redis.sh"
-	why=$(tt_run_why "$o" "$e")
-	[ -n "$why" ] || [ "$TT_RC" = 0 ] ||
-		why="the Redis run failed: $(tail -c 300 "$TT_TMP/bench.log" | tr '\n' ' ')"
+	redis_why "$o" "$e" "the Redis run"
 	if [ -n "$why" ]; then
 		# shellcheck disable=SC2086
 		fail_all "$why" $REDIS_CHECKS
@@ -129,9 +134,7 @@ test_redis() {
 	# others counted lost: timed + lost = every command sent (N + 2 CONFIG GET)
 	redis_script "$TT_TMP/redis.sh" "-t get -n 1600 -c 4 -P 16 -q"
 	req_run "$o" "$e" --port $RPORT -- sh "$TT_TMP/redis.sh"
-	why=$(tt_run_why "$o" "$e")
-	[ -n "$why" ] || [ "$TT_RC" = 0 ] ||
-		why="the pipelined Redis run failed: $(tail -c 300 "$TT_TMP/bench.log" | tr '\n' ' ')"
+	redis_why "$o" "$e" "the pipelined Redis run"
 	if [ -n "$why" ]; then
 		fail reqproto_redis_pipelined_accounted "$why"
 		return
@@ -160,9 +163,7 @@ test_redis_mid_message() {
 	redis_script "$TT_TMP/redis.sh" "" \
 		"python3 $(dirname "$0")/wire_client.py redis $RPORT $LONG"
 	req_run "$o" "$e" --port $RPORT -- sh "$TT_TMP/redis.sh"
-	why=$(tt_run_why "$o" "$e")
-	[ -n "$why" ] || [ "$TT_RC" = 0 ] ||
-		why="the Redis client failed: $(tail -c 300 "$TT_TMP/bench.log" | tr '\n' ' ')"
+	redis_why "$o" "$e" "the Redis client"
 	if [ -n "$why" ]; then
 		# shellcheck disable=SC2086
 		fail_all "$why" $names

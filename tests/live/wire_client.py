@@ -76,6 +76,16 @@ class Reader:
 TEXT = b"Quick Brown Fox Eats Pie hello world PING "
 
 
+def send_split(s, msg, answered):
+    """msg split at every byte into two writes, each pair answered before the next."""
+    for p in range(1, len(msg)):
+        s.sendall(msg[:p])
+        time.sleep(PAUSE)
+        s.sendall(msg[p:])
+        answered()
+    return len(msg) - 1
+
+
 def long_text(n):
     return (TEXT * (n // len(TEXT) + 1))[:n]
 
@@ -87,13 +97,7 @@ def redis(port, long_n):
     # whole first: a connection's first bytes say which protocol it speaks
     s.sendall(resp(b"PING"))
     r.reply()
-    cmd = resp(b"SET", b"split:key", b"v" * 40)
-    for p in range(1, len(cmd)):
-        s.sendall(cmd[:p])
-        time.sleep(PAUSE)
-        s.sendall(cmd[p:])
-        r.reply()
-        sent["split"] += 1
+    sent["split"] = send_split(s, resp(b"SET", b"split:key", b"v" * 40), r.reply)
     big = long_text(100 * 1024)
     for i in range(long_n):
         s.sendall(resp(b"SET", b"big:%d" % i, big))
@@ -126,13 +130,7 @@ def query(sql):
 def pg(port, long_n):
     s, r = pg_startup(port)
     sent = {"SELECT": 0, "split": 0}
-    q = query(b"SELECT 1")
-    for p in range(1, len(q)):
-        s.sendall(q[:p])
-        time.sleep(PAUSE)
-        s.sendall(q[p:])
-        r.pg_ready()
-        sent["split"] += 1
+    sent["split"] = send_split(s, query(b"SELECT 1"), r.pg_ready)
     big = query(b"SELECT '" + long_text(100 * 1024) + b"'")
     for _ in range(long_n):
         s.sendall(big)
