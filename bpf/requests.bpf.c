@@ -1077,6 +1077,7 @@ __noinline int on_wire_data(struct tt_req_conn *c, struct scratch *sc, struct da
 	/* the head stays for the walk (wire_window); no payload stays in a map after */
 	if (c->proto != TT_PROTO_REDIS && c->proto != TT_PROTO_PG) {
 		/* a server's first inbound bytes that are no HTTP */
+		__builtin_memset(s, 0, sizeof(*s));	/* at a message boundary */
 		if (h.proto == TT_WIRE_PG) {
 			c->proto = TT_PROTO_PG;	/* the startup message: set-up, no turn */
 			__builtin_memset(&sc->head, 0, sizeof(sc->head));
