@@ -36,9 +36,9 @@ UNCL=tracetool_requests_unclassified_total
 
 REDIS_CHECKS="reqproto_redis_set_count reqproto_redis_get_count reqproto_redis_not_tcp
 reqproto_redis_lost_exact reqproto_redis_pipelined_accounted reqproto_redis_mid_message_accounted
-reqproto_redis_long_set_count"
+reqproto_redis_long_set_count reqproto_redis_events"
 PG_CHECKS="reqproto_pg_select_count reqproto_pg_operations_match_log reqproto_pg_not_tcp
-reqproto_pg_prepared reqproto_pg_mid_message_accounted reqproto_pg_long_select_count"
+reqproto_pg_prepared reqproto_pg_mid_message_accounted reqproto_pg_long_select_count reqproto_pg_events"
 
 # shellcheck disable=SC2086
 tt_require_base $REDIS_CHECKS $PG_CHECKS
@@ -154,7 +154,7 @@ test_redis() {
 # inside its name is timed as _OTHER (its name is not whole in either read).
 test_redis_mid_message() {
 	local o=$TT_TMP/redis_mid.json e=$TT_TMP/redis_mid.err why timed set lost uncl want
-	local names="reqproto_redis_mid_message_accounted reqproto_redis_long_set_count"
+	local names="reqproto_redis_mid_message_accounted reqproto_redis_long_set_count reqproto_redis_events"
 	if ! command -v python3 >/dev/null 2>&1; then
 		# shellcheck disable=SC2086
 		skip_all "python3 is missing (tests/live/wire_client.py)" $names
@@ -162,7 +162,7 @@ test_redis_mid_message() {
 	fi
 	redis_script "$TT_TMP/redis.sh" "" \
 		"python3 $(dirname "$0")/wire_client.py redis $RPORT $LONG"
-	req_run "$o" "$e" --port $RPORT -- sh "$TT_TMP/redis.sh"
+	req_run "$o" "$e" --port $RPORT --events -- sh "$TT_TMP/redis.sh"
 	redis_why "$o" "$e" "the Redis client"
 	if [ -n "$why" ]; then
 		# shellcheck disable=SC2086
@@ -183,6 +183,9 @@ test_redis_mid_message() {
 	check_range reqproto_redis_long_set_count "SET turns ($((2 * LONG)) long, $(sent "$TT_TMP/bench.log" split) split)" \
 		$((2 * LONG + $(sent "$TT_TMP/bench.log" split) - 9)) \
 		$((2 * LONG + $(sent "$TT_TMP/bench.log" split))) "$set"
+	# --events: one redis_request event per timed turn, with its command
+	check_eq reqproto_redis_events "redis_request events (not PING), of them SET" "$timed $set" \
+		"$(jq '[.events[] | select(.type == "redis_request" and .command != "PING")] | length' "$o") $(jq --arg p $RPORT '[.events[] | select(.type == "redis_request" and .command == "SET" and .server_port == $p)] | length' "$o")"
 }
 
 # --- PostgreSQL --------------------------------------------------------------
@@ -279,7 +282,7 @@ EOF
 # the server logged agree.
 test_pg_mid_message() {
 	local d=$1 o=$TT_TMP/pg_mid.json e=$TT_TMP/pg_mid.err why timed sel lost uncl want
-	local names="reqproto_pg_mid_message_accounted reqproto_pg_long_select_count"
+	local names="reqproto_pg_mid_message_accounted reqproto_pg_long_select_count reqproto_pg_events"
 	if ! command -v python3 >/dev/null 2>&1; then
 		# shellcheck disable=SC2086
 		skip_all "python3 is missing (tests/live/wire_client.py)" $names
@@ -288,7 +291,7 @@ test_pg_mid_message() {
 	sed "s|^pgbench .*|python3 $(dirname "$0")/wire_client.py pg $PPORT $LONG >\"$d/bench.log\" 2>\&1|" \
 		"$d/run.sh" >"$d/wire.sh"
 	: >"$d/pg.log"
-	req_run "$o" "$e" --port $PPORT -- sh "$d/wire.sh"
+	req_run "$o" "$e" --port $PPORT --events -- sh "$d/wire.sh"
 	why=$(tt_run_why "$o" "$e")
 	[ -n "$why" ] || [ "$TT_RC" = 0 ] ||
 		why="the PostgreSQL client failed ($TT_RC): $(tail -c 300 "$d/bench.log" | tr '\n' ' ')"
@@ -310,6 +313,9 @@ test_pg_mid_message() {
 	check_range reqproto_pg_long_select_count "SELECT turns ($LONG long alone, $LONG long + short, $(sent "$d/bench.log" split) split)" \
 		$((2 * LONG + $(sent "$d/bench.log" split) - 7)) \
 		$((3 * LONG + $(sent "$d/bench.log" split))) "$sel"
+	# --events: one postgresql_request event per timed turn, with its operation
+	check_eq reqproto_pg_events "postgresql_request events, of them SELECT" "$timed $sel" \
+		"$(jq '[.events[] | select(.type == "postgresql_request")] | length' "$o") $(jq --arg p $PPORT '[.events[] | select(.type == "postgresql_request" and .operation == "SELECT" and .server_port == $p)] | length' "$o")"
 }
 
 # ONLY="test_redis_mid_message" (a shell command) runs only that, for debugging.
