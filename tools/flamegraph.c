@@ -178,6 +178,8 @@ int cmd_flamegraph(const struct tt_cmd *cmd, int argc, char **argv)
 			     "no input: give FOLDED files, or pipe folded stacks in");
 		return tt_cli_outcome(cmd, -EINVAL, &err);
 	}
+	if (tt_cli_inputs_distinct(inputs, ninputs, &err))
+		return tt_cli_outcome(cmd, -EINVAL, &err);
 	for (i = 0; i < ninputs; i++) {
 		if (fg.diff && !strcmp(inputs[i], "-") && !strcmp(fg.diff, "-")) {
 			tt_error_set(&err, -EINVAL, true, "--diff - and FOLDED - cannot both be stdin");

@@ -169,21 +169,6 @@ static struct tt_report *read_one(const char *path, const struct report_opts *ro
 	return r;
 }
 
-/* Is paths[i] the same file (device and inode, links followed) as an earlier one? */
-static bool same_file_before(char **paths, int i)
-{
-	struct stat a, b;
-	int k;
-
-	if (!strcmp(paths[i], "-") || stat(paths[i], &a) || !S_ISREG(a.st_mode))
-		return false;
-	for (k = 0; k < i; k++)
-		if (strcmp(paths[k], "-") && !stat(paths[k], &b) && a.st_dev == b.st_dev &&
-		    a.st_ino == b.st_ino)
-			return true;
-	return false;
-}
-
 /* Read and merge every input into one report; NULL with err filled. */
 static struct tt_report *read_all(char **paths, int n, bool verbose, const struct report_opts *ro,
 				  struct tt_error *err)
@@ -192,18 +177,9 @@ static struct tt_report *read_all(char **paths, int n, bool verbose, const struc
 	char msg[400];
 	int i, ret;
 
+	if (tt_cli_inputs_distinct(paths, n, err))
+		goto err;
 	for (i = 0; i < n; i++) {
-		if (i && !strcmp(paths[i], "-")) {
-			for (int k = 0; k < i; k++)
-				if (!strcmp(paths[k], "-")) {
-					tt_error_set(err, -EINVAL, true, "'-' (stdin) given twice");
-					goto err;
-				}
-		}
-		if (same_file_before(paths, i)) {	/* a glob that also caught a merged output */
-			tt_error_set(err, -EINVAL, true, "%s: the same file is given twice", paths[i]);
-			goto err;
-		}
 		r = read_one(paths[i], ro, err);
 		if (!r)
 			goto err;

@@ -43,8 +43,8 @@ enum {
 };
 
 static const struct tt_optdef syscalls_opts[] = {
-	{ "by", 0, "KEY", OPT_BY, "aggregate by syscall (default), comm (of each thread),\n"
-	  "process (pid, named by its main thread) or thread (comm+pid+tid)",
+	{ "by", 0, "KEY", OPT_BY, "aggregation key (default syscall); comm is each thread's\n"
+	  "name, process the pid named by its main thread, thread comm+pid+tid",
 	  "syscall, comm, process, thread" },
 	{ "syscall", 0, "NAME", OPT_SYSCALL, "only this syscall (repeatable, or a comma list)",
 	  NULL },

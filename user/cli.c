@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -268,4 +269,26 @@ int tt_cli_parse(const struct tt_cli *c, int argc, char **argv, struct tt_common
 		return tt_error_set(err, -EINVAL, true, "-i %.3g is longer than -d %.3g",
 				    o->interval, o->duration);
 	return TT_CLI_RUN;
+}
+
+int tt_cli_inputs_distinct(char *const *paths, int n, struct tt_error *err)
+{
+	struct stat a, b;
+	int i, k;
+
+	for (i = 1; i < n; i++) {
+		bool dash = !strcmp(paths[i], "-");
+
+		if (!dash && (stat(paths[i], &a) || !S_ISREG(a.st_mode)))
+			continue;
+		for (k = 0; k < i; k++) {
+			if (dash && !strcmp(paths[k], "-"))
+				return tt_error_set(err, -EINVAL, true, "'-' (stdin) given twice");
+			if (!dash && strcmp(paths[k], "-") && !stat(paths[k], &b) &&
+			    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+				return tt_error_set(err, -EINVAL, true,
+						    "%s: the same file is given twice", paths[i]);
+		}
+	}
+	return 0;
 }

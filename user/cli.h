@@ -74,6 +74,13 @@ int tt_cli_each_item(const char *list, int (*fn)(void *ctx, const char *item, st
  */
 bool tt_is_kernel_thread(pid_t pid, char *comm);
 
+/*
+ * Input operands read once each: "-" (stdin) twice, or one regular file
+ * named twice (two spellings, or a glob that also caught an earlier output),
+ * is a usage error in `err` (-EINVAL); else 0.
+ */
+int tt_cli_inputs_distinct(char *const *paths, int n, struct tt_error *err);
+
 /* Parse a positive integer no larger than `max`. 0 or -EINVAL. */
 int tt_parse_uint(const char *s, unsigned long max, unsigned long *out);
 

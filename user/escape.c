@@ -135,3 +135,37 @@ int tt_fputs_escaped(const char *s, FILE *out)
 	free(big);
 	return ret;
 }
+
+char *tt_utf8_repair_dup(const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	char *copy, *o;
+	uint32_t cp;
+	size_t n;
+
+	copy = malloc(strlen((const char *)p) * 4 + 1);	/* each byte at most "\xNN" */
+	if (!copy) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (o = copy; *p;) {
+		if (*p < 0x80 || (n = utf8_seq(p, &cp)) == 0) {
+			if (*p < 0x80) {
+				*o++ = (char)*p++;
+				continue;
+			}
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+			p++;
+			continue;
+		}
+		memcpy(o, p, n);
+		o += n;
+		p += n;
+	}
+	*o = '\0';
+	return copy;
+}

@@ -35,4 +35,12 @@ char *tt_escape_dup(const char *s);
 /* Write `s` escaped to `out`.  0, -ENOMEM or -EIO. */
 int tt_fputs_escaped(const char *s, FILE *out);
 
+/*
+ * For formats whose strings must be UTF-8 (JSON): a copy of `s` with every
+ * byte of invalid UTF-8 written as the four characters "\xNN" and all else
+ * kept, so that two names differing in such bytes stay two names (a lone
+ * replacement character would merge them).  NULL with errno ENOMEM.
+ */
+char *tt_utf8_repair_dup(const char *s);
+
 #endif /* TT_ESCAPE_H */

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -109,7 +111,7 @@ int tt_outfile_open(struct tt_outfile *of, const char *path)
 
 	memset(of, 0, sizeof(*of));
 	of->fd = -1;
-	if (!path) {
+	if (!path || !strcmp(path, "-")) {
 		of->f = stdout;
 		return 0;
 	}
@@ -259,4 +261,23 @@ int tt_outfile_finish(struct tt_outfile *of, int ret)
 		return tt_outfile_commit(of);
 	tt_outfile_abort(of);
 	return ret;
+}
+
+ssize_t tt_write_nosigpipe(int fd, const void *buf, size_t len)
+{
+	struct timespec zero = { 0 };
+	sigset_t pipe_set, old;
+	ssize_t n;
+	int err;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	n = write(fd, buf, len);
+	err = errno;
+	if (n < 0 && err == EPIPE && !sigismember(&old, SIGPIPE))
+		sigtimedwait(&pipe_set, NULL, &zero);	/* ours: consumed while blocked */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = err;
+	return n;
 }

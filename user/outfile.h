@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 struct tt_outfile {
 	FILE *f;		/* where to write; stdout when there is no -o */
@@ -22,7 +23,7 @@ struct tt_outfile {
 };
 
 /*
- * Open -o `path` (NULL: standard output).  Nothing on disk changes until
+ * Open -o `path` (NULL or "-": standard output).  Nothing on disk changes until
  * tt_outfile_commit, except that a temporary file appears beside the target.
  * 0 or -errno (EACCES when the target's directory is not writable and the
  * target is not either, EISDIR...).
@@ -51,5 +52,11 @@ void tt_outfile_abort(struct tt_outfile *of);
  * or commit's error.
  */
 int tt_outfile_finish(struct tt_outfile *of, int ret);
+
+/*
+ * write(2) to a pipe whose reader may be gone (a held command, a helper
+ * process) without being killed by SIGPIPE: -1 with errno EPIPE instead.
+ */
+ssize_t tt_write_nosigpipe(int fd, const void *buf, size_t len);
 
 #endif /* TT_OUTFILE_H */

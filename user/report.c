@@ -572,10 +572,15 @@ void tt_series_index_release(struct tt_series_index *x)
 void tt_report_hide_self_metrics(struct tt_report *r)
 {
 	static const char *const names[] = { TT_LOST_FAMILY, TT_MAP_MEMORY_FAMILY };
+	/* shown in text only when not empty, as the tracer that made them prints them */
+	static const char *const if_empty[] = { "tracetool_syscall_restarts_total" };
 	struct tt_family *f;
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((f = tt_report_find_family(r, names[i])))
+			f->text_hidden = true;
+	for (i = 0; i < sizeof(if_empty) / sizeof(if_empty[0]); i++)
+		if ((f = tt_report_find_family(r, if_empty[i])) && !f->nseries)
 			f->text_hidden = true;
 }

@@ -284,7 +284,9 @@ int tt_profile_add_stack(struct tt_profile *p, size_t nframes, const char *const
 /*
  * Mark the self-metric families (TT_LOST_FAMILY, TT_MAP_MEMORY_FAMILY) as
  * hidden in text: a text report says losses in its WARNING line and map
- * memory with -v.  For reports read back, whose JSON carries no text hints.
+ * memory with -v.  Also the families a tracer prints only when they have
+ * series (syscalls' restarts).  For reports read back, whose JSON carries no
+ * text hints.
  */
 void tt_report_hide_self_metrics(struct tt_report *r);
 

@@ -646,8 +646,22 @@ static int release_cmd(struct tt_session *s, struct tt_error *err)
 	int e = 0;
 	ssize_t n;
 
-	if (write(s->go_fd, "g", 1) != 1)
-		return tt_error_set(err, -errno, false, "starting command: %s", strerror(errno));
+	if (tt_write_nosigpipe(s->go_fd, "g", 1) != 1) {
+		int st;
+
+		if (errno != EPIPE)
+			return tt_error_set(err, -errno, false, "starting command: %s",
+					    strerror(errno));
+		/* killed while held (a Ctrl-C to the whole group): the run ends as it did */
+		close(s->go_fd);
+		s->go_fd = -1;
+		s->released = true;
+		if (waitpid(s->child, &st, 0) == s->child)
+			s->cmd_status = s->stats.cmd_status = st;
+		s->child = -1;
+		s->done = true;
+		return 0;
+	}
 	close(s->go_fd);
 	s->go_fd = -1;
 	s->released = true;

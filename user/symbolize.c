@@ -53,6 +53,7 @@
 #include <gelf.h>
 #include <zlib.h>
 
+#include "outfile.h"
 #include "symbolize.h"
 
 /* Files no capture maps, kept for a process that maps them again. */
@@ -1776,26 +1777,6 @@ static void dfd_load(struct tt_syms *s, struct elf_file *e, const char *path)
 		dwfl_end(dwfl);
 }
 
-/* write(2) to the helper, whose death must not kill us with a SIGPIPE. */
-static ssize_t write_nosigpipe(int fd, const void *buf, size_t len)
-{
-	struct timespec zero = { 0 };
-	sigset_t pipe_set, old;
-	ssize_t n;
-	int err;
-
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &pipe_set, &old);
-	n = write(fd, buf, len);
-	err = errno;
-	if (n < 0 && err == EPIPE)
-		sigtimedwait(&pipe_set, NULL, &zero);	/* ours, consumed */
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = err;
-	return n;
-}
-
 /* One answer line of the helper. */
 static void dfd_answer(struct tt_syms *s, char *line)
 {
@@ -1849,7 +1830,7 @@ static void dfd_poll(struct tt_syms *s)
 			return;
 		}
 		snprintf(line, sizeof(line), "%s\n", e->id);
-		n = write_nosigpipe(s->dfd.to, line, strlen(line));
+		n = tt_write_nosigpipe(s->dfd.to, line, strlen(line));
 		if (n < 0 && errno == EAGAIN) {
 			s->dfd.pending = true;	/* the rest at a later call */
 			break;

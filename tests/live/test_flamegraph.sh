@@ -122,6 +122,10 @@ expect_usage "flamegraph all-zero input exits 2" "no stacks in <stdin> (every va
 a;b 0
 END
 expect_usage "flamegraph empty base exits 2" "no stacks in $D/empty.folded" --diff "$D/empty.folded" "$D/a.folded"
+# a file given twice would count its stacks twice (as report refuses to merge a file with itself)
+ln -sf "$D/a.folded" "$D/a-link.folded"
+expect_usage "flamegraph same file twice exits 2" \
+	"^tracetool flamegraph: $D/a-link.folded: the same file is given twice" "$D/a.folded" "$D/a-link.folded"
 expect_usage "flamegraph -f rejected" "^tracetool flamegraph: -f: " -f json "$D/a.folded"
 expect_usage "flamegraph bad --width" "^tracetool flamegraph: --width: " --width 5 "$D/a.folded"
 echo keep >"$D/keep.svg"

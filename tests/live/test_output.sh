@@ -8,7 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 
 NAMES="output_full_device output_full_device_flamegraph output_symlink output_failed_run_keeps
-output_fifo output_mode_kept output_interval output_no_temp output_usage_error_untouched"
+output_fifo output_mode_kept output_interval output_no_temp output_usage_error_untouched
+output_cmd_killed_held output_dash_stdout"
 # shellcheck disable=SC2086
 tt_require_base $NAMES
 
@@ -77,6 +78,41 @@ check_eq output_mode_kept "exit and mode" "0 640" "$rc $(stat -c %a "$D/mode")"
 "$TT" syscalls -d 1 -i 0.25 -f json -o "$D/iv.json" >/dev/null 2>&1; rc=$?
 n=$(jq -s length "$D/iv.json" 2>/dev/null)
 check_range output_interval "exit 0, whole reports on disk" 4 5 "$( [ $rc -eq 0 ] && echo "$n")"
+
+# The command killed while tracetool still loads (a Ctrl-C or SIGTERM to the whole process
+# group): the run ends with the command's fate and writes its report; before, releasing the
+# dead command killed tracetool with SIGPIPE (exit 141) and left its temporary file.
+echo old >"$D/held"
+"$TT" requests -o "$D/held" -- sleep 5 >/dev/null 2>"$TT_TMP/held.err" &
+ttp=$!
+c=""
+i=0
+while [ -z "$c" ] && [ $i -lt 100 ]; do
+	c=$(pgrep -P $ttp 2>/dev/null | head -1)
+	[ -n "$c" ] || sleep 0.01
+	i=$((i + 1))
+done
+held=""
+[ -n "$c" ] && held=$(cat "/proc/$c/comm" 2>/dev/null) && kill -TERM "$c"
+wait $ttp; rc=$?
+if [ "$held" != tracetool ]; then
+	skip output_cmd_killed_held "the command was not found still held (child '$c', comm '$held')"
+elif [ $rc -eq 143 ] && grep -q "command: sleep 5 (killed by SIGTERM)" "$D/held" &&
+	[ "$(ls -A "$D" | grep -c '^\.held\.tt-')" -eq 0 ]; then
+	pass "output_cmd_killed_held (exit 143, report says killed by SIGTERM, no temporary file)"
+else
+	fail output_cmd_killed_held "exit $rc, report: $(head -c 300 "$D/held"), \
+temp files: $(ls -A "$D" | grep '\.tt-' | tr '\n' ' '), stderr: $(head -c 200 "$TT_TMP/held.err")"
+fi
+
+# -o - is standard output, never a file named "-"
+tta=$(realpath "$TT")
+(cd "$D" && "$tta" syscalls -d 0.1 -f json -o - >"$D/dash.out" 2>/dev/null); rc=$?
+if [ $rc -eq 0 ] && [ ! -e "$D/-" ] && [ "$(jq -r .schema "$D/dash.out" 2>/dev/null)" = tracetool.report/v1 ]; then
+	pass "output_dash_stdout (report on standard output, no file '-')"
+else
+	fail output_dash_stdout "exit $rc, file '-' $( [ -e "$D/-" ] && echo exists || echo absent)"
+fi
 
 left=$(ls -A "$D" | grep -c '\.tt-')
 check_eq output_no_temp "temporary files left" 0 "$left"

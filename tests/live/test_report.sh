@@ -14,7 +14,8 @@ CHECKS="report_json_round_trip report_text_count report_text_same_as_stdin
 report_merge_getppid_count report_merge_nanosleep_count report_merge_duration
 report_merge_text_count report_output_file report_interval_stream
 report_truncated_exit2 report_bad_bucket_path report_other_tracers_exit2 report_same_file_twice_exit2
-report_folded_two_profiles_exit2 report_folded_profile_pick report_folded_profile_unknown"
+report_folded_two_profiles_exit2 report_folded_profile_pick report_folded_profile_unknown
+report_text_empty_errors_zero"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -128,6 +129,15 @@ rc=$?
 check_eq report_same_file_twice_exit2 "exit status and message" \
 	"2 tracetool report: $TT_TMP/again.json: the same file is given twice" \
 	"$rc $(cat "$TT_TMP/twice.err")"
+
+# A report with no errors at all reads back as the run printed it: ERRORS 0 on
+# each row (it showed "-": the empty family names no labels to join on) and no
+# restarts table (the run prints one only when a call was restarted).
+timeout -k 5 120 "$TT" syscalls --syscall getppid -f json -o "$TT_TMP/noerr.json" -- "$W" \
+	--getppid 77 >/dev/null 2>&1
+"$TT" report "$TT_TMP/noerr.json" >"$TT_TMP/noerr.txt" 2>&1
+check_eq report_text_empty_errors_zero "getppid COUNT and ERRORS, restarts tables" "77 0 0" \
+	"$(awk '$1 == "getppid" && $2 == "x86_64" { printf "%s %s ", $3, $4 }' "$TT_TMP/noerr.txt")$(grep -c restarts "$TT_TMP/noerr.txt")"
 
 # -f folded holds one profile: with two (profile offcpu in one run), name
 # one with --profile, else a usage error rather than the first one silently

@@ -161,6 +161,20 @@ static void test_device_in_place(void **state)
 	assert_int_equal(tt_outfile_finish(&of, 0), 0);
 }
 
+/* "-" is standard output, as for every input that reads "-" as stdin */
+static void test_dash_is_stdout(void **state)
+{
+	struct tt_outfile of;
+
+	(void)state;
+	assert_int_equal(tt_outfile_open(&of, "-"), 0);
+	assert_ptr_equal(of.f, stdout);
+	assert_null(of.tmp);
+	assert_null(of.target);
+	assert_int_equal(tt_outfile_finish(&of, 0), 0);
+	assert_int_equal(access("-", F_OK), -1);
+}
+
 static void test_errors(void **state)
 {
 	struct tt_outfile of;
@@ -182,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_checkpoint),
 		cmocka_unit_test(test_symlink_followed),
 		cmocka_unit_test(test_device_in_place),
+		cmocka_unit_test(test_dash_is_stdout),
 		cmocka_unit_test(test_errors),
 	};
 

@@ -464,11 +464,15 @@ static void test_json_minimal_report(void **state)
 	tt_report__free(r);
 }
 
-/* A comm is arbitrary bytes: invalid UTF-8 is written with '?' and still parses. */
+/*
+ * A comm is arbitrary bytes: invalid UTF-8 is written as \xNN per byte and still
+ * parses; two names differing only there stay two series (with '?' they merged).
+ */
 static void test_json_non_utf8_label(void **state)
 {
 	static const char *const names[] = { "comm" };
 	const char *bad[] = { "a\xff\xfe" };
+	const char *bad2[] = { "a\xfe\xff" };
 	const char *good[] = { "caf\xc3\xa9" };
 	struct tt_report *r = tt_report__new();
 	struct tt_family *f;
@@ -486,16 +490,22 @@ static void test_json_non_utf8_label(void **state)
 	s = tt_family_add_series(f, good);
 	assert_non_null(s);
 	s->value = 2;
+	s = tt_family_add_series(f, bad2);
+	assert_non_null(s);
+	s->value = 3;
 	text = render(tt_render_json, r, NULL);
 	root = json_loads(text, 0, NULL);
 	assert_non_null(root);
 	series = json_object_get(json_array_get(json_object_get(root, "metrics"), 0), "series");
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(json_array_get(series, 0), "labels"), "comm")),
-			    "a??");
+			    "a\\xff\\xfe");
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(json_array_get(series, 1), "labels"), "comm")),
 			    "caf\xc3\xa9");	/* valid UTF-8 is kept as is */
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_array_get(series, 2), "labels"), "comm")),
+			    "a\\xfe\\xff");
 	json_decref(root);
 	free(text);
 	tt_report__free(r);

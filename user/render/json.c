@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "escape.h"
 #include "report.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -37,22 +38,20 @@ static const struct {
 /*
  * jansson refuses strings that are not UTF-8 (json_string returns NULL), but
  * comm names, paths and symbols come from the kernel and binaries as
- * arbitrary bytes: such a string is written with every non-ASCII byte
- * replaced by '?'.
+ * arbitrary bytes: such a string is written with each byte of invalid UTF-8
+ * as "\xNN" (tt_utf8_repair_dup), as text output shows it, so distinct
+ * names stay distinct series when the report is read back.
  */
 static json_t *str_new(const char *s)
 {
 	json_t *j = json_string(s ? s : "");
-	char *tmp, *p;
+	char *tmp;
 
 	if (j || !s)
 		return j;
-	tmp = strdup(s);
+	tmp = tt_utf8_repair_dup(s);
 	if (!tmp)
 		return NULL;
-	for (p = tmp; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
 	j = json_string(tmp);
 	free(tmp);
 	return j;

@@ -257,6 +257,8 @@ static bool join_map(const struct tt_family *f, const struct tt_family *j, size_
 {
 	size_t i, k;
 
+	if (!j->nseries)
+		return true;	/* 0 on every row (a report read back names no labels then) */
 	for (i = 0; i < f->nlabels; i++) {
 		for (k = 0; k < j->nlabels; k++)
 			if (!strcmp(f->label_names[i], j->label_names[k]))
