@@ -131,7 +131,7 @@ static void test_usage_errors(void **state)
 		ARGV("--bogus"), ARGV("-x"), ARGV("-p"), ARGV("-p", "abc"), ARGV("-p", "0"),
 		ARGV("-p", "12,x"), ARGV("-d", "junk"), ARGV("-d", "0"), ARGV("-d", "-3"),
 		ARGV("-i", "0"), ARGV("-f", "yaml"), ARGV("-c", "a-name-longer-than-15"),
-		ARGV("-c", ""), ARGV("--top", "0"), ARGV("--hook", "kprobe"), ARGV("stray"),
+		ARGV("-c", ""), ARGV("--top", "0"), ARGV("--hook", ""), ARGV("stray"),
 		ARGV("-i", "5", "-d", "1"),
 	};
 	struct tt_common_opts o;

@@ -219,6 +219,10 @@ static void test_hook_checked_for_every_tracer_set(void **state)
 	assert_int_equal(parse(st, 2, &err, ARGV("--hook", "kprobe")), -EINVAL);
 	assert_true(err.usage);
 	assert_null(strchr(err.msg, '\n'));
+	/* not a kind at all: named with the kinds this tracer offers, not every kind there is */
+	assert_int_equal(parse(s, 1, &err, ARGV("--hook", "kprobe")), -EINVAL);
+	assert_string_equal(err.msg, "--hook kprobe: syscalls does not offer it (only tp_btf "
+				     "or raw_tp)");
 	assert_int_equal(parse(st, 2, &err, ARGV("--hook", "")), -EINVAL);
 	assert_true(err.usage);
 }
