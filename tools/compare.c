@@ -22,6 +22,7 @@
 #include "compare_profile.h"
 #include "compare_stats.h"
 #include "escape.h"
+#include "flamegraph.h"
 #include "outfile.h"
 
 const char tt_compare_usage[] =
@@ -180,6 +181,7 @@ struct matched {
 	struct tt_hsum h[2][MAX_RUNS];
 	double v[2][MAX_RUNS];
 	double x[2][MAX_RUNS];
+	const struct row *incl;		/* K_FUNCTION: its gated inclusive row, if any */
 };
 
 struct row {
@@ -213,7 +215,7 @@ struct compare {
 	size_t nrows;
 	int family;			/* BH family of the series' tests */
 	int pfamily;			/* BH family of the profiles' functions */
-	size_t untested;		/* share rows no change could reach the allowed one */
+	size_t untested;		/* function rows left out by is_small_function */
 	char *fp_diff;			/* fingerprint differences, "; "-separated, or NULL */
 	size_t counts[TT_INSUFFICIENT + 1];
 };
@@ -225,6 +227,7 @@ enum {
 	OPT_ALLOWED,
 	OPT_STRICT,
 	OPT_SAME_HOST,
+	OPT_FLAMEGRAPH,
 };
 
 static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
@@ -259,6 +262,9 @@ static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 		return 0;
 	case OPT_SAME_HOST:
 		c->same_host = true;
+		return 0;
+	case OPT_FLAMEGRAPH:
+		c->flamegraph = arg;
 		return 0;
 	}
 	return tt_error_set(err, -EINVAL, true, "unexpected option");
@@ -967,18 +973,33 @@ static bool stat_applies(const struct matched *e, enum stat st)
 	}
 }
 
-/* No run of either side reaches the allowed change: a difference never can. */
-static bool is_below_allowed(const struct row *w)
-{
-	size_t sd, r;
+/* Functions below this share of their profile, pooled over every run, are not tested. */
+#define MIN_FUNCTION_SHARE 0.01
 
-	if (!is_fraction(w->st) || w->e->kind != K_FUNCTION)
+/*
+ * A profile row of a function too small to test: its amount (inclusive or
+ * self, as the row's statistic) is under MIN_FUNCTION_SHARE of the profile
+ * on average over the runs of both sides.  The pooled mean does not depend
+ * on which runs are base and which candidate, so leaving such rows out does
+ * not bias the tests that remain (independent filtering); it keeps the
+ * hundreds of functions sampled a few times a run from diluting the
+ * family.  A function that vanished, or appeared, with 2 % of a side is
+ * still tested.
+ */
+static bool is_small_function(const struct compare *c, const struct row *w)
+{
+	const struct matched *e = w->e;
+	bool incl = w->st == ST_INCL || w->st == ST_INCL_SHARE;
+	double sum = 0;
+	size_t sd, r, n = 0;
+
+	if (e->kind != K_FUNCTION)
 		return false;
 	for (sd = 0; sd < 2; sd++)
-		for (r = 0; r < w->n[sd]; r++)
-			if (w->vals[sd][r] >= w->allowed)
-				return false;
-	return true;
+		for (r = 0; r < c->side[sd].nruns; r++, n++)
+			if (e->prof->total[sd][r] > 0)
+				sum += (incl ? e->v[sd][r] : e->x[sd][r]) / e->prof->total[sd][r];
+	return n && sum / (double)n < MIN_FUNCTION_SHARE;
 }
 
 /* Verdicts of the rows of one BH family (profile rows or the others); its size. */
@@ -1035,7 +1056,7 @@ static int run_stats(struct compare *c, struct tt_error *err)
 			w->st = st;
 			w->rule = &c->rules[k];
 			row_values(c, w);
-			if (is_below_allowed(w)) {
+			if (is_small_function(c, w)) {
 				c->untested++;
 				memset(w, 0, sizeof(*w));
 				continue;
@@ -1051,6 +1072,8 @@ static int run_stats(struct compare *c, struct tt_error *err)
 					return tt_error_set(err, ret, false, "%s %s: %s", e->fam->name,
 							    stat_names[st], strerror(-ret));
 			}
+			if (st == ST_INCL)
+				e->incl = w;
 			c->nrows++;
 		}
 	}
@@ -1192,8 +1215,8 @@ static void header(const struct compare *c, FILE *out, const char *pre)
 		fprintf(out, "%sprofiles: %d tests of functions (a BH family of their own)%s", pre,
 			c->pfamily, c->untested ? "" : "\n");
 	if (c->untested)
-		fprintf(out, ", %zu share%s below the allowed change in every run not tested\n",
-			c->untested, c->untested == 1 ? "" : "s");
+		fprintf(out, ", %zu under 1%% of the profile (mean over all runs) not tested\n",
+			c->untested);
 	if (c->fp_diff)
 		fprintf(out, "%swarning: host fingerprints differ: %s\n", pre, c->fp_diff);
 }
@@ -1204,7 +1227,7 @@ static int render_text(const struct compare *c, int verbose, FILE *out)
 	char name[1024], esc[2048], b[64], k[64], ch[96];
 
 	header(c, out, "");
-	fprintf(out, "%-56s %-6s %-18s %-18s %-30s %-12s %-8s %s\n", "SERIES", "STAT", "BASE",
+	fprintf(out, "%-56s %-11s %-18s %-18s %-30s %-12s %-8s %s\n", "SERIES", "STAT", "BASE",
 		"CAND", "CHANGE [INTERVAL]", "VERDICT", "P", "RUNS");
 	for (i = 0; i < c->nrows; i++) {
 		const struct row *w = &c->rows[i];
@@ -1217,7 +1240,7 @@ static int render_text(const struct compare *c, int verbose, FILE *out)
 		fmt_side(b, sizeof(b), w, 0);
 		fmt_side(k, sizeof(k), w, 1);
 		fmt_change(ch, sizeof(ch), w);
-		fprintf(out, "%-56s %-6s %-18s %-18s %-30s %-12s ", esc, stat_names[w->st], b, k,
+		fprintf(out, "%-56s %-11s %-18s %-18s %-30s %-12s ", esc, stat_names[w->st], b, k,
 			ch, tt_verdict_name(w->c.verdict));
 		if (w->c.verdict == TT_INSUFFICIENT)
 			fprintf(out, "%-8s %zu/%zu\n", "-", w->n[0], w->n[1]);
@@ -1587,7 +1610,7 @@ static int render_json(const struct compare *c, int status, FILE *out)
 	json_object_set_new(root, "false_discovery_rate", json_real(c->alpha));
 	json_object_set_new(root, "family_size", json_integer(c->family));
 	json_object_set_new(root, "profile_family_size", json_integer(c->pfamily));
-	json_object_set_new(root, "untested_shares", json_integer((json_int_t)c->untested));
+	json_object_set_new(root, "untested_functions", json_integer((json_int_t)c->untested));
 	json_object_set_new(root, "verdicts", counts);
 	json_object_set_new(root, "exit_status", json_integer(status));
 	json_object_set_new(root, "results", rows);
@@ -1597,6 +1620,114 @@ static int render_json(const struct compare *c, int status, FILE *out)
 	fputc('\n', out);
 	json_decref(root);
 	return ret;
+}
+
+/* --- the differential flame graph --------------------------------------- */
+
+struct fg_ctx {
+	const struct compare *c;
+	const struct prof *pr;
+	const struct tt_fold_node *root;
+};
+
+#define GREY 190	/* a frame whose function did not change significantly */
+
+static void fg_style(void *ctx, const struct tt_fold_node *n, uint8_t rgb[3], char *buf,
+		     size_t len)
+{
+	const struct fg_ctx *f = ctx;
+	long double bt = f->root->base, ct = f->root->value - f->root->base;
+	double here_b = bt > 0 ? (double)(n->base / bt) : 0;
+	double here_c = ct > 0 ? (double)((n->value - n->base) / ct) : 0;
+	struct matched probe = {}, **found = NULL, *e;
+	const struct row *w = NULL;
+	char ch[96], b[64], k[64];
+	size_t plen = strlen(f->pr->fam.name);
+
+	probe.key = malloc(plen + strlen(n->name) + 11);
+	if (probe.key) {
+		strcpy(probe.key, f->pr->fam.name);
+		sprintf(probe.key + plen + 1, "function=%s", n->name);
+		found = tfind(&probe, &f->c->tree[K_FUNCTION], cmp_entry);
+		free(probe.key);
+	}
+	e = found ? *found : NULL;
+	if (e)
+		w = e->incl;
+	rgb[0] = rgb[1] = rgb[2] = GREY;
+	if (!w) {
+		snprintf(buf, len, "this frame %.2f%% -> %.2f%% of the profile; the function's "
+			 "inclusive amount is not gated", 100 * here_b, 100 * here_c);
+		return;
+	}
+	if (w->c.verdict == TT_REGRESSED || w->c.verdict == TT_IMPROVED) {
+		double t = fabs(w->c.change) > 1 ? 1 : fabs(w->c.change);
+
+		/* worse is red whichever way the rule says worse is */
+		if (t < 0.3)
+			t = 0.3;	/* a significant change is never near white */
+		tt_flame_diff_color(w->c.verdict == TT_REGRESSED ? t : -t, 1, rgb);
+	}
+	fmt_side(b, sizeof(b), w, 0);
+	fmt_side(k, sizeof(k), w, 1);
+	fmt_change(ch, sizeof(ch), w);
+	snprintf(buf, len, "this frame %.2f%% -> %.2f%% of the profile; the function's inclusive "
+		 "%s per run: %s -> %s, change %s, %s, p %.2g", 100 * here_b, 100 * here_c,
+		 f->pr->fam.unit, b, k, ch, tt_verdict_name(w->c.verdict), row_q(w));
+}
+
+/*
+ * --flamegraph FILE: the first profile both sides hold, every stack of
+ * either side, frames coloured by the verdict of their function's
+ * inclusive amount.  Written through a temporary file renamed into place.
+ */
+static int write_flamegraph(struct compare *c, struct tt_error *err)
+{
+	const struct prof *pr = NULL;
+	struct tt_flame_opts o = { .min_width = TT_FLAME_MIN_WIDTH, .unit = "ppm" };
+	struct fg_ctx f = { .c = c };
+	struct tt_fold_node *root;
+	struct tt_outfile out = {};
+	char title[256], sub[1024];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < c->nprofs && !pr; i++)
+		if (c->profs[i]->in[0] && c->profs[i]->in[1])
+			pr = c->profs[i];
+	if (!pr)
+		return tt_error_set(err, -EINVAL, true, "--flamegraph: no stack profile in both "
+				    "sides (record the profile or offcpu tracer)");
+	root = tt_profile_diff_tree(pr->p[0], c->side[0].nruns, pr->p[1], c->side[1].nruns);
+	if (!root)
+		return errno == ENODATA
+			       ? tt_error_set(err, -EINVAL, true, "--flamegraph: profile %s has no "
+					      "samples on one side", pr->fam.name)
+			       : tt_error_set(err, -ENOMEM, false, "out of memory");
+	f.pr = pr;
+	f.root = root;
+	snprintf(title, sizeof(title), "Differential flame graph of %s: red REGRESSED, blue "
+		 "IMPROVED, grey neither", pr->fam.name);
+	snprintf(sub, sizeof(sub), "base %s (%zu runs) + candidate %s (%zu runs), each side's "
+		 "share of its %s; verdicts of each function's inclusive %s per run",
+		 c->side[0].path, c->side[0].nruns, c->side[1].path, c->side[1].nruns,
+		 pr->fam.unit, pr->fam.unit);
+	o.title = title;
+	o.subtitle = sub;
+	o.frame_style = fg_style;
+	o.style_ctx = &f;
+	ret = tt_outfile_open(&out, c->flamegraph);
+	if (ret) {
+		tt_fold_tree__free(root);
+		return tt_error_set(err, ret, true, "--flamegraph %s: %s", c->flamegraph,
+				    strerror(-ret));
+	}
+	ret = tt_outfile_finish(&out, tt_flamegraph_svg(root, &o, out.f));
+	tt_fold_tree__free(root);
+	if (ret)
+		return tt_error_set(err, ret, false, "writing %s: %s", c->flamegraph,
+				    strerror(-ret));
+	return 0;
 }
 
 /* --- the command ----------------------------------------------------------- */
@@ -1658,6 +1789,7 @@ int cmd_compare(const struct tt_cmd *cmd, int argc, char **argv)
 		{ "allowed", required_argument, NULL, OPT_ALLOWED },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "same-host", no_argument, NULL, OPT_SAME_HOST },
+		{ "flamegraph", required_argument, NULL, OPT_FLAMEGRAPH },
 		{ 0 },
 	};
 	static const char *const formats[] = { "text", "markdown", "junit", "github", "json", NULL };
@@ -1691,6 +1823,8 @@ int cmd_compare(const struct tt_cmd *cmd, int argc, char **argv)
 		ret = match_series(&c, &err);
 	if (!ret)
 		ret = run_stats(&c, &err);
+	if (!ret && c.flamegraph)
+		ret = write_flamegraph(&c, &err);
 	if (ret)
 		goto out;
 	status = exit_status(&c);
