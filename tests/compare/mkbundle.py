@@ -65,7 +65,7 @@ def synth_syscalls(spec, rng):
 def synth(spec, rng):
     """spec: {"runs": N, "duration": S, "otel": bool, "series": [{"route": R,
     "n": samples, "median_ms": M, "sigma": s, "drift": d, "factor": f,
-    "errors": fraction answered 500}], "syscalls": [...]} -> N reports.
+    "errors": fraction answered 500}], "syscalls": [...], "stacks": {...}} -> N reports.
     "otel": the requests tracer's family and label names (error ratios)."""
     reports = []
     for _ in range(spec["runs"]):
@@ -91,13 +91,19 @@ def synth(spec, rng):
                     "help": "HTTP request latency.", "series": series}] if series else []
         if spec.get("syscalls"):
             metrics += synth_syscalls(spec, rng)
+        profiles = []
+        if spec.get("stacks"):
+            # {"folded;stack": samples}: the same in every run
+            profiles = [{"name": "cpu", "unit": "samples",
+                         "stacks": [{"frames": k.split(";"), "value": v}
+                                    for k, v in spec["stacks"].items()]}]
         reports.append({"schema": "tracetool.report/v1", "tracers": ["requests"],
                         "host": "h", "kernel": "6.18.0",
                         "started_at": "2026-11-29T10:00:00.000Z",
                         "duration_seconds": spec.get("duration", 10.0),
                         "hooks": {"requests": "tp_btf"}, "filters": {},
                         "lost": {"ringbuf": 0, "map_full": 0, "stack_collisions": 0, "pid_map_full": 0},
-                        "metrics": metrics})
+                        "metrics": metrics, "profiles": profiles})
     return reports
 
 def main():

@@ -178,4 +178,37 @@ check_eq compare_error_ratio_aa "A/A: exit, verdicts" "0 4" "$rc $(jq .verdicts.
 "$TT" compare -f json -o $d/er_default.json $d/er_b.json $d/er_c.json 2>/dev/null
 check_eq compare_error_ratio_default "error_ratio results without a gate file" 0 \
 	"$(jq '[.results[] | select(.statistic == "error_ratio")] | length' $d/er_default.json)"
+# profiles: `gone` (20 % of the base) is not called by the candidate, `new`
+# takes its place, `work` and main stay; --flamegraph draws gone from the
+# base's stacks, blue, reading -100 %
+$MK -o $d/pb.json --seed 14 --synthetic '{"runs":6,"stacks":{"app;main;work":80,"app;main;gone":20}}' &&
+	$MK -o $d/pc.json --seed 15 --synthetic '{"runs":6,"stacks":{"app;main;work":80,"app;main;new":20}}' ||
+	fail compare_profile "mkbundle.py failed"
+"$TT" compare -f json -o $d/p.json --flamegraph $d/p.svg $d/pb.json $d/pc.json 2>$d/err; rc=$?
+pv() {
+	jq -r --arg f "$1" --arg s "$2" '[.results[] | select(.labels.function == $f and .statistic == $s) |
+		"\(.verdict)"] | join(",")' $d/p.json
+}
+check_eq compare_profile "exit; gone, work, new, main inclusive; family" \
+	"1 IMPROVED SAME REGRESSED SAME profiles" \
+	"$rc $(pv gone inclusive) $(pv work inclusive) $(pv new inclusive) $(pv main inclusive) $(jq -r '[.results[].family] | unique | join(",")' $d/p.json)" \
+	"$(cat $d/err)"
+# inclusive of app, main, work, gone, new; self of work, gone, new (app and main: 0)
+check_eq compare_profile_family "profile_family_size, family_size, untested" "8 0 2" \
+	"$(jq -r '"\(.profile_family_size) \(.family_size) \(.untested_functions)"' $d/p.json)"
+gone=$(grep -o 'data-n="gone"><title>[^<]*</title><rect[^>]*>' $d/p.svg)
+xml_ok=y
+if command -v xmllint >/dev/null; then
+	xmllint --noout $d/p.svg 2>/dev/null || xml_ok=n
+fi
+check_eq compare_profile_svg "xmllint, gone drawn, -100.0%, IMPROVED, blue" "y 1 1 1 1" \
+	"$xml_ok $(echo "$gone" | grep -c .) $(echo "$gone" | grep -c 'change -100.0%') $(echo "$gone" | grep -c IMPROVED) $(echo "$gone" | grep -c 'fill="rgb([0-9]*,[0-9]*,255)"')" \
+	"$gone"
+echo '{"rules": [{"statistic": "inclusive_share"}]}' >$d/share_gate.json
+"$TT" compare --gate $d/share_gate.json -f json -o $d/ps.json $d/pb.json $d/pc.json 2>/dev/null
+check_eq compare_profile_share "gone share change (a difference), work share" "-0.2000 SAME" \
+	"$(jq -r '.results[] | select(.labels.function == "gone") | .change * 10000 | round / 10000 | tostring | . + "000" | .[0:7]' $d/ps.json) $(jq -r '.results[] | select(.labels.function == "work") | .verdict' $d/ps.json)"
+"$TT" compare --flamegraph $d/none.svg $d/base.json $d/aa.json.gz >/dev/null 2>$d/err; rc=$?
+check_eq compare_flamegraph_noprofile "--flamegraph without profiles: exit, lines, no file" "2 1 n" \
+	"$rc $(wc -l <$d/err) $([ -e $d/none.svg ] && echo y || echo n)"
 exit 0
