@@ -6,7 +6,8 @@ on this branch.
 
   mkbundle.py -o OUT [--variant V] [--host H] REPORT...
   mkbundle.py -o OUT BASE_REPORTS... --interleave CAND_REPORTS...
-  mkbundle.py -o OUT --synthetic SPEC   (runs of log-normal latencies, see synth())
+  mkbundle.py -o OUT --synthetic SPEC   (runs of log-normal latencies, see synth();
+                                         SPEC or @FILE)
   mkbundle.py -o OUT --synthetic SPEC --synthetic-cand SPEC2   (interleaved)
 """
 import argparse, gzip, json, math, random, sys
@@ -93,9 +94,13 @@ def synth(spec, rng):
             metrics += synth_syscalls(spec, rng)
         profiles = []
         if spec.get("stacks"):
-            # {"folded;stack": samples}: the same in every run
+            # {"folded;stack": samples}: the same in every run, unless
+            # "stack_noise" s: each value times exp(s * N(0, 1)), rounded
+            noise = spec.get("stack_noise", 0)
             profiles = [{"name": "cpu", "unit": "samples",
-                         "stacks": [{"frames": k.split(";"), "value": v}
+                         "stacks": [{"frames": k.split(";"),
+                                     "value": round(v * math.exp(noise * rng.gauss(0, 1)))
+                                     if noise else v}
                                     for k, v in spec["stacks"].items()]}]
         reports.append({"schema": "tracetool.report/v1", "tracers": ["requests"],
                         "host": "h", "kernel": "6.18.0",
@@ -117,6 +122,10 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("reports", nargs="*")
     a = ap.parse_args()
+    for k in ("synthetic", "synthetic_cand"):   # @FILE: the spec read from FILE
+        v = getattr(a, k)
+        if v and v.startswith("@"):
+            setattr(a, k, open(v[1:]).read())
     runs = []
     if a.synthetic and a.synthetic_cand:
         rng = random.Random(a.seed)
