@@ -19,8 +19,10 @@
 
 #include "bundle.h"
 #include "commands.h"
+#include "compare_profile.h"
 #include "compare_stats.h"
 #include "escape.h"
+#include "flamegraph.h"
 #include "outfile.h"
 
 const char tt_compare_usage[] =
@@ -34,21 +36,28 @@ const char tt_compare_usage[] =
 	"ignored; series in only one side are listed as added or removed.\n"
 	"\n"
 	"The unit of evidence is the run: each run gives one value of each gated\n"
-	"statistic (p50, p90, p99, p99.9, mean, rate), and the runs of the two sides\n"
-	"are compared with a one-sided Mann-Whitney test whose distribution is\n"
-	"enumerated exactly (ties included), after moving the candidate back by the\n"
-	"allowed change: REGRESSED means worse by more than allowed, beyond chance,\n"
-	"with Benjamini-Hochberg across all gated tests (the family size is printed).\n"
+	"statistic (p50, p90, p99, p99.9, mean, rate, error_ratio; for profile\n"
+	"functions inclusive, self, inclusive_share, self_share), and the runs of\n"
+	"the two sides are compared with a one-sided Mann-Whitney test whose\n"
+	"distribution is enumerated exactly (ties included), after moving the\n"
+	"candidate back by the allowed change: REGRESSED means worse by more than\n"
+	"allowed, beyond chance, with Benjamini-Hochberg across all gated tests (the\n"
+	"family size is printed).\n"
 	"The change is the Hodges-Lehmann estimate of the candidate/base ratio with\n"
 	"its interval. The allowed change is at least one histogram bucket width.\n"
+	"error_ratio (HTTP 5xx, client 4xx too; syscall errors per call) and the\n"
+	"shares are fractions compared as differences: 0.01 = one point (+1.00pp).\n"
+	"Profile functions (under 1 % of the profile not tested) are a BH family of\n"
+	"their own.\n"
 	"\n"
 	"Verdicts: REGRESSED, IMPROVED (better by more than allowed), SAME (the\n"
 	"interval lies inside the allowed change), INCONCLUSIVE (neither shown: more\n"
 	"runs needed), INSUFFICIENT (a run had too few samples: a quantile q needs\n"
 	"20 samples beyond it, 20/(1-q): p99 2,000 per run, p99.9 20,000).\n"
 	"\n"
-	"Without --gate: mean, p50, p90 and p99 of every duration histogram, higher\n"
-	"is worse, +5 % allowed, none required. A gate file is JSON:\n"
+	"Without --gate: mean, p50, p90 and p99 of every duration histogram and\n"
+	"inclusive and self of every profile function, higher is worse, +5 %\n"
+	"allowed, none required. A gate file is JSON:\n"
 	"  {\"rules\": [{\"metric\": \"tracetool_request_*\", \"labels\": {\"route\": \"/api/*\"},\n"
 	"              \"statistic\": \"p99\", \"allowed\": 0.10, \"direction\": \"higher\",\n"
 	"              \"min_samples\": 1000, \"required\": true}, ...]}\n"
@@ -68,6 +77,8 @@ const char tt_compare_usage[] =
 	"      --allowed PCT         the default rules' allowed change, percent (default 5)\n"
 	"      --strict              exit 3 when a required gate is not decided\n"
 	"      --same-host           refuse (exit 2) bundles whose host fingerprints differ\n"
+	"      --flamegraph SVG      differential flame graph of the profile both sides\n"
+	"                            hold: red REGRESSED, blue IMPROVED, grey neither\n"
 	"  -f, --format FMT          text (default), markdown (also appended to\n"
 	"                            $GITHUB_STEP_SUMMARY when set), junit, github\n"
 	"                            (workflow annotations) or json (tracetool.compare/v1)\n"
@@ -84,10 +95,62 @@ const char tt_compare_usage[] =
 #define MAX_RUNS TT_MW_MAX_RUNS
 #define MAX_IGNORE 16
 
-enum stat { ST_P50, ST_P90, ST_P99, ST_P999, ST_MEAN, ST_RATE, ST_NR };
+/*
+ * The statistics of a series (ST_P50..ST_RATE), of a series' error ratio
+ * (ST_ERR) and of a profile's function (ST_INCL..ST_SELF_SHARE).
+ */
+enum stat {
+	ST_P50, ST_P90, ST_P99, ST_P999, ST_MEAN, ST_RATE, ST_ERR,
+	ST_INCL, ST_SELF, ST_INCL_SHARE, ST_SELF_SHARE, ST_NR
+};
 
-static const char *const stat_names[ST_NR] = { "p50", "p90", "p99", "p99.9", "mean", "rate" };
-static const double stat_q[ST_NR] = { 0.5, 0.9, 0.99, 0.999, 0, 0 };
+static const char *const stat_names[ST_NR] = {
+	"p50", "p90", "p99", "p99.9", "mean", "rate", "error_ratio",
+	"inclusive", "self", "inclusive_share", "self_share",
+};
+static const double stat_q[ST_NR] = { 0.5, 0.9, 0.99, 0.999 };
+
+/* A fraction compared as a plain difference (0.01 = one percentage point). */
+static bool is_fraction(enum stat st)
+{
+	return st == ST_ERR || st == ST_INCL_SHARE || st == ST_SELF_SHARE;
+}
+
+static bool is_profile_stat(enum stat st)
+{
+	return st >= ST_INCL;
+}
+
+/* What a rule allows when it does not say: 5 %, or one point of a fraction. */
+static double default_allowed(enum stat st)
+{
+	return is_fraction(st) ? 0.01 : 0.05;
+}
+
+/* The label whose value says whether an HTTP request failed. */
+#define STATUS_LABEL "http_response_status_code"
+
+/*
+ * Latency families whose errors a counter family holds per errno: the
+ * error ratio is errors / calls of the duration series with the same
+ * labels (the counter has one label more).
+ */
+static const struct {
+	const char *duration, *errors, *extra;
+} error_pairs[] = {
+	{ "tracetool_syscall_duration_seconds", "tracetool_syscall_errors_total", "errno" },
+};
+
+/* Kinds of matched entries: each its own key space (tree). */
+enum kind { K_SERIES, K_ERRORS, K_FUNCTION, K_NR };
+
+/* One stack profile (by name) across runs and sides: the family its functions' rows show. */
+struct prof {
+	struct tt_family fam;		/* name and unit only */
+	bool in[2];
+	double total[2][MAX_RUNS];
+	const struct tt_profile *p[2][MAX_RUNS];
+};
 
 struct rule {
 	char *metric;		/* glob */
@@ -109,16 +172,25 @@ struct side {
 	const struct tt_fingerprint *fp;
 };
 
-/* One series, matched across runs and sides. */
+/*
+ * One series, matched across runs and sides; or the error counts of the
+ * series that differ only in status (K_ERRORS: v = requests or calls,
+ * x = failed ones); or one function of a profile (K_FUNCTION: v and x
+ * its inclusive and self amounts, in the profile's unit).
+ */
 struct matched {
+	enum kind kind;
 	char *key;			/* family name, NUL, labels: the match */
 	const struct tt_family *fam;	/* as first seen */
+	struct prof *prof;		/* K_FUNCTION */
 	char *labels;			/* "name=value,..." without ignored labels */
 	char **lnames, **lvalues;
 	size_t nlabels;
 	bool in[2];
 	struct tt_hsum h[2][MAX_RUNS];
 	double v[2][MAX_RUNS];
+	double x[2][MAX_RUNS];
+	const struct row *incl;		/* K_FUNCTION: its gated inclusive row, if any */
 };
 
 struct row {
@@ -142,12 +214,17 @@ struct compare {
 	bool strict, same_host;
 	struct rule *rules;
 	size_t nrules;
-	void *tree;			/* tsearch root of entries by key */
+	void *tree[K_NR];		/* tsearch roots of entries by key, per kind */
 	struct matched **entries;
 	size_t nentries, cap;
+	struct prof **profs;
+	size_t nprofs;
+	const char *flamegraph;		/* --flamegraph FILE */
 	struct row *rows;
 	size_t nrows;
-	int family;
+	int family;			/* BH family of the series' tests */
+	int pfamily;			/* BH family of the profiles' functions */
+	size_t untested;		/* function rows left out by is_small_function */
 	char *fp_diff;			/* fingerprint differences, "; "-separated, or NULL */
 	size_t counts[TT_INSUFFICIENT + 1];
 };
@@ -159,6 +236,7 @@ enum {
 	OPT_ALLOWED,
 	OPT_STRICT,
 	OPT_SAME_HOST,
+	OPT_FLAMEGRAPH,
 };
 
 static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
@@ -193,6 +271,9 @@ static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 		return 0;
 	case OPT_SAME_HOST:
 		c->same_host = true;
+		return 0;
+	case OPT_FLAMEGRAPH:
+		c->flamegraph = arg;
 		return 0;
 	}
 	return tt_error_set(err, -EINVAL, true, "unexpected option");
@@ -316,23 +397,28 @@ static int parse_stat(const char *s, enum stat *st)
 	return -EINVAL;
 }
 
+/*
+ * Without a gate file: mean, p50, p90, p99 of every duration histogram, and
+ * each profile function's inclusive and self amounts per run, +allowed %.
+ */
 static int default_rules(struct compare *c, struct tt_error *err)
 {
-	static const enum stat st[] = { ST_MEAN, ST_P50, ST_P90, ST_P99 };
+	static const enum stat st[] = { ST_MEAN, ST_P50, ST_P90, ST_P99, ST_INCL, ST_SELF };
+	const size_t n = sizeof(st) / sizeof(st[0]);
 	size_t i;
 
-	c->rules = calloc(4, sizeof(*c->rules));
+	c->rules = calloc(n, sizeof(*c->rules));
 	if (!c->rules)
 		return tt_error_set(err, -ENOMEM, false, "out of memory");
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < n; i++) {
 		c->rules[i].metric = strdup("*");
-		c->rules[i].unit = strdup("seconds");
-		if (!c->rules[i].metric || !c->rules[i].unit)
+		c->rules[i].unit = is_profile_stat(st[i]) ? NULL : strdup("seconds");
+		c->nrules++;
+		if (!c->rules[i].metric || (!is_profile_stat(st[i]) && !c->rules[i].unit))
 			return tt_error_set(err, -ENOMEM, false, "out of memory");
 		c->rules[i].st = st[i];
 		c->rules[i].allowed = c->allowed_pct / 100;
 	}
-	c->nrules = 4;
 	return 0;
 }
 
@@ -363,14 +449,15 @@ static int read_gate(struct compare *c, struct tt_error *err)
 		const char *s;
 		size_t k = 0;
 
-		ru->allowed = 0.05;
 		if (!json_is_object(r) ||
 		    parse_stat(json_string_value(json_object_get(r, "statistic")), &ru->st)) {
 			tt_error_set(err, -EINVAL, true,
 				     "--gate %s: $.rules[%zu].statistic: expected one of p50, p90, "
-				     "p99, p99.9, mean, rate", p, i);
+				     "p99, p99.9, mean, rate, error_ratio, inclusive, self, "
+				     "inclusive_share, self_share", p, i);
 			goto out;
 		}
+		ru->allowed = default_allowed(ru->st);
 		s = json_string_value(json_object_get(r, "metric"));
 		ru->metric = strdup(s ? s : "*");
 		s = json_string_value(json_object_get(r, "unit"));
@@ -382,8 +469,8 @@ static int read_gate(struct compare *c, struct tt_error *err)
 		v = json_object_get(r, "allowed");
 		if (v && (!json_is_number(v) || json_number_value(v) < 0)) {
 			tt_error_set(err, -EINVAL, true,
-				     "--gate %s: $.rules[%zu].allowed: expected a fraction (0.05 = 5 %%)",
-				     p, i);
+				     "--gate %s: $.rules[%zu].allowed: expected a fraction (0.05 = 5 %%; "
+				     "for error_ratio and shares a difference, 0.01 = 1 point)", p, i);
 			goto out;
 		}
 		if (v)
@@ -479,9 +566,14 @@ static bool is_ignored(const struct compare *c, const char *label)
 	return false;
 }
 
-/* The entry of series `s` of family `f`, created when new; NULL on ENOMEM. */
-static struct matched *entry_of(struct compare *c, const struct tt_family *f,
-			      const struct tt_series *s)
+/*
+ * The entry of kind `kind` named `name` with labels `lnames` = `lvalues`
+ * (label `skip` and the ignored ones left out), shown as family `disp`;
+ * created when new.  NULL on ENOMEM.
+ */
+static struct matched *entry_of(struct compare *c, enum kind kind, const struct tt_family *disp,
+				const char *name, size_t nlabels, char *const *lnames,
+				char *const *lvalues, const char *skip)
 {
 	struct matched probe = {}, *e, **found;
 	char *labels = NULL;
@@ -490,22 +582,22 @@ static struct matched *entry_of(struct compare *c, const struct tt_family *f,
 
 	if (!m)
 		return NULL;
-	for (i = 0; i < f->nlabels; i++) {
-		if (is_ignored(c, f->label_names[i]))
+	for (i = 0; i < nlabels; i++) {
+		if (is_ignored(c, lnames[i]) || (skip && !strcmp(lnames[i], skip)))
 			continue;
 		/* \x1f between pairs: a value holding ',' or '=' cannot fake another set */
-		fprintf(m, "%s%s=%s", n++ ? "\x1f" : "", f->label_names[i], s->labels[i]);
+		fprintf(m, "%s%s=%s", n++ ? "\x1f" : "", lnames[i], lvalues[i]);
 	}
 	if (fclose(m))
 		return NULL;
-	probe.key = malloc(strlen(f->name) + len + 2);
+	probe.key = malloc(strlen(name) + len + 2);
 	if (!probe.key) {
 		free(labels);
 		return NULL;
 	}
-	strcpy(probe.key, f->name);
-	strcpy(probe.key + strlen(f->name) + 1, labels);
-	found = tfind(&probe, &c->tree, cmp_entry);
+	strcpy(probe.key, name);
+	strcpy(probe.key + strlen(name) + 1, labels);
+	found = tfind(&probe, &c->tree[kind], cmp_entry);
 	if (found) {
 		free(probe.key);
 		free(labels);
@@ -520,12 +612,13 @@ static struct matched *entry_of(struct compare *c, const struct tt_family *f,
 		free(labels);
 		return NULL;
 	}
+	e->kind = kind;
 	e->key = probe.key;
-	e->fam = f;
+	e->fam = disp;
 	e->labels = labels;
 	e->lnames = calloc(n + 1, sizeof(char *));
 	e->lvalues = calloc(n + 1, sizeof(char *));
-	if (!e->lnames || !e->lvalues || !tsearch(e, &c->tree, cmp_entry)) {
+	if (!e->lnames || !e->lvalues || !tsearch(e, &c->tree[kind], cmp_entry)) {
 		free(e->lnames);
 		free(e->lvalues);
 		free(e);
@@ -533,10 +626,10 @@ static struct matched *entry_of(struct compare *c, const struct tt_family *f,
 		free(labels);
 		return NULL;
 	}
-	for (i = 0; i < f->nlabels; i++)
-		if (!is_ignored(c, f->label_names[i])) {
-			e->lnames[e->nlabels] = f->label_names[i];
-			e->lvalues[e->nlabels++] = s->labels[i];
+	for (i = 0; i < nlabels; i++)
+		if (!is_ignored(c, lnames[i]) && !(skip && !strcmp(lnames[i], skip))) {
+			e->lnames[e->nlabels] = lnames[i];
+			e->lvalues[e->nlabels++] = lvalues[i];
 		}
 	for (i = 0; labels[i]; i++)	/* displayed with commas */
 		if (labels[i] == '\x1f')
@@ -551,6 +644,145 @@ static bool is_self_metric(const char *name)
 	       !strncmp(name, "tracetool_requests_unclassified", 31);
 }
 
+static int label_index(const struct tt_family *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < f->nlabels; i++)
+		if (!strcmp(f->label_names[i], name))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * A failed HTTP request, as OpenTelemetry's semantic conventions count
+ * errors: a 5xx answer on the server side, 4xx or 5xx on the client side.
+ */
+static bool is_error_status(const struct tt_family *f, const char *status)
+{
+	char *end;
+	long code = strtol(status, &end, 10);
+
+	if (*end || end == status)
+		return false;
+	return code >= 500 || (code >= 400 && !strncmp(f->name, "http_client_", 12));
+}
+
+static bool is_error_duration(const struct tt_family *f)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(error_pairs) / sizeof(error_pairs[0]); i++)
+		if (!strcmp(f->name, error_pairs[i].duration))
+			return true;
+	return false;
+}
+
+/* Series `s` of histogram family `f` into its error group: calls, and failures by status. */
+static int add_error_calls(struct compare *c, const struct tt_family *f,
+			   const struct tt_series *s, int sd, size_t r)
+{
+	int st = label_index(f, STATUS_LABEL);
+	struct matched *g;
+
+	if (st < 0 && !is_error_duration(f))
+		return 0;
+	g = entry_of(c, K_ERRORS, f, f->name, f->nlabels, f->label_names, s->labels,
+		     st < 0 ? NULL : STATUS_LABEL);
+	if (!g)
+		return -ENOMEM;
+	g->in[sd] = true;
+	g->v[sd][r] += (double)s->hist.count;
+	if (st >= 0 && is_error_status(f, s->labels[st]))
+		g->x[sd][r] += (double)s->hist.count;
+	return 0;
+}
+
+/* Counter series `s` of family `f` into the error group of its duration series, if any. */
+static int add_error_count(struct compare *c, const struct tt_report *rep,
+			   const struct tt_family *f, const struct tt_series *s, int sd, size_t r)
+{
+	const struct tt_family *dur;
+	struct matched *g;
+	size_t i;
+
+	for (i = 0; i < sizeof(error_pairs) / sizeof(error_pairs[0]); i++)
+		if (!strcmp(f->name, error_pairs[i].errors))
+			break;
+	if (i == sizeof(error_pairs) / sizeof(error_pairs[0]))
+		return 0;
+	dur = tt_report_find_family(rep, error_pairs[i].duration);
+	if (!dur)
+		return 0;
+	g = entry_of(c, K_ERRORS, dur, dur->name, f->nlabels, f->label_names, s->labels,
+		     error_pairs[i].extra);
+	if (!g)
+		return -ENOMEM;
+	g->x[sd][r] += s->value;
+	return 0;
+}
+
+/* The profile named `name`, created when new; NULL on ENOMEM. */
+static struct prof *prof_of(struct compare *c, const struct tt_profile *p)
+{
+	struct prof *pr, **grown;
+	size_t i;
+
+	for (i = 0; i < c->nprofs; i++)
+		if (!strcmp(c->profs[i]->fam.name, p->name))
+			return c->profs[i];
+	grown = reallocarray(c->profs, c->nprofs + 1, sizeof(*grown));
+	if (!grown)
+		return NULL;
+	c->profs = grown;
+	pr = calloc(1, sizeof(*pr));
+	if (!pr)
+		return NULL;
+	pr->fam.name = strdup(p->name);
+	pr->fam.unit = strdup(p->unit ? p->unit : "");
+	pr->fam.type = TT_METRIC_GAUGE;
+	if (!pr->fam.name || !pr->fam.unit) {
+		free(pr->fam.name);
+		free(pr->fam.unit);
+		free(pr);
+		return NULL;
+	}
+	c->profs[c->nprofs++] = pr;
+	return pr;
+}
+
+/* The functions of profile `p` of run `r` of side `sd`: inclusive and self amounts. */
+static int add_profile(struct compare *c, const struct tt_profile *p, int sd, size_t r)
+{
+	static char *const fn_label[] = { "function" };
+	struct prof *pr = prof_of(c, p);
+	struct tt_fn_share *sh;
+	size_t n, i;
+	double total;
+
+	if (!pr || tt_profile_shares(p, &sh, &n, &total))
+		return -ENOMEM;
+	pr->in[sd] = true;
+	pr->p[sd][r] = p;
+	pr->total[sd][r] += total;
+	for (i = 0; i < n; i++) {
+		char *value[] = { (char *)sh[i].function };
+		struct matched *e = entry_of(c, K_FUNCTION, &pr->fam, pr->fam.name, 1, fn_label,
+					     value, NULL);
+
+		if (!e) {
+			free(sh);
+			return -ENOMEM;
+		}
+		e->prof = pr;
+		e->in[sd] = true;
+		e->v[sd][r] += sh[i].inclusive * total;
+		e->x[sd][r] += sh[i].self * total;
+	}
+	free(sh);
+	return 0;
+}
+
 static int match_series(struct compare *c, struct tt_error *err)
 {
 	size_t sd, r, fi, si;
@@ -559,6 +791,9 @@ static int match_series(struct compare *c, struct tt_error *err)
 		for (r = 0; r < c->side[sd].nruns; r++) {
 			const struct tt_report *rep = c->side[sd].runs[r];
 
+			for (fi = 0; fi < rep->nprofiles; fi++)
+				if (add_profile(c, rep->profiles[fi], sd, r))
+					return tt_error_set(err, -ENOMEM, false, "out of memory");
 			for (fi = 0; fi < rep->nfamilies; fi++) {
 				const struct tt_family *f = rep->families[fi];
 
@@ -566,7 +801,9 @@ static int match_series(struct compare *c, struct tt_error *err)
 					continue;
 				for (si = 0; si < f->nseries; si++) {
 					const struct tt_series *s = &f->series[si];
-					struct matched *e = entry_of(c, f, s);
+					struct matched *e = entry_of(c, K_SERIES, f, f->name,
+								     f->nlabels, f->label_names,
+								     s->labels, NULL);
 
 					if (!e)
 						return tt_error_set(err, -ENOMEM, false, "out of memory");
@@ -578,10 +815,15 @@ static int match_series(struct compare *c, struct tt_error *err)
 								    f->type == TT_METRIC_HISTOGRAM ?
 								    "histogram" : "number");
 					e->in[sd] = true;
-					if (f->type != TT_METRIC_HISTOGRAM)
+					if (f->type != TT_METRIC_HISTOGRAM) {
 						e->v[sd][r] += s->value;
-					else if (tt_hsum_add(&e->h[sd][r], &s->hist))
+						if (add_error_count(c, rep, f, s, sd, r))
+							return tt_error_set(err, -ENOMEM, false,
+									    "out of memory");
+					} else if (tt_hsum_add(&e->h[sd][r], &s->hist) ||
+						   add_error_calls(c, f, s, sd, r)) {
 						return tt_error_set(err, -ENOMEM, false, "out of memory");
+					}
 				}
 			}
 		}
@@ -640,6 +882,28 @@ static double mad_of(const double *v, size_t n, double med)
 	return median_of(d, n);
 }
 
+/* The per-run values of a function row: amounts, or shares of the run's profile. */
+static void function_values(const struct compare *c, struct row *w)
+{
+	const struct matched *e = w->e;
+	uint64_t need = w->rule->min_samples ? w->rule->min_samples : 1;
+	size_t sd, r;
+
+	for (sd = 0; sd < 2; sd++) {
+		w->n[sd] = c->side[sd].nruns;
+		for (r = 0; r < w->n[sd]; r++) {
+			double total = e->prof->total[sd][r];
+			double v = w->st == ST_INCL || w->st == ST_INCL_SHARE ? e->v[sd][r]
+									       : e->x[sd][r];
+
+			/* a run without samples says nothing of any share */
+			if (total < (double)need)
+				w->c.insufficient = true;
+			w->vals[sd][r] = is_fraction(w->st) ? (total > 0 ? v / total : 0) : v;
+		}
+	}
+}
+
 /*
  * Per-run values of statistic `st` of entry `e` into row `w`; marks the
  * row insufficient when a run has fewer samples than the statistic needs.
@@ -653,9 +917,11 @@ static void row_values(struct compare *c, struct row *w)
 
 	if (!need)
 		need = stat_q[w->st] > 0 ? tt_quantile_min_samples(stat_q[w->st]) :
-		       w->st == ST_MEAN ? 1 : 0;
+		       w->st == ST_MEAN || w->st == ST_ERR ? 1 : 0;
 	for (sd = 0; sd < 2; sd++) {
 		w->n[sd] = c->side[sd].nruns;
+		if (e->kind == K_FUNCTION)
+			break;
 		for (r = 0; r < w->n[sd]; r++) {
 			const struct tt_hsum *h = &e->h[sd][r];
 			double dur = c->side[sd].runs[r]->duration_seconds;
@@ -663,6 +929,13 @@ static void row_values(struct compare *c, struct row *w)
 			double count = e->fam->type == TT_METRIC_HISTOGRAM ? (double)h->count
 									   : e->v[sd][r];
 
+			if (e->kind == K_ERRORS) {
+				/* no calls in a run: no ratio to compare */
+				if (e->v[sd][r] < (double)need)
+					w->c.insufficient = true;
+				w->vals[sd][r] = e->v[sd][r] > 0 ? e->x[sd][r] / e->v[sd][r] : 0;
+				continue;
+			}
 			if (e->fam->type == TT_METRIC_HISTOGRAM && h->count < need)
 				w->c.insufficient = true;
 			switch (w->st) {
@@ -679,6 +952,10 @@ static void row_values(struct compare *c, struct row *w)
 					width[r] = qi.value > 0 ? (qi.hi - qi.lo) / qi.value : 0;
 			}
 		}
+	}
+	if (e->kind == K_FUNCTION)
+		function_values(c, w);
+	for (sd = 0; sd < 2; sd++) {
 		w->med[sd] = median_of(w->vals[sd], w->n[sd]);
 		w->spread[sd] = mad_of(w->vals[sd], w->n[sd], w->med[sd]);
 	}
@@ -688,11 +965,80 @@ static void row_values(struct compare *c, struct row *w)
 		w->allowed = median_of(width, w->n[0]);
 }
 
+/* Whether statistic `st` applies to entry `e`. */
+static bool stat_applies(const struct matched *e, enum stat st)
+{
+	switch (e->kind) {
+	case K_ERRORS:
+		return st == ST_ERR;
+	case K_FUNCTION:
+		return is_profile_stat(st);
+	default:
+		if (st == ST_ERR || is_profile_stat(st))
+			return false;
+		if (st == ST_RATE)
+			return e->fam->type != TT_METRIC_GAUGE;
+		return e->fam->type == TT_METRIC_HISTOGRAM;
+	}
+}
+
+/* Functions below this share of their profile, pooled over every run, are not tested. */
+#define MIN_FUNCTION_SHARE 0.01
+
+/*
+ * A profile row of a function too small to test: its amount (inclusive or
+ * self, as the row's statistic) is under MIN_FUNCTION_SHARE of the profile
+ * on average over the runs of both sides.  The pooled mean does not depend
+ * on which runs are base and which candidate, so leaving such rows out does
+ * not bias the tests that remain (independent filtering); it keeps the
+ * hundreds of functions sampled a few times a run from diluting the
+ * family.  A function that vanished, or appeared, with 2 % of a side is
+ * still tested.
+ */
+static bool is_small_function(const struct compare *c, const struct row *w)
+{
+	const struct matched *e = w->e;
+	bool incl = w->st == ST_INCL || w->st == ST_INCL_SHARE;
+	double sum = 0;
+	size_t sd, r, n = 0;
+
+	if (e->kind != K_FUNCTION)
+		return false;
+	for (sd = 0; sd < 2; sd++)
+		for (r = 0; r < c->side[sd].nruns; r++, n++)
+			if (e->prof->total[sd][r] > 0)
+				sum += (incl ? e->v[sd][r] : e->x[sd][r]) / e->prof->total[sd][r];
+	return n && sum / (double)n < MIN_FUNCTION_SHARE;
+}
+
+/* Verdicts of the rows of one BH family (profile rows or the others); its size. */
+static int decide_family(struct compare *c, bool profiles)
+{
+	double *allowed = malloc((c->nrows + 1) * sizeof(*allowed));
+	struct tt_cmp *cmp = malloc((c->nrows + 1) * sizeof(*cmp));
+	size_t i, n = 0;
+	int ret = -ENOMEM;
+
+	if (!allowed || !cmp)
+		goto out;
+	for (i = 0; i < c->nrows; i++)
+		if (is_profile_stat(c->rows[i].st) == profiles) {
+			allowed[n] = c->rows[i].allowed;
+			cmp[n++] = c->rows[i].c;
+		}
+	ret = tt_cmp_decide(cmp, allowed, n, c->alpha);
+	for (i = 0, n = 0; ret >= 0 && i < c->nrows; i++)
+		if (is_profile_stat(c->rows[i].st) == profiles)
+			c->rows[i].c = cmp[n++];
+out:
+	free(allowed);
+	free(cmp);
+	return ret;
+}
+
 static int run_stats(struct compare *c, struct tt_error *err)
 {
 	size_t i, k, st;
-	struct tt_cmp *cmp;
-	double *allowed;
 	int ret;
 
 	c->rows = calloc(c->nentries * ST_NR + 1, sizeof(*c->rows));
@@ -701,14 +1047,14 @@ static int run_stats(struct compare *c, struct tt_error *err)
 	for (i = 0; i < c->nentries; i++) {
 		struct matched *e = c->entries[i];
 
-		if (!e->in[0] || !e->in[1])
+		/* a function is compared wherever its profile is: absent = none of it */
+		if (e->kind == K_FUNCTION ? !e->prof->in[0] || !e->prof->in[1]
+					  : !e->in[0] || !e->in[1])
 			continue;
 		for (st = 0; st < ST_NR; st++) {
 			struct row *w = &c->rows[c->nrows];
 
-			if (st != ST_RATE && e->fam->type != TT_METRIC_HISTOGRAM)
-				continue;
-			if (st == ST_RATE && e->fam->type == TT_METRIC_GAUGE)
+			if (!stat_applies(e, st))
 				continue;
 			for (k = 0; k < c->nrules; k++)
 				if (rule_matches(&c->rules[k], e, st))
@@ -719,10 +1065,15 @@ static int run_stats(struct compare *c, struct tt_error *err)
 			w->st = st;
 			w->rule = &c->rules[k];
 			row_values(c, w);
+			if (is_small_function(c, w)) {
+				c->untested++;
+				memset(w, 0, sizeof(*w));
+				continue;
+			}
 			if (!w->c.insufficient) {
 				struct tt_cmp_in in = {
 					w->vals[0], w->n[0], w->vals[1], w->n[1], w->allowed,
-					!w->rule->lower_is_worse, true,
+					!w->rule->lower_is_worse, !is_fraction(st), is_fraction(st),
 				};
 
 				ret = tt_cmp_series(&in, c->alpha, &w->c);
@@ -730,32 +1081,17 @@ static int run_stats(struct compare *c, struct tt_error *err)
 					return tt_error_set(err, ret, false, "%s %s: %s", e->fam->name,
 							    stat_names[st], strerror(-ret));
 			}
+			if (st == ST_INCL)
+				e->incl = w;
 			c->nrows++;
 		}
 	}
-	allowed = malloc((c->nrows + 1) * sizeof(*allowed));
-	cmp = malloc((c->nrows + 1) * sizeof(*cmp));
-	if (!allowed || !cmp) {
-		free(allowed);
-		free(cmp);
+	c->family = decide_family(c, false);
+	c->pfamily = decide_family(c, true);
+	if (c->family < 0 || c->pfamily < 0)
 		return tt_error_set(err, -ENOMEM, false, "out of memory");
-	}
-	for (i = 0; i < c->nrows; i++) {
-		allowed[i] = c->rows[i].allowed;
-		cmp[i] = c->rows[i].c;
-	}
-	ret = tt_cmp_decide(cmp, allowed, c->nrows, c->alpha) < 0;
 	for (i = 0; i < c->nrows; i++)
-		c->rows[i].c = cmp[i];
-	free(allowed);
-	free(cmp);
-	if (ret)
-		return tt_error_set(err, -ENOMEM, false, "out of memory");
-	c->family = 0;
-	for (i = 0; i < c->nrows; i++) {
 		c->counts[c->rows[i].c.verdict]++;
-		c->family += c->rows[i].c.verdict != TT_INSUFFICIENT;
-	}
 	return 0;
 }
 
@@ -766,7 +1102,11 @@ static void fmt_value(char *buf, size_t len, double v, const struct row *w)
 {
 	const char *unit = w->e->fam->unit ? w->e->fam->unit : "";
 
-	if (w->st == ST_RATE)
+	if (is_fraction(w->st))
+		snprintf(buf, len, "%.2f%%", 100 * v);
+	else if (is_profile_stat(w->st))
+		snprintf(buf, len, "%.4g %s", v, unit);
+	else if (w->st == ST_RATE)
 		snprintf(buf, len, "%.4g/s", v);
 	else if (strcmp(unit, "seconds"))
 		snprintf(buf, len, "%.4g", v);
@@ -780,10 +1120,13 @@ static void fmt_value(char *buf, size_t len, double v, const struct row *w)
 		snprintf(buf, len, "%.3gns", v * 1e9);
 }
 
-static void fmt_pct(char *buf, size_t len, double v)
+/* A change: relative (+12.3%), or a fraction's difference in points (+1.20pp). */
+static void fmt_pct(char *buf, size_t len, double v, enum stat st)
 {
 	if (isinf(v))
 		snprintf(buf, len, "%s", v < 0 ? "-inf" : "+inf");
+	else if (is_fraction(st))
+		snprintf(buf, len, "%+.2fpp", v * 100);
 	else
 		snprintf(buf, len, "%+.1f%%", v * 100);
 }
@@ -797,9 +1140,9 @@ static void fmt_change(char *buf, size_t len, const struct row *w)
 		snprintf(buf, len, "-");
 		return;
 	}
-	fmt_pct(m, sizeof(m), w->c.change);
-	fmt_pct(a, sizeof(a), w->c.lo);
-	fmt_pct(b, sizeof(b), w->c.hi);
+	fmt_pct(m, sizeof(m), w->c.change, w->st);
+	fmt_pct(a, sizeof(a), w->c.lo, w->st);
+	fmt_pct(b, sizeof(b), w->c.hi, w->st);
 	snprintf(buf, len, "%s [%s, %s]", m, a, b);
 }
 
@@ -809,7 +1152,9 @@ static void fmt_side(char *buf, size_t len, const struct row *w, int sd)
 	char v[32];
 
 	fmt_value(v, sizeof(v), w->med[sd], w);
-	if (w->med[sd] != 0)
+	if (is_fraction(w->st))
+		snprintf(buf, len, "%s ±%.2fpp", v, 100 * w->spread[sd]);
+	else if (w->med[sd] != 0)
 		snprintf(buf, len, "%s ±%.1f%%", v, 100 * w->spread[sd] / fabs(w->med[sd]));
 	else
 		snprintf(buf, len, "%s", v);
@@ -861,7 +1206,7 @@ static void list_unmatched(const struct compare *c, FILE *out, const char *prefi
 			const struct matched *e = c->entries[i];
 			char esc[1024];
 
-			if (e->in[sd] && !e->in[!sd]) {
+			if (e->kind == K_SERIES && e->in[sd] && !e->in[!sd]) {
 				tt_escape(esc, sizeof(esc), e->labels);
 				fprintf(out, "%s%s %s%s%s%s%s\n", prefix, sd ? "added:" : "removed:",
 					md ? "`" : "", e->fam->name, esc[0] ? "{" : "", esc,
@@ -875,6 +1220,12 @@ static void header(const struct compare *c, FILE *out, const char *pre)
 	fprintf(out, "%sbase %s (%zu runs), candidate %s (%zu runs); %d gated tests (BH family "
 		"%d), false discovery rate %.2g\n", pre, c->side[0].path, c->side[0].nruns,
 		c->side[1].path, c->side[1].nruns, c->family, c->family, c->alpha);
+	if (c->pfamily || c->untested)
+		fprintf(out, "%sprofiles: %d tests of functions (a BH family of their own)%s", pre,
+			c->pfamily, c->untested ? "" : "\n");
+	if (c->untested)
+		fprintf(out, ", %zu under 1%% of the profile (mean over all runs) not tested\n",
+			c->untested);
 	if (c->fp_diff)
 		fprintf(out, "%swarning: host fingerprints differ: %s\n", pre, c->fp_diff);
 }
@@ -885,7 +1236,7 @@ static int render_text(const struct compare *c, int verbose, FILE *out)
 	char name[1024], esc[2048], b[64], k[64], ch[96];
 
 	header(c, out, "");
-	fprintf(out, "%-56s %-6s %-18s %-18s %-30s %-12s %-8s %s\n", "SERIES", "STAT", "BASE",
+	fprintf(out, "%-56s %-11s %-18s %-18s %-30s %-12s %-8s %s\n", "SERIES", "STAT", "BASE",
 		"CAND", "CHANGE [INTERVAL]", "VERDICT", "P", "RUNS");
 	for (i = 0; i < c->nrows; i++) {
 		const struct row *w = &c->rows[i];
@@ -898,7 +1249,7 @@ static int render_text(const struct compare *c, int verbose, FILE *out)
 		fmt_side(b, sizeof(b), w, 0);
 		fmt_side(k, sizeof(k), w, 1);
 		fmt_change(ch, sizeof(ch), w);
-		fprintf(out, "%-56s %-6s %-18s %-18s %-30s %-12s ", esc, stat_names[w->st], b, k,
+		fprintf(out, "%-56s %-11s %-18s %-18s %-30s %-12s ", esc, stat_names[w->st], b, k,
 			ch, tt_verdict_name(w->c.verdict));
 		if (w->c.verdict == TT_INSUFFICIENT)
 			fprintf(out, "%-8s %zu/%zu\n", "-", w->n[0], w->n[1]);
@@ -1048,15 +1399,15 @@ static void xml_text(FILE *out, const char *s)
 
 static void why(char *buf, size_t len, const struct row *w)
 {
-	char ch[96], b[64], k[64];
+	char ch[96], b[64], k[64], al[32];
 
 	fmt_change(ch, sizeof(ch), w);
 	fmt_side(b, sizeof(b), w, 0);
 	fmt_side(k, sizeof(k), w, 1);
-	snprintf(buf, len, "%s %s: %s -> %s, change %s, allowed %+.1f%%, p %.2g, runs %zu/%zu",
-		 stat_names[w->st], tt_verdict_name(w->c.verdict), b, k, ch,
-		 100 * (w->rule->lower_is_worse ? -w->allowed : w->allowed), row_q(w), w->n[0],
-		 w->n[1]);
+	fmt_pct(al, sizeof(al), w->rule->lower_is_worse ? -w->allowed : w->allowed, w->st);
+	snprintf(buf, len, "%s %s: %s -> %s, change %s, allowed %s, p %.2g, runs %zu/%zu",
+		 stat_names[w->st], tt_verdict_name(w->c.verdict), b, k, ch, al, row_q(w),
+		 w->n[0], w->n[1]);
 }
 
 static int render_junit(const struct compare *c, FILE *out)
@@ -1217,6 +1568,9 @@ static json_t *row_json(const struct row *w)
 	json_object_set_new(o, "candidate", vals[1]);
 	json_object_set_new(o, "direction",
 			    json_string(w->rule->lower_is_worse ? "lower" : "higher"));
+	json_object_set_new(o, "scale", json_string(is_fraction(w->st) ? "difference" : "ratio"));
+	json_object_set_new(o, "family", json_string(is_profile_stat(w->st) ? "profiles"
+									     : "series"));
 	json_object_set_new(o, "allowed", json_real(w->allowed));
 	json_object_set_new(o, "required", json_boolean(w->rule->required));
 	json_object_set_new(o, "verdict", json_string(tt_verdict_name(w->c.verdict)));
@@ -1246,7 +1600,7 @@ static int render_json(const struct compare *c, int status, FILE *out)
 		json_t *l = json_object();
 		size_t k;
 
-		if (e->in[0] == e->in[1]) {
+		if (e->kind != K_SERIES || e->in[0] == e->in[1]) {
 			json_decref(l);
 			continue;
 		}
@@ -1264,6 +1618,8 @@ static int render_json(const struct compare *c, int status, FILE *out)
 			    c->fp_diff ? json_string(c->fp_diff) : json_null());
 	json_object_set_new(root, "false_discovery_rate", json_real(c->alpha));
 	json_object_set_new(root, "family_size", json_integer(c->family));
+	json_object_set_new(root, "profile_family_size", json_integer(c->pfamily));
+	json_object_set_new(root, "untested_functions", json_integer((json_int_t)c->untested));
 	json_object_set_new(root, "verdicts", counts);
 	json_object_set_new(root, "exit_status", json_integer(status));
 	json_object_set_new(root, "results", rows);
@@ -1273,6 +1629,114 @@ static int render_json(const struct compare *c, int status, FILE *out)
 	fputc('\n', out);
 	json_decref(root);
 	return ret;
+}
+
+/* --- the differential flame graph --------------------------------------- */
+
+struct fg_ctx {
+	const struct compare *c;
+	const struct prof *pr;
+	const struct tt_fold_node *root;
+};
+
+#define GREY 190	/* a frame whose function did not change significantly */
+
+static void fg_style(void *ctx, const struct tt_fold_node *n, uint8_t rgb[3], char *buf,
+		     size_t len)
+{
+	const struct fg_ctx *f = ctx;
+	long double bt = f->root->base, ct = f->root->value - f->root->base;
+	double here_b = bt > 0 ? (double)(n->base / bt) : 0;
+	double here_c = ct > 0 ? (double)((n->value - n->base) / ct) : 0;
+	struct matched probe = {}, **found = NULL, *e;
+	const struct row *w = NULL;
+	char ch[96], b[64], k[64];
+	size_t plen = strlen(f->pr->fam.name);
+
+	probe.key = malloc(plen + strlen(n->name) + 11);
+	if (probe.key) {
+		strcpy(probe.key, f->pr->fam.name);
+		sprintf(probe.key + plen + 1, "function=%s", n->name);
+		found = tfind(&probe, &f->c->tree[K_FUNCTION], cmp_entry);
+		free(probe.key);
+	}
+	e = found ? *found : NULL;
+	if (e)
+		w = e->incl;
+	rgb[0] = rgb[1] = rgb[2] = GREY;
+	if (!w) {
+		snprintf(buf, len, "this frame %.2f%% -> %.2f%% of the profile; the function's "
+			 "inclusive amount is not gated", 100 * here_b, 100 * here_c);
+		return;
+	}
+	if (w->c.verdict == TT_REGRESSED || w->c.verdict == TT_IMPROVED) {
+		double t = fabs(w->c.change) > 1 ? 1 : fabs(w->c.change);
+
+		/* worse is red whichever way the rule says worse is */
+		if (t < 0.3)
+			t = 0.3;	/* a significant change is never near white */
+		tt_flame_diff_color(w->c.verdict == TT_REGRESSED ? t : -t, 1, rgb);
+	}
+	fmt_side(b, sizeof(b), w, 0);
+	fmt_side(k, sizeof(k), w, 1);
+	fmt_change(ch, sizeof(ch), w);
+	snprintf(buf, len, "this frame %.2f%% -> %.2f%% of the profile; the function's inclusive "
+		 "%s per run: %s -> %s, change %s, %s, p %.2g", 100 * here_b, 100 * here_c,
+		 f->pr->fam.unit, b, k, ch, tt_verdict_name(w->c.verdict), row_q(w));
+}
+
+/*
+ * --flamegraph FILE: the first profile both sides hold, every stack of
+ * either side, frames coloured by the verdict of their function's
+ * inclusive amount.  Written through a temporary file renamed into place.
+ */
+static int write_flamegraph(struct compare *c, struct tt_error *err)
+{
+	const struct prof *pr = NULL;
+	struct tt_flame_opts o = { .min_width = TT_FLAME_MIN_WIDTH, .unit = "ppm" };
+	struct fg_ctx f = { .c = c };
+	struct tt_fold_node *root;
+	struct tt_outfile out = {};
+	char title[256], sub[1024];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < c->nprofs && !pr; i++)
+		if (c->profs[i]->in[0] && c->profs[i]->in[1])
+			pr = c->profs[i];
+	if (!pr)
+		return tt_error_set(err, -EINVAL, true, "--flamegraph: no stack profile in both "
+				    "sides (record the profile or offcpu tracer)");
+	root = tt_profile_diff_tree(pr->p[0], c->side[0].nruns, pr->p[1], c->side[1].nruns);
+	if (!root)
+		return errno == ENODATA
+			       ? tt_error_set(err, -EINVAL, true, "--flamegraph: profile %s has no "
+					      "samples on one side", pr->fam.name)
+			       : tt_error_set(err, -ENOMEM, false, "out of memory");
+	f.pr = pr;
+	f.root = root;
+	snprintf(title, sizeof(title), "Differential flame graph of %s: red REGRESSED, blue "
+		 "IMPROVED, grey neither", pr->fam.name);
+	snprintf(sub, sizeof(sub), "base %s (%zu runs) + candidate %s (%zu runs), each side's "
+		 "share of its %s; verdicts of each function's inclusive %s per run",
+		 c->side[0].path, c->side[0].nruns, c->side[1].path, c->side[1].nruns,
+		 pr->fam.unit, pr->fam.unit);
+	o.title = title;
+	o.subtitle = sub;
+	o.frame_style = fg_style;
+	o.style_ctx = &f;
+	ret = tt_outfile_open(&out, c->flamegraph);
+	if (ret) {
+		tt_fold_tree__free(root);
+		return tt_error_set(err, ret, true, "--flamegraph %s: %s", c->flamegraph,
+				    strerror(-ret));
+	}
+	ret = tt_outfile_finish(&out, tt_flamegraph_svg(root, &o, out.f));
+	tt_fold_tree__free(root);
+	if (ret)
+		return tt_error_set(err, ret, false, "writing %s: %s", c->flamegraph,
+				    strerror(-ret));
+	return 0;
 }
 
 /* --- the command ----------------------------------------------------------- */
@@ -1307,7 +1771,16 @@ static void free_entry(void *p)
 
 static void compare_release(struct compare *c)
 {
-	tdestroy(c->tree, free_entry);
+	size_t i;
+
+	for (i = 0; i < K_NR; i++)
+		tdestroy(c->tree[i], free_entry);
+	for (i = 0; i < c->nprofs; i++) {
+		free(c->profs[i]->fam.name);
+		free(c->profs[i]->fam.unit);
+		free(c->profs[i]);
+	}
+	free(c->profs);
 	free(c->entries);
 	free(c->rows);
 	free(c->fp_diff);
@@ -1325,6 +1798,7 @@ int cmd_compare(const struct tt_cmd *cmd, int argc, char **argv)
 		{ "allowed", required_argument, NULL, OPT_ALLOWED },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "same-host", no_argument, NULL, OPT_SAME_HOST },
+		{ "flamegraph", required_argument, NULL, OPT_FLAMEGRAPH },
 		{ 0 },
 	};
 	static const char *const formats[] = { "text", "markdown", "junit", "github", "json", NULL };
@@ -1358,6 +1832,8 @@ int cmd_compare(const struct tt_cmd *cmd, int argc, char **argv)
 		ret = match_series(&c, &err);
 	if (!ret)
 		ret = run_stats(&c, &err);
+	if (!ret && c.flamegraph)
+		ret = write_flamegraph(&c, &err);
 	if (ret)
 		goto out;
 	status = exit_status(&c);

@@ -321,6 +321,16 @@ static bool all_positive(const double *v, size_t n)
 	return true;
 }
 
+static bool all_equal(const double *v, size_t n, double to)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] != to)
+			return false;
+	return true;
+}
+
 int tt_cmp_series(const struct tt_cmp_in *in, double alpha, struct tt_cmp *out)
 {
 	size_t nb = in->nbase, nc = in->ncand, i;
@@ -344,9 +354,9 @@ int tt_cmp_series(const struct tt_cmp_in *in, double alpha, struct tt_cmp *out)
 	/*
 	 * On a log scale the shift is a ratio; otherwise a difference, made
 	 * relative by the base median (1 when that is 0, so the allowed change
-	 * reads as absolute).
+	 * reads as absolute) unless the caller asked for plain differences.
 	 */
-	scale = logs ? 1 : (out->base_median != 0 ? fabs(out->base_median) : 1);
+	scale = logs || in->absolute ? 1 : (out->base_median != 0 ? fabs(out->base_median) : 1);
 	for (i = 0; i < nb; i++)
 		x[i] = logs ? log(in->base[i]) : in->base[i] / scale;
 	for (i = 0; i < nc; i++)
@@ -354,6 +364,12 @@ int tt_cmp_series(const struct tt_cmp_in *in, double alpha, struct tt_cmp *out)
 	ret = tt_hodges_lehmann(x, nb, y, nc, 1 - 2 * alpha, &hl);
 	if (ret)
 		goto out;
+	/*
+	 * Every run of both sides gave the same value (no errors anywhere):
+	 * nothing can have moved, however few the runs for an interval.
+	 */
+	if (all_equal(x, nb, x[0]) && all_equal(y, nc, x[0]))
+		hl.lo = hl.hi = hl.shift = 0;
 	if (logs) {
 		out->change = expm1(hl.shift);
 		out->lo = expm1(hl.lo);

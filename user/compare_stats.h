@@ -102,8 +102,11 @@ const char *tt_verdict_name(enum tt_verdict v);
 /*
  * One gated statistic of one series: per-run values of each side, and the
  * rule.  log_scale: compare ratios (values must be > 0; a side with a value
- * <= 0 falls back to differences relative to the base median).  allowed:
- * the relative change tolerated (0.05 = 5 %), the minimum effect.
+ * <= 0 falls back to differences relative to the base median).  absolute
+ * (without log_scale): compare plain differences, for fractions such as an
+ * error ratio or a function's share, whose base is often 0; change, its
+ * interval and allowed are then differences (0.01 = one percentage point).
+ * allowed: the change tolerated (0.05 = 5 %), the minimum effect.
  */
 struct tt_cmp_in {
 	const double *base;
@@ -113,6 +116,7 @@ struct tt_cmp_in {
 	double allowed;
 	bool higher_is_worse;
 	bool log_scale;
+	bool absolute;
 };
 
 /*

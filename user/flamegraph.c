@@ -253,7 +253,7 @@ static void frame(struct ctx *c, const struct tt_fold_node *n, long double start
 {
 	double x = PAD + (double)start * c->scale, w = (double)n->value * c->scale;
 	double y = c->top + (double)(c->rows - 1 - depth) * FRAME_H;
-	char vs[VAL_LEN], vv[VAL_LEN];
+	char vs[VAL_LEN], vv[VAL_LEN], details[512];
 	FILE *out = c->out;
 	uint8_t rgb[3];
 	long double s;
@@ -261,7 +261,10 @@ static void frame(struct ctx *c, const struct tt_fold_node *n, long double start
 
 	if (!is_drawn(c, n))
 		return;
-	if (c->o->diff)
+	details[0] = 0;
+	if (c->o->frame_style)
+		c->o->frame_style(c->o->style_ctx, n, rgb, details, sizeof(details));
+	else if (c->o->diff)
 		tt_flame_diff_color(share_change(c, n), c->max_change, rgb);
 	else
 		tt_flame_color(n->name, rgb);
@@ -270,11 +273,16 @@ static void frame(struct ctx *c, const struct tt_fold_node *n, long double start
 	xml_text(out, n->name);
 	fputs("\"><title>", out);
 	xml_text(out, n->name);
-	fprintf(out, " (%s ", vv);
-	xml_text(out, c->unit);
-	fputs(", ", out);
-	pct(out, n->value, c->total);
-	if (c->o->diff) {
+	if (c->o->frame_style) {
+		fputs(" (", out);
+		xml_text(out, details);
+	} else {
+		fprintf(out, " (%s ", vv);
+		xml_text(out, c->unit);
+		fputs(", ", out);
+		pct(out, n->value, c->total);
+	}
+	if (c->o->diff && !c->o->frame_style) {
 		fprintf(out, "; base %s ", fmt_value(vv, sizeof(vv), n->base));
 		xml_text(out, c->unit);
 		fputs(", ", out);

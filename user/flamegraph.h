@@ -32,6 +32,15 @@ struct tt_flame_opts {
 	 */
 	bool diff;
 	long double base_missing;	/* diff: base value of stacks not in the new profile */
+	/*
+	 * Optional, in place of the colours above: the fill colour of frame
+	 * `n` and its hover details (written after the name in parentheses,
+	 * instead of value and share), for a graph coloured by something the
+	 * tree does not hold (compare's verdicts).  `details` has `len` bytes.
+	 */
+	void (*frame_style)(void *ctx, const struct tt_fold_node *n, uint8_t rgb[3],
+			    char *details, size_t len);
+	void *style_ctx;
 };
 
 /*

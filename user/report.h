@@ -397,6 +397,12 @@ struct json_t *tt_report_to_json(const struct tt_report *r);
  * empty output when there is no profile.
  */
 int tt_render_folded(const struct tt_report *r, const struct tt_render_opts *o, FILE *out);
+/*
+ * The folded text of one stack: its frames sanitized (tt_fold_sanitize) and
+ * joined by ';', "[unknown]" for a stack without frames.  Malloc'd; NULL on
+ * ENOMEM.
+ */
+char *tt_stack_fold_text(const struct tt_stack *s);
 
 /*
  * Render `r` in format `fmt` ("text", "json", ...: every format a renderer

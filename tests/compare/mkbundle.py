@@ -6,7 +6,8 @@ on this branch.
 
   mkbundle.py -o OUT [--variant V] [--host H] REPORT...
   mkbundle.py -o OUT BASE_REPORTS... --interleave CAND_REPORTS...
-  mkbundle.py -o OUT --synthetic SPEC   (runs of log-normal latencies, see synth())
+  mkbundle.py -o OUT --synthetic SPEC   (runs of log-normal latencies, see synth();
+                                         SPEC or @FILE)
   mkbundle.py -o OUT --synthetic SPEC --synthetic-cand SPEC2   (interleaved)
 """
 import argparse, gzip, json, math, random, sys
@@ -44,29 +45,70 @@ def hist_series(labels, samples_ns):
             "min": min(samples_ns) * 1e-9, "max": max(samples_ns) * 1e-9,
             "buckets": [[hi * 1e-9, n] for hi, n in sorted(b.items())]}
 
+OTEL = {"method": "http_request_method", "route": "http_route",
+        "status": "http_response_status_code"}
+
+def synth_syscalls(spec, rng):
+    """spec["syscalls"]: [{"syscall": S, "n": calls, "errors": E}] -> the
+    duration and errors families of the syscalls tracer (errors as EAGAIN)."""
+    dur, errs = [], []
+    for s in spec["syscalls"]:
+        xs = [max(1, int(1000 * math.exp(0.3 * rng.gauss(0, 1)))) for _ in range(s["n"])]
+        labels = {"syscall": s["syscall"], "comm": "app", "pid": str(rng.randint(100, 999))}
+        dur.append(hist_series(labels, xs))
+        if s.get("errors"):
+            errs.append({"labels": dict(labels, errno="EAGAIN"), "value": s["errors"]})
+    return [{"name": "tracetool_syscall_duration_seconds", "type": "histogram",
+             "unit": "seconds", "help": "Syscall latency.", "series": dur},
+            {"name": "tracetool_syscall_errors_total", "type": "counter", "unit": "",
+             "help": "Syscall errors.", "series": errs}]
+
 def synth(spec, rng):
-    """spec: {"runs": N, "duration": S, "series": [{"route": R, "n": samples,
-    "median_ms": M, "sigma": s, "drift": d, "factor": f}]} -> N reports."""
+    """spec: {"runs": N, "duration": S, "otel": bool, "series": [{"route": R,
+    "n": samples, "median_ms": M, "sigma": s, "drift": d, "factor": f,
+    "errors": fraction answered 500}], "syscalls": [...], "stacks": {...}} -> N reports.
+    "otel": the requests tracer's family and label names (error ratios)."""
     reports = []
     for _ in range(spec["runs"]):
         series = []
-        for s in spec["series"]:
+        for s in spec.get("series", []):
             level = math.exp(s.get("drift", 0.02) * rng.gauss(0, 1)) * s.get("factor", 1.0)
             xs = [max(1, int(s["median_ms"] * 1e6 * level * math.exp(s.get("sigma", 0.3) *
                                                                       rng.gauss(0, 1))))
                   for _ in range(s["n"])]
-            series.append(hist_series({"comm": "srv", "method": "GET", "route": s["route"],
-                                       "status": "200", "server_port": s.get("port", "8080"),
-                                       "pid": str(rng.randint(100, 999))}, xs))
+            nerr = round(s["n"] * s.get("errors", 0))
+            for status, part in (("200", xs[nerr:]), ("500", xs[:nerr])):
+                if not part:
+                    continue
+                labels = {"comm": "srv", "method": "GET", "route": s["route"],
+                          "status": status, "server_port": s.get("port", "8080"),
+                          "pid": str(rng.randint(100, 999))}
+                if spec.get("otel"):
+                    labels = {OTEL.get(k, k): v for k, v in labels.items()}
+                series.append(hist_series(labels, part))
+        name = ("http_server_request_duration_seconds" if spec.get("otel")
+                else "tracetool_http_request_duration_seconds")
+        metrics = [{"name": name, "type": "histogram", "unit": "seconds",
+                    "help": "HTTP request latency.", "series": series}] if series else []
+        if spec.get("syscalls"):
+            metrics += synth_syscalls(spec, rng)
+        profiles = []
+        if spec.get("stacks"):
+            # {"folded;stack": samples}: the same in every run, unless
+            # "stack_noise" s: each value times exp(s * N(0, 1)), rounded
+            noise = spec.get("stack_noise", 0)
+            profiles = [{"name": "cpu", "unit": "samples",
+                         "stacks": [{"frames": k.split(";"),
+                                     "value": round(v * math.exp(noise * rng.gauss(0, 1)))
+                                     if noise else v}
+                                    for k, v in spec["stacks"].items()]}]
         reports.append({"schema": "tracetool.report/v1", "tracers": ["requests"],
                         "host": "h", "kernel": "6.18.0",
                         "started_at": "2026-11-29T10:00:00.000Z",
                         "duration_seconds": spec.get("duration", 10.0),
                         "hooks": {"requests": "tp_btf"}, "filters": {},
                         "lost": {"ringbuf": 0, "map_full": 0, "stack_collisions": 0, "pid_map_full": 0},
-                        "metrics": [{"name": "tracetool_http_request_duration_seconds",
-                                     "type": "histogram", "unit": "seconds",
-                                     "help": "HTTP request latency.", "series": series}]})
+                        "metrics": metrics, "profiles": profiles})
     return reports
 
 def main():
@@ -80,6 +122,10 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("reports", nargs="*")
     a = ap.parse_args()
+    for k in ("synthetic", "synthetic_cand"):   # @FILE: the spec read from FILE
+        v = getattr(a, k)
+        if v and v.startswith("@"):
+            setattr(a, k, open(v[1:]).read())
     runs = []
     if a.synthetic and a.synthetic_cand:
         rng = random.Random(a.seed)

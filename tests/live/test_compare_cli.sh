@@ -149,4 +149,66 @@ chars=$(wc -m <$d/md)
 check_range compare_markdown_size "markdown characters, 1,600 rows" 30000 65536 "$chars"
 check_eq compare_step_summary "\$GITHUB_STEP_SUMMARY holds the same markdown" y \
 	"$(cmp -s $d/md $d/summary.md && echo y || echo n)"
+# error_ratio: /e answers 500 to 1 % of requests in the base and 10 % in the
+# candidate, read() fails 1 % and 10 %; /a and write() never fail (SAME, not
+# INSUFFICIENT); allowed is a difference of ratios (0.01 = one point)
+ER_B='{"runs":10,"otel":true,"series":[{"route":"/a","n":1000,"median_ms":1},{"route":"/e","n":1000,"median_ms":1,"errors":0.01}],"syscalls":[{"syscall":"read","n":500,"errors":5},{"syscall":"write","n":500}]}'
+ER_C=$(echo "$ER_B" | sed 's/"errors":0.01/"errors":0.1/; s/"errors":5/"errors":50/')
+$MK -o $d/er_b.json --seed 11 --synthetic "$ER_B" && $MK -o $d/er_aa.json --seed 12 --synthetic "$ER_B" &&
+	$MK -o $d/er_c.json --seed 13 --synthetic "$ER_C" || fail compare_error_ratio "mkbundle.py failed"
+echo '{"rules": [{"statistic": "error_ratio"}]}' >$d/er_gate.json
+"$TT" compare --gate $d/er_gate.json -f json -o $d/er.json $d/er_b.json $d/er_c.json 2>$d/err; rc=$?
+erv() {
+	jq -r --arg k "$2" --arg v "$3" '[.results[] | select(.statistic == "error_ratio" and
+		.labels[$k] == $v) | "\(.verdict)"] | join(",")' "$1"
+}
+check_eq compare_error_ratio "exit, /e, /a, read, write" "1 REGRESSED SAME REGRESSED SAME" \
+	"$rc $(erv $d/er.json http_route /e) $(erv $d/er.json http_route /a) $(erv $d/er.json syscall read) $(erv $d/er.json syscall write)" \
+	"$(cat $d/err)"
+check_range compare_error_ratio_change "/e change, a difference of ratios (truth +0.09)" 0.089 0.091 \
+	"$(jq '.results[] | select(.labels.http_route == "/e") | .change' $d/er.json)"
+check_eq compare_error_ratio_labels "/e: scale, status label left out" "difference false" \
+	"$(jq -r '.results[] | select(.labels.http_route == "/e") | "\(.scale) \(.labels | has("http_response_status_code"))"' $d/er.json)"
+echo '{"rules": [{"statistic": "error_ratio", "allowed": 0.10}]}' >$d/er_gate10.json
+"$TT" compare --gate $d/er_gate10.json -f json -o $d/er10.json $d/er_b.json $d/er_c.json 2>/dev/null; rc=$?
+check_eq compare_error_ratio_allowed "+9 points under a 10-point rule: exit, /e" "0 SAME" \
+	"$rc $(erv $d/er10.json http_route /e)"
+"$TT" compare --gate $d/er_gate.json -f json -o $d/er_aa.out $d/er_b.json $d/er_aa.json 2>/dev/null; rc=$?
+check_eq compare_error_ratio_aa "A/A: exit, verdicts" "0 4" "$rc $(jq .verdicts.SAME $d/er_aa.out)"
+"$TT" compare -f json -o $d/er_default.json $d/er_b.json $d/er_c.json 2>/dev/null
+check_eq compare_error_ratio_default "error_ratio results without a gate file" 0 \
+	"$(jq '[.results[] | select(.statistic == "error_ratio")] | length' $d/er_default.json)"
+# profiles: `gone` (20 % of the base) is not called by the candidate, `new`
+# takes its place, `work` and main stay; --flamegraph draws gone from the
+# base's stacks, blue, reading -100 %
+$MK -o $d/pb.json --seed 14 --synthetic '{"runs":6,"stacks":{"app;main;work":80,"app;main;gone":20}}' &&
+	$MK -o $d/pc.json --seed 15 --synthetic '{"runs":6,"stacks":{"app;main;work":80,"app;main;new":20}}' ||
+	fail compare_profile "mkbundle.py failed"
+"$TT" compare -f json -o $d/p.json --flamegraph $d/p.svg $d/pb.json $d/pc.json 2>$d/err; rc=$?
+pv() {
+	jq -r --arg f "$1" --arg s "$2" '[.results[] | select(.labels.function == $f and .statistic == $s) |
+		"\(.verdict)"] | join(",")' $d/p.json
+}
+check_eq compare_profile "exit; gone, work, new, main inclusive; family" \
+	"1 IMPROVED SAME REGRESSED SAME profiles" \
+	"$rc $(pv gone inclusive) $(pv work inclusive) $(pv new inclusive) $(pv main inclusive) $(jq -r '[.results[].family] | unique | join(",")' $d/p.json)" \
+	"$(cat $d/err)"
+# inclusive of app, main, work, gone, new; self of work, gone, new (app and main: 0)
+check_eq compare_profile_family "profile_family_size, family_size, untested" "8 0 2" \
+	"$(jq -r '"\(.profile_family_size) \(.family_size) \(.untested_functions)"' $d/p.json)"
+gone=$(grep -o 'data-n="gone"><title>[^<]*</title><rect[^>]*>' $d/p.svg)
+xml_ok=y
+if command -v xmllint >/dev/null; then
+	xmllint --noout $d/p.svg 2>/dev/null || xml_ok=n
+fi
+check_eq compare_profile_svg "xmllint, gone drawn, -100.0%, IMPROVED, blue" "y 1 1 1 1" \
+	"$xml_ok $(echo "$gone" | grep -c .) $(echo "$gone" | grep -c 'change -100.0%') $(echo "$gone" | grep -c IMPROVED) $(echo "$gone" | grep -c 'fill="rgb([0-9]*,[0-9]*,255)"')" \
+	"$gone"
+echo '{"rules": [{"statistic": "inclusive_share"}]}' >$d/share_gate.json
+"$TT" compare --gate $d/share_gate.json -f json -o $d/ps.json $d/pb.json $d/pc.json 2>/dev/null
+check_eq compare_profile_share "gone share change (a difference), work share" "-0.2000 SAME" \
+	"$(jq -r '.results[] | select(.labels.function == "gone") | .change * 10000 | round / 10000 | tostring | . + "000" | .[0:7]' $d/ps.json) $(jq -r '.results[] | select(.labels.function == "work") | .verdict' $d/ps.json)"
+"$TT" compare --flamegraph $d/none.svg $d/base.json $d/aa.json.gz >/dev/null 2>$d/err; rc=$?
+check_eq compare_flamegraph_noprofile "--flamegraph without profiles: exit, lines, no file" "2 1 n" \
+	"$rc $(wc -l <$d/err) $([ -e $d/none.svg ] && echo y || echo n)"
 exit 0

@@ -278,7 +278,7 @@ static void test_aa(void **state)
 
 		for (s = 0; s < SERIES; s++) {
 			double base[RUNS], cand[RUNS], level = 1e-3 * (1 + (double)(s % 97));
-			struct tt_cmp_in in = { base, RUNS, cand, RUNS, 0.05, true, true };
+			struct tt_cmp_in in = { base, RUNS, cand, RUNS, 0.05, true, true, false };
 
 			for (i = 0; i < RUNS; i++) {
 				base[i] = level * exp(0.05 * rng_normal(&g));
@@ -344,7 +344,8 @@ static enum tt_verdict shifted_trial(struct rng *g, double factor, double drift,
 		*p99_noise += sqrt(v);
 	}
 	for (k = 0; k < 4; k++) {
-		struct tt_cmp_in in = { vals[k][0], RUNS, vals[k][1], RUNS, allowed_change, true, true };
+		struct tt_cmp_in in = { vals[k][0], RUNS, vals[k][1], RUNS, allowed_change, true, true,
+					false };
 
 		allowed[k] = allowed_change;
 		assert_int_equal(tt_cmp_series(&in, ALPHA, &c[k]), 0);
@@ -392,6 +393,112 @@ static void test_shift_2(void **state)
 	assert_int_equal(hits, 0);
 }
 
+/* A run's error ratio: `n` requests, each failing with probability `p`. */
+static double error_ratio_run(struct rng *g, size_t n, double p)
+{
+	size_t i, failed = 0;
+
+	for (i = 0; i < n; i++)
+		failed += rng_unit(g) < p;
+	return (double)failed / (double)n;
+}
+
+/*
+ * error_ratio is a difference of fractions (absolute): one family of
+ * `series` error ratios, each 1,000 requests a run, base failure rate pb,
+ * candidate pc for the first series and pb for the others, allowed one
+ * point.  Returns the first series' verdict; *others_flagged counts the
+ * other series flagged either way.
+ */
+static enum tt_verdict error_trial(struct rng *g, size_t series, double pb, double pc,
+				   int *others_flagged)
+{
+	static struct tt_cmp c[64];
+	static double allowed[64];
+	double base[RUNS], cand[RUNS];
+	size_t s, i;
+
+	assert_true(series <= 64);
+	for (s = 0; s < series; s++) {
+		struct tt_cmp_in in = { base, RUNS, cand, RUNS, 0.01, true, false, true };
+
+		for (i = 0; i < RUNS; i++) {
+			base[i] = error_ratio_run(g, 1000, pb);
+			cand[i] = error_ratio_run(g, 1000, s ? pb : pc);
+		}
+		assert_int_equal(tt_cmp_series(&in, ALPHA, &c[s]), 0);
+		allowed[s] = 0.01;
+	}
+	assert_int_equal(tt_cmp_decide(c, allowed, series, ALPHA), (int)series);
+	for (s = 1; s < series; s++)
+		*others_flagged += c[s].verdict == TT_REGRESSED || c[s].verdict == TT_IMPROVED;
+	return c[0].verdict;
+}
+
+/*
+ * 1 % -> 10 % of requests failing: REGRESSED in every trial, the change
+ * read as +9 points; 1 % -> 1.5 % under a one-point rule: never; A/A at 2 %:
+ * at most 5 % of comparisons flag anything.
+ */
+static void test_error_ratio(void **state)
+{
+	struct rng g = { 17 };
+	int t, hits = 0, small = 0, aa = 0, others = 0;
+
+	(void)state;
+	for (t = 0; t < 100; t++) {
+		hits += error_trial(&g, 8, 0.01, 0.10, &others) == TT_REGRESSED;
+		small += error_trial(&g, 8, 0.01, 0.015, &others) == TT_REGRESSED;
+	}
+	for (t = 0; t < 100; t++) {
+		int flagged = 0;
+		enum tt_verdict v = error_trial(&g, 8, 0.02, 0.02, &flagged);
+
+		flagged += v == TT_REGRESSED || v == TT_IMPROVED;
+		aa += flagged > 0;
+	}
+	print_message("error_ratio: +9 points REGRESSED %d/100, +0.5 points %d/100, A/A flagged "
+		      "%d/100, others flagged %d\n", hits, small, aa, others);
+	assert_int_equal(hits, 100);
+	assert_int_equal(small, 0);
+	assert_true(aa <= 5);
+}
+
+/* No errors in any run: SAME (not INSUFFICIENT nor INCONCLUSIVE), even with 2 runs a side. */
+static void test_error_ratio_none(void **state)
+{
+	const double zero[3] = { 0, 0, 0 };
+	struct tt_cmp_in in = { zero, 2, zero, 2, 0.01, true, false, true };
+	struct tt_cmp c;
+	double allowed = 0.01;
+
+	(void)state;
+	assert_int_equal(tt_cmp_series(&in, ALPHA, &c), 0);
+	assert_int_equal(tt_cmp_decide(&c, &allowed, 1, ALPHA), 1);
+	assert_int_equal(c.verdict, TT_SAME);
+	assert_true(c.change == 0 && c.lo == 0 && c.hi == 0);
+	in.nbase = in.ncand = 3;
+	assert_int_equal(tt_cmp_series(&in, ALPHA, &c), 0);
+	assert_int_equal(tt_cmp_decide(&c, &allowed, 1, ALPHA), 1);
+	assert_int_equal(c.verdict, TT_SAME);
+}
+
+/* absolute: the change is a plain difference, not made relative to the base median. */
+static void test_absolute(void **state)
+{
+	const double base[5] = { 0.10, 0.11, 0.09, 0.10, 0.10 };
+	const double cand[5] = { 0.20, 0.21, 0.19, 0.20, 0.20 };
+	struct tt_cmp_in in = { base, 5, cand, 5, 0.01, true, false, true };
+	struct tt_cmp c;
+
+	(void)state;
+	assert_int_equal(tt_cmp_series(&in, ALPHA, &c), 0);
+	assert_float_equal(c.change, 0.10, 1e-12);
+	in.absolute = false;	/* relative to the base median 0.10: +100 % */
+	assert_int_equal(tt_cmp_series(&in, ALPHA, &c), 0);
+	assert_float_equal(c.change, 1.0, 1e-9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +511,9 @@ int main(void)
 		cmocka_unit_test(test_aa),
 		cmocka_unit_test(test_shift_10),
 		cmocka_unit_test(test_shift_2),
+		cmocka_unit_test(test_error_ratio),
+		cmocka_unit_test(test_error_ratio_none),
+		cmocka_unit_test(test_absolute),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

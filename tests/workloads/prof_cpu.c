@@ -6,6 +6,8 @@
  * time, or a fixed number of rounds with --rounds N (benchmarks).  At exit
  * it prints the CPU time it used on stderr ("prof_cpu: cpu_seconds=S"), so
  * tests can expect samples = S x frequency on a busy host too.
+ * --cold-factor K (after the other arguments) multiplies prof_cold's work
+ * by K (0: prof_cold is never called): compare's candidate.
  * Built with frame pointers (Makefile), so its user stacks are complete.
  */
 #include <stdio.h>
@@ -27,6 +29,8 @@ static __attribute__((noinline)) void store(unsigned long x)
 	sink = x;
 }
 
+static unsigned long cold_factor = 1;
+
 /* The same loop body in both, 7 and 3 units of work. */
 __attribute__((noinline)) void prof_hot(void)
 {
@@ -41,7 +45,7 @@ __attribute__((noinline)) void prof_cold(void)
 {
 	unsigned long i, x = sink;
 
-	for (i = 0; i < 3 * UNIT; i++)
+	for (i = 0; i < 3 * UNIT * cold_factor; i++)
 		x = x * 6364136223846793005UL + 1442695040888963407UL;
 	store(x);
 }
@@ -67,6 +71,10 @@ int main(int argc, char **argv)
 	double secs = 3, end;
 	unsigned long rounds = 0, r;
 
+	if (argc > 2 && !strcmp(argv[argc - 2], "--cold-factor")) {
+		cold_factor = strtoul(argv[argc - 1], NULL, 10);
+		argc -= 2;
+	}
 	if (argc > 2 && !strcmp(argv[1], "--rounds"))
 		rounds = strtoul(argv[2], NULL, 10);
 	else if (argc > 1)
@@ -74,7 +82,8 @@ int main(int argc, char **argv)
 	if (rounds) {
 		for (r = 0; r < rounds; r++) {
 			prof_hot();
-			prof_cold();
+			if (cold_factor)
+				prof_cold();
 		}
 		print_cpu_time();
 		return 0;
@@ -83,7 +92,8 @@ int main(int argc, char **argv)
 	while (now() < end)
 		for (r = 0; r < 10; r++) {
 			prof_hot();
-			prof_cold();
+			if (cold_factor)
+				prof_cold();
 		}
 	print_cpu_time();
 	return 0;

@@ -8,6 +8,8 @@
  *   /fast        200, one write
  *   /slow        200 after --slow-ms milliseconds (--slow-us microseconds), one write
  *   /users/ID    200, one write
+ *   /flaky       200, one write; with --fail-every N every N-th /flaky request
+ *                of the process is answered 500 instead (compare's error ratio)
  *   /chunks      200, headers then 5 body writes 2 ms apart (a response over many writes)
  *   /vec         200, one writev (headers + body)
  *   /file        200, headers by write, body by sendfile (16 KiB)
@@ -31,6 +33,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,11 +59,14 @@ static const size_t file_len = 16384;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
 static int closed_conns;
+static unsigned long fail_every;	/* --fail-every: 0 = /flaky never fails */
+static unsigned long flaky_seen;
 
 static int header(char *buf, size_t len, int status, size_t body)
 {
 	return snprintf(buf, len, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\nConnection: keep-alive\r\n\r\n",
-			status, status == 200 ? "OK" : "Not Found", body);
+			status, status == 200 ? "OK" : status == 500 ? "Internal Server Error" : "Not Found",
+			body);
 }
 
 static int respond(int fd, const char *path)
@@ -79,6 +85,14 @@ static int respond(int fd, const char *path)
 	if (!strcmp(path, "/fast") || !strcmp(path, "/slow") || !strncmp(path, "/users/", 7)) {
 		hl = header(h, sizeof(h), 200, 3);
 		memcpy(h + hl, "ok\n", 3);
+		return write_all(fd, h, (size_t)hl + 3);
+	}
+	if (!strcmp(path, "/flaky")) {
+		unsigned long k = __atomic_add_fetch(&flaky_seen, 1, __ATOMIC_RELAXED);
+		bool fail = fail_every && k % fail_every == 0;
+
+		hl = header(h, sizeof(h), fail ? 500 : 200, 3);
+		memcpy(h + hl, fail ? "no\n" : "ok\n", 3);
 		return write_all(fd, h, (size_t)hl + 3);
 	}
 	if (!strcmp(path, "/chunks")) {
@@ -399,6 +413,8 @@ int main(int argc, char **argv)
 			conns = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--slow-ms") && i + 1 < argc)
 			slow_ms = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--fail-every") && i + 1 < argc)
+			fail_every = strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--slow-us") && i + 1 < argc)
 			slow_us = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
@@ -418,7 +434,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: req_server --port P [--conns N] [--slow-ms MS] [--slow-us US] "
 					"[--timeout S] [--ready-file F] [--tcp] [--fork] [--peek] [--dup] "
-					"[--pass]\n");
+					"[--pass] [--fail-every N]\n");
 			return 2;
 		}
 	}

@@ -31,8 +31,7 @@
 #include "fold.h"
 #include "report.h"
 
-/* The sanitized, ';'-joined frames of `s`; NULL on ENOMEM. */
-static char *join(const struct tt_stack *s)
+char *tt_stack_fold_text(const struct tt_stack *s)
 {
 	size_t i, len = 0;
 	char *buf, *p;
@@ -67,7 +66,7 @@ int tt_render_folded(const struct tt_report *r, const struct tt_render_opts *o, 
 
 		if (!p->stacks[i].value)
 			continue;
-		text = join(&p->stacks[i]);
+		text = tt_stack_fold_text(&p->stacks[i]);
 		err = text ? tt_folded_add(f, text, p->stacks[i].value) : -ENOMEM;
 		free(text);
 	}
