@@ -239,9 +239,14 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 
 /* --- frame pointers (auto) --- */
 
-/* How many functions are probed per file, and the share that must be rbp-based. */
+/*
+ * How many functions are probed per file, and how few suffice: a small
+ * program of a few functions built with frame pointers is judged on those
+ * (a function without them is never rbp-based, unless it realigns its
+ * stack or calls alloca, so a few rbp-based ones are telling).
+ */
 #define FP_PROBES 64
-#define FP_MIN_PROBES 8
+#define FP_MIN_PROBES 3
 
 /*
  * Does this module keep frame pointers?  Functions spread over its symbol
@@ -249,7 +254,8 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
  * pointers, the CFA there is rbp + 16 (DW_CFA_def_cfa_register rbp); without,
  * rsp-based.  At least 3 in 4 must be rbp-based; a file with too few
  * symbols to tell (a stripped executable), or without CFI, is taken as
- * without.
+ * without.  _start is not probed: it comes from libc's crt1.o, whatever
+ * the program was built with, and would outvote a small program.
  */
 static bool module_keeps_fp(Dwfl_Module *mod)
 {
@@ -262,14 +268,15 @@ static bool module_keeps_fp(Dwfl_Module *mod)
 	step = nsym / (4 * FP_PROBES) + 1;
 	for (i = 1; i < nsym && probes < FP_PROBES; i += step) {
 		Dwarf_Frame *frame;
+		const char *name;
 		Dwarf_Op *ops;
 		GElf_Addr addr;
 		GElf_Sym sym;
 		size_t nops;
 
-		if (!dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL) ||
+		if (!(name = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL)) ||
 		    GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF ||
-		    sym.st_size < 16)
+		    sym.st_size < 16 || !strcmp(name, "_start"))
 			continue;
 		if (dwarf_cfi_addrframe(cfi, addr + sym.st_size / 2 - bias, &frame))
 			continue;
@@ -280,6 +287,32 @@ static bool module_keeps_fp(Dwfl_Module *mod)
 		free(frame);
 	}
 	return probes >= FP_MIN_PROBES && 4 * rbp >= 3 * probes;
+}
+
+/* One file alone, at its own addresses, for tt_unwind_file_keeps_fp. */
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = no_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+int tt_unwind_file_keeps_fp(const char *path)
+{
+	Dwfl_Module *mod;
+	Dwfl *dwfl;
+	int ret;
+
+	if (access(path, R_OK))
+		return -errno;
+	dwfl = dwfl_begin(&offline_callbacks);
+	if (!dwfl)
+		return -ENOMEM;
+	dwfl_report_begin(dwfl);
+	mod = dwfl_report_offline(dwfl, path, path, -1);
+	dwfl_report_end(dwfl, NULL, NULL);
+	ret = mod ? module_keeps_fp(mod) : -ENOEXEC;
+	dwfl_end(dwfl);
+	return ret;
 }
 
 struct judge {

@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -282,6 +283,69 @@ static void test_ended_dwfl_made_again(void **state)
 	tt_unwind__free(u);
 }
 
+/* The directory of this test binary (build/tests), for the files built beside it. */
+static const char *self_dir(void)
+{
+	static char dir[4096];
+	ssize_t n;
+
+	if (!dir[0]) {
+		n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+		assert_true(n > 0);
+		dir[n] = 0;
+		*strrchr(dir, '/') = 0;
+	}
+	return dir;
+}
+
+static int judge(const char *fmt, ...)
+{
+	char path[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return tt_unwind_file_keeps_fp(path);
+}
+
+/*
+ * --call-graph auto's judgement on real files: the same program built with
+ * and without frame pointers, the workloads (with), this binary and
+ * Debian's programs and libc (without).  A wrong "with" would let the
+ * kernel walk stacks it cannot walk; a wrong "without" only costs copies.
+ */
+static void test_fp_judgement_on_files(void **state)
+{
+	/* small programs: 4 to 9 functions of their own */
+	static const char *const workloads[] = { "prof_cpu", "prof_deep", "prof_exec",
+						 "prof_jit", "req_server" };
+	static const char *const debian[] = { "/usr/bin/python3.11", "/usr/bin/gzip",
+					      "/usr/bin/perl", "/lib/x86_64-linux-gnu/libc.so.6" };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(judge("%s/data/fp_probe-fp", self_dir()), 1);
+	assert_int_equal(judge("%s/data/fp_probe-nofp", self_dir()), 0);
+	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
+		int v = judge("%s/../workloads/%s", self_dir(), workloads[i]);
+
+		if (v != 1)
+			fail_msg("workload %s judged %d, built with frame pointers", workloads[i], v);
+	}
+	assert_int_equal(judge("/proc/self/exe"), 0);	/* -O2, CFLAGS without them */
+	for (i = 0; i < sizeof(debian) / sizeof(debian[0]); i++) {
+		int v = judge("%s", debian[i]);
+
+		if (v == -ENOENT)
+			continue;	/* not installed here */
+		if (v != 0)
+			fail_msg("%s judged %d, Debian builds it without frame pointers", debian[i], v);
+	}
+	assert_int_equal(judge("/nonexistent/file"), -ENOENT);
+	assert_int_equal(judge("%s/../../Makefile", self_dir()), -ENOEXEC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_signal_pending_opens_nothing),
 		cmocka_unit_test(test_emfile_counted),
 		cmocka_unit_test(test_ended_dwfl_made_again),
+		cmocka_unit_test(test_fp_judgement_on_files),
 	};
 
 	assert_int_equal(tt_syms_read_as(getpid(), &self_as), 0);
