@@ -124,6 +124,68 @@ static bool hurry(struct tt_unwind *u)
 }
 
 /*
+ * Does libdw miss this file's .eh_frame_hdr?  It takes the binary search
+ * table only from a .eh_frame_hdr section seen before .eh_frame, and LLVM's
+ * lld places it after (clang, libLLVM, libc++ in Debian): libdw then reads
+ * .eh_frame from its start up to each address looked up and keeps every
+ * FDE it passed, 7 MB for clang's libclang-cpp per Dwfl.  The
+ * PT_GNU_EH_FRAME segment points at the same table.
+ */
+static bool eh_frame_hdr_missed(Elf *elf)
+{
+	size_t shstrndx, nph, i;
+	bool seg = false;
+	Elf_Scn *scn = NULL;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &nph) || elf_getshdrstrndx(elf, &shstrndx) || !shstrndx)
+		return false;
+	for (i = 0; i < nph && !seg; i++)
+		seg = gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_GNU_EH_FRAME;
+	while (seg && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
+
+		if (name && !strcmp(name, ".eh_frame_hdr"))
+			return false;
+		if (name && !strcmp(name, ".eh_frame"))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * `fd` read for unwinding: mapped whole (else read whole).  A file whose
+ * .eh_frame_hdr libdw would miss is mapped copy-on-write and its section
+ * names hidden (e_shstrndx in our copy of the ELF header: one page), so
+ * that libdw finds its CFI through the program headers, search table
+ * included.  The unwinder needs no section by name.
+ */
+static Elf *open_elf(int fd)
+{
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	GElf_Ehdr eh;
+
+	if (elf && eh_frame_hdr_missed(elf)) {
+		elf_end(elf);
+		elf = elf_begin(fd, ELF_C_READ_MMAP_PRIVATE, NULL);
+		if (elf && gelf_getehdr(elf, &eh)) {
+			eh.e_shstrndx = SHN_UNDEF;
+			if (!gelf_update_ehdr(elf, &eh)) {
+				elf_end(elf);
+				elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+			}
+		}
+	}
+	/* FDREAD reads what is not mapped yet, then lets go of the descriptor */
+	if (elf && elf_cntl(elf, ELF_C_FDREAD)) {
+		elf_end(elf);
+		elf = NULL;
+	}
+	return elf;
+}
+
+/*
  * A module's file as the process sees it: under /proc/PID/root (its mount
  * namespace), else by the path itself; the vDSO and deleted files through
  * libdwfl's own reader of /proc/PID/mem.  A file is mapped whole (else
@@ -161,12 +223,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
 		}
 		return -1;
 	}
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	/* FDREAD reads what is not mapped yet, then lets go of the descriptor */
-	if (elf && elf_cntl(elf, ELF_C_FDREAD)) {
-		elf_end(elf);
-		elf = NULL;
-	}
+	elf = open_elf(fd);
 	close(fd);
 	if (!elf)
 		return -1;
