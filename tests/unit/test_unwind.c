@@ -95,8 +95,8 @@ static __attribute__((noinline)) void sample_here(struct tt_ustack_sample *s, ui
 	memcpy(s->stack, (const void *)sp, s->size);
 }
 
-static __attribute__((noinline)) void unwind_from_here(struct tt_unwind *u, uint32_t max,
-						      struct found *f)
+/* A record of one sample of this process, taken in the caller's stack. */
+static __attribute__((noinline)) struct tt_ustack_sample *record_here(uint32_t max)
 {
 	struct tt_ustack_sample *s = calloc(1, sizeof(*s) + COPY);
 
@@ -107,6 +107,14 @@ static __attribute__((noinline)) void unwind_from_here(struct tt_unwind *u, uint
 	s->key.kern_stack = TT_STACK_NONE;
 	s->value = 1;
 	sample_here(s, max);
+	return s;
+}
+
+static __attribute__((noinline)) void unwind_from_here(struct tt_unwind *u, uint32_t max,
+						      struct found *f)
+{
+	struct tt_ustack_sample *s = record_here(max);
+
 	assert_int_equal(tt_unwind_sample(u, s, sizeof(*s) + COPY), 0);
 	explicit_bzero(s->stack, COPY);
 	free(s);
@@ -324,16 +332,9 @@ struct gold_sample {
 static void sample_in_gold(void *arg)
 {
 	struct gold_sample *g = arg;
-	struct tt_ustack_sample *s = calloc(1, sizeof(*s) + COPY);
+	struct tt_ustack_sample *s = record_here(COPY);
 	size_t before;
 
-	assert_non_null(s);
-	s->key.tgid = (uint32_t)getpid();
-	s->key.as_gen = 1;
-	s->key.user_stack = TT_STACK_NONE;
-	s->key.kern_stack = TT_STACK_NONE;
-	s->value = 1;
-	sample_here(s, COPY);
 	before = mallinfo2().uordblks;
 	assert_int_equal(tt_unwind_sample(g->u, s, sizeof(*s) + COPY), 0);
 	g->heap_growth = mallinfo2().uordblks - before;
