@@ -405,7 +405,7 @@ static void test_fp_judgement_on_files(void **state)
 			fail_msg("%s judged %d, Debian builds it without frame pointers", debian[i], v);
 	}
 	assert_int_equal(judge("/nonexistent/file"), -ENOENT);
-	assert_int_equal(judge("%s/../../Makefile", self_dir()), -ENOEXEC);
+	assert_int_equal(judge("/etc/passwd"), -ENOEXEC);	/* no ELF file */
 }
 
 int main(void)
