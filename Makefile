@@ -135,6 +135,20 @@ $(TOOL_TESTS): $(OUT)/tests/%: tests/unit/%.c $(TRACER_OBJS) $(OUT)/libtracetool
 # tests that load a tracer's BPF object (root only; they skip otherwise)
 $(OUT)/tests/test_store_bpf: $(SKELS)
 
+# test_unwind judges real files: one program built with and without frame
+# pointers, and the workloads (built with them) ...
+FP_PROBES := $(OUT)/tests/data/fp_probe-fp $(OUT)/tests/data/fp_probe-nofp
+$(OUT)/tests/data/fp_probe-fp: CFLAGS_FP := -fno-omit-frame-pointer
+$(OUT)/tests/data/fp_probe-nofp: CFLAGS_FP := -fomit-frame-pointer
+$(FP_PROBES): tests/unit/data/fp_probe.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g $(CFLAGS_FP) $(WARN) -o $@ $<
+# ... and a library linked by gold, whose .eh_frame_hdr comes after .eh_frame
+$(OUT)/tests/data/libgold_cfi.so: tests/unit/data/gold_cfi.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -fPIC -shared -fno-toplevel-reorder -fuse-ld=gold $(WARN) -o $@ $<
+$(OUT)/tests/test_unwind: $(FP_PROBES) $(OUT)/tests/data/libgold_cfi.so | $(WL_BINS) $(WL_LIBS)
+
 $(OUT)/tests/%: tests/unit/%.c $(OUT)/libtracetool.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(OUT)/libtracetool.a $(LIBS) -lcmocka

@@ -185,7 +185,7 @@ int tt_signal_number(const char *name)
 
 void tt_report__free(struct tt_report *r)
 {
-	size_t i, j;
+	size_t i;
 
 	if (!r)
 		return;
@@ -199,18 +199,29 @@ void tt_report__free(struct tt_report *r)
 	free(r->families);
 	tt_report_clear_events(r);
 	free(r->events);
+	tt_report_clear_profiles(r);
+	for (i = 0; i < r->nprofiles; i++) {
+		free(r->profiles[i]->name);
+		free(r->profiles[i]->unit);
+		free(r->profiles[i]);
+	}
+	free(r->profiles);
+	free(r);
+}
+
+void tt_report_clear_profiles(struct tt_report *r)
+{
+	size_t i, j;
+
 	for (i = 0; i < r->nprofiles; i++) {
 		struct tt_profile *p = r->profiles[i];
 
 		for (j = 0; j < p->nstacks; j++)
 			strv_free(p->stacks[j].nframes, p->stacks[j].frames);
 		free(p->stacks);
-		free(p->name);
-		free(p->unit);
-		free(p);
+		p->stacks = NULL;
+		p->nstacks = p->cap = 0;
 	}
-	free(r->profiles);
-	free(r);
 }
 
 static int kv_add(struct tt_kv **kv, size_t *n, const char *k, const char *v)

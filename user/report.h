@@ -271,6 +271,8 @@ int tt_report_take_events(struct tt_report *dst, struct tt_report *src);
 /* New stack profile; NULL + errno on failure. */
 struct tt_profile *tt_report_add_profile(struct tt_report *r, const char *name,
 					 const char *unit);
+/* Free the stacks of every profile of `r`; the profiles stay, empty. */
+void tt_report_clear_profiles(struct tt_report *r);
 /* Append a stack (frames copied, outermost first). 0 or -errno. */
 int tt_profile_add_stack(struct tt_profile *p, size_t nframes, const char *const *frames,
 			 uint64_t value);

@@ -6,6 +6,7 @@
  * report is symbolized, and keys whose frames come out equal are merged.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <search.h>
 #include <time.h>
 #include <stdlib.h>
@@ -533,5 +534,11 @@ int tt_stackprof_collect(struct tt_stackprof *sp, struct tt_report *r)
 	sp->nby_id = 0;
 	/* what failed while naming this report's frames counts in this report */
 	count_fd_lost(sp, r);
+	/*
+	 * The report's temporary trees and stack array are freed, and an
+	 * unwinder's Dwfl's caches at times: hand their pages back, or the
+	 * heap keeps its highest level behind a few chunks still in use.
+	 */
+	malloc_trim(0);
 	return ret;
 }

@@ -124,6 +124,68 @@ static bool hurry(struct tt_unwind *u)
 }
 
 /*
+ * Does libdw miss this file's .eh_frame_hdr?  It takes the binary search
+ * table only from a .eh_frame_hdr section seen before .eh_frame, and LLVM's
+ * lld places it after (clang, libLLVM, libc++ in Debian): libdw then reads
+ * .eh_frame from its start up to each address looked up and keeps every
+ * FDE it passed, 7 MB for clang's libclang-cpp per Dwfl.  The
+ * PT_GNU_EH_FRAME segment points at the same table.
+ */
+static bool eh_frame_hdr_missed(Elf *elf)
+{
+	size_t shstrndx, nph, i;
+	bool seg = false;
+	Elf_Scn *scn = NULL;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &nph) || elf_getshdrstrndx(elf, &shstrndx) || !shstrndx)
+		return false;
+	for (i = 0; i < nph && !seg; i++)
+		seg = gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_GNU_EH_FRAME;
+	while (seg && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
+
+		if (name && !strcmp(name, ".eh_frame_hdr"))
+			return false;
+		if (name && !strcmp(name, ".eh_frame"))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * `fd` read for unwinding: mapped whole (else read whole).  A file whose
+ * .eh_frame_hdr libdw would miss is mapped copy-on-write and its section
+ * names hidden (e_shstrndx in our copy of the ELF header: one page), so
+ * that libdw finds its CFI through the program headers, search table
+ * included.  The unwinder needs no section by name.
+ */
+static Elf *open_elf(int fd)
+{
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	GElf_Ehdr eh;
+
+	if (elf && eh_frame_hdr_missed(elf)) {
+		elf_end(elf);
+		elf = elf_begin(fd, ELF_C_READ_MMAP_PRIVATE, NULL);
+		if (elf && gelf_getehdr(elf, &eh)) {
+			eh.e_shstrndx = SHN_UNDEF;
+			if (!gelf_update_ehdr(elf, &eh)) {
+				elf_end(elf);
+				elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+			}
+		}
+	}
+	/* FDREAD reads what is not mapped yet, then lets go of the descriptor */
+	if (elf && elf_cntl(elf, ELF_C_FDREAD)) {
+		elf_end(elf);
+		elf = NULL;
+	}
+	return elf;
+}
+
+/*
  * A module's file as the process sees it: under /proc/PID/root (its mount
  * namespace), else by the path itself; the vDSO and deleted files through
  * libdwfl's own reader of /proc/PID/mem.  A file is mapped whole (else
@@ -161,12 +223,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
 		}
 		return -1;
 	}
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	/* FDREAD reads what is not mapped yet, then lets go of the descriptor */
-	if (elf && elf_cntl(elf, ELF_C_FDREAD)) {
-		elf_end(elf);
-		elf = NULL;
-	}
+	elf = open_elf(fd);
 	close(fd);
 	if (!elf)
 		return -1;
@@ -239,9 +296,14 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 
 /* --- frame pointers (auto) --- */
 
-/* How many functions are probed per file, and the share that must be rbp-based. */
+/*
+ * How many functions are probed per file, and how few suffice: a small
+ * program of a few functions built with frame pointers is judged on those
+ * (a function without them is never rbp-based, unless it realigns its
+ * stack or calls alloca, so a few rbp-based ones are telling).
+ */
 #define FP_PROBES 64
-#define FP_MIN_PROBES 8
+#define FP_MIN_PROBES 3
 
 /*
  * Does this module keep frame pointers?  Functions spread over its symbol
@@ -249,7 +311,8 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
  * pointers, the CFA there is rbp + 16 (DW_CFA_def_cfa_register rbp); without,
  * rsp-based.  At least 3 in 4 must be rbp-based; a file with too few
  * symbols to tell (a stripped executable), or without CFI, is taken as
- * without.
+ * without.  _start is not probed: it comes from libc's crt1.o, whatever
+ * the program was built with, and would outvote a small program.
  */
 static bool module_keeps_fp(Dwfl_Module *mod)
 {
@@ -262,14 +325,15 @@ static bool module_keeps_fp(Dwfl_Module *mod)
 	step = nsym / (4 * FP_PROBES) + 1;
 	for (i = 1; i < nsym && probes < FP_PROBES; i += step) {
 		Dwarf_Frame *frame;
+		const char *name;
 		Dwarf_Op *ops;
 		GElf_Addr addr;
 		GElf_Sym sym;
 		size_t nops;
 
-		if (!dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL) ||
+		if (!(name = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL)) ||
 		    GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF ||
-		    sym.st_size < 16)
+		    sym.st_size < 16 || !strcmp(name, "_start"))
 			continue;
 		if (dwarf_cfi_addrframe(cfi, addr + sym.st_size / 2 - bias, &frame))
 			continue;
@@ -280,6 +344,32 @@ static bool module_keeps_fp(Dwfl_Module *mod)
 		free(frame);
 	}
 	return probes >= FP_MIN_PROBES && 4 * rbp >= 3 * probes;
+}
+
+/* One file alone, at its own addresses, for tt_unwind_file_keeps_fp. */
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = no_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+int tt_unwind_file_keeps_fp(const char *path)
+{
+	Dwfl_Module *mod;
+	Dwfl *dwfl;
+	int ret;
+
+	if (access(path, R_OK))
+		return -errno;
+	dwfl = dwfl_begin(&offline_callbacks);
+	if (!dwfl)
+		return -ENOMEM;
+	dwfl_report_begin(dwfl);
+	mod = dwfl_report_offline(dwfl, path, path, -1);
+	dwfl_report_end(dwfl, NULL, NULL);
+	ret = mod ? module_keeps_fp(mod) : -ENOEXEC;
+	dwfl_end(dwfl);
+	return ret;
 }
 
 struct judge {

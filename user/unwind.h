@@ -87,6 +87,14 @@ struct tt_unwound {
 int tt_unwind_take(struct tt_unwind *u, int (*cb)(void *arg, const struct tt_unwound *w),
 		   void *arg);
 
+/*
+ * The --call-graph auto judgement of one ELF file on its own: 1 when its
+ * functions keep frame pointers, 0 when not or when it cannot tell (no
+ * CFI, too few function symbols: a stripped executable); -errno when the
+ * file cannot be read, -ENOEXEC when it is no ELF file.
+ */
+int tt_unwind_file_keeps_fp(const char *path);
+
 void tt_unwind_get_stats(const struct tt_unwind *u, struct tt_unwind_stats *st);
 
 #endif /* TT_UNWIND_H */

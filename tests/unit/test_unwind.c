@@ -10,13 +10,16 @@
  * ended for 32 more recent ones unwound again.
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -92,8 +95,8 @@ static __attribute__((noinline)) void sample_here(struct tt_ustack_sample *s, ui
 	memcpy(s->stack, (const void *)sp, s->size);
 }
 
-static __attribute__((noinline)) void unwind_from_here(struct tt_unwind *u, uint32_t max,
-						      struct found *f)
+/* A record of one sample of this process, taken in the caller's stack. */
+static __attribute__((noinline)) struct tt_ustack_sample *record_here(uint32_t max)
 {
 	struct tt_ustack_sample *s = calloc(1, sizeof(*s) + COPY);
 
@@ -104,6 +107,14 @@ static __attribute__((noinline)) void unwind_from_here(struct tt_unwind *u, uint
 	s->key.kern_stack = TT_STACK_NONE;
 	s->value = 1;
 	sample_here(s, max);
+	return s;
+}
+
+static __attribute__((noinline)) void unwind_from_here(struct tt_unwind *u, uint32_t max,
+						      struct found *f)
+{
+	struct tt_ustack_sample *s = record_here(max);
+
 	assert_int_equal(tt_unwind_sample(u, s, sizeof(*s) + COPY), 0);
 	explicit_bzero(s->stack, COPY);
 	free(s);
@@ -282,6 +293,121 @@ static void test_ended_dwfl_made_again(void **state)
 	tt_unwind__free(u);
 }
 
+
+static int judge(const char *fmt, ...)
+{
+	char path[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return tt_unwind_file_keeps_fp(path);
+}
+
+/* The directory of this test binary (build/tests), for the files built beside it. */
+static const char *self_dir(void)
+{
+	static char dir[4096];
+	ssize_t n;
+
+	if (!dir[0]) {
+		n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+		assert_true(n > 0);
+		dir[n] = 0;
+		*strrchr(dir, '/') = 0;
+	}
+	return dir;
+}
+
+/* libgold_cfi.so (tests/unit/data/gold_cfi.c), loaded in main */
+typedef void (*gold_cb)(void *arg);
+static void (*gold_first)(gold_cb cb, void *arg), (*gold_last)(gold_cb cb, void *arg);
+
+struct gold_sample {
+	struct tt_unwind *u;
+	size_t heap_growth;	/* bytes malloc'd and kept by the unwinding */
+};
+
+static void sample_in_gold(void *arg)
+{
+	struct gold_sample *g = arg;
+	struct tt_ustack_sample *s = record_here(COPY);
+	size_t before;
+
+	before = mallinfo2().uordblks;
+	assert_int_equal(tt_unwind_sample(g->u, s, sizeof(*s) + COPY), 0);
+	g->heap_growth = mallinfo2().uordblks - before;
+	free(s);
+}
+
+/*
+ * A file whose .eh_frame_hdr comes after .eh_frame (GNU gold, Debian's
+ * clang): libdw missed its search table, read .eh_frame from the start
+ * up to the frame's FDE and kept all it passed — 2,000 FDEs here (about
+ * 160 KB), 7 MB in clang's libclang-cpp for each clang process unwound.
+ * The stack is unwound complete through the last function all the same.
+ */
+static void test_eh_frame_hdr_after_eh_frame(void **state)
+{
+	struct tt_unwind *u = tt_unwind__new(-1);
+	struct gold_sample g = { .u = u };
+	struct tt_unwind_stats st;
+	struct found f = {};
+
+	(void)state;
+	if (!gold_first)
+		skip();
+	assert_non_null(u);
+	assert_int_equal(tt_unwind_note_as(u, getpid(), &self_as), 0);
+	gold_first(sample_in_gold, &g);	/* the files read, their first FDEs */
+	gold_last(sample_in_gold, &g);
+	assert_int_equal(tt_unwind_take(u, on_stack, &f), 0);
+	if (g.heap_growth > 16384)
+		fail_msg("unwinding through gold_last kept %zu bytes", g.heap_growth);
+	tt_unwind_get_stats(u, &st);
+	assert_int_equal(st.samples, 2);
+	assert_int_equal(st.complete, 2);
+	tt_unwind__free(u);
+}
+
+/*
+ * --call-graph auto's judgement on real files: the same program built with
+ * and without frame pointers, the workloads (with), this binary and
+ * Debian's programs and libc (without).  A wrong "with" would let the
+ * kernel walk stacks it cannot walk; a wrong "without" only costs copies.
+ */
+static void test_fp_judgement_on_files(void **state)
+{
+	/* small programs: 4 to 9 functions of their own */
+	static const char *const workloads[] = { "prof_cpu", "prof_deep", "prof_exec",
+						 "prof_jit", "req_server" };
+	static const char *const debian[] = { "/usr/bin/python3.11", "/usr/bin/gzip",
+					      "/usr/bin/perl", "/lib/x86_64-linux-gnu/libc.so.6" };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(judge("%s/data/fp_probe-fp", self_dir()), 1);
+	assert_int_equal(judge("%s/data/fp_probe-nofp", self_dir()), 0);
+	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
+		int v = judge("%s/../workloads/%s", self_dir(), workloads[i]);
+
+		if (v != 1)
+			fail_msg("workload %s judged %d, built with frame pointers", workloads[i], v);
+	}
+	assert_int_equal(judge("/proc/self/exe"), 0);	/* -O2, CFLAGS without them */
+	for (i = 0; i < sizeof(debian) / sizeof(debian[0]); i++) {
+		int v = judge("%s", debian[i]);
+
+		if (v == -ENOENT)
+			continue;	/* not installed here */
+		if (v != 0)
+			fail_msg("%s judged %d, Debian builds it without frame pointers", debian[i], v);
+	}
+	assert_int_equal(judge("/nonexistent/file"), -ENOENT);
+	assert_int_equal(judge("/etc/passwd"), -ENOEXEC);	/* no ELF file */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,8 +418,21 @@ int main(void)
 		cmocka_unit_test(test_signal_pending_opens_nothing),
 		cmocka_unit_test(test_emfile_counted),
 		cmocka_unit_test(test_ended_dwfl_made_again),
+		cmocka_unit_test(test_eh_frame_hdr_after_eh_frame),
+		cmocka_unit_test(test_fp_judgement_on_files),
 	};
 
+	{
+		char path[4096];
+		void *gold;
+
+		snprintf(path, sizeof(path), "%s/data/libgold_cfi.so", self_dir());
+		gold = dlopen(path, RTLD_NOW);
+		if (gold) {
+			gold_first = (void (*)(gold_cb, void *))dlsym(gold, "gold_first");
+			gold_last = (void (*)(gold_cb, void *))dlsym(gold, "gold_last");
+		}
+	}
 	assert_int_equal(tt_syms_read_as(getpid(), &self_as), 0);
 	self_as.gen = 1;
 
