@@ -125,6 +125,6 @@ cat "$DIR"/cmp*.json | jq -rs '
 	[.[].results[] | select(.base.median != null and .candidate.median != null and .base.median > 0)
 	 | {key: "\(.metric){\(.labels | to_entries | map("\(.key)=\(.value)") | join(","))} \(.statistic)",
 	    drift: ((.candidate.median / .base.median - 1) | fabs),
-	    spread: ([.base.spread, .candidate.spread] | map(select(. != null)) | add / length) / .base.median}]
+	    spread: (([.base.spread, .candidate.spread] | map(select(. != null)) | add / length) / .base.median)}]
 	| group_by(.key)[]
 	| "  \(.[0].key): drift \(map(.drift) | med | pct), max \(map(.drift) | max | pct); spread \(map(.spread) | med | pct)"'
