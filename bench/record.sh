@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# The cost of `tracetool record`'s session per run: wall time of one traced
-# run of `true` against `record --runs N` of it, per tracer (median of
-# BENCH_ROUNDS rounds), so (record - single) / N is near the load and attach
-# of one run; and the size of the bundle, plain and gzip-compressed.
+# The cost of `tracetool record`'s runs: wall time of one traced run of
+# `true` against `record --runs N` of it, per tracer (median of BENCH_ROUNDS
+# rounds): the tracers load once, so (record - single) / (N - 1) is what a
+# run costs beyond the first (relaunch, snapshot); and the size of the
+# bundle, plain and gzip-compressed.
 #
 # Prints figures; never asserts on them.  Holds /tmp/tt-live.lock while it
 # measures.  Environment: BENCH_ROUNDS [3], RUNS [10], TRACERS [syscalls
@@ -34,8 +35,9 @@ for t in ${TRACERS:-syscalls requests}; do
 		echo "$e - $s" | bc >>"$TMP/rec"
 	done
 	one=$(median <"$TMP/one"); rec=$(median <"$TMP/rec")
-	printf '%-9s one run %.3f s, record --runs %d %.3f s, per run %.3f s\n' "$t" "$one" "$RUNS" \
-		"$rec" "$(echo "$rec / $RUNS" | bc -l)"
+	printf '%-9s one run %.3f s, record --runs %d %.3f s, per run %.3f s, each run after the first %.3f s\n' \
+		"$t" "$one" "$RUNS" "$rec" "$(echo "$rec / $RUNS" | bc -l)" \
+		"$(echo "($rec - $one) / ($RUNS - 1)" | bc -l)"
 	printf '%-9s bundle %d bytes, gzip -6 %d bytes\n' "$t" "$(wc -c <"$TMP/rec.json")" \
 		"$(gzip -6c "$TMP/rec.json" | wc -c)"
 done

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * `tracetool record TRACER... [OPTIONS] [--runs N] [--warmup K]
- * (-- CMD ARGS | -d SEC) -o FILE`: the evidence a CI gate compares.  N runs,
- * each its own session (load, attach, CMD started anew or a window of SEC,
- * snapshot, detach), each run's report kept whole with the host's noise
- * during it, all in one tracetool.bundle/v1 (user/bundle.c).  With
+ * (-- CMD ARGS | -d SEC) -o FILE`: the evidence a CI gate compares.  The
+ * tracers load and attach once; N runs follow in that session (CMD started
+ * anew per run with tt_session_relaunch, or contiguous windows of SEC),
+ * each run's report covering that run alone, kept whole with the host's
+ * noise during it, all in one tracetool.bundle/v1 (user/bundle.c).  With
  * --interleave the baseline (-- CMD) and a candidate command alternate run
  * by run in the same bundle, so drift on the host hits both alike.
  */
@@ -30,8 +31,8 @@ const char tt_record_usage[] =
 	"Runs the named tracers N times and writes every run's report into one bundle\n"
 	"(JSON, schema tracetool.bundle/v1) for 'tracetool compare' and 'tracetool\n"
 	"report'. With -- CMD each run starts CMD anew and traces it and its\n"
-	"descendants until it exits; with -d each run is a window of SEC. Each run is\n"
-	"a session of its own (load, attach, run, detach), so its counts are its own.\n"
+	"descendants until it exits; with -d each run is a window of SEC (one after\n"
+	"the other). The tracers load once; each run's report counts that run alone.\n"
 	"The bundle holds the host's fingerprint (kernel, CPU model and count,\n"
 	"tracetool version, cgroup CPU limit) and per run the noise around it: steal\n"
 	"time and the CPU time of everything but CMD and tracetool.\n"
@@ -124,9 +125,9 @@ static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 }
 
 /*
- * Parse the options into `o` and fresh tracer states `privs` (each run
- * starts from new ones: a tracer's state is not made to outlive its
- * session), then the tracers' checks.  Returns enum tt_cli_result or -errno.
+ * Parse the options into `o` and new tracer states `privs` (freed by the
+ * caller with tt_tracers_destroy, also on failure), then the tracers'
+ * checks.  Returns enum tt_cli_result or -errno.
  */
 static int parse(struct record *rc, void **privs, struct tt_common_opts *o, struct tt_error *err)
 {
@@ -147,11 +148,6 @@ static int parse(struct record *rc, void **privs, struct tt_common_opts *o, stru
 		if (rc->defs[i]->check)
 			ret = rc->defs[i]->check(privs[i], o, err);
 	return ret;
-}
-
-static void destroy_privs(struct record *rc, void **privs)
-{
-	tt_tracers_destroy(rc->defs, privs, rc->n);
 }
 
 /* The record-level checks after parsing. 0 or -EINVAL (usage). */
@@ -220,120 +216,163 @@ struct one_run {
 	char **cmd;		/* -- CMD of this run, or NULL (-d) */
 };
 
+/* "run K/N (index I[, base|cand][, warm-up])" for messages. */
+static void run_name(const struct one_run *w, char *buf, size_t len)
+{
+	bool variant = strcmp(w->variant, "run") != 0;
+
+	snprintf(buf, len, "run %zu/%zu (index %zu%s%s%s)", w->index + 1, w->total, w->index,
+		 variant ? ", " : "", variant ? w->variant : "", w->warmup ? ", warm-up" : "");
+}
+
 /*
- * One run: a session of the tracers, from load to detach, with CMD or for
- * -d.  *out gets its report and noise.  0, or -errno with err filled (CMD
- * failing is -ECHILD; a signal to tracetool -EINTR).
+ * One run in the loaded session `s`: the first starts the session, a later
+ * one relaunches CMD (or, with -d, opens the next window, which starts
+ * where the previous one's snapshot was taken, so windows are contiguous).
+ * *deadline is the -d window's end (advanced by SEC per run, INFINITY with
+ * CMD).  *out gets the run's report and noise.  0, or -errno with err
+ * filled (CMD failing is -ECHILD; a signal to tracetool -EINTR).
  */
-static int run_once(struct record *rc, const struct one_run *w, struct tt_report **out,
+static int run_once(struct tt_session *s, const struct tt_common_opts *o,
+		    const struct one_run *w, double *deadline, struct tt_report **out,
 		    struct tt_run_noise *noise, struct tt_error *err)
 {
-	struct tt_tracer_ref refs[TT_SESSION_MAX_TRACERS];
-	void *privs[TT_SESSION_MAX_TRACERS];
 	struct pollfd fds[TT_SESSION_MAX_TRACERS + 1];
-	struct tt_common_opts o;
 	struct tt_cpu_sample a, b;
-	struct tt_session *s = NULL;
 	struct tt_report *snap = NULL;
-	char how[96];
-	double deadline;
-	size_t i, nfds;
+	char how[96], name[96];
+	size_t nfds;
 	int ret, status;
 
 	*out = NULL;
-	ret = parse(rc, privs, &o, err);	/* parsed once before: cannot fail but on memory */
-	if (ret) {
-		ret = ret < 0 ? ret : -EINVAL;
-		goto out;
-	}
-	o.cmd = w->cmd;
-	o.output = NULL;
-	s = tt_session__new(&o);
-	if (!s) {
-		ret = tt_error_set(err, -ENOMEM, false, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < rc->n; i++) {
-		refs[i] = (struct tt_tracer_ref){ rc->defs[i]->ops, privs[i] };
-		ret = tt_session_add(s, refs[i].ops, refs[i].priv);
-		if (ret) {
-			tt_error_set(err, ret, false, "adding tracer %s: %s", rc->defs[i]->name,
-				     strerror(-ret));
-			goto out;
-		}
-	}
+	run_name(w, name, sizeof(name));
 	/*
-	 * The noise window starts before load: CMD starts running inside
-	 * tt_session_start, and its CPU time must fall inside the window that
-	 * the host's busy time is measured over (tracetool's own load and
-	 * attach time is subtracted as its own).
+	 * The noise window starts before the run starts CMD (and, in the
+	 * first, before load): CMD's CPU time must fall inside the window the
+	 * host's busy time is measured over (tracetool's own time is
+	 * subtracted as its own).
 	 */
 	ret = tt_cpu_sample_read(&a);
-	if (ret) {
-		tt_error_set(err, ret, false, "/proc/stat: %s", strerror(-ret));
-		goto out;
-	}
-	ret = tt_session_start(s, err);
 	if (ret)
-		goto out;
-	deadline = o.duration > 0 ? now_mono() + o.duration : INFINITY;
+		return tt_error_set(err, ret, false, "/proc/stat: %s", strerror(-ret));
+	if (w->index == 0)
+		ret = tt_session_start(s, err);
+	else if (w->cmd)
+		ret = tt_session_relaunch(s, w->cmd, err);
+	else if ((ret = tt_session_next_window(s)))
+		tt_error_set(err, ret, false, "out of memory");
+	if (ret == -EINTR)
+		return tt_error_set(err, -EINTR, false, "interrupted before %s: no bundle written",
+				    name);
+	if (ret)
+		return ret;
+	if (o->duration > 0)
+		*deadline = (w->index == 0 ? now_mono() : *deadline) + o->duration;
 	while (!tt_session_done(s)) {
 		double now = now_mono();
-		int timeout = tt_poll_timeout_ms(deadline, now, tt_session_timeout(s));
+		int timeout = tt_poll_timeout_ms(*deadline, now, tt_session_timeout(s));
 
 		nfds = tt_session_pollfds(s, fds, sizeof(fds) / sizeof(fds[0]));
-		if (poll(fds, nfds, timeout) < 0 && errno != EINTR) {
-			ret = tt_error_set(err, -errno, false, "poll: %s", strerror(errno));
-			goto out;
-		}
+		if (poll(fds, nfds, timeout) < 0 && errno != EINTR)
+			return tt_error_set(err, -errno, false, "poll: %s", strerror(errno));
 		ret = tt_session_service(s, fds, nfds, err);
 		if (ret)
-			goto out;
-		if (now_mono() >= deadline)
+			return ret;
+		if (now_mono() >= *deadline)
 			break;
 	}
 	ret = tt_cpu_sample_read(&b);
-	if (ret) {
-		tt_error_set(err, ret, false, "/proc/stat: %s", strerror(-ret));
-		goto out;
-	}
+	if (ret)
+		return tt_error_set(err, ret, false, "/proc/stat: %s", strerror(-ret));
 	tt_run_noise_between(&a, &b, noise);
 	status = tt_session_cmd_status(s);
-	if ((w->cmd && status < 0) || (!w->cmd && now_mono() < deadline)) {
-		ret = tt_error_set(err, -EINTR, false, "interrupted in run %zu/%zu (index %zu): no "
-				   "bundle written", w->index + 1, w->total, w->index);
-		goto out;
-	}
+	if ((w->cmd && status < 0) || (!w->cmd && now_mono() < *deadline))
+		return tt_error_set(err, -EINTR, false, "interrupted in %s: no bundle written", name);
 	if (w->cmd && status != 0) {
 		status_text(status, how, sizeof(how));
-		ret = tt_error_set(err, -ECHILD, false, "run %zu/%zu (index %zu%s%s%s): %s %s: "
-				   "the recording failed, no bundle written", w->index + 1,
-				   w->total, w->index, strcmp(w->variant, "run") ? ", " : "",
-				   strcmp(w->variant, "run") ? w->variant : "",
-				   w->warmup ? ", warm-up" : "", w->cmd[0], how);
-		goto out;
+		return tt_error_set(err, -ECHILD, false, "%s: %s %s: the recording failed, no "
+				    "bundle written", name, w->cmd[0], how);
 	}
 	snap = tt_session_snapshot(s, err);
-	if (!snap) {
-		ret = err->code ? err->code : -ENOMEM;
-		goto out;
-	}
+	if (!snap)
+		return err->code ? err->code : -ENOMEM;
 	ret = tt_session_take_events(s, snap, err);
-	if (ret)
-		goto out;
-	*out = snap;
-	snap = NULL;
-out:
-	tt_report__free(snap);
-	if (s) {
-		tt_session_stop(s);
-		tt_session__free(s);
+	if (ret) {
+		tt_report__free(snap);
+		return ret;
 	}
+	*out = snap;
+	return 0;
+}
+
+/*
+ * Every run, into `bundle`, in one session of the tracers (`privs`, parsed
+ * into `o`): loaded and attached once, CMD relaunched per run.  Exit
+ * status of the command.
+ */
+static int record_runs(const struct tt_cmd *cmd, struct record *rc, void **privs,
+		       const struct tt_common_opts *o, struct tt_bundle *bundle)
+{
+	struct tt_common_opts so = *o;
+	struct tt_error err = {};
+	struct tt_session *s;
+	double deadline = INFINITY;
+	size_t i, total, per;
+	int ret = 0, status = TT_EXIT_OK;
+
+	so.output = NULL;
+	s = tt_session__new(&so);
+	if (!s) {
+		tt_error_set(&err, -ENOMEM, false, "out of memory");
+		return tt_fail(cmd, &err);
+	}
+	for (i = 0; !ret && i < rc->n; i++) {
+		ret = tt_session_add(s, rc->defs[i]->ops, privs[i]);
+		if (ret)
+			tt_error_set(&err, ret, false, "adding tracer %s: %s", rc->defs[i]->name,
+				     strerror(-ret));
+	}
+	per = rc->have_cand ? 2 : 1;
+	total = (rc->warmup + rc->runs) * per;
+	for (i = 0; !ret && i < total; i++) {
+		bool cand = rc->have_cand && i % 2 == 1;
+		struct one_run w = {
+			.index = i,
+			.total = total,
+			.variant = !rc->have_cand ? "run" : cand ? "cand" : "base",
+			.warmup = i / per < rc->warmup,
+			.cmd = cand ? rc->cand.we_wordv : o->cmd,
+		};
+		struct tt_run_noise noise;
+		struct tt_report *r;
+		char name[96];
+
+		ret = run_once(s, o, &w, &deadline, &r, &noise, &err);
+		if (ret) {
+			if (ret == -ECHILD)
+				err.usage = false;
+			break;
+		}
+		if (o->verbose) {
+			run_name(&w, name, sizeof(name));
+			fprintf(stderr, "tracetool record: %s: %.3f s, steal %.3f s, other CPU "
+				"%.3f s\n", name, noise.wall_seconds, noise.steal_seconds,
+				noise.other_cpu_seconds);
+		}
+		ret = tt_bundle_add_run(bundle, w.variant, w.warmup, &noise, r);
+		if (ret) {
+			tt_report__free(r);
+			tt_error_set(&err, ret, false, "out of memory");
+		}
+	}
+	if (ret)
+		status = tt_fail(cmd, &err);
+	tt_session_stop(s);
+	tt_session__free(s);
 	for (i = 0; i < rc->n; i++)
-		if (privs[i] && rc->defs[i]->finish && (ret || o.verbose > 1))
-			rc->defs[i]->finish(privs[i], &o, ret != 0);
-	destroy_privs(rc, privs);
-	return ret;
+		if (rc->defs[i]->finish && (ret || o->verbose > 1))
+			rc->defs[i]->finish(privs[i], o, ret != 0);
+	return status;
 }
 
 /* The tracer names after `record`, up to the first option. Exit status, or -1 to go on. */
@@ -374,13 +413,13 @@ static int tracer_names(struct record *rc, int argc, char **argv, int *first_opt
 int cmd_record(const struct tt_cmd *cmd, int argc, char **argv)
 {
 	struct record rc = { .runs = 10 };
-	void *privs[TT_SESSION_MAX_TRACERS];
+	void *privs[TT_SESSION_MAX_TRACERS] = {};
 	struct tt_common_opts o;
 	struct tt_bundle *bundle = NULL;
 	struct tt_outfile of = {};
 	struct tt_error err = {};
 	char **full_argv = NULL;
-	size_t i, total, per;
+	size_t i;
 	int ret, first, status = TT_EXIT_OK;
 
 	status = tracer_names(&rc, argc, argv, &first);
@@ -399,9 +438,10 @@ int cmd_record(const struct tt_cmd *cmd, int argc, char **argv)
 	rc.argc = argc - (first - 1);
 	rc.argv = argv + (first - 1);
 	ret = parse(&rc, privs, &o, &err);
-	destroy_privs(&rc, privs);
-	if (ret == TT_CLI_HELP || ret == TT_CLI_VERSION || ret < 0)
-		return tt_cli_outcome(cmd, ret, &err);
+	if (ret == TT_CLI_HELP || ret == TT_CLI_VERSION || ret < 0) {
+		status = tt_cli_outcome(cmd, ret, &err);
+		goto out;
+	}
 	if (ret || check(&rc, &o, &err)) {
 		status = tt_cli_outcome(cmd, -EINVAL, &err);
 		goto out;
@@ -441,44 +481,13 @@ int cmd_record(const struct tt_cmd *cmd, int argc, char **argv)
 		goto out;
 	}
 
-	per = rc.have_cand ? 2 : 1;
-	total = (rc.warmup + rc.runs) * per;
-	for (i = 0; i < total; i++) {
-		bool cand = rc.have_cand && i % 2 == 1;
-		struct one_run w = {
-			.index = i,
-			.total = total,
-			.variant = !rc.have_cand ? "run" : cand ? "cand" : "base",
-			.warmup = i / per < rc.warmup,
-			.cmd = cand ? rc.cand.we_wordv : o.cmd,
-		};
-		struct tt_run_noise noise;
-		struct tt_report *r;
-
-		ret = run_once(&rc, &w, &r, &noise, &err);
-		if (ret) {
-			if (ret == -ECHILD)
-				err.usage = false;
-			status = tt_fail(cmd, &err);
-			goto out;
-		}
-		if (o.verbose)
-			fprintf(stderr, "tracetool record: run %zu/%zu (index %zu%s%s%s): %.3f s, "
-				"steal %.3f s, other CPU %.3f s\n", i + 1, total, i,
-				per > 1 ? ", " : "", per > 1 ? w.variant : "",
-				w.warmup ? ", warm-up" : "", noise.wall_seconds,
-				noise.steal_seconds, noise.other_cpu_seconds);
-		ret = tt_bundle_add_run(bundle, w.variant, w.warmup, &noise, r);
-		if (ret) {
-			tt_report__free(r);
-			tt_error_set(&err, ret, false, "out of memory");
-			status = tt_fail(cmd, &err);
-			goto out;
-		}
-	}
+	status = record_runs(cmd, &rc, privs, &o, bundle);
+	if (status != TT_EXIT_OK)
+		goto out;
 	if (tt_bundle_save(bundle, o.output, &err))
 		status = tt_fail(cmd, &err);
 out:
+	tt_tracers_destroy(rc.defs, privs, rc.n);
 	free(full_argv);
 	tt_bundle__free(bundle);
 	if (rc.have_cand)

@@ -234,6 +234,41 @@ static int spawn_held(char **cmd, const sigset_t *orig_mask, pid_t *child, int *
 	return 0;
 }
 
+/*
+ * Wait until the held child sleeps in its read of the go pipe (state S in
+ * /proc/PID/stat; nothing before that read sleeps), 2 s at most.  Its
+ * tgid may enter the pid filter only then: its syscalls up to that read
+ * (getppid, close...) must stay out of the run's counts, as they do when
+ * it is held before the tracers attach.  0, or -errno when it died.
+ */
+static int wait_held(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int i, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (i = 0; i < 20000; i++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			return n < 0 ? -errno : -ESRCH;
+		buf[n] = 0;
+		p = strrchr(buf, ')');	/* comm may hold spaces and parentheses */
+		if (!p || p[1] != ' ')
+			return -EINVAL;
+		if (p[2] == 'S')
+			return 0;
+		if (p[2] == 'Z' || p[2] == 'X')
+			return -ESRCH;
+		usleep(100);
+	}
+	return 0;	/* still running after 2 s (an overloaded host): go on */
+}
+
 /* Hook kind of a program's section, or TT_HOOK_NR for any other kind. */
 static enum tt_hook section_hook(const char *sec)
 {
@@ -307,23 +342,32 @@ static int reuse_shared_maps(struct bpf_object *obj, int pids_fd, int cg_fd)
 	return ret ?: bpf_map__reuse_fd(cg, cg_fd);
 }
 
+/* Put thread group `tgid` into the pid filter. 0 or -errno with err filled. */
+static int filter_add(int pids_fd, pid_t tgid, struct tt_error *err)
+{
+	__u32 key = (__u32)tgid;
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(pids_fd, &key, &one, BPF_ANY))
+		return tt_error_set(err, -errno, false, "pid filter: %s", strerror(errno));
+	return 0;
+}
+
 static int fill_shared_maps(int pids_fd, int cg_fd, const struct tt_common_opts *o, pid_t child,
 			    struct tt_error *err)
 {
-	__u8 one = 1;
 	size_t i;
+	int ret;
 
 	for (i = 0; i < o->npids; i++) {
-		__u32 tgid = (__u32)o->pids[i];
-
-		if (bpf_map_update_elem(pids_fd, &tgid, &one, BPF_ANY))
-			return tt_error_set(err, -errno, false, "pid filter: %s", strerror(errno));
+		ret = filter_add(pids_fd, o->pids[i], err);
+		if (ret)
+			return ret;
 	}
 	if (child > 0) {
-		__u32 tgid = (__u32)child;
-
-		if (bpf_map_update_elem(pids_fd, &tgid, &one, BPF_ANY))
-			return tt_error_set(err, -errno, false, "pid filter: %s", strerror(errno));
+		ret = filter_add(pids_fd, child, err);
+		if (ret)
+			return ret;
 	}
 	if (o->cgroup) {
 		int fd = open(o->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -438,10 +482,14 @@ struct tt_session {
 	int sfd, go_fd, exec_fd, pids_fd, cg_fd;
 	pid_t child;
 	bool released, done, started, drains;
+	bool interrupted;		/* SIGINT/SIGTERM/SIGHUP: no relaunch */
 	int cmd_status;
 	struct tt_report *pending;	/* streamed events not yet taken */
 	struct timespec start_real;
 	double start_mono;
+	bool snapped;			/* snap_real/snap_mono: the last snapshot's collect */
+	struct timespec snap_real;
+	double snap_mono;
 	struct tt_run_stats stats;
 };
 
@@ -738,6 +786,8 @@ int tt_session_start(struct tt_session *s, struct tt_error *err)
 		return ret;
 	s->stats.loaded_ms = (now_mono() - t_start) * 1000;
 	s->stats.hook = tt_hook_name(s->t[0].hook);
+	if (s->child > 0)
+		wait_held(s->child);	/* as in tt_session_relaunch; dead: release_cmd says why */
 	ret = fill_shared_maps(s->pids_fd, s->cg_fd, o, s->child, err);
 	for (i = 0; !ret && i < s->n; i++) {
 		struct slot *t = &s->t[i];
@@ -826,6 +876,7 @@ int tt_session_service(struct tt_session *s, const struct pollfd *fds, size_t n,
 			}
 		} else {
 			s->done = true;
+			s->interrupted = true;
 			/* a second Ctrl-C now ends the process at once */
 			signal(SIGINT, SIG_DFL);
 			signal(SIGTERM, SIG_DFL);
@@ -910,8 +961,12 @@ struct tt_report *tt_session_snapshot(struct tt_session *s, struct tt_error *err
 		tt_error_set(err, -ENOMEM, false, "out of memory");
 		return NULL;
 	}
+	/* where the next window starts (tt_session_next_window) */
+	s->snap_mono = now_mono();
+	clock_gettime(CLOCK_REALTIME, &s->snap_real);
+	s->snapped = true;
 	r->started_at = s->start_real;
-	r->duration_seconds = now_mono() - s->start_mono;
+	r->duration_seconds = s->snap_mono - s->start_mono;
 	for (i = 0; !ret && i < s->n; i++)
 		ret = tt_report_add_tracer(r, s->t[i].ops->name, tt_hook_name(s->t[i].hook));
 	ret = ret ?: describe_filters(r, &s->o);
@@ -939,6 +994,123 @@ struct tt_report *tt_session_snapshot(struct tt_session *s, struct tt_error *err
 		return NULL;
 	}
 	return r;
+}
+
+/* Every tracer's cumulative report starts afresh, empty. 0 or -ENOMEM. */
+static int reset_cumulative(struct tt_session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct tt_report *r = tt_report__new();
+
+		if (!r)
+			return -ENOMEM;
+		tt_report__free(s->t[i].cum);
+		s->t[i].cum = r;
+	}
+	return 0;
+}
+
+/*
+ * Empty the pid filter but for -p's thread groups.  Fork following adds
+ * a child of a listed process at any time, so a pass can miss one forked
+ * while it ran (its parent was listed): passes repeat until one finds
+ * nothing to delete, or 8 of them (a process that escapes them all is
+ * one that forked 8 generations deep within microseconds).
+ */
+static int filter_keep_only_pids(struct tt_session *s, struct tt_error *err)
+{
+	__u32 *keys, key, next;
+	size_t n, i, k, pass, deleted = 1;
+	int ret = 0;
+
+	keys = calloc(TT_MAX_PIDS, sizeof(*keys));
+	if (!keys)
+		return tt_error_set(err, -ENOMEM, false, "out of memory");
+	for (pass = 0; !ret && deleted && pass < 8; pass++) {
+		for (n = 0; n < TT_MAX_PIDS &&
+			    !bpf_map_get_next_key(s->pids_fd, n ? &key : NULL, &next); n++)
+			keys[n] = key = next;
+		for (i = 0, deleted = 0; !ret && i < n; i++) {
+			for (k = 0; k < s->o.npids && (__u32)s->o.pids[k] != keys[i]; k++)
+				;
+			if (k < s->o.npids)
+				continue;
+			if (bpf_map_delete_elem(s->pids_fd, &keys[i]) && errno != ENOENT)
+				ret = tt_error_set(err, -errno, false, "pid filter: %s",
+						   strerror(errno));
+			deleted++;
+		}
+	}
+	free(keys);
+	return ret;
+}
+
+int tt_session_relaunch(struct tt_session *s, char **cmd, struct tt_error *err)
+{
+	size_t i;
+	int ret;
+
+	memset(err, 0, sizeof(*err));
+	if (s->interrupted)
+		return tt_error_set(err, -EINTR, false, "interrupted");
+	if (!s->started || !s->o.cmd || s->o.dry_run)
+		return tt_error_set(err, -EINVAL, false, "internal: relaunch needs a started "
+				    "session with -- CMD");
+	if (s->child > 0)
+		return tt_error_set(err, -EBUSY, false, "internal: relaunch while %s runs",
+				    s->o.cmd[0]);
+	if (cmd)
+		s->o.cmd = cmd;
+	if (s->exec_fd >= 0)
+		close(s->exec_fd);
+	s->exec_fd = -1;
+	s->released = s->done = false;
+	s->cmd_status = s->stats.cmd_status = -1;
+	ret = spawn_held(s->o.cmd, &s->orig_mask, &s->child, &s->go_fd, &s->exec_fd, err);
+	ret = ret ?: filter_keep_only_pids(s, err);
+	ret = ret ?: drain_all(s, err);
+	for (i = 0; !ret && i < s->n; i++) {
+		ret = collect_one(s, &s->t[i]);
+		if (ret)
+			tt_error_set(err, ret, false, "reading BPF maps: %s", strerror(-ret));
+	}
+	if (!ret) {
+		struct tt_report *empty = tt_report__new();
+
+		ret = empty ? reset_cumulative(s) : -ENOMEM;
+		if (ret) {
+			tt_report__free(empty);
+			return tt_error_set(err, ret, false, "out of memory");
+		}
+		tt_report__free(s->pending);	/* events between the runs belong to neither */
+		s->pending = empty;
+	}
+	if (!ret)
+		wait_held(s->child);	/* dead: release_cmd says why */
+	ret = ret ?: filter_add(s->pids_fd, s->child, err);
+	if (ret)
+		return ret;	/* tt_session__free ends the held child */
+	clock_gettime(CLOCK_REALTIME, &s->start_real);
+	s->start_mono = now_mono();
+	for (i = 0; i < s->n; i++)
+		s->t[i].last_collect = s->start_mono;
+	return release_cmd(s, err);
+}
+
+int tt_session_next_window(struct tt_session *s)
+{
+	int ret;
+
+	if (!s->started || s->o.cmd || !s->snapped)
+		return -EINVAL;
+	ret = reset_cumulative(s);
+	if (ret)
+		return ret;
+	s->start_real = s->snap_real;
+	s->start_mono = s->snap_mono;
+	return 0;
 }
 
 void tt_session_stop(struct tt_session *s)

@@ -176,6 +176,32 @@ const struct tt_run_stats *tt_session_stats(const struct tt_session *s);
  * ownership.
  */
 struct bpf_object *tt_session_object(const struct tt_session *s, size_t i, const char **tracer);
+/*
+ * Start -- CMD again in a started session whose previous command has
+ * exited (tracetool record: one load for every run).  `cmd` is the new
+ * command (NULL: the one of the options), kept by pointer until the next
+ * relaunch or free.  Like tt_session_start for a new session: CMD is
+ * spawned held; the pid filter is emptied of everything but -p's (the
+ * previous command's surviving descendants are not followed any more);
+ * what the tracers measured since the last snapshot is collected and
+ * dropped, with the waiting events; the new tgid goes into the filter;
+ * started_at and the duration restart; CMD is released.  The next
+ * snapshot then covers this command alone: counts, sums and buckets as a
+ * new session gives them; a series' min and max are exact when this run
+ * moved the cumulative one, else bounded by the run's lowest and highest
+ * buckets (tt_snap_diff).  0, or -errno with err filled: -EBUSY while the
+ * previous command runs, -EINTR once the session got SIGINT/SIGTERM/SIGHUP,
+ * -EINVAL without -- CMD at start (fork following was not loaded).
+ */
+int tt_session_relaunch(struct tt_session *s, char **cmd, struct tt_error *err);
+/*
+ * Without -- CMD: make the next snapshot cover only what follows the
+ * previous one (started_at and duration from there), so consecutive
+ * windows are contiguous and each counts what happened in it.  Min and
+ * max as for tt_session_relaunch.  0 or -EINVAL (with -- CMD, or before a
+ * snapshot).
+ */
+int tt_session_next_window(struct tt_session *s);
 /* Detach and close every tracer; idempotent. */
 void tt_session_stop(struct tt_session *s);
 void tt_session__free(struct tt_session *s);

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Live tests of `tracetool record` and of `tracetool report` reading its
 # bundles (root, real kernel).  The workload's getppid count is known
-# exactly, so every run of a bundle must hold exactly that count (runs are
-# separate sessions: nothing carries over); interleaved runs alternate two
-# known counts; a command that crashes in run 2 fails the recording with a
+# exactly, so every run of a bundle must hold exactly that count (the
+# tracers load once, but each run's report is that run's alone: nothing
+# carries over, not even a descendant of the previous run's command that
+# outlives it); interleaved runs alternate two known counts; -d windows
+# follow each other without a gap; a command that crashes in run 2 fails the recording with a
 # message naming run 2, exit 1, and leaves an existing -o file as it was;
 # -o NAME.gz is gzip and report reads it; damaged bundles exit 2.
 #
@@ -17,7 +19,8 @@ record_gzip_magic record_gzip_report_merged record_report_run
 record_warmup_marked record_warmup_left_out
 record_interleave_variants record_interleave_exact record_interleave_report_cand
 record_interleave_report_needs_variant
-record_duration_windows
+record_duration_windows record_duration_contiguous
+record_relaunch_exact record_relaunch_leftover_done
 record_crash_exit record_crash_names_run record_crash_keeps_file record_crash_stops
 record_bad_gzip_exit record_bad_schema_exit
 record_usage_no_output record_usage_cmd_and_duration record_usage_bad_interleave"
@@ -111,6 +114,53 @@ if [ $rc -ne 0 ]; then
 else
 	check_eq record_duration_windows "runs with duration in [0.3, 1.5]" 2 \
 		"$(jq '[.runs[] | select(.report.duration_seconds >= 0.3 and .report.duration_seconds <= 1.5)] | length' "$E")"
+fi
+
+# (e2) -d windows are contiguous: each starts where the previous one's report ended
+# (started_at has millisecond resolution: 3 ms of slack)
+E2=$TT_TMP/e2.json
+"$TT" record syscalls --runs 3 -d 0.2 -c tt-no-such-comm -o "$E2" 2>"$TT_TMP/e2.err"; rc=$?
+if [ $rc -ne 0 ]; then
+	fail record_duration_contiguous "record exited $rc: $(head -2 "$TT_TMP/e2.err")"
+else
+	check_eq record_duration_contiguous "gaps between windows within 3 ms" 2 \
+		"$(jq '[.runs[].report | (.started_at | capture("T(?<h>..):(?<m>..):(?<s>[0-9.]+)Z")
+			| (.h | tonumber) * 3600 + (.m | tonumber) * 60 + (.s | tonumber))
+			+ .duration_seconds] as $ends | [.runs[].report.started_at
+			| capture("T(?<h>..):(?<m>..):(?<s>[0-9.]+)Z")
+			| (.h | tonumber) * 3600 + (.m | tonumber) * 60 + (.s | tonumber)] as $starts
+			| [range(1; $starts | length) | $starts[.] - $ends[. - 1]
+			| select(. > -0.003 and . < 0.003)] | length' "$E2")"
+fi
+
+# (e3) runs are independent: run K makes K * 100 getppid calls, and run 1
+# leaves a descendant behind that makes 500 more during run 2 (then exits):
+# a command's descendants are followed only in its own run, and no run's
+# counts leak into the next.  Only the workload's own calls are counted (sh
+# may call getppid itself).
+R=$TT_TMP/e3
+echo 0 >"$R.n"
+"$TT" record syscalls --by comm --runs 3 -o "$R.json" -- sh -c '
+n=$(($(cat "$1") + 1)); echo $n >"$1"
+if [ $n -eq 1 ]; then
+	( i=0; while [ ! -e "$2.go" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+	  "$3" --getppid 500; : >"$2.done" ) &
+elif [ $n -eq 2 ]; then
+	: >"$2.go"
+	i=0; while [ ! -e "$2.done" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+fi
+exec "$3" --getppid $((n * 100))' sh "$R.n" "$R" "$W" >"$R.out" 2>&1; rc=$?
+if [ $rc -ne 0 ]; then
+	fail_all "record exited $rc: $(head -2 "$R.out")" record_relaunch_exact \
+		record_relaunch_leftover_done
+else
+	check_eq record_relaunch_exact "workload getppid per run" "100 200 300" \
+		"$(jq -r '[.runs[] | [.report.metrics[]
+			| select(.name == "tracetool_syscall_duration_seconds") | .series[]
+			| select(.labels.syscall == "getppid" and .labels.comm == "syscall_workloa")
+			| .count] | add // 0] | map(tostring) | join(" ")' "$R.json")"
+	check_eq record_relaunch_leftover_done "the leftover descendant ran in run 2" yes \
+		"$([ -e "$R.done" ] && echo yes || echo no)"
 fi
 
 # (f) a command that crashes in run 2 (of 3): exit 1, run 2 named, the old file untouched

@@ -1,0 +1,130 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# The false-alarm rate of the regression gate on this host: the same
+# workload recorded twice and compared, COMPARISONS times, each with a fresh
+# pair of recordings.  nginx (Debian nginx-light, its own configuration on
+# 127.0.0.1:19140, one worker, bench/nginx.sh) serves one route; each run of
+# a recording is one `wrk $WRK_ARGS` (default -t1 -c16 -d2s), traced by
+# `tracetool record requests -p <nginx master and worker> -- wrk ...` (the
+# server side, and wrk's client side as CMD), RUNS runs after WARMUP
+# warm-ups; `tracetool compare A B` with the default gate (mean, p50, p90,
+# p99 of every duration histogram, +5 % allowed).  MODE=interleave records
+# one bundle per comparison instead, base and candidate (the same wrk)
+# alternating run by run, and compares its two halves.
+#
+# Prints per comparison its exit status, the family size and the verdict
+# counts, and every flagged series (REGRESSED or IMPROVED: statistic,
+# change with its interval, the per-run values' medians); at the end how
+# many comparisons exited 0, and per series and statistic the drift between
+# the two sides' medians (median and largest |cand/base - 1| over the
+# comparisons) beside the run-to-run spread inside a side (compare's spread,
+# the median absolute deviation of the runs, over the median), which says
+# whether the host's drift is below the 5 % minimum effect.  Never asserts.
+#
+# Holds /tmp/tt-bench.lock, then /tmp/tt-live.lock, for the whole run
+# (about 50 s per comparison with the defaults).  Environment: COMPARISONS
+# [20], RUNS [10], WARMUP [1], WRK_ARGS [-t1 -c16 -d2s], MODE [pair], OUT
+# [build], KEEP [unset: a directory to keep the bundles and compare JSON in].
+. "$(dirname "$0")/lock.sh"
+. "$(dirname "$0")/nginx.sh"
+bench_exclusive "$0" "$@"
+# the live lock too, unless a caller holds it already (`flock /tmp/tt-bench.lock flock
+# /tmp/tt-live.lock sh bench/compare_nginx.sh`): taking it again there would wait forever
+TT_BENCH_LOCK=/tmp/tt-live.lock
+if [ "${TT_LIVE_LOCKED:-}" != 1 ] && ! bench_lock_held_above; then
+	exec env TT_LIVE_LOCKED=1 flock /tmp/tt-live.lock sh "$0" "$@"
+fi
+TT_BENCH_LOCK=/tmp/tt-bench.lock
+OUT=${OUT:-build}
+COMPARISONS=${COMPARISONS:-20}
+RUNS=${RUNS:-10}
+WARMUP=${WARMUP:-1}
+WRK_ARGS=${WRK_ARGS:--t1 -c16 -d2s}
+MODE=${MODE:-pair}
+PORT=19140
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+case $MODE in
+pair | interleave) ;;
+*) echo "bench/compare_nginx.sh: MODE is pair or interleave" >&2; exit 2 ;;
+esac
+for t in "$NGINX" wrk jq "$OUT/tracetool"; do
+	if ! command -v "$t" >/dev/null 2>&1; then
+		echo "bench/compare_nginx.sh: $t is missing (scripts/deps.sh installs nginx-light, wrk and jq; make all)" >&2
+		exit 1
+	fi
+done
+[ "$(id -u)" -eq 0 ] || { echo "bench/compare_nginx.sh: needs root" >&2; exit 1; }
+
+TMP=$(mktemp -d /tmp/tt-cmp-nginx.XXXXXX) || exit 1
+chmod 755 "$TMP"
+TT=$TMP/tracetool
+cp "$OUT/tracetool" "$TT"
+MASTER=""
+cleanup() {
+	bench_nginx_stop
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+bench_nginx_start bench/compare_nginx.sh "$PORT" || exit 1
+URL="http://127.0.0.1:$PORT/api/users/42"
+DIR=${KEEP:-$TMP}
+mkdir -p "$DIR" || exit 1
+
+# record NAME [--interleave ...]: one bundle $DIR/NAME.json.gz; exit status of record
+record() {
+	_name=$1
+	shift
+	# shellcheck disable=SC2086
+	"$TT" record requests -p "$PIDS_CSV" --runs "$RUNS" --warmup "$WARMUP" \
+		-o "$DIR/$_name.json.gz" "$@" -- wrk $WRK_ARGS "$URL" >"$TMP/rec.out" 2>&1
+}
+
+echo "tracetool $("$TT" --version | cut -d' ' -f2), nginx $($NGINX -v 2>&1 | sed 's/.*\///'), $(nproc) CPUs, $(uname -r)"
+echo "mode $MODE, $COMPARISONS comparisons, $RUNS runs + $WARMUP warm-up per side, wrk $WRK_ARGS per run, default gate"
+zero=0
+start=$(date +%s)
+for k in $(seq "$COMPARISONS"); do
+	if [ "$MODE" = pair ]; then
+		record "a$k" && record "b$k"
+	else
+		record "ab$k" --interleave "wrk $WRK_ARGS $URL"
+	fi || {
+		echo "comparison $k: record failed: $(tail -2 "$TMP/rec.out")" >&2
+		exit 1
+	}
+	if [ "$MODE" = pair ]; then
+		set -- "$DIR/a$k.json.gz" "$DIR/b$k.json.gz"
+	else
+		set -- "$DIR/ab$k.json.gz"
+	fi
+	"$TT" compare -f json -o "$DIR/cmp$k.json" "$@" 2>"$TMP/cmp.err"
+	rc=$?
+	[ $rc -eq 0 ] && zero=$((zero + 1))
+	if [ ! -s "$DIR/cmp$k.json" ]; then
+		echo "comparison $k: exit $rc, no JSON: $(head -2 "$TMP/cmp.err")"
+		continue
+	fi
+	jq -r --arg k "$k" --arg rc "$rc" '"comparison \($k): exit \($rc), family \(.family_size), "
+		+ (.verdicts | to_entries | map(select(.value > 0) | "\(.key) \(.value)") | join(", "))' \
+		"$DIR/cmp$k.json"
+	jq -r '.results[] | select(.verdict == "REGRESSED" or .verdict == "IMPROVED")
+		| "  \(.verdict) \(.metric){\(.labels | to_entries | map("\(.key)=\(.value)") | join(","))} \(.statistic): change \(.change // "?") [\(.interval[0] // "-inf"), \(.interval[1] // "inf")], q \(.q_worse), medians \(.base.median) -> \(.candidate.median)"' \
+		"$DIR/cmp$k.json"
+done
+end=$(date +%s)
+echo "exit 0 in $zero of $COMPARISONS comparisons ($((end - start)) s)"
+
+# Drift between the sides' medians against the spread inside a side, per
+# series and statistic over every comparison.
+echo "series and statistic: |cand/base - 1| of the medians (median, max over comparisons); spread/median inside a side (median)"
+cat "$DIR"/cmp*.json | jq -rs '
+	def med: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
+	def pct: if . == null then "-" else (. * 1000 | round / 10 | tostring) + " %" end;
+	[.[].results[] | select(.base.median != null and .candidate.median != null and .base.median > 0)
+	 | {key: "\(.metric){\(.labels | to_entries | map("\(.key)=\(.value)") | join(","))} \(.statistic)",
+	    drift: ((.candidate.median / .base.median - 1) | fabs),
+	    spread: (([.base.spread, .candidate.spread] | map(select(. != null)) | add / length) / .base.median)}]
+	| group_by(.key)[]
+	| "  \(.[0].key): drift \(map(.drift) | med | pct), max \(map(.drift) | max | pct); spread \(map(.spread) | med | pct)"'
