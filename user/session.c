@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1164,7 +1165,57 @@ struct run {
 	struct tt_report *prev;		/* snapshot at the previous interval report */
 	double prev_mono;
 	size_t reports;
+	int pidfds[TT_MAX_CLI_PIDS];	/* per -p process still alive, or -1 */
+	size_t alive;			/* pidfds >= 0 */
+	bool watching;			/* every -p process watched (no -- CMD) */
 };
+
+static void unwatch_pids(struct run *run)
+{
+	size_t i;
+
+	for (i = 0; i < TT_MAX_CLI_PIDS; i++) {
+		if (run->pidfds[i] >= 0)
+			close(run->pidfds[i]);
+		run->pidfds[i] = -1;
+	}
+	run->alive = 0;
+	run->watching = false;
+}
+
+/*
+ * With -p and no -- CMD, the run ends when every -p process has exited, as
+ * perf record -p and strace -p do: nothing can match any more, and a pid
+ * reused later must not be taken for the process asked for.  A pidfd per
+ * process (pidfd_open, Linux 5.3) polls readable when it exits; when one
+ * cannot be watched, the run never ends early.
+ */
+static void watch_pids(struct run *run)
+{
+	const struct tt_common_opts *o = run->o;
+	size_t i;
+
+	for (i = 0; i < TT_MAX_CLI_PIDS; i++)
+		run->pidfds[i] = -1;
+	if (o->cmd || !o->npids)
+		return;
+	for (i = 0; i < o->npids; i++) {
+		pid_t tgid;
+		int fd;
+
+		if (pid_to_tgid(o->pids[i], &tgid))
+			continue;	/* gone already */
+		fd = (int)syscall(SYS_pidfd_open, tgid, 0);
+		if (fd >= 0) {
+			run->pidfds[i] = fd;
+			run->alive++;
+		} else if (errno != ESRCH) {
+			unwatch_pids(run);
+			return;
+		}
+	}
+	run->watching = true;
+}
 
 /* In text format, print the waiting events at once, one line each. */
 static int print_events(struct run *run, struct tt_error *err)
@@ -1271,7 +1322,8 @@ int tt_session_run(const struct tt_tracer_ref *tracers, size_t n, const struct t
 		   struct tt_run_stats *stats, struct tt_error *err)
 {
 	struct run run = { .o = o, .out = stdout };
-	struct pollfd fds[TT_SESSION_MAX_TRACERS + 1];
+	struct pollfd fds[TT_SESSION_MAX_TRACERS + 1 + TT_MAX_CLI_PIDS];
+	size_t k, npoll;
 	double deadline, next, start;
 	size_t i, nfds;
 	int ret = 0;
@@ -1279,6 +1331,8 @@ int tt_session_run(const struct tt_tracer_ref *tracers, size_t n, const struct t
 	memset(stats, 0, sizeof(*stats));
 	stats->cmd_status = -1;
 	memset(err, 0, sizeof(*err));
+	for (k = 0; k < TT_MAX_CLI_PIDS; k++)
+		run.pidfds[k] = -1;	/* none watched until the run starts */
 	run.text = !o->format || !strcmp(o->format, "text");
 	run.s = tt_session__new(o);
 	if (!run.s)
@@ -1303,13 +1357,20 @@ int tt_session_run(const struct tt_tracer_ref *tracers, size_t n, const struct t
 	start = now_mono();
 	deadline = o->duration > 0 ? start + o->duration : INFINITY;
 	next = o->interval > 0 ? start + o->interval : INFINITY;
+	watch_pids(&run);
 	while (!tt_session_done(run.s)) {
 		double now = now_mono();
 		int timeout = tt_poll_timeout_ms(fmin(deadline, next), now,
 						 tt_session_timeout(run.s));
 
-		nfds = tt_session_pollfds(run.s, fds, sizeof(fds) / sizeof(fds[0]));
-		if (poll(fds, nfds, timeout) < 0 && errno != EINTR) {
+		nfds = tt_session_pollfds(run.s, fds, TT_SESSION_MAX_TRACERS + 1);
+		npoll = nfds;
+		for (k = 0; k < TT_MAX_CLI_PIDS; k++)
+			if (run.pidfds[k] >= 0)
+				fds[npoll++] = (struct pollfd){ .fd = run.pidfds[k], .events = POLLIN };
+		if (run.watching && !run.alive)
+			timeout = 0;
+		if (poll(fds, npoll, timeout) < 0 && errno != EINTR) {
 			ret = tt_error_set(err, -errno, false, "poll: %s", strerror(errno));
 			goto out_stop;
 		}
@@ -1317,6 +1378,26 @@ int tt_session_run(const struct tt_tracer_ref *tracers, size_t n, const struct t
 		ret = ret ?: print_events(&run, err);
 		if (ret)
 			goto out_stop;
+		for (k = nfds; k < npoll; k++) {
+			size_t p;
+
+			if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			for (p = 0; p < TT_MAX_CLI_PIDS && run.pidfds[p] != fds[k].fd; p++)
+				;
+			close(fds[k].fd);
+			run.pidfds[p] = -1;
+			run.alive--;
+		}
+		if (run.watching && !run.alive) {
+			fprintf(stderr, "tracetool: every process given with -p has exited: "
+				"the run ends\n");
+			ret = tt_session_service(run.s, fds, 0, err);	/* last events */
+			ret = ret ?: print_events(&run, err);
+			if (ret)
+				goto out_stop;
+			break;
+		}
 		now = now_mono();
 		if (now >= deadline)
 			break;
@@ -1330,6 +1411,7 @@ int tt_session_run(const struct tt_tracer_ref *tracers, size_t n, const struct t
 	ret = emit_report(&run, o->interval > 0, o->interval > 0 && run.reports > 0, err);
 
 out_stop:
+	unwatch_pids(&run);
 	*stats = *tt_session_stats(run.s);
 	stats->reports = run.reports;
 	tt_session_stop(run.s);
