@@ -40,6 +40,12 @@
 /* A scrape reuses a snapshot this recent (seconds): 100 scrapers at once cost one collect. */
 #define SNAP_MAX_AGE 0.25
 #define MAX_BOUNDS 64
+/*
+ * At stop, serve waits this long (seconds) for its last OTLP export, so
+ * the counts of the last interval reach the receiver; a receiver that is
+ * down costs a stop no more than this.
+ */
+#define OTLP_FINAL_TIMEOUT 5.0
 
 enum {
 	OPT_LISTEN = 1,
@@ -616,6 +622,29 @@ static int serve_tick(struct serve *sv, double now, struct tt_error *err)
 	return 0;
 }
 
+/*
+ * The last OTLP export, of the values at stop (a fresh snapshot), and the
+ * wait for its delivery, at most OTLP_FINAL_TIMEOUT.  A failure is a
+ * warning: the stop itself went well.
+ */
+static void serve_final_export(struct serve *sv)
+{
+	struct timespec real;
+	int ret;
+
+	sv->view_mono = -INFINITY;	/* never a reused snapshot */
+	ret = refresh_view(sv);
+	clock_gettime(CLOCK_REALTIME, &real);
+	ret = ret ?: tt_otlp_export(sv->otlp, sv->view, &real);
+	ret = ret ?: tt_otlp_drain(sv->otlp, OTLP_FINAL_TIMEOUT);
+	if (ret == -ETIMEDOUT)
+		fprintf(stderr, "tracetool serve: warning: the last OTLP export at stop was not "
+			"delivered within %g s\n", OTLP_FINAL_TIMEOUT);
+	else if (ret)
+		fprintf(stderr, "tracetool serve: warning: the last OTLP export at stop: %s\n",
+			strerror(-ret));
+}
+
 static int serve_loop(struct serve *sv, const struct tt_common_opts *o, struct tt_error *err)
 {
 	struct pollfd fds[TT_SESSION_MAX_TRACERS + 2];
@@ -742,6 +771,8 @@ int cmd_serve(const struct tt_cmd *cmd, int argc, char **argv)
 			fprintf(stderr, "tracetool serve: listening on %s (port %u); %s\n", sv->listen,
 				tt_httpd_port(sv->httpd), sv->caps_note);
 		ret = serve_loop(sv, &o, &err);
+		if (!ret && sv->otlp)
+			serve_final_export(sv);
 	}
 	if (ret)
 		status = tt_fail(cmd, &err);

@@ -14,6 +14,9 @@
 #   serve       `tracetool serve syscalls --otlp`: one export per interval,
 #               syscall_workload's 1234 getppid calls exact, one start time,
 #               the exporter's self-metrics in every export (root)
+#   final       serve with an interval longer than its run, stopped by
+#               SIGTERM: its one export, sent at the stop, holds the 777
+#               getppid calls made before it, and the stop takes < 5 s
 #
 # Environment: TT=build/tracetool (the driver is next to it in tests/).
 . "$(dirname "$0")/lib.sh"
@@ -25,7 +28,8 @@ otlp_bucket_counts_sum otlp_start_time_constant otlp_semconv_names otlp_self_met
 otlp_json_decoded otlp_json_encoding otlp_json_known_counts otlp_retry_decoded
 otlp_retry_after_503 otlp_retry_self_metrics otlp_unreachable_decoded otlp_unreachable_drops"
 SERVE_CHECKS="otlp_serve_decoded otlp_serve_one_export_per_interval
-otlp_serve_buckets_and_self_metrics otlp_serve_getppid_exact otlp_serve_start_time_constant"
+otlp_serve_buckets_and_self_metrics otlp_serve_getppid_exact otlp_serve_start_time_constant
+otlp_final_decoded otlp_final_export_at_stop otlp_final_stop_bounded"
 
 if [ ! -x "$PUSH" ]; then
 	# shellcheck disable=SC2086
@@ -160,3 +164,34 @@ fi
 tt_wait_exit "$SERVE" 20 || tt_stop "$SERVE"
 tt_stop "$RECV"
 check serve 1
+
+# final: no export is due in the run (interval 1 h); SIGTERM must still send one, with the
+# counts at the stop
+receiver ok final
+tt_bg "$TT" serve syscalls -c ttotlp_fin --by comm --listen 127.0.0.1:0 -v \
+	--otlp "http://127.0.0.1:$PORT" --otlp-interval 3600 2>"$TT_TMP/final.err"
+SERVE=$TT_PID
+_n=0
+while ! grep -q "listening on" "$TT_TMP/final.err" && tt_alive "$SERVE" && [ $_n -lt 400 ]; do
+	sleep 0.05
+	_n=$((_n + 1))
+done
+if ! grep -q "listening on" "$TT_TMP/final.err"; then
+	tt_stop "$SERVE"
+	tt_stop "$RECV"
+	fail_all "serve did not start: $(head -c 300 "$TT_TMP/final.err")" \
+		otlp_final_decoded otlp_final_export_at_stop otlp_final_stop_bounded
+	exit 0
+fi
+"$SYS" --comm ttotlp_fin --getppid 777 || echo "FAIL: otlp_final_workload: exit $?"
+t0=$(date +%s%N)
+kill -TERM "$SERVE"
+tt_wait_exit "$SERVE" 20 || tt_stop "$SERVE"
+ms=$((($(date +%s%N) - t0) / 1000000))
+tt_stop "$RECV"
+check final
+if [ $ms -lt 5000 ]; then
+	pass "otlp_final_stop_bounded (SIGTERM to exit: $ms ms)"
+else
+	fail otlp_final_stop_bounded "SIGTERM to exit took $ms ms"
+fi
