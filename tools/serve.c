@@ -11,6 +11,7 @@
  * every --otlp-interval (user/otlp.h: encoded here, sent by its thread).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -79,6 +80,7 @@ struct serve {
 	double view_mono;
 	double start_real;		/* process start, Unix seconds */
 	double last_scrape_mono;
+	double trimmed_mono;		/* last malloc_trim */
 	double max_scrape_gap;		/* longest time between two scrapes seen */
 	double scrape_seconds;		/* how long the previous /metrics answer took */
 	const char *caps_note;		/* what happened to capabilities, for -v */
@@ -672,6 +674,16 @@ static int serve_loop(struct serve *sv, const struct tt_common_opts *o, struct t
 		if (!ret && tt_httpd_run(sv->httpd))
 			ret = tt_error_set(err, -EIO, false, "the HTTP server failed");
 		now = now_mono();
+		/*
+		 * A scrape's snapshot, view and text (MBs with many series) are freed once it
+		 * is answered, but glibc keeps freed pages below the top of the heap resident:
+		 * RSS would creep up to the largest scrapes seen.  A second after the last
+		 * scrape they go back to the kernel (well under a millisecond a scrape).
+		 */
+		if (sv->last_scrape_mono > sv->trimmed_mono && now - sv->last_scrape_mono >= 1.0) {
+			malloc_trim(0);
+			sv->trimmed_mono = now;
+		}
 		ret = ret ?: serve_tick(sv, now, err);
 		if (now >= deadline)
 			break;
