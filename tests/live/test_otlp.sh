@@ -144,18 +144,27 @@ if [ ! -x "$TT" ] || [ ! -x "$SYS" ]; then
 	fail_all "$TT or $SYS is missing: run make all" $SERVE_CHECKS
 	exit 0
 fi
-receiver ok serve
-tt_bg "$TT" serve syscalls -c ttotlp_sys --by comm --listen 127.0.0.1:0 -v \
-	--otlp "http://127.0.0.1:$PORT" --otlp-interval 1 -d 6 2>"$TT_TMP/serve.err"
-SERVE=$TT_PID
-_n=0
-while ! grep -q "listening on" "$TT_TMP/serve.err" && tt_alive "$SERVE" && [ $_n -lt 400 ]; do
-	sleep 0.05
-	_n=$((_n + 1))
-done
-if ! grep -q "listening on" "$TT_TMP/serve.err"; then
+# serve_otlp ERRFILE ARGS...: `tracetool serve ARGS -v` in the background (SERVE); 0 once it
+# listens, else 1 with it and the receiver stopped
+serve_otlp() {
+	_e=$1
+	shift
+	tt_bg "$TT" serve "$@" --listen 127.0.0.1:0 -v 2>"$_e"
+	SERVE=$TT_PID
+	_n=0
+	while ! grep -q "listening on" "$_e" && tt_alive "$SERVE" && [ $_n -lt 400 ]; do
+		sleep 0.05
+		_n=$((_n + 1))
+	done
+	grep -q "listening on" "$_e" && return 0
 	tt_stop "$SERVE"
 	tt_stop "$RECV"
+	return 1
+}
+
+receiver ok serve
+if ! serve_otlp "$TT_TMP/serve.err" syscalls -c ttotlp_sys --by comm \
+	--otlp "http://127.0.0.1:$PORT" --otlp-interval 1 -d 6; then
 	# shellcheck disable=SC2086
 	fail_all "serve did not start: $(head -c 300 "$TT_TMP/serve.err")" $SERVE_CHECKS
 	exit 0
@@ -168,17 +177,8 @@ check serve 1
 # final: no export is due in the run (interval 1 h); SIGTERM must still send one, with the
 # counts at the stop
 receiver ok final
-tt_bg "$TT" serve syscalls -c ttotlp_fin --by comm --listen 127.0.0.1:0 -v \
-	--otlp "http://127.0.0.1:$PORT" --otlp-interval 3600 2>"$TT_TMP/final.err"
-SERVE=$TT_PID
-_n=0
-while ! grep -q "listening on" "$TT_TMP/final.err" && tt_alive "$SERVE" && [ $_n -lt 400 ]; do
-	sleep 0.05
-	_n=$((_n + 1))
-done
-if ! grep -q "listening on" "$TT_TMP/final.err"; then
-	tt_stop "$SERVE"
-	tt_stop "$RECV"
+if ! serve_otlp "$TT_TMP/final.err" syscalls -c ttotlp_fin --by comm \
+	--otlp "http://127.0.0.1:$PORT" --otlp-interval 3600; then
 	fail_all "serve did not start: $(head -c 300 "$TT_TMP/final.err")" \
 		otlp_final_decoded otlp_final_export_at_stop otlp_final_stop_bounded
 	exit 0
