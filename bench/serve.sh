@@ -94,6 +94,19 @@ serve_start() {
 	fi
 }
 
+# mode_start NAME NGINX_PORT SERVE_PORT [SERVE ARGS...]: the mode's nginx and serve (default
+# tracers, --port of that nginx, unless SERVE ARGS say otherwise)
+mode_start() {
+	bench_nginx_start "$1" "$2" || exit 1
+	_np=$2 _sp=$3
+	shift 3
+	if [ $# = 0 ]; then
+		serve_start "$_sp" --port "$_np"
+	else
+		serve_start "$_sp" "$@"
+	fi
+}
+
 serve_stop() {
 	kill -INT "$SERVE" 2>/dev/null
 	wait "$SERVE" 2>/dev/null
@@ -113,8 +126,7 @@ mode_longrun() {
 	NP=${LONGRUN_PORT:-18970}
 	SP=$((NP + 1))
 	secs=${LONGRUN_SECONDS:-3600}
-	bench_nginx_start longrun $NP || exit 1
-	serve_start $SP --port $NP
+	mode_start longrun $NP $SP
 	echo "longrun: serve pid $SERVE (syscalls tcp requests --port $NP), ${secs} s, load ${LOAD_RATE:-200}/s, scrape every ${SCRAPE_INTERVAL:-15} s, warm-up ${LONGRUN_WARMUP:-600} s; no lock (memory, fds, monotonicity)"
 	"$PY" $TOOL load $NP "${LOAD_RATE:-200}" "$secs" &
 	load=$!
@@ -130,8 +142,7 @@ mode_longrun() {
 mode_scrapers() {
 	NP=18972 SP=18973
 	n=${SCRAPERS:-100} h=${HOLD_CONNS:-500} secs=${HOLD_SECONDS:-30}
-	bench_nginx_start scrapers $NP || exit 1
-	serve_start $SP --port $NP
+	mode_start scrapers $NP $SP
 	wrk -t1 -c1 -d$((secs + 15))s "http://127.0.0.1:$NP/api/users/42" >/dev/null 2>&1 &
 	wrkp=$!
 	"$PY" $TOOL scrapers "http://127.0.0.1:$SP/metrics" "$n" 5 | sed 's/^/alone: /'
@@ -153,8 +164,7 @@ mode_scrapers() {
 mode_scan() {
 	NP=18974 SP=18975
 	n=${SCAN_PATHS:-100000}
-	bench_nginx_start scan $NP || exit 1
-	serve_start $SP --port $NP
+	mode_start scan $NP $SP
 	wrk -t1 -c1 -d3s "http://127.0.0.1:$NP/api/users/42" >/dev/null 2>&1
 	curl -s -o /dev/null "http://127.0.0.1:$SP/metrics"
 	r0=$(rss_kib $SERVE) a0=$(anon_kib $SERVE)
@@ -176,8 +186,7 @@ mode_scan() {
 mode_cpu() {
 	NP=18976 SP=18977
 	secs=${CPU_SECONDS:-120}
-	bench_nginx_start cpu $NP || exit 1
-	serve_start $SP --port $NP
+	mode_start cpu $NP $SP
 	wrk ${WRK_ARGS:--t1 -c2} -d$((secs + 2))s "http://127.0.0.1:$NP/api/users/42" >"$TMP/wrk.txt" 2>&1 &
 	wrkp=$!
 	sleep 1
@@ -206,8 +215,7 @@ mode_cpu() {
 
 mode_series() {
 	NP=18978 SP=18979
-	bench_nginx_start series $NP || exit 1
-	serve_start $SP requests --port $NP --max-routes 10000
+	mode_start series $NP $SP requests --port $NP --max-routes 10000
 	"$PY" $TOOL scan $NP 9999 2
 	wrk -t1 -c1 -d1s "http://127.0.0.1:$NP/api/users/42" >/dev/null 2>&1
 	sleep 2
