@@ -216,6 +216,7 @@ bench: all
 	@sh bench/tcp.sh
 	@sh bench/requests.sh
 	@sh bench/requests_redis_pg.sh
+	@sh bench/serve.sh
 
 # Fuzz targets under libFuzzer with ASan and UBSan (Debian's clang and
 # libclang-rt-dev: sh scripts/deps.sh --fuzz); not part of `make test`:

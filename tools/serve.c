@@ -11,6 +11,7 @@
  * every --otlp-interval (user/otlp.h: encoded here, sent by its thread).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -40,6 +41,12 @@
 /* A scrape reuses a snapshot this recent (seconds): 100 scrapers at once cost one collect. */
 #define SNAP_MAX_AGE 0.25
 #define MAX_BOUNDS 64
+/*
+ * At stop, serve waits this long (seconds) for its last OTLP export, so
+ * the counts of the last interval reach the receiver; a receiver that is
+ * down costs a stop no more than this.
+ */
+#define OTLP_FINAL_TIMEOUT 5.0
 
 enum {
 	OPT_LISTEN = 1,
@@ -73,6 +80,7 @@ struct serve {
 	double view_mono;
 	double start_real;		/* process start, Unix seconds */
 	double last_scrape_mono;
+	double trimmed_mono;		/* last malloc_trim */
 	double max_scrape_gap;		/* longest time between two scrapes seen */
 	double scrape_seconds;		/* how long the previous /metrics answer took */
 	const char *caps_note;		/* what happened to capabilities, for -v */
@@ -616,6 +624,29 @@ static int serve_tick(struct serve *sv, double now, struct tt_error *err)
 	return 0;
 }
 
+/*
+ * The last OTLP export, of the values at stop (a fresh snapshot), and the
+ * wait for its delivery, at most OTLP_FINAL_TIMEOUT.  A failure is a
+ * warning: the stop itself went well.
+ */
+static void serve_final_export(struct serve *sv)
+{
+	struct timespec real;
+	int ret;
+
+	sv->view_mono = -INFINITY;	/* never a reused snapshot */
+	ret = refresh_view(sv);
+	clock_gettime(CLOCK_REALTIME, &real);
+	ret = ret ?: tt_otlp_export(sv->otlp, sv->view, &real);
+	ret = ret ?: tt_otlp_drain(sv->otlp, OTLP_FINAL_TIMEOUT);
+	if (ret == -ETIMEDOUT)
+		fprintf(stderr, "tracetool serve: warning: the last OTLP export at stop was not "
+			"delivered within %g s\n", OTLP_FINAL_TIMEOUT);
+	else if (ret)
+		fprintf(stderr, "tracetool serve: warning: the last OTLP export at stop: %s\n",
+			strerror(-ret));
+}
+
 static int serve_loop(struct serve *sv, const struct tt_common_opts *o, struct tt_error *err)
 {
 	struct pollfd fds[TT_SESSION_MAX_TRACERS + 2];
@@ -643,6 +674,16 @@ static int serve_loop(struct serve *sv, const struct tt_common_opts *o, struct t
 		if (!ret && tt_httpd_run(sv->httpd))
 			ret = tt_error_set(err, -EIO, false, "the HTTP server failed");
 		now = now_mono();
+		/*
+		 * A scrape's snapshot, view and text (MBs with many series) are freed once it
+		 * is answered, but glibc keeps freed pages below the top of the heap resident:
+		 * RSS would creep up to the largest scrapes seen.  A second after the last
+		 * scrape they go back to the kernel (well under a millisecond a scrape).
+		 */
+		if (sv->last_scrape_mono > sv->trimmed_mono && now - sv->last_scrape_mono >= 1.0) {
+			malloc_trim(0);
+			sv->trimmed_mono = now;
+		}
 		ret = ret ?: serve_tick(sv, now, err);
 		if (now >= deadline)
 			break;
@@ -742,6 +783,8 @@ int cmd_serve(const struct tt_cmd *cmd, int argc, char **argv)
 			fprintf(stderr, "tracetool serve: listening on %s (port %u); %s\n", sv->listen,
 				tt_httpd_port(sv->httpd), sv->caps_note);
 		ret = serve_loop(sv, &o, &err);
+		if (!ret && sv->otlp)
+			serve_final_export(sv);
 	}
 	if (ret)
 		status = tt_fail(cmd, &err);

@@ -5,6 +5,15 @@
  * port in use is one clear error before any BPF is loaded, and so
  * SO_REUSEPORT is never set: a second serve on the same port fails instead
  * of sharing scrapes.
+ *
+ * Half-open clients (a slowloris: a request never finished, one header
+ * line now and then so MHD's idle timeout never fires) must not crowd out
+ * scrapes.  MHD alone would keep them until its connection limit and then
+ * leave every new connection, scrapes included, in the listen backlog.  So
+ * connections waiting for a request (accepted, or kept alive after an
+ * answer) are kept in order of how long they have waited, and when more
+ * than HTTPD_CONNS are open the one that waited longest is shut down: a
+ * scrape, which sends its request at once, always gets its turn.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +28,18 @@
 
 #include "httpd.h"
 
+/* Connections kept before the longest-waiting one is closed for a new one. */
+#define HTTPD_CONNS 256
+/* MHD's own limit, a backstop above HTTPD_CONNS: closing takes until its next run. */
+#define HTTPD_CONNS_HARD 512
+
+/* One accepted connection (MHD's socket_context). */
+struct conn {
+	struct conn *prev, *next;	/* in tt_httpd.waiting while no request is answered */
+	struct MHD_Connection *c;
+	bool waiting;
+};
+
 struct tt_httpd {
 	struct MHD_Daemon *d;
 	int fd;			/* listening socket (MHD closes it) */
@@ -26,7 +47,82 @@ struct tt_httpd {
 	tt_http_handler handler;
 	void *ctx;
 	struct tt_webconfig *web;
+	struct conn waiting;		/* list head: the longest-waiting connection first */
+	unsigned int nconns;		/* open and not shut down by evict() */
 };
+
+static void unlink_conn(struct conn *k)
+{
+	if (!k->waiting)
+		return;
+	k->prev->next = k->next;
+	k->next->prev = k->prev;
+	k->waiting = false;
+}
+
+static void wait_conn(struct tt_httpd *h, struct conn *k)
+{
+	unlink_conn(k);
+	k->prev = h->waiting.prev;
+	k->next = &h->waiting;
+	k->prev->next = k;
+	h->waiting.prev = k;
+	k->waiting = true;
+}
+
+/* Shut the longest-waiting connections down while more than HTTPD_CONNS are open. */
+static void evict(struct tt_httpd *h)
+{
+	while (h->nconns > HTTPD_CONNS && h->waiting.next != &h->waiting) {
+		struct conn *k = h->waiting.next;
+		const union MHD_ConnectionInfo *i =
+			MHD_get_connection_info(k->c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		unlink_conn(k);
+		k->c = NULL;	/* counted out now; MHD sees the shutdown and closes it */
+		h->nconns--;
+		if (i)
+			shutdown(i->connect_fd, SHUT_RDWR);
+	}
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct tt_httpd *h = cls;
+	struct conn *k = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		k = calloc(1, sizeof(*k));
+		*socket_context = k;
+		if (!k)
+			return;	/* not evictable, still bounded by MHD's own limit */
+		k->c = c;
+		h->nconns++;
+		wait_conn(h, k);
+		evict(h);
+	} else if (k) {
+		unlink_conn(k);
+		if (k->c)
+			h->nconns--;
+		free(k);
+		*socket_context = NULL;
+	}
+}
+
+/* The request is answered (or abandoned): the connection waits for the next one. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	const union MHD_ConnectionInfo *i =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *k = i ? i->socket_context : NULL;
+
+	(void)toe;
+	*req_cls = NULL;
+	if (k && k->c)
+		wait_conn(cls, k);
+}
 
 /* "HOST:PORT", "[V6]:PORT", ":PORT" -> address. 0 or -EINVAL. */
 static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
@@ -88,6 +184,11 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	(void)upload_data;
 	/* the first call only announces the request: answer on the second */
 	if (!*req_cls) {
+		const union MHD_ConnectionInfo *i =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+		if (i && i->socket_context)	/* its headers are in: not evictable until answered */
+			unlink_conn(i->socket_context);
 		*req_cls = h;
 		return MHD_YES;
 	}
@@ -174,6 +275,7 @@ struct tt_httpd *tt_httpd__new(const char *listen_addr, tt_http_handler handler,
 	h->handler = handler;
 	h->ctx = ctx;
 	h->web = web;
+	h->waiting.next = h->waiting.prev = &h->waiting;
 	h->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (h->fd < 0) {
 		tt_error_set(err, -errno, false, "--listen %s: socket: %s", listen_addr,
@@ -182,7 +284,7 @@ struct tt_httpd *tt_httpd__new(const char *listen_addr, tt_http_handler handler,
 	}
 	/* SO_REUSEADDR only lets a restart bind past TIME_WAIT; it never shares a live port */
 	setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(h->fd, (struct sockaddr *)&ss, len) || listen(h->fd, 64)) {
+	if (bind(h->fd, (struct sockaddr *)&ss, len) || listen(h->fd, 128)) {
 		int e = errno;
 
 		tt_error_set(err, -e, false, "--listen %s: %s%s", listen_addr, strerror(e),
@@ -199,7 +301,9 @@ struct tt_httpd *tt_httpd__new(const char *listen_addr, tt_http_handler handler,
 				MHD_OPTION_LISTEN_SOCKET, h->fd,
 				MHD_OPTION_EXTERNAL_LOGGER, log_nothing, NULL,
 				/* bounded: a flood of clients or slow ones cannot grow memory */
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTPD_CONNS_HARD,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 				/* last: without TLS the list ends here */

@@ -157,6 +157,14 @@ struct tt_otlp *tt_otlp__new(const struct tt_otlp_config *c, const struct timesp
  */
 void tt_otlp__free(struct tt_otlp *x);
 
+/*
+ * Wait until every queued body has been sent, rejected or has used up its
+ * attempts (serve's last export at stop), at most `timeout` seconds; then
+ * free the exporter, which abandons what is left.  0 when nothing is left,
+ * -ETIMEDOUT otherwise.
+ */
+int tt_otlp_drain(struct tt_otlp *x, double timeout);
+
 /* Seconds until the next export is due (0 when due): for a poll timeout. */
 double tt_otlp_due_in(const struct tt_otlp *x);
 

@@ -31,6 +31,7 @@ struct tt_otlp {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* queue or stop changed */
 	bool stop;
+	bool busy;			/* the worker holds a body taken from the queue */
 	struct body *queue;		/* ring of c.queue_max */
 	size_t head, n;
 	struct tt_otlp_stats stats;	/* under lock */
@@ -302,6 +303,7 @@ static void *worker(void *arg)
 		x->head = (x->head + 1) % x->c.queue_max;
 		x->n--;
 		x->stats.queued = x->n;
+		x->busy = true;
 		pthread_mutex_unlock(&x->lock);
 
 		if (x->c.format == TT_OTLP_JSON) {
@@ -334,6 +336,8 @@ static void *worker(void *arg)
 			x->stats.rejected++;
 		else
 			x->stats.failed++;
+		x->busy = false;
+		pthread_cond_broadcast(&x->cond);	/* tt_otlp_drain may be waiting */
 		if (z.data != b.data)
 			free(z.data);
 		free(b.data);
@@ -440,6 +444,22 @@ void tt_otlp__free(struct tt_otlp *x)
 	free(x->queue);
 	tt_otlp_config_release(&x->c);
 	free(x);
+}
+
+int tt_otlp_drain(struct tt_otlp *x, double timeout)
+{
+	struct timespec now, abs;
+	int ret;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	abs = ts_of((double)now.tv_sec + (double)now.tv_nsec / 1e9 + timeout);
+	pthread_mutex_lock(&x->lock);
+	while (x->n || x->busy)
+		if (pthread_cond_timedwait(&x->cond, &x->lock, &abs) == ETIMEDOUT)
+			break;
+	ret = x->n || x->busy ? -ETIMEDOUT : 0;
+	pthread_mutex_unlock(&x->lock);
+	return ret;
 }
 
 double tt_otlp_due_in(const struct tt_otlp *x)

@@ -7,9 +7,10 @@ samples of 1500 ns, from export 2 the POST series with 3*(k-1) samples of
 2 ms, and the errors counter = k.
 
 usage: otlp_check.py SCENARIO RECEIVED.jsonl SELF.json [INTERVAL]
-SCENARIO push | json | retry | unreachable | serve (see test_otlp.sh); for
-serve, SELF.json is unused and the known workload is syscall_workload
---comm ttotlp_sys --getppid 1234 (all of it before the last export).
+SCENARIO push | json | retry | unreachable | serve | final (see test_otlp.sh);
+for serve, SELF.json is unused and the known workload is syscall_workload
+--comm ttotlp_sys --getppid 1234 (all of it before the last export); for
+final, --comm ttotlp_fin --getppid 777 before the stop.
 """
 import json
 import socket
@@ -229,7 +230,8 @@ elif scenario == "unreachable":
     # first is being retried while the other 9 arrive, 7 of them are dropped
     selfcheck("otlp_unreachable_drops", {"success": 0, "failed": 3, "dropped": 7, "retries": 6})
 elif scenario == "serve":
-    gaps = [b["t"] - a["t"] for a, b in zip(recs, recs[1:])]
+    # the last export is the one at the stop (-d), whenever that falls
+    gaps = [b["t"] - a["t"] for a, b in zip(recs[:-1], recs[1:-1])]
     check("otlp_serve_one_export_per_interval",
           len(recs) >= 4 and all(0.7 * interval <= g <= 1.6 * interval for g in gaps),
           f"{len(recs)} exports, gaps {[round(g, 2) for g in gaps]} s",
@@ -258,3 +260,10 @@ elif scenario == "serve":
           f"getppid count {last}, want 1234")
     check("otlp_serve_start_time_constant", len(starts) == 1,
           f"one start time {starts}", f"start times {starts}")
+elif scenario == "final":
+    got = [int(p["count"]) for rec in taken
+           for a, p in points(rec, "tracetool.syscall.duration")
+           if a.get("syscall") == "getppid" and a.get("comm") == "ttotlp_fin"]
+    check("otlp_final_export_at_stop", len(taken) == 1 and got == [777],
+          "one export, at the stop: getppid count 777",
+          f"{len(taken)} exports taken, getppid counts {got}, want one export of 777")

@@ -14,6 +14,9 @@
 #   serve       `tracetool serve syscalls --otlp`: one export per interval,
 #               syscall_workload's 1234 getppid calls exact, one start time,
 #               the exporter's self-metrics in every export (root)
+#   final       serve with an interval longer than its run, stopped by
+#               SIGTERM: its one export, sent at the stop, holds the 777
+#               getppid calls made before it, and the stop takes < 5 s
 #
 # Environment: TT=build/tracetool (the driver is next to it in tests/).
 . "$(dirname "$0")/lib.sh"
@@ -25,7 +28,8 @@ otlp_bucket_counts_sum otlp_start_time_constant otlp_semconv_names otlp_self_met
 otlp_json_decoded otlp_json_encoding otlp_json_known_counts otlp_retry_decoded
 otlp_retry_after_503 otlp_retry_self_metrics otlp_unreachable_decoded otlp_unreachable_drops"
 SERVE_CHECKS="otlp_serve_decoded otlp_serve_one_export_per_interval
-otlp_serve_buckets_and_self_metrics otlp_serve_getppid_exact otlp_serve_start_time_constant"
+otlp_serve_buckets_and_self_metrics otlp_serve_getppid_exact otlp_serve_start_time_constant
+otlp_final_decoded otlp_final_export_at_stop otlp_final_stop_bounded"
 
 if [ ! -x "$PUSH" ]; then
 	# shellcheck disable=SC2086
@@ -140,18 +144,27 @@ if [ ! -x "$TT" ] || [ ! -x "$SYS" ]; then
 	fail_all "$TT or $SYS is missing: run make all" $SERVE_CHECKS
 	exit 0
 fi
-receiver ok serve
-tt_bg "$TT" serve syscalls -c ttotlp_sys --by comm --listen 127.0.0.1:0 -v \
-	--otlp "http://127.0.0.1:$PORT" --otlp-interval 1 -d 6 2>"$TT_TMP/serve.err"
-SERVE=$TT_PID
-_n=0
-while ! grep -q "listening on" "$TT_TMP/serve.err" && tt_alive "$SERVE" && [ $_n -lt 400 ]; do
-	sleep 0.05
-	_n=$((_n + 1))
-done
-if ! grep -q "listening on" "$TT_TMP/serve.err"; then
+# serve_otlp ERRFILE ARGS...: `tracetool serve ARGS -v` in the background (SERVE); 0 once it
+# listens, else 1 with it and the receiver stopped
+serve_otlp() {
+	_e=$1
+	shift
+	tt_bg "$TT" serve "$@" --listen 127.0.0.1:0 -v 2>"$_e"
+	SERVE=$TT_PID
+	_n=0
+	while ! grep -q "listening on" "$_e" && tt_alive "$SERVE" && [ $_n -lt 400 ]; do
+		sleep 0.05
+		_n=$((_n + 1))
+	done
+	grep -q "listening on" "$_e" && return 0
 	tt_stop "$SERVE"
 	tt_stop "$RECV"
+	return 1
+}
+
+receiver ok serve
+if ! serve_otlp "$TT_TMP/serve.err" syscalls -c ttotlp_sys --by comm \
+	--otlp "http://127.0.0.1:$PORT" --otlp-interval 1 -d 6; then
 	# shellcheck disable=SC2086
 	fail_all "serve did not start: $(head -c 300 "$TT_TMP/serve.err")" $SERVE_CHECKS
 	exit 0
@@ -160,3 +173,25 @@ fi
 tt_wait_exit "$SERVE" 20 || tt_stop "$SERVE"
 tt_stop "$RECV"
 check serve 1
+
+# final: no export is due in the run (interval 1 h); SIGTERM must still send one, with the
+# counts at the stop
+receiver ok final
+if ! serve_otlp "$TT_TMP/final.err" syscalls -c ttotlp_fin --by comm \
+	--otlp "http://127.0.0.1:$PORT" --otlp-interval 3600; then
+	fail_all "serve did not start: $(head -c 300 "$TT_TMP/final.err")" \
+		otlp_final_decoded otlp_final_export_at_stop otlp_final_stop_bounded
+	exit 0
+fi
+"$SYS" --comm ttotlp_fin --getppid 777 || echo "FAIL: otlp_final_workload: exit $?"
+t0=$(date +%s%N)
+kill -TERM "$SERVE"
+tt_wait_exit "$SERVE" 20 || tt_stop "$SERVE"
+ms=$((($(date +%s%N) - t0) / 1000000))
+tt_stop "$RECV"
+check final
+if [ $ms -lt 5000 ]; then
+	pass "otlp_final_stop_bounded (SIGTERM to exit: $ms ms)"
+else
+	fail otlp_final_stop_bounded "SIGTERM to exit took $ms ms"
+fi

@@ -12,7 +12,8 @@
 # text format passes `promtool check metrics`, the OpenMetrics output
 # parses with python3-prometheus-client, content negotiation and
 # /-/healthy answer as documented, a port in use is one line and exit 1,
-# and serve holds no capability after attach.
+# serve holds no capability after attach, and scrapes are answered while
+# 300 half-open connections (a slowloris) hold more than its 256.
 #
 # Environment: TT=build/tracetool WL=build/workloads (see tests/run.sh).
 . "$(dirname "$0")/lib.sh"
@@ -32,7 +33,8 @@ CHECKS="serve_port_in_use serve_healthy serve_text_default serve_openmetrics_neg
 serve_promtool_check serve_openmetrics_parses serve_help_and_type_first_scrape serve_caps_dropped
 serve_prom_target_up serve_prom_openmetrics serve_prom_getppid_exact serve_prom_nanosleep_exact
 serve_prom_retrans_exact serve_prom_routes_exact serve_prom_quantile_in_p50_bucket
-serve_prom_no_counter_resets serve_bpf_stats serve_exit_clean serve_docs_promtool serve_make_install"
+serve_prom_no_counter_resets serve_bpf_stats serve_exit_clean serve_docs_promtool serve_make_install
+serve_scrape_beside_slowloris"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -152,6 +154,39 @@ capeff=$(awk '/^CapEff:/ { print $2 }' "/proc/$TTPID/status")
 capprm=$(awk '/^CapPrm:/ { print $2 }' "/proc/$TTPID/status")
 check_eq serve_caps_dropped "CapEff CapPrm of serve after attach" "0000000000000000 0000000000000000" \
 	"$capeff $capprm"
+
+# a slowloris: 300 connections, each a request never finished (one more header line every
+# 2 s, inside MHD's 10 s idle timeout); scrapes must still be answered, at once
+rm -f "$TT_TMP/slow.ready"
+tt_bg "$PY" -c 'import socket, sys, time
+conns = []
+for _ in range(300):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: slow\r\n")
+    conns.append(s)
+open(sys.argv[2], "w").write("ready")
+end = time.monotonic() + 40
+while time.monotonic() < end:
+    time.sleep(2)
+    for s in conns:
+        try:
+            s.sendall(b"X-Slow: 1\r\n")
+        except OSError:
+            pass' $HP "$TT_TMP/slow.ready"
+SLOWPID=$TT_PID
+n=0
+while [ ! -s "$TT_TMP/slow.ready" ] && tt_alive $SLOWPID && [ $n -lt 200 ]; do
+	sleep 0.05
+	n=$((n + 1))
+done
+sleep 1
+got=""
+for i in 1 2 3; do
+	got="$got $(curl -s -o /dev/null -m 5 -w '%{http_code}' "$URL/metrics")"
+done
+tt_stop $SLOWPID
+check_eq serve_scrape_beside_slowloris "3 scrapes (5 s at most each) while 300 half-open connections are held" \
+	" 200 200 200" "$got"
 
 # --- Prometheus ----------------------------------------------------------------
 if ! command -v prometheus >/dev/null 2>&1; then

@@ -63,6 +63,11 @@ static struct tt_report *make_report(void)
 	assert_non_null(f);
 	s = tt_family_add_series(f, (const char *[]){ "openat", "ENOENT" });
 	s->value = 7;
+	/* whole numbers with trailing zeros print as integers, not 3e+01 */
+	s = tt_family_add_series(f, (const char *[]){ "close", "EBADF" });
+	s->value = 30;
+	s = tt_family_add_series(f, (const char *[]){ "read", "EAGAIN" });
+	s->value = 1000000;
 	/* a family with no series yet: HELP and TYPE all the same */
 	assert_non_null(tt_report_add_family(r, "tracetool_tcp_resets_total", "TCP resets.\\ok",
 					     "", TT_METRIC_COUNTER, 0, NULL));
@@ -104,6 +109,8 @@ static void test_prom_golden(void **state)
 	assert_non_null(strstr(om, "\n# EOF\n"));
 	assert_non_null(strstr(om, "# UNIT tracetool_syscall_duration_seconds seconds\n"));
 	assert_non_null(strstr(om, "tracetool_syscall_errors_total{syscall=\"openat\",errno=\"ENOENT\"} 7\n"));
+	assert_non_null(strstr(text, "tracetool_syscall_errors_total{syscall=\"close\",errno=\"EBADF\"} 30\n"));
+	assert_non_null(strstr(text, "tracetool_syscall_errors_total{syscall=\"read\",errno=\"EAGAIN\"} 1000000\n"));
 	assert_non_null(strstr(om, "tracetool_syscall_errors_created{syscall=\"openat\",errno=\"ENOENT\"} 1795776808.500\n"));
 	assert_non_null(strstr(om, "_created{syscall=\"read\",comm=\"we\\\"ird\\\\na\\nme\"} 1795776815.250\n"));
 	free(text);

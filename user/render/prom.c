@@ -87,6 +87,11 @@ static void fmt_double(char *buf, size_t len, double v)
 		snprintf(buf, len, "NaN");
 		return;
 	}
+	/* whole numbers as integers: %g's shortest form of 30 is 3e+01 */
+	if (v == trunc(v) && fabs(v) < 1e15) {
+		snprintf(buf, len, "%.0f", v);
+		return;
+	}
 	for (prec = 1; prec < 17; prec++) {
 		snprintf(buf, len, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
