@@ -134,7 +134,7 @@ static size_t hooks_list(const struct tt_tracer_def *const *defs, size_t n, char
 	return used < len ? used : len;
 }
 
-static void hooks_text(const struct tt_tracer_def *const *defs, size_t n, char *buf, size_t len)
+void tt_tracers_hooks_help(const struct tt_tracer_def *const *defs, size_t n, char *buf, size_t len)
 {
 	size_t used = hooks_list(defs, n, buf, len);
 
@@ -198,7 +198,7 @@ void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *ou
 		used += snprintf(fbuf + used, sizeof(fbuf) - used, "%s%s%s",
 				 k ? (formats[k + 1] ? ", " : " or ") : "", formats[k],
 				 k ? "" : " (default)");
-	hooks_text(defs, n, hbuf, sizeof(hbuf));
+	tt_tracers_hooks_help(defs, n, hbuf, sizeof(hbuf));
 	for (k = 0; tt_common_optdefs[k].name; k++) {
 		const struct tt_optdef *d = &tt_common_optdefs[k];
 

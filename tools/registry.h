@@ -105,6 +105,12 @@ void tt_optdef_help(const struct tt_optdef *d, const char *extra, FILE *out);
 void tt_tracers_help(const struct tt_tracer_def *const *defs, size_t n, FILE *out);
 
 /*
+ * The --hook help text of the named tracers: the kinds each offers, in the
+ * order tried ("tp_btf or raw_tp\n(default: ...)"), into buf of len bytes.
+ */
+void tt_tracers_hooks_help(const struct tt_tracer_def *const *defs, size_t n, char *buf, size_t len);
+
+/*
  * Parse argv (argv[0] is the first tracer's name) for the tracers `defs`:
  * each option goes to every named tracer that takes it; one no named tracer
  * takes is a usage error.  `privs[i]` are the tracers' states.  Returns

@@ -554,6 +554,7 @@ static const char *drop_caps(void)
 /* --help; defs[0] is serve's own row, the tracers follow. */
 static void serve_help(const struct tt_tracer_def *const *defs, size_t n, FILE *out)
 {
+	char hooks[256];
 	size_t i, k;
 
 	fprintf(out, "Usage: tracetool serve [TRACER...] [OPTIONS] [-- CMD ARGS...]\n\n"
@@ -575,12 +576,13 @@ static void serve_help(const struct tt_tracer_def *const *defs, size_t n, FILE *
 			tt_optdef_help(&defs[i]->opts[k], NULL, out);
 	}
 	fprintf(out, "\nCommon options:\n");
+	tt_tracers_hooks_help(defs + 1, n - 1, hooks, sizeof(hooks));
 	for (k = 0; tt_common_optdefs[k].name; k++) {
 		const struct tt_optdef *d = &tt_common_optdefs[k];
 
 		if (strcmp(d->name, "format") && strcmp(d->name, "output") &&
 		    strcmp(d->name, "interval") && strcmp(d->name, "hist") && strcmp(d->name, "top"))
-			tt_optdef_help(d, NULL, out);
+			tt_optdef_help(d, !strcmp(d->name, "hook") ? hooks : NULL, out);
 	}
 	fprintf(out, "\nExamples:\n"
 		"  tracetool serve                         # syscalls, tcp, requests on 127.0.0.1:9436\n"

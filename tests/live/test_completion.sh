@@ -9,7 +9,7 @@
 
 C=scripts/install/tracetool.bash-completion
 NAMES="completion_command completion_second_tracer_option completion_by_choices
-completion_hook_choices completion_format_choices"
+completion_hook_choices completion_format_choices help_hook_kinds_listed"
 if ! command -v bash >/dev/null 2>&1; then
 	# shellcheck disable=SC2086
 	skip_all "bash is not installed" $NAMES
@@ -31,3 +31,12 @@ check_eq completion_hook_choices "tracetool syscalls --hook <TAB>" "raw_tp tp_bt
 	"$(complete_words syscalls --hook '')"
 check_eq completion_format_choices "tracetool compare -f <TAB>" "github json junit markdown text " \
 	"$(complete_words compare -f '')"
+
+# every --help names the hook kinds its tracers offer (serve's list was empty)
+bad=""
+for c in syscalls tcp requests profile offcpu serve "syscalls requests"; do
+	# shellcheck disable=SC2086
+	line=$("$TT" $c --help 2>&1 | grep -- "--hook KIND")
+	echo "$line" | grep -q -E "hook kind: .*(tp_btf|raw_tp|tracepoint|perf_event)" || bad="$bad [$c: $line]"
+done
+check_eq help_hook_kinds_listed "commands whose --hook help names no kind" "" "$bad"
