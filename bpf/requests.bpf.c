@@ -191,6 +191,17 @@ static __always_inline __u64 fd_tcp_sock(__u32 fd, __u32 *ino)
 
 /* --- connection state ---------------------------------------------------- */
 
+/*
+ * --port: a socket with neither port equal to it leaves before its state
+ * is looked up, and gets none (on_data compares the state's ports again,
+ * which the flush and destroy paths do not need).
+ */
+static __always_inline bool port_wanted(struct sock *sk)
+{
+	return !cfg.port || sk->__sk_common.skc_num == cfg.port ||
+	       sk->__sk_common.skc_dport == bpf_htons(cfg.port);
+}
+
 static __always_inline bool conn_lock(struct tt_req_conn *c)
 {
 	int i;
@@ -1012,9 +1023,17 @@ __noinline int on_wire_data(struct tt_req_conn *c, struct scratch *sc, struct da
 	x.w.len = (__u64)d->len;
 	x.w.proto = h.proto;
 	x.ubuf = d->ubuf;
-	bpf_loop(TT_WIRE_STEPS, wire_step, &x, 0);
-	__builtin_memset(&sc->head, 0, sizeof(sc->head));
-	__builtin_memset(&sc->step, 0, sizeof(sc->step));
+	if (h.proto == TT_WIRE_PG && 1 + (__u64)tt_wire_be32(&sc->head, 1) == x.w.len) {
+		/*
+		 * The read is one message (pgbench's Query): the walk would
+		 * count no other turn, so it is not run.
+		 */
+		__builtin_memset(&sc->head, 0, sizeof(sc->head));
+	} else {
+		bpf_loop(TT_WIRE_STEPS, wire_step, &x, 0);
+		__builtin_memset(&sc->head, 0, sizeof(sc->head));
+		__builtin_memset(&sc->step, 0, sizeof(sc->step));
+	}
 	extra = x.w.turns > 1 ? x.w.turns - 1 : 0;
 	if (x.steps >= TT_WIRE_STEPS && x.w.pos < x.w.len)
 		extra++;	/* more than the walk could count: at least one */
@@ -1219,8 +1238,12 @@ static __always_inline int on_data(struct tt_req_conn *c, __u32 call, __u64 arg,
 	}
 	conn_unlock(c);
 	/* payload bytes are read only to classify: none stays in the scratch */
-	if (sc->hi) {
+	if (sc->hi > 64) {
 		scrub(sc);
+	} else if (sc->hi) {
+		/* one block (a short request read): no call, whose return pays SRSO's thunk */
+		__builtin_memset(sc->b, 0, 64);
+		sc->hi = 0;
 	} else if (ubuf) {
 		__builtin_memset(sc->b, 0, TT_REQ_HEAD + 8);	/* a 16-byte read and its zero pad */
 	}
@@ -1246,7 +1269,7 @@ static __always_inline int on_data_exit(long id, long ret)
 	    (call == TT_CALL_RECVMSG && (PT_REGS_PARM3_SYSCALL(regs) & MSG_PEEK)))
 		return 0;
 	skp = fd_tcp_sock((__u32)PT_REGS_PARM1_SYSCALL(regs), &ino);
-	if (!skp)
+	if (!skp || !port_wanted(bpf_rdonly_cast((void *)skp, bpf_core_type_id_kernel(struct sock))))
 		return 0;
 	return on_data(conn_get(skp, ino), call, (__u64)PT_REGS_PARM2_SYSCALL(regs), ret,
 		       call >= TT_CALL_WRITE);
@@ -1417,6 +1440,8 @@ static __always_inline int on_sock_data(struct sock *sk, int ret, int flags, boo
 	if (!req_task_wanted())
 		return 0;
 	if (!sk || sk->sk_protocol != IPPROTO_TCP || sk->sk_type != SOCK_STREAM)
+		return 0;
+	if (!port_wanted(sk))
 		return 0;
 	task = bpf_get_current_task_btf();
 	if (task->flags & PF_KTHREAD)
