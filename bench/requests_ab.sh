@@ -37,6 +37,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 HOOK_OPT=${HOOK:+--hook $HOOK}
 
 . bench/lock.sh
+. bench/pg.sh
 . bench/nginx.sh
 bench_exclusive "$0" "$@"
 [ $# -ge 1 ] || { echo "usage: bench/requests_ab.sh TRACETOOL..." >&2; exit 2; }
@@ -64,7 +65,7 @@ cleanup() {
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD" 2>/dev/null
 	[ -n "$TRACER" ] && kill -INT "$TRACER" 2>/dev/null
 	[ -n "$REDIS" ] && kill "$REDIS" 2>/dev/null
-	[ -n "$PG_UP" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$TMP/pg/data" -m fast -w stop >/dev/null 2>&1
+	bench_pg_stop
 	bench_nginx_stop
 	rm -rf "$TMP"
 }
@@ -83,15 +84,7 @@ if [ "$MODE" = redis ]; then
 	until redis-cli -p "$RPORT" ping >/dev/null 2>&1 || [ $n -ge 50 ]; do sleep 0.1; n=$((n + 1)); done
 	FILTER="--port $RPORT"
 elif [ "$MODE" = pg ]; then
-	mkdir "$TMP/pg" && chown postgres "$TMP/pg"
-	runuser -u postgres -- "$PGBIN/initdb" -D "$TMP/pg/data" -A trust -U postgres >"$TMP/initdb.log" 2>&1 ||
-		{ echo "bench/requests_ab.sh: initdb failed" >&2; exit 1; }
-	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$TMP/pg/data" -l "$TMP/pg/log" -w -t 30 \
-		-o "-p $PPORT -k $TMP/pg -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null ||
-		{ echo "bench/requests_ab.sh: pg_ctl start failed" >&2; exit 1; }
-	PG_UP=1
-	pgbench -h 127.0.0.1 -p $PPORT -U postgres -i -q postgres >"$TMP/init.log" 2>&1 ||
-		{ echo "bench/requests_ab.sh: pgbench -i failed" >&2; exit 1; }
+	bench_pg_start bench/requests_ab.sh "$PPORT" || exit 1
 	FILTER="--port $PPORT"
 else
 	bench_nginx_start bench/requests_ab.sh "$PORT" || exit 1
