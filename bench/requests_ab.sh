@@ -38,6 +38,7 @@ HOOK_OPT=${HOOK:+--hook $HOOK}
 
 . bench/lock.sh
 . bench/pg.sh
+. bench/tracer.sh
 . bench/nginx.sh
 bench_exclusive "$0" "$@"
 [ $# -ge 1 ] || { echo "usage: bench/requests_ab.sh TRACETOOL..." >&2; exit 2; }
@@ -118,12 +119,7 @@ while [ "$r" -le "$ROUNDS" ]; do
 		# shellcheck disable=SC2086
 		"$TMP/tracetool" requests $HOOK_OPT $FILTER -f json -o "$TMP/report.json" 2>"$TMP/err" &
 		TRACER=$!
-		n=0
-		while ! grep -q "prog_id" /proc/$TRACER/fdinfo/* 2>/dev/null && [ $n -lt 100 ]; do
-			sleep 0.1
-			n=$((n + 1))
-		done
-		sleep 1
+		bench_tracer_wait "$TRACER" || { echo "bench/requests_ab.sh: $bin did not attach" >&2; exit 1; }
 		ids=$(for f in /proc/$TRACER/fdinfo/*; do sed -n 's/^prog_id:[[:space:]]*\([0-9]*\)$/\1/p' "$f"; done |
 			sort -un | tr '\n' ',' | sed 's/,$//')
 		sysctl -qw kernel.bpf_stats_enabled=1

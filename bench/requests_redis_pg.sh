@@ -34,6 +34,7 @@ PPORT=19206
 
 . bench/lock.sh
 . bench/pg.sh
+. bench/tracer.sh
 bench_exclusive "$0" "$@"
 [ "$(id -u)" -eq 0 ] || { echo "bench/requests_redis_pg.sh: needs root" >&2; exit 1; }
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -95,12 +96,7 @@ run_pg() {
 trace_start() {
 	"$TT" requests --port "$1" -f json -o "$TMP/report.json" 2>"$TMP/tt.err" &
 	TRACER=$!
-	n=0
-	while [ $n -lt 100 ]; do
-		grep -q "prog_id" /proc/$TRACER/fdinfo/* 2>/dev/null && [ $n -ge 15 ] && break
-		sleep 0.1
-		n=$((n + 1))
-	done
+	bench_tracer_wait "$TRACER" || { echo "bench/requests_redis_pg.sh: tracetool did not attach" >&2; exit 1; }
 }
 
 trace_stop() {
