@@ -271,6 +271,33 @@ static __always_inline __u64 wake_flag(void)
 		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* The process's and the connection's part of an HTTP record. */
+static __always_inline void http_record(struct tt_req_event *e, const struct tt_req_conn *c,
+					__u64 end_ns, __u64 duration_ns, __u32 tgid, const char *comm)
+{
+	e->end_ns = end_ns;
+	e->duration_ns = duration_ns;
+	e->tgid = tgid;
+	e->kind = c->role == TT_ROLE_CLIENT ? TT_REQ_HTTP_CLIENT : TT_REQ_HTTP_SERVER;
+	e->lport = c->lport;
+	e->rport = c->rport;
+	e->family = c->family;
+	e->pad = 0;
+	__builtin_memcpy(e->comm, comm, sizeof(e->comm));
+	__builtin_memcpy(e->raddr, c->raddr, sizeof(e->raddr));
+}
+
+/* The request's part. */
+static __always_inline void http_request(struct tt_req_event *e, __u16 status, __u8 method,
+					 __u8 route_len, __u8 flags, const char *route)
+{
+	e->status = status;
+	e->method = method;
+	e->route_len = route_len;
+	e->flags = flags;
+	__builtin_memcpy(e->route, route, sizeof(e->route));
+}
+
 /* Send the requests waiting in c->batch as one record. */
 static __always_inline void batch_emit(struct tt_req_conn *c)
 {
@@ -289,21 +316,8 @@ static __always_inline void batch_emit(struct tt_req_conn *c)
 		return;
 	}
 	e = &r->e;
-	e->end_ns = b->end_ns;
-	e->duration_ns = b->dur[0];
-	e->tgid = b->tgid;
-	e->status = b->status;
-	e->kind = c->role == TT_ROLE_CLIENT ? TT_REQ_HTTP_CLIENT : TT_REQ_HTTP_SERVER;
-	e->method = b->method;
-	e->lport = c->lport;
-	e->rport = c->rport;
-	e->family = c->family;
-	e->route_len = b->route_len;
-	e->flags = b->flags;
-	e->pad = 0;
-	__builtin_memcpy(e->comm, b->comm, sizeof(e->comm));
-	__builtin_memcpy(e->raddr, c->raddr, sizeof(e->raddr));
-	__builtin_memcpy(e->route, b->route, sizeof(e->route));
+	http_record(e, c, b->end_ns, b->dur[0], b->tgid, b->comm);
+	http_request(e, b->status, b->method, b->route_len, b->flags, b->route);
 	__builtin_memcpy(r->dur, b->dur, sizeof(r->dur));
 	r->n = b->n;
 	r->pad = 0;
@@ -370,21 +384,8 @@ static __always_inline void emit(struct tt_req_conn *c, const struct tt_req_item
 		tt_count_lost(TT_LOST_RINGBUF);
 		return;
 	}
-	e->end_ns = it->last_ns;
-	e->duration_ns = it->last_ns - it->start_ns;
-	e->tgid = c->tgid;
-	e->status = it->status;
-	e->kind = c->role == TT_ROLE_CLIENT ? TT_REQ_HTTP_CLIENT : TT_REQ_HTTP_SERVER;
-	e->method = it->method;
-	e->lport = c->lport;
-	e->rport = c->rport;
-	e->family = c->family;
-	e->route_len = it->route_len;
-	e->flags = it->flags;
-	e->pad = 0;
-	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
-	__builtin_memcpy(e->raddr, c->raddr, sizeof(e->raddr));
-	__builtin_memcpy(e->route, it->route, sizeof(e->route));
+	http_record(e, c, it->last_ns, it->last_ns - it->start_ns, c->tgid, c->comm);
+	http_request(e, it->status, it->method, it->route_len, it->flags, it->route);
 	bpf_ringbuf_submit(e, wake_flag());
 }
 
