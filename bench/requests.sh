@@ -44,6 +44,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 . bench/lock.sh
 . bench/nginx.sh
+. bench/tracer.sh
 bench_exclusive "$0" "$@"
 for t in "$NGINX" wrk "$OUT/tracetool"; do
 	if ! command -v "$t" >/dev/null 2>&1; then
@@ -105,13 +106,7 @@ while [ $r -le "$ROUNDS" ]; do
 	# shellcheck disable=SC2086
 	"$TT" requests $HOOK_OPT $FILTER -f json -o "$TMP/report.json" &
 	TRACER=$!
-	# ready when it holds its exit program and the report would count: probe with requests
-	n=0
-	while [ $n -lt 100 ]; do
-		grep -q "prog_id" /proc/$TRACER/fdinfo/* 2>/dev/null && [ $n -ge 15 ] && break
-		sleep 0.1
-		n=$((n + 1))
-	done
+	bench_tracer_wait "$TRACER" || { echo "bench/requests.sh: tracetool did not attach" >&2; exit 1; }
 	c0=$(awk '{ print $14 + $15 }' /proc/$TRACER/stat)
 	run_wrk
 	c1=$(awk '{ print $14 + $15 }' /proc/$TRACER/stat)
@@ -140,7 +135,7 @@ if [ -n "$STATS_OLD" ] && command -v bpftool >/dev/null 2>&1; then
 	# shellcheck disable=SC2086
 	"$TT" requests $HOOK_OPT $FILTER -f json -o "$TMP/report.json" &
 	TRACER=$!
-	sleep 2
+	bench_tracer_wait "$TRACER" || { echo "bench/requests.sh: tracetool did not attach" >&2; exit 1; }
 	sysctl -qw kernel.bpf_stats_enabled=1
 	ids=$(for f in /proc/$TRACER/fdinfo/*; do sed -n 's/^prog_id:[[:space:]]*\([0-9]*\)$/\1/p' "$f"; done |
 		sort -un | tr '\n' ',' | sed 's/,$//')

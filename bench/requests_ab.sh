@@ -14,7 +14,10 @@
 # BENCH_MODE [nginx]: nginx (one worker, 127.0.0.1:19107) under `wrk -t1
 # -c32`, traced with -p <nginx>; host: the same under `wrk -t2 -c16`, traced
 # host-wide; redis: redis-server (127.0.0.1:19108, no persistence) under
-# `redis-benchmark -t get,set -n 100000 -c 32`, traced with --port.
+# `redis-benchmark -t get,set -n 100000 -c 32`, traced with --port; pg: a
+# throwaway PostgreSQL cluster (127.0.0.1:19109, fsync off, pgbench -i) under
+# `pgbench -S -c 4 -T BENCH_SECONDS`, traced with --port (statements = its
+# transactions; tracetool's SELECT count is those + 2 of pgbench's set-up).
 # BENCH_ROUNDS [3], BENCH_SECONDS [3] (wrk -d), HOOK (tracetool --hook).
 # Prints figures, never fails on them.  Under /tmp/tt-bench.lock (taken here
 # unless held above); take /tmp/tt-live.lock after it, never before:
@@ -28,10 +31,14 @@ SECS=${BENCH_SECONDS:-3}
 MODE=${BENCH_MODE:-nginx}
 PORT=19107
 RPORT=19108
+PPORT=19109
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 HOOK_OPT=${HOOK:+--hook $HOOK}
 
 . bench/lock.sh
+. bench/pg.sh
+. bench/tracer.sh
 . bench/nginx.sh
 bench_exclusive "$0" "$@"
 [ $# -ge 1 ] || { echo "usage: bench/requests_ab.sh TRACETOOL..." >&2; exit 2; }
@@ -42,13 +49,16 @@ done
 case $MODE in
 nginx | host) command -v wrk >/dev/null || { echo "bench/requests_ab.sh: wrk is missing" >&2; exit 1; } ;;
 redis) command -v redis-server >/dev/null || { echo "bench/requests_ab.sh: redis-server is missing" >&2; exit 1; } ;;
-*) echo "bench/requests_ab.sh: BENCH_MODE is nginx, host or redis" >&2; exit 2 ;;
+pg) [ -x "$PGBIN/initdb" ] && command -v pgbench >/dev/null ||
+	{ echo "bench/requests_ab.sh: PostgreSQL or pgbench is missing" >&2; exit 1; } ;;
+*) echo "bench/requests_ab.sh: BENCH_MODE is nginx, host, redis or pg" >&2; exit 2 ;;
 esac
 
 TMP=$(mktemp -d /tmp/tt-req-ab.XXXXXX) || exit 1
 chmod 755 "$TMP"
 MASTER=""
 REDIS=""
+PG_UP=""
 TRACER=""
 STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
 
@@ -56,6 +66,7 @@ cleanup() {
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD" 2>/dev/null
 	[ -n "$TRACER" ] && kill -INT "$TRACER" 2>/dev/null
 	[ -n "$REDIS" ] && kill "$REDIS" 2>/dev/null
+	bench_pg_stop
 	bench_nginx_stop
 	rm -rf "$TMP"
 }
@@ -73,6 +84,9 @@ if [ "$MODE" = redis ]; then
 	n=0
 	until redis-cli -p "$RPORT" ping >/dev/null 2>&1 || [ $n -ge 50 ]; do sleep 0.1; n=$((n + 1)); done
 	FILTER="--port $RPORT"
+elif [ "$MODE" = pg ]; then
+	bench_pg_start bench/requests_ab.sh "$PPORT" || exit 1
+	FILTER="--port $PPORT"
 else
 	bench_nginx_start bench/requests_ab.sh "$PORT" || exit 1
 	if [ "$MODE" = host ]; then FILTER=""; WRK_ARGS="-t2 -c16"; else FILTER="-p $PIDS_CSV"; WRK_ARGS="-t1 -c32"; fi
@@ -84,6 +98,10 @@ load() {
 		redis-benchmark -p "$RPORT" -t get,set -n 100000 -c 32 -q 2>&1 | tr '\r' '\n' >"$TMP/load.out"
 		REQS=200000
 		RATE=$(sed -n 's/^\([A-Z]*\): \([0-9.]*\) requests per second.*/\1 \2/p' "$TMP/load.out" | tr '\n' ' ')
+	elif [ "$MODE" = pg ]; then
+		pgbench -h 127.0.0.1 -p $PPORT -U postgres -S -c 4 -T "$SECS" postgres >"$TMP/load.out" 2>&1
+		REQS=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$TMP/load.out")
+		RATE="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$TMP/load.out" | head -n 1) tps"
 	else
 		wrk $WRK_ARGS -d"$SECS" "http://127.0.0.1:$PORT/api/users/42" >"$TMP/load.out" 2>&1
 		REQS=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$TMP/load.out")
@@ -101,12 +119,7 @@ while [ "$r" -le "$ROUNDS" ]; do
 		# shellcheck disable=SC2086
 		"$TMP/tracetool" requests $HOOK_OPT $FILTER -f json -o "$TMP/report.json" 2>"$TMP/err" &
 		TRACER=$!
-		n=0
-		while ! grep -q "prog_id" /proc/$TRACER/fdinfo/* 2>/dev/null && [ $n -lt 100 ]; do
-			sleep 0.1
-			n=$((n + 1))
-		done
-		sleep 1
+		bench_tracer_wait "$TRACER" || { echo "bench/requests_ab.sh: $bin did not attach" >&2; exit 1; }
 		ids=$(for f in /proc/$TRACER/fdinfo/*; do sed -n 's/^prog_id:[[:space:]]*\([0-9]*\)$/\1/p' "$f"; done |
 			sort -un | tr '\n' ',' | sed 's/,$//')
 		sysctl -qw kernel.bpf_stats_enabled=1
@@ -124,6 +137,10 @@ while [ "$r" -le "$ROUNDS" ]; do
 		if [ "$MODE" = redis ]; then
 			got=$(jq -c '[.metrics[] | select(.name | test("^(tracetool_)?redis_")) |
 				.series[] | {(.labels.command): .count}] | add' "$TMP/report.json" 2>/dev/null)
+		elif [ "$MODE" = pg ]; then
+			got="$(jq '[.metrics[] | select(.name | test("^(tracetool_)?postgresql_")) |
+				.series[] | select(.labels.operation == "SELECT") | .count] | add // 0' \
+				"$TMP/report.json" 2>/dev/null) SELECT / $REQS"
 		else
 			got="$(jq '[.metrics[] | select(.name == "http_server_request_duration_seconds") |
 				.series[].count] | add // 0' "$TMP/report.json" 2>/dev/null) / $REQS"

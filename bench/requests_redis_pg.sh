@@ -33,6 +33,8 @@ RPORT=19205
 PPORT=19206
 
 . bench/lock.sh
+. bench/pg.sh
+. bench/tracer.sh
 bench_exclusive "$0" "$@"
 [ "$(id -u)" -eq 0 ] || { echo "bench/requests_redis_pg.sh: needs root" >&2; exit 1; }
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -54,7 +56,7 @@ TRACER=""
 cleanup() {
 	[ -n "$TRACER" ] && kill -INT "$TRACER" 2>/dev/null
 	[ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null
-	[ -n "$PG_UP" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$TMP/pg/data" -m fast -w stop >/dev/null 2>&1
+	bench_pg_stop
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -72,15 +74,7 @@ until redis-cli -p $RPORT ping >/dev/null 2>&1; do
 	sleep 0.05
 done
 
-mkdir "$TMP/pg" && chown postgres "$TMP/pg"
-runuser -u postgres -- "$PGBIN/initdb" -D "$TMP/pg/data" -A trust -U postgres >"$TMP/initdb.log" 2>&1 ||
-	{ echo "bench/requests_redis_pg.sh: initdb failed" >&2; exit 1; }
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$TMP/pg/data" -l "$TMP/pg/log" -w -t 30 \
-	-o "-p $PPORT -k $TMP/pg -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null ||
-	{ echo "bench/requests_redis_pg.sh: pg_ctl start failed" >&2; exit 1; }
-PG_UP=1
-pgbench -h 127.0.0.1 -p $PPORT -U postgres -i -q postgres >"$TMP/init.log" 2>&1 ||
-	{ echo "bench/requests_redis_pg.sh: pgbench -i failed" >&2; exit 1; }
+bench_pg_start bench/requests_redis_pg.sh "$PPORT" || exit 1
 
 # --- runs ------------------------------------------------------------------------
 
@@ -102,12 +96,7 @@ run_pg() {
 trace_start() {
 	"$TT" requests --port "$1" -f json -o "$TMP/report.json" 2>"$TMP/tt.err" &
 	TRACER=$!
-	n=0
-	while [ $n -lt 100 ]; do
-		grep -q "prog_id" /proc/$TRACER/fdinfo/* 2>/dev/null && [ $n -ge 15 ] && break
-		sleep 0.1
-		n=$((n + 1))
-	done
+	bench_tracer_wait "$TRACER" || { echo "bench/requests_redis_pg.sh: tracetool did not attach" >&2; exit 1; }
 }
 
 trace_stop() {

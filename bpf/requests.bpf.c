@@ -192,6 +192,17 @@ static __always_inline __u64 fd_tcp_sock(__u32 fd, __u32 *ino)
 
 /* --- connection state ---------------------------------------------------- */
 
+/*
+ * --port: a socket with neither port equal to it leaves before its state
+ * is looked up, and gets none (on_data compares the state's ports again,
+ * which the flush and destroy paths do not need).
+ */
+static __always_inline bool port_wanted(struct sock *sk)
+{
+	return !cfg.port || sk->__sk_common.skc_num == cfg.port ||
+	       sk->__sk_common.skc_dport == bpf_htons(cfg.port);
+}
+
 static __always_inline bool conn_lock(struct tt_req_conn *c)
 {
 	int i;
@@ -261,29 +272,121 @@ static __always_inline __u64 wake_flag(void)
 		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void emit(const struct tt_req_conn *c, const struct tt_req_item *it)
+/* The process's and the connection's part of an HTTP record. */
+static __always_inline void http_record(struct tt_req_event *e, const struct tt_req_conn *c,
+					__u64 end_ns, __u64 duration_ns, __u32 tgid, const char *comm)
 {
-	struct tt_req_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e->end_ns = end_ns;
+	e->duration_ns = duration_ns;
+	e->tgid = tgid;
+	e->kind = c->role == TT_ROLE_CLIENT ? TT_REQ_HTTP_CLIENT : TT_REQ_HTTP_SERVER;
+	e->lport = c->lport;
+	e->rport = c->rport;
+	e->family = c->family;
+	e->pad = 0;
+	__builtin_memcpy(e->comm, comm, sizeof(e->comm));
+	__builtin_memcpy(e->raddr, c->raddr, sizeof(e->raddr));
+}
+
+/* The request's part. */
+static __always_inline void http_request(struct tt_req_event *e, __u16 status, __u8 method,
+					 __u8 route_len, __u8 flags, const char *route)
+{
+	e->status = status;
+	e->method = method;
+	e->route_len = route_len;
+	e->flags = flags;
+	__builtin_memcpy(e->route, route, sizeof(e->route));
+}
+
+/* Send the requests waiting in c->batch as one record. */
+static __always_inline void batch_emit(struct tt_req_conn *c)
+{
+	struct tt_req_batch *b = &c->batch;
+	struct tt_req_batch_event *r;
+	struct tt_req_event *e;
+
+	if (!b->n)
+		return;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		for (__u32 k = 0; k < TT_REQ_BATCH; k++)
+			if (k < b->n)
+				tt_count_lost(TT_LOST_RINGBUF);
+		b->n = 0;
+		return;
+	}
+	e = &r->e;
+	http_record(e, c, b->end_ns, b->dur[0], b->tgid, b->comm);
+	http_request(e, b->status, b->method, b->route_len, b->flags, b->route);
+	__builtin_memcpy(r->dur, b->dur, sizeof(r->dur));
+	r->n = b->n;
+	r->pad = 0;
+	bpf_ringbuf_submit(r, wake_flag());
+	b->n = 0;
+}
+
+/* Do the waiting requests have it's labels?  (Ports, peer and role are the connection's.) */
+static __always_inline bool batch_same(const struct tt_req_conn *c, const struct tt_req_item *it)
+{
+	const struct tt_req_batch *b = &c->batch;
+	int i;
+
+	if (b->tgid != c->tgid || b->status != it->status || b->method != it->method ||
+	    b->route_len != it->route_len || b->flags != it->flags ||
+	    *(__u64 *)b->comm != *(__u64 *)c->comm ||
+	    *(__u64 *)(b->comm + 8) != *(__u64 *)(c->comm + 8))
+		return false;
+#pragma unroll
+	for (i = 0; i < TT_REQ_ROUTE_LEN / 8; i++)
+		if (*(__u64 *)(b->route + i * 8) != *(__u64 *)(it->route + i * 8))
+			return false;
+	return true;
+}
+
+/*
+ * A finished HTTP request into c->batch: a ring-buffer record per request
+ * (reserve, fill, submit) costs about 100 ns of BPF time; a batch pays it
+ * once per TT_REQ_BATCH like requests.
+ */
+static __always_inline void batch_add(struct tt_req_conn *c, const struct tt_req_item *it)
+{
+	struct tt_req_batch *b = &c->batch;
+
+	if (b->n && !batch_same(c, it))
+		batch_emit(c);
+	if (!b->n) {
+		b->tgid = c->tgid;
+		b->status = it->status;
+		b->method = it->method;
+		b->route_len = it->route_len;
+		b->flags = it->flags;
+		__builtin_memcpy(b->comm, c->comm, sizeof(b->comm));
+		__builtin_memcpy(b->route, it->route, sizeof(b->route));
+	}
+	b->dur[b->n & (TT_REQ_BATCH - 1)] = it->last_ns - it->start_ns;
+	b->end_ns = it->last_ns;
+	b->n++;
+	if (b->n >= TT_REQ_BATCH)
+		batch_emit(c);
+}
+
+static __always_inline void emit(struct tt_req_conn *c, const struct tt_req_item *it)
+{
+	struct tt_req_event *e;
+
+	if (cfg.batch) {
+		batch_add(c, it);
+		return;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
 		tt_count_lost(TT_LOST_RINGBUF);
 		return;
 	}
-	e->end_ns = it->last_ns;
-	e->duration_ns = it->last_ns - it->start_ns;
-	e->tgid = c->tgid;
-	e->status = it->status;
-	e->kind = c->role == TT_ROLE_CLIENT ? TT_REQ_HTTP_CLIENT : TT_REQ_HTTP_SERVER;
-	e->method = it->method;
-	e->lport = c->lport;
-	e->rport = c->rport;
-	e->family = c->family;
-	e->route_len = it->route_len;
-	e->flags = it->flags;
-	e->pad = 0;
-	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
-	__builtin_memcpy(e->raddr, c->raddr, sizeof(e->raddr));
-	__builtin_memcpy(e->route, it->route, sizeof(e->route));
+	http_record(e, c, it->last_ns, it->last_ns - it->start_ns, c->tgid, c->comm);
+	http_request(e, it->status, it->method, it->route_len, it->flags, it->route);
 	bpf_ringbuf_submit(e, wake_flag());
 }
 
@@ -1327,8 +1430,12 @@ static __always_inline int on_data(struct tt_req_conn *c, __u32 call, __u64 arg,
 	}
 	conn_unlock(c);
 	/* payload bytes are read only to classify: none stays in the scratch */
-	if (sc->hi) {
+	if (sc->hi > 64) {
 		scrub(sc);
+	} else if (sc->hi) {
+		/* one block (a short request read): no call, whose return pays SRSO's thunk */
+		__builtin_memset(sc->b, 0, 64);
+		sc->hi = 0;
 	} else if (ubuf) {
 		__builtin_memset(sc->b, 0, TT_REQ_HEAD + 8);	/* a 16-byte read and its zero pad */
 	}
@@ -1354,7 +1461,7 @@ static __always_inline int on_data_exit(long id, long ret)
 	    (call == TT_CALL_RECVMSG && (PT_REGS_PARM3_SYSCALL(regs) & MSG_PEEK)))
 		return 0;
 	skp = fd_tcp_sock((__u32)PT_REGS_PARM1_SYSCALL(regs), &ino);
-	if (!skp)
+	if (!skp || !port_wanted(bpf_rdonly_cast((void *)skp, bpf_core_type_id_kernel(struct sock))))
 		return 0;
 	return on_data(conn_get(skp, ino), call, (__u64)PT_REGS_PARM2_SYSCALL(regs), ret,
 		       call >= TT_CALL_WRITE);
@@ -1420,6 +1527,7 @@ static __always_inline void conn_destroyed(struct tt_req_conn *c)
 	if (conn_lock(c)) {
 		finish_head(c);
 		c->head = c->tail;
+		batch_emit(c);
 		conn_unlock(c);
 	}
 }
@@ -1526,6 +1634,8 @@ static __always_inline int on_sock_data(struct sock *sk, int ret, int flags, boo
 		return 0;
 	if (!sk || sk->sk_protocol != IPPROTO_TCP || sk->sk_type != SOCK_STREAM)
 		return 0;
+	if (!port_wanted(sk))
+		return 0;
 	task = bpf_get_current_task_btf();
 	if (task->flags & PF_KTHREAD)
 		return 0;	/* kernel sockets (NFS, ...): no process to count */
@@ -1596,7 +1706,7 @@ static __always_inline void flush_conn(struct tt_req_conn *c, struct flush_ctx *
 {
 	struct tt_req_item *it;
 
-	if (c->head == c->tail || __sync_lock_test_and_set(&c->busy, 1))
+	if ((c->head == c->tail && !c->batch.n) || __sync_lock_test_and_set(&c->busy, 1))
 		return;
 	if (c->head != c->tail) {
 		it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
@@ -1606,6 +1716,7 @@ static __always_inline void flush_conn(struct tt_req_conn *c, struct flush_ctx *
 			f->finished++;
 		}
 	}
+	batch_emit(c);	/* at every flush: a batch waits 100 ms at most */
 	conn_unlock(c);
 }
 

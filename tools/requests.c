@@ -205,6 +205,8 @@ static struct bpf_object *requests_open(void *priv, enum tt_hook hook,
 	t->cfg.call[SYS_sendmsg] = TT_CALL_SENDMSG;
 	t->cfg.call[SYS_sendfile] = TT_CALL_SENDFILE;
 	t->cfg.wake_bytes = bpf_map__max_entries(t->skel->maps.events) / 4;
+	/* events are per request; the fallback's LRU may evict a state with a batch waiting */
+	t->cfg.batch = hook == TT_HOOK_TP_BTF && !t->events;
 	t->skel->rodata->cfg = t->cfg;
 	ret = bpf_map__set_max_entries(t->skel->maps.conns, (__u32)t->max_conns);
 	/* each path creates only its own state maps */
@@ -441,7 +443,18 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct tt_req_event))
 		return 0;
-	ret = record(t, data);
+	if (size >= sizeof(struct tt_req_batch_event)) {
+		const struct tt_req_batch_event *b = data;
+		struct tt_req_event e = b->e;
+		__u32 i;
+
+		for (i = 0, ret = 0; i < b->n && i < TT_REQ_BATCH && !ret; i++) {
+			e.duration_ns = b->dur[i];
+			ret = record(t, &e);
+		}
+	} else {
+		ret = record(t, data);
+	}
 	if (ret && !t->err)
 		t->err = ret;
 	return 0;

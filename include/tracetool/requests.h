@@ -88,7 +88,8 @@ struct tt_requests_config {
 	__u8 http;		/* time HTTP/1.x requests */
 	__u8 tcp;		/* time other TCP request/response turns */
 	__u16 port;		/* only connections with this local or peer port; 0 = any */
-	__u8 pad[4];
+	__u8 batch;		/* HTTP: send a connection's like requests in batches (struct tt_req_batch) */
+	__u8 pad[3];
 	__u64 wake_bytes;	/* wake user space when this much waits in the ring buffer */
 	/*
 	 * A short, fixed -p list (no fork following): the tgids themselves,
@@ -137,6 +138,31 @@ struct tt_wire_sync {
 
 _Static_assert(sizeof(struct tt_wire_sync) == 32, "tt_wire_sync layout");
 
+#define TT_REQ_BATCH 8		/* power of two */
+
+/*
+ * HTTP requests of one connection finished in a row with the same labels
+ * (process, method, status, path bytes), waiting to go to user space as
+ * one record (struct tt_req_batch_event) when TT_REQ_BATCH are there, when
+ * one with other labels finishes, at every flush and when the socket is
+ * destroyed.  Only without --events, and only on the socket path, whose
+ * state is never evicted.
+ */
+struct tt_req_batch {
+	__u8 n;			/* requests waiting: dur[0..n) */
+	__u8 method;
+	__u16 status;
+	__u8 route_len;
+	__u8 flags;
+	__u16 pad;
+	__u32 tgid;
+	__u32 pad2;
+	char comm[TT_COMM_LEN];
+	char route[TT_REQ_ROUTE_LEN];
+	__u64 end_ns;		/* of the last one */
+	__u64 dur[TT_REQ_BATCH];
+};
+
 /*
  * Per-connection state, in an LRU hash keyed by the struct sock address.
  * `busy` is a try-lock (atomic exchange) shared by the syscall programs and
@@ -167,6 +193,7 @@ struct tt_req_conn {
 			struct tt_wire_sync wire;	/* where the inbound stream stands */
 		};
 	};
+	struct tt_req_batch batch;
 };
 
 /* The ring-buffer record of one finished request. */
@@ -188,6 +215,17 @@ struct tt_req_event {
 };
 
 _Static_assert(sizeof(struct tt_req_event) == 128, "tt_req_event layout");
+
+/*
+ * n requests with the labels of `e` (whose duration_ns is dur[0] and end_ns
+ * the last one's end): told from a single record by its size.
+ */
+struct tt_req_batch_event {
+	struct tt_req_event e;
+	__u64 dur[TT_REQ_BATCH];
+	__u32 n;
+	__u32 pad;
+};
 
 /* Input of the flush program (BPF_PROG_TYPE_SYSCALL, run from user space). */
 struct tt_req_flush_args {

@@ -5,12 +5,19 @@
 # with no user buffer to read (here a response written with splice) is
 # counted in tracetool_requests_unclassified_total, never guessed.
 #
+# Without --events, a connection's finished requests with the same labels
+# go to user space in batches (struct tt_req_batch_event): runs of like
+# requests longer and shorter than a batch, cut by other routes, must keep
+# exact counts and each request's own latency.
+#
 # Environment: TT=build/tracetool WL=build/workloads (see tests/run.sh).
 . "$(dirname "$0")/lib.sh"
 
 PORT=19020		# this file's ports: 19020-19029
 N=4			# requests, one connection each, every response spliced
-CHECKS="requests_sock_unclassified_splice requests_sock_spliced_not_counted"
+SLOW_MS=30
+CHECKS="requests_sock_unclassified_splice requests_sock_spliced_not_counted
+requests_sock_batch_counts requests_sock_batch_latencies"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -18,6 +25,40 @@ if ! command -v python3 >/dev/null; then
 	skip_all "python3 is missing (the splice server and client)" $CHECKS
 	exit 0
 fi
+
+# The batches: 13 /fast (a full batch, then 5 cut by /slow), 3 /slow, 9
+# /fast (a full batch and 1), one /users/ID, 10 404s, over one connection,
+# server and client traced.  A duration counted in the wrong series would
+# put a /slow latency under /fast or the reverse.
+test_batches() {
+	local d="$TT_TMP/batch" o want
+	mkdir -p "$d"
+	o=$d/out.json
+	cat >"$d/run.sh" <<EOF
+"$WL/req_server" --port $((PORT + 1)) --conns 1 --slow-ms $SLOW_MS --timeout 60 &
+"$WL/req_client" --port $((PORT + 1)) --req GET:/fast:13 --req GET:/slow:3 --req GET:/fast:9 \
+	--req GET:/users/7:1 --req GET:/missing:10 >"$d/client.out" || echo "client failed" >&2
+wait
+EOF
+	timeout -k 5 120 "$TT" requests -f json -- sh "$d/run.sh" >"$o" 2>"$d/err"
+	if ! jq -e '.. | strings | select(. == "tp_btf")' "$o" >/dev/null 2>&1; then
+		fail_all "tracetool did not report on tp_btf: $(head -c 300 "$d/err" | tr '\n' ' ')" \
+			requests_sock_batch_counts requests_sock_batch_latencies
+		return
+	fi
+	want="GET /fast 200=22, GET /missing 404=10, GET /slow 200=3, GET /users/:id 200=1"
+	check_eq requests_sock_batch_counts "server and client series" "$want | GET  200=26, GET  404=10" \
+		"$(jq -r '[.metrics[] | select(.name == "http_server_request_duration_seconds" or
+			.name == "http_client_request_duration_seconds") | [.series[] |
+			"\(.labels.http_request_method) \(.labels.http_route // "") \(.labels.http_response_status_code)=\(.count)"] |
+			sort | join(", ")] | join(" | ")' "$o")" "lost $(tt_lost "$o")"
+	# server side: every /slow at least SLOW_MS, every /fast well below it
+	check_eq requests_sock_batch_latencies "server /slow min >= $SLOW_MS ms, /fast max < $SLOW_MS ms" "true,true" \
+		"$(jq -r --argjson s "$SLOW_MS" '[.metrics[] | select(.name == "http_server_request_duration_seconds") |
+			.series[]] | ([.[] | select(.labels.http_route == "/slow") | .min >= $s / 1000] | all),
+			([.[] | select(.labels.http_route == "/fast") | .max < $s / 1000] | all)' "$o" | paste -sd,)"
+}
+test_batches
 
 d=$TT_TMP/sock
 mkdir -p "$d"
