@@ -8,6 +8,7 @@
  * default disposition is restored, so a second Ctrl-C ends the process even
  * if the final report hangs.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <fcntl.h>
@@ -480,6 +481,7 @@ struct tt_session {
 	struct tt_filter filter;
 	sigset_t mask, orig_mask;
 	bool masked;
+	bool subreaper;		/* CMD's orphaned descendants become our children */
 	int sfd, go_fd, exec_fd, pids_fd, cg_fd;
 	pid_t child;
 	bool released, done, started, drains;
@@ -776,6 +778,12 @@ int tt_session_start(struct tt_session *s, struct tt_error *err)
 	if (s->sfd < 0)
 		return tt_error_set(err, -errno, false, "signalfd: %s", strerror(errno));
 	if (o->cmd) {
+		/*
+		 * CMD's descendants must not outlive tracetool either: when one
+		 * loses its parent it is reparented to us, not to init, so the
+		 * end of the run can find and end it (end_descendants).
+		 */
+		s->subreaper = !prctl(PR_SET_CHILD_SUBREAPER, 1);
 		ret = spawn_held(o->cmd, &s->orig_mask, &s->child, &s->go_fd, &s->exec_fd, err);
 		if (ret)
 			return ret;
@@ -856,6 +864,95 @@ static int drain_all(struct tt_session *s, struct tt_error *err)
 	return 0;
 }
 
+/*
+ * Our children other than CMD (orphaned descendants of CMD reparented to a
+ * subreaper, a helper process), from /proc: up to `max` pids into `out`,
+ * with `zombies_only` only those that have exited.  The count found.
+ */
+static size_t list_children(pid_t skip, bool zombies_only, pid_t *out, size_t max)
+{
+	pid_t self = getpid();
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (!d)
+		return 0;
+	while (n < max && (e = readdir(d))) {
+		char path[64], buf[512], *p, state;
+		pid_t pid = (pid_t)atoi(e->d_name);
+		int fd, ppid;
+		ssize_t len;
+
+		if (pid <= 0 || pid == skip)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = 0;
+		p = strrchr(buf, ')');	/* comm may hold spaces and parentheses */
+		if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2 || ppid != self)
+			continue;
+		if (!zombies_only || state == 'Z')
+			out[n++] = pid;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Reap the orphans of CMD that have exited (as init would). */
+static void reap_orphans(struct tt_session *s)
+{
+	pid_t pids[256];
+	size_t i, n;
+
+	if (!s->subreaper)
+		return;
+	n = list_children(s->child, true, pids, sizeof(pids) / sizeof(pids[0]));
+	for (i = 0; i < n; i++)
+		waitpid(pids[i], NULL, WNOHANG);
+}
+
+/*
+ * End CMD's descendants still running when the session ends: SIGKILL, as
+ * CMD itself gets from PR_SET_PDEATHSIG, generation by generation (each
+ * killed parent hands its children to us); bounded in passes and time.
+ */
+static void end_descendants(struct tt_session *s)
+{
+	pid_t pids[256];
+	size_t i, n, pass;
+
+	if (!s->subreaper)
+		return;
+	if (s->child > 0)
+		kill(s->child, SIGKILL);
+	for (pass = 0; pass < 200; pass++) {
+		n = list_children(-1, false, pids, sizeof(pids) / sizeof(pids[0]));
+		if (!n)
+			break;
+		for (i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
+		for (i = 0; i < n; i++) {
+			int k;
+
+			/* a task in uninterruptible sleep may take a while: 10 ms each at most */
+			for (k = 0; k < 100 && !waitpid(pids[i], NULL, WNOHANG); k++)
+				usleep(100);
+		}
+	}
+	if (s->child > 0 && waitpid(s->child, NULL, WNOHANG) == s->child)
+		s->child = -1;
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	s->subreaper = false;
+}
+
 int tt_session_service(struct tt_session *s, const struct pollfd *fds, size_t n,
 		       struct tt_error *err)
 {
@@ -875,6 +972,7 @@ int tt_session_service(struct tt_session *s, const struct pollfd *fds, size_t n,
 				s->child = -1;
 				s->done = true;
 			}
+			reap_orphans(s);
 		} else {
 			s->done = true;
 			s->interrupted = true;
@@ -1140,6 +1238,7 @@ void tt_session__free(struct tt_session *s)
 		close(s->exec_fd);
 	if (s->child > 0 && !s->released)
 		waitpid(s->child, NULL, 0);	/* it exits at once: its pipe is closed */
+	end_descendants(s);
 	if (s->pids_fd >= 0)
 		close(s->pids_fd);
 	if (s->cg_fd >= 0)
