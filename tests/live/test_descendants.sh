@@ -29,7 +29,7 @@ settle() {
 rc=$?
 settle 2347
 check_eq descendants_end_at_duration "exit status, 'sleep 2347' left running" "0 0" "$rc $(left 2347)"
-pkill -KILL -f '^sleep 2347$' 2>/dev/null
+pkill -KILL -f '^sleep 2347$' 2>/dev/null || :
 
 tt_bg_sigint "$TT" syscalls -o /dev/null -- sh -c 'trap "" INT TERM HUP; sleep 2348; true' 2>/dev/null
 tt=$TT_PID
@@ -41,17 +41,17 @@ tt_wait_exit $tt 20 || tt_stop $tt
 settle 2348
 check_eq descendants_end_at_sigint "'sleep 2348' started, then left running after SIGINT" "1 0" \
 	"$started $(left 2348)"
-pkill -KILL -f '^sleep 2348$' 2>/dev/null
+pkill -KILL -f '^sleep 2348$' 2>/dev/null || :
 
 # a daemon-style double fork: the grandchild's parent exits at once
 "$TT" syscalls -d 1 -o /dev/null -- sh -c '(setsid sleep 2349 &); sleep 2' 2>/dev/null
 settle 2349
 check_eq descendants_double_fork "'setsid sleep 2349' left running" 0 "$(left 2349)"
-pkill -KILL -f '^sleep 2349$' 2>/dev/null
+pkill -KILL -f '^sleep 2349$' 2>/dev/null || :
 
 "$TT" record syscalls --runs 3 -o "$TT_TMP/rec.json" -- sh -c 'sleep 2346 & true' 2>"$TT_TMP/rec.err"
 rc=$?
 settle 2346
 check_eq descendants_end_after_record "exit status, 'sleep 2346' of the 3 runs left running" "0 0" \
 	"$rc $(left 2346)"
-pkill -KILL -f '^sleep 2346$' 2>/dev/null
+pkill -KILL -f '^sleep 2346$' 2>/dev/null || :
