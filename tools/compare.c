@@ -22,6 +22,7 @@
 #include "compare_profile.h"
 #include "compare_stats.h"
 #include "escape.h"
+#include "jsonout.h"
 #include "flamegraph.h"
 #include "outfile.h"
 
@@ -1625,7 +1626,7 @@ static int render_json(const struct compare *c, int status, FILE *out)
 	json_object_set_new(root, "results", rows);
 	json_object_set_new(root, "added", added);
 	json_object_set_new(root, "removed", removed);
-	ret = json_dumpf(root, out, JSON_INDENT(2)) ? -EIO : 0;
+	ret = tt_json_dumpf(root, out, JSON_INDENT(2)) ? -EIO : 0;
 	fputc('\n', out);
 	json_decref(root);
 	return ret;
