@@ -118,7 +118,7 @@ static int filter_cb(const char *s, size_t n, void *data)
 			continue;
 		}
 		if (f->nlen) {
-			if (strchr("0123456789+-.eE", c) && f->nlen < NUM_MAX - 1) {
+			if (c && strchr("0123456789+-.eE", c) && f->nlen < NUM_MAX - 1) {
 				f->num[f->nlen++] = c;
 				continue;
 			}
