@@ -13,12 +13,13 @@
  *     "tracers": ["syscalls"], "argv": ["tracetool", "record", ...],
  *     "runs": [ {"index": 0, "variant": "run", "warmup": false,
  *                "noise": {"steal_seconds": 0.0, "other_cpu_seconds": 0.0,
- *                          "wall_seconds": 10.0},
+ *                          "wall_seconds": 10.0, "cpu_speed_probe_ns": 1234.5},
  *                "report": { tracetool.report/v1 } } ] }
  *
  * `variant` is "run" in a plain recording and "base" / "cand" in an
  * interleaved one (both commands alternate run by run, so drift hits both
- * alike).  Warm-up runs are kept with "warmup": true; readers that merge or
+ * alike).  "cpu_speed_probe_ns" is optional (bundles recorded before it
+ * existed have none; readers then skip the host-speed check).  Warm-up runs are kept with "warmup": true; readers that merge or
  * compare runs leave them out.
  */
 #ifndef TT_BUNDLE_H
@@ -64,6 +65,14 @@ struct tt_run_noise {
 	 * the report's duration_seconds.
 	 */
 	double wall_seconds;
+	/*
+	 * The host's CPU speed around the run: nanoseconds of thread CPU time
+	 * (CLOCK_THREAD_CPUTIME_ID) per 1,000 iterations of a fixed integer
+	 * loop (tt_cpu_speed_probe), the median over every CPU the recording
+	 * may use, just before and just after the run.  Higher is slower.
+	 * NAN when not measured (older bundles; JSON: the key left out).
+	 */
+	double cpu_speed_probe_ns;
 };
 
 struct tt_bundle_run {
@@ -163,8 +172,29 @@ struct tt_cpu_sample {
 
 /* 0 or -errno (/proc/stat unreadable). */
 int tt_cpu_sample_read(struct tt_cpu_sample *s);
-/* The noise of the window from `a` to `b`. */
+/* The noise of the window from `a` to `b` (cpu_speed_probe_ns NAN: the caller probes). */
 void tt_run_noise_between(const struct tt_cpu_sample *a, const struct tt_cpu_sample *b,
 			  struct tt_run_noise *out);
+
+/*
+ * Most CPUs one probe visits: on larger hosts, this many spread evenly over
+ * the allowed set, so a probe stays a few milliseconds.
+ */
+#define TT_CPU_PROBE_MAX_CPUS 32
+
+/*
+ * Time the fixed loop on each CPU the calling thread may run on, in turn
+ * (sched_setaffinity; the thread's affinity is restored after): v[i] is
+ * one CPU's ns of thread CPU time per 1,000 iterations (the median of 3
+ * timings of about 0.3 ms each), so time the CPU spent on other tasks does
+ * not count, only how fast it ran this one.  The loop is integer arithmetic
+ * in registers (no memory traffic), the same work on every host.  Returns
+ * the number of values written (<= max, <= TT_CPU_PROBE_MAX_CPUS), or
+ * -errno (affinity unreadable or unsettable).
+ */
+int tt_cpu_speed_probe(double *v, size_t max);
+
+/* The median of v[0..n) (reordered); NAN when n is 0. */
+double tt_median_inplace(double *v, size_t n);
 
 #endif /* TT_BUNDLE_H */
