@@ -56,6 +56,14 @@ const char tt_compare_usage[] =
 	"runs needed), INSUFFICIENT (a run had too few samples: a quantile q needs\n"
 	"20 samples beyond it, 20/(1-q): p99 2,000 per run, p99.9 20,000).\n"
 	"\n"
+	"Host CPU speed: record times a fixed loop on each CPU around every run\n"
+	"(cpu_speed_probe_ns); compare tests it like a statistic (not gated, not in\n"
+	"the family) and prints a host line. When the candidate's host is slower\n"
+	"(p < 0.05, by 3 % or more), a REGRESSED verdict whose interval reaches within\n"
+	"3x the host's shift becomes INCONCLUSIVE (\"host slower by X%\"): it could be\n"
+	"the host's, not the code's; IMPROVED likewise under a faster host. Bundles\n"
+	"without the probe are not checked.\n"
+	"\n"
 	"Without --gate: mean, p50, p90 and p99 of every duration histogram and\n"
 	"inclusive and self of every profile function, higher is worse, +5 %\n"
 	"allowed, none required. A gate file is JSON:\n"
@@ -78,6 +86,8 @@ const char tt_compare_usage[] =
 	"      --allowed PCT         the default rules' allowed change, percent (default 5)\n"
 	"      --strict              exit 3 when a required gate is not decided\n"
 	"      --same-host           refuse (exit 2) bundles whose host fingerprints differ\n"
+	"      --no-host-check       leave the host's CPU speed untested: no verdict\n"
+	"                            becomes INCONCLUSIVE for it\n"
 	"      --flamegraph SVG      differential flame graph of the profile both sides\n"
 	"                            hold: red REGRESSED, blue IMPROVED, grey neither\n"
 	"  -f, --format FMT          text (default), markdown (also appended to\n"
@@ -170,6 +180,8 @@ struct side {
 	const char *path;
 	const struct tt_report *runs[MAX_RUNS];	/* owned by the bundle */
 	size_t nruns;
+	double probe[MAX_RUNS];		/* the runs' cpu_speed_probe_ns, where measured */
+	size_t nprobe;
 	const struct tt_fingerprint *fp;
 };
 
@@ -203,6 +215,9 @@ struct row {
 	size_t n[2];
 	double med[2], spread[2];
 	struct tt_cmp c;
+	bool host;			/* REGRESSED/IMPROVED made INCONCLUSIVE: the host's step */
+	char reason[40];		/* then "host slower by 11.0%" */
+	enum tt_verdict before;		/* and the verdict it had */
 };
 
 struct compare {
@@ -213,6 +228,9 @@ struct compare {
 	const char *gate_path;
 	double alpha, allowed_pct;
 	bool strict, same_host;
+	bool no_host_check;		/* --no-host-check */
+	struct tt_host_speed host;	/* the probe's test (host.tested false: not done) */
+	size_t host_explained;		/* rows host_check made INCONCLUSIVE */
 	struct rule *rules;
 	size_t nrules;
 	void *tree[K_NR];		/* tsearch roots of entries by key, per kind */
@@ -238,6 +256,7 @@ enum {
 	OPT_STRICT,
 	OPT_SAME_HOST,
 	OPT_FLAMEGRAPH,
+	OPT_NO_HOST_CHECK,
 };
 
 static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
@@ -276,6 +295,9 @@ static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 	case OPT_FLAMEGRAPH:
 		c->flamegraph = arg;
 		return 0;
+	case OPT_NO_HOST_CHECK:
+		c->no_host_check = true;
+		return 0;
 	}
 	return tt_error_set(err, -EINVAL, true, "unexpected option");
 }
@@ -302,6 +324,8 @@ static int take_runs(struct side *s, const char *path, const struct tt_bundle *b
 			return tt_error_set(err, -EINVAL, true, "%s: more than %d %s runs", path,
 					    MAX_RUNS, want ? want : "measured");
 		s->runs[s->nruns++] = run->report;
+		if (run->noise.cpu_speed_probe_ns > 0)
+			s->probe[s->nprobe++] = run->noise.cpu_speed_probe_ns;
 	}
 	if (!s->nruns)
 		return tt_error_set(err, -EINVAL, true, "%s: no %s runs (warm-up runs do not count)",
@@ -1037,6 +1061,36 @@ out:
 	return ret;
 }
 
+/*
+ * The host's CPU speed across the sides, when every run of both has its
+ * probe: a verdict the host's step could explain becomes INCONCLUSIVE
+ * (fractions are not speeds, and stay).  0 or -errno.
+ */
+static int host_check(struct compare *c)
+{
+	const struct side *b = &c->side[0], *k = &c->side[1];
+	size_t i;
+	int ret;
+
+	if (c->no_host_check || b->nprobe != b->nruns || k->nprobe != k->nruns)
+		return 0;
+	ret = tt_host_speed_test(b->probe, b->nprobe, k->probe, k->nprobe, &c->host);
+	for (i = 0; !ret && i < c->nrows; i++) {
+		struct row *w = &c->rows[i];
+
+		if (!is_fraction(w->st) && tt_host_explains(&c->host, &w->c)) {
+			w->before = w->c.verdict;
+			w->c.verdict = TT_INCONCLUSIVE;
+			w->host = true;
+			snprintf(w->reason, sizeof(w->reason), "host %s by %.1f%%",
+				 c->host.step > 0 ? "slower" : "faster",
+				 100 * fabs(c->host.change));
+			c->host_explained++;
+		}
+	}
+	return ret;
+}
+
 static int run_stats(struct compare *c, struct tt_error *err)
 {
 	size_t i, k, st;
@@ -1091,6 +1145,9 @@ static int run_stats(struct compare *c, struct tt_error *err)
 	c->pfamily = decide_family(c, true);
 	if (c->family < 0 || c->pfamily < 0)
 		return tt_error_set(err, -ENOMEM, false, "out of memory");
+	ret = host_check(c);
+	if (ret)
+		return tt_error_set(err, ret, false, "host CPU speed: %s", strerror(-ret));
 	for (i = 0; i < c->nrows; i++)
 		c->counts[c->rows[i].c.verdict]++;
 	return 0;
@@ -1164,7 +1221,8 @@ static void fmt_side(char *buf, size_t len, const struct row *w, int sd)
 /* The row's p: of the direction its verdict is about (worse unless IMPROVED). */
 static double row_q(const struct row *w)
 {
-	return w->c.verdict == TT_IMPROVED ? w->c.q_better : w->c.q_worse;
+	return (w->host ? w->before : w->c.verdict) == TT_IMPROVED ? w->c.q_better
+								    : w->c.q_worse;
 }
 
 static const char *series_name(const struct row *w, char *buf, size_t len)
@@ -1216,8 +1274,53 @@ static void list_unmatched(const struct compare *c, FILE *out, const char *prefi
 		}
 }
 
+/* The host's CPU speed across the sides, one line without a newline. */
+static void host_line(const struct compare *c, char *buf, size_t len)
+{
+	const struct tt_host_speed *h = &c->host;
+	char ch[32], lo[32], hi[32];
+	size_t n;
+
+	if (c->no_host_check) {
+		snprintf(buf, len, "host CPU speed: not checked (--no-host-check)");
+		return;
+	}
+	if (!h->tested) {
+		snprintf(buf, len, "host CPU speed: not measured (a run without "
+			 "cpu_speed_probe_ns: recorded before record probed it)");
+		return;
+	}
+	fmt_pct(ch, sizeof(ch), h->change, ST_MEAN);
+	fmt_pct(lo, sizeof(lo), h->lo, ST_MEAN);
+	fmt_pct(hi, sizeof(hi), h->hi, ST_MEAN);
+	n = (size_t)snprintf(buf, len, "host CPU speed: candidate %s [%s, %s] %s, p=%.2g (probe "
+			     "%.4g -> %.4g ns per 1,000 iterations); ", ch, lo, hi,
+			     h->change >= 0 ? "slower" : "faster",
+			     h->change >= 0 ? h->p_slower : h->p_faster, h->base_median,
+			     h->cand_median);
+	if (n >= len)
+		return;
+	if (h->step)
+		snprintf(buf + n, len - n, "%zu REGRESSED/IMPROVED within %gx of it made "
+			 "INCONCLUSIVE", c->host_explained, TT_HOST_FACTOR);
+	else
+		snprintf(buf + n, len - n, "no step (p >= %g or under %g%%)", TT_HOST_ALPHA,
+			 100 * TT_HOST_MIN_SHIFT);
+}
+
+/* "INCONCLUSIVE (host slower by 11.0%)" when the host's step decided it, else the verdict */
+static void verdict_text(char *buf, size_t len, const struct row *w)
+{
+	if (w->host)
+		snprintf(buf, len, "%s (%s)", tt_verdict_name(w->c.verdict), w->reason);
+	else
+		snprintf(buf, len, "%s", tt_verdict_name(w->c.verdict));
+}
+
 static void header(const struct compare *c, FILE *out, const char *pre)
 {
+	char host[320];
+
 	fprintf(out, "%sbase %s (%zu runs), candidate %s (%zu runs); %d gated tests (BH family "
 		"%d), false discovery rate %.2g\n", pre, c->side[0].path, c->side[0].nruns,
 		c->side[1].path, c->side[1].nruns, c->family, c->family, c->alpha);
@@ -1229,6 +1332,8 @@ static void header(const struct compare *c, FILE *out, const char *pre)
 			c->untested);
 	if (c->fp_diff)
 		fprintf(out, "%swarning: host fingerprints differ: %s\n", pre, c->fp_diff);
+	host_line(c, host, sizeof(host));
+	fprintf(out, "%s%s\n", pre, host);
 }
 
 /* The text table's columns, in order; the last is not padded. */
@@ -1290,8 +1395,7 @@ static void text_cells(const struct row *w, struct text_row *t)
 	fmt_side(t->cell[COL_BASE], sizeof(t->cell[COL_BASE]), w, 0);
 	fmt_side(t->cell[COL_CAND], sizeof(t->cell[COL_CAND]), w, 1);
 	fmt_change(t->cell[COL_CHANGE], sizeof(t->cell[COL_CHANGE]), w);
-	snprintf(t->cell[COL_VERDICT], sizeof(t->cell[COL_VERDICT]), "%s",
-		 tt_verdict_name(w->c.verdict));
+	verdict_text(t->cell[COL_VERDICT], sizeof(t->cell[COL_VERDICT]), w);
 	if (w->c.verdict == TT_INSUFFICIENT)
 		snprintf(t->cell[COL_P], sizeof(t->cell[COL_P]), "-");
 	else
@@ -1379,7 +1483,7 @@ static int render_markdown_to(const struct compare *c, FILE *out)
 {
 	char *text = NULL, *row = NULL;
 	size_t len = 0, rlen = 0, i, left = 0;
-	char name[1024], b[64], k[64], ch[96];
+	char name[1024], b[64], k[64], ch[96], vt[64];
 	FILE *f = open_memstream(&text, &len);
 
 	if (!f)
@@ -1403,8 +1507,9 @@ static int render_markdown_to(const struct compare *c, FILE *out)
 		fmt_side(b, sizeof(b), w, 0);
 		fmt_side(k, sizeof(k), w, 1);
 		fmt_change(ch, sizeof(ch), w);
+		verdict_text(vt, sizeof(vt), w);
 		fprintf(r, " | %s | %s | %s | %s | %s%s%s | ", stat_names[w->st], b, k, ch,
-			w->c.verdict == TT_REGRESSED ? "**" : "", tt_verdict_name(w->c.verdict),
+			w->c.verdict == TT_REGRESSED ? "**" : "", vt,
 			w->c.verdict == TT_REGRESSED ? "**" : "");
 		if (w->c.verdict == TT_INSUFFICIENT)
 			fprintf(r, "- | %zu/%zu |\n", w->n[0], w->n[1]);
@@ -1494,20 +1599,21 @@ static void xml_text(FILE *out, const char *s)
 
 static void why(char *buf, size_t len, const struct row *w)
 {
-	char ch[96], b[64], k[64], al[32];
+	char ch[96], b[64], k[64], al[32], vt[64];
 
+	verdict_text(vt, sizeof(vt), w);
 	fmt_change(ch, sizeof(ch), w);
 	fmt_side(b, sizeof(b), w, 0);
 	fmt_side(k, sizeof(k), w, 1);
 	fmt_pct(al, sizeof(al), w->rule->lower_is_worse ? -w->allowed : w->allowed, w->st);
 	snprintf(buf, len, "%s %s: %s -> %s, change %s, allowed %s, p %.2g, runs %zu/%zu",
-		 stat_names[w->st], tt_verdict_name(w->c.verdict), b, k, ch, al, row_q(w),
+		 stat_names[w->st], vt, b, k, ch, al, row_q(w),
 		 w->n[0], w->n[1]);
 }
 
 static int render_junit(const struct compare *c, FILE *out)
 {
-	char name[1024], msg[512];
+	char name[1024], msg[512], host[320];
 	size_t i;
 
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -1515,6 +1621,10 @@ static int render_junit(const struct compare *c, FILE *out)
 		"  <testsuite name=\"tracetool compare\" tests=\"%zu\" failures=\"%zu\" "
 		"skipped=\"%zu\">\n", c->nrows, c->counts[TT_REGRESSED], c->nrows,
 		c->counts[TT_REGRESSED], c->counts[TT_INSUFFICIENT]);
+	host_line(c, host, sizeof(host));
+	fputs("    <properties>\n      <property name=\"host_cpu_speed\" value=\"", out);
+	xml_text(out, host);
+	fputs("\"/>\n    </properties>\n", out);
 	for (i = 0; i < c->nrows; i++) {
 		const struct row *w = &c->rows[i];
 
@@ -1580,7 +1690,7 @@ static int cmp_worst(const void *a, const void *b)
 static int render_github(const struct compare *c, FILE *out)
 {
 	const struct row **reg = calloc(c->nrows + 1, sizeof(*reg));
-	char name[1024], msg[512];
+	char name[1024], msg[512], host[320];
 	size_t i, n = 0;
 
 	if (!reg)
@@ -1598,6 +1708,10 @@ static int render_github(const struct compare *c, FILE *out)
 		gh_escape(out, msg, false);
 		fputc('\n', out);
 	}
+	host_line(c, host, sizeof(host));
+	fprintf(out, "::%s title=host CPU speed::", c->host.step ? "warning" : "notice");
+	gh_escape(out, host, false);
+	fputc('\n', out);
 	fputs("::notice title=tracetool compare::", out);
 	{
 		char *s = NULL;
@@ -1669,6 +1783,9 @@ static json_t *row_json(const struct row *w)
 	json_object_set_new(o, "allowed", json_real(w->allowed));
 	json_object_set_new(o, "required", json_boolean(w->rule->required));
 	json_object_set_new(o, "verdict", json_string(tt_verdict_name(w->c.verdict)));
+	json_object_set_new(o, "reason", w->host ? json_string(w->reason) : json_null());
+	json_object_set_new(o, "verdict_before_host_check",
+			    w->host ? json_string(tt_verdict_name(w->before)) : json_null());
 	if (w->c.verdict != TT_INSUFFICIENT) {
 		json_object_set_new(o, "change", jreal(w->c.change));
 		json_object_set_new(o, "interval", json_pack("[o, o]", jreal(w->c.lo),
@@ -1679,6 +1796,24 @@ static json_t *row_json(const struct row *w)
 		json_object_set_new(o, "q_better", json_real(w->c.q_better));
 	}
 	return o;
+}
+
+/* The probe's test: null when not done (--no-host-check, or a run without a probe). */
+static json_t *host_json(const struct compare *c)
+{
+	const struct tt_host_speed *h = &c->host;
+	char line[320];
+
+	if (!h->tested)
+		return json_null();
+	host_line(c, line, sizeof(line));
+	return json_pack("{s:s, s:o, s:o, s:o, s:[o, o], s:f, s:f, s:s, s:f, s:I}", "summary",
+			 line, "base_median_ns", jreal(h->base_median), "candidate_median_ns",
+			 jreal(h->cand_median), "change", jreal(h->change), "interval",
+			 jreal(h->lo), jreal(h->hi), "p_slower", h->p_slower, "p_faster",
+			 h->p_faster, "step", h->step > 0 ? "slower" : h->step < 0 ? "faster" : "none",
+			 "factor", TT_HOST_FACTOR, "verdicts_made_inconclusive",
+			 (json_int_t)c->host_explained);
 }
 
 static int render_json(const struct compare *c, int status, FILE *out)
@@ -1711,6 +1846,7 @@ static int render_json(const struct compare *c, int status, FILE *out)
 	json_object_set_new(root, "candidate", side_json(c, 1));
 	json_object_set_new(root, "fingerprint_differences",
 			    c->fp_diff ? json_string(c->fp_diff) : json_null());
+	json_object_set_new(root, "host_cpu_speed", host_json(c));
 	json_object_set_new(root, "false_discovery_rate", json_real(c->alpha));
 	json_object_set_new(root, "family_size", json_integer(c->family));
 	json_object_set_new(root, "profile_family_size", json_integer(c->pfamily));
@@ -1894,6 +2030,7 @@ int cmd_compare(const struct tt_cmd *cmd, int argc, char **argv)
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "same-host", no_argument, NULL, OPT_SAME_HOST },
 		{ "flamegraph", required_argument, NULL, OPT_FLAMEGRAPH },
+		{ "no-host-check", no_argument, NULL, OPT_NO_HOST_CHECK },
 		{ 0 },
 	};
 	static const char *const formats[] = { "text", "markdown", "junit", "github", "json", NULL };

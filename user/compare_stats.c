@@ -446,3 +446,43 @@ int tt_cmp_decide(struct tt_cmp *c, const double *allowed, size_t n, double alph
 	free(p);
 	return (int)m;
 }
+
+int tt_host_speed_test(const double *base, size_t nbase, const double *cand, size_t ncand,
+		       struct tt_host_speed *out)
+{
+	struct tt_cmp_in in = { base, nbase, cand, ncand, 0, true, true, false };
+	struct tt_cmp c;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!nbase || !ncand)
+		return 0;
+	ret = tt_cmp_series(&in, TT_HOST_ALPHA, &c);
+	if (ret)
+		return ret;
+	out->tested = true;
+	out->base_median = c.base_median;
+	out->cand_median = c.cand_median;
+	out->change = c.change;
+	out->lo = c.lo;
+	out->hi = c.hi;
+	out->p_slower = c.p_worse;
+	out->p_faster = c.p_better;
+	if (c.p_worse < TT_HOST_ALPHA && c.change >= TT_HOST_MIN_SHIFT)
+		out->step = 1;
+	else if (c.p_better < TT_HOST_ALPHA && c.change <= -TT_HOST_MIN_SHIFT)
+		out->step = -1;
+	return 0;
+}
+
+bool tt_host_explains(const struct tt_host_speed *h, const struct tt_cmp *c)
+{
+	/* how far the change surely went, in its own direction */
+	double surely = c->change >= 0 ? c->lo : -c->hi;
+
+	if (!h->tested || !h->step)
+		return false;
+	if (c->verdict != (h->step > 0 ? TT_REGRESSED : TT_IMPROVED))
+		return false;
+	return surely <= TT_HOST_FACTOR * fabs(h->change);
+}

@@ -149,4 +149,47 @@ int tt_cmp_series(const struct tt_cmp_in *in, double alpha, struct tt_cmp *out);
  */
 int tt_cmp_decide(struct tt_cmp *c, const double *allowed, size_t n, double alpha);
 
+/*
+ * The host's CPU speed, tested like a statistic (not gated, not in the BH
+ * family): per-run cpu_speed_probe_ns of each side (user/bundle.h; ns per
+ * 1,000 iterations of a fixed loop, higher is slower), the same exact
+ * Mann-Whitney test and Hodges-Lehmann ratio with its 90 % interval.
+ *
+ * The host counts as slower (faster) when p < TT_HOST_ALPHA and the shift
+ * is at least TT_HOST_MIN_SHIFT.  A slower host then explains a REGRESSED
+ * verdict of a ratio statistic (not a fraction) whose change could be the
+ * host's: the bound of its interval nearest to no change is at most
+ * TT_HOST_FACTOR times the host's shift.  Measured on a 2-vCPU VM
+ * (docs/performance.md, "The host's CPU speed in the gate"): steps of the
+ * probe of about +11 % came with latency steps of about +22 %, twice the
+ * probe's; 3 leaves room for the spread of that ratio, while a real change
+ * of 10x, or +2 ms on a 100 us route, stays far beyond it.
+ */
+#define TT_HOST_ALPHA 0.05
+#define TT_HOST_MIN_SHIFT 0.03
+#define TT_HOST_FACTOR 3.0
+
+struct tt_host_speed {
+	bool tested;		/* both sides had a probe in every run */
+	double base_median, cand_median;	/* ns per 1,000 iterations */
+	double change, lo, hi;	/* cand/base - 1 of the probe: + slower, - faster */
+	double p_slower, p_faster;	/* exact one-sided p-values */
+	int step;		/* +1 significantly slower, -1 faster, 0 neither */
+};
+
+/*
+ * Test the probe values; a side empty (a bundle without probes) leaves
+ * out->tested false and step 0.  0, or -errno as tt_cmp_series.
+ */
+int tt_host_speed_test(const double *base, size_t nbase, const double *cand, size_t ncand,
+		       struct tt_host_speed *out);
+
+/*
+ * Could the host's step explain the verdict of `c` (a decided ratio
+ * statistic)?  True for REGRESSED under a slower host and IMPROVED under a
+ * faster one when the change's interval reaches within TT_HOST_FACTOR
+ * times the host's shift; the caller then makes it INCONCLUSIVE.
+ */
+bool tt_host_explains(const struct tt_host_speed *h, const struct tt_cmp *c);
+
 #endif /* TT_COMPARE_STATS_H */

@@ -11,6 +11,7 @@
  * needs a variant.
  */
 #include <errno.h>
+#include <sched.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -99,7 +100,9 @@ static struct tt_bundle *three_runs(bool warm, const char *const *variants)
 	for (i = 0; i < 3; i++) {
 		/* doubles that 15 significant digits do not carry exactly
 		 * (0.33333333333333331, 0.30000000000000004): all 17 must be written */
-		struct tt_run_noise n = { i / 3.0, 0.1 * i + 0.2, 1.5 + i };
+		struct tt_run_noise n = { i / 3.0, 0.1 * i + 0.2, 1.5 + i,
+					  /* run 0 as recorded before the probe existed */
+					  i ? 1000 + i / 3.0 : NAN };
 
 		assert_int_equal(tt_bundle_add_run(b, variants ? variants[i] : "run",
 						   warm && i == 0, &n, run_report(10 * (i + 1), i)),
@@ -157,6 +160,11 @@ static void check_same(const struct tt_bundle *a, const struct tt_bundle *b)
 		assert_true(a->runs[i].noise.other_cpu_seconds ==
 			    b->runs[i].noise.other_cpu_seconds);
 		assert_true(a->runs[i].noise.wall_seconds == b->runs[i].noise.wall_seconds);
+		if (i == 0)
+			assert_true(isnan(b->runs[i].noise.cpu_speed_probe_ns));
+		else
+			assert_true(a->runs[i].noise.cpu_speed_probe_ns ==
+				    b->runs[i].noise.cpu_speed_probe_ns);
 		assert_string_equal(ja, jb);
 		free(ja);
 		free(jb);
@@ -268,6 +276,11 @@ static void test_errors_name_paths(void **state)
 	bad_file("index.json", "$.runs[1]", "\"index\" is 5");
 	edited("noise.json", "\"wall_seconds\": 2.5", "\"wall_seconds\": -2.5");
 	bad_file("noise.json", "$.runs[1].noise", "wall_seconds");
+	edited("probe.json", "\"cpu_speed_probe_ns\": 1000", "\"cpu_speed_probe_ns\": -1000");
+	bad_file("probe.json", "$.runs[1].noise", "cpu_speed_probe_ns");
+	edited("probe0.json", "\"cpu_speed_probe_ns\": 1000",
+	       "\"cpu_speed_probe_ns\": null, \"x\": 1000");
+	bad_file("probe0.json", "$.runs[1].noise", "cpu_speed_probe_ns");
 	edited("warm.json", "\"warmup\": false", "\"warmup\": 0");
 	bad_file("warm.json", "$.runs[0]", "\"warmup\": expected true or false");
 	/* a defect inside a run's report names its path within the bundle */
@@ -408,6 +421,33 @@ static void test_host_figures(void **state)
 	assert_true(b.self > a.self);	/* the loop above was this process's CPU time */
 	tt_run_noise_between(&a, &b, &n);
 	assert_true(n.steal_seconds >= 0 && n.other_cpu_seconds >= 0 && n.wall_seconds > 0);
+	assert_true(isnan(n.cpu_speed_probe_ns));
+}
+
+/* The CPU speed probe: one plausible value per allowed CPU, the affinity as it was. */
+static void test_cpu_speed_probe(void **state)
+{
+	double v[TT_CPU_PROBE_MAX_CPUS], med;
+	cpu_set_t before, after;
+	int n, i;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(before), &before), 0);
+	n = tt_cpu_speed_probe(v, TT_CPU_PROBE_MAX_CPUS);
+	assert_true(n >= 1);
+	assert_true(n <= CPU_COUNT(&before));
+	for (i = 0; i < n; i++)	/* 1,000 iterations of a few instructions: 0.1 to 100 us */
+		assert_true(v[i] > 100 && v[i] < 1e5);
+	assert_int_equal(sched_getaffinity(0, sizeof(after), &after), 0);
+	assert_true(CPU_EQUAL(&before, &after));
+	assert_int_equal(tt_cpu_speed_probe(v, 1), 1);
+	med = v[0];
+	assert_true(tt_median_inplace(v, 1) == med);
+	v[0] = 3, v[1] = 1, v[2] = 2;
+	assert_true(tt_median_inplace(v, 3) == 2);
+	v[0] = 4, v[1] = 1;
+	assert_true(tt_median_inplace(v, 2) == 2.5);
+	assert_true(isnan(tt_median_inplace(v, 0)));
 }
 
 static int setup(void **state)
@@ -435,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_merge_runs),
 		cmocka_unit_test(test_is_bundle),
 		cmocka_unit_test(test_host_figures),
+		cmocka_unit_test(test_cpu_speed_probe),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -499,6 +499,105 @@ static void test_absolute(void **state)
 	assert_float_equal(c.change, 1.0, 1e-9);
 }
 
+/*
+ * The host's CPU speed (tt_host_speed_test, tt_host_explains): 10 runs a
+ * side, 1 % run-to-run noise on the probe and the latency, the candidate's
+ * probe times `host` and its latency times `code` (rate: divided by it).
+ * The verdict after the host check: REGRESSED/IMPROVED left, or
+ * INCONCLUSIVE when the host explains it.
+ */
+static enum tt_verdict host_trial(struct rng *g, double host, double code, bool lower_is_worse,
+				  struct tt_host_speed *h)
+{
+	double pb[RUNS], pc[RUNS], b[RUNS], c[RUNS], allowed = 0.05;
+	struct tt_cmp_in in = { b, RUNS, c, RUNS, allowed, !lower_is_worse, true, false };
+	struct tt_cmp r;
+	size_t i;
+
+	for (i = 0; i < RUNS; i++) {
+		pb[i] = 1440 * exp(0.01 * rng_normal(g));
+		pc[i] = 1440 * host * exp(0.01 * rng_normal(g));
+		b[i] = 6e-6 * exp(0.01 * rng_normal(g));
+		c[i] = 6e-6 * code * exp(0.01 * rng_normal(g));
+		if (lower_is_worse) {
+			b[i] = 1 / b[i];
+			c[i] = 1 / c[i];
+		}
+	}
+	assert_int_equal(tt_cmp_series(&in, ALPHA, &r), 0);
+	assert_int_equal(tt_cmp_decide(&r, &allowed, 1, ALPHA), 1);
+	assert_int_equal(tt_host_speed_test(pb, RUNS, pc, RUNS, h), 0);
+	assert_true(h->tested);
+	return tt_host_explains(h, &r) ? TT_INCONCLUSIVE : r.verdict;
+}
+
+/* A +11 % host step with a +22 % latency step: INCONCLUSIVE, the host slower by about 11 %. */
+static void test_host_step(void **state)
+{
+	struct rng g = { 17 };
+	struct tt_host_speed h;
+	int t;
+
+	(void)state;
+	for (t = 0; t < 50; t++) {
+		assert_int_equal(host_trial(&g, 1.11, 1.22, false, &h), TT_INCONCLUSIVE);
+		assert_int_equal(h.step, 1);
+		assert_true(h.change > 0.09 && h.change < 0.13);
+		assert_true(h.lo <= h.change && h.change <= h.hi);
+		assert_true(h.p_slower < TT_HOST_ALPHA);
+		/* throughput 1/1.22 under the same host: explained too */
+		assert_int_equal(host_trial(&g, 1.11, 1.22, true, &h), TT_INCONCLUSIVE);
+		/* a faster host and a faster candidate: the IMPROVED is the host's */
+		assert_int_equal(host_trial(&g, 1 / 1.11, 1 / 1.22, false, &h), TT_INCONCLUSIVE);
+		assert_int_equal(h.step, -1);
+	}
+}
+
+/* A change far beyond the host's step stays: +10x, and the opposite direction. */
+static void test_host_far(void **state)
+{
+	struct rng g = { 19 };
+	struct tt_host_speed h;
+	int t;
+
+	(void)state;
+	for (t = 0; t < 50; t++) {
+		assert_int_equal(host_trial(&g, 1.11, 10, false, &h), TT_REGRESSED);
+		assert_int_equal(h.step, 1);
+		/* +2 ms on a 100 us route */
+		assert_int_equal(host_trial(&g, 1.11, 21, false, &h), TT_REGRESSED);
+		/* a slower host does not explain an improvement */
+		assert_int_equal(host_trial(&g, 1.11, 1 / 1.22, false, &h), TT_IMPROVED);
+		/* just past 3x the host's shift: +40 % under +11 % */
+		assert_int_equal(host_trial(&g, 1.11, 1.40, false, &h), TT_REGRESSED);
+	}
+}
+
+/* No host difference: verdicts as they were; no probe in a side: nothing tested. */
+static void test_host_none(void **state)
+{
+	struct rng g = { 23 };
+	struct tt_host_speed h;
+	struct tt_cmp c = { .verdict = TT_REGRESSED, .change = 0.2, .lo = 0.18, .hi = 0.22 };
+	const double v[3] = { 1, 2, 3 };
+	int t;
+
+	(void)state;
+	for (t = 0; t < 50; t++) {
+		assert_int_equal(host_trial(&g, 1, 1.22, false, &h), TT_REGRESSED);
+		assert_int_equal(h.step, 0);
+		assert_int_equal(host_trial(&g, 1, 1 / 1.22, false, &h), TT_IMPROVED);
+		assert_int_equal(host_trial(&g, 1, 1.01, false, &h), TT_SAME);
+	}
+	assert_int_equal(tt_host_speed_test(v, 0, v, 3, &h), 0);
+	assert_false(h.tested);
+	assert_int_equal(h.step, 0);
+	assert_false(tt_host_explains(&h, &c));
+	/* a step under the 3 % minimum is no step, however significant */
+	assert_int_equal(host_trial(&g, 1.02, 1.22, false, &h), TT_REGRESSED);
+	assert_int_equal(h.step, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +613,9 @@ int main(void)
 		cmocka_unit_test(test_error_ratio),
 		cmocka_unit_test(test_error_ratio_none),
 		cmocka_unit_test(test_absolute),
+		cmocka_unit_test(test_host_step),
+		cmocka_unit_test(test_host_far),
+		cmocka_unit_test(test_host_none),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
