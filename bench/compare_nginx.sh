@@ -116,6 +116,7 @@ record() {
 echo "tracetool $("$TT" --version | cut -d' ' -f2), nginx $($NGINX -v 2>&1 | sed 's/.*\///'), $(nproc) CPUs, $(uname -r)"
 echo "mode $MODE, $COMPARISONS comparisons, $RUNS runs + $WARMUP warm-up per side, wrk $WRK_ARGS per run, default gate$([ "$PIN" = 1 ] && echo ", nginx pinned to CPU 0 and wrk to CPU 1")"
 zero=0
+hoststep=0
 start=$(date +%s)
 for k in $(seq "$COMPARISONS"); do
 	if [ "$MODE" = pair ]; then
@@ -141,12 +142,15 @@ for k in $(seq "$COMPARISONS"); do
 	jq -r --arg k "$k" --arg rc "$rc" '"comparison \($k): exit \($rc), family \(.family_size), "
 		+ (.verdicts | to_entries | map(select(.value > 0) | "\(.key) \(.value)") | join(", "))' \
 		"$DIR/cmp$k.json"
-	jq -r '.results[] | select(.verdict == "REGRESSED" or .verdict == "IMPROVED")
-		| "  \(.verdict) \(.metric){\(.labels | to_entries | map("\(.key)=\(.value)") | join(","))} \(.statistic): change \(.change // "?") [\(.interval[0] // "-inf"), \(.interval[1] // "inf")], q \(.q_worse), medians \(.base.median) -> \(.candidate.median)"' \
+	# the host's CPU speed across the two sides, and what it changed (null: a bundle without probes)
+	jq -r '"  \(.host_cpu_speed.summary // "host CPU speed: not tested")"' "$DIR/cmp$k.json"
+	[ "$(jq -r '.host_cpu_speed.step // "none"' "$DIR/cmp$k.json")" = none ] || hoststep=$((hoststep + 1))
+	jq -r '.results[] | select(.verdict == "REGRESSED" or .verdict == "IMPROVED" or .reason != null)
+		| "  \(.verdict)\(if .reason then " (\(.reason); was \(.verdict_before_host_check))" else "" end) \(.metric){\(.labels | to_entries | map("\(.key)=\(.value)") | join(","))} \(.statistic): change \(.change // "?") [\(.interval[0] // "-inf"), \(.interval[1] // "inf")], q \(.q_worse), medians \(.base.median) -> \(.candidate.median)"' \
 		"$DIR/cmp$k.json"
 done
 end=$(date +%s)
-echo "exit 0 in $zero of $COMPARISONS comparisons ($((end - start)) s)"
+echo "exit 0 in $zero of $COMPARISONS comparisons ($((end - start)) s); a host CPU speed step in $hoststep"
 
 # Drift between the sides' medians against the spread inside a side, per
 # series and statistic over every comparison.
