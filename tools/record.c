@@ -261,9 +261,10 @@ static int run_once(struct tt_session *s, const struct tt_common_opts *o,
 	 * subtracted as its own).
 	 */
 	/*
-	 * The host's CPU speed just before and just after the run, outside the
-	 * noise window and before CMD starts or after it ended, so the
-	 * probe's few milliseconds of CPU neither count as noise nor slow CMD.
+	 * The host's CPU speed just before and just after the run (after its
+	 * snapshot), outside the noise window and the report's, before CMD
+	 * starts or after it ended, so the probe's few milliseconds of CPU
+	 * neither count as noise nor slow CMD.
 	 */
 	t0 = now_mono();
 	ret = tt_cpu_speed_probe(probe, TT_CPU_PROBE_MAX_CPUS);
@@ -302,11 +303,6 @@ static int run_once(struct tt_session *s, const struct tt_common_opts *o,
 	if (ret)
 		return tt_error_set(err, ret, false, "/proc/stat: %s", strerror(-ret));
 	tt_run_noise_between(&a, &b, noise);
-	t0 = now_mono();
-	ret = tt_cpu_speed_probe(probe + nprobe, TT_CPU_PROBE_MAX_CPUS);
-	nprobe += ret > 0 ? (size_t)ret : 0;
-	probe_cost += now_mono() - t0;
-	noise->cpu_speed_probe_ns = tt_median_inplace(probe, nprobe);
 	status = tt_session_cmd_status(s);
 	if ((w->cmd && status < 0) || (!w->cmd && now_mono() < *deadline))
 		return tt_error_set(err, -EINTR, false, "interrupted in %s: no bundle written", name);
@@ -323,6 +319,12 @@ static int run_once(struct tt_session *s, const struct tt_common_opts *o,
 		tt_report__free(snap);
 		return ret;
 	}
+	/* after the snapshot: the report's window ends before the probe runs */
+	t0 = now_mono();
+	ret = tt_cpu_speed_probe(probe + nprobe, TT_CPU_PROBE_MAX_CPUS);
+	nprobe += ret > 0 ? (size_t)ret : 0;
+	probe_cost += now_mono() - t0;
+	noise->cpu_speed_probe_ns = tt_median_inplace(probe, nprobe);
 	*out = snap;
 	return 0;
 }
