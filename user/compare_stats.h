@@ -159,10 +159,10 @@ int tt_cmp_decide(struct tt_cmp *c, const double *allowed, size_t n, double alph
  * is at least TT_HOST_MIN_SHIFT.  A slower host then explains a REGRESSED
  * verdict of a ratio statistic (not a fraction) whose change could be the
  * host's: the bound of its interval nearest to no change is at most
- * TT_HOST_FACTOR times the host's shift.  Measured on a 2-vCPU VM
- * (docs/performance.md, "The host's CPU speed in the gate"): steps of the
- * probe of about +11 % came with latency steps of about +22 %, twice the
- * probe's; 3 leaves room for the spread of that ratio, while a real change
+ * TT_HOST_FACTOR times the host's shift.  On a 2-vCPU VM
+ * (docs/performance.md, "Where the steps come from") a loop's CPU time
+ * stepped by about +11 % with latency steps of about +22 %, twice the
+ * loop's; 3 leaves room for the spread of that ratio, while a real change
  * of 10x, or +2 ms on a 100 us route, stays far beyond it.
  */
 #define TT_HOST_ALPHA 0.05
