@@ -24,6 +24,7 @@
 #include "export.h"
 #include "prom.h"
 #include "tt_golden.h"
+#include "tt_rng.h"
 
 #define T0_SEC 1795776808	/* 2026-11-27T10:53:28Z */
 #define LAT "tracetool_syscall_duration_seconds"
@@ -337,12 +338,128 @@ static void test_export_hist_baseline(void **state)
 	tt_export__free(x);
 }
 
+/* The text format's number as the renderer wrote it before its fast paths: the reference. */
+static void shortest_g(char *buf, size_t len, double v)
+{
+	int prec;
+
+	if (isinf(v) || isnan(v)) {
+		snprintf(buf, len, "%s", isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	if (v == trunc(v) && fabs(v) < 1e15) {
+		snprintf(buf, len, "%.0f", v);
+		return;
+	}
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+	snprintf(buf, len, "%.17g", v);
+}
+
+static void check_fmt(double v)
+{
+	char want[64], got[32];
+	size_t n = tt_prom_fmt_double(got, v);
+
+	shortest_g(want, sizeof(want), v);
+	if (strcmp(got, want) || n != strlen(want))
+		fail_msg("%.17g: got \"%s\" (%zu), want \"%s\"", v, got, n, want);
+}
+
+/*
+ * tt_prom_fmt_double's fast paths (whole numbers, nanosecond multiples)
+ * write what the shortest %.Pg writes, byte for byte: sums of nanoseconds
+ * in seconds across every magnitude the fast path takes and past it,
+ * negative ones, whole numbers, and values that are not ns multiples.
+ */
+static void test_fmt_double(void **state)
+{
+	static const double fixed[] = {
+		0, -0.0, 1, -1, 30, 1e15 - 1, 1e15, 1e16, 0.1, 0.2, 0.1 + 0.2, 1e-9, 5e-10, 1.5e-9,
+		1e-5, 1.5e-5, 0.0001, 0.00012345, 999999.999999999, 1e6 + 0.5, 123456.000000001,
+		0.001007615, 1.007e-06, 16.777215, 4294.967295, 1e300, 5e-324,
+		/* just below a power of ten: 10 significant digits, past 1e-9 */
+		0.9999999999, 9.999999999e-5, 99999.99999999999, 0.5, 0.25, 1.0 / 1024, 3.0 / 1024,
+	};
+	struct rng r = { 0x9e3779b97f4a7c15ULL };
+	size_t i;
+	int k;
+
+	(void)state;
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		check_fmt(fixed[i]);
+		check_fmt(-fixed[i]);
+	}
+	check_fmt(INFINITY);
+	check_fmt(-INFINITY);
+	check_fmt(NAN);
+	for (k = 0; k < 200000; k++) {
+		/* ns counts from 1 to 2^60: sum * 1e-9 as tt_hsum_from_hist computes it */
+		uint64_t ns = rng_next(&r) >> (4 + rng_next(&r) % 60);
+		double x = rng_unit(&r) * pow(10, (int)(rng_next(&r) % 30) - 15);
+
+		check_fmt((double)ns * 1e-9);
+		check_fmt((double)ns);
+		check_fmt(x);
+	}
+}
+
+/* OpenMetrics _created: the renderer's %.3f of many start times, as printf writes it. */
+static void test_created(void **state)
+{
+	static const char *labels[] = { "k" };
+	struct rng r = { 42 };
+	struct tt_report *rep = tt_report__new();
+	struct tt_family *f;
+	struct tt_prom_opts o = { .openmetrics = true };
+	char *text = NULL, *line, *save = NULL, want[64], id[32];
+	size_t len = 0, i, n = 5000, seen = 0;
+	FILE *out;
+
+	(void)state;
+	assert_non_null(rep);
+	f = tt_report_add_family(rep, "c_total", "C.", "", TT_METRIC_COUNTER, 1, labels);
+	assert_non_null(f);
+	for (i = 0; i < n; i++) {
+		struct tt_series *s;
+
+		snprintf(id, sizeof(id), "%zu", i);
+		s = tt_family_add_series(f, (const char *[]){ id });
+		assert_non_null(s);
+		s->value = (double)i;
+		/* whole ms, half ms (ties), and arbitrary times */
+		s->created = i % 3 == 0 ? T0_SEC + (double)(i * 1000 + 1) / 1000 :
+			     i % 3 == 1 ? T0_SEC + (double)(i * 2 + 1) / 2000 :
+			     T0_SEC + rng_unit(&r) * 1e6;
+	}
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(tt_render_prom(rep, &o, out), 0);
+	fclose(out);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "c_created{k=\"", 13))
+			continue;
+		i = strtoul(line + 13, NULL, 10);
+		snprintf(want, sizeof(want), "%.3f", f->series[i].created);
+		assert_string_equal(strrchr(line, ' ') + 1, want);
+		seen++;
+	}
+	assert_int_equal(seen, n);
+	free(text);
+	tt_report__free(rep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prom_golden),
 		cmocka_unit_test(test_buckets_exact),
 		cmocka_unit_test(test_snap),
+		cmocka_unit_test(test_fmt_double),
+		cmocka_unit_test(test_created),
 		cmocka_unit_test(test_export_monotonic),
 		cmocka_unit_test(test_export_ttl),
 		cmocka_unit_test(test_export_hist_baseline),
