@@ -16,6 +16,8 @@
 #             counters/buckets/_count/_sum that decreased.  Measures memory,
 #             fds and monotonicity, not time: it takes no lock and may run
 #             beside other work (it is not in the default modes: an hour).
+#             serve runs with -v: its state (series, buckets, heap) once a
+#             minute, the first and last lines printed (all in LONGRUN_LOG).
 #   scrapers  100 concurrent scrape loops (SCRAPERS) while a client holds 500
 #             (HOLD_CONNS) half-open connections, a slowloris that sends one
 #             more header line every 4 s, for HOLD_SECONDS [30]: scrape latency
@@ -130,7 +132,7 @@ mode_longrun() {
 	NP=${LONGRUN_PORT:-18970}
 	SP=$((NP + 1))
 	secs=${LONGRUN_SECONDS:-3600}
-	mode_start longrun $NP $SP
+	mode_start longrun $NP $SP --port $NP -v	# -v: serve's state once a minute
 	echo "longrun: serve pid $SERVE (syscalls tcp requests --port $NP), ${secs} s, load ${LOAD_RATE:-200}/s, scrape every ${SCRAPE_INTERVAL:-15} s, warm-up ${LONGRUN_WARMUP:-600} s; no lock (memory, fds, monotonicity)"
 	"$PY" $TOOL load $NP "${LOAD_RATE:-200}" "$secs" &
 	load=$!
@@ -138,7 +140,9 @@ mode_longrun() {
 		"${LONGRUN_WARMUP:-600}" "${LONGRUN_CSV:-$TMP/longrun.csv}"
 	wait $load
 	echo "longrun: serve's lost events: $(metric tracetool_lost_events_total '' $SP)," \
-		"expired series now: $(metric tracetool_export_expired_series '' $SP)"
+		"series expired so far: $(metric tracetool_export_expired_series_total '' $SP)"
+	grep 'state:' "$TMP/serve.err" | sed -n '1p;$p' | sed 's/^tracetool serve: /longrun: first and last /'
+	[ -n "${LONGRUN_LOG:-}" ] && cp "$TMP/serve.err" "$LONGRUN_LOG"
 	serve_stop
 	bench_nginx_stop
 }
