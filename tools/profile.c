@@ -29,24 +29,24 @@ static const char profile_description[] =
 	"On-CPU stack sampling: a timer perf event samples the running task HZ times a\n"
 	"second; samples are counted per stack in the kernel, then symbolized (ELF\n"
 	"symbols, debuglink and /usr/lib/debug files via libdwfl; kernel frames from\n"
-	"/proc/kallsyms, suffixed _[k]). Values are sample counts. What a sample\n"
-	"stands for: with -- CMD or -p, a task-clock event per thread of the traced\n"
-	"processes (inherited by the threads and children they start) runs only while\n"
-	"its thread runs, so each sample is 1/HZ s of that thread's CPU time, however\n"
-	"busy the CPUs are. Otherwise (whole host, -c, --cgroup) a cpu-clock event per\n"
-	"online CPU samples whatever runs there every 1/HZ s: a sample is 1/HZ s of a\n"
-	"CPU's time, and a task's samples match its CPU seconds x HZ only on average\n"
-	"(tasks sharing a CPU take turns at the scheduler's tick, and turns that recur\n"
-	"in step with the sampling instants skew a short profile). The idle task is\n"
-	"left out. User stacks (--call-graph): walked by\n"
-	"the kernel through frame pointers where every ELF file a process maps keeps\n"
-	"them; elsewhere (Debian's libc and most distribution packages are built\n"
-	"without) the user registers and the top --stack-size bytes of the stack are\n"
-	"copied at each sample and unwound in tracetool from the files' CFI\n"
-	"(.eh_frame), like perf --call-graph dwarf; the bytes are discarded once\n"
-	"unwound. A stack cut short (deeper than the copy or than the kernel's 127\n"
-	"frames, or a frame the unwinder cannot pass) starts with the frame\n"
-	"[truncated] after the process name.\n";
+	"/proc/kallsyms, suffixed _[k]). Values are sample counts. What a sample stands\n"
+	"for: with -- CMD or -p, a task-clock event per thread of the traced processes\n"
+	"(inherited by the threads and children they start) runs only while its thread\n"
+	"runs, so each sample is 1/HZ s of that thread's CPU time, however busy the\n"
+	"CPUs are (past the open-file limit it says so and samples per CPU). Otherwise\n"
+	"(whole host, -c, --cgroup) a cpu-clock event per online CPU samples whatever\n"
+	"runs there every 1/HZ s: a sample is 1/HZ s of a CPU's time, and a task's\n"
+	"samples match its CPU seconds x HZ only on average (tasks sharing a CPU take\n"
+	"turns at the scheduler's tick, and turns that recur in step with the sampling\n"
+	"instants skew a short profile). The idle task is left out. User stacks\n"
+	"(--call-graph): walked by the kernel through frame pointers where every ELF\n"
+	"file a process maps keeps them; elsewhere (Debian's libc and most distribution\n"
+	"packages are built without) the user registers and the top --stack-size bytes\n"
+	"of the stack are copied at each sample and unwound in tracetool from the\n"
+	"files' CFI (.eh_frame), like perf --call-graph dwarf; the bytes are discarded\n"
+	"once unwound. A stack cut short (deeper than the copy or than the kernel's 127\n"
+	"frames, or a frame the unwinder cannot pass) starts with the frame [truncated]\n"
+	"after the process name.\n";
 
 static const char profile_examples[] =
 	"  tracetool profile -d 10                          # whole host, 10 seconds\n"
@@ -72,7 +72,8 @@ static const bool can_copy_stacks = false;
 #endif
 
 static const struct tt_optdef profile_opts[] = {
-	{ "frequency", 'F', "HZ", 'F', "samples per second per CPU (default 49)", "1-100000" },
+	{ "frequency", 'F', "HZ", 'F', "samples per second of a traced thread's CPU time (-- CMD, -p)\n"
+	  "or of each CPU's (default 49)", "1-100000" },
 	{ "idle", 0, NULL, OPT_IDLE, "also count samples of the idle task", NULL },
 	{ "call-graph", 0, "MODE", OPT_CALL_GRAPH,
 	  "how user stacks are walked: fp (frame pointers, by the\n"
@@ -392,7 +393,8 @@ static void detach_all(struct profile_tool *t)
 /*
  * The events of the traced threads, or of the CPUs.  Threads past the
  * open-file limit (an event per thread is a descriptor) fall back to the
- * CPUs' events, said once.
+ * CPUs' events, said once.  (Another user's threads need no ptrace access:
+ * CAP_PERFMON, which the CPUs' events need too, passes the kernel's check.)
  */
 static int attach_events(struct profile_tool *t)
 {
