@@ -1239,6 +1239,11 @@ int tt_session_relaunch(struct tt_session *s, char **cmd, struct tt_error *err)
 	if (!ret)
 		wait_held(s->child);	/* dead: release_cmd says why */
 	ret = ret ?: filter_add(s->pids_fd, s->child, err);
+	for (i = 0; !ret && i < s->n; i++) {
+		if (s->t[i].ops->reattach && (ret = s->t[i].ops->reattach(s->t[i].priv)))
+			tt_error_set(err, ret, false, "%s: attaching to %s: %s", s->t[i].ops->name,
+				     s->o.cmd[0], strerror(-ret));
+	}
 	if (ret)
 		return ret;	/* tt_session__free ends the held child */
 	clock_gettime(CLOCK_REALTIME, &s->start_real);

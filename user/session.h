@@ -58,6 +58,12 @@ struct tt_tracer_ops {
 	int (*load)(void *priv);	/* 0 or -errno */
 	int (*attach)(void *priv);	/* 0 or -errno */
 	/*
+	 * Optional: -- CMD was started anew (tt_session_relaunch) and is held
+	 * before its exec; the pid filter holds it and -p's processes.  Attach
+	 * again what is attached to tasks rather than CPUs.  0 or -errno.
+	 */
+	int (*reattach)(void *priv);
+	/*
 	 * Read into `r` what was recorded since the previous call: the session
 	 * adds these increases up into the tracer's cumulative snapshot
 	 * (tt_report_accumulate), so collect must count every sample in exactly
