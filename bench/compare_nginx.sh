@@ -25,7 +25,17 @@
 # Holds /tmp/tt-bench.lock, then /tmp/tt-live.lock, for the whole run
 # (about 50 s per comparison with the defaults).  Environment: COMPARISONS
 # [20], RUNS [10], WARMUP [1], WRK_ARGS [-t1 -c16 -d2s], MODE [pair], OUT
-# [build], KEEP [unset: a directory to keep the bundles and compare JSON in].
+# [build], KEEP [unset: a directory to keep the bundles and compare JSON in],
+# PIN [1: nginx's master and worker on CPU 0, wrk on CPU 1 (taskset), so the
+# scheduler cannot put both on one CPU, which triples wrk's latency; 0: not],
+# PLACEMENT [unset; 1: sample every 0.1 s the CPU each of nginx's, wrk's and
+# tracetool's threads last ran on (bench/placement.py) and print per
+# recording, per run, SAME/SAMPLES|ON_CPU0|WAIT|LOOP: in how many samples
+# nginx's worker and wrk's busy thread were on the same CPU, in how many the
+# worker was on CPU 0, the worker's run-queue wait per unit of its CPU time,
+# and the sampler's own CPU time per iteration of a fixed loop (median, ns,
+# on each CPU in turn: the CPUs' own speed); and each CPU's speed before and
+# after the recording, `placement.py speed`].
 . "$(dirname "$0")/lock.sh"
 . "$(dirname "$0")/nginx.sh"
 bench_exclusive "$0" "$@"
@@ -42,6 +52,8 @@ RUNS=${RUNS:-10}
 WARMUP=${WARMUP:-1}
 WRK_ARGS=${WRK_ARGS:--t1 -c16 -d2s}
 MODE=${MODE:-pair}
+PIN=${PIN:-1}
+PLACEMENT=${PLACEMENT:-}
 PORT=19140
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 case $MODE in
@@ -68,6 +80,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 bench_nginx_start bench/compare_nginx.sh "$PORT" || exit 1
+WORKER=$(pgrep -P "$MASTER" | head -1)
+WRK=wrk
+if [ "$PIN" = 1 ]; then
+	[ "$(nproc)" -ge 2 ] || { echo "bench/compare_nginx.sh: PIN=1 needs 2 CPUs (PIN=0)" >&2; exit 1; }
+	for p in $(echo "$PIDS_CSV" | tr ',' ' '); do taskset -a -p -c 0 "$p" >/dev/null || exit 1; done
+	WRK="taskset -c 1 wrk"
+fi
 URL="http://127.0.0.1:$PORT/api/users/42"
 DIR=${KEEP:-$TMP}
 mkdir -p "$DIR" || exit 1
@@ -76,20 +95,33 @@ mkdir -p "$DIR" || exit 1
 record() {
 	_name=$1
 	shift
+	if [ "$PLACEMENT" = 1 ]; then
+		_speed=$(python3 bench/placement.py speed)
+		python3 bench/placement.py sample "$DIR/$_name.place" 0.1 "$MASTER" "$WORKER" -- wrk tracetool &
+		_sampler=$!
+	fi
 	# shellcheck disable=SC2086
 	"$TT" record requests -p "$PIDS_CSV" --runs "$RUNS" --warmup "$WARMUP" \
-		-o "$DIR/$_name.json.gz" "$@" -- wrk $WRK_ARGS "$URL" >"$TMP/rec.out" 2>&1
+		-o "$DIR/$_name.json.gz" "$@" -- $WRK $WRK_ARGS "$URL" >"$TMP/rec.out" 2>&1
+	_rc=$?
+	if [ "$PLACEMENT" = 1 ]; then
+		kill -TERM "$_sampler"
+		wait "$_sampler"
+		[ $_rc -ne 0 ] || echo "  $_name placement: $(python3 bench/placement.py runs "$DIR/$_name.json.gz" "$DIR/$_name.place" "$WORKER")"
+		echo "  $_name ns per loop iteration: before $_speed, after $(python3 bench/placement.py speed)"
+	fi
+	return $_rc
 }
 
 echo "tracetool $("$TT" --version | cut -d' ' -f2), nginx $($NGINX -v 2>&1 | sed 's/.*\///'), $(nproc) CPUs, $(uname -r)"
-echo "mode $MODE, $COMPARISONS comparisons, $RUNS runs + $WARMUP warm-up per side, wrk $WRK_ARGS per run, default gate"
+echo "mode $MODE, $COMPARISONS comparisons, $RUNS runs + $WARMUP warm-up per side, wrk $WRK_ARGS per run, default gate$([ "$PIN" = 1 ] && echo ", nginx pinned to CPU 0 and wrk to CPU 1")"
 zero=0
 start=$(date +%s)
 for k in $(seq "$COMPARISONS"); do
 	if [ "$MODE" = pair ]; then
 		record "a$k" && record "b$k"
 	else
-		record "ab$k" --interleave "wrk $WRK_ARGS $URL"
+		record "ab$k" --interleave "$WRK $WRK_ARGS $URL"
 	fi || {
 		echo "comparison $k: record failed: $(tail -2 "$TMP/rec.out")" >&2
 		exit 1

@@ -23,6 +23,7 @@
 #include "compare_stats.h"
 #include "escape.h"
 #include "flamegraph.h"
+#include "jsonout.h"
 #include "outfile.h"
 
 const char tt_compare_usage[] =
@@ -1230,32 +1231,126 @@ static void header(const struct compare *c, FILE *out, const char *pre)
 		fprintf(out, "%swarning: host fingerprints differ: %s\n", pre, c->fp_diff);
 }
 
+/* The text table's columns, in order; the last is not padded. */
+enum { COL_SERIES, COL_STAT, COL_BASE, COL_CAND, COL_CHANGE, COL_VERDICT, COL_P, COL_RUNS, COL_NR };
+
+static const char *const col_heads[COL_NR] = { "SERIES", "STAT", "BASE", "CAND",
+					       "CHANGE [INTERVAL]", "VERDICT", "P", "RUNS" };
+
+/* Widest SERIES cell: longer names are cut in the middle, where labels repeat least. */
+#define SERIES_WIDTH_MAX 120
+
+struct text_row {
+	char cell[COL_NR][2048];
+};
+
+/* Columns of a terminal a UTF-8 cell takes: code points (the spreads' '±' is two bytes). */
+static size_t text_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* Byte offset of code point k of s (its length when s is shorter). */
+static size_t cp_offset(const char *s, size_t k)
+{
+	size_t i = 0;
+
+	for (; s[i]; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80 && k-- == 0)
+			break;
+	return i;
+}
+
+/* s (escaped, so one code point is one column) cut to max columns: head "..." tail. */
+static void elide_middle(char *s, size_t max)
+{
+	size_t w = text_width(s), head, tail_from, tail_len;
+
+	if (w <= max)
+		return;
+	head = cp_offset(s, (max - 3) / 2);
+	tail_from = cp_offset(s, w - (max - 3 - (max - 3) / 2));
+	tail_len = strlen(s + tail_from);
+	memcpy(s + head, "...", 3);
+	memmove(s + head + 3, s + tail_from, tail_len + 1);
+}
+
+static void text_cells(const struct row *w, struct text_row *t)
+{
+	char name[1024];
+
+	tt_escape(t->cell[COL_SERIES], sizeof(t->cell[COL_SERIES]),
+		  series_name(w, name, sizeof(name)));
+	elide_middle(t->cell[COL_SERIES], SERIES_WIDTH_MAX);
+	snprintf(t->cell[COL_STAT], sizeof(t->cell[COL_STAT]), "%s", stat_names[w->st]);
+	fmt_side(t->cell[COL_BASE], sizeof(t->cell[COL_BASE]), w, 0);
+	fmt_side(t->cell[COL_CAND], sizeof(t->cell[COL_CAND]), w, 1);
+	fmt_change(t->cell[COL_CHANGE], sizeof(t->cell[COL_CHANGE]), w);
+	snprintf(t->cell[COL_VERDICT], sizeof(t->cell[COL_VERDICT]), "%s",
+		 tt_verdict_name(w->c.verdict));
+	if (w->c.verdict == TT_INSUFFICIENT)
+		snprintf(t->cell[COL_P], sizeof(t->cell[COL_P]), "-");
+	else
+		snprintf(t->cell[COL_P], sizeof(t->cell[COL_P]), "%.2g", row_q(w));
+	snprintf(t->cell[COL_RUNS], sizeof(t->cell[COL_RUNS]), "%zu/%zu", w->n[0], w->n[1]);
+}
+
+static void text_line(FILE *out, const char *const *cells, const size_t *width)
+{
+	int k;
+
+	for (k = 0; k < COL_NR; k++) {
+		size_t n = text_width(cells[k]);
+
+		fputs(cells[k], out);
+		if (k == COL_NR - 1)
+			break;
+		do
+			fputc(' ', out);
+		while (n++ < width[k]);
+	}
+	fputc('\n', out);
+}
+
+/* The table with each column as wide as its widest cell (SERIES up to SERIES_WIDTH_MAX). */
 static int render_text(const struct compare *c, int verbose, FILE *out)
 {
-	size_t i, hidden = 0;
-	char name[1024], esc[2048], b[64], k[64], ch[96];
+	size_t i, hidden = 0, width[COL_NR];
+	struct text_row *t = malloc(sizeof(*t));
+	const char *cells[COL_NR];
+	int k, pass;
 
+	if (!t)
+		return -ENOMEM;
 	header(c, out, "");
-	fprintf(out, "%-56s %-11s %-18s %-18s %-30s %-12s %-8s %s\n", "SERIES", "STAT", "BASE",
-		"CAND", "CHANGE [INTERVAL]", "VERDICT", "P", "RUNS");
-	for (i = 0; i < c->nrows; i++) {
-		const struct row *w = &c->rows[i];
+	for (k = 0; k < COL_NR; k++)
+		width[k] = text_width(col_heads[k]);
+	/* pass 0 measures, pass 1 prints: the rows are formatted twice, not kept */
+	for (pass = 0; pass < 2; pass++) {
+		if (pass)
+			text_line(out, col_heads, width);
+		for (i = 0; i < c->nrows; i++) {
+			const struct row *w = &c->rows[i];
 
-		if (!shown(c, w, verbose)) {
-			hidden++;
-			continue;
+			if (!shown(c, w, verbose)) {
+				hidden += pass;
+				continue;
+			}
+			text_cells(w, t);
+			for (k = 0; k < COL_NR; k++) {
+				cells[k] = t->cell[k];
+				if (!pass && text_width(cells[k]) > width[k])
+					width[k] = text_width(cells[k]);
+			}
+			if (pass)
+				text_line(out, cells, width);
 		}
-		tt_escape(esc, sizeof(esc), series_name(w, name, sizeof(name)));
-		fmt_side(b, sizeof(b), w, 0);
-		fmt_side(k, sizeof(k), w, 1);
-		fmt_change(ch, sizeof(ch), w);
-		fprintf(out, "%-56s %-11s %-18s %-18s %-30s %-12s ", esc, stat_names[w->st], b, k,
-			ch, tt_verdict_name(w->c.verdict));
-		if (w->c.verdict == TT_INSUFFICIENT)
-			fprintf(out, "%-8s %zu/%zu\n", "-", w->n[0], w->n[1]);
-		else
-			fprintf(out, "%-8.2g %zu/%zu\n", row_q(w), w->n[0], w->n[1]);
 	}
+	free(t);
 	if (hidden)
 		fprintf(out, "(%zu SAME not shown; -v shows them)\n", hidden);
 	list_unmatched(c, out, "", false);
@@ -1625,7 +1720,7 @@ static int render_json(const struct compare *c, int status, FILE *out)
 	json_object_set_new(root, "results", rows);
 	json_object_set_new(root, "added", added);
 	json_object_set_new(root, "removed", removed);
-	ret = json_dumpf(root, out, JSON_INDENT(2)) ? -EIO : 0;
+	ret = tt_json_dumpf(root, out, JSON_INDENT(2)) ? -EIO : 0;
 	fputc('\n', out);
 	json_decref(root);
 	return ret;

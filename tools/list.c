@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "jsonout.h"
 #include "outfile.h"
 
 const char tt_list_usage[] =
@@ -44,7 +45,7 @@ static int list_json(const struct tt_feature *f, size_t n, FILE *out)
 						       f[i].supported, "detail", f[i].detail));
 	json_object_set_new(root, "commands", cmds);
 	json_object_set_new(root, "features", feats);
-	ret = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	ret = tt_json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', out);
 	json_decref(root);
 	return ret;

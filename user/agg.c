@@ -211,9 +211,9 @@ int tt_agg_fill(const struct tt_agg *a, struct tt_family *f, double scale)
 		if (!s)
 			return -ENOMEM;
 		s->hist.count = e->count;
-		s->hist.sum = (double)e->sum * scale;
-		s->hist.min = (double)e->min * scale;
-		s->hist.max = (double)e->max * scale;
+		s->hist.sum = tt_hist_scaled((double)e->sum, scale);
+		s->hist.min = tt_hist_scaled((double)e->min, scale);
+		s->hist.max = tt_hist_scaled((double)e->max, scale);
 		s->hist.buckets = malloc(e->nbuckets * sizeof(*s->hist.buckets) + 1);
 		if (!s->hist.buckets)
 			return -ENOMEM;

@@ -22,10 +22,11 @@
 #include <zlib.h>
 
 #include "bundle.h"
+#include "jsonout.h"
 #include "outfile.h"
 #include "reader.h"
 
-#define JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER)
+#define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
 #define PATH_LEN 256
 
 static const char *const variants[] = { "run", "base", "cand" };
@@ -252,7 +253,7 @@ int tt_bundle_write(const struct tt_bundle *b, FILE *out, bool gzip)
 		json_decref(root);
 		return -ENOMEM;
 	}
-	ret = json_dump_callback(root, sink_write, &s, JSON_FLAGS);
+	ret = tt_json_dump_callback(root, sink_write, &s, JSON_FLAGS);
 	json_decref(root);
 	if (!ret && !s.err)
 		sink_write("\n", 1, &s);

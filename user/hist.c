@@ -28,16 +28,23 @@ void tt_hist_merge(struct tt_hist *dst, const struct tt_hist *src)
 		dst->slots[i] += src->slots[i];
 }
 
+double tt_hist_scaled(double v, double scale)
+{
+	double per = scale > 0 && scale < 1 ? round(1 / scale) : 0;
+
+	return per > 1 && fabs(per * scale - 1) < 1e-12 ? v / per : v * scale;
+}
+
 struct tt_bucket tt_bucket_of_slot(uint32_t slot, uint64_t count, double scale)
 {
 	struct tt_bucket b = { .count = count };
 
 	if (slot >= TT_HIST_OVERFLOW) {
-		b.lower = ldexp(1, TT_HIST_MAX_BITS) * scale;
+		b.lower = tt_hist_scaled(ldexp(1, TT_HIST_MAX_BITS), scale);
 		b.upper = INFINITY;
 	} else {
-		b.lower = (double)tt_hist_slot_lower(slot) * scale;
-		b.upper = (double)tt_hist_slot_upper(slot) * scale;
+		b.lower = tt_hist_scaled((double)tt_hist_slot_lower(slot), scale);
+		b.upper = tt_hist_scaled((double)tt_hist_slot_upper(slot), scale);
 	}
 	return b;
 }
@@ -59,9 +66,9 @@ int tt_hsum_from_hist(struct tt_hsum *out, const struct tt_hist *h, double scale
 			out->buckets[out->nbuckets++] =
 				tt_bucket_of_slot((uint32_t)i, h->slots[i], scale);
 	out->count = h->count;
-	out->sum = (double)h->sum * scale;
-	out->min = h->count ? (double)h->min * scale : 0;
-	out->max = h->count ? (double)h->max * scale : 0;
+	out->sum = tt_hist_scaled((double)h->sum, scale);
+	out->min = h->count ? tt_hist_scaled((double)h->min, scale) : 0;
+	out->max = h->count ? tt_hist_scaled((double)h->max, scale) : 0;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <zlib.h>
 
+#include "jsonout.h"
 #include "otlp.h"
 #include "prom.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
@@ -895,7 +896,7 @@ static char *json_request(const pb_req *req)
 			 sm->scope->version, "metrics", metrics);
 	if (!root)
 		return NULL;
-	out = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	out = tt_json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return out;
 }

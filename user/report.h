@@ -378,6 +378,14 @@ void tt_hsum_fold(struct tt_hsum *h, const double *b, size_t n);
 struct tt_bucket tt_bucket_of_slot(uint32_t slot, uint64_t count, double scale);
 
 /*
+ * `v` raw units in base units, `scale` as tt_hsum_from_hist's.  A scale that
+ * is the inverse of a whole number (1e-9) divides by that number: 700 ns is
+ * then the double nearest 7e-7, which JSON writes as "7e-7", where 700 * 1e-9
+ * is one bit off and reads "7.000000000000001e-7".
+ */
+double tt_hist_scaled(double v, double scale);
+
+/*
  * Base-unit size of the raw unit tracetool records a histogram of `unit`
  * in: 1e-9 for "seconds" (integer ns), 1 for anything else.  What the JSON
  * reader recovers tracetool's buckets with and the text bars label

@@ -211,4 +211,52 @@ check_eq compare_profile_share "gone share change (a difference), work share" "-
 "$TT" compare --flamegraph $d/none.svg $d/base.json $d/aa.json.gz >/dev/null 2>$d/err; rc=$?
 check_eq compare_flamegraph_noprofile "--flamegraph without profiles: exit, lines, no file" "2 1 n" \
 	"$rc $(wc -l <$d/err) $([ -e $d/none.svg ] && echo y || echo n)"
+# JSON numbers as written: the shortest form that reads back the same double
+# (not jansson's 17 digits: "allowed": 0.050000000000000003)
+check_eq compare_json_reals "allowed and false_discovery_rate as written" "12 1" \
+	"$(grep -c '"allowed": 0.05,$' $d/reg.json) $(grep -c '"false_discovery_rate": 0.1,$' $d/reg.json)"
+
+# the text table's columns sized from the data: routes of 20 and 300
+# characters (the latter cut in the middle to 120 columns) keep every column
+# aligned, in a table with short names only too
+L20=/$(printf '%019d' 0 | tr 0 m)
+L300=/$(printf '%0299d' 0 | tr 0 l)
+$MK -o $d/long_b.json --seed 16 --synthetic "{\"runs\":6,\"series\":[$A,{\"route\":\"$L20\",\"n\":3000,\"median_ms\":1},{\"route\":\"$L300\",\"n\":3000,\"median_ms\":1}]}" &&
+	$MK -o $d/long_c.json --seed 17 --synthetic "{\"runs\":6,\"series\":[$A,{\"route\":\"$L20\",\"n\":3000,\"median_ms\":1,\"factor\":1.2},{\"route\":\"$L300\",\"n\":3000,\"median_ms\":1}]}" ||
+	fail compare_text_columns "mkbundle.py failed"
+"$TT" compare -v $d/long_b.json $d/long_c.json >$d/long.txt 2>&1
+"$TT" compare -v $d/base.json $d/aa.json.gz >$d/short.txt 2>&1
+# per row of table FILE: the columns (in characters) where STAT, BASE,
+# VERDICT, P and RUNS begin must be where the header has them, each holding
+# what belongs there; prints rows, misaligned rows, the SERIES column's width
+# less the widest SERIES cell (0: no wider than needed), the widest cell
+columns() {
+	python3 - "$1" <<'PY'
+import re, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+head = next(i for i, l in enumerate(lines) if l.startswith("SERIES "))
+pos = {k: lines[head].index(k) for k in ("STAT", "BASE", "VERDICT", "P ", "RUNS")}
+bad, rows, widest = 0, 0, 0
+for l in lines[head + 1:]:
+    if not l.startswith("tracetool_http_request_duration_seconds"):
+        break
+    rows += 1
+    widest = max(widest, len(l[:pos["STAT"]].rstrip()))
+    ok = (re.match(r"(p50|p90|p99|mean) ", l[pos["STAT"]:]) and l[pos["STAT"] - 1] == " "
+          and re.match(r"[0-9.]+ ?[a-zµ]+ ±", l[pos["BASE"]:])
+          and re.match(r"(SAME|REGRESSED|IMPROVED|INCONCLUSIVE|INSUFFICIENT) ", l[pos["VERDICT"]:])
+          and re.match(r"([0-9.e-]+|-) ", l[pos["P "]:]) and re.match(r"[0-9]+/[0-9]+$", l[pos["RUNS"]:]))
+    bad += not ok
+print(rows, bad, pos["STAT"] - 1 - widest, widest)
+PY
+}
+check_eq compare_text_columns "rows, misaligned rows, SERIES width - widest cell, widest cell" \
+	"12 0 0 120" "$(columns $d/long.txt)" "$(head -5 $d/long.txt)"
+check_eq compare_text_columns_short "rows, misaligned, SERIES width - widest cell, widest cell" \
+	"12 0 0 97" "$(columns $d/short.txt)" "$(head -5 $d/short.txt)"
+check_eq compare_text_route20 "the 20-character route whole, in 4 rows" 4 \
+	"$(grep -c "route=$L20,status=200,server_port=8080} " $d/long.txt)"
+cut=$(grep -o "tracetool_http_request_duration_seconds{[^ ]*\\.\\.\\.[^ ]*" $d/long.txt | head -1)
+check_eq compare_text_elided "the 300-character route: cut in the middle, 120 characters, its end kept" \
+	"120 1" "$(printf %s "$cut" | wc -m) $(printf %s "$cut" | grep -c 'server_port=8080}$')" "$cut"
 exit 0

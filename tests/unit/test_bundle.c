@@ -2,7 +2,8 @@
 /*
  * Unit tests for bundles (user/bundle.c): a bundle of three runs written
  * plain and gzip-compressed reads back with every run's report identical
- * (JSON byte for byte), the fingerprint and noise as written; ".gz" is gzip
+ * (JSON byte for byte), the fingerprint and noise as written (every double
+ * exactly, also those 15 digits do not carry); ".gz" is gzip
  * and nothing else is; a failed write leaves an existing file as it was;
  * malformed, truncated (plain and gzip), damaged and schema-mismatched
  * bundles are rejected with one line naming the file and the JSON path;
@@ -96,7 +97,9 @@ static struct tt_bundle *three_runs(bool warm, const char *const *variants)
 	assert_int_equal(tt_fingerprint_read(&b->fp, "test-1.0"), 0);
 	assert_int_equal(tt_bundle_set_header(b, tracers, 1, argv, 7), 0);
 	for (i = 0; i < 3; i++) {
-		struct tt_run_noise n = { 0.25 * i, 0.125 * i, 1.5 + i };
+		/* doubles that 15 significant digits do not carry exactly
+		 * (0.33333333333333331, 0.30000000000000004): all 17 must be written */
+		struct tt_run_noise n = { i / 3.0, 0.1 * i + 0.2, 1.5 + i };
 
 		assert_int_equal(tt_bundle_add_run(b, variants ? variants[i] : "run",
 						   warm && i == 0, &n, run_report(10 * (i + 1), i)),

@@ -232,7 +232,7 @@ static void test_quantile_interval(void **state)
 		assert_int_equal(tt_hsum_from_hist(&s, h, 1e-9), 0);
 		for (k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
 			size_t rank = (size_t)ceil(qs[k] * (double)n - 1e-9);
-			double exact = (double)v[(rank ? rank : 1) - 1] * 1e-9;
+			double exact = (double)v[(rank ? rank : 1) - 1] / 1e9;
 			struct tt_qint qi;
 
 			tt_hsum_quantile_interval(&s, qs[k], &qi);

@@ -368,7 +368,7 @@ static void check_distribution(enum dist d, uint64_t seed)
 	/* the same in base units (ns -> seconds, as the tracers fill the model) */
 	assert_int_equal(tt_hsum_from_hist(&s, h, 1e-9), 0);
 	for (i = 0; i < sizeof(permille) / sizeof(permille[0]); i++) {
-		double exact = (double)exact_quantile(v, NSAMPLES, permille[i]) * 1e-9;
+		double exact = (double)exact_quantile(v, NSAMPLES, permille[i]) / 1e9;
 		double est = tt_hsum_quantile(&s, permille[i] / 1000.0);
 
 		assert_true(fabs(est - exact) / exact <= 1.0 / 128 + 1e-12);
@@ -627,12 +627,19 @@ static void test_bucket_of_slot(void **state)
 	b = tt_bucket_of_slot(TT_HIST_OVERFLOW, 3, 1e-9);
 	assert_true(isinf(b.upper));
 	assert_int_equal(b.count, 3);
-	assert_true(b.lower == ldexp(1, TT_HIST_MAX_BITS) * 1e-9);
+	assert_true(b.lower == ldexp(1, TT_HIST_MAX_BITS) / 1e9);
 	for (sl = 0; sl < TT_HIST_FINITE; sl++) {
 		b = tt_bucket_of_slot(sl, 1, 1e-9);
-		assert_true(b.upper == (double)tt_hist_slot_upper(sl) * 1e-9);
-		assert_true(b.lower == (double)tt_hist_slot_lower(sl) * 1e-9);
+		assert_true(b.upper == (double)tt_hist_slot_upper(sl) / 1e9);
+		assert_true(b.lower == (double)tt_hist_slot_lower(sl) / 1e9);
 	}
+	/* ns to seconds divides: the double nearest the decimal, which JSON writes short
+	 * (700 * 1e-9 is 7.000000000000001e-7) */
+	assert_true(tt_hist_scaled(700, 1e-9) == 7e-7);
+	assert_true(tt_hist_scaled(203003129565.0, 1e-9) == 203.003129565);
+	assert_true(tt_hist_scaled(3, 1e-6) == 3e-6);
+	assert_true(tt_hist_scaled(3, 1) == 3);
+	assert_true(tt_hist_scaled(3, 0.75) == 2.25);
 	b = tt_bucket_of_slot(TT_HIST_FINITE - 1, 1, 1);
 	assert_true(b.upper == (double)((1ULL << TT_HIST_MAX_BITS) - 1));
 	assert_true(tt_hist_resolution("seconds") == 1e-9);

@@ -460,7 +460,7 @@ static void test_minimal_ok(void **state)
 	assert_int_equal(r->nfamilies, 1);
 	assert_int_equal(r->families[0]->series[0].hist.nbuckets, 2);
 	/* 703 ns ends a bucket of tracetool's layout: [696, 703] ns */
-	assert_true(r->families[0]->series[0].hist.buckets[0].lower == 696 * 1e-9);
+	assert_true(r->families[0]->series[0].hist.buckets[0].lower == 696 / 1e9);
 	assert_true(isinf(r->families[0]->series[0].hist.buckets[1].upper));
 	assert_int_equal(r->started_at.tv_sec, T0_SEC);
 	assert_int_equal(r->started_at.tv_nsec, 123000000);

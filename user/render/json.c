@@ -16,10 +16,11 @@
 #include <jansson.h>
 
 #include "escape.h"
+#include "jsonout.h"
 #include "report.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER)
+#define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
 #define MAX_SAFE_INT 9007199254740992.0	/* 2^53: doubles past it are not exact integers */
 
 static const char *const type_names[] = {
@@ -486,7 +487,7 @@ int tt_render_json(const struct tt_report *r, const struct tt_render_opts *o, FI
 	root = report_new(r);
 	if (!root)
 		return -ENOMEM;
-	rc = json_dumpf(root, out, JSON_FLAGS);
+	rc = tt_json_dumpf(root, out, JSON_FLAGS);
 	json_decref(root);
 	if (rc == 0)
 		fputc('\n', out);
