@@ -141,6 +141,9 @@ mode_longrun() {
 	wait $load
 	echo "longrun: serve's lost events: $(metric tracetool_lost_events_total '' $SP)," \
 		"series expired so far: $(metric tracetool_export_expired_series_total '' $SP)"
+	# which tracer and reason: a loss that is counted is still a wrong number
+	curl -s "http://127.0.0.1:$SP/metrics" | grep '^tracetool_lost_events_total' |
+		awk '$NF != 0 { print "longrun: lost " $0 }'
 	grep 'state:' "$TMP/serve.err" | sed -n '1p;$p' | sed 's/^tracetool serve: /longrun: first and last /'
 	[ -n "${LONGRUN_LOG:-}" ] && cp "$TMP/serve.err" "$LONGRUN_LOG"
 	serve_stop
