@@ -589,7 +589,9 @@ static __always_inline bool push_request(struct tt_req_conn *c, const unsigned c
 	it->route_len = 0;
 	it->flags = 0;
 	__builtin_memset(it->route, 0, sizeof(it->route));	/* no bytes of an older path */
-	copy_route(it, b, off + skip, n);
+	/* a client series has no route label: its path is never copied (nor left open) */
+	if (c->role != TT_ROLE_CLIENT)
+		copy_route(it, b, off + skip, n);
 	c->tail++;
 	return true;
 }
@@ -651,6 +653,23 @@ __noinline int head_end_g(struct scratch *sc, __u32 n)
 		if (scan_step(i, &s))
 			break;
 	return (int)s.found;
+}
+
+/*
+ * head_end_g for a read of at most 64 bytes (a client's or a server's
+ * usual request), in straight-line code: no global call, whose return
+ * pays SRSO's thunk.  The scratch is zero past the payload (read_payload).
+ */
+static __always_inline __u32 head_end_short(const unsigned char *b, __u32 n)
+{
+	struct scan_ctx s = { .b = b, .n = n };
+	__u32 i;
+
+#pragma unroll
+	for (i = 0; i < 64 / 8; i++)
+		if (scan_step(i, &s))
+			break;
+	return s.found;
 }
 
 /* Read up to `max` bytes of the payload at `ubuf` into b[at..]; returns how many. */
@@ -814,7 +833,7 @@ __noinline int on_request_data(struct tt_req_conn *c, struct scratch *sc, struct
 		push_request(c, b, 0, n, m, skip, start);
 		if (!p && (long)n == len) {
 			/* the whole read is here: a request can follow only after its head's end */
-			__u32 end = (__u32)head_end_g(sc, n);
+			__u32 end = n <= 64 ? head_end_short(b, n) : (__u32)head_end_g(sc, n);
 
 			if (!end || end == n)
 				return 0;
