@@ -145,25 +145,32 @@ static bool is_overflow_series(const struct tt_family *f, const struct tt_series
 	return f->nlabels > 0;
 }
 
-/* The family's overflow series in the view, created on first use; NULL + errno. */
-static struct tt_series *overflow_series(struct tt_export *x, struct tt_family *vf,
-					 struct tt_series **ov)
+/*
+ * The family's overflow series in the view, created on first use; NULL +
+ * errno.  *ov holds its index + 1, not a pointer: adding a series to vf
+ * moves vf->series, and own series keep being added after the overflow
+ * series was created.
+ */
+static struct tt_series *overflow_series(struct tt_export *x, struct tt_family *vf, size_t *ov)
 {
+	struct tt_series *s;
 	const char **labels;
 	size_t i;
 
 	if (*ov)
-		return *ov;
+		return &vf->series[*ov - 1];
 	labels = calloc(vf->nlabels, sizeof(*labels));
 	if (!labels)
 		return NULL;
 	for (i = 0; i < vf->nlabels; i++)
 		labels[i] = TT_OVERFLOW_LABEL;
-	*ov = tt_family_add_series(vf, labels);
+	s = tt_family_add_series(vf, labels);
 	free(labels);
-	if (*ov)
-		(*ov)->created = x->o.start;
-	return *ov;
+	if (!s)
+		return NULL;
+	s->created = x->o.start;
+	*ov = vf->nseries;
+	return s;
 }
 
 /* Add series `s` (a value, or a histogram) to `dst`. 0 or -ENOMEM. */
@@ -212,8 +219,9 @@ static int view_family(struct tt_export *x, struct tt_report *view, const struct
 {
 	bool expiring = f->type != TT_METRIC_GAUGE && strcmp(f->name, TT_LOST_FAMILY);
 	struct tt_series_index idx;
-	struct tt_series *ov = NULL, *out;
+	struct tt_series *out;
 	struct tt_family *vf, *gone = NULL;
+	size_t ov = 0;			/* the overflow series' index + 1 */
 	struct fstate *fs;
 	bool *drop = NULL;
 	size_t i;

@@ -602,6 +602,55 @@ static void test_hsum_fold(void **state)
 	free(h);
 }
 
+/*
+ * The overflow series is created while own series are still to be added
+ * to the view (the snapshot lists an overflowed label set first): adding
+ * them moves the view's series array, and what the later overflowed label
+ * sets add must still reach the overflow series.  Before the fix the view
+ * kept a pointer into the old array (serve: a double free, and `_other`
+ * going down with a bucket above +Inf, when expiry and the limit met).
+ */
+static void test_export_overflow_after_moves(void **state)
+{
+	enum { N = 600 };
+	static const char *labels[] = { "route" };
+	struct tt_export *x = tt_export__new(&(struct tt_export_opts){ .start = 0,
+								      .max_series = N });
+	size_t v, i;
+
+	(void)state;
+	assert_non_null(x);
+	for (v = 0; v < 3; v++) {
+		struct tt_report *s = tt_report__new();
+		struct tt_family *f = tt_report_add_family(s, "c_total", "c", "", TT_METRIC_COUNTER,
+							   1, labels);
+		const struct tt_series *ov;
+		struct tt_report *view;
+		char name[32];
+
+		/* the first view makes r0..r599 own series; later ones list /x1 first */
+		if (v)
+			tt_family_add_series(f, (const char *[]){ "/x1" })->value = 10.0 * (double)v;
+		for (i = 0; i < N; i++) {
+			snprintf(name, sizeof(name), "/r%zu", i);
+			tt_family_add_series(f, (const char *[]){ name })->value = (double)v + 1;
+		}
+		if (!v)
+			tt_family_add_series(f, (const char *[]){ "/x1" })->value = 1;
+		tt_family_add_series(f, (const char *[]){ "/x2" })->value = 100.0 * ((double)v + 1);
+		view = tt_export_view(x, s, (double)v);
+		assert_non_null(view);
+		ov = find(view, "c_total", TT_OVERFLOW_LABEL);
+		assert_non_null(ov);
+		if (ov->value != (v ? 10.0 * (double)v : 1) + 100.0 * ((double)v + 1))
+			fail_msg("view %zu: the overflow series is %g", v, ov->value);
+		assert_int_equal(tt_report_find_family(view, "c_total")->nseries, N + 1);
+		tt_report__free(view);
+		tt_report__free(s);
+	}
+	tt_export__free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -614,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_export_ttl),
 		cmocka_unit_test(test_export_hist_return),
 		cmocka_unit_test(test_export_churn_bounded),
+		cmocka_unit_test(test_export_overflow_after_moves),
 		cmocka_unit_test(test_hsum_fold),
 	};
 
