@@ -181,31 +181,56 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	return 0;
 }
 
-/* Does an Accept-Encoding header take gzip (gzip, x-gzip or *, with a q above 0)? */
+/*
+ * The q of a content-coding item ("gzip;q=0.5"), 1 without one; the
+ * parameter name is case-insensitive (RFC 9110, 12.4.2).
+ */
+static double item_q(const char *params)
+{
+	for (; params && *params; params = strchr(params + 1, ';')) {
+		const char *p = params + (*params == ';');
+
+		p += strspn(p, " \t");
+		if ((*p == 'q' || *p == 'Q') && p[1 + strspn(p + 1, " \t")] == '=') {
+			p += 1 + strspn(p + 1, " \t") + 1;
+			return strtod(p, NULL);
+		}
+	}
+	return 1;
+}
+
+/*
+ * Does an Accept-Encoding header take gzip?  An item naming gzip (or
+ * x-gzip) decides by its q; without one, "*" does (RFC 9110, 12.5.3): so
+ * "gzip;q=0, *" refuses gzip.
+ */
 static bool accepts_gzip(const char *ae)
 {
+	double q_gzip = -1, q_any = -1;
 	const char *p = ae;
 
 	while (p && *p) {
-		const char *end = strchr(p, ','), *semi, *q;
+		const char *end = strchr(p, ','), *semi, *c;
 		size_t len = end ? (size_t)(end - p) : strlen(p), n;
 		char item[128];
 
 		snprintf(item, sizeof(item), "%.*s", (int)(len < 127 ? len : 127), p);
 		p = end ? end + 1 : NULL;
-		q = item + strspn(item, " \t");
-		semi = strchr(q, ';');
-		n = semi ? (size_t)(semi - q) : strlen(q);
-		while (n && (q[n - 1] == ' ' || q[n - 1] == '\t'))
+		c = item + strspn(item, " \t");
+		semi = strchr(c, ';');
+		n = semi ? (size_t)(semi - c) : strlen(c);
+		while (n && (c[n - 1] == ' ' || c[n - 1] == '\t'))
 			n--;
-		if (!((n == 4 && !strncasecmp(q, "gzip", 4)) || (n == 6 && !strncasecmp(q, "x-gzip", 6)) ||
-		      (n == 1 && q[0] == '*')))
-			continue;
-		if (semi && (semi = strstr(semi, "q=")) && !(strtod(semi + 2, NULL) > 0))
-			continue;
-		return true;
+		if ((n == 4 && !strncasecmp(c, "gzip", 4)) || (n == 6 && !strncasecmp(c, "x-gzip", 6))) {
+			double q = item_q(semi);
+
+			if (q > q_gzip)
+				q_gzip = q;
+		} else if (n == 1 && c[0] == '*') {
+			q_any = item_q(semi);
+		}
 	}
-	return false;
+	return q_gzip >= 0 ? q_gzip > 0 : q_any > 0;
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
@@ -296,8 +321,9 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	}
 	if (rep.content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep.content_type);
-	if (rep.status == MHD_HTTP_OK && rep.len >= HTTPD_GZIP_MIN)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	/* /metrics chooses its format by Accept and its coding by Accept-Encoding */
+	if (rep.status == MHD_HTTP_OK)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
 	if (gzipped)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	ret = MHD_queue_response(conn, rep.status, resp);

@@ -217,7 +217,7 @@ static void test_gzip(void **state)
 	     "-w '%%{size_download}' %s/big | tr -d '\\r' | grep -i -e '^content-encoding' -e '^vary' -e '^[0-9]'",
 	     base);
 	assert_non_null(strstr(out, "Content-Encoding: gzip\n"));
-	assert_non_null(strstr(out, "Vary: Accept-Encoding\n"));
+	assert_non_null(strstr(out, "Vary: Accept, Accept-Encoding\n"));
 	assert_true(atoi(strrchr(out, '\n') + 1) < 4000);
 	curl(out, sizeof(out), "curl -s --max-time 5 -H 'Accept-Encoding: gzip' %s/big | gzip -dc | "
 	     "md5sum", base);
@@ -237,6 +237,16 @@ static void test_gzip(void **state)
 	curl(out, sizeof(out), "curl -s --max-time 5 -H 'Accept-Encoding: gzip;q=0, identity' "
 	     "-w ' %%{size_download}' -o /dev/null %s/big", base);
 	assert_string_equal(out, " 40000");
+	/* gzip's own q=0 beats "*", and Q is q (RFC 9110) */
+	curl(out, sizeof(out), "curl -s --max-time 5 -H 'Accept-Encoding: gzip;q=0, *' "
+	     "-w ' %%{size_download}' -o /dev/null %s/big", base);
+	assert_string_equal(out, " 40000");
+	curl(out, sizeof(out), "curl -s --max-time 5 -H 'Accept-Encoding: gzip; Q=0' "
+	     "-w ' %%{size_download}' -o /dev/null %s/big", base);
+	assert_string_equal(out, " 40000");
+	curl(out, sizeof(out), "curl -s --max-time 5 -H 'Accept-Encoding: br, *;q=0.1' -D - "
+	     "-o /dev/null %s/big | grep -ci '^content-encoding: gzip'", base);
+	assert_string_equal(out, "1\n");
 	curl(out, sizeof(out), "curl -s --max-time 5 -H 'Accept-Encoding: gzip' %s/metrics", base);
 	assert_string_equal(out, "up 1\n");
 
