@@ -25,6 +25,10 @@
 # `wrk -t2 -c16`, the issue's host-wide figure (tracetool's count then takes
 # in whatever else the host serves), HOOK (tracetool --hook: tp_btf, the
 # socket path, or tracepoint, the syscall fallback; empty: tracetool's choice).
+# BENCH_TRACER [tracetool]: `floor` runs the traced rounds under empty
+# programs on the same socket-path hooks instead (bench/requests_floor.bpf.c,
+# calibration only): the throughput kept and CPU added by the hooks'
+# dispatch alone, the floor of any tracer on them (no count, no BPF line).
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -41,6 +45,11 @@ host) WRK_ARGS="-t2 -c16" ;;
 *) echo "bench/requests.sh: BENCH_MODE is nginx or host" >&2; exit 2 ;;
 esac
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+TRACER_KIND=${BENCH_TRACER:-tracetool}
+case $TRACER_KIND in
+tracetool | floor) ;;
+*) echo "bench/requests.sh: BENCH_TRACER is tracetool or floor" >&2; exit 2 ;;
+esac
 
 . bench/lock.sh
 . bench/nginx.sh
@@ -58,6 +67,15 @@ TMP=$(mktemp -d /tmp/tt-req-bench.XXXXXX) || exit 1
 chmod 755 "$TMP"
 TT=$TMP/tracetool
 cp "$OUT/tracetool" "$TT"
+if [ "$TRACER_KIND" = floor ]; then
+	CLANG=${CLANG:-clang}
+	[ -f "$OUT/vmlinux.h" ] && command -v "$CLANG" >/dev/null 2>&1 ||
+		{ echo "bench/requests.sh: the floor needs clang and $OUT/vmlinux.h" >&2; rm -rf "$TMP"; exit 1; }
+	"$CLANG" -g -O2 -target bpf -D__TARGET_ARCH_$(uname -m | sed -e "s/x86_64/x86/" -e "s/aarch64/arm64/") -I"$OUT" -Wall \
+		-c bench/requests_floor.bpf.c -o "$TMP/floor.bpf.o" &&
+		gcc -O2 -Wall -Wextra -Werror -o "$TMP/floor_loader" bench/floor_loader.c -lbpf ||
+		{ echo "bench/requests.sh: building the floor programs failed" >&2; rm -rf "$TMP"; exit 1; }
+fi
 MASTER=""
 TRACER=""
 STATS_OLD=""
@@ -90,7 +108,7 @@ run_wrk() {
 
 # what tracetool traces: nginx only, or (host mode) every process
 if [ "$MODE" = host ]; then FILTER=""; else FILTER="-p $PIDS_CSV"; fi
-echo "nginx $($NGINX -v 2>&1 | sed 's/.*\///'), wrk $WRK_ARGS -d${SECS}s, $ROUNDS rounds, $(nproc) CPUs, $(uname -r), mode $MODE ${HOOK_OPT:-}"
+echo "nginx $($NGINX -v 2>&1 | sed 's/.*\///'), wrk $WRK_ARGS -d${SECS}s, $ROUNDS rounds, $(nproc) CPUs, $(uname -r), mode $MODE ${HOOK_OPT:-}, traced by $TRACER_KIND"
 echo "run        req/s      CPU us/req  tracetool count / wrk count"
 : >"$TMP/untraced"
 : >"$TMP/traced"
@@ -103,10 +121,14 @@ while [ $r -le "$ROUNDS" ]; do
 	U_RPS=$RPS
 	U_CPU=$CPU_US
 
-	# shellcheck disable=SC2086
-	"$TT" requests $HOOK_OPT $FILTER -f json -o "$TMP/report.json" &
+	if [ "$TRACER_KIND" = floor ]; then
+		"$TMP/floor_loader" "$TMP/floor.bpf.o" 2>/dev/null &
+	else
+		# shellcheck disable=SC2086
+		"$TT" requests $HOOK_OPT $FILTER -f json -o "$TMP/report.json" &
+	fi
 	TRACER=$!
-	bench_tracer_wait "$TRACER" || { echo "bench/requests.sh: tracetool did not attach" >&2; exit 1; }
+	bench_tracer_wait "$TRACER" || { echo "bench/requests.sh: $TRACER_KIND did not attach" >&2; exit 1; }
 	c0=$(awk '{ print $14 + $15 }' /proc/$TRACER/stat)
 	run_wrk
 	c1=$(awk '{ print $14 + $15 }' /proc/$TRACER/stat)
@@ -117,8 +139,10 @@ while [ $r -le "$ROUNDS" ]; do
 	while kill -0 "$TRACER" 2>/dev/null && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 	wait "$TRACER" 2>/dev/null
 	TRACER=""
-	got=$(jq '[.metrics[] | select(.name == "http_server_request_duration_seconds") | .series[].count] | add // 0' \
-		"$TMP/report.json" 2>/dev/null)
+	got=n/a
+	[ "$TRACER_KIND" = floor ] ||
+		got=$(jq '[.metrics[] | select(.name == "http_server_request_duration_seconds") | .series[].count] | add // 0' \
+			"$TMP/report.json" 2>/dev/null)
 	echo "traced     $RPS  $CPU_US   $got / $REQS   (tracetool process: $TT_US us/req)"
 	echo "$RPS $CPU_US" >>"$TMP/traced"
 	awk -v u="$U_RPS" -v t="$RPS" -v uc="$U_CPU" -v tc="$CPU_US" \
@@ -131,7 +155,7 @@ done
 # throughput on a shared machine.
 STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo "")
 BPF_NS=""
-if [ -n "$STATS_OLD" ] && command -v bpftool >/dev/null 2>&1; then
+if [ "$TRACER_KIND" = tracetool ] && [ -n "$STATS_OLD" ] && command -v bpftool >/dev/null 2>&1; then
 	# shellcheck disable=SC2086
 	"$TT" requests $HOOK_OPT $FILTER -f json -o "$TMP/report.json" &
 	TRACER=$!

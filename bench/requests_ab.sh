@@ -6,7 +6,8 @@
 # and a branch's).  For each round and each binary in turn: one traced run
 # with kernel.bpf_stats_enabled=1 (restored after), printing each program's
 # runs per request and ns per run, their total per request, the machine's CPU
-# time per request, the load generator's rate, and tracetool's count against
+# time per request (and of it, the tracetool process's own: draining,
+# labels, aggregation), the load generator's rate, and tracetool's count against
 # the load generator's.  Per-program BPF figures are far steadier than
 # throughput on a shared machine, so this is the benchmark for comparing
 # changes of the BPF code; bench/requests.sh gives throughput kept.
@@ -125,7 +126,9 @@ while [ "$r" -le "$ROUNDS" ]; do
 		sysctl -qw kernel.bpf_stats_enabled=1
 		bpftool -j prog show >"$TMP/progs0.json"
 		b0=$(busy_ticks)
+		c0=$(awk '{ print $14 + $15 }' /proc/$TRACER/stat)
 		load
+		c1=$(awk '{ print $14 + $15 }' /proc/$TRACER/stat)
 		b1=$(busy_ticks)
 		bpftool -j prog show >"$TMP/progs1.json"
 		sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
@@ -147,6 +150,8 @@ while [ "$r" -le "$ROUNDS" ]; do
 		fi
 		cpu=$(awk -v t=$((b1 - b0)) -v hz="$(getconf CLK_TCK)" -v n="$REQS" \
 			'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
+		ttcpu=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$REQS" \
+			'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
 		per=$(jq -r -n --argjson ids "[$ids]" --argjson n "$REQS" \
 			--slurpfile a "$TMP/progs0.json" --slurpfile b "$TMP/progs1.json" '
 			[$b[0][] | select(.id as $i | any($ids[]; . == $i)) | . as $p |
@@ -156,7 +161,7 @@ while [ "$r" -le "$ROUNDS" ]; do
 			 {name: $p.name, runs: ($runs / $n), ns: ($t / $runs), per_req: ($t / $n)}] |
 			"\(map(.per_req) | add | round) ns/req:" +
 			(map(" \(.name) \(.runs * 100 | round / 100)x\(.ns | round)") | join(""))')
-		echo "round $r, #$i $bin: $RATE, CPU $cpu us/req, counted $got; BPF $per"
+		echo "round $r, #$i $bin: $RATE, CPU $cpu us/req (tracetool process $ttcpu), counted $got; BPF $per"
 	done
 	r=$((r + 1))
 done

@@ -16,6 +16,8 @@
 #             counters/buckets/_count/_sum that decreased.  Measures memory,
 #             fds and monotonicity, not time: it takes no lock and may run
 #             beside other work (it is not in the default modes: an hour).
+#             serve runs with -v: its state (series, buckets, heap) once a
+#             minute, the first and last lines printed (all in LONGRUN_LOG).
 #   scrapers  100 concurrent scrape loops (SCRAPERS) while a client holds 500
 #             (HOLD_CONNS) half-open connections, a slowloris that sends one
 #             more header line every 4 s, for HOLD_SECONDS [30]: scrape latency
@@ -27,9 +29,13 @@
 #   cpu       serve's own user and system CPU (/proc/PID/stat) over CPU_SECONDS
 #             [120] at a 15 s scrape interval while wrk (WRK_ARGS [-t1 -c2])
 #             drives nginx; the achieved request rate.
-#   series    10,000 route series (requests --max-routes 10000, 10,000 distinct
-#             word paths) and the time of one text scrape (curl time_total,
-#             median of 7) and its size.
+#   series    for each N of SERIES_ROUTES [526 10000]: N route series
+#             (requests --max-routes N, N distinct word paths; 526 histogram
+#             series are about 10,000 sample lines, Prometheus's series) and
+#             the time of a scrape (curl time_total, median of 7) and its size:
+#             text, text with Accept-Encoding: gzip, OpenMetrics; serve's own
+#             stage times (-v: collect, export view, self-metrics, render);
+#             zlib's time and ratio at levels 1 and 6 on the text.
 # Timed modes run under `flock /tmp/tt-bench.lock flock /tmp/tt-live.lock`.
 # OUT [build] is the build directory; the binary is copied first, so a
 # rebuild does not touch a running benchmark.
@@ -73,7 +79,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-echo "serve bench: tracetool $(git describe --always --dirty 2>/dev/null), $(date -u +%FT%TZ), modes: $MODES"
+echo "serve bench: tracetool $(git describe --always --dirty 2>/dev/null), $(date -u +%FT%TZ), modes: $MODES, load average $(cut -d" " -f1-3 /proc/loadavg)"
 
 # serve_start LISTEN_PORT ARGS...: tracetool serve in the background; SERVE is its pid,
 # waits (60 s at most) until /-/healthy answers and one scrape has rendered
@@ -126,7 +132,7 @@ mode_longrun() {
 	NP=${LONGRUN_PORT:-18970}
 	SP=$((NP + 1))
 	secs=${LONGRUN_SECONDS:-3600}
-	mode_start longrun $NP $SP
+	mode_start longrun $NP $SP --port $NP -v	# -v: serve's state once a minute
 	echo "longrun: serve pid $SERVE (syscalls tcp requests --port $NP), ${secs} s, load ${LOAD_RATE:-200}/s, scrape every ${SCRAPE_INTERVAL:-15} s, warm-up ${LONGRUN_WARMUP:-600} s; no lock (memory, fds, monotonicity)"
 	"$PY" $TOOL load $NP "${LOAD_RATE:-200}" "$secs" &
 	load=$!
@@ -134,7 +140,12 @@ mode_longrun() {
 		"${LONGRUN_WARMUP:-600}" "${LONGRUN_CSV:-$TMP/longrun.csv}"
 	wait $load
 	echo "longrun: serve's lost events: $(metric tracetool_lost_events_total '' $SP)," \
-		"expired series now: $(metric tracetool_export_expired_series '' $SP)"
+		"series expired so far: $(metric tracetool_export_expired_series_total '' $SP)"
+	# which tracer and reason: a loss that is counted is still a wrong number
+	curl -s "http://127.0.0.1:$SP/metrics" | grep '^tracetool_lost_events_total' |
+		awk '$NF != 0 { print "longrun: lost " $0 }'
+	grep 'state:' "$TMP/serve.err" | sed -n '1p;$p' | sed 's/^tracetool serve: /longrun: first and last /'
+	[ -n "${LONGRUN_LOG:-}" ] && cp "$TMP/serve.err" "$LONGRUN_LOG"
 	serve_stop
 	bench_nginx_stop
 }
@@ -213,22 +224,68 @@ mode_cpu() {
 	bench_nginx_stop
 }
 
+# series_scrapes PORT LABEL [CURL ARGS...]: 7 scrapes 0.5 s apart (past the 0.25 s snapshot
+# reuse: each collects), their curl time_total and the median, the size of the last
+series_scrapes() {
+	_p=$1 _l=$2
+	shift 2
+	# to /dev/null: a file would add curl's writing of 34 MB to the time
+	for i in 1 2 3 4 5 6 7; do
+		curl -s "$@" -o /dev/null -w '%{time_total} %{size_download}\n' "http://127.0.0.1:$_p/metrics"
+		sleep 0.5
+	done >"$TMP/times"
+	echo "series: $_l: time_total (s): $(cut -d' ' -f1 "$TMP/times" | tr '\n' ' ')median" \
+		"$(cut -d' ' -f1 "$TMP/times" | sort -n | sed -n 4p), $(tail -1 "$TMP/times" | cut -d' ' -f2) bytes"
+}
+
 mode_series() {
 	NP=18978 SP=18979
-	mode_start series $NP $SP requests --port $NP --max-routes 10000
-	"$PY" $TOOL scan $NP 9999 2
-	wrk -t1 -c1 -d1s "http://127.0.0.1:$NP/api/users/42" >/dev/null 2>&1
-	sleep 2
-	for i in 1 2 3 4 5 6 7; do
-		curl -s -o "$TMP/series.txt" -w '%{time_total}\n' "http://127.0.0.1:$SP/metrics"
-		sleep 0.5	# past the 0.25 s snapshot reuse: each scrape collects
-	done >"$TMP/times"
-	echo "series: $(grep -c '^http_server_request_duration_seconds_count{' "$TMP/series.txt") route series" \
-		"(http_server_request_duration_seconds), $(grep -vc '^#' "$TMP/series.txt") samples," \
-		"$(wc -c <"$TMP/series.txt") bytes"
-	echo "series: scrape time_total (s): $(tr '\n' ' ' <"$TMP/times")median $(sort -n "$TMP/times" | sed -n 4p)"
-	serve_stop
-	bench_nginx_stop
+	for n in ${SERIES_ROUTES:-526 10000}; do
+		mode_start series $NP $SP requests --port $NP --max-routes "$n" -v
+		"$PY" $TOOL scan $NP $((n - 1)) 2
+		wrk -t1 -c1 -d1s "http://127.0.0.1:$NP/api/users/42" >/dev/null 2>&1
+		sleep 2
+		curl -s -o "$TMP/series.txt" "http://127.0.0.1:$SP/metrics"
+		echo "series: --max-routes $n: $(grep -c '^http_server_request_duration_seconds_count{' "$TMP/series.txt") route series" \
+			"(http_server_request_duration_seconds), $(grep -vc '^#' "$TMP/series.txt") samples" \
+			"($(grep -c '^http_server_request_duration_seconds' "$TMP/series.txt") of that family)," \
+			"$(wc -c <"$TMP/series.txt") bytes"
+		# what zlib (the library serve links) costs on this text, level by level
+		"$PY" - "$TMP/series.txt" <<'EOF'
+import sys, time, zlib
+text = open(sys.argv[1], 'rb').read()
+for level in (1, 6):
+    best = None
+    for _ in range(3):
+        t0 = time.perf_counter()
+        z = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        out = z.compress(text) + z.flush()
+        t = time.perf_counter() - t0
+        best = t if best is None or t < best else best
+    print("series: zlib level %d: %d -> %d bytes (%.1f x) in %.1f ms (best of 3)"
+          % (level, len(text), len(out), len(text) / len(out), best * 1e3))
+EOF
+		sleep 0.5
+		for v in "text" "text, Accept-Encoding: gzip" "OpenMetrics"; do
+			k0=$(grep -c 'scrape: collect' "$TMP/serve.err")
+			case $v in
+			text) series_scrapes $SP "$v" ;;
+			text,*) series_scrapes $SP "$v" -H 'Accept-Encoding: gzip' ;;
+			*) series_scrapes $SP "$v" -H 'Accept: application/openmetrics-text; version=1.0.0' ;;
+			esac
+			# serve -v: one line of stage times per scrape
+			grep 'scrape: collect' "$TMP/serve.err" | sed -n "$((k0 + 1)),\$p" >"$TMP/stages"
+			[ -s "$TMP/stages" ] || continue
+			_m=""
+			for st in collect "export view" self-metrics render; do
+				_m="$_m${_m:+, }$st $(sed -n "s/.*$st \([0-9.]*\) ms.*/\1/p" "$TMP/stages" |
+					sort -n | sed -n "$((($(wc -l <"$TMP/stages") + 1) / 2))p")"
+			done
+			echo "series: $v: serve's stages (-v), median ms: $_m"
+		done
+		serve_stop
+		bench_nginx_stop
+	done
 }
 
 for m in $MODES; do

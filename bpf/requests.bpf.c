@@ -318,6 +318,7 @@ static __always_inline void batch_emit(struct tt_req_conn *c)
 	}
 	e = &r->e;
 	http_record(e, c, b->end_ns, b->dur[0], b->tgid, b->comm);
+	e->kind = b->kind;
 	http_request(e, b->status, b->method, b->route_len, b->flags, b->route);
 	__builtin_memcpy(r->dur, b->dur, sizeof(r->dur));
 	r->n = b->n;
@@ -326,13 +327,15 @@ static __always_inline void batch_emit(struct tt_req_conn *c)
 	b->n = 0;
 }
 
-/* Do the waiting requests have it's labels?  (Ports, peer and role are the connection's.) */
-static __always_inline bool batch_same(const struct tt_req_conn *c, const struct tt_req_item *it)
+/* Do the waiting requests have its labels?  (Ports, peer and role are the connection's.) */
+static __always_inline bool batch_same(const struct tt_req_conn *c, const struct tt_req_item *it,
+				       __u8 kind)
 {
 	const struct tt_req_batch *b = &c->batch;
 	int i;
 
-	if (b->tgid != c->tgid || b->status != it->status || b->method != it->method ||
+	if (b->kind != kind || b->tgid != c->tgid || b->status != it->status ||
+	    b->method != it->method ||
 	    b->route_len != it->route_len || b->flags != it->flags ||
 	    *(__u64 *)b->comm != *(__u64 *)c->comm ||
 	    *(__u64 *)(b->comm + 8) != *(__u64 *)(c->comm + 8))
@@ -345,17 +348,18 @@ static __always_inline bool batch_same(const struct tt_req_conn *c, const struct
 }
 
 /*
- * A finished HTTP request into c->batch: a ring-buffer record per request
- * (reserve, fill, submit) costs about 100 ns of BPF time; a batch pays it
- * once per TT_REQ_BATCH like requests.
+ * A finished request or turn (it: its labels and times) into c->batch: a
+ * ring-buffer record per request (reserve, fill, submit) costs about 100
+ * ns of BPF time; a batch pays it once per TT_REQ_BATCH like requests.
  */
-static __always_inline void batch_add(struct tt_req_conn *c, const struct tt_req_item *it)
+static __always_inline void batch_add(struct tt_req_conn *c, const struct tt_req_item *it, __u8 kind)
 {
 	struct tt_req_batch *b = &c->batch;
 
-	if (b->n && !batch_same(c, it))
+	if (b->n && !batch_same(c, it, kind))
 		batch_emit(c);
 	if (!b->n) {
+		b->kind = kind;
 		b->tgid = c->tgid;
 		b->status = it->status;
 		b->method = it->method;
@@ -376,7 +380,7 @@ static __always_inline void emit(struct tt_req_conn *c, const struct tt_req_item
 	struct tt_req_event *e;
 
 	if (cfg.batch) {
-		batch_add(c, it);
+		batch_add(c, it, c->role == TT_ROLE_CLIENT ? TT_REQ_HTTP_CLIENT : TT_REQ_HTTP_SERVER);
 		return;
 	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -394,10 +398,19 @@ static __always_inline void emit(struct tt_req_conn *c, const struct tt_req_item
  * A finished non-HTTP turn: plain TCP, or a Redis command / PostgreSQL
  * statement, whose record carries only the command name or keyword (q[0]).
  */
-static __always_inline void emit_turn(const struct tt_req_conn *c, __u64 now)
+static __always_inline void emit_turn(struct tt_req_conn *c, __u64 now)
 {
-	struct tt_req_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct tt_req_event *e;
 
+	if (cfg.batch && (c->proto == TT_PROTO_REDIS || c->proto == TT_PROTO_PG)) {
+		struct tt_req_item *it = &c->q[0];	/* the turn: word and type (on_wire_data) */
+
+		it->start_ns = c->tcp_start;
+		it->last_ns = now;
+		batch_add(c, it, c->proto == TT_PROTO_REDIS ? TT_REQ_REDIS : TT_REQ_POSTGRESQL);
+		return;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		tt_count_lost(TT_LOST_RINGBUF);
 		return;
@@ -576,7 +589,9 @@ static __always_inline bool push_request(struct tt_req_conn *c, const unsigned c
 	it->route_len = 0;
 	it->flags = 0;
 	__builtin_memset(it->route, 0, sizeof(it->route));	/* no bytes of an older path */
-	copy_route(it, b, off + skip, n);
+	/* a client series has no route label: its path is never copied (nor left open) */
+	if (c->role != TT_ROLE_CLIENT)
+		copy_route(it, b, off + skip, n);
 	c->tail++;
 	return true;
 }
@@ -638,6 +653,23 @@ __noinline int head_end_g(struct scratch *sc, __u32 n)
 		if (scan_step(i, &s))
 			break;
 	return (int)s.found;
+}
+
+/*
+ * head_end_g for a read of at most 64 bytes (a client's or a server's
+ * usual request), in straight-line code: no global call, whose return
+ * pays SRSO's thunk.  The scratch is zero past the payload (read_payload).
+ */
+static __always_inline __u32 head_end_short(const unsigned char *b, __u32 n)
+{
+	struct scan_ctx s = { .b = b, .n = n };
+	__u32 i;
+
+#pragma unroll
+	for (i = 0; i < 64 / 8; i++)
+		if (scan_step(i, &s))
+			break;
+	return s.found;
 }
 
 /* Read up to `max` bytes of the payload at `ubuf` into b[at..]; returns how many. */
@@ -801,7 +833,7 @@ __noinline int on_request_data(struct tt_req_conn *c, struct scratch *sc, struct
 		push_request(c, b, 0, n, m, skip, start);
 		if (!p && (long)n == len) {
 			/* the whole read is here: a request can follow only after its head's end */
-			__u32 end = (__u32)head_end_g(sc, n);
+			__u32 end = n <= 64 ? head_end_short(b, n) : (__u32)head_end_g(sc, n);
 
 			if (!end || end == n)
 				return 0;
@@ -1092,6 +1124,24 @@ static long wire_step(__u32 i, struct wire_ctx *x)
 	return 1;
 }
 
+/*
+ * Walk up to `steps` steps: the first TT_WIRE_INLINE_STEPS in a plain loop
+ * (a GET or SET of redis-benchmark is 3 or 4 steps), without bpf_loop's
+ * callback call per step (every call and return pays SRSO's thunk on this
+ * CPU); bpf_loop takes a longer read on.  The same steps either way.
+ */
+#define TT_WIRE_INLINE_STEPS 4
+
+static __always_inline void wire_walk(struct wire_ctx *x, __u32 steps)
+{
+	__u32 i;
+
+	for (i = 0; i < TT_WIRE_INLINE_STEPS; i++)
+		if (wire_step(i, x))
+			return;
+	bpf_loop(steps - TT_WIRE_INLINE_STEPS, wire_step, x, 0);
+}
+
 /* What the head of a read says (wire_head_g). */
 struct wire_head {
 	__u8 proto;		/* in: enum tt_wire_proto, TT_WIRE_NONE = detect it */
@@ -1140,6 +1190,7 @@ __noinline int on_wire_data(struct tt_req_conn *c, struct scratch *sc, struct da
 {
 	struct wire_head h = {};
 	struct wire_ctx x = {};
+	struct tt_wire_in *last;
 	struct tt_wire_sync *s;
 	struct tt_req_item *it;
 	__u64 ubuf, len, more;
@@ -1218,9 +1269,26 @@ __noinline int on_wire_data(struct tt_req_conn *c, struct scratch *sc, struct da
 	x.w.elems = s->elems;
 	x.w.ext = s->ext;
 	x.ubuf = ubuf;
-	bpf_loop(TT_WIRE_STEPS, wire_step, &x, 0);
+	last = &sc->step;
+	if (h.proto == TT_WIRE_PG) {
+		/*
+		 * The first step here, on the head (a PG step looks at 5 bytes,
+		 * which the head holds as the step's window would): a read that
+		 * is one message (pgbench's Query) needs no bpf_loop and no
+		 * global call per step.
+		 */
+		x.steps = 1;
+		if (tt_wire_step(&x.w, &sc->head) || x.w.pos >= x.w.len) {
+			x.stopped = 1;
+			last = &sc->head;
+		} else {
+			wire_walk(&x, TT_WIRE_STEPS - 1);
+		}
+	} else {
+		wire_walk(&x, TT_WIRE_STEPS);
+	}
 	extra = x.w.turns;
-	if (tt_wire_sync_end(s, &x.w, &sc->step, x.stopped)) {
+	if (tt_wire_sync_end(s, &x.w, last, x.stopped)) {
 		if (x.stopped)
 			count_unclassified();	/* the rest of the read is no message */
 		else
@@ -1255,7 +1323,11 @@ __noinline int on_wire_data(struct tt_req_conn *c, struct scratch *sc, struct da
 	conn_comm(c);
 	it = &c->q[0];
 	it->status = h.proto == TT_WIRE_PG ? h.type : 0;
+	it->method = 0;
+	it->flags = 0;
 	it->route_len = (__u8)h.w.len;
+	/* all of route: a batch compares and sends it whole */
+	__builtin_memset(it->route, 0, sizeof(it->route));
 	__builtin_memcpy(it->route, h.w.w, TT_WIRE_WORD);
 	return 0;
 }

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * `tracetool profile`: on-CPU stack sampling.  A software cpu-clock perf
- * event per online CPU at -F HZ runs bpf/profile.bpf.c, which counts
- * samples per (process, user stack, kernel stack, comm) in the kernel.
+ * `tracetool profile`: on-CPU stack sampling.  A software timer perf event
+ * at -F HZ (task-clock per traced thread with -- CMD or -p, else cpu-clock
+ * per online CPU) runs bpf/profile.bpf.c, which counts samples per
+ * (process, user stack, kernel stack, comm) in the kernel.
  * This file holds the options, opens the perf events and hands the maps to
  * user/stackprof.c, which symbolizes them into the report's profile.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "commands.h"
@@ -23,19 +26,27 @@
 #include "profile.skel.h"	/* after the header: it names its structs */
 
 static const char profile_description[] =
-	"On-CPU stack sampling: a software cpu-clock perf event on every CPU samples\n"
-	"the running task HZ times a second; samples are counted per stack in the\n"
-	"kernel, then symbolized (ELF symbols, debuglink and /usr/lib/debug files via\n"
-	"libdwfl; kernel frames from /proc/kallsyms, suffixed _[k]). The idle task is\n"
-	"left out. Values are sample counts. User stacks (--call-graph): walked by\n"
-	"the kernel through frame pointers where every ELF file a process maps keeps\n"
-	"them; elsewhere (Debian's libc and most distribution packages are built\n"
-	"without) the user registers and the top --stack-size bytes of the stack are\n"
-	"copied at each sample and unwound in tracetool from the files' CFI\n"
-	"(.eh_frame), like perf --call-graph dwarf; the bytes are discarded once\n"
-	"unwound. A stack cut short (deeper than the copy or than the kernel's 127\n"
-	"frames, or a frame the unwinder cannot pass) starts with the frame\n"
-	"[truncated] after the process name.\n";
+	"On-CPU stack sampling: a timer perf event samples the running task HZ times a\n"
+	"second; samples are counted per stack in the kernel, then symbolized (ELF\n"
+	"symbols, debuglink and /usr/lib/debug files via libdwfl; kernel frames from\n"
+	"/proc/kallsyms, suffixed _[k]). Values are sample counts. What a sample stands\n"
+	"for: with -- CMD or -p, a task-clock event per thread of the traced processes\n"
+	"(inherited by the threads and children they start) runs only while its thread\n"
+	"runs, so each sample is 1/HZ s of that thread's CPU time, however busy the\n"
+	"CPUs are (past the open-file limit it says so and samples per CPU). Otherwise\n"
+	"(whole host, -c, --cgroup) a cpu-clock event per online CPU samples whatever\n"
+	"runs there every 1/HZ s: a sample is 1/HZ s of a CPU's time, and a task's\n"
+	"samples match its CPU seconds x HZ only on average (tasks sharing a CPU take\n"
+	"turns at the scheduler's tick, and turns that recur in step with the sampling\n"
+	"instants skew a short profile). The idle task is left out. User stacks\n"
+	"(--call-graph): walked by the kernel through frame pointers where every ELF\n"
+	"file a process maps keeps them; elsewhere (Debian's libc and most distribution\n"
+	"packages are built without) the user registers and the top --stack-size bytes\n"
+	"of the stack are copied at each sample and unwound in tracetool from the\n"
+	"files' CFI (.eh_frame), like perf --call-graph dwarf; the bytes are discarded\n"
+	"once unwound. A stack cut short (deeper than the copy or than the kernel's 127\n"
+	"frames, or a frame the unwinder cannot pass) starts with the frame [truncated]\n"
+	"after the process name.\n";
 
 static const char profile_examples[] =
 	"  tracetool profile -d 10                          # whole host, 10 seconds\n"
@@ -61,7 +72,8 @@ static const bool can_copy_stacks = false;
 #endif
 
 static const struct tt_optdef profile_opts[] = {
-	{ "frequency", 'F', "HZ", 'F', "samples per second per CPU (default 49)", "1-100000" },
+	{ "frequency", 'F', "HZ", 'F', "samples per second of a traced thread's CPU time (-- CMD, -p)\n"
+	  "or of each CPU's (default 49)", "1-100000" },
 	{ "idle", 0, NULL, OPT_IDLE, "also count samples of the idle task", NULL },
 	{ "call-graph", 0, "MODE", OPT_CALL_GRAPH,
 	  "how user stacks are walked: fp (frame pointers, by the\n"
@@ -82,8 +94,14 @@ struct profile_tool {
 	struct profile_bpf *skel;
 	struct tt_profile_config cfg;
 	unsigned long freq;
-	size_t nlinks;
+	/*
+	 * -- CMD or -p: events per thread of the traced processes (task-clock,
+	 * inherited); else one cpu-clock event per online CPU.
+	 */
+	bool per_task;
+	size_t nlinks, cap;
 	struct bpf_link **links;
+	pid_t *tids;			/* the thread of each link; -1: a CPU's */
 	int perf_err;			/* -errno of the perf event step of attach, for the hint */
 	int verbose;
 };
@@ -158,6 +176,7 @@ static struct bpf_object *profile_open(void *priv, enum tt_hook hook,
 	if (!t->skel)
 		return NULL;
 	t->cfg.filter = *filter;
+	t->per_task = filter->filter_pids;
 	t->skel->rodata->cfg = t->cfg;
 	if (t->cfg.call_graph == TT_CALL_GRAPH_AUTO)
 		t->st.fp_ok_entries = 8192;	/* LRU: a long host-wide run forgets the oldest */
@@ -222,63 +241,210 @@ static int online_cpus(bool *on, int max)
 	return n;
 }
 
-static int profile_attach(void *priv)
+/* Attach the sampling program to perf event `fd` (the link owns fd); 0 or -errno. */
+static int add_link(struct profile_tool *t, int fd, pid_t tid)
+{
+	struct bpf_link *l;
+
+	if (t->nlinks == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		struct bpf_link **links = realloc(t->links, cap * sizeof(*links));
+		pid_t *tids = links ? realloc(t->tids, cap * sizeof(*tids)) : NULL;
+
+		if (links)
+			t->links = links;
+		if (!tids) {
+			close(fd);
+			return -ENOMEM;
+		}
+		t->tids = tids;
+		t->cap = cap;
+	}
+	l = bpf_program__attach_perf_event(t->skel->progs.on_cpu_sample, fd);
+	if (!l) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	t->tids[t->nlinks] = tid;
+	t->links[t->nlinks++] = l;
+	return 0;
+}
+
+/*
+ * The sampling event of CPU `cpu` (tid -1), or of thread `tid` and of every
+ * thread and child it starts later (inherit).  Either way a timer: the
+ * kernel turns -F HZ into the fixed period 1/HZ s (a timer's rate needs no
+ * re-tuning, unlike a hardware counter's).  cpu-clock runs on the CPU's
+ * clock; task-clock only while its task runs, so each of its samples
+ * stands for 1/HZ s of that task's CPU time.  An fd, or -errno.
+ */
+static int open_event(const struct profile_tool *t, pid_t tid, int cpu)
 {
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_SOFTWARE,
 		.size = sizeof(attr),
-		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.config = tid < 0 ? PERF_COUNT_SW_CPU_CLOCK : PERF_COUNT_SW_TASK_CLOCK,
 		.freq = 1,
+		.sample_freq = t->freq,
+		.inherit = tid >= 0,
 	};
-	struct profile_tool *t = priv;
+	int fd = (int)syscall(SYS_perf_event_open, &attr, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int attach_cpus(struct profile_tool *t)
+{
 	int ncpu = libbpf_num_possible_cpus(), cpu, fd, ret;
 	bool *on;
 
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	attr.sample_freq = t->freq;
 	on = calloc((size_t)ncpu, sizeof(*on));
-	t->links = calloc((size_t)ncpu, sizeof(*t->links));
-	if (!on || !t->links) {
-		free(on);
+	if (!on)
 		return -ENOMEM;
-	}
 	ret = online_cpus(on, ncpu);
 	for (cpu = 0; ret >= 0 && cpu < ncpu; cpu++) {
-		struct bpf_link *l;
-
 		if (!on[cpu])
 			continue;
-		fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-		if (fd < 0) {
-			ret = t->perf_err = -errno;
-			break;
-		}
-		l = bpf_program__attach_perf_event(t->skel->progs.on_cpu_sample, fd);
-		if (!l) {
-			ret = -errno;
-			close(fd);
-			break;
-		}
-		t->links[t->nlinks++] = l;	/* the link owns fd */
+		fd = open_event(t, -1, cpu);
+		ret = fd < 0 ? (t->perf_err = fd) : add_link(t, fd, -1);
 	}
 	free(on);
-	if (ret < 0)
+	return ret < 0 ? ret : 0;
+}
+
+static bool has_tid(const struct profile_tool *t, pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < t->nlinks; i++)
+		if (t->tids[i] == tid)
+			return true;
+	return false;
+}
+
+/*
+ * An event for each thread of process `tgid`.  A thread started while the
+ * directory is read by a thread that has its event already inherits it;
+ * one started by another is found by the next pass (up to 8).  A thread,
+ * or the process, gone meanwhile has nothing left to sample.
+ */
+static int attach_process(struct profile_tool *t, pid_t tgid)
+{
+	char path[64];
+	int pass, added = 1;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)tgid);
+	for (pass = 0; added && pass < 8; pass++) {
+		DIR *d = opendir(path);
+		struct dirent *de;
+
+		if (!d)
+			return errno == ENOENT ? 0 : -errno;
+		added = 0;
+		while ((de = readdir(d))) {
+			pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
+			int fd, ret;
+
+			if (tid <= 0 || has_tid(t, tid))
+				continue;
+			fd = open_event(t, tid, -1);
+			if (fd == -ESRCH)
+				continue;
+			ret = fd < 0 ? (t->perf_err = fd) : add_link(t, fd, tid);
+			if (ret) {
+				closedir(d);
+				return ret;
+			}
+			added++;
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+/* The processes the pid filter holds now (-p's, CMD held before its exec). */
+static int attach_tasks(struct profile_tool *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.tt_pids), ret = 0;
+	__u32 key, next;
+	bool first = true;
+
+	while (!ret && !bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		key = next;
+		first = false;
+		ret = attach_process(t, (pid_t)key);
+	}
+	return ret;
+}
+
+static void detach_all(struct profile_tool *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	t->nlinks = 0;
+}
+
+/*
+ * The events of the traced threads, or of the CPUs.  Threads past the
+ * open-file limit (an event per thread is a descriptor) fall back to the
+ * CPUs' events, said once.  (Another user's threads need no ptrace access:
+ * CAP_PERFMON, which the CPUs' events need too, passes the kernel's check.)
+ */
+static int attach_events(struct profile_tool *t)
+{
+	int ret;
+
+	if (!t->per_task)
+		return attach_cpus(t);
+	ret = attach_tasks(t);
+	if (ret != -EMFILE && ret != -ENFILE)
+		return ret;
+	fprintf(stderr, "tracetool profile: more threads than open files allow (ulimit -n): "
+		"sampling per CPU, a sample is 1/%lu s of a CPU's time\n", t->freq);
+	detach_all(t);
+	t->per_task = false;
+	t->perf_err = 0;
+	return attach_cpus(t);
+}
+
+static int profile_attach(void *priv)
+{
+	struct profile_tool *t = priv;
+	int ret = attach_events(t);
+
+	if (ret)
 		return ret;
 	/* fork following, when -- CMD is given */
 	return profile_bpf__attach(t->skel);
 }
 
+/* CMD started anew (record --runs): the exited one's events sample nothing more. */
+static int profile_reattach(void *priv)
+{
+	struct profile_tool *t = priv;
+
+	if (!t->per_task)
+		return 0;
+	detach_all(t);
+	return attach_events(t);
+}
+
 static void profile_close(void *priv)
 {
 	struct profile_tool *t = priv;
-	size_t i;
 
-	for (i = 0; i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
+	detach_all(t);
 	free(t->links);
+	free(t->tids);
 	t->links = NULL;
-	t->nlinks = 0;
+	t->tids = NULL;
+	t->cap = 0;
 	if (t->st.sp_ready && t->verbose) {
 		tt_print_sym_stats("profile", &t->st.sp);
 		tt_print_unwind_stats("profile", &t->st.sp);
@@ -296,6 +462,7 @@ static const struct tt_tracer_ops profile_ops = {
 	.open = profile_open,
 	.load = profile_load,
 	.attach = profile_attach,
+	.reattach = profile_reattach,
 	.collect = tt_stack_tool_collect,
 	.event_fd = tt_stack_tool_event_fd,
 	.drain = tt_stack_tool_drain,

@@ -373,20 +373,38 @@ static void srv_last_set(struct srv_last *l, struct tt_agg_entry *entry,
 	memcpy(l->route, e->route, rlen);
 }
 
-static int record(struct requests_tool *t, const struct tt_req_event *e)
+/* The n latencies dur[0..n) into one series: its labels are resolved once. */
+static int record_into(struct tt_agg_entry *ent, const __u64 *dur, __u32 n)
+{
+	int ret = 0;
+	__u32 i;
+
+	if (!ent)
+		return -ENOMEM;
+	for (i = 0; i < n && !ret; i++)
+		ret = tt_agg_entry_record(ent, dur[i]);
+	return ret;
+}
+
+/*
+ * n requests or turns with the labels of e and the latencies dur[0..n)
+ * (a batch record; a single one is n = 1, dur = &e->duration_ns, the only
+ * case with --events).
+ */
+static int record(struct requests_tool *t, const struct tt_req_event *e, const __u64 *dur, __u32 n)
 {
 	char route[TT_ROUTE_MAX];
 	size_t rlen = e->route_len < TT_REQ_ROUTE_LEN ? e->route_len : TT_REQ_ROUTE_LEN;
+	struct tt_agg_entry *ent;
 	struct tt_req_labels l;
 	const char *r;
 	int ret;
 
 	if (e->kind == TT_REQ_HTTP_SERVER) {
 		bool cut = e->flags & (TT_REQ_F_TRUNCATED | TT_REQ_F_ROUTE_OPEN);
-		struct tt_agg_entry *ent;
 
 		if (!t->events && srv_last_hit(&t->last, e, rlen, cut))
-			return tt_agg_entry_record(t->last.entry, e->duration_ns);
+			return record_into(t->last.entry, dur, n);
 		tt_req_labels(e, &l);
 		tt_http_route_normalize(e->route, rlen, cut, route, sizeof(route));
 		/* a route budget per (comm, server_port): two servers do not share one */
@@ -395,9 +413,7 @@ static int record(struct requests_tool *t, const struct tt_req_event *e)
 			return -ENOMEM;
 		ent = tt_agg_get(t->server,
 				 (const char *const[]){ l.comm, l.method, r, l.status, l.port });
-		if (!ent)
-			return -ENOMEM;
-		ret = tt_agg_entry_record(ent, e->duration_ns);
+		ret = record_into(ent, dur, n);
 		if (!ret && r == route)
 			srv_last_set(&t->last, ent, e, rlen, cut);
 		if (!ret && t->events)
@@ -407,14 +423,13 @@ static int record(struct requests_tool *t, const struct tt_req_event *e)
 	tt_req_labels(e, &l);
 	switch (e->kind) {
 	case TT_REQ_HTTP_CLIENT:
-		ret = tt_agg_record(t->client,
-				    (const char *const[]){ l.comm, l.method, l.status, l.addr, l.port },
-				    e->duration_ns);
+		ent = tt_agg_get(t->client, (const char *const[]){ l.comm, l.method, l.status, l.addr, l.port });
+		ret = record_into(ent, dur, n);
 		if (!ret && t->events)
 			ret = add_event(t, e, l.method, NULL, l.status, l.addr, l.port);
 		return ret;
 	case TT_REQ_TCP:
-		ret = tt_agg_record(t->tcp, (const char *const[]){ l.comm, l.port }, e->duration_ns);
+		ret = record_into(tt_agg_get(t->tcp, (const char *const[]){ l.comm, l.port }), dur, n);
 		if (!ret && t->events)
 			ret = add_event(t, e, NULL, NULL, NULL, NULL, l.port);
 		return ret;
@@ -426,8 +441,9 @@ static int record(struct requests_tool *t, const struct tt_req_event *e)
 		r = tt_route_limit_admit(t->routes, l.service, tt_req_wire_label(e, word));
 		if (!r)
 			return -ENOMEM;
-		ret = tt_agg_record(e->kind == TT_REQ_REDIS ? t->redis : t->pg,
-				    (const char *const[]){ l.comm, r, l.port }, e->duration_ns);
+		ent = tt_agg_get(e->kind == TT_REQ_REDIS ? t->redis : t->pg,
+				 (const char *const[]){ l.comm, r, l.port });
+		ret = record_into(ent, dur, n);
 		if (!ret && t->events)
 			ret = add_event(t, e, NULL, r, NULL, NULL, l.port);
 		return ret;
@@ -445,15 +461,12 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	if (size >= sizeof(struct tt_req_batch_event)) {
 		const struct tt_req_batch_event *b = data;
-		struct tt_req_event e = b->e;
-		__u32 i;
 
-		for (i = 0, ret = 0; i < b->n && i < TT_REQ_BATCH && !ret; i++) {
-			e.duration_ns = b->dur[i];
-			ret = record(t, &e);
-		}
+		ret = record(t, &b->e, b->dur, b->n < TT_REQ_BATCH ? b->n : TT_REQ_BATCH);
 	} else {
-		ret = record(t, data);
+		const struct tt_req_event *e = data;
+
+		ret = record(t, e, &e->duration_ns, 1);
 	}
 	if (ret && !t->err)
 		t->err = ret;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -27,6 +28,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "cells.h"
 #include "commands.h"
 #include "export.h"
 #include "httpd.h"
@@ -83,6 +85,14 @@ struct serve {
 	double trimmed_mono;		/* last malloc_trim */
 	double max_scrape_gap;		/* longest time between two scrapes seen */
 	double scrape_seconds;		/* how long the previous /metrics answer took */
+	size_t scrape_len;		/* bytes of the previous /metrics text */
+	int verbose;			/* -v: stage times per scrape, the state's size once a minute */
+	double t_collect, t_view, t_self;	/* stages of the last refresh_view, seconds */
+	/* the `le` bounds histograms are kept on (serve_fold): seconds, other units */
+	double sec_bounds[MAX_BOUNDS], other_bounds[MAX_BOUNDS];
+	size_t nsec_bounds, nother_bounds;
+	__u16 fold_slots[TT_HIST_NSLOTS];	/* sec_bounds for the tracers' map readings */
+	double state_mono;		/* last time it was printed */
 	const char *caps_note;		/* what happened to capabilities, for -v */
 	const char *otlp_url;		/* --otlp */
 	double otlp_interval;		/* --otlp-interval; 0 = the default */
@@ -391,9 +401,9 @@ static int add_self_metrics(struct serve *sv, struct tt_report *r)
 				"a metric's _other series past --max-export-series.", "",
 				TT_METRIC_COUNTER, "metric", r->families[i]->name,
 				(double)tt_export_overflowed(sv->x, r->families[i]->name));
-	ret = ret ?: add_gauge(r, "tracetool_export_expired_series", "Series not exported because "
-			       "they did not change for --series-ttl.", "", TT_METRIC_GAUGE, NULL,
-			       NULL, (double)st->expired);
+	ret = ret ?: add_gauge(r, "tracetool_export_expired_series_total", "Series that did not "
+			       "change for --series-ttl: no longer exported, and forgotten.", "",
+			       TT_METRIC_COUNTER, NULL, NULL, (double)st->expired);
 	ret = ret ?: add_gauge(r, "tracetool_scrape_duration_seconds", "How long the previous "
 			       "answer to /metrics took.", "seconds", TT_METRIC_GAUGE, NULL, NULL,
 			       sv->scrape_seconds);
@@ -417,23 +427,110 @@ static int add_self_metrics(struct serve *sv, struct tt_report *r)
 
 /* --- scrapes -------------------------------------------------------------------- */
 
+/*
+ * -v: what serve's state holds, once a minute (stderr): series and
+ * histogram buckets of the cumulative snapshot, label sets the exporter
+ * remembers and has forgotten, and glibc's heap in use and free but
+ * resident.  Long-run memory growth is attributed with it.
+ */
+static void print_state(const struct serve *sv, const struct tt_report *snap)
+{
+	const struct tt_export_stats *st = tt_export_stats(sv->x);
+	struct mallinfo2 mi = mallinfo2();
+	size_t series = 0, buckets = 0, i, k;
+
+	for (i = 0; i < snap->nfamilies; i++) {
+		series += snap->families[i]->nseries;
+		for (k = 0; k < snap->families[i]->nseries; k++)
+			buckets += snap->families[i]->series[k].hist.nbuckets;
+	}
+	fprintf(stderr, "tracetool serve: state: %zu series, %zu histogram buckets cumulative; "
+		"export: %zu label sets remembered, %zu expired so far; heap: %zu KiB in use, "
+		"%zu KiB free, %zu KiB mmapped; RSS %ld KiB\n", series, buckets, st->remembered,
+		st->expired, mi.uordblks / 1024, mi.fordblks / 1024, mi.hblkhd / 1024,
+		rss_bytes() / 1024);
+}
+
+/*
+ * The session's fold (tt_session_set_fold): every histogram collected is
+ * kept on the bounds it is exported with, so a series' cumulative state is
+ * at most MAX_BOUNDS + 1 buckets, not one per model bucket its latencies
+ * ever reached (up to 2,000, 48 KiB a series, in the cumulative report and
+ * again in the view).  Counts stay exact: the bounds are model bounds.
+ */
+static int serve_fold(void *ctx, struct tt_report *increase)
+{
+	const struct serve *sv = ctx;
+	size_t i, k;
+
+	for (i = 0; i < increase->nfamilies; i++) {
+		struct tt_family *f = increase->families[i];
+		bool sec = tt_hist_resolution(f->unit) < 1;
+
+		if (f->type != TT_METRIC_HISTOGRAM)
+			continue;
+		for (k = 0; k < f->nseries; k++)
+			tt_hsum_fold(&f->series[k].hist, sec ? sv->sec_bounds : sv->other_bounds,
+				     sec ? sv->nsec_bounds : sv->nother_bounds);
+	}
+	return 0;
+}
+
+/* The bounds serve_fold keeps histograms on: --buckets or the defaults, snapped. */
+static void fold_bounds(struct serve *sv)
+{
+	const double *d;
+	size_t n;
+
+	if (sv->nbounds) {
+		memcpy(sv->sec_bounds, sv->bounds, sv->nbounds * sizeof(*sv->bounds));
+		sv->nsec_bounds = sv->nbounds;
+	} else {
+		d = tt_prom_default_bounds("seconds", &n);
+		memcpy(sv->sec_bounds, d, n * sizeof(*d));
+		sv->nsec_bounds = tt_prom_snap_bounds(sv->sec_bounds, n, "seconds");
+	}
+	d = tt_prom_default_bounds("", &n);
+	memcpy(sv->other_bounds, d, n * sizeof(*d));
+	sv->nother_bounds = tt_prom_snap_bounds(sv->other_bounds, n, "");
+	tt_fold_slots(sv->fold_slots, sv->sec_bounds, sv->nsec_bounds, 1e-9);
+}
+
 /* A view at most SNAP_MAX_AGE old: a fresh snapshot when the last one is older. */
 static int refresh_view(struct serve *sv)
 {
 	struct tt_error err;
 	struct tt_report *snap, *view;
+	double t0, t1, t2;
 	int ret;
 
+	sv->t_collect = sv->t_view = sv->t_self = 0;
 	if (sv->view && now_mono() - sv->view_mono < SNAP_MAX_AGE)
 		return 0;
+	t0 = now_mono();
 	snap = tt_session_snapshot(sv->s, &err);
 	if (!snap)
 		return err.code;
+	t1 = now_mono();
 	view = tt_export_view(sv->x, snap, now_real());
+	if (view && sv->verbose && now_mono() - sv->state_mono >= 60) {
+		print_state(sv, snap);
+		sv->state_mono = now_mono();
+	}
 	tt_report__free(snap);
 	if (!view)
 		return -errno;
+	/* the series that expired are forgotten for good: a return counts from zero */
+	ret = tt_session_forget(sv->s, tt_export_gone(sv->x));
+	if (ret) {
+		tt_report__free(view);
+		return ret;
+	}
+	t2 = now_mono();
 	ret = add_self_metrics(sv, view);
+	sv->t_collect = t1 - t0;
+	sv->t_view = t2 - t1;
+	sv->t_self = now_mono() - t2;
 	if (ret) {
 		tt_report__free(view);
 		return ret;
@@ -477,13 +574,41 @@ static bool wants_openmetrics(const char *accept)
 	return om > 0 && om >= text;
 }
 
+/*
+ * A scrape's text buffer of at least `want` bytes (*cap: how many), or NULL
+ * for none yet.  A large one is asked for in transparent huge pages: the
+ * text is written once into fresh memory, and 4 KiB page faults were most
+ * of its rendering time (34 MB: 28 ms of page faults and copying, 12 ms in
+ * 2 MiB pages; docs/performance.md).  The pages go back at free() as ever.
+ */
+static char *alloc_body(size_t want, size_t *cap)
+{
+	const size_t huge = 2u << 20;
+	char *p;
+
+	*cap = 0;
+	if (!want)
+		return NULL;
+	if (want < 2 * huge) {
+		p = malloc(want);
+	} else {
+		want = (want + huge - 1) & ~(huge - 1);
+		p = aligned_alloc(huge, want);
+		if (p)
+			madvise(p, want, MADV_HUGEPAGE);	/* advice: fine to fail */
+	}
+	if (p)
+		*cap = want;
+	return p;
+}
+
 static int answer(void *ctx, const char *path, const char *accept, struct tt_http_reply *out)
 {
 	struct serve *sv = ctx;
-	double t0 = now_mono(), ttl;
+	double t0 = now_mono(), t1, t2, ttl;
 	struct tt_prom_opts po = { .bounds = sv->nbounds ? sv->bounds : NULL,
 				   .nbounds = sv->nbounds };
-	FILE *f;
+	struct tt_prom_buf body = { 0 };
 	int ret;
 
 	if (!strcmp(path, "/-/healthy")) {
@@ -509,17 +634,26 @@ static int answer(void *ctx, const char *path, const char *accept, struct tt_htt
 	if (ret)
 		return ret;
 	po.openmetrics = wants_openmetrics(accept);
-	f = open_memstream(&out->body, &out->len);
-	if (!f)
-		return -errno;
-	ret = tt_render_prom(sv->view, &po, f);
-	if (fclose(f) && !ret)
-		ret = -EIO;
+	t1 = now_mono();
+	/* room for the previous answer's size and some: a 34 MB text grows without copies */
+	body.data = alloc_body(sv->scrape_len + sv->scrape_len / 8, &body.cap);
+	ret = tt_render_prom_buf(sv->view, &po, &body);
+	t2 = now_mono();
+	out->body = body.data;	/* the server frees it, whatever ret says */
+	out->len = body.len;
+	if (ret)
+		return ret;
+	sv->scrape_len = body.len;
 	out->status = 200;
 	out->content_type = po.openmetrics ?
 		"application/openmetrics-text; version=1.0.0; charset=utf-8" :
 		"text/plain; version=0.0.4; charset=utf-8";
 	sv->scrape_seconds = now_mono() - t0;
+	if (sv->verbose)
+		fprintf(stderr, "tracetool serve: scrape: collect %.1f ms, export view %.1f ms, "
+			"self-metrics %.1f ms, render %.1f ms, %zu bytes%s\n", sv->t_collect * 1e3,
+			sv->t_view * 1e3, sv->t_self * 1e3, (t2 - t1) * 1e3, out->len,
+			sv->t_collect > 0 ? "" : " (snapshot reused)");
 	return ret;
 }
 
@@ -557,7 +691,7 @@ static void serve_help(const struct tt_tracer_def *const *defs, size_t n, FILE *
 	char hooks[256];
 	size_t i, k;
 
-	fprintf(out, "Usage: tracetool serve [TRACER...] [OPTIONS] [-- CMD ARGS...]\n\n"
+	fprintf(out, "Usage: tracetool serve [TRACER...] [OPTIONS]\n\n"
 		"Run tracers (default: syscalls tcp requests) until stopped and answer\n"
 		"scrapes on http://ADDR/metrics: the Prometheus text format 0.0.4, or\n"
 		"OpenMetrics 1.0 when the scraper asks for it (Accept header); /-/healthy\n"
@@ -740,7 +874,15 @@ int cmd_serve(const struct tt_cmd *cmd, int argc, char **argv)
 	if (!tt_tracers_setup(defs, privs, n, argc - (k - 1), argv + (k - 1), &o, "serve",
 			      serve_help, &status))
 		goto out;
+	if (o.cmd) {
+		/* one line, no Try line: the usage line shows why */
+		fprintf(stderr, "tracetool serve: -- CMD is not taken: serve runs until stopped "
+			"(SIGINT, SIGTERM or -d SEC)\n");
+		status = TT_EXIT_USAGE;
+		goto out;
+	}
 	tt_set_verbose(o.verbose);
+	sv->verbose = o.verbose;
 	sv->start_real = now_real();
 	if (sv->web_config && tt_webconfig_load(&sv->web, sv->web_config, &err)) {
 		status = tt_fail(cmd, &err);
@@ -754,6 +896,9 @@ int cmd_serve(const struct tt_cmd *cmd, int argc, char **argv)
 	}
 	sv->x = tt_export__new(&(struct tt_export_opts){ .start = sv->start_real, .ttl = sv->ttl,
 							  .max_series = sv->max_series });
+	/* histograms kept on the exported bounds, from the map readings up */
+	fold_bounds(sv);
+	o.fold_slots = sv->fold_slots;
 	sv->s = tt_session__new(&o);
 	if (!sv->x || !sv->s) {
 		fprintf(stderr, "tracetool serve: out of memory\n");
@@ -762,6 +907,7 @@ int cmd_serve(const struct tt_cmd *cmd, int argc, char **argv)
 	}
 	for (i = 1; i < n; i++)
 		tt_session_add(sv->s, defs[i]->ops, privs[i]);
+	tt_session_set_fold(sv->s, serve_fold, sv);
 	enable_bpf_stats(sv);
 	ret = tt_session_start(sv->s, &err);
 	if (!ret && o.dry_run) {

@@ -145,7 +145,6 @@ static struct bpf_object *syscalls_open(void *priv, enum tt_hook hook,
 	int ret;
 
 	(void)hook;
-	(void)o;
 	t->skel = syscalls_bpf__open();
 	if (!t->skel)
 		return NULL;
@@ -159,8 +158,10 @@ static struct bpf_object *syscalls_open(void *priv, enum tt_hook hook,
 		return NULL;
 	}
 	t->skel->rodata->cfg = t->cfg;
+	/* serve's fold: the histograms are all nanoseconds (tracetool_syscall_duration_seconds) */
 	t->store = (struct tt_store){ .cells = t->skel->maps.cells, .counts = t->skel->maps.errs,
-				      .stats = t->skel->maps.stats, .dense = t->skel->maps.dense };
+				      .stats = t->skel->maps.stats, .dense = t->skel->maps.dense,
+				      .fold = o->fold_slots };
 	t->keys = (struct tt_series_keys){ .map = t->skel->maps.series,
 					   .ksz = sizeof(struct tt_syscall_key),
 					   .base = TT_SYSCALL_NR_MAX, .max = t->cfg.max_series };

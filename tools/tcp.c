@@ -179,7 +179,6 @@ static struct bpf_object *tcp_open(void *priv, enum tt_hook hook, const struct t
 	int ret;
 
 	(void)hook;
-	(void)o;
 	t->skel = tcp_bpf__open();
 	if (!t->skel)
 		return NULL;
@@ -201,7 +200,7 @@ static struct bpf_object *tcp_open(void *priv, enum tt_hook hook, const struct t
 	t->cfg.filter = *filter;
 	t->skel->rodata->cfg = t->cfg;
 	t->store = (struct tt_store){ .cells = t->skel->maps.cells, .counts = t->skel->maps.counts,
-				      .stats = t->skel->maps.stats };
+				      .stats = t->skel->maps.stats, .fold = o->fold_slots };
 	t->keys = (struct tt_series_keys){ .map = t->skel->maps.series,
 					   .ksz = sizeof(struct tt_tcp_key),
 					   .base = TT_TCP_SERIES_BASE, .max = t->max_series };

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,41 @@ static int read_cellv(struct bpf_map *map, struct tt_cellv *out)
 	return ret;
 }
 
+void tt_fold_slots(__u16 out[TT_HIST_NSLOTS], const double *b, size_t n, double scale)
+{
+	size_t i, j = 0;
+
+	for (i = TT_HIST_NSLOTS; i-- > 0;)
+		out[i] = TT_HIST_OVERFLOW;
+	for (i = 0; i < TT_HIST_OVERFLOW; i++) {
+		/* a bound's raw value is its slot's upper bound, up to the last bit */
+		while (j < n && (double)tt_hist_slot_upper((__u32)i) > b[j] / scale * (1 + 1e-9))
+			j++;
+		if (j == n)
+			break;
+		out[i] = (__u16)tt_hist_slot((__u64)floor(b[j] / scale + 1e-6));	/* 1e-6: 4999.999... */
+	}
+}
+
+/* Merge sorted cells into the cells of their fold slots (still sorted). */
+static void fold_cellv(struct tt_cellv *v, const __u16 *fold)
+{
+	size_t i, k = 0;
+
+	if (!fold)
+		return;
+	for (i = 0; i < v->n; i++)
+		v->v[i].key = tt_cell_key(tt_cell_id(v->v[i].key), fold[tt_cell_sub(v->v[i].key)]);
+	qsort(v->v, v->n, sizeof(*v->v), cell_cmp);
+	for (i = 0; i < v->n; i++) {
+		if (k && v->v[k - 1].key == v->v[i].key)
+			v->v[k - 1].count += v->v[i].count;
+		else
+			v->v[k++] = v->v[i];
+	}
+	v->n = k;
+}
+
 /* Array of stats, merged over CPUs when per-CPU; ids past the last non-empty one left out. */
 static int read_stats(struct bpf_map *map, struct tt_snap *out)
 {
@@ -171,6 +207,7 @@ static int read_dense(struct tt_store *s, struct tt_cellv *out)
 	ret = read_cellv(s->cells, &hash);
 	if (ret)
 		return ret;
+	fold_cellv(&hash, s->fold);
 	nhash = hash.n;
 	cap = s->prev.cells.n + nhash + 256;	/* about what the last reading held */
 	v = malloc(cap * sizeof(*v));
@@ -185,6 +222,16 @@ static int read_dense(struct tt_store *s, struct tt_cellv *out)
 
 		if (!c)
 			continue;
+		if (s->fold) {
+			__u32 key = tt_cell_key((__u32)(i / TT_HIST_NSLOTS),
+						s->fold[i % TT_HIST_NSLOTS]);
+
+			/* a row's slots ascend and fold keeps their order: merge into the last */
+			if (out->n && out->v[out->n - 1].key == key) {
+				out->v[out->n - 1].count += c;
+				continue;
+			}
+		}
 		if (out->n + nhash == cap) {
 			cap *= 2;
 			v = realloc(out->v, cap * sizeof(*v));
@@ -197,7 +244,8 @@ static int read_dense(struct tt_store *s, struct tt_cellv *out)
 			out->v = v;
 		}
 		out->v[out->n++] = (struct tt_cell){
-			tt_cell_key((__u32)(i / TT_HIST_NSLOTS), (__u32)(i % TT_HIST_NSLOTS)), c };
+			tt_cell_key((__u32)(i / TT_HIST_NSLOTS),
+				    s->fold ? s->fold[i % TT_HIST_NSLOTS] : (__u32)(i % TT_HIST_NSLOTS)), c };
 	}
 	if (nhash)
 		memcpy(out->v + out->n, hash.v, nhash * sizeof(*hash.v));
@@ -224,8 +272,12 @@ int tt_store_read(struct tt_store *s, struct tt_snap *out)
 	 */
 	ret = read_cellv(s->counts, &out->counts);
 	ret = ret ?: (s->stats ? read_stats(s->stats, out) : 0);
-	if (!ret)
-		ret = s->dense ? read_dense(s, &out->cells) : read_cellv(s->cells, &out->cells);
+	if (!ret && s->dense) {
+		ret = read_dense(s, &out->cells);
+	} else if (!ret) {
+		ret = read_cellv(s->cells, &out->cells);
+		fold_cellv(&out->cells, s->fold);
+	}
 	if (ret)
 		tt_snap_release(out);
 	return ret;

@@ -45,14 +45,28 @@ struct tt_snap {
  * stats is an array (per-CPU or shared) of struct tt_series_stats.  dense,
  * if set, is an mmapable array of __u64 whose row r (TT_HIST_NSLOTS cells)
  * holds the cells of series r; it is mapped at the first read.  Any map may
- * be NULL.  `prev` is the reading the last tt_store_delta ended at.
+ * be NULL.  `prev` is the reading the last tt_store_delta ended at.  `fold`,
+ * if set (tt_fold_slots), merges every histogram cell into the cell of
+ * fold[slot] as it is read, so readings, and the previous one kept, hold
+ * a cell per coarse bucket, not per model bucket ever hit.
  */
 struct tt_store {
 	struct bpf_map *cells, *counts, *stats, *dense;
 	const __u64 *dense_mem;
 	size_t dense_len;	/* bytes mapped */
+	const __u16 *fold;	/* TT_HIST_NSLOTS entries, or NULL */
 	struct tt_snap prev;
 };
+
+/*
+ * A fold table for tt_store.fold: the n + 1 buckets (-inf, b[0]], ...,
+ * (b[n-1], +inf) of bounds `b` (ascending, raw units times `scale`, each a
+ * model bucket's upper bound: tt_prom_snap_bound), each slot mapped to the
+ * top slot of its bucket (the overflow slot for the last).  Interval
+ * min/max estimates (tt_snap_diff) become those of the coarse buckets;
+ * cumulative min/max stay exact.
+ */
+void tt_fold_slots(__u16 out[TT_HIST_NSLOTS], const double *b, size_t n, double scale);
 
 /* Read the maps (cumulative since load) into `out`.  0 or -errno. */
 int tt_store_read(struct tt_store *s, struct tt_snap *out);

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The exporter's view of cumulative snapshots (user/export.h): series
- * start times, TTL expiry with a baseline, and the per-family series limit
- * with a sticky overflow series.  The state is a private report holding,
- * per family and label set, the baseline (the cumulative value when the
- * series last expired; zero until then) plus a parallel array of times.
+ * start times, TTL expiry that forgets, and the per-family series limit
+ * with an overflow series.  The state is a private report holding, per
+ * family, the label sets of the live series (no values: the snapshot has
+ * them) plus a parallel array of times, so it is as large as the view.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -16,18 +16,20 @@
 struct sstate {
 	double created;		/* start of the current life */
 	double changed;		/* last view in which the cumulative value moved */
-	double expired_at;
 	double cum;		/* last cumulative value (histograms: count) */
-	bool expired;
-	bool overflow;		/* summed into the overflow series, for good */
+	bool overflow;		/* summed into the overflow series while remembered */
 };
 
 struct fstate {
-	struct tt_family *base;	/* in x->base: baselines, same order as st */
+	struct tt_family *base;	/* in x->base: the label sets remembered, same order as st */
 	struct sstate *st;
 	size_t cap;
-	size_t live;		/* own series neither expired nor overflowed */
+	size_t live;		/* own series (not overflowed) */
 	size_t overflowed;
+	bool forgot;		/* a label set of this family was forgotten */
+	/* what overflowed label sets had counted when they were forgotten */
+	double retired_value;
+	struct tt_hsum retired_hist;
 };
 
 struct tt_export {
@@ -35,6 +37,8 @@ struct tt_export {
 	struct tt_report *base;
 	struct fstate *fs;
 	size_t nfs, fcap;
+	double prev_now;	/* `now` of the previous view */
+	struct tt_report *gone;	/* label sets the last view forgot */
 	struct tt_export_stats stats;
 };
 
@@ -46,7 +50,10 @@ struct tt_export *tt_export__new(const struct tt_export_opts *o)
 		return NULL;
 	x->o = *o;
 	x->base = tt_report__new();
-	if (!x->base) {
+	x->gone = tt_report__new();
+	if (!x->base || !x->gone) {
+		tt_report__free(x->base);
+		tt_report__free(x->gone);
 		free(x);
 		errno = ENOMEM;
 		return NULL;
@@ -60,10 +67,13 @@ void tt_export__free(struct tt_export *x)
 
 	if (!x)
 		return;
-	for (i = 0; i < x->nfs; i++)
+	for (i = 0; i < x->nfs; i++) {
 		free(x->fs[i].st);
+		tt_hsum_release(&x->fs[i].retired_hist);
+	}
 	free(x->fs);
 	tt_report__free(x->base);
+	tt_report__free(x->gone);
 	free(x);
 }
 
@@ -75,6 +85,11 @@ void tt_export_set_ttl(struct tt_export *x, double ttl)
 const struct tt_export_stats *tt_export_stats(const struct tt_export *x)
 {
 	return &x->stats;
+}
+
+const struct tt_report *tt_export_gone(const struct tt_export *x)
+{
+	return x->gone;
 }
 
 static struct fstate *find_fstate(const struct tt_export *x, const char *name)
@@ -130,36 +145,73 @@ static bool is_overflow_series(const struct tt_family *f, const struct tt_series
 	return f->nlabels > 0;
 }
 
-/* Add (s - baseline) to the family's overflow series in the view, created on first use. */
-static int add_overflow(struct tt_export *x, struct tt_family *vf, struct tt_series **ov,
-			const struct tt_series *s, const struct tt_series *bs)
+/*
+ * The family's overflow series in the view, created on first use; NULL +
+ * errno.  *ov holds its index + 1, not a pointer: adding a series to vf
+ * moves vf->series, and own series keep being added after the overflow
+ * series was created.
+ */
+static struct tt_series *overflow_series(struct tt_export *x, struct tt_family *vf, size_t *ov)
 {
-	struct tt_hsum d;
-	int ret;
+	struct tt_series *s;
+	const char **labels;
+	size_t i;
 
-	if (!*ov) {
-		const char **labels = calloc(vf->nlabels, sizeof(*labels));
-		size_t i;
+	if (*ov)
+		return &vf->series[*ov - 1];
+	labels = calloc(vf->nlabels, sizeof(*labels));
+	if (!labels)
+		return NULL;
+	for (i = 0; i < vf->nlabels; i++)
+		labels[i] = TT_OVERFLOW_LABEL;
+	s = tt_family_add_series(vf, labels);
+	free(labels);
+	if (!s)
+		return NULL;
+	s->created = x->o.start;
+	*ov = vf->nseries;
+	return s;
+}
 
-		if (!labels)
-			return -ENOMEM;
-		for (i = 0; i < vf->nlabels; i++)
-			labels[i] = TT_OVERFLOW_LABEL;
-		*ov = tt_family_add_series(vf, labels);
-		free(labels);
-		if (!*ov)
-			return -ENOMEM;
-		(*ov)->created = x->o.start;
-	}
-	if (vf->type != TT_METRIC_HISTOGRAM) {
-		(*ov)->value += vf->type == TT_METRIC_GAUGE ? s->value : s->value - bs->value;
+/* Add series `s` (a value, or a histogram) to `dst`. 0 or -ENOMEM. */
+static int add_values(struct tt_series *dst, enum tt_metric_type type, double value,
+		      const struct tt_hsum *hist)
+{
+	if (type != TT_METRIC_HISTOGRAM) {
+		dst->value += value;
 		return 0;
 	}
-	ret = tt_hsum_sub(&d, &s->hist, &bs->hist);
-	if (!ret)
-		ret = tt_hsum_add(&(*ov)->hist, &d);
-	tt_hsum_release(&d);
-	return ret;
+	return tt_hsum_add(&dst->hist, hist);
+}
+
+/*
+ * Forget label set `i` of the family (an idle series): its labels go to
+ * x->gone, which the caller removes from its cumulative source, and its
+ * state is dropped at the end of the view.  An overflowed one's counts stay
+ * in the overflow series through the family's retired sums.
+ */
+static int forget(struct tt_export *x, struct fstate *fs, struct tt_family **gone,
+		  const struct tt_family *f, const struct tt_series *s, bool *drop, size_t i)
+{
+	if (!*gone) {
+		*gone = tt_report_add_family(x->gone, f->name, f->help, f->unit, f->type,
+					     f->nlabels, (const char *const *)f->label_names);
+		if (!*gone)
+			return -ENOMEM;
+	}
+	if (!tt_family_add_series(*gone, (const char *const *)s->labels))
+		return -ENOMEM;
+	if (fs->st[i].overflow) {
+		fs->retired_value += s->value;
+		if (f->type == TT_METRIC_HISTOGRAM && tt_hsum_add(&fs->retired_hist, &s->hist))
+			return -ENOMEM;
+	} else {
+		fs->live--;
+	}
+	drop[i] = true;
+	fs->forgot = true;
+	x->stats.expired++;
+	return 0;
 }
 
 static int view_family(struct tt_export *x, struct tt_report *view, const struct tt_family *f,
@@ -167,9 +219,11 @@ static int view_family(struct tt_export *x, struct tt_report *view, const struct
 {
 	bool expiring = f->type != TT_METRIC_GAUGE && strcmp(f->name, TT_LOST_FAMILY);
 	struct tt_series_index idx;
-	struct tt_series *ov = NULL;
-	struct tt_family *vf;
+	struct tt_series *out;
+	struct tt_family *vf, *gone = NULL;
+	size_t ov = 0;			/* the overflow series' index + 1 */
 	struct fstate *fs;
+	bool *drop = NULL;
 	size_t i;
 	int ret = 0;
 
@@ -181,12 +235,16 @@ static int view_family(struct tt_export *x, struct tt_report *view, const struct
 	vf->text_hidden = f->text_hidden;
 	if (tt_series_index_init(&idx, fs->base, f->nseries))
 		return -ENOMEM;
+	drop = calloc(fs->base->nseries + f->nseries + 1, sizeof(*drop));
+	if (!drop) {
+		tt_series_index_release(&idx);
+		return -ENOMEM;
+	}
 	/* the overflow series takes the place of the first label set summed into it */
 	for (i = 0; !ret && i < f->nseries; i++) {
 		const struct tt_series *s = &f->series[i];
 		size_t *slot = tt_series_index_slot(&idx, fs->base, s->labels);
 		double cum = f->type == TT_METRIC_HISTOGRAM ? (double)s->hist.count : s->value;
-		struct tt_series *bs, *out;
 		struct sstate *st;
 
 		if (!*slot) {
@@ -207,7 +265,13 @@ static int view_family(struct tt_export *x, struct tt_report *view, const struct
 			}
 			*slot = fs->base->nseries;
 			st = &fs->st[*slot - 1];
-			*st = (struct sstate){ .created = x->o.start, .changed = now, .cum = cum };
+			/*
+			 * New to the view.  Once label sets were forgotten, this one may be
+			 * one of them back, counted since it was forgotten: since the
+			 * previous view at least, which did not have it.
+			 */
+			*st = (struct sstate){ .created = fs->forgot ? x->prev_now : x->o.start,
+					       .changed = now, .cum = cum };
 			if (is_overflow_series(f, s)) {
 				st->overflow = true;
 			} else if (x->o.max_series && fs->live >= x->o.max_series) {
@@ -218,40 +282,16 @@ static int view_family(struct tt_export *x, struct tt_report *view, const struct
 			}
 		}
 		st = &fs->st[*slot - 1];
-		bs = &fs->base->series[*slot - 1];
-		if (st->overflow) {
-			ret = add_overflow(x, vf, &ov, s, bs);
+		if (expiring && cum != st->cum) {
+			st->changed = now;
+		} else if (expiring && x->o.ttl > 0 && now - st->changed >= x->o.ttl) {
+			ret = forget(x, fs, &gone, f, s, drop, *slot - 1);
 			continue;
 		}
-		if (expiring && cum != st->cum) {
-			if (st->expired) {
-				st->expired = false;
-				st->created = st->expired_at;
-				if (x->o.max_series && fs->live >= x->o.max_series) {
-					st->overflow = true;
-					fs->overflowed++;
-					ret = add_overflow(x, vf, &ov, s, bs);
-					continue;
-				}
-				fs->live++;
-			}
-			st->changed = now;
-		} else if (expiring && !st->expired && x->o.ttl > 0 &&
-			   now - st->changed >= x->o.ttl) {
-			/* the cumulative value now is where its next life starts from */
-			bs->value = s->value;
-			tt_hsum_release(&bs->hist);
-			if (tt_hsum_copy(&bs->hist, &s->hist)) {
-				ret = -ENOMEM;
-				break;
-			}
-			st->expired = true;
-			st->expired_at = now;
-			fs->live--;
-		}
 		st->cum = cum;
-		if (st->expired) {
-			x->stats.expired++;
+		if (st->overflow) {
+			out = overflow_series(x, vf, &ov);
+			ret = out ? add_values(out, f->type, s->value, &s->hist) : -ENOMEM;
 			continue;
 		}
 		out = tt_family_add_series(vf, (const char *const *)s->labels);
@@ -261,11 +301,25 @@ static int view_family(struct tt_export *x, struct tt_report *view, const struct
 		}
 		out->created = st->created;
 		if (f->type == TT_METRIC_HISTOGRAM)
-			ret = tt_hsum_sub(&out->hist, &s->hist, &bs->hist);
+			ret = tt_hsum_copy(&out->hist, &s->hist);
 		else
-			out->value = f->type == TT_METRIC_GAUGE ? s->value : s->value - bs->value;
+			out->value = s->value;
+	}
+	if (!ret && (fs->retired_value || fs->retired_hist.count)) {
+		out = overflow_series(x, vf, &ov);
+		ret = out ? add_values(out, f->type, fs->retired_value, &fs->retired_hist) : -ENOMEM;
 	}
 	tt_series_index_release(&idx);
+	/* the forgotten label sets' state, st in step with the base family */
+	{
+		size_t k = 0;
+
+		for (i = 0; i < fs->base->nseries; i++)
+			if (!drop[i])
+				fs->st[k++] = fs->st[i];
+		tt_family_drop_series(fs->base, drop);
+	}
+	free(drop);
 	x->stats.series += vf->nseries;
 	return ret;
 }
@@ -309,8 +363,9 @@ struct tt_report *tt_export_view(struct tt_export *x, const struct tt_report *sn
 	if (!v)
 		return NULL;
 	x->stats.series = 0;
-	x->stats.expired = 0;
-	ret = copy_meta(v, snap);
+	tt_report__free(x->gone);
+	x->gone = tt_report__new();
+	ret = x->gone ? copy_meta(v, snap) : -ENOMEM;
 	for (i = 0; !ret && i < snap->nfamilies; i++)
 		ret = view_family(x, v, snap->families[i], now);
 	if (ret) {
@@ -318,8 +373,12 @@ struct tt_report *tt_export_view(struct tt_export *x, const struct tt_report *sn
 		errno = -ret;
 		return NULL;
 	}
-	for (i = 0; i < x->nfs; i++)
+	x->stats.remembered = 0;
+	for (i = 0; i < x->nfs; i++) {
 		overflowed += x->fs[i].overflowed;
+		x->stats.remembered += x->fs[i].base->nseries;
+	}
 	x->stats.overflowed = overflowed;
+	x->prev_now = now;
 	return v;
 }

@@ -24,8 +24,9 @@ struct tt_export_opts {
 
 struct tt_export_stats {
 	size_t series;		/* series in the last view, overflow series included */
-	size_t expired;		/* series currently expired (not in the view) */
+	size_t expired;		/* series expired (and forgotten) so far */
 	size_t overflowed;	/* label sets summed into overflow series so far */
+	size_t remembered;	/* label sets with state kept: the live ones, overflowed or not */
 };
 
 struct tt_export;
@@ -38,18 +39,24 @@ void tt_export_set_ttl(struct tt_export *x, double ttl);
 
 /*
  * The exported view of cumulative snapshot `snap` (every call must get a
- * later snapshot of the same session) at time `now` (Unix seconds): a new
- * report with snap's metadata and families, each live series with its
- * `created` and its value since then, expired series left out.  Counters
- * and histograms expire; gauges and the self-metric TT_LOST_FAMILY never
- * do.  A series that expires keeps its cumulative value as a baseline: when
- * it changes again it comes back with created = the time it expired, valued
- * from zero.  Overflow is sticky: a label set that once went to the
- * overflow series stays there, so that series never goes down.  NULL +
- * errno.
+ * later snapshot of the same session, from which the label sets of
+ * tt_export_gone were removed) at time `now` (Unix seconds): a new report
+ * with snap's metadata and families, each live series with its `created`
+ * and its value.  Counters and histograms expire; gauges and the
+ * self-metric TT_LOST_FAMILY never do.  A series unchanged for the TTL is
+ * left out and forgotten: its labels are in tt_export_gone until the next
+ * view, and the caller removes them from its cumulative state
+ * (tt_session_forget), so that an exporter's memory follows the live
+ * series, not every label set ever seen.  When one comes back, counted from
+ * zero, its `created` is the time of the view before (it was not in it).
+ * A label set past the series limit is summed into the overflow series for
+ * as long as it is remembered; the counts of those forgotten stay in it, so
+ * that series never goes down.  NULL + errno.
  */
 struct tt_report *tt_export_view(struct tt_export *x, const struct tt_report *snap, double now);
 
+/* The label sets the last view forgot, by family (a report of labels only; owned by x). */
+const struct tt_report *tt_export_gone(const struct tt_export *x);
 /* Figures of the last view. */
 const struct tt_export_stats *tt_export_stats(const struct tt_export *x);
 /* Label sets of family `name` summed into its overflow series so far. */

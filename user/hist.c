@@ -136,6 +136,27 @@ int tt_hsum_copy(struct tt_hsum *dst, const struct tt_hsum *src)
 	return 0;
 }
 
+void tt_hsum_fold(struct tt_hsum *h, const double *b, size_t n)
+{
+	size_t i, j = 0, k = 0;
+
+	for (i = 0; i < h->nbuckets; i++) {	/* both ascend: one merge-like pass */
+		const struct tt_bucket *in = &h->buckets[i];
+
+		while (j < n && in->upper > b[j] * (1 + 1e-9))
+			j++;
+		if (k && h->buckets[k - 1].upper == (j < n ? b[j] : INFINITY)) {
+			h->buckets[k - 1].count += in->count;
+			continue;
+		}
+		h->buckets[k] = (struct tt_bucket){ .lower = j ? b[j - 1] : 0,
+						    .upper = j < n ? b[j] : INFINITY,
+						    .count = in->count };
+		k++;
+	}
+	h->nbuckets = k;
+}
+
 double tt_hist_resolution(const char *unit)
 {
 	return unit && !strcmp(unit, "seconds") ? 1e-9 : 1;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "tracetool/common.h"
@@ -32,6 +33,12 @@ struct tt_common_opts {
 	char **cmd;			/* -- CMD ARGS: NULL-terminated, or NULL */
 	char **operands;		/* operands (struct tt_cli.operands), or NULL */
 	int noperands;
+	/*
+	 * Not an option: serve's fold table (tt_fold_slots, TT_HIST_NSLOTS
+	 * entries), which tracers reading a struct tt_store hand to it; NULL
+	 * elsewhere.
+	 */
+	const uint16_t *fold_slots;
 };
 
 #endif /* TT_OPTIONS_H */

@@ -970,13 +970,18 @@ int tt_otlp_to_json(const void *pb, size_t len, char **json, size_t *jlen)
 
 int tt_gzip(const void *in, size_t len, void **out, size_t *outlen)
 {
+	return tt_gzip_level(in, len, Z_DEFAULT_COMPRESSION, out, outlen);
+}
+
+int tt_gzip_level(const void *in, size_t len, int level, void **out, size_t *outlen)
+{
 	z_stream z = { 0 };
 	size_t cap;
 	void *buf;
 	int rc;
 
 	/* 16 + MAX_WBITS: a gzip header and trailer, as Content-Encoding: gzip means */
-	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+	if (deflateInit2(&z, level, Z_DEFLATED, 16 + MAX_WBITS, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
 		return -ENOMEM;
 	cap = deflateBound(&z, len);

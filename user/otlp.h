@@ -92,6 +92,8 @@ int tt_otlp_each_kv(const char *spec, int (*fn)(void *ctx, char *key, char *valu
 
 /* gzip (RFC 1952) of `in` into a malloc'ed *out / *outlen.  0 or -errno. */
 int tt_gzip(const void *in, size_t len, void **out, size_t *outlen);
+/* The same at zlib `level` (0-9, or -1: zlib's default, 6). */
+int tt_gzip_level(const void *in, size_t len, int level, void **out, size_t *outlen);
 
 /* --- the exporter (user/otlp_push.c) --- */
 

@@ -26,12 +26,23 @@ struct tt_prom_opts {
 	size_t nbounds;
 };
 
+/* A growing text buffer: data (malloc'd, NUL-terminated after a render) holds len bytes. */
+struct tt_prom_buf {
+	char *data;
+	size_t len;
+	size_t cap;		/* bytes allocated; preset data/cap to start with room */
+};
+
 /*
- * Render every family of `r`: HELP and TYPE even for a family with no
- * series, label values escaped (\\, \", \n), counters and histogram
- * counts as integers.  A series' `created` (0: the report's started_at) is
- * its OpenMetrics _created.  0 or -EIO.
+ * Render every family of `r`, appended to `b`: HELP and TYPE even for a
+ * family with no series, label values escaped (\\, \", \n), counters and
+ * histogram counts as integers.  A series' `created` (0: the report's
+ * started_at) is its OpenMetrics _created.  0 or -ENOMEM (b->data stays
+ * the caller's to free either way).
  */
+int tt_render_prom_buf(const struct tt_report *r, const struct tt_prom_opts *o,
+		       struct tt_prom_buf *b);
+/* The same text written to `out`.  0, -ENOMEM or -EIO. */
 int tt_render_prom(const struct tt_report *r, const struct tt_prom_opts *o, FILE *out);
 
 /*
@@ -41,6 +52,13 @@ int tt_render_prom(const struct tt_report *r, const struct tt_prom_opts *o, FILE
  * 0.001007615 (the ns bucket [999424, 1007615]), 1e-6 gives 1.007e-06.
  */
 double tt_prom_snap_bound(double v, const char *unit);
+/*
+ * `v` as the text format writes a value into buf (32 bytes): the shortest
+ * decimal that reads back as `v` with strtod, written as printf's %.Pg
+ * writes it for the smallest such precision P (whole numbers below 1e15
+ * as integers; +Inf, -Inf, NaN).  Returns its length.
+ */
+size_t tt_prom_fmt_double(char *buf, double v);
 /* Snap `n` bounds in place, sort them and drop duplicates; returns how many remain. */
 size_t tt_prom_snap_bounds(double *b, size_t n, const char *unit);
 /* The default bounds of `unit` before snapping (count in *n). */

@@ -330,6 +330,23 @@ struct tt_series *tt_family_add_series(struct tt_family *f, const char *const *l
 	return s;
 }
 
+size_t tt_family_drop_series(struct tt_family *f, const bool *drop)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < f->nseries; i++) {
+		if (drop[i]) {
+			strv_free(f->nlabels, f->series[i].labels);
+			tt_hsum_release(&f->series[i].hist);
+		} else {
+			f->series[k++] = f->series[i];
+		}
+	}
+	i = f->nseries - k;
+	f->nseries = k;
+	return i;
+}
+
 struct tt_series *tt_family_find_series(const struct tt_family *f, const char *const *labels)
 {
 	size_t i, j;

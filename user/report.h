@@ -203,6 +203,12 @@ struct tt_family *tt_report_add_family(struct tt_report *r, const char *name,
 /* New series with label values copied from `labels`; NULL + errno on failure. */
 struct tt_series *tt_family_add_series(struct tt_family *f, const char *const *labels);
 
+/*
+ * Remove the series i with drop[i] set (their labels and buckets freed),
+ * keeping the others' order.  Returns how many were removed.
+ */
+size_t tt_family_drop_series(struct tt_family *f, const bool *drop);
+
 /* Series whose label values equal `labels`, or NULL. */
 struct tt_series *tt_family_find_series(const struct tt_family *f, const char *const *labels);
 
@@ -356,6 +362,17 @@ int tt_hsum_add(struct tt_hsum *dst, const struct tt_hsum *src);
 int tt_hsum_sub(struct tt_hsum *out, const struct tt_hsum *a, const struct tt_hsum *b);
 /* dst = a copy of src (buckets allocated). 0 or -errno. */
 int tt_hsum_copy(struct tt_hsum *dst, const struct tt_hsum *src);
+/*
+ * Merge h's buckets, in place, onto the n + 1 buckets (-inf, b[0]], ...,
+ * (b[n-1], +inf) (b ascending, each a tracetool bucket upper bound as
+ * tt_prom_snap_bound gives, so no model bucket straddles one; a relative
+ * 1e-9 absorbs the last-bit difference of upper * 1e-9 and upper / 1e9).
+ * Each non-empty one becomes the bucket (b[i-1], b[i]] with upper exactly
+ * b[i] (lower 0 for the first, upper +inf for the last), so folded
+ * summaries add bucket by bucket.  count, sum, min and max are unchanged;
+ * quantiles lose the model's precision.  At most n + 1 buckets remain.
+ */
+void tt_hsum_fold(struct tt_hsum *h, const double *b, size_t n);
 
 /* The model bucket of tracetool slot `slot` holding `count` samples (see tt_hsum_from_hist). */
 struct tt_bucket tt_bucket_of_slot(uint32_t slot, uint64_t count, double scale);

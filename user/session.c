@@ -494,6 +494,8 @@ struct tt_session {
 	struct timespec snap_real;
 	double snap_mono;
 	struct tt_run_stats stats;
+	tt_session_fold_fn fold;	/* tt_session_set_fold */
+	void *fold_ctx;
 };
 
 struct tt_session *tt_session__new(const struct tt_common_opts *o)
@@ -1031,6 +1033,7 @@ static int collect_one(struct tt_session *s, struct slot *t)
 	d->duration_seconds = now - t->last_collect;
 	ret = tt_report_add_tracer(d, t->ops->name, tt_hook_name(t->hook));
 	ret = ret ?: t->ops->collect(t->priv, d);
+	ret = ret ?: (s->fold ? s->fold(s->fold_ctx, d) : 0);
 	ret = ret ?: read_lost(t->obj, d, t->lost_prev);
 	/* events a tracer put into the report itself go to the pending list */
 	ret = ret ?: tt_report_take_events(s->pending, d);
@@ -1093,6 +1096,53 @@ struct tt_report *tt_session_snapshot(struct tt_session *s, struct tt_error *err
 		return NULL;
 	}
 	return r;
+}
+
+void tt_session_set_fold(struct tt_session *s, tt_session_fold_fn fold, void *ctx)
+{
+	s->fold = fold;
+	s->fold_ctx = ctx;
+}
+
+/* Remove from `f` the series of `gone` (same labels). 0 or -ENOMEM. */
+static int forget_series(struct tt_family *f, const struct tt_family *gone)
+{
+	struct tt_series_index idx;
+	bool *drop;
+	size_t i;
+
+	if (!f->nseries || !gone->nseries || f->nlabels != gone->nlabels)
+		return 0;
+	drop = calloc(f->nseries, sizeof(*drop));
+	if (!drop || tt_series_index_init(&idx, f, 0)) {
+		free(drop);
+		return -ENOMEM;
+	}
+	for (i = 0; i < gone->nseries; i++) {
+		size_t *slot = tt_series_index_slot(&idx, f, gone->series[i].labels);
+
+		if (*slot)
+			drop[*slot - 1] = true;
+	}
+	tt_family_drop_series(f, drop);
+	tt_series_index_release(&idx);
+	free(drop);
+	return 0;
+}
+
+int tt_session_forget(struct tt_session *s, const struct tt_report *gone)
+{
+	size_t i, k;
+	int ret = 0;
+
+	for (i = 0; !ret && i < gone->nfamilies; i++)
+		for (k = 0; !ret && k < s->n; k++) {
+			struct tt_family *f = s->t[k].cum ?
+				tt_report_find_family(s->t[k].cum, gone->families[i]->name) : NULL;
+
+			ret = f ? forget_series(f, gone->families[i]) : 0;
+		}
+	return ret;
 }
 
 /* Every tracer's cumulative report starts afresh, empty. 0 or -ENOMEM. */
@@ -1189,6 +1239,11 @@ int tt_session_relaunch(struct tt_session *s, char **cmd, struct tt_error *err)
 	if (!ret)
 		wait_held(s->child);	/* dead: release_cmd says why */
 	ret = ret ?: filter_add(s->pids_fd, s->child, err);
+	for (i = 0; !ret && i < s->n; i++) {
+		if (s->t[i].ops->reattach && (ret = s->t[i].ops->reattach(s->t[i].priv)))
+			tt_error_set(err, ret, false, "%s: attaching to %s: %s", s->t[i].ops->name,
+				     s->o.cmd[0], strerror(-ret));
+	}
 	if (ret)
 		return ret;	/* tt_session__free ends the held child */
 	clock_gettime(CLOCK_REALTIME, &s->start_real);

@@ -58,6 +58,12 @@ struct tt_tracer_ops {
 	int (*load)(void *priv);	/* 0 or -errno */
 	int (*attach)(void *priv);	/* 0 or -errno */
 	/*
+	 * Optional: -- CMD was started anew (tt_session_relaunch) and is held
+	 * before its exec; the pid filter holds it and -p's processes.  Attach
+	 * again what is attached to tasks rather than CPUs.  0 or -errno.
+	 */
+	int (*reattach)(void *priv);
+	/*
 	 * Read into `r` what was recorded since the previous call: the session
 	 * adds these increases up into the tracer's cumulative snapshot
 	 * (tt_report_accumulate), so collect must count every sample in exactly
@@ -163,6 +169,23 @@ bool tt_session_done(const struct tt_session *s);
  * it (tt_session_take_events).  NULL with err filled on failure.
  */
 struct tt_report *tt_session_snapshot(struct tt_session *s, struct tt_error *err);
+/*
+ * A long-running exporter's bounds on the cumulative state (tracetool
+ * serve).  `fold`, when set, is called with every tracer's increase
+ * before it is added up, and may coarsen its histograms (tt_hsum_fold
+ * onto the exported bucket bounds), so a series' cumulative histogram
+ * stays the size of those bounds however many model buckets the host's
+ * latencies reach.  It returns 0 or -errno.  Set before start.
+ */
+typedef int (*tt_session_fold_fn)(void *ctx, struct tt_report *increase);
+void tt_session_set_fold(struct tt_session *s, tt_session_fold_fn fold, void *ctx);
+/*
+ * Forget the series of `gone` (its families by name, their series by label
+ * values) in the cumulative state: later snapshots leave them out until
+ * they are collected again, then counted from zero.  Unknown ones are
+ * ignored.  0 or -ENOMEM.
+ */
+int tt_session_forget(struct tt_session *s, const struct tt_report *gone);
 /* Drain every tracer, then move the waiting events to the end of `dst`'s list. 0 or -errno. */
 int tt_session_take_events(struct tt_session *s, struct tt_report *dst, struct tt_error *err);
 /* Wait status of -- CMD once it exited, else -1. */

@@ -141,20 +141,21 @@ _Static_assert(sizeof(struct tt_wire_sync) == 32, "tt_wire_sync layout");
 #define TT_REQ_BATCH 8		/* power of two */
 
 /*
- * HTTP requests of one connection finished in a row with the same labels
- * (process, method, status, path bytes), waiting to go to user space as
- * one record (struct tt_req_batch_event) when TT_REQ_BATCH are there, when
- * one with other labels finishes, at every flush and when the socket is
- * destroyed.  Only without --events, and only on the socket path, whose
- * state is never evicted.
+ * Requests or turns of one connection finished in a row with the same
+ * labels (kind, process, method, status, path bytes or command word),
+ * waiting to go to user space as one record (struct tt_req_batch_event)
+ * when TT_REQ_BATCH are there, when one with other labels finishes, at
+ * every flush and when the socket is destroyed.  Only without --events,
+ * and only on the socket path, whose state is never evicted.
  */
 struct tt_req_batch {
 	__u8 n;			/* requests waiting: dur[0..n) */
 	__u8 method;
-	__u16 status;
+	__u16 status;		/* HTTP status; PostgreSQL: message type */
 	__u8 route_len;
 	__u8 flags;
-	__u16 pad;
+	__u8 kind;		/* enum tt_req_kind */
+	__u8 pad;
 	__u32 tgid;
 	__u32 pad2;
 	char comm[TT_COMM_LEN];

@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # The bash completion (scripts/install/tracetool.bash-completion) against the
 # built binary (no root, no BPF): commands, the options of every tracer named
-# (not only the first), and the choices of an option's value from its --help.
+# (not only the first), the choices of an option's value from its --help,
+# and nothing after serve's -- (it takes no command).
 #
 # Environment: TT=build/tracetool (see tests/run.sh).
 . "$(dirname "$0")/lib.sh"
 
 C=scripts/install/tracetool.bash-completion
 NAMES="completion_command completion_second_tracer_option completion_by_choices
-completion_hook_choices completion_format_choices help_hook_kinds_listed"
+completion_hook_choices completion_format_choices help_hook_kinds_listed
+completion_serve_no_command"
 if ! command -v bash >/dev/null 2>&1; then
 	# shellcheck disable=SC2086
 	skip_all "bash is not installed" $NAMES
@@ -29,6 +31,9 @@ check_eq completion_by_choices "tracetool syscalls --by <TAB>" "comm process sys
 	"$(complete_words syscalls --by '')"
 check_eq completion_hook_choices "tracetool syscalls --hook <TAB>" "raw_tp tp_btf " \
 	"$(complete_words syscalls --hook '')"
+# serve takes no -- CMD: nothing (not the files here) after its --
+check_eq completion_serve_no_command "tracetool serve requests -- <TAB>" " " \
+	"$(complete_words serve requests -- '')"
 check_eq completion_format_choices "tracetool compare -f <TAB>" "github json junit markdown text " \
 	"$(complete_words compare -f '')"
 

@@ -9,9 +9,11 @@
 # histogram_quantile(0.5) must fall in the exported bucket that holds the
 # p50 a separate `tracetool syscalls` run reports for the same calls; no
 # counter may reset; the target is up and scraped in OpenMetrics.  The
-# text format passes `promtool check metrics`, the OpenMetrics output
-# parses with python3-prometheus-client, content negotiation and
+# text format passes `promtool check metrics` (also gzip-compressed, as
+# Prometheus asks for it), the OpenMetrics output parses with
+# python3-prometheus-client, content negotiation and
 # /-/healthy answer as documented, a port in use is one line and exit 1,
+# so is `-- CMD` (exit 2: serve runs until stopped),
 # serve holds no capability after attach, and scrapes are answered while
 # 300 half-open connections (a slowloris) hold more than its 256.
 #
@@ -34,7 +36,7 @@ serve_promtool_check serve_openmetrics_parses serve_help_and_type_first_scrape s
 serve_prom_target_up serve_prom_openmetrics serve_prom_getppid_exact serve_prom_nanosleep_exact
 serve_prom_retrans_exact serve_prom_routes_exact serve_prom_quantile_in_p50_bucket
 serve_prom_no_counter_resets serve_bpf_stats serve_exit_clean serve_docs_promtool serve_make_install
-serve_scrape_beside_slowloris"
+serve_scrape_beside_slowloris serve_gzip_promtool_check serve_no_command"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -123,14 +125,25 @@ nlost=$(grep -c '^tracetool_lost_events_total{tracer="[a-z]*",reason="[a-z_]*"} 
 check_eq serve_help_and_type_first_scrape "families without HELP/TYPE, zero lost series (3 tracers x 5 reasons)" \
 	" 15" "$missing $nlost"
 
-"$TT" serve syscalls --listen 127.0.0.1:$HP -d 5 >/dev/null 2>"$TT_TMP/inuse.err"
-rc=$?
-if [ $rc = 1 ] && [ "$(wc -l <"$TT_TMP/inuse.err")" = 1 ] &&
-	grep -q "^tracetool serve: --listen 127.0.0.1:$HP: Address already in use" "$TT_TMP/inuse.err"; then
-	pass serve_port_in_use
-else
-	fail serve_port_in_use "exit $rc, stderr: $(head -c 300 "$TT_TMP/inuse.err")"
-fi
+# one_line_exit NAME STATUS PATTERN ARGS...: `tracetool serve ARGS` exits STATUS with one
+# line on stderr that starts with PATTERN
+one_line_exit() {
+	_n=$1 _want=$2 _pat=$3
+	shift 3
+	"$TT" serve "$@" >/dev/null 2>"$TT_TMP/$_n.err"
+	_rc=$?
+	if [ $_rc = "$_want" ] && [ "$(wc -l <"$TT_TMP/$_n.err")" = 1 ] &&
+		grep -q "^$_pat" "$TT_TMP/$_n.err"; then
+		pass "$_n"
+	else
+		fail "$_n" "exit $_rc, stderr: $(head -c 300 "$TT_TMP/$_n.err")"
+	fi
+}
+one_line_exit serve_port_in_use 1 "tracetool serve: --listen 127.0.0.1:$HP: Address already in use" \
+	syscalls --listen 127.0.0.1:$HP -d 5
+# serve runs until stopped: a command after -- is a usage error, before anything loads
+one_line_exit serve_no_command 2 "tracetool serve: -- CMD is not taken" \
+	syscalls --listen 127.0.0.1:0 -- true
 
 h=$(curl -s -w ' %{http_code}' "$URL/-/healthy")
 check_eq serve_healthy "/-/healthy" "tracetool is healthy. 200" "$(echo $h)"
@@ -250,6 +263,20 @@ elif [ $rc = 0 ] && [ -z "$out" ]; then
 	pass "serve_promtool_check ($(grep -vc "^#" "$TT_TMP/metrics.txt") samples, scraped in ${scrape_s} s)"
 else
 	fail serve_promtool_check "exit $rc: $(echo "$out" | head -5 | tr '\n' ' ')"
+fi
+# what Prometheus sends: Accept-Encoding: gzip; the answer is compressed and inflates to clean text
+curl -s -H 'Accept: text/plain' -H 'Accept-Encoding: gzip' -D "$TT_TMP/gz.hdr" -o "$TT_TMP/metrics.gz" "$URL/metrics"
+gzip -dc <"$TT_TMP/metrics.gz" >"$TT_TMP/metrics.gz.txt" 2>"$TT_TMP/gunzip.err"
+gzrc=$?
+out=$(promtool check metrics <"$TT_TMP/metrics.gz.txt" 2>&1)
+rc=$?
+if ! command -v promtool >/dev/null 2>&1; then
+	skip serve_gzip_promtool_check "promtool is not installed (Debian prometheus)"
+elif grep -qi '^content-encoding: gzip' "$TT_TMP/gz.hdr" && [ $gzrc = 0 ] && [ $rc = 0 ] &&
+	[ -z "$out" ] && [ "$(grep -vc '^#' "$TT_TMP/metrics.gz.txt")" -gt 100 ]; then
+	pass "serve_gzip_promtool_check ($(wc -c <"$TT_TMP/metrics.gz") bytes for $(wc -c <"$TT_TMP/metrics.gz.txt"))"
+else
+	fail serve_gzip_promtool_check "gzip -d exit $gzrc, promtool exit $rc: $(grep -i '^content-encoding' "$TT_TMP/gz.hdr") $(head -c 200 "$TT_TMP/gunzip.err") $(echo "$out" | head -3 | tr '\n' ' ')"
 fi
 curl -s -H "Accept: application/openmetrics-text; version=1.0.0" "$URL/metrics" >"$TT_TMP/metrics.om"
 if ! $PY -c 'import prometheus_client' 2>/dev/null; then

@@ -5,7 +5,9 @@
  * refused), bcrypt basic auth, and a live tt_httpd on 127.0.0.1 with TLS
  * (the self-signed test certificate in tests/unit/data) and basic auth,
  * driven by curl: right password 200, wrong or none 401, plain HTTP to the
- * TLS port refused; a port in use fails with -EADDRINUSE.
+ * TLS port refused; a port in use fails with -EADDRINUSE.  gzip: an answer
+ * is compressed when the client's Accept-Encoding takes gzip (not for q=0,
+ * nor for a short body), and reads back as the text.
  */
 #include <errno.h>
 #include <poll.h>
@@ -172,11 +174,93 @@ static void test_tls_and_auth(void **state)
 	tt_webconfig_release(&c);
 }
 
+/* /big: 40,000 bytes of sample lines; anything else the short text. */
+static int big_handler(void *ctx, const char *path, const char *accept, struct tt_http_reply *out)
+{
+	size_t i;
+
+	(void)ctx;
+	(void)accept;
+	if (strcmp(path, "/big"))
+		return handler(ctx, path, accept, out);
+	out->status = 200;
+	out->content_type = "text/plain";
+	out->body = malloc(40001);
+	if (!out->body)
+		return -ENOMEM;
+	for (i = 0; i < 40000; i += 16)	/* 16 bytes a line */
+		snprintf(out->body + i, 17, "x_{le=\"%04zu\"} 1\n", i / 16);
+	out->len = 40000;
+	return 0;
+}
+
+static void test_gzip(void **state)
+{
+	struct tt_error err;
+	struct loop l = { 0 };
+	pthread_t t;
+	char out[512], base[64];
+
+	(void)state;
+	if (system("curl --version >/dev/null 2>&1 && gzip --version >/dev/null 2>&1")) {
+		skip();
+		return;
+	}
+	l.h = tt_httpd__new("127.0.0.1:0", big_handler, NULL, NULL, &err);
+	if (!l.h)
+		fail_msg("tt_httpd__new: %s", err.msg);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u", tt_httpd_port(l.h));
+	assert_int_equal(pthread_create(&t, NULL, run, &l), 0);
+
+	/* compressed, a tenth of the size or less, and the same text once inflated */
+	curl(out, sizeof(out), "curl -s --max-time 5 -H 'Accept-Encoding: gzip' -D - -o /dev/null "
+	     "-w '%%{size_download}' %s/big | tr -d '\\r' | grep -i -e '^content-encoding' -e '^vary' -e '^[0-9]'",
+	     base);
+	assert_non_null(strstr(out, "Content-Encoding: gzip\n"));
+	assert_non_null(strstr(out, "Vary: Accept, Accept-Encoding\n"));
+	assert_true(atoi(strrchr(out, '\n') + 1) < 4000);
+	curl(out, sizeof(out), "curl -s --max-time 5 -H 'Accept-Encoding: gzip' %s/big | gzip -dc | "
+	     "md5sum", base);
+	{
+		char plain[512];
+
+		curl(plain, sizeof(plain), "curl -s --max-time 5 %s/big | md5sum", base);
+		assert_string_equal(out, plain);
+	}
+	/* x-gzip and a q above 0 among others */
+	curl(out, sizeof(out), "curl -s --max-time 5 -H 'Accept-Encoding: br, x-gzip;q=0.5' -D - "
+	     "-o /dev/null %s/big | grep -ci '^content-encoding: gzip'", base);
+	assert_string_equal(out, "1\n");
+	/* not taken: none asked, q=0, a short body */
+	curl(out, sizeof(out), "curl -s --max-time 5 -w ' %%{size_download}' -o /dev/null %s/big", base);
+	assert_string_equal(out, " 40000");
+	curl(out, sizeof(out), "curl -s --max-time 5 -H 'Accept-Encoding: gzip;q=0, identity' "
+	     "-w ' %%{size_download}' -o /dev/null %s/big", base);
+	assert_string_equal(out, " 40000");
+	/* gzip's own q=0 beats "*", and Q is q (RFC 9110) */
+	curl(out, sizeof(out), "curl -s --max-time 5 -H 'Accept-Encoding: gzip;q=0, *' "
+	     "-w ' %%{size_download}' -o /dev/null %s/big", base);
+	assert_string_equal(out, " 40000");
+	curl(out, sizeof(out), "curl -s --max-time 5 -H 'Accept-Encoding: gzip; Q=0' "
+	     "-w ' %%{size_download}' -o /dev/null %s/big", base);
+	assert_string_equal(out, " 40000");
+	curl(out, sizeof(out), "curl -s --max-time 5 -H 'Accept-Encoding: br, *;q=0.1' -D - "
+	     "-o /dev/null %s/big | grep -ci '^content-encoding: gzip'", base);
+	assert_string_equal(out, "1\n");
+	curl(out, sizeof(out), "curl -s --max-time 5 -H 'Accept-Encoding: gzip' %s/metrics", base);
+	assert_string_equal(out, "up 1\n");
+
+	l.stop = true;
+	pthread_join(t, NULL);
+	tt_httpd__free(l.h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_tls_and_auth),
+		cmocka_unit_test(test_gzip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

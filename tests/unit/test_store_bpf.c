@@ -7,10 +7,12 @@
  *   interval differences must still add up to the cumulative total (a
  *   reading that missed a cell made the next difference count it whole);
  * - series ids whose keys reach the map out of order (BPF takes an id
- *   before it inserts the key): each id is learned with its own key.
+ *   before it inserts the key): each id is learned with its own key;
+ * - serve's fold of the readings onto the exported buckets.
  * Needs root (BPF); skips otherwise.
  */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +27,7 @@
 #include <bpf/libbpf.h>
 
 #include "cells.h"
+#include "prom.h"
 #include "tracetool/syscalls.h"
 #include "syscalls.skel.h"
 
@@ -120,6 +123,68 @@ static void test_dense_read_while_cells_appear(void **state)
 	syscalls_bpf__destroy(sk);
 }
 
+/*
+ * serve's fold (tt_store.fold): every model cell a row ever hit is read
+ * into the cell of its exported bucket, so a reading, and the previous one
+ * the store keeps, have at most n + 1 cells a row however many model
+ * buckets the row reached (before: one per model bucket, 2,049 a row), and
+ * each interval's counts per exported bucket are exact.
+ */
+static void test_dense_fold(void **state)
+{
+	struct syscalls_bpf *sk = load_or_skip();
+	__u16 *fold = calloc(TT_HIST_NSLOTS, sizeof(*fold));
+	struct tt_store st = { .cells = sk->maps.cells, .counts = sk->maps.errs,
+			       .dense = sk->maps.dense, .fold = fold };
+	size_t len = (ndense * sizeof(__u64) + 4095) / 4096 * 4096, i, n, k, round;
+	const double *d = tt_prom_default_bounds("seconds", &n);
+	double b[64];
+	struct tt_snap snap;
+
+	(void)state;
+	assert_non_null(fold);
+	memcpy(b, d, n * sizeof(*d));
+	n = tt_prom_snap_bounds(b, n, "seconds");
+	tt_fold_slots(fold, b, n, 1e-9);
+	dense = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(sk->maps.dense), 0);
+	assert_true(dense != MAP_FAILED);
+	for (round = 1; round <= 2; round++) {
+		__u64 want[64 + 1] = { 0 }, got[64 + 1] = { 0 };
+
+		/* row 3: every model bucket gains `round` samples (1 s and more: the top ones) */
+		for (i = 0; i < TT_HIST_NSLOTS; i++) {
+			__u64 upper = i < TT_HIST_OVERFLOW ? tt_hist_slot_upper((__u32)i) : ~0ull;
+
+			dense[3 * TT_HIST_NSLOTS + i] += round;
+			for (k = 0; k < n && (double)upper > b[k] * 1e9 * (1 + 1e-9); k++)
+				;
+			want[k] += round;
+		}
+		assert_int_equal(tt_store_delta(&st, &snap), 0);
+		assert_true(snap.cells.n <= n + 1);
+		for (i = 0; i < snap.cells.n; i++) {
+			__u32 sub = tt_cell_sub(snap.cells.v[i].key);
+			double upper = sub < TT_HIST_OVERFLOW ? tt_hist_slot_upper(sub) * 1e-9 : INFINITY;
+
+			assert_int_equal(tt_cell_id(snap.cells.v[i].key), 3);
+			for (k = 0; k < n && upper > b[k] * (1 + 1e-9); k++)
+				;
+			got[k] += snap.cells.v[i].count;
+		}
+		for (k = 0; k <= n; k++)
+			if (got[k] != want[k])
+				fail_msg("round %zu, bucket %zu: %llu, want %llu", round, k,
+					 (unsigned long long)got[k], (unsigned long long)want[k]);
+		tt_snap_release(&snap);
+		assert_true(st.prev.cells.n <= n + 1);
+	}
+	memset((void *)&dense[3 * TT_HIST_NSLOTS], 0, TT_HIST_NSLOTS * sizeof(__u64));
+	tt_store_release(&st);
+	munmap((void *)dense, len);
+	free(fold);
+	syscalls_bpf__destroy(sk);
+}
+
 /* A reading whose only cell is one of series `id`. */
 static void snap_of(struct tt_snap *d, struct tt_cell *c, __u32 id)
 {
@@ -165,6 +230,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dense_read_while_cells_appear),
 		cmocka_unit_test(test_series_ids_out_of_order),
+		cmocka_unit_test(test_dense_fold),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

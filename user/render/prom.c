@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,44 +75,235 @@ size_t tt_prom_snap_bounds(double *b, size_t n, const char *unit)
 	return k;
 }
 
-/* The shortest decimal that reads back as `v` (Prometheus parses with strtod). */
-static void fmt_double(char *buf, size_t len, double v)
-{
-	int prec;
+/* --- the output buffer ----------------------------------------------------------- */
 
-	if (isinf(v)) {
-		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
-		return;
-	}
-	if (isnan(v)) {
-		snprintf(buf, len, "NaN");
+/* Room for `n` more bytes (and a NUL). 0 or -ENOMEM (b->data kept). */
+static int buf_reserve(struct tt_prom_buf *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+	char *d;
+
+	if (b->len + n < b->cap)
+		return 0;
+	while (cap <= b->len + n)
+		cap *= 2;
+	d = realloc(b->data, cap);
+	if (!d)
+		return -ENOMEM;
+	b->data = d;
+	b->cap = cap;
+	return 0;
+}
+
+/* Appends with the room reserved by the caller (buf_reserve). */
+static inline void put_mem(struct tt_prom_buf *b, const char *s, size_t n)
+{
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+}
+
+static inline void put_char(struct tt_prom_buf *b, char c)
+{
+	b->data[b->len++] = c;
+}
+
+/* %PRIu64, at most 20 bytes. */
+static inline void put_u64(struct tt_prom_buf *b, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[sizeof(tmp) - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put_mem(b, tmp + sizeof(tmp) - n, (size_t)n);
+}
+
+/* Append at most `max` bytes of printf output (max <= 64). */
+static void put_fmt(struct tt_prom_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put_fmt(struct tt_prom_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b->data + b->len, 64, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->len += n < 64 ? (size_t)n : 63;
+}
+
+/* --- numbers ---------------------------------------------------------------------- */
+
+/* Does %.Pg of v read back as v (into buf, 32 bytes)? */
+static bool reads_back(char *buf, int prec, double v)
+{
+	snprintf(buf, 32, "%.*g", prec, v);
+	return strtod(buf, NULL) == v;
+}
+
+/*
+ * The shortest decimal that reads back as `v` (Prometheus parses with
+ * strtod), as the %.Pg of the smallest such precision P writes it; none
+ * below `lo` reads back.  When v's neighbours are equally far on both
+ * sides (its mantissa is not a power of two), if P digits read back so do
+ * P + 1 (the nearer decimal stays inside the same symmetric interval), so
+ * P is found by bisection: 4 rounds of printf and strtod instead of up to 17.
+ */
+static void fmt_double_slow(char *buf, double v, int lo)
+{
+	int e, hi = 17;
+
+	if (isinf(v) || isnan(v)) {
+		snprintf(buf, 32, "%s", isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
 		return;
 	}
 	/* whole numbers as integers: %g's shortest form of 30 is 3e+01 */
 	if (v == trunc(v) && fabs(v) < 1e15) {
-		snprintf(buf, len, "%.0f", v);
+		snprintf(buf, 32, "%.0f", v);
 		return;
 	}
-	for (prec = 1; prec < 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
+	if (fabs(frexp(v, &e)) == 0.5) {
+		for (; lo < 17; lo++)
+			if (reads_back(buf, lo, v))
+				return;
+	} else {
+		while (lo < hi) {
+			int mid = (lo + hi) / 2;
+
+			if (reads_back(buf, mid, v))
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		if (lo < 17 && reads_back(buf, lo, v))
 			return;
 	}
-	snprintf(buf, len, "%.17g", v);
+	snprintf(buf, 32, "%.17g", v);
+}
+
+/*
+ * fmt_double_slow's text without its up to 17 snprintf/strtod rounds, for
+ * the values serve mostly writes: whole numbers below 1e15 and multiples of
+ * 1e-9 (sums of nanoseconds in seconds) below 1e6.  For those the
+ * candidate "k * 1e-9" reads back as v, and no shorter decimal can: below
+ * 1e6 doubles are closer than 1e-9 apart, so any decimal that reads back
+ * as v is within 1e-10 of the candidate, and one with fewer digits would
+ * be another multiple of 1e-9.  Anything else takes the slow path; a
+ * candidate that does not read back (a sum k * 1e-9 is often not the double
+ * nearest k / 1e9) rules out every precision up to its own digits.
+ */
+size_t tt_prom_fmt_double(char *buf, double v)
+{
+	char digits[24], *p = buf;
+	double a = fabs(v);
+	uint64_t k;
+	int nd, last, exp10, i;
+
+	if (a < 1e15 && v == trunc(v) && !(v == 0 && signbit(v))) {
+		k = (uint64_t)a;
+		if (v < 0)
+			*p++ = '-';
+		nd = 0;
+		do {
+			digits[nd++] = (char)('0' + k % 10);
+			k /= 10;
+		} while (k);
+		while (nd)
+			*p++ = digits[--nd];
+		*p = 0;
+		return (size_t)(p - buf);
+	}
+	if (!(a < 1e6) || a < 1e-9) {
+		fmt_double_slow(buf, v, 1);
+		return strlen(buf);
+	}
+	k = (uint64_t)llround(a * 1e9);
+	/* k's digits, most significant first: the last is 10^-9 */
+	nd = snprintf(digits, sizeof(digits), "%" PRIu64, k);
+	for (last = nd - 1; last > 0 && digits[last] == '0'; last--)
+		;
+	exp10 = nd - 1 - 9;		/* decimal exponent of digits[0] */
+	i = last + 1;			/* P: significant digits */
+	if (v < 0)
+		*p++ = '-';
+	if (exp10 < -4 || exp10 >= i) {
+		*p++ = digits[0];
+		if (i > 1) {
+			*p++ = '.';
+			memcpy(p, digits + 1, (size_t)(i - 1));
+			p += i - 1;
+		}
+		p += sprintf(p, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
+	} else if (exp10 < 0) {
+		*p++ = '0';
+		*p++ = '.';
+		for (int z = -1; z > exp10; z--)
+			*p++ = '0';
+		memcpy(p, digits, (size_t)i);
+		p += i;
+	} else {
+		memcpy(p, digits, (size_t)exp10 + 1);
+		p += exp10 + 1;
+		if (i > exp10 + 1) {
+			*p++ = '.';
+			memcpy(p, digits + exp10 + 1, (size_t)(i - exp10 - 1));
+			p += i - exp10 - 1;
+		}
+	}
+	*p = 0;
+	if (strtod(buf, NULL) == v)
+		return (size_t)(p - buf);
+	/*
+	 * no decimal of nd digits or fewer reads back (see above), unless k is a
+	 * power of ten: then v may sit just below it, where nd digits reach 1e-10
+	 */
+	fmt_double_slow(buf, v, last == 0 ? 1 : nd + 1 > 17 ? 17 : nd + 1);
+	return strlen(buf);
+}
+
+/* %.3f of a Unix time (OpenMetrics _created); near a tie of the rounding, printf decides. */
+static void put_created(struct tt_prom_buf *b, double v)
+{
+	double ms = v * 1000, r = floor(ms + 0.5);
+	uint64_t m = (uint64_t)r;
+
+	if (!(v >= 0 && v < 1e12) || fabs(ms - r) > 0.4999) {
+		put_fmt(b, "%.3f", v);
+		return;
+	}
+	put_u64(b, m / 1000);
+	put_char(b, '.');
+	put_char(b, (char)('0' + m / 100 % 10));
+	put_char(b, (char)('0' + m / 10 % 10));
+	put_char(b, (char)('0' + m % 10));
+}
+
+/* --- text ------------------------------------------------------------------------- */
+
+/* Bytes `s` takes escaped (put_escaped), at most 2 per byte. */
+static size_t escaped_max(const char *s)
+{
+	return 2 * strlen(s);
 }
 
 /* A label value or (OpenMetrics) HELP text, escaped: \\, \" (quote: label values and OM), \n. */
-static void put_escaped(const char *s, bool quote, FILE *out)
+static void put_escaped(struct tt_prom_buf *b, const char *s, bool quote)
 {
 	for (; *s; s++) {
-		if (*s == '\\')
-			fputs("\\\\", out);
-		else if (*s == '\n')
-			fputs("\\n", out);
-		else if (*s == '"' && quote)
-			fputs("\\\"", out);
-		else
-			fputc(*s, out);
+		if (*s == '\\') {
+			put_char(b, '\\');
+			put_char(b, '\\');
+		} else if (*s == '\n') {
+			put_char(b, '\\');
+			put_char(b, 'n');
+		} else if (*s == '"' && quote) {
+			put_char(b, '\\');
+			put_char(b, '"');
+		} else {
+			put_char(b, *s);
+		}
 	}
 }
 
@@ -122,32 +314,31 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* `{a="x",b="y"` plus an optional extra label, then `}`; nothing for no labels. */
-static void put_labels(const struct tt_family *f, const struct tt_series *s, const char *extra,
-		       const char *extra_val, FILE *out)
+/*
+ * A series' label block without its closing brace, `{a="x",b="y"`, or
+ * nothing for no labels, into `lab` (emptied first): written once per
+ * series and copied to each of its lines.
+ */
+static int put_label_block(struct tt_prom_buf *lab, const struct tt_family *f,
+			   const struct tt_series *s)
 {
-	size_t i;
+	size_t i, need = 1;
 
-	if (!f->nlabels && !extra)
-		return;
-	fputc('{', out);
+	lab->len = 0;
+	for (i = 0; i < f->nlabels; i++)
+		need += strlen(f->label_names[i]) + 4 +
+			escaped_max(s->labels[i] ? s->labels[i] : "");
+	if (buf_reserve(lab, need))
+		return -ENOMEM;
 	for (i = 0; i < f->nlabels; i++) {
-		fprintf(out, "%s%s=\"", i ? "," : "", f->label_names[i]);
-		put_escaped(s->labels[i] ? s->labels[i] : "", true, out);
-		fputc('"', out);
+		put_char(lab, i ? ',' : '{');
+		put_mem(lab, f->label_names[i], strlen(f->label_names[i]));
+		put_char(lab, '=');
+		put_char(lab, '"');
+		put_escaped(lab, s->labels[i] ? s->labels[i] : "", true);
+		put_char(lab, '"');
 	}
-	if (extra)
-		fprintf(out, "%s%s=\"%s\"", f->nlabels ? "," : "", extra, extra_val);
-	fputc('}', out);
-}
-
-static void put_sample(const char *name, const char *suffix, const struct tt_family *f,
-		       const struct tt_series *s, const char *extra, const char *extra_val,
-		       const char *value, FILE *out)
-{
-	fprintf(out, "%s%s", name, suffix);
-	put_labels(f, s, extra, extra_val, out);
-	fprintf(out, " %s\n", value);
+	return 0;
 }
 
 static double series_created(const struct tt_report *r, const struct tt_series *s)
@@ -157,64 +348,128 @@ static double series_created(const struct tt_report *r, const struct tt_series *
 	return (double)r->started_at.tv_sec + r->started_at.tv_nsec * 1e-9;
 }
 
-/* The `le` bounds of a histogram family, written once for all its series. */
-struct le_set {
+/* What every line of a family starts with and the `le` label of each bucket line. */
+struct fam_text {
+	char name[256];
+	size_t name_len;
 	const double *bounds;
 	size_t n;
 	double def[64];
-	char (*text)[32];
+	char (*le)[48];		/* `le="0.001007615"} `, or with `,` before it after labels */
+	size_t *le_len;
 };
 
-static int le_set_init(struct le_set *ls, const struct tt_family *f, const struct tt_prom_opts *o)
+static int le_init(struct fam_text *ft, const struct tt_family *f, const struct tt_prom_opts *o)
 {
+	char v[32];
 	size_t i;
 
-	ls->bounds = o->bounds;
-	ls->n = o->nbounds;
-	if (!ls->bounds) {
-		const double *d = tt_prom_default_bounds(f->unit, &ls->n);
+	ft->bounds = o->bounds;
+	ft->n = o->nbounds;
+	if (!ft->bounds) {
+		const double *d = tt_prom_default_bounds(f->unit, &ft->n);
 
-		memcpy(ls->def, d, ls->n * sizeof(*d));
-		ls->n = tt_prom_snap_bounds(ls->def, ls->n, f->unit);
-		ls->bounds = ls->def;
+		memcpy(ft->def, d, ft->n * sizeof(*d));
+		ft->n = tt_prom_snap_bounds(ft->def, ft->n, f->unit);
+		ft->bounds = ft->def;
 	}
-	ls->text = calloc(ls->n + 1, sizeof(*ls->text));
-	if (!ls->text)
+	ft->le = calloc(ft->n + 1, sizeof(*ft->le));
+	ft->le_len = calloc(ft->n + 1, sizeof(*ft->le_len));
+	if (!ft->le || !ft->le_len)
 		return -ENOMEM;
-	for (i = 0; i < ls->n; i++)
-		fmt_double(ls->text[i], sizeof(ls->text[i]), ls->bounds[i]);
+	for (i = 0; i <= ft->n; i++) {
+		if (i < ft->n)
+			tt_prom_fmt_double(v, ft->bounds[i]);
+		ft->le_len[i] = (size_t)snprintf(ft->le[i], sizeof(ft->le[i]), "%sle=\"%s\"} ",
+						 f->nlabels ? "," : "{", i < ft->n ? v : "+Inf");
+	}
 	return 0;
 }
 
-static void render_histogram(const struct tt_report *r, const struct tt_family *f,
-			     const struct tt_series *s, const char *name, const struct le_set *ls,
-			     const struct tt_prom_opts *o, FILE *out)
+/* The start of a sample line, NAME SUFFIX LABEL-BLOCK; room reserved by the caller. */
+static inline void put_head(struct tt_prom_buf *b, const struct fam_text *ft, const char *suffix,
+			    size_t suffix_len, const struct tt_prom_buf *lab)
 {
-	size_t i, k = 0;
-	uint64_t cum = 0;
-	char v[64];
+	put_mem(b, ft->name, ft->name_len);
+	put_mem(b, suffix, suffix_len);
+	put_mem(b, lab->data, lab->len);
+}
 
-	for (i = 0; i < ls->n; i++) {
-		/*
-		 * a model bucket counts for `le` when all its values are <= le; the
-		 * slack absorbs the last-bit difference of upper * 1e-9 and upper / 1e9
-		 * (neighbouring bucket bounds are >= 1/128 apart, relative)
-		 */
-		for (; k < s->hist.nbuckets && s->hist.buckets[k].upper <= ls->bounds[i] * (1 + 1e-12);
-		     k++)
-			cum += s->hist.buckets[k].count;
-		snprintf(v, sizeof(v), "%" PRIu64, cum);
-		put_sample(name, "_bucket", f, s, "le", ls->text[i], v, out);
+/* The end of a line's labels without an extra label: `} `, or ` ` for no labels. */
+static inline void put_close(struct tt_prom_buf *b, const struct tt_family *f)
+{
+	if (f->nlabels)
+		put_char(b, '}');
+	put_char(b, ' ');
+}
+
+#define SUFFIX(s) s, sizeof(s) - 1
+
+static int render_series(const struct tt_report *r, const struct tt_family *f,
+			 const struct tt_series *s, const struct fam_text *ft,
+			 const struct tt_prom_opts *o, struct tt_prom_buf *lab, struct tt_prom_buf *b)
+{
+	size_t i, k = 0, lines;
+	uint64_t cum = 0;
+	char v[32];
+	int ret;
+
+	ret = put_label_block(lab, f, s);
+	if (ret)
+		return ret;
+	/* each line: name, suffix (<= 8), labels, `le` (< 48), a number (< 32), newline */
+	lines = f->type == TT_METRIC_HISTOGRAM ? ft->n + 4 : 2;
+	if (buf_reserve(b, lines * (ft->name_len + lab->len + 96)))
+		return -ENOMEM;
+	if (f->type == TT_METRIC_HISTOGRAM) {
+		for (i = 0; i < ft->n; i++) {
+			/*
+			 * a model bucket counts for `le` when all its values are <= le; the
+			 * slack absorbs the last-bit difference of upper * 1e-9 and upper / 1e9
+			 * (neighbouring bucket bounds are >= 1/128 apart, relative)
+			 */
+			for (; k < s->hist.nbuckets &&
+			       s->hist.buckets[k].upper <= ft->bounds[i] * (1 + 1e-12); k++)
+				cum += s->hist.buckets[k].count;
+			put_head(b, ft, SUFFIX("_bucket"), lab);
+			put_mem(b, ft->le[i], ft->le_len[i]);
+			put_u64(b, cum);
+			put_char(b, '\n');
+		}
+		put_head(b, ft, SUFFIX("_bucket"), lab);
+		put_mem(b, ft->le[ft->n], ft->le_len[ft->n]);
+		put_u64(b, s->hist.count);
+		put_char(b, '\n');
+		put_head(b, ft, SUFFIX("_count"), lab);
+		put_close(b, f);
+		put_u64(b, s->hist.count);
+		put_char(b, '\n');
+		put_head(b, ft, SUFFIX("_sum"), lab);
+		put_close(b, f);
+		put_mem(b, v, tt_prom_fmt_double(v, s->hist.sum));
+		put_char(b, '\n');
+		if (o->openmetrics) {
+			put_head(b, ft, SUFFIX("_created"), lab);
+			put_close(b, f);
+			put_created(b, series_created(r, s));
+			put_char(b, '\n');
+		}
+	} else if (f->type == TT_METRIC_COUNTER && o->openmetrics) {
+		put_head(b, ft, SUFFIX("_total"), lab);
+		put_close(b, f);
+		put_mem(b, v, tt_prom_fmt_double(v, s->value));
+		put_char(b, '\n');
+		put_head(b, ft, SUFFIX("_created"), lab);
+		put_close(b, f);
+		put_created(b, series_created(r, s));
+		put_char(b, '\n');
+	} else {
+		put_head(b, ft, SUFFIX(""), lab);
+		put_close(b, f);
+		put_mem(b, v, tt_prom_fmt_double(v, s->value));
+		put_char(b, '\n');
 	}
-	snprintf(v, sizeof(v), "%" PRIu64, s->hist.count);
-	put_sample(name, "_bucket", f, s, "le", "+Inf", v, out);
-	put_sample(name, "_count", f, s, NULL, NULL, v, out);
-	fmt_double(v, sizeof(v), s->hist.sum);
-	put_sample(name, "_sum", f, s, NULL, NULL, v, out);
-	if (o->openmetrics) {
-		snprintf(v, sizeof(v), "%.3f", series_created(r, s));
-		put_sample(name, "_created", f, s, NULL, NULL, v, out);
-	}
+	return 0;
 }
 
 static const char *type_name(enum tt_metric_type t)
@@ -223,59 +478,78 @@ static const char *type_name(enum tt_metric_type t)
 }
 
 static int render_family(const struct tt_report *r, const struct tt_family *f,
-			 const struct tt_prom_opts *o, FILE *out)
+			 const struct tt_prom_opts *o, struct tt_prom_buf *lab, struct tt_prom_buf *b)
 {
-	struct le_set ls = { 0 };
-	char name[256], v[64];
+	struct fam_text ft = { 0 };
+	const char *help = f->help ? f->help : "";
 	size_t i;
+	int ret = 0;
 
 	/* OpenMetrics: a counter family is named without _total, its samples with it */
-	snprintf(name, sizeof(name), "%s", f->name);
-	if (o->openmetrics && f->type == TT_METRIC_COUNTER && has_suffix(name, "_total"))
-		name[strlen(name) - 6] = 0;
-	fprintf(out, "# HELP %s ", name);
-	put_escaped(f->help ? f->help : "", o->openmetrics, out);
-	fprintf(out, "\n# TYPE %s %s\n", name, type_name(f->type));
+	snprintf(ft.name, sizeof(ft.name), "%s", f->name);
+	if (o->openmetrics && f->type == TT_METRIC_COUNTER && has_suffix(ft.name, "_total"))
+		ft.name[strlen(ft.name) - 6] = 0;
+	ft.name_len = strlen(ft.name);
+	if (buf_reserve(b, 3 * ft.name_len + escaped_max(help) + 64 +
+			(f->unit ? strlen(f->unit) : 0)))
+		return -ENOMEM;
+	put_mem(b, SUFFIX("# HELP "));
+	put_mem(b, ft.name, ft.name_len);
+	put_char(b, ' ');
+	put_escaped(b, help, o->openmetrics);
+	put_mem(b, SUFFIX("\n# TYPE "));
+	put_mem(b, ft.name, ft.name_len);
+	put_char(b, ' ');
+	put_mem(b, type_name(f->type), strlen(type_name(f->type)));
+	put_char(b, '\n');
 	if (o->openmetrics && f->unit && f->unit[0]) {
 		char suffix[64];
 
 		snprintf(suffix, sizeof(suffix), "_%s", f->unit);
-		if (has_suffix(name, suffix))
-			fprintf(out, "# UNIT %s %s\n", name, f->unit);
+		if (has_suffix(ft.name, suffix)) {
+			put_mem(b, SUFFIX("# UNIT "));
+			put_mem(b, ft.name, ft.name_len);
+			put_char(b, ' ');
+			put_mem(b, f->unit, strlen(f->unit));
+			put_char(b, '\n');
+		}
 	}
-	if (f->type == TT_METRIC_HISTOGRAM && f->nseries && le_set_init(&ls, f, o))
-		return -ENOMEM;
-	for (i = 0; i < f->nseries; i++) {
-		const struct tt_series *s = &f->series[i];
+	if (f->type == TT_METRIC_HISTOGRAM && f->nseries)
+		ret = le_init(&ft, f, o);
+	for (i = 0; !ret && i < f->nseries; i++)
+		ret = render_series(r, f, &f->series[i], &ft, o, lab, b);
+	free(ft.le);
+	free(ft.le_len);
+	return ret;
+}
 
-		if (f->type == TT_METRIC_HISTOGRAM) {
-			render_histogram(r, f, s, name, &ls, o, out);
-			continue;
-		}
-		fmt_double(v, sizeof(v), s->value);
-		if (f->type == TT_METRIC_COUNTER && o->openmetrics) {
-			put_sample(name, "_total", f, s, NULL, NULL, v, out);
-			snprintf(v, sizeof(v), "%.3f", series_created(r, s));
-			put_sample(name, "_created", f, s, NULL, NULL, v, out);
-		} else {
-			put_sample(name, "", f, s, NULL, NULL, v, out);
-		}
-	}
-	free(ls.text);
+int tt_render_prom_buf(const struct tt_report *r, const struct tt_prom_opts *o,
+		       struct tt_prom_buf *b)
+{
+	struct tt_prom_buf lab = { 0 };
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < r->nfamilies; i++)
+		ret = render_family(r, r->families[i], o, &lab, b);
+	free(lab.data);
+	if (ret || buf_reserve(b, 8))
+		return -ENOMEM;
+	if (o->openmetrics)
+		put_mem(b, SUFFIX("# EOF\n"));
+	b->data[b->len] = 0;
 	return 0;
 }
 
 int tt_render_prom(const struct tt_report *r, const struct tt_prom_opts *o, FILE *out)
 {
-	size_t i;
-	int ret;
+	struct tt_prom_buf b = { 0 };
+	int ret = tt_render_prom_buf(r, o, &b);
 
-	for (i = 0; i < r->nfamilies; i++) {
-		ret = render_family(r, r->families[i], o, out);
-		if (ret)
-			return ret;
-	}
-	if (o->openmetrics)
-		fputs("# EOF\n", out);
-	return ferror(out) ? -EIO : 0;
+	if (!ret && b.len && fwrite(b.data, 1, b.len, out) != b.len)
+		ret = -EIO;
+	free(b.data);
+	if (!ret && ferror(out))
+		ret = -EIO;
+	return ret;
 }
