@@ -56,13 +56,14 @@ const char tt_compare_usage[] =
 	"runs needed), INSUFFICIENT (a run had too few samples: a quantile q needs\n"
 	"20 samples beyond it, 20/(1-q): p99 2,000 per run, p99.9 20,000).\n"
 	"\n"
-	"Host CPU speed: record times a fixed loop on each CPU around every run\n"
-	"(cpu_speed_probe_ns); compare tests it like a statistic (not gated, not in\n"
-	"the family) and prints a host line. When the candidate's host is slower\n"
-	"(p < 0.05, by 3 % or more), a REGRESSED verdict whose interval reaches within\n"
-	"3x the host's shift becomes INCONCLUSIVE (\"host slower by X%\"): it could be\n"
-	"the host's, not the code's; IMPROVED likewise under a faster host. Bundles\n"
-	"without the probe are not checked.\n"
+	"Host core-to-core latency: record bounces a cache line between two CPUs\n"
+	"around every run (core_to_core_ns: a VM's host running its vCPUs apart\n"
+	"slows every exchange between them); compare tests it like a statistic (not\n"
+	"gated, not in the family) and prints a host line. When the candidate's is\n"
+	"slower (p < 0.05, twice or more), a REGRESSED verdict whose interval\n"
+	"reaches below +50 % becomes INCONCLUSIVE (\"host core-to-core +X%\"): it\n"
+	"could be the host's, not the code's; IMPROVED likewise (above -50 %) when\n"
+	"it is half or less. Bundles without the probe are not checked.\n"
 	"\n"
 	"Without --gate: mean, p50, p90 and p99 of every duration histogram and\n"
 	"inclusive and self of every profile function, higher is worse, +5 %\n"
@@ -86,7 +87,8 @@ const char tt_compare_usage[] =
 	"      --allowed PCT         the default rules' allowed change, percent (default 5)\n"
 	"      --strict              exit 3 when a required gate is not decided\n"
 	"      --same-host           refuse (exit 2) bundles whose host fingerprints differ\n"
-	"      --no-host-check       leave the host's CPU speed untested: no verdict\n"
+	"      --no-host-check       leave the host's core-to-core latency untested: no\n"
+	"                            verdict\n"
 	"                            becomes INCONCLUSIVE for it\n"
 	"      --flamegraph SVG      differential flame graph of the profile both sides\n"
 	"                            hold: red REGRESSED, blue IMPROVED, grey neither\n"
@@ -180,7 +182,7 @@ struct side {
 	const char *path;
 	const struct tt_report *runs[MAX_RUNS];	/* owned by the bundle */
 	size_t nruns;
-	double probe[MAX_RUNS];		/* the runs' cpu_speed_probe_ns, where measured */
+	double probe[MAX_RUNS];		/* the runs' core_to_core_ns, where measured */
 	size_t nprobe;
 	const struct tt_fingerprint *fp;
 };
@@ -216,7 +218,7 @@ struct row {
 	double med[2], spread[2];
 	struct tt_cmp c;
 	bool host;			/* REGRESSED/IMPROVED made INCONCLUSIVE: the host's step */
-	char reason[40];		/* then "host slower by 11.0%" */
+	char reason[40];		/* then "host core-to-core +712%" */
 	enum tt_verdict before;		/* and the verdict it had */
 };
 
@@ -324,8 +326,8 @@ static int take_runs(struct side *s, const char *path, const struct tt_bundle *b
 			return tt_error_set(err, -EINVAL, true, "%s: more than %d %s runs", path,
 					    MAX_RUNS, want ? want : "measured");
 		s->runs[s->nruns++] = run->report;
-		if (run->noise.cpu_speed_probe_ns > 0)
-			s->probe[s->nprobe++] = run->noise.cpu_speed_probe_ns;
+		if (run->noise.core_to_core_ns > 0)
+			s->probe[s->nprobe++] = run->noise.core_to_core_ns;
 	}
 	if (!s->nruns)
 		return tt_error_set(err, -EINVAL, true, "%s: no %s runs (warm-up runs do not count)",
@@ -1062,7 +1064,7 @@ out:
 }
 
 /*
- * The host's CPU speed across the sides, when every run of both has its
+ * The host's core-to-core latency across the sides, when every run of both has its
  * probe: a verdict the host's step could explain becomes INCONCLUSIVE
  * (fractions are not speeds, and stay).  0 or -errno.
  */
@@ -1082,9 +1084,8 @@ static int host_check(struct compare *c)
 			w->before = w->c.verdict;
 			w->c.verdict = TT_INCONCLUSIVE;
 			w->host = true;
-			snprintf(w->reason, sizeof(w->reason), "host %s by %.1f%%",
-				 c->host.step > 0 ? "slower" : "faster",
-				 100 * fabs(c->host.change));
+			snprintf(w->reason, sizeof(w->reason), "host core-to-core %+.0f%%",
+				 100 * c->host.change);
 			c->host_explained++;
 		}
 	}
@@ -1147,7 +1148,8 @@ static int run_stats(struct compare *c, struct tt_error *err)
 		return tt_error_set(err, -ENOMEM, false, "out of memory");
 	ret = host_check(c);
 	if (ret)
-		return tt_error_set(err, ret, false, "host CPU speed: %s", strerror(-ret));
+		return tt_error_set(err, ret, false, "host core-to-core latency: %s",
+					    strerror(-ret));
 	for (i = 0; i < c->nrows; i++)
 		c->counts[c->rows[i].c.verdict]++;
 	return 0;
@@ -1274,7 +1276,7 @@ static void list_unmatched(const struct compare *c, FILE *out, const char *prefi
 		}
 }
 
-/* The host's CPU speed across the sides, one line without a newline. */
+/* The host's core-to-core latency across the sides, one line without a newline. */
 static void host_line(const struct compare *c, char *buf, size_t len)
 {
 	const struct tt_host_speed *h = &c->host;
@@ -1282,33 +1284,33 @@ static void host_line(const struct compare *c, char *buf, size_t len)
 	size_t n;
 
 	if (c->no_host_check) {
-		snprintf(buf, len, "host CPU speed: not checked (--no-host-check)");
+		snprintf(buf, len, "host core-to-core latency: not checked (--no-host-check)");
 		return;
 	}
 	if (!h->tested) {
-		snprintf(buf, len, "host CPU speed: not measured (a run without "
-			 "cpu_speed_probe_ns: recorded before record probed it)");
+		snprintf(buf, len, "host core-to-core latency: not measured (a run without "
+			 "core_to_core_ns: recorded on one CPU, or before record probed it)");
 		return;
 	}
 	fmt_pct(ch, sizeof(ch), h->change, ST_MEAN);
 	fmt_pct(lo, sizeof(lo), h->lo, ST_MEAN);
 	fmt_pct(hi, sizeof(hi), h->hi, ST_MEAN);
-	n = (size_t)snprintf(buf, len, "host CPU speed: candidate %s [%s, %s] %s, p=%.2g (probe "
-			     "%.4g -> %.4g ns per 1,000 iterations); ", ch, lo, hi,
+	n = (size_t)snprintf(buf, len, "host core-to-core latency: candidate %s [%s, %s] %s, "
+			     "p=%.2g (%.4g -> %.4g ns per round trip); ", ch, lo, hi,
 			     h->change >= 0 ? "slower" : "faster",
 			     h->change >= 0 ? h->p_slower : h->p_faster, h->base_median,
 			     h->cand_median);
 	if (n >= len)
 		return;
 	if (h->step)
-		snprintf(buf + n, len - n, "%zu REGRESSED/IMPROVED within %gx of it made "
-			 "INCONCLUSIVE", c->host_explained, TT_HOST_FACTOR);
+		snprintf(buf + n, len - n, "%zu REGRESSED/IMPROVED within %g%% made "
+			 "INCONCLUSIVE", c->host_explained, 100 * TT_HOST_MAX_EFFECT);
 	else
-		snprintf(buf + n, len - n, "no step (p >= %g or under %g%%)", TT_HOST_ALPHA,
-			 100 * TT_HOST_MIN_SHIFT);
+		snprintf(buf + n, len - n, "no step (p >= %g or under x%g)", TT_HOST_ALPHA,
+			 1 + TT_HOST_MIN_SHIFT);
 }
 
-/* "INCONCLUSIVE (host slower by 11.0%)" when the host's step decided it, else the verdict */
+/* "INCONCLUSIVE (host core-to-core +712%)" when the host's step decided it, else the verdict */
 static void verdict_text(char *buf, size_t len, const struct row *w)
 {
 	if (w->host)
@@ -1622,7 +1624,7 @@ static int render_junit(const struct compare *c, FILE *out)
 		"skipped=\"%zu\">\n", c->nrows, c->counts[TT_REGRESSED], c->nrows,
 		c->counts[TT_REGRESSED], c->counts[TT_INSUFFICIENT]);
 	host_line(c, host, sizeof(host));
-	fputs("    <properties>\n      <property name=\"host_cpu_speed\" value=\"", out);
+	fputs("    <properties>\n      <property name=\"host_core_to_core\" value=\"", out);
 	xml_text(out, host);
 	fputs("\"/>\n    </properties>\n", out);
 	for (i = 0; i < c->nrows; i++) {
@@ -1709,7 +1711,7 @@ static int render_github(const struct compare *c, FILE *out)
 		fputc('\n', out);
 	}
 	host_line(c, host, sizeof(host));
-	fprintf(out, "::%s title=host CPU speed::", c->host.step ? "warning" : "notice");
+	fprintf(out, "::%s title=host core-to-core latency::", c->host.step ? "warning" : "notice");
 	gh_escape(out, host, false);
 	fputc('\n', out);
 	fputs("::notice title=tracetool compare::", out);
@@ -1812,7 +1814,7 @@ static json_t *host_json(const struct compare *c)
 			 jreal(h->cand_median), "change", jreal(h->change), "interval",
 			 jreal(h->lo), jreal(h->hi), "p_slower", h->p_slower, "p_faster",
 			 h->p_faster, "step", h->step > 0 ? "slower" : h->step < 0 ? "faster" : "none",
-			 "factor", TT_HOST_FACTOR, "verdicts_made_inconclusive",
+			 "max_effect", TT_HOST_MAX_EFFECT, "verdicts_made_inconclusive",
 			 (json_int_t)c->host_explained);
 }
 
@@ -1846,7 +1848,7 @@ static int render_json(const struct compare *c, int status, FILE *out)
 	json_object_set_new(root, "candidate", side_json(c, 1));
 	json_object_set_new(root, "fingerprint_differences",
 			    c->fp_diff ? json_string(c->fp_diff) : json_null());
-	json_object_set_new(root, "host_cpu_speed", host_json(c));
+	json_object_set_new(root, "host_core_to_core", host_json(c));
 	json_object_set_new(root, "false_discovery_rate", json_real(c->alpha));
 	json_object_set_new(root, "family_size", json_integer(c->family));
 	json_object_set_new(root, "profile_family_size", json_integer(c->pfamily));

@@ -35,10 +35,10 @@ const char tt_record_usage[] =
 	"the other). The tracers load once; each run's report counts that run alone.\n"
 	"The bundle holds the host's fingerprint (kernel, CPU model and count,\n"
 	"tracetool version, cgroup CPU limit) and per run the noise around it: steal\n"
-	"time, the CPU time of everything but CMD and tracetool, and the host's CPU\n"
-	"speed (cpu_speed_probe_ns: a fixed integer loop timed in thread CPU time on\n"
-	"each CPU record may use, just before and after the run; about 4 ms per run\n"
-	"on 2 CPUs, outside the run), which 'tracetool compare' tests.\n"
+	"time, the CPU time of everything but CMD and tracetool, and the host's\n"
+	"core-to-core latency (core_to_core_ns: a cache line bounced between two CPUs\n"
+	"record may use, just before and after the run, outside it; about 1 ms per\n"
+	"run on 2 CPUs; none with one CPU), which 'tracetool compare' tests.\n"
 	"\n"
 	"If CMD fails in any run (non-zero exit, or killed by a signal), record says\n"
 	"which run and how, stops, writes no bundle (an existing FILE stays as it was)\n"
@@ -236,7 +236,7 @@ static void run_name(const struct one_run *w, char *buf, size_t len)
  * CMD).  *out gets the run's report and noise.  0, or -errno with err
  * filled (CMD failing is -ECHILD; a signal to tracetool -EINTR).
  */
-/* Wall time the CPU speed probes took, all runs (-v prints it per run). */
+/* Wall time the core-to-core probes took, all runs (-v prints it per run). */
 static double probe_cost;
 
 static int run_once(struct tt_session *s, const struct tt_common_opts *o,
@@ -244,7 +244,7 @@ static int run_once(struct tt_session *s, const struct tt_common_opts *o,
 		    struct tt_run_noise *noise, struct tt_error *err)
 {
 	struct pollfd fds[TT_SESSION_MAX_TRACERS + 1];
-	double probe[2 * TT_CPU_PROBE_MAX_CPUS], t0;
+	double probe[2 * TT_C2C_MAX_PAIRS], t0;
 	size_t nprobe = 0;
 	struct tt_cpu_sample a, b;
 	struct tt_report *snap = NULL;
@@ -261,13 +261,13 @@ static int run_once(struct tt_session *s, const struct tt_common_opts *o,
 	 * subtracted as its own).
 	 */
 	/*
-	 * The host's CPU speed just before and just after the run (after its
-	 * snapshot), outside the noise window and the report's, before CMD
-	 * starts or after it ended, so the probe's few milliseconds of CPU
-	 * neither count as noise nor slow CMD.
+	 * The host's core-to-core latency just before and just after the run
+	 * (after its snapshot), outside the noise window and the report's,
+	 * before CMD starts or after it ended, so the probe's spinning neither
+	 * counts as noise nor slows CMD.
 	 */
 	t0 = now_mono();
-	ret = tt_cpu_speed_probe(probe, TT_CPU_PROBE_MAX_CPUS);
+	ret = tt_core_to_core_probe(probe, TT_C2C_MAX_PAIRS);
 	nprobe = ret > 0 ? (size_t)ret : 0;
 	probe_cost += now_mono() - t0;
 	ret = tt_cpu_sample_read(&a);
@@ -321,10 +321,10 @@ static int run_once(struct tt_session *s, const struct tt_common_opts *o,
 	}
 	/* after the snapshot: the report's window ends before the probe runs */
 	t0 = now_mono();
-	ret = tt_cpu_speed_probe(probe + nprobe, TT_CPU_PROBE_MAX_CPUS);
+	ret = tt_core_to_core_probe(probe + nprobe, TT_C2C_MAX_PAIRS);
 	nprobe += ret > 0 ? (size_t)ret : 0;
 	probe_cost += now_mono() - t0;
-	noise->cpu_speed_probe_ns = tt_median_inplace(probe, nprobe);
+	noise->core_to_core_ns = tt_median_inplace(probe, nprobe);
 	*out = snap;
 	return 0;
 }
@@ -380,10 +380,9 @@ static int record_runs(const struct tt_cmd *cmd, struct record *rc, void **privs
 		if (o->verbose) {
 			run_name(&w, name, sizeof(name));
 			fprintf(stderr, "tracetool record: %s: %.3f s, steal %.3f s, other CPU "
-				"%.3f s, CPU speed probe %.1f ns per 1,000 iterations (probes "
-				"%.1f ms)\n", name, noise.wall_seconds, noise.steal_seconds,
-				noise.other_cpu_seconds, noise.cpu_speed_probe_ns,
-				probe_cost * 1e3);
+				"%.3f s, core-to-core %.1f ns per round trip (probes %.1f ms)\n",
+				name, noise.wall_seconds, noise.steal_seconds,
+				noise.other_cpu_seconds, noise.core_to_core_ns, probe_cost * 1e3);
 			probe_cost = 0;
 		}
 		ret = tt_bundle_add_run(bundle, w.variant, w.warmup, &noise, r);

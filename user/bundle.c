@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <math.h>
 #include <stdint.h>
@@ -190,9 +191,9 @@ static json_t *bundle_json(const struct tt_bundle *b)
 					"wall_seconds", r->noise.wall_seconds,
 					"report", tt_report_to_json(r->report));
 
-		if (run && r->noise.cpu_speed_probe_ns > 0 && isfinite(r->noise.cpu_speed_probe_ns) &&
-		    json_object_set_new(json_object_get(run, "noise"), "cpu_speed_probe_ns",
-					json_real(r->noise.cpu_speed_probe_ns))) {
+		if (run && r->noise.core_to_core_ns > 0 && isfinite(r->noise.core_to_core_ns) &&
+		    json_object_set_new(json_object_get(run, "noise"), "core_to_core_ns",
+					json_real(r->noise.core_to_core_ns))) {
 			json_decref(run);
 			run = NULL;
 		}
@@ -524,12 +525,12 @@ static int read_run(struct rctx *c, struct tt_bundle *b, const json_t *o, size_t
 		if (!ret && !(*nv[k] >= 0))
 			ret = fail(c, sub, "\"%s\": expected a number >= 0", noise_keys[k]);
 	}
-	noise.cpu_speed_probe_ns = NAN;
-	v = ret ? NULL : json_object_get(no, "cpu_speed_probe_ns");
+	noise.core_to_core_ns = NAN;
+	v = ret ? NULL : json_object_get(no, "core_to_core_ns");
 	if (v) {
-		noise.cpu_speed_probe_ns = json_is_number(v) ? json_number_value(v) : NAN;
-		if (!(noise.cpu_speed_probe_ns > 0))
-			ret = fail(c, sub, "\"cpu_speed_probe_ns\": expected a number > 0");
+		noise.core_to_core_ns = json_is_number(v) ? json_number_value(v) : NAN;
+		if (!(noise.core_to_core_ns > 0))
+			ret = fail(c, sub, "\"core_to_core_ns\": expected a number > 0");
 	}
 	ret = ret ?: want(c, o, path, "report", JSON_OBJECT, &v);
 	if (ret)
@@ -838,54 +839,104 @@ void tt_run_noise_between(const struct tt_cpu_sample *a, const struct tt_cpu_sam
 	out->steal_seconds = fmax(0, b->steal - a->steal);
 	out->other_cpu_seconds = fmax(0, other);
 	out->wall_seconds = fmax(0, b->mono - a->mono);
-	out->cpu_speed_probe_ns = NAN;
+	out->core_to_core_ns = NAN;
 }
 
-/* --- the host's CPU speed ------------------------------------------------- */
+/* --- the host's core-to-core latency ------------------------------------- */
 
-#define PROBE_ITERS 200000	/* about 0.3 ms on a 2.6 GHz core */
-#define PROBE_REPEATS 3
+#define C2C_BATCH 200		/* round trips per timed batch */
+#define C2C_BATCHES 8		/* after one warm-up batch; the fastest counts */
+#define C2C_DEADLINE_NS 20e6	/* per pair: a CPU another task holds is skipped */
 
-static double thread_cpu_ns(void)
+#if defined(__x86_64__) || defined(__i386__)
+#define spin_pause() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define spin_pause() __asm__ volatile("yield")
+#else
+#define spin_pause() __asm__ volatile("" ::: "memory")
+#endif
+
+/* the bounced line, and the stop flag on a line of its own */
+struct c2c {
+	_Alignas(64) unsigned long line;
+	_Alignas(64) int stop;
+};
+
+static double mono_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-/*
- * xorshift64 feeding a multiply-add, one dependent chain: latency-bound
- * integer work in registers.  The empty asm keeps the compiler from
- * vectorising or folding the loop, so every host runs the same instructions.
- */
-static uint64_t probe_loop(uint64_t seed, unsigned long n)
+/* the far end: answer each odd value with the next even one, until stop */
+static void *c2c_echo(void *arg)
 {
-	uint64_t x = seed | 1, y = 0x2545f4914f6cdd1dULL;
-	unsigned long i;
+	struct c2c *c = arg;
+	unsigned long v;
 
-	for (i = 0; i < n; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		y = y * 0x9e3779b97f4a7c15ULL + (x >> 29);
-		__asm__ volatile("" : "+r"(x), "+r"(y));
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		v = __atomic_load_n(&c->line, __ATOMIC_ACQUIRE);
+		if (v & 1)
+			__atomic_store_n(&c->line, v + 1, __ATOMIC_RELEASE);
+		else
+			spin_pause();
 	}
-	return x ^ y;
+	return NULL;
 }
 
-static double probe_here(void)
+/*
+ * One pair: this thread on CPU a (the caller pinned it), an echo thread
+ * pinned to b.  ns per round trip of the fastest batch (a batch the guest
+ * preempted only gets slower), or -1 past the deadline.
+ */
+static double c2c_pair(int b)
 {
-	static volatile uint64_t sink;
-	double t[PROBE_REPEATS], t0;
-	int k;
+	struct c2c *c;
+	pthread_attr_t attr;
+	pthread_t th;
+	cpu_set_t one;
+	double t0, best = -1, start = mono_ns();
+	unsigned long i = 1, k;
+	int batch, spins, ok = 1;
 
-	for (k = 0; k < PROBE_REPEATS; k++) {
-		t0 = thread_cpu_ns();
-		sink = probe_loop(sink + (uint64_t)k, PROBE_ITERS);
-		t[k] = (thread_cpu_ns() - t0) * 1000.0 / PROBE_ITERS;
+	if (posix_memalign((void **)&c, 64, sizeof(*c)))
+		return -1;
+	memset(c, 0, sizeof(*c));
+	CPU_ZERO(&one);
+	CPU_SET(b, &one);
+	if (pthread_attr_init(&attr)) {
+		free(c);
+		return -1;
 	}
-	return tt_median_inplace(t, PROBE_REPEATS);
+	if (pthread_attr_setaffinity_np(&attr, sizeof(one), &one) ||
+	    pthread_create(&th, &attr, c2c_echo, c)) {
+		pthread_attr_destroy(&attr);
+		free(c);
+		return -1;
+	}
+	pthread_attr_destroy(&attr);
+	for (batch = 0; ok && batch <= C2C_BATCHES; batch++) {
+		t0 = mono_ns();
+		for (k = 0; ok && k < C2C_BATCH; k++, i += 2) {
+			__atomic_store_n(&c->line, i, __ATOMIC_RELEASE);
+			for (spins = 0; __atomic_load_n(&c->line, __ATOMIC_ACQUIRE) != i + 1;) {
+				spin_pause();
+				if (++spins % 4096 == 0 && mono_ns() - start > C2C_DEADLINE_NS) {
+					ok = 0;
+					break;
+				}
+			}
+		}
+		t0 = (mono_ns() - t0) / C2C_BATCH;
+		if (ok && batch && (best < 0 || t0 < best))
+			best = t0;
+	}
+	__atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	free(c);
+	return ok ? best : -1;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -903,28 +954,35 @@ double tt_median_inplace(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-int tt_cpu_speed_probe(double *v, size_t max)
+int tt_core_to_core_probe(double *v, size_t max)
 {
 	cpu_set_t saved, one;
 	int cpus[CPU_SETSIZE], ncpu = 0, i, ret = 0;
-	size_t n = 0, want;
+	size_t n = 0, want, j, k;
+	double x;
 
 	if (sched_getaffinity(0, sizeof(saved), &saved))
 		return -errno;
 	for (i = 0; i < CPU_SETSIZE; i++)
 		if (CPU_ISSET(i, &saved))
 			cpus[ncpu++] = i;
-	want = (size_t)ncpu < max ? (size_t)ncpu : max;
-	if (want > TT_CPU_PROBE_MAX_CPUS)
-		want = TT_CPU_PROBE_MAX_CPUS;
-	for (n = 0; n < want; n++) {
+	if (ncpu < 2)
+		return 0;
+	/* pairs of neighbours in the allowed set, spread over it */
+	want = (size_t)ncpu - 1 < max ? (size_t)ncpu - 1 : max;
+	if (want > TT_C2C_MAX_PAIRS)
+		want = TT_C2C_MAX_PAIRS;
+	for (j = 0; j < want; j++) {
+		k = j * ((size_t)ncpu - 1) / want;
 		CPU_ZERO(&one);
-		CPU_SET(cpus[n * (size_t)ncpu / want], &one);
+		CPU_SET(cpus[k], &one);
 		if (sched_setaffinity(0, sizeof(one), &one)) {
 			ret = -errno;
 			break;
 		}
-		v[n] = probe_here();
+		x = c2c_pair(cpus[k + 1]);
+		if (x > 0)
+			v[n++] = x;
 	}
 	if (sched_setaffinity(0, sizeof(saved), &saved) && !ret)
 		ret = -errno;

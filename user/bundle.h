@@ -13,14 +13,15 @@
  *     "tracers": ["syscalls"], "argv": ["tracetool", "record", ...],
  *     "runs": [ {"index": 0, "variant": "run", "warmup": false,
  *                "noise": {"steal_seconds": 0.0, "other_cpu_seconds": 0.0,
- *                          "wall_seconds": 10.0, "cpu_speed_probe_ns": 1234.5},
+ *                          "wall_seconds": 10.0, "core_to_core_ns": 48.5},
  *                "report": { tracetool.report/v1 } } ] }
  *
  * `variant` is "run" in a plain recording and "base" / "cand" in an
  * interleaved one (both commands alternate run by run, so drift hits both
- * alike).  "cpu_speed_probe_ns" is optional (bundles recorded before it
- * existed have none; readers then skip the host-speed check).  Warm-up runs are kept with "warmup": true; readers that merge or
- * compare runs leave them out.
+ * alike).  "core_to_core_ns" is optional (bundles recorded before it
+ * existed, or on one CPU, have none; compare then skips the host check).
+ * Warm-up runs are kept with "warmup": true; readers that merge or compare
+ * runs leave them out.
  */
 #ifndef TT_BUNDLE_H
 #define TT_BUNDLE_H
@@ -66,13 +67,14 @@ struct tt_run_noise {
 	 */
 	double wall_seconds;
 	/*
-	 * The host's CPU speed around the run: nanoseconds of thread CPU time
-	 * (CLOCK_THREAD_CPUTIME_ID) per 1,000 iterations of a fixed integer
-	 * loop (tt_cpu_speed_probe), the median over every CPU the recording
-	 * may use, just before and just after the run.  Higher is slower.
-	 * NAN when not measured (older bundles; JSON: the key left out).
+	 * The host's core-to-core latency around the run: nanoseconds per
+	 * round trip of a cache line between two CPUs the recording may use
+	 * (tt_core_to_core_probe), the median over the pairs probed just
+	 * before and just after the run.  Higher is slower.  NAN when not
+	 * measured (one CPU allowed, every pair's CPU held by another task,
+	 * older bundles; JSON: the key left out).
 	 */
-	double cpu_speed_probe_ns;
+	double core_to_core_ns;
 };
 
 struct tt_bundle_run {
@@ -172,27 +174,28 @@ struct tt_cpu_sample {
 
 /* 0 or -errno (/proc/stat unreadable). */
 int tt_cpu_sample_read(struct tt_cpu_sample *s);
-/* The noise of the window from `a` to `b` (cpu_speed_probe_ns NAN: the caller probes). */
+/* The noise of the window from `a` to `b` (core_to_core_ns NAN: the caller probes). */
 void tt_run_noise_between(const struct tt_cpu_sample *a, const struct tt_cpu_sample *b,
 			  struct tt_run_noise *out);
 
-/*
- * Most CPUs one probe visits: on larger hosts, this many spread evenly over
- * the allowed set, so a probe stays a few milliseconds.
- */
-#define TT_CPU_PROBE_MAX_CPUS 32
+/* Most CPU pairs one probe visits (spread over the allowed set). */
+#define TT_C2C_MAX_PAIRS 8
 
 /*
- * Time the fixed loop on each CPU the calling thread may run on, in turn
- * (sched_setaffinity; the thread's affinity is restored after): v[i] is
- * one CPU's ns of thread CPU time per 1,000 iterations (the median of 3
- * timings of about 0.3 ms each), so time the CPU spent on other tasks does
- * not count, only how fast it ran this one.  The loop is integer arithmetic
- * in registers (no memory traffic), the same work on every host.  Returns
- * the number of values written (<= max, <= TT_CPU_PROBE_MAX_CPUS), or
- * -errno (affinity unreadable or unsettable).
+ * Bounce a cache line between pairs of neighbouring CPUs of the calling
+ * thread's affinity (the thread pinned to one, an echo thread to the other;
+ * the affinity is restored after): v[i] is one pair's ns per round trip,
+ * the fastest of 8 batches of 200 (wall time, both threads spinning; a
+ * batch the guest preempted only gets slower).  What every exchange
+ * between processes on different CPUs pays: on a VM whose host runs the
+ * vCPUs on one core complex (a shared L3) about 50 ns, across dies or
+ * sockets several times that (docs/performance.md, "gatehost").  A pair
+ * that does not finish in 20 ms (its other CPU held by another task) gives
+ * no value.  Returns the number of values written (0 with one CPU allowed;
+ * <= max, <= TT_C2C_MAX_PAIRS), or -errno (affinity unreadable or
+ * unsettable).  About 0.1-1 ms per pair.
  */
-int tt_cpu_speed_probe(double *v, size_t max);
+int tt_core_to_core_probe(double *v, size_t max);
 
 /* The median of v[0..n) (reordered); NAN when n is 0. */
 double tt_median_inplace(double *v, size_t n);

@@ -468,9 +468,10 @@ int tt_host_speed_test(const double *base, size_t nbase, const double *cand, siz
 	out->hi = c.hi;
 	out->p_slower = c.p_worse;
 	out->p_faster = c.p_better;
-	if (c.p_worse < TT_HOST_ALPHA && c.change >= TT_HOST_MIN_SHIFT)
+	/* the ratio's distance from 1 either way: x2 slower or x2 faster */
+	if (c.p_worse < TT_HOST_ALPHA && 1 + c.change >= 1 + TT_HOST_MIN_SHIFT)
 		out->step = 1;
-	else if (c.p_better < TT_HOST_ALPHA && c.change <= -TT_HOST_MIN_SHIFT)
+	else if (c.p_better < TT_HOST_ALPHA && 1 + c.change <= 1 / (1 + TT_HOST_MIN_SHIFT))
 		out->step = -1;
 	return 0;
 }
@@ -484,5 +485,5 @@ bool tt_host_explains(const struct tt_host_speed *h, const struct tt_cmp *c)
 		return false;
 	if (c->verdict != (h->step > 0 ? TT_REGRESSED : TT_IMPROVED))
 		return false;
-	return surely <= TT_HOST_FACTOR * fabs(h->change);
+	return surely <= TT_HOST_MAX_EFFECT;
 }

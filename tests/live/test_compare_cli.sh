@@ -259,37 +259,38 @@ check_eq compare_text_route20 "the 20-character route whole, in 4 rows" 4 \
 cut=$(grep -o "tracetool_http_request_duration_seconds{[^ ]*\\.\\.\\.[^ ]*" $d/long.txt | head -1)
 check_eq compare_text_elided "the 300-character route: cut in the middle, 120 characters, its end kept" \
 	"120 1" "$(printf %s "$cut" | wc -m) $(printf %s "$cut" | grep -c 'server_port=8080}$')" "$cut"
-# The host's CPU speed: cpu_speed_probe_ns per run added to the synthetic bundles, the
-# candidate's 11 % slower.  /a's +20 % could be the host's (within 3x): INCONCLUSIVE with the
-# reason, exit 0; --no-host-check: REGRESSED again; a +900 % /a stays REGRESSED; a base without
-# probes (an older bundle): no check.
+# The host's core-to-core latency: core_to_core_ns per run added to the synthetic bundles,
+# the candidate's 400 ns against the base's 48 (+733 %: the vCPUs run apart).  /a's +20 % could
+# be the host's (within +50 %): INCONCLUSIVE with the reason, exit 0; --no-host-check: REGRESSED
+# again; a +900 % /a stays REGRESSED; a base without probes (an older bundle): no check.
 probes() {	# probes IN FACTOR OUT
 	gzip -dcf "$1" | jq --argjson f "$2" '.runs |= (to_entries
-		| map(.value.noise.cpu_speed_probe_ns = 1440 * $f * (1 + 0.001 * .key) | .value))' >"$3"
+		| map(.value.noise.core_to_core_ns = 48 * $f * (1 + 0.001 * .key) | .value))' >"$3"
 }
 A10='{"route":"/a","n":3000,"median_ms":1,"factor":10}'
 $MK -o $d/cand10.json --seed 5 --synthetic "{\"runs\":10,\"series\":[$A10,$B,$C]}"
-probes $d/base.json 1 $d/hb.json && probes $d/cand.json.gz 1.11 $d/hc.json &&
-	probes $d/cand10.json 1.11 $d/hc10.json && probes $d/aa.json.gz 1 $d/haa.json
+F=8.333333333333334	# 400 / 48
+probes $d/base.json 1 $d/hb.json && probes $d/cand.json.gz "$F" $d/hc.json &&
+	probes $d/cand10.json "$F" $d/hc10.json && probes $d/aa.json.gz 1 $d/haa.json
 "$TT" compare -f json -o $d/host.json $d/hb.json $d/hc.json 2>$d/err; rc=$?
 check_eq compare_host_step "exit, /a p50 and mean verdicts, reason, host step" \
-	"0 INCONCLUSIVE INCONCLUSIVE host slower by 11.0% slower" \
+	"0 INCONCLUSIVE INCONCLUSIVE host core-to-core +733% slower" \
 	"$rc $(verdict $d/host.json /a p50) $(verdict $d/host.json /a mean) $(jq -r '[.results[]
 		| select(.labels.route == "/a" and .statistic == "p50") | .reason] | join(",")
-		' $d/host.json) $(jq -r .host_cpu_speed.step $d/host.json)" "$(cat $d/err)"
+		' $d/host.json) $(jq -r .host_core_to_core.step $d/host.json)" "$(cat $d/err)"
 check_eq compare_host_others "/b p50 with the host step" SAME "$(verdict $d/host.json /b p50)"
 "$TT" compare --no-host-check -f json -o $d/hostoff.json $d/hb.json $d/hc.json; rc=$?
-check_eq compare_host_off "--no-host-check: exit, /a p50, host_cpu_speed" "1 REGRESSED null" \
-	"$rc $(verdict $d/hostoff.json /a p50) $(jq -c .host_cpu_speed $d/hostoff.json)"
+check_eq compare_host_off "--no-host-check: exit, /a p50, host_core_to_core" "1 REGRESSED null" \
+	"$rc $(verdict $d/hostoff.json /a p50) $(jq -c .host_core_to_core $d/hostoff.json)"
 "$TT" compare -f json -o $d/host10.json $d/hb.json $d/hc10.json; rc=$?
-check_eq compare_host_far "/a 10x under an 11 % host step: exit, p50" "1 REGRESSED" \
+check_eq compare_host_far "/a 10x under a +733 % host step: exit, p50" "1 REGRESSED" \
 	"$rc $(verdict $d/host10.json /a p50)"
 "$TT" compare -f json -o $d/hostold.json $d/base.json $d/hc.json; rc=$?
-check_eq compare_host_old_bundle "base without probes: exit, /a p50, host_cpu_speed" \
-	"1 REGRESSED null" "$rc $(verdict $d/hostold.json /a p50) $(jq -c .host_cpu_speed $d/hostold.json)"
+check_eq compare_host_old_bundle "base without probes: exit, /a p50, host_core_to_core" \
+	"1 REGRESSED null" "$rc $(verdict $d/hostold.json /a p50) $(jq -c .host_core_to_core $d/hostold.json)"
 "$TT" compare -f json -o $d/hostaa.json $d/hb.json $d/haa.json; rc=$?
-check_eq compare_host_same "same host speed: exit, step" "0 none" \
-	"$rc $(jq -r .host_cpu_speed.step $d/hostaa.json)"
+check_eq compare_host_same "same core-to-core latency: exit, step" "0 none" \
+	"$rc $(jq -r .host_core_to_core.step $d/hostaa.json)"
 "$TT" compare --strict --gate /dev/stdin $d/hb.json $d/hc.json >/dev/null 2>&1 <<'EOF2'
 {"rules": [{"metric": "*", "statistic": "p50", "allowed": 0.05, "required": true}]}
 EOF2
@@ -297,12 +298,13 @@ check_eq compare_host_strict "--strict, required p50 made INCONCLUSIVE by the ho
 for f in text markdown junit github; do
 	"$TT" compare -f $f -o $d/host.$f $d/hb.json $d/hc.json
 done
-g1=$(grep -c '^host CPU speed: candidate +11.0% \[' $d/host.text)
-g2=$(grep -c '^host CPU speed: candidate +11.0%' $d/host.markdown)
-g3=$(grep -c '<property name="host_cpu_speed" value="host CPU speed: candidate +11.0%' $d/host.junit)
-g4=$(grep -c '^::warning title=host CPU speed::host CPU speed: candidate +11.0%25' $d/host.github)
-g5=$(grep -c '^tracetool_http.*route=/a.* p50 .*INCONCLUSIVE (host slower by 11.0%)' $d/host.text)
-g6=$(grep -c 'p50 INCONCLUSIVE (host slower by 11.0%)' $d/host.junit)
+L='host core-to-core latency: candidate +733.3'
+g1=$(grep -c "^$L% \\[" $d/host.text)
+g2=$(grep -c "^$L%" $d/host.markdown)
+g3=$(grep -c "<property name=\"host_core_to_core\" value=\"$L%" $d/host.junit)
+g4=$(grep -c "^::warning title=host core-to-core latency::$L%25" $d/host.github)
+g5=$(grep -c '^tracetool_http.*route=/a.* p50 .*INCONCLUSIVE (host core-to-core +733%)' $d/host.text)
+g6=$(grep -c 'p50 INCONCLUSIVE (host core-to-core +733%)' $d/host.junit)
 check_eq compare_host_formats "host line in text, markdown, junit, github; reason in text, junit" \
 	"1 1 1 1 1 1" "$g1 $g2 $g3 $g4 $g5 $g6"
 exit 0

@@ -15,7 +15,7 @@
 
 W=$WL/syscall_workload
 CHECKS="record_runs_count record_runs_exact record_runs_indices record_fingerprint record_noise
-record_cpu_speed_probe record_cpu_speed_probe_windows
+record_core_to_core record_core_to_core_windows record_core_to_core_one_cpu
 record_gzip_magic record_gzip_report_merged record_report_run
 record_warmup_marked record_warmup_left_out
 record_interleave_variants record_interleave_exact record_interleave_report_cand
@@ -53,7 +53,7 @@ B=$TT_TMP/a.json
 if [ $rc -ne 0 ] || [ ! -s "$B" ]; then
 	fail_all "record exited $rc: $(head -2 "$TT_TMP/a.err")" record_runs_count record_runs_exact \
 		record_runs_indices record_fingerprint record_noise record_report_run \
-		record_cpu_speed_probe
+		record_core_to_core
 else
 	check_eq record_runs_count "runs" 3 "$(jq '.runs | length' "$B")"
 	check_eq record_runs_exact "index variant warmup getppid per run" \
@@ -67,10 +67,14 @@ else
 		"$(jq '[.runs[] | select(.noise.steal_seconds >= 0 and .noise.other_cpu_seconds >= 0
 			and .noise.wall_seconds >= .report.duration_seconds)] | length' "$B")"
 	check_eq record_report_run "report --run 2: getppid" 1000 "$(report_count --run 2 "$B")"
-	# the host's CPU speed per run: ns per 1,000 iterations of a few instructions each
-	check_eq record_cpu_speed_probe "runs with cpu_speed_probe_ns in (100, 100000)" 3 \
-		"$(jq '[.runs[] | select(.noise.cpu_speed_probe_ns > 100
-			and .noise.cpu_speed_probe_ns < 100000)] | length' "$B")"
+	# the host's core-to-core latency per run: a cache line's round trip, 5 ns to 20 us
+	if [ "$(nproc)" -ge 2 ]; then
+		check_eq record_core_to_core "runs with core_to_core_ns in (5, 20000)" 3 \
+			"$(jq '[.runs[] | select(.noise.core_to_core_ns > 5
+				and .noise.core_to_core_ns < 20000)] | length' "$B")"
+	else
+		skip record_core_to_core "one CPU: no pair to probe"
+	fi
 fi
 
 # (b) -o NAME.gz is gzip; report reads it (the runs merged)
@@ -117,14 +121,25 @@ E=$TT_TMP/e.json
 "$TT" record syscalls --runs 2 -d 0.3 -c tt-no-such-comm -o "$E" 2>"$TT_TMP/e.err"; rc=$?
 if [ $rc -ne 0 ]; then
 	fail_all "record exited $rc: $(head -2 "$TT_TMP/e.err")" record_duration_windows \
-		record_cpu_speed_probe_windows
+		record_core_to_core_windows
 else
 	check_eq record_duration_windows "runs with duration in [0.3, 1.5]" 2 \
 		"$(jq '[.runs[] | select(.report.duration_seconds >= 0.3 and .report.duration_seconds <= 1.5)] | length' "$E")"
-	check_eq record_cpu_speed_probe_windows "-d runs with cpu_speed_probe_ns in (100, 100000)" 2 \
-		"$(jq '[.runs[] | select(.noise.cpu_speed_probe_ns > 100
-			and .noise.cpu_speed_probe_ns < 100000)] | length' "$E")"
+	if [ "$(nproc)" -ge 2 ]; then
+		check_eq record_core_to_core_windows "-d runs with core_to_core_ns in (5, 20000)" 2 \
+			"$(jq '[.runs[] | select(.noise.core_to_core_ns > 5
+				and .noise.core_to_core_ns < 20000)] | length' "$E")"
+	else
+		skip record_core_to_core_windows "one CPU: no pair to probe"
+	fi
 fi
+
+# (e1) on one CPU there is no pair: no core_to_core_ns, the bundle otherwise whole
+O=$TT_TMP/one.json
+taskset -c 0 "$TT" record syscalls --runs 2 -o "$O" -- "$W" --getppid 100 2>"$TT_TMP/one.err"; rc=$?
+check_eq record_core_to_core_one_cpu "exit, runs, runs with core_to_core_ns" "0 2 0" \
+	"$rc $(jq '.runs | length' "$O" 2>/dev/null) $(jq '[.runs[] | select(.noise.core_to_core_ns)]
+		| length' "$O" 2>/dev/null)" "$(head -2 "$TT_TMP/one.err")"
 
 # (e2) -d windows are contiguous: each starts where the previous one's report ended
 # (started_at has millisecond resolution: 3 ms of slack)

@@ -161,10 +161,10 @@ static void check_same(const struct tt_bundle *a, const struct tt_bundle *b)
 			    b->runs[i].noise.other_cpu_seconds);
 		assert_true(a->runs[i].noise.wall_seconds == b->runs[i].noise.wall_seconds);
 		if (i == 0)
-			assert_true(isnan(b->runs[i].noise.cpu_speed_probe_ns));
+			assert_true(isnan(b->runs[i].noise.core_to_core_ns));
 		else
-			assert_true(a->runs[i].noise.cpu_speed_probe_ns ==
-				    b->runs[i].noise.cpu_speed_probe_ns);
+			assert_true(a->runs[i].noise.core_to_core_ns ==
+				    b->runs[i].noise.core_to_core_ns);
 		assert_string_equal(ja, jb);
 		free(ja);
 		free(jb);
@@ -276,11 +276,11 @@ static void test_errors_name_paths(void **state)
 	bad_file("index.json", "$.runs[1]", "\"index\" is 5");
 	edited("noise.json", "\"wall_seconds\": 2.5", "\"wall_seconds\": -2.5");
 	bad_file("noise.json", "$.runs[1].noise", "wall_seconds");
-	edited("probe.json", "\"cpu_speed_probe_ns\": 1000", "\"cpu_speed_probe_ns\": -1000");
-	bad_file("probe.json", "$.runs[1].noise", "cpu_speed_probe_ns");
-	edited("probe0.json", "\"cpu_speed_probe_ns\": 1000",
-	       "\"cpu_speed_probe_ns\": null, \"x\": 1000");
-	bad_file("probe0.json", "$.runs[1].noise", "cpu_speed_probe_ns");
+	edited("probe.json", "\"core_to_core_ns\": 1000", "\"core_to_core_ns\": -1000");
+	bad_file("probe.json", "$.runs[1].noise", "core_to_core_ns");
+	edited("probe0.json", "\"core_to_core_ns\": 1000",
+	       "\"core_to_core_ns\": null, \"x\": 1000");
+	bad_file("probe0.json", "$.runs[1].noise", "core_to_core_ns");
 	edited("warm.json", "\"warmup\": false", "\"warmup\": 0");
 	bad_file("warm.json", "$.runs[0]", "\"warmup\": expected true or false");
 	/* a defect inside a run's report names its path within the bundle */
@@ -421,26 +421,41 @@ static void test_host_figures(void **state)
 	assert_true(b.self > a.self);	/* the loop above was this process's CPU time */
 	tt_run_noise_between(&a, &b, &n);
 	assert_true(n.steal_seconds >= 0 && n.other_cpu_seconds >= 0 && n.wall_seconds > 0);
-	assert_true(isnan(n.cpu_speed_probe_ns));
+	assert_true(isnan(n.core_to_core_ns));
 }
 
-/* The CPU speed probe: one plausible value per allowed CPU, the affinity as it was. */
-static void test_cpu_speed_probe(void **state)
+/*
+ * The core-to-core probe: one plausible value per pair (with two CPUs
+ * allowed or more), none with one, the affinity as it was.
+ */
+static void test_core_to_core_probe(void **state)
 {
-	double v[TT_CPU_PROBE_MAX_CPUS], med;
-	cpu_set_t before, after;
+	double v[TT_C2C_MAX_PAIRS], med;
+	cpu_set_t before, after, one;
 	int n, i;
 
 	(void)state;
 	assert_int_equal(sched_getaffinity(0, sizeof(before), &before), 0);
-	n = tt_cpu_speed_probe(v, TT_CPU_PROBE_MAX_CPUS);
-	assert_true(n >= 1);
-	assert_true(n <= CPU_COUNT(&before));
-	for (i = 0; i < n; i++)	/* 1,000 iterations of a few instructions: 0.1 to 100 us */
-		assert_true(v[i] > 100 && v[i] < 1e5);
+	n = tt_core_to_core_probe(v, TT_C2C_MAX_PAIRS);
+	if (CPU_COUNT(&before) >= 2) {
+		assert_true(n >= 1);
+		assert_true(n <= CPU_COUNT(&before) - 1 && n <= TT_C2C_MAX_PAIRS);
+		for (i = 0; i < n; i++)	/* a cache line's round trip: 5 ns to 20 us */
+			assert_true(v[i] > 5 && v[i] < 2e4);
+	} else {
+		assert_int_equal(n, 0);
+	}
 	assert_int_equal(sched_getaffinity(0, sizeof(after), &after), 0);
 	assert_true(CPU_EQUAL(&before, &after));
-	assert_int_equal(tt_cpu_speed_probe(v, 1), 1);
+	/* one CPU allowed: no pair, no value */
+	for (i = 0; !CPU_ISSET(i, &before); i++)
+		;
+	CPU_ZERO(&one);
+	CPU_SET(i, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	assert_int_equal(tt_core_to_core_probe(v, TT_C2C_MAX_PAIRS), 0);
+	assert_int_equal(sched_setaffinity(0, sizeof(before), &before), 0);
+	v[0] = 7;
 	med = v[0];
 	assert_true(tt_median_inplace(v, 1) == med);
 	v[0] = 3, v[1] = 1, v[2] = 2;
@@ -475,7 +490,7 @@ int main(void)
 		cmocka_unit_test(test_merge_runs),
 		cmocka_unit_test(test_is_bundle),
 		cmocka_unit_test(test_host_figures),
-		cmocka_unit_test(test_cpu_speed_probe),
+		cmocka_unit_test(test_core_to_core_probe),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -500,7 +500,7 @@ static void test_absolute(void **state)
 }
 
 /*
- * The host's CPU speed (tt_host_speed_test, tt_host_explains): 10 runs a
+ * The host's core-to-core latency (tt_host_speed_test, tt_host_explains): 10 runs a
  * side, 1 % run-to-run noise on the probe and the latency, the candidate's
  * probe times `host` and its latency times `code` (rate: divided by it).
  * The verdict after the host check: REGRESSED/IMPROVED left, or
@@ -515,8 +515,8 @@ static enum tt_verdict host_trial(struct rng *g, double host, double code, bool 
 	size_t i;
 
 	for (i = 0; i < RUNS; i++) {
-		pb[i] = 1440 * exp(0.01 * rng_normal(g));
-		pc[i] = 1440 * host * exp(0.01 * rng_normal(g));
+		pb[i] = 48 * exp(0.01 * rng_normal(g));
+		pc[i] = 48 * host * exp(0.01 * rng_normal(g));
 		b[i] = 6e-6 * exp(0.01 * rng_normal(g));
 		c[i] = 6e-6 * code * exp(0.01 * rng_normal(g));
 		if (lower_is_worse) {
@@ -531,7 +531,10 @@ static enum tt_verdict host_trial(struct rng *g, double host, double code, bool 
 	return tt_host_explains(h, &r) ? TT_INCONCLUSIVE : r.verdict;
 }
 
-/* A +11 % host step with a +22 % latency step: INCONCLUSIVE, the host slower by about 11 %. */
+/*
+ * The vCPUs run apart (core-to-core 48 -> 400 ns, +733 %) with a +22 %
+ * latency step: INCONCLUSIVE, the host slower by about 733 %.
+ */
 static void test_host_step(void **state)
 {
 	struct rng g = { 17 };
@@ -540,20 +543,24 @@ static void test_host_step(void **state)
 
 	(void)state;
 	for (t = 0; t < 50; t++) {
-		assert_int_equal(host_trial(&g, 1.11, 1.22, false, &h), TT_INCONCLUSIVE);
+		assert_int_equal(host_trial(&g, 400 / 48.0, 1.22, false, &h), TT_INCONCLUSIVE);
 		assert_int_equal(h.step, 1);
-		assert_true(h.change > 0.09 && h.change < 0.13);
+		assert_true(h.change > 7 && h.change < 7.7);
 		assert_true(h.lo <= h.change && h.change <= h.hi);
 		assert_true(h.p_slower < TT_HOST_ALPHA);
 		/* throughput 1/1.22 under the same host: explained too */
-		assert_int_equal(host_trial(&g, 1.11, 1.22, true, &h), TT_INCONCLUSIVE);
+		assert_int_equal(host_trial(&g, 400 / 48.0, 1.22, true, &h), TT_INCONCLUSIVE);
+		/* a smaller step of the probe (x2.5, +150 %) explains the same */
+		assert_int_equal(host_trial(&g, 2.5, 1.22, false, &h), TT_INCONCLUSIVE);
+		/* and a probe half as fast, a candidate's throughput 1/1.22 */
+		assert_int_equal(host_trial(&g, 2.5, 1.22, true, &h), TT_INCONCLUSIVE);
 		/* a faster host and a faster candidate: the IMPROVED is the host's */
-		assert_int_equal(host_trial(&g, 1 / 1.11, 1 / 1.22, false, &h), TT_INCONCLUSIVE);
+		assert_int_equal(host_trial(&g, 48 / 400.0, 1 / 1.22, false, &h), TT_INCONCLUSIVE);
 		assert_int_equal(h.step, -1);
 	}
 }
 
-/* A change far beyond the host's step stays: +10x, and the opposite direction. */
+/* A change beyond what a host step explains stays: +10x, +60 %, the opposite direction. */
 static void test_host_far(void **state)
 {
 	struct rng g = { 19 };
@@ -562,14 +569,17 @@ static void test_host_far(void **state)
 
 	(void)state;
 	for (t = 0; t < 50; t++) {
-		assert_int_equal(host_trial(&g, 1.11, 10, false, &h), TT_REGRESSED);
+		assert_int_equal(host_trial(&g, 400 / 48.0, 10, false, &h), TT_REGRESSED);
 		assert_int_equal(h.step, 1);
 		/* +2 ms on a 100 us route */
-		assert_int_equal(host_trial(&g, 1.11, 21, false, &h), TT_REGRESSED);
+		assert_int_equal(host_trial(&g, 400 / 48.0, 21, false, &h), TT_REGRESSED);
 		/* a slower host does not explain an improvement */
-		assert_int_equal(host_trial(&g, 1.11, 1 / 1.22, false, &h), TT_IMPROVED);
-		/* just past 3x the host's shift: +40 % under +11 % */
-		assert_int_equal(host_trial(&g, 1.11, 1.40, false, &h), TT_REGRESSED);
+		assert_int_equal(host_trial(&g, 400 / 48.0, 1 / 1.22, false, &h), TT_IMPROVED);
+		/* just past the +50 % bound: +60 % */
+		assert_int_equal(host_trial(&g, 400 / 48.0, 1.60, false, &h), TT_REGRESSED);
+		/* nor does a faster host explain an improvement past -50 % (2x faster: -50 %
+		 * exactly is within; 2.5x: -60 %) */
+		assert_int_equal(host_trial(&g, 48 / 400.0, 1 / 2.5, false, &h), TT_IMPROVED);
 	}
 }
 
@@ -593,8 +603,11 @@ static void test_host_none(void **state)
 	assert_false(h.tested);
 	assert_int_equal(h.step, 0);
 	assert_false(tt_host_explains(&h, &c));
-	/* a step under the 3 % minimum is no step, however significant */
-	assert_int_equal(host_trial(&g, 1.02, 1.22, false, &h), TT_REGRESSED);
+	/* a step under x2 is no step, however significant (one placement's
+	 * probe moved by up to 26 % between recordings), either way */
+	assert_int_equal(host_trial(&g, 1.8, 1.22, false, &h), TT_REGRESSED);
+	assert_int_equal(h.step, 0);
+	assert_int_equal(host_trial(&g, 1 / 1.8, 1 / 1.22, false, &h), TT_IMPROVED);
 	assert_int_equal(h.step, 0);
 }
 
