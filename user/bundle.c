@@ -934,9 +934,17 @@ static double c2c_pair(int b)
 			best = t0;
 	}
 	__atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
+	if (!ok) {
+		/*
+		 * Its CPU may stay held (a real-time task): do not wait for the
+		 * echo thread; it exits when it runs, and `c` stays allocated.
+		 */
+		pthread_detach(th);
+		return -1;
+	}
 	pthread_join(th, NULL);
 	free(c);
-	return ok ? best : -1;
+	return best;
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -11,6 +11,7 @@
  * needs a variant.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <math.h>
 #include <stdarg.h>
@@ -465,6 +466,76 @@ static void test_core_to_core_probe(void **state)
 	assert_true(isnan(tt_median_inplace(v, 0)));
 }
 
+/* a real-time spinner holding its CPU for 60 ms */
+static volatile int hog_started;
+
+static void *hog_main(void *arg)
+{
+	struct timespec a, b;
+
+	(void)arg;
+	hog_started = 1;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < 60000000L);
+	return NULL;
+}
+
+/*
+ * A pair whose other CPU a real-time task holds: no value, within about
+ * the 20 ms deadline, and the probe usable again after.  Skipped where
+ * SCHED_FIFO is not allowed (not root) or one CPU is allowed.
+ */
+static void test_core_to_core_held_cpu(void **state)
+{
+	cpu_set_t before, two, other;
+	struct sched_param sp = { .sched_priority = 1 };
+	pthread_attr_t attr;
+	struct timespec t0, t1;
+	double v[TT_C2C_MAX_PAIRS], ms;
+	int cpus[2], n = 0, i, got;
+	pthread_t th;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(before), &before), 0);
+	for (i = 0; i < CPU_SETSIZE && n < 2; i++)
+		if (CPU_ISSET(i, &before))
+			cpus[n++] = i;
+	if (n < 2)
+		skip();
+	CPU_ZERO(&two);
+	CPU_SET(cpus[0], &two);
+	CPU_SET(cpus[1], &two);
+	CPU_ZERO(&other);
+	CPU_SET(cpus[1], &other);
+	assert_int_equal(sched_setaffinity(0, sizeof(two), &two), 0);
+	pthread_attr_init(&attr);
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+	pthread_attr_setschedparam(&attr, &sp);
+	pthread_attr_setaffinity_np(&attr, sizeof(other), &other);
+	hog_started = 0;
+	if (pthread_create(&th, &attr, hog_main, NULL)) {
+		pthread_attr_destroy(&attr);
+		sched_setaffinity(0, sizeof(before), &before);
+		skip();
+	}
+	pthread_attr_destroy(&attr);
+	while (!hog_started)
+		;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	got = tt_core_to_core_probe(v, TT_C2C_MAX_PAIRS);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_join(th, NULL);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	assert_int_equal(got, 0);
+	assert_true(ms < 50);
+	/* the CPU free again: a value */
+	assert_int_equal(tt_core_to_core_probe(v, TT_C2C_MAX_PAIRS), 1);
+	assert_int_equal(sched_setaffinity(0, sizeof(before), &before), 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -491,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_is_bundle),
 		cmocka_unit_test(test_host_figures),
 		cmocka_unit_test(test_core_to_core_probe),
+		cmocka_unit_test(test_core_to_core_held_cpu),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
