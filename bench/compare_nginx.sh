@@ -38,14 +38,7 @@
 # after the recording, `placement.py speed`].
 . "$(dirname "$0")/lock.sh"
 . "$(dirname "$0")/nginx.sh"
-bench_exclusive "$0" "$@"
-# the live lock too, unless a caller holds it already (`flock /tmp/tt-bench.lock flock
-# /tmp/tt-live.lock sh bench/compare_nginx.sh`): taking it again there would wait forever
-TT_BENCH_LOCK=/tmp/tt-live.lock
-if [ "${TT_LIVE_LOCKED:-}" != 1 ] && ! bench_lock_held_above; then
-	exec env TT_LIVE_LOCKED=1 flock /tmp/tt-live.lock sh "$0" "$@"
-fi
-TT_BENCH_LOCK=/tmp/tt-bench.lock
+bench_exclusive_live "$0" "$@"
 OUT=${OUT:-build}
 COMPARISONS=${COMPARISONS:-20}
 RUNS=${RUNS:-10}
@@ -68,17 +61,9 @@ for t in "$NGINX" wrk jq "$OUT/tracetool"; do
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench/compare_nginx.sh: needs root" >&2; exit 1; }
 
-TMP=$(mktemp -d /tmp/tt-cmp-nginx.XXXXXX) || exit 1
-chmod 755 "$TMP"
+bench_nginx_tmp cmp-nginx
 TT=$TMP/tracetool
 cp "$OUT/tracetool" "$TT"
-MASTER=""
-cleanup() {
-	bench_nginx_stop
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 bench_nginx_start bench/compare_nginx.sh "$PORT" || exit 1
 WORKER=$(pgrep -P "$MASTER" | head -1)
 WRK=wrk
@@ -142,15 +127,15 @@ for k in $(seq "$COMPARISONS"); do
 	jq -r --arg k "$k" --arg rc "$rc" '"comparison \($k): exit \($rc), family \(.family_size), "
 		+ (.verdicts | to_entries | map(select(.value > 0) | "\(.key) \(.value)") | join(", "))' \
 		"$DIR/cmp$k.json"
-	# the host's CPU speed across the two sides, and what it changed (null: a bundle without probes)
-	jq -r '"  \(.host_cpu_speed.summary // "host CPU speed: not tested")"' "$DIR/cmp$k.json"
-	[ "$(jq -r '.host_cpu_speed.step // "none"' "$DIR/cmp$k.json")" = none ] || hoststep=$((hoststep + 1))
+	# the host's core-to-core latency across the two sides, and what it changed (null: no probes)
+	jq -r '"  \(.host_core_to_core.summary // "host core-to-core latency: not tested")"' "$DIR/cmp$k.json"
+	[ "$(jq -r '.host_core_to_core.step // "none"' "$DIR/cmp$k.json")" = none ] || hoststep=$((hoststep + 1))
 	jq -r '.results[] | select(.verdict == "REGRESSED" or .verdict == "IMPROVED" or .reason != null)
 		| "  \(.verdict)\(if .reason then " (\(.reason); was \(.verdict_before_host_check))" else "" end) \(.metric){\(.labels | to_entries | map("\(.key)=\(.value)") | join(","))} \(.statistic): change \(.change // "?") [\(.interval[0] // "-inf"), \(.interval[1] // "inf")], q \(.q_worse), medians \(.base.median) -> \(.candidate.median)"' \
 		"$DIR/cmp$k.json"
 done
 end=$(date +%s)
-echo "exit 0 in $zero of $COMPARISONS comparisons ($((end - start)) s); a host CPU speed step in $hoststep"
+echo "exit 0 in $zero of $COMPARISONS comparisons ($((end - start)) s); a host core-to-core step in $hoststep"
 
 # Drift between the sides' medians against the spread inside a side, per
 # series and statistic over every comparison.

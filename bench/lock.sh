@@ -27,3 +27,16 @@ bench_exclusive() {
 	TT_BENCH_LOCKED=1
 	export TT_BENCH_LOCKED
 }
+
+# `bench_exclusive_live "$0" "$@"`: bench_exclusive, then /tmp/tt-live.lock
+# too (in that order, as every helper takes them), unless a caller holds it
+# already (`flock /tmp/tt-bench.lock flock /tmp/tt-live.lock sh bench/X.sh`):
+# for benchmarks that trace the host the live tests trace.
+bench_exclusive_live() {
+	bench_exclusive "$@"
+	TT_BENCH_LOCK=/tmp/tt-live.lock
+	if [ "${TT_LIVE_LOCKED:-}" != 1 ] && ! bench_lock_held_above; then
+		exec env TT_LIVE_LOCKED=1 flock /tmp/tt-live.lock sh "$@"
+	fi
+	TT_BENCH_LOCK=/tmp/tt-bench.lock
+}

@@ -52,3 +52,13 @@ bench_nginx_stop() {
 	kill -KILL "$MASTER" 2>/dev/null
 	MASTER=""
 }
+
+# bench_nginx_tmp NAME: TMP, a new directory /tmp/tt-NAME.XXXXXX (readable by
+# nginx's workers), removed on exit after nginx is stopped; exits on failure.
+bench_nginx_tmp() {
+	TMP=$(mktemp -d "/tmp/tt-$1.XXXXXX") || exit 1
+	chmod 755 "$TMP"
+	MASTER=""
+	trap 'bench_nginx_stop; rm -rf "$TMP"' EXIT
+	trap 'exit 130' INT TERM
+}
