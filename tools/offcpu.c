@@ -47,9 +47,9 @@ static const struct tt_optdef offcpu_opts[] = {
 	  "from blocking to the wakeup)", "0-3600000000" },
 	{ "state", 0, "MASK", OPT_STATE, "count only threads leaving in these task states, a\n"
 	  "bitmask: 1 sleeping (S), 2 uninterruptible (D), ...; 0: time\n"
-	  "waiting for a CPU instead (preempted or yielding threads, and\n"
-	  "blocked ones from their wakeup). Default: every sleeping state",
-	  "0-4294967295" },
+	  "waiting for a CPU instead (preempted or yielding threads,\n"
+	  "blocked ones from their wakeup). Default: every sleeping\n"
+	  "state", "0-4294967295" },
 	TT_OPTDEFS_STACK,
 	{ 0 },
 };
