@@ -3,9 +3,12 @@
  * offcpu tracer: time threads spend blocked, by stack.  At sched_switch the
  * thread leaving the CPU (if wanted, and blocking: it leaves in a sleeping
  * state, or in the states --state names) gets its stacks and a timestamp
- * stored by thread id; when it comes back the blocked time is added, in
- * nanoseconds, to its key's total.  Blocks shorter than --min-block are
- * ignored.  tp_btf, falling back to raw_tp.
+ * stored by thread id; sched_wakeup ends the block, and when the thread runs
+ * again the blocked time is added, in nanoseconds, to its key's total.  The
+ * wait for a CPU after the wakeup is not blocked time: on a busy CPU it can
+ * be many times the block, so it is left out, and counted instead with
+ * --state 0 (time runnable but not running).  Blocks
+ * shorter than --min-block are ignored.  tp_btf, falling back to raw_tp.
  */
 #include "lib/tt.bpf.h"
 #include "lib/stack.bpf.h"
@@ -41,16 +44,22 @@ static __always_inline unsigned int task_state(struct task_struct *t)
  * "voluntary", or calling sched_yield) is not blocked: its state is
  * TASK_RUNNING.  --state chooses states instead, 0 meaning those runnable.
  */
-static __always_inline bool wanted_switch(bool preempt, struct task_struct *prev)
+static __always_inline bool wanted_switch(bool preempt, struct task_struct *prev, bool *runnable)
 {
 	unsigned int state = task_state(prev);
-	bool runnable = preempt || !state;
 
+	*runnable = preempt || !state;
 	if (!cfg.has_states)
-		return !runnable;
-	if (!cfg.states)
-		return runnable;
-	return !runnable && (state & cfg.states);
+		return !*runnable;
+	if (!cfg.states)	/* runnable ones, and blocked ones from their wakeup */
+		return true;
+	return !*runnable && (state & cfg.states);
+}
+
+/* --state 0: count time runnable, not time blocked */
+static __always_inline bool counting_runnable(void)
+{
+	return cfg.has_states && !cfg.states;
 }
 
 static __always_inline void switch_out(void *ctx, bool preempt, struct task_struct *prev)
@@ -59,9 +68,10 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 					       .kern_stack = TT_STACK_NONE } };
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
+	bool runnable;
 
 	/* exiting threads never return */
-	if (!tid || BPF_CORE_READ(prev, exit_state) || !wanted_switch(preempt, prev))
+	if (!tid || BPF_CORE_READ(prev, exit_state) || !wanted_switch(preempt, prev, &runnable))
 		return;
 	if (!tt_task_wanted(&cfg.filter))
 		return;
@@ -73,7 +83,8 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 		st.key.user_stack = tt_stackid(ctx, BPF_F_USER_STACK);
 		st.key.as_gen = tt_note_pid(st.key.tgid);	/* prev is current here */
 	}
-	st.ts = bpf_ktime_get_ns();
+	/* a blocked thread's wait for a CPU starts at its wakeup (--state 0) */
+	st.ts = counting_runnable() && !runnable ? 0 : bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&starts, &tid, &st, BPF_ANY))
 		tt_count_lost(TT_LOST_MAP_FULL);
 }
@@ -90,7 +101,10 @@ static __always_inline void switch_in(struct task_struct *next)
 	st = bpf_map_lookup_elem(&starts, &tid);
 	if (!st)
 		return;
-	delta = bpf_ktime_get_ns() - st->ts;
+	/* no wakeup seen (it came before the span was stored): up to now */
+	delta = (st->end ? st->end : bpf_ktime_get_ns()) - st->ts;
+	if (!st->ts)	/* --state 0, blocked, no wakeup seen: nothing to count */
+		delta = 0;
 	key = st->key;
 	/*
 	 * Forget the span before adding it: user space reads the totals, then
@@ -98,8 +112,31 @@ static __always_inline void switch_in(struct task_struct *next)
 	 * would be counted twice in that report.
 	 */
 	bpf_map_delete_elem(&starts, &tid);
-	if (delta >= cfg.min_block_ns)
+	if (delta && delta >= cfg.min_block_ns)
 		tt_stack_add(&key, delta);
+}
+
+/*
+ * The wakeup of a stored thread ends its block (or, with --state 0, starts
+ * its wait for a CPU).  Under the woken thread's run-queue lock, before it
+ * can be switched in, so switch_in sees what is written here.
+ */
+static __always_inline void on_wakeup(struct task_struct *p)
+{
+	__u32 tid = BPF_CORE_READ(p, pid);
+	struct tt_stack_span *st;
+
+	if (!tt_ready || !tid)
+		return;
+	st = bpf_map_lookup_elem(&starts, &tid);
+	if (!st)
+		return;
+	if (counting_runnable()) {
+		if (!st->ts)
+			st->ts = bpf_ktime_get_ns();
+	} else if (!st->end) {
+		st->end = bpf_ktime_get_ns();
+	}
 }
 
 static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct *prev,
@@ -122,6 +159,20 @@ SEC("raw_tp/sched_switch")
 int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	return on_switch(ctx, preempt, prev, next);
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
+{
+	on_wakeup(p);
+	return 0;
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(sched_wakeup_raw, struct task_struct *p)
+{
+	on_wakeup(p);
+	return 0;
 }
 
 TT_FOLLOW_PROGS(cfg.filter)

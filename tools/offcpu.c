@@ -22,12 +22,13 @@ static const char offcpu_description[] =
 	"Off-CPU time by stack: at each context switch the thread that blocks (it\n"
 	"leaves the CPU in a sleeping state: sleep, lock, I/O wait; preemption and\n"
 	"sched_yield, which leave it runnable, are not counted) has its stacks and\n"
-	"the time recorded; when it runs again the blocked time is added to its\n"
-	"stack in the kernel. Values are microseconds\n"
-	"(from blocking to running again, so run-queue wait after the wakeup is\n"
-	"included). A thread still blocked at a report shows with the time so far.\n"
-	"Hook: sched_switch, tp_btf with raw_tp fallback. User stacks need frame\n"
-	"pointers: see `tracetool profile --help`.\n";
+	"the time recorded; its wakeup ends the block, and when it runs again the\n"
+	"blocked time is added to its stack in the kernel. Values are microseconds\n"
+	"from blocking to the wakeup: the wait for a CPU after the wakeup (run-queue\n"
+	"latency) is not blocked time; --state 0 counts it, with the waits of\n"
+	"preempted threads. A thread still blocked at a report shows with the time\n"
+	"so far. Hooks: sched_switch and sched_wakeup, tp_btf with raw_tp fallback.\n"
+	"User stacks need frame pointers: see `tracetool profile --help`.\n";
 
 static const char offcpu_examples[] =
 	"  tracetool offcpu -p 1234 -d 10                    # where does it wait?\n"
@@ -42,11 +43,13 @@ enum {
 
 static const struct tt_optdef offcpu_opts[] = {
 	{ "min-block", 0, "USEC", OPT_MIN_BLOCK,
-	  "ignore blocks shorter than USEC microseconds (default 1)", "0-3600000000" },
+	  "ignore blocks shorter than USEC microseconds (default 1;\n"
+	  "from blocking to the wakeup)", "0-3600000000" },
 	{ "state", 0, "MASK", OPT_STATE, "count only threads leaving in these task states, a\n"
-	  "bitmask: 1 sleeping (S), 2 uninterruptible (D), ...; 0: runnable\n"
-	  "ones instead (preempted or yielding: time waiting for a CPU).\n"
-	  "Default: every sleeping state", "0-4294967295" },
+	  "bitmask: 1 sleeping (S), 2 uninterruptible (D), ...; 0: time\n"
+	  "waiting for a CPU instead (preempted or yielding threads,\n"
+	  "blocked ones from their wakeup). Default: every sleeping\n"
+	  "state", "0-4294967295" },
 	TT_OPTDEFS_STACK,
 	{ 0 },
 };

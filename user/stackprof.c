@@ -362,18 +362,20 @@ static int add_inflight(struct tt_stackprof *sp, struct prev_total **out, size_t
 
 	while (!ret && !bpf_map_get_next_key(fd, prevp, &next)) {
 		struct inflight probe = { .tid = next }, **old, **slot, *f;
-		uint64_t from;
+		uint64_t from, end;
 
 		tid = next;
 		prevp = &tid;
-		if (bpf_map_lookup_elem(fd, &tid, &span) || span.ts >= now ||
-		    now - span.ts < sp->min_span_ns)
+		if (bpf_map_lookup_elem(fd, &tid, &span) || !span.ts || span.ts >= now)
+			continue;
+		end = span.end && span.end < now ? span.end : now;	/* ended, not yet added */
+		if (end <= span.ts || end - span.ts < sp->min_span_ns)
 			continue;
 		old = tfind(&probe, &sp->inflight, cmp_inflight);
 		from = old && (*old)->ts == span.ts ? (*old)->until : span.ts;
 		f = malloc(sizeof(*f));
 		if (f)
-			*f = (struct inflight){ .tid = tid, .ts = span.ts, .until = now };
+			*f = (struct inflight){ .tid = tid, .ts = span.ts, .until = end };
 		slot = f ? tsearch(f, &fresh, cmp_inflight) : NULL;
 		if (!slot) {
 			free(f);
@@ -388,7 +390,7 @@ static int add_inflight(struct tt_stackprof *sp, struct prev_total **out, size_t
 			free(f);
 			continue;
 		}
-		if (now <= from)
+		if (end <= from)
 			continue;
 		if (*n == *cap) {
 			struct prev_total *nv = realloc(*out, (*cap ? *cap * 2 : 256) * sizeof(*nv));
@@ -400,8 +402,8 @@ static int add_inflight(struct tt_stackprof *sp, struct prev_total **out, size_t
 			*out = nv;
 			*cap = *cap ? *cap * 2 : 256;
 		}
-		(*out)[(*n)++] = (struct prev_total){ .key = span.key, .value = now - from };
-		ret = tt_stack_credit(&sp->deltas, &span.key, now - from);
+		(*out)[(*n)++] = (struct prev_total){ .key = span.key, .value = end - from };
+		ret = tt_stack_credit(&sp->deltas, &span.key, end - from);
 	}
 	/* spans that ended are forgotten: the kernel has added them whole */
 	tdestroy(sp->inflight, free);

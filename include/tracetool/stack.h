@@ -46,17 +46,20 @@ struct tt_stack_key {
 _Static_assert(sizeof(struct tt_stack_key) == 32, "tt_stack_key layout");
 
 /*
- * A span in progress by thread id (offcpu: a thread blocked since `ts`,
- * with the key its time will be added to when it runs again).  User space
+ * A span in progress by thread id (offcpu: a thread off the CPU, with the
+ * key its time will be added to when it runs again).  The span counts from
+ * `ts` to `end`, or to now while `end` is 0; `ts` 0 means nothing to count
+ * yet (offcpu --state 0: a blocked thread not woken yet).  User space
  * reports the part of a span still in progress at each report, so a thread
  * blocked for the whole run is not missing from it.
  */
 struct tt_stack_span {
-	__u64 ts;		/* ktime (CLOCK_MONOTONIC) ns at the start */
+	__u64 ts;		/* ktime (CLOCK_MONOTONIC) ns at the start, 0: not started */
+	__u64 end;		/* ktime ns at the end (offcpu: the wakeup), 0: still running */
 	struct tt_stack_key key;
 };
 
-_Static_assert(sizeof(struct tt_stack_span) == 40, "tt_stack_span layout");
+_Static_assert(sizeof(struct tt_stack_span) == 48, "tt_stack_span layout");
 
 /*
  * Ring buffer record: process `tgid` was sampled in an address space not

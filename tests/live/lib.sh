@@ -120,11 +120,12 @@ tt_netns_new() {
 	return 1
 }
 
-# tt_netns_drop NS PORT: in namespace NS, drop every 5th IPv4 TCP segment to
-# PORT (retransmits of known number: compare with tt_retrans_segs).  Returns
-# 1 with TT_WHY when iptables fails.
+# tt_netns_drop NS PORT [ADDR]: in namespace NS, drop every 5th IPv4 TCP
+# segment to PORT (on ADDR only, if given: other flows of the port keep all
+# theirs); retransmits of known number, compare with tt_retrans_segs.
+# Returns 1 with TT_WHY when iptables fails.
 tt_netns_drop() {
-	if ! ip netns exec "$1" iptables -A INPUT -p tcp --dport "$2" -m statistic --mode nth \
+	if ! ip netns exec "$1" iptables -A INPUT -p tcp ${3:+-d "$3"} --dport "$2" -m statistic --mode nth \
 		--every 5 --packet 0 -j DROP 2>"$TT_TMP/ipt.err"; then
 		TT_WHY="iptables in the namespace failed: $(head -c 200 "$TT_TMP/ipt.err")"
 		return 1

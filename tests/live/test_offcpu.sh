@@ -5,7 +5,8 @@
 # report's total for that function's stack must be within 10 %, on both
 # hooks; the minimum-block filter; the pid filter; units and names; two CPU
 # hogs sharing one CPU are never blocked (preemption is not blocking), and
-# --state chooses task states.
+# --state chooses task states.  A block ends at the wakeup: the wait for a
+# busy CPU after it is not blocked time (--state 0 counts it).
 #
 # Environment: TT=build/tracetool WL=build/workloads (see tests/run.sh).
 . "$(dirname "$0")/lib.sh"
@@ -13,7 +14,8 @@
 W=$WL/prof_block
 
 CHECKS="offcpu_hook_tp_btf offcpu_total_tp_btf offcpu_stack_main_wait offcpu_kernel_frames
-offcpu_unit offcpu_total_raw_tp offcpu_min_block_filter offcpu_pid_filter
+offcpu_unit offcpu_total_raw_tp offcpu_min_block_filter offcpu_min_block_busy_cpu
+offcpu_state_runnable_after_wakeup offcpu_pid_filter
 offcpu_inflight_shown offcpu_inflight_intervals_sum
 offcpu_hogs_not_blocked offcpu_state_runnable offcpu_state_sleeping offcpu_state_uninterruptible
 offcpu_usage_bad_min_block offcpu_usage_bad_state"
@@ -113,6 +115,44 @@ test_min_block() {
 	fi
 	check_range offcpu_min_block_filter "us in prof_block_wait with --min-block 30000 (2e5 expected)" \
 		180000 220000 "$(value "$o" "main;prof_block_wait")"
+}
+
+# The same blocks beside a SCHED_FIFO hog on their CPU (40 ms busy, 5 ms
+# idle): most wakeups wait for the CPU, up to 40 ms, so a 10 ms sleep was
+# off the CPU for 30 ms and more and passed --min-block 30000 (a loaded
+# host once gave 416,641 us for 200,000).  Blocked time ends at the
+# wakeup: still 200,000 us; --state 0 shows the wait after the wakeups.
+test_min_block_busy_cpu() {
+	local o="$TT_TMP/busy.json" e="$TT_TMP/busy.err" why cmd
+	if ! command -v taskset >/dev/null 2>&1 || ! taskset -c 0 true 2>/dev/null; then
+		skip_all "cannot pin to CPU 0 (taskset)" offcpu_min_block_busy_cpu \
+			offcpu_state_runnable_after_wakeup
+		return
+	fi
+	# 36 x 45 ms outlast the blocks, also when they wait 40 ms each
+	cmd="(taskset -c 0 '$WL/rq_hog' 40 5 36; echo \$? >'$TT_TMP/hog.rc') &
+		taskset -c 0 '$W' 10 20; taskset -c 0 '$W' 50 4; wait"
+	prof_run "$o" "$e" offcpu --min-block 30000 -f json -- sh -c "$cmd"
+	why=$(tt_run_why "$o" "$e")
+	[ -z "$why" ] && [ "$(cat "$TT_TMP/hog.rc" 2>/dev/null)" != 0 ] &&
+		why="rq_hog failed (SCHED_FIFO needs CAP_SYS_NICE): $(head -c 200 "$e")"
+	if [ -n "$why" ]; then
+		fail_all "$why" offcpu_min_block_busy_cpu offcpu_state_runnable_after_wakeup
+		return
+	fi
+	check_range offcpu_min_block_busy_cpu \
+		"us in prof_block_wait with --min-block 30000 beside a busy CPU (2e5 expected)" \
+		180000 220000 "$(value "$o" "main;prof_block_wait")"
+	prof_run "$o" "$e" offcpu --state 0 -f json -- sh -c "$cmd"
+	why=$(tt_run_why "$o" "$e")
+	if [ -n "$why" ]; then
+		fail offcpu_state_runnable_after_wakeup "$why"
+		return
+	fi
+	# 24 wakeups, most of them waiting (up to 40 ms) for the hog's CPU
+	check_range offcpu_state_runnable_after_wakeup \
+		"us prof_block_wait waited for the CPU after wakeups (--state 0)" \
+		100000 1200000 "$(value "$o" "main;prof_block_wait")"
 }
 
 # -p: only the chosen process appears.
@@ -218,6 +258,7 @@ test_usage() {
 test_total
 test_raw_tp
 test_min_block
+test_min_block_busy_cpu
 test_pid
 test_inflight
 test_hogs

@@ -25,7 +25,7 @@ TCPW=$WL/tcp_workload
 SRV=$WL/req_server
 CLI=$WL/req_client
 NS=tt-serve-$$
-P=18192			# tcp (in the namespace) and requests (host loopback)
+P=18192			# tcp (127.0.0.2, segments dropped) and requests (127.0.0.1), both in the namespace
 HP=18960		# serve
 PP=18961		# prometheus
 SCOMM=ttserve_sys
@@ -91,7 +91,7 @@ if ! tt_netns_new "$NS"; then
 	exit 0
 fi
 nsx() { ip netns exec "$NS" "$@"; }
-if ! tt_netns_drop "$NS" $P; then
+if ! tt_netns_drop "$NS" $P 127.0.0.2; then
 	# shellcheck disable=SC2086
 	skip_all "$TT_WHY" $CHECKS
 	exit 0
@@ -242,16 +242,18 @@ sysrc=$?
 kill -TERM "$OWNPID" 2>/dev/null
 tt_wait_exit "$OWNPID" 20
 s0=$(tt_retrans_segs "$NS")
-nsx "$TCPW" --port $P --conns 2 --writes 150 --size 1000 >/dev/null 2>"$TT_TMP/tcp.err"
+nsx "$TCPW" --addr 127.0.0.2 --port $P --conns 2 --writes 150 --size 1000 >/dev/null \
+	2>"$TT_TMP/tcp.err"
 tcprc=$?
-tt_netns_settle "$NS"
-s1=$(tt_retrans_segs "$NS")
-"$SRV" --port $P --conns 1 --timeout 60 >/dev/null 2>"$TT_TMP/srv.err" &
+# the HTTP flows are in the namespace too: tcp counts every flow of port $P
+ip netns exec "$NS" "$SRV" --port $P --conns 1 --timeout 60 >/dev/null 2>"$TT_TMP/srv.err" &
 srvpid=$!
-"$CLI" --port $P --req GET:/alpha:7 --req GET:/items/4242:5 --req GET:/missing:2 \
+nsx "$CLI" --port $P --req GET:/alpha:7 --req GET:/items/4242:5 --req GET:/missing:2 \
 	>/dev/null 2>"$TT_TMP/cli.err"
 clirc=$?
 wait $srvpid
+tt_netns_settle "$NS"
+s1=$(tt_retrans_segs "$NS")
 
 # --- serve's own outputs, after the workloads ---------------------------------------
 scrape_s=$(curl -s -H 'Accept: text/plain' -o "$TT_TMP/metrics.txt" -w '%{time_total}' "$URL/metrics")
@@ -353,8 +355,8 @@ if [ $PROM = yes ]; then
 	if [ "$tcprc" != 0 ] || [ $((s1 - s0)) -le 0 ]; then
 		fail serve_prom_retrans_exact "tcp_workload exit $tcprc, RetransSegs +$((s1 - s0)): $(head -c 200 "$TT_TMP/tcp.err")"
 	else
-		check_eq serve_prom_retrans_exact "retransmits to 127.0.0.1 in Prometheus vs RetransSegs delta" \
-			"$((s1 - s0))" "$(q 'sum(tracetool_tcp_retransmits_total{daddr="127.0.0.1"})')"
+		check_eq serve_prom_retrans_exact "retransmits of port $P in Prometheus vs RetransSegs delta" \
+			"$((s1 - s0))" "$(q 'sum(tracetool_tcp_retransmits_total)')"
 	fi
 	if [ "$clirc" != 0 ]; then
 		fail serve_prom_routes_exact "req_client exit $clirc: $(head -c 200 "$TT_TMP/cli.err")"
