@@ -10,10 +10,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <linux/perf_event.h>
+#include <search.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -99,12 +103,28 @@ struct profile_tool {
 	 * inherited); else one cpu-clock event per online CPU.
 	 */
 	bool per_task;
-	size_t nlinks, cap;
-	struct bpf_link **links;
-	pid_t *tids;			/* the thread of each link; -1: a CPU's */
+	/*
+	 * The perf events, each holding the program (PERF_EVENT_IOC_SET_BPF:
+	 * one descriptor per event, where a bpf_link would add its own).
+	 */
+	size_t nfds, cap;
+	int *fds;
+	void *tids;			/* tsearch tree: the threads that have an event */
 	int perf_err;			/* -errno of the perf event step of attach, for the hint */
 	int verbose;
+	struct attach_stats {		/* the last attach, for -v: seconds */
+		size_t events;
+		double open, set_bpf, wall, cpu, close;
+	} as;
 };
+
+static double clock_sec(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static int profile_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 {
@@ -241,34 +261,32 @@ static int online_cpus(bool *on, int max)
 	return n;
 }
 
-/* Attach the sampling program to perf event `fd` (the link owns fd); 0 or -errno. */
-static int add_link(struct profile_tool *t, int fd, pid_t tid)
+/* Run the sampling program at perf event `fd`'s samples and keep fd; 0 or -errno. */
+static int add_event(struct profile_tool *t, int fd)
 {
-	struct bpf_link *l;
+	double t0;
+	int ret;
 
-	if (t->nlinks == t->cap) {
+	if (t->nfds == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 64;
-		struct bpf_link **links = realloc(t->links, cap * sizeof(*links));
-		pid_t *tids = links ? realloc(t->tids, cap * sizeof(*tids)) : NULL;
+		int *fds = realloc(t->fds, cap * sizeof(*fds));
 
-		if (links)
-			t->links = links;
-		if (!tids) {
+		if (!fds) {
 			close(fd);
 			return -ENOMEM;
 		}
-		t->tids = tids;
+		t->fds = fds;
 		t->cap = cap;
 	}
-	l = bpf_program__attach_perf_event(t->skel->progs.on_cpu_sample, fd);
-	if (!l) {
-		int ret = -errno;
-
+	t0 = clock_sec(CLOCK_MONOTONIC);
+	ret = ioctl(fd, PERF_EVENT_IOC_SET_BPF, bpf_program__fd(t->skel->progs.on_cpu_sample));
+	t->as.set_bpf += clock_sec(CLOCK_MONOTONIC) - t0;
+	if (ret) {
+		ret = -errno;
 		close(fd);
 		return ret;
 	}
-	t->tids[t->nlinks] = tid;
-	t->links[t->nlinks++] = l;
+	t->fds[t->nfds++] = fd;
 	return 0;
 }
 
@@ -280,8 +298,9 @@ static int add_link(struct profile_tool *t, int fd, pid_t tid)
  * clock; task-clock only while its task runs, so each of its samples
  * stands for 1/HZ s of that task's CPU time.  An fd, or -errno.
  */
-static int open_event(const struct profile_tool *t, pid_t tid, int cpu)
+static int open_event(struct profile_tool *t, pid_t tid, int cpu)
 {
+	double t0 = clock_sec(CLOCK_MONOTONIC);
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_SOFTWARE,
 		.size = sizeof(attr),
@@ -292,7 +311,11 @@ static int open_event(const struct profile_tool *t, pid_t tid, int cpu)
 	};
 	int fd = (int)syscall(SYS_perf_event_open, &attr, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		fd = -errno;
+	t->as.open += clock_sec(CLOCK_MONOTONIC) - t0;
+	t->as.events += fd >= 0;
+	return fd;
 }
 
 static int attach_cpus(struct profile_tool *t)
@@ -310,20 +333,23 @@ static int attach_cpus(struct profile_tool *t)
 		if (!on[cpu])
 			continue;
 		fd = open_event(t, -1, cpu);
-		ret = fd < 0 ? (t->perf_err = fd) : add_link(t, fd, -1);
+		ret = fd < 0 ? (t->perf_err = fd) : add_event(t, fd);
 	}
 	free(on);
 	return ret < 0 ? ret : 0;
 }
 
+static int cmp_tid(const void *a, const void *b)
+{
+	intptr_t x = (intptr_t)a, y = (intptr_t)b;
+
+	return (x > y) - (x < y);
+}
+
+/* A tree, not a list: a process of 20,000 threads is listed twice at least. */
 static bool has_tid(const struct profile_tool *t, pid_t tid)
 {
-	size_t i;
-
-	for (i = 0; i < t->nlinks; i++)
-		if (t->tids[i] == tid)
-			return true;
-	return false;
+	return tfind((void *)(intptr_t)tid, &t->tids, cmp_tid) != NULL;
 }
 
 /*
@@ -354,7 +380,9 @@ static int attach_process(struct profile_tool *t, pid_t tgid)
 			fd = open_event(t, tid, -1);
 			if (fd == -ESRCH)
 				continue;
-			ret = fd < 0 ? (t->perf_err = fd) : add_link(t, fd, tid);
+			ret = fd < 0 ? (t->perf_err = fd) : add_event(t, fd);
+			if (!ret && !tsearch((void *)(intptr_t)tid, &t->tids, cmp_tid))
+				ret = -ENOMEM;	/* the event stays in fds: detach_all closes it */
 			if (ret) {
 				closedir(d);
 				return ret;
@@ -381,13 +409,22 @@ static int attach_tasks(struct profile_tool *t)
 	return ret;
 }
 
+static void no_free(void *p)
+{
+	(void)p;
+}
+
 static void detach_all(struct profile_tool *t)
 {
+	double t0 = clock_sec(CLOCK_MONOTONIC);
 	size_t i;
 
-	for (i = 0; i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
-	t->nlinks = 0;
+	for (i = 0; i < t->nfds; i++)
+		close(t->fds[i]);
+	t->nfds = 0;
+	tdestroy(t->tids, no_free);
+	t->tids = NULL;
+	t->as.close = clock_sec(CLOCK_MONOTONIC) - t0;
 }
 
 /*
@@ -413,10 +450,23 @@ static int attach_events(struct profile_tool *t)
 	return attach_cpus(t);
 }
 
+/* attach_events, timed for -v (CPU time too: wall time alone hides a starved tracetool) */
+static int attach_timed(struct profile_tool *t)
+{
+	double w0 = clock_sec(CLOCK_MONOTONIC), c0 = clock_sec(CLOCK_THREAD_CPUTIME_ID);
+	int ret;
+
+	t->as = (struct attach_stats){ 0 };
+	ret = attach_events(t);
+	t->as.wall = clock_sec(CLOCK_MONOTONIC) - w0;
+	t->as.cpu = clock_sec(CLOCK_THREAD_CPUTIME_ID) - c0;
+	return ret;
+}
+
 static int profile_attach(void *priv)
 {
 	struct profile_tool *t = priv;
-	int ret = attach_events(t);
+	int ret = attach_timed(t);
 
 	if (ret)
 		return ret;
@@ -432,7 +482,7 @@ static int profile_reattach(void *priv)
 	if (!t->per_task)
 		return 0;
 	detach_all(t);
-	return attach_events(t);
+	return attach_timed(t);
 }
 
 static void profile_close(void *priv)
@@ -440,11 +490,15 @@ static void profile_close(void *priv)
 	struct profile_tool *t = priv;
 
 	detach_all(t);
-	free(t->links);
-	free(t->tids);
-	t->links = NULL;
-	t->tids = NULL;
+	free(t->fds);
+	t->fds = NULL;
 	t->cap = 0;
+	if (t->verbose && t->as.events)
+		fprintf(stderr, "tracetool profile: %zu perf events attached in %.1f ms (%.1f ms "
+			"CPU): perf_event_open %.1f ms, PERF_EVENT_IOC_SET_BPF %.1f ms, /proc and "
+			"the rest %.1f ms; closed in %.1f ms\n", t->as.events, t->as.wall * 1e3,
+			t->as.cpu * 1e3, t->as.open * 1e3, t->as.set_bpf * 1e3,
+			(t->as.wall - t->as.open - t->as.set_bpf) * 1e3, t->as.close * 1e3);
 	if (t->st.sp_ready && t->verbose) {
 		tt_print_sym_stats("profile", &t->st.sp);
 		tt_print_unwind_stats("profile", &t->st.sp);

@@ -22,7 +22,7 @@ profile_sym_pie profile_sym_shared_lib profile_sym_debuglink profile_sym_debugli
 profile_sym_chroot profile_sym_mount_ns profile_exited_process profile_sym_exec_first
 profile_sym_exec_second profile_sym_dlopen_before profile_sym_dlopen_lib profile_sym_jit_perf_map
 profile_sym_vdso profile_task_clock_shared_first profile_task_clock_shared_second
-profile_pid_threads profile_pid_fd_fallback
+profile_pid_threads profile_pid_fd_fallback profile_pid_fd_per_thread profile_pid_busy_start
 profile_interval_sum profile_folded
 profile_folded_flamegraph profile_offcpu_folded_flamegraph
 profile_stack_map_full_counted profile_stack_map_full_kept
@@ -532,6 +532,61 @@ test_pid_threads() {
 	wait "$pid" 2>/dev/null || :	# killed: 143
 }
 
+# (f8) An event per thread costs one descriptor (the program is set on the
+# event, no bpf_link beside it): 64 threads fit under ulimit -n 128, where
+# two descriptors per thread made it fall back to the CPUs' events; each of
+# the 64 threads is still sampled on its own.
+test_pid_fd_per_thread() {
+	local o="$TT_TMP/pf.json" e="$TT_TMP/pf.err" pid n
+	"$WL/sys_threads" prof_pf 64 5000000 &
+	pid=$!
+	sleep 0.5
+	rm -f "$o" "$TT_TMP/pf.rc"
+	(ulimit -n 128 && prof_run "$o" "$e" profile -F 199 -d 1 -f json -p "$pid" &&
+		echo "$TT_RC" >"$TT_TMP/pf.rc")
+	n=$(jq '[.profiles[]?.stacks[]? | select(.value > 0) | .frames[0] | select(test("^t[0-9]+$"))] |
+		unique | length' "$o" 2>/dev/null)
+	check_eq profile_pid_fd_per_thread \
+		"exit status, fallbacks said, threads with samples of 64 (ulimit -n 128)" "0 0 64" \
+		"$(cat "$TT_TMP/pf.rc" 2>/dev/null) $(grep -c 'sampling per CPU' "$e") $n" \
+		"$(head -c 300 "$e")"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || :	# killed: 143
+}
+
+# (f9) -p of a process whose threads all spin, started from this shell (one
+# scheduling group): a nice-0 tracetool got 1/(threads + 1) of a CPU and
+# began sampling 2.7 s late beside 200 of them on 2 CPUs (BPF loading takes
+# ~20 ms of CPU); its setup runs at nice -20 now.  100 threads a CPU (at
+# most 1000); "attached at" (-v: ms from tracetool's start to sampling)
+# within 1 s.  Needs CAP_SYS_NICE, else skipped.
+test_pid_busy_start() {
+	local e="$TT_TMP/busy.err" fifo="$TT_TMP/busy.fifo" n pid line at
+	if ! nice -n -20 true 2>/dev/null; then
+		skip profile_pid_busy_start "cannot raise priority here (no CAP_SYS_NICE)"
+		return
+	fi
+	n=$(($(nproc) * 100))
+	[ "$n" -le 1000 ] || n=1000
+	mkfifo "$fifo" || { fail profile_pid_busy_start "mkfifo $fifo"; return; }
+	"$WL/prof_threads" "$n" 30 spin >"$fifo" &
+	pid=$!
+	# nothing forked until tracetool: every command waits its turn behind the threads
+	exec 3<"$fifo"
+	read -r line <&3 || line=""
+	timeout -k 5 60 "$TT" profile -p "$pid" -v --dry-run >/dev/null 2>"$e"
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	exec 3<&-
+	at=$(sed -n 's/^tracetool profile: hook .*, attached at \([0-9.]*\) ms.*/\1/p' "$e")
+	if [ "$line" != ready ] || [ -z "$at" ]; then
+		fail profile_pid_busy_start "prof_threads: '$line'; tracetool: $(head -c 300 "$e")"
+		return
+	fi
+	check_range profile_pid_busy_start "ms from start to sampling beside $n spinning threads" \
+		0 1000 "$at"
+}
+
 # (g) Interval reports add up: each shows only its own interval's samples.
 # The workload prints the CPU time it used; samples = CPU time x 199 Hz.
 test_interval() {
@@ -650,6 +705,7 @@ test_text() {
 # TT_PROFILE_ONLY="test_pie test_mount_ns" runs only those checks (bench/profile_sym_repeat.sh).
 for t in ${TT_PROFILE_ONLY:-test_shares test_kernel test_kernel_hidden test_pie test_debuglink test_chroot test_mount_ns
 	test_exited test_exec test_dlopen test_jit test_vdso test_shared_cpu test_pid_threads
+	test_pid_fd_per_thread test_pid_busy_start
 	test_interval test_folded test_flamegraph test_map_full test_usage test_text}; do
 	"$t"
 done
