@@ -46,6 +46,8 @@ const char tt_compare_usage[] =
 	"family size is printed).\n"
 	"The change is the Hodges-Lehmann estimate of the candidate/base ratio with\n"
 	"its interval. The allowed change is at least one histogram bucket width.\n"
+	"A statistic whose base median is 0 has no ratio: its change is a difference\n"
+	"in its unit (+1.04ms), nothing is allowed, and the runs' test decides.\n"
 	"error_ratio (HTTP 5xx, client 4xx too; syscall errors per call) and the\n"
 	"shares are fractions compared as differences: 0.01 = one point (+1.00pp).\n"
 	"Profile functions (under 1 % of the profile not tested) are a BH family of\n"
@@ -198,7 +200,8 @@ struct row {
 	struct matched *e;
 	enum stat st;
 	const struct rule *rule;
-	double allowed;			/* the rule's, widened to a bucket */
+	double allowed;			/* the rule's, widened to a bucket; 0 for a zero base */
+	bool zero_base;			/* base median 0: change is a difference, not relative */
 	double vals[2][MAX_RUNS];
 	size_t n[2];
 	double med[2], spread[2];
@@ -964,6 +967,16 @@ static void row_values(struct compare *c, struct row *w)
 	/* nothing finer than a bucket is a change: the allowed change is at least one */
 	if (stat_q[w->st] > 0 && median_of(width, w->n[0]) > w->allowed)
 		w->allowed = median_of(width, w->n[0]);
+	/*
+	 * A base median of 0 has no relative change: tt_cmp_series then takes
+	 * plain differences (base units), and the allowed change, a fraction of
+	 * 0, is 0, so the test on the runs alone decides (0 -> 1 ms is not SAME
+	 * for being under "5 %" read as 0.05 s).
+	 */
+	if (!is_fraction(w->st) && w->med[0] == 0) {
+		w->zero_base = true;
+		w->allowed = 0;
+	}
 }
 
 /* Whether statistic `st` applies to entry `e`. */
@@ -1121,15 +1134,25 @@ static void fmt_value(char *buf, size_t len, double v, const struct row *w)
 		snprintf(buf, len, "%.3gns", v * 1e9);
 }
 
-/* A change: relative (+12.3%), or a fraction's difference in points (+1.20pp). */
-static void fmt_pct(char *buf, size_t len, double v, enum stat st)
+/*
+ * A change: relative (+12.3%), a fraction's difference in points (+1.20pp),
+ * or, from a zero base, a difference in the row's unit (+1.04ms).
+ */
+static void fmt_pct(char *buf, size_t len, double v, const struct row *w)
 {
-	if (isinf(v))
+	char abs_v[32];
+
+	v += 0.0;	/* -0.0 is no change: "+0.0%", not "-0.0%" */
+	if (isinf(v)) {
 		snprintf(buf, len, "%s", v < 0 ? "-inf" : "+inf");
-	else if (is_fraction(st))
+	} else if (is_fraction(w->st)) {
 		snprintf(buf, len, "%+.2fpp", v * 100);
-	else
+	} else if (w->zero_base) {
+		fmt_value(abs_v, sizeof(abs_v), fabs(v), w);
+		snprintf(buf, len, "%c%s", v < 0 ? '-' : '+', abs_v);
+	} else {
 		snprintf(buf, len, "%+.1f%%", v * 100);
+	}
 }
 
 /* "+12.3% [+8.0%, +16.9%]", or "-" when not tested */
@@ -1141,9 +1164,9 @@ static void fmt_change(char *buf, size_t len, const struct row *w)
 		snprintf(buf, len, "-");
 		return;
 	}
-	fmt_pct(m, sizeof(m), w->c.change, w->st);
-	fmt_pct(a, sizeof(a), w->c.lo, w->st);
-	fmt_pct(b, sizeof(b), w->c.hi, w->st);
+	fmt_pct(m, sizeof(m), w->c.change, w);
+	fmt_pct(a, sizeof(a), w->c.lo, w);
+	fmt_pct(b, sizeof(b), w->c.hi, w);
 	snprintf(buf, len, "%s [%s, %s]", m, a, b);
 }
 
@@ -1499,7 +1522,7 @@ static void why(char *buf, size_t len, const struct row *w)
 	fmt_change(ch, sizeof(ch), w);
 	fmt_side(b, sizeof(b), w, 0);
 	fmt_side(k, sizeof(k), w, 1);
-	fmt_pct(al, sizeof(al), w->rule->lower_is_worse ? -w->allowed : w->allowed, w->st);
+	fmt_pct(al, sizeof(al), w->rule->lower_is_worse ? -w->allowed : w->allowed, w);
 	snprintf(buf, len, "%s %s: %s -> %s, change %s, allowed %s, p %.2g, runs %zu/%zu",
 		 stat_names[w->st], tt_verdict_name(w->c.verdict), b, k, ch, al, row_q(w),
 		 w->n[0], w->n[1]);
@@ -1565,6 +1588,9 @@ static double badness(const struct row *w)
 {
 	double ch = w->rule->lower_is_worse ? -w->c.change : w->c.change;
 
+	/* from a zero base any change is infinitely many times the allowed one */
+	if (w->zero_base && ch != 0)
+		return ch > 0 ? INFINITY : -INFINITY;
 	return ch - w->allowed;
 }
 
@@ -1663,7 +1689,8 @@ static json_t *row_json(const struct row *w)
 	json_object_set_new(o, "candidate", vals[1]);
 	json_object_set_new(o, "direction",
 			    json_string(w->rule->lower_is_worse ? "lower" : "higher"));
-	json_object_set_new(o, "scale", json_string(is_fraction(w->st) ? "difference" : "ratio"));
+	json_object_set_new(o, "scale", json_string(is_fraction(w->st) || w->zero_base ? "difference"
+										      : "ratio"));
 	json_object_set_new(o, "family", json_string(is_profile_stat(w->st) ? "profiles"
 									     : "series"));
 	json_object_set_new(o, "allowed", json_real(w->allowed));

@@ -259,4 +259,30 @@ check_eq compare_text_route20 "the 20-character route whole, in 4 rows" 4 \
 cut=$(grep -o "tracetool_http_request_duration_seconds{[^ ]*\\.\\.\\.[^ ]*" $d/long.txt | head -1)
 check_eq compare_text_elided "the 300-character route: cut in the middle, 120 characters, its end kept" \
 	"120 1" "$(printf %s "$cut" | wc -m) $(printf %s "$cut" | grep -c 'server_port=8080}$')" "$cut"
+# a zero base: every base run's mean 0 (sums of 0, as a synthetic or damaged
+# report may hold).  No relative change exists, so nothing is allowed and the
+# test on the runs decides: each route's mean REGRESSED, its change the
+# candidate's (a difference, scale "difference"), never SAME as a "+0.1 %"
+# under 5 %, and the text shows it in the unit, not as a percentage or inf
+python3 - $d/base.json $d/zero.json <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+for r in b["runs"]:
+    for m in r["report"]["metrics"]:
+        for s in m["series"]:
+            if "sum" in s:
+                s["sum"] = 0.0
+json.dump(b, open(sys.argv[2], "w"))
+PY
+"$TT" compare -f json -o $d/zero.out $d/zero.json $d/aa.json.gz 2>$d/err; rc=$?
+check_eq compare_zero_base "exit; mean of /a /b /c: verdicts, scale, allowed, change = candidate median" \
+	"1 REGRESSED,REGRESSED,REGRESSED difference,difference,difference 0,0,0 true,true,true" \
+	"$rc $(jq -r '[.results[] | select(.statistic == "mean")] |
+		"\(map(.verdict) | join(",")) \(map(.scale) | join(",")) \(map(.allowed) | join(","))
+ \(map(.change == .candidate.median and .change > 0) | join(","))"' $d/zero.out | tr -d '\n')" \
+	"$(cat $d/err)"
+"$TT" compare $d/zero.json $d/aa.json.gz >$d/zero.txt 2>&1
+check_eq compare_zero_base_text "mean rows whose change reads +N.NNms [+..ms, +..ms]" 3 \
+	"$(grep -cE ' mean +0ns +[0-9.]+ms ±[0-9.]+% +\+[0-9.]+(ms|us) \[\+[0-9.]+(ms|us), \+[0-9.]+(ms|us)\] +REGRESSED ' $d/zero.txt)" \
+	"$(grep ' mean ' $d/zero.txt)"
 exit 0
