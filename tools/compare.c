@@ -269,6 +269,7 @@ static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 		if (*end || !(c->allowed_pct >= 0 && c->allowed_pct < 1000))
 			return tt_error_set(err, -EINVAL, true,
 					    "--allowed: '%s' is not a percentage", arg);
+		c->allowed_pct += 0.0;	/* "-0" is 0: JSON "allowed": 0.0, not -0.0 */
 		return 0;
 	case OPT_STRICT:
 		c->strict = true;
@@ -478,7 +479,7 @@ static int read_gate(struct compare *c, struct tt_error *err)
 			goto out;
 		}
 		if (v)
-			ru->allowed = json_number_value(v);
+			ru->allowed = json_number_value(v) + 0.0;	/* -0.0 is 0 */
 		s = json_string_value(json_object_get(r, "direction"));
 		if (s && strcmp(s, "higher") && strcmp(s, "lower")) {
 			tt_error_set(err, -EINVAL, true,
@@ -944,6 +945,9 @@ static void row_values(struct compare *c, struct row *w)
 				w->c.insufficient = true;
 			switch (w->st) {
 			case ST_MEAN:
+				/* a sum past DBL_MAX (+Inf, a merge's): no mean to test */
+				if (!isfinite(h->sum))
+					w->c.insufficient = true;
 				w->vals[sd][r] = h->count ? h->sum / (double)h->count : 0;
 				break;
 			case ST_RATE:

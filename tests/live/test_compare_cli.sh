@@ -285,4 +285,28 @@ check_eq compare_zero_base "exit; mean of /a /b /c: verdicts, scale, allowed, ch
 check_eq compare_zero_base_text "mean rows whose change reads +N.NNms [+..ms, +..ms]" 3 \
 	"$(grep -cE ' mean +0ns +[0-9.]+ms ±[0-9.]+% +\+[0-9.]+(ms|us) \[\+[0-9.]+(ms|us), \+[0-9.]+(ms|us)\] +REGRESSED ' $d/zero.txt)" \
 	"$(grep ' mean ' $d/zero.txt)"
+# -0 allowed (option or gate file) is 0: JSON "allowed": 0.0 and "+0.0%", never -0
+"$TT" compare --allowed -0 -f json -o $d/neg0.json $d/base.json $d/aa.json.gz 2>$d/err
+printf '{"rules": [{"metric": "*", "statistic": "mean", "allowed": -0.0, "direction": "lower"}]}' \
+	>$d/neg0gate.json
+"$TT" compare --gate $d/neg0gate.json -f junit -o $d/neg0.xml $d/base.json $d/aa.json.gz 2>>$d/err
+check_eq compare_negative_zero "mean rows' allowed in JSON; JUnit lines with allowed +0.0%; any -0" \
+	"0,0,0 3 0" "$(jq -c '[.results[] | select(.statistic == "mean") | .allowed] | join(",")' -r \
+	$d/neg0.json) $(grep -c 'allowed +0.0%' $d/neg0.xml) $(grep -c -- '-0[^-9.]\|-0\.0%' \
+	$d/neg0.json $d/neg0.xml | awk -F: '{ n += $2 } END { print n }')" "$(cat $d/err)"
+
+# a sum past DBL_MAX (a merge's, written null): read back as +Inf, its mean
+# not tested (INSUFFICIENT), the quantiles still are
+python3 - $d/base.json $d/infsum.json <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+for m in b["runs"][3]["report"]["metrics"]:
+    for s in m["series"]:
+        if "sum" in s:
+            s["sum"] = None
+json.dump(b, open(sys.argv[2], "w"))
+PY
+"$TT" compare -f json -o $d/infsum.out $d/infsum.json $d/aa.json.gz 2>$d/err; rc=$?
+check_eq compare_infinite_sum "exit; /a mean, p50" "0 INSUFFICIENT SAME" \
+	"$rc $(verdict $d/infsum.out /a mean) $(verdict $d/infsum.out /a p50)" "$(cat $d/err)"
 exit 0
