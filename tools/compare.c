@@ -25,6 +25,7 @@
 #include "flamegraph.h"
 #include "jsonout.h"
 #include "outfile.h"
+#include "termwidth.h"
 
 const char tt_compare_usage[] =
 	"Usage: tracetool compare [OPTIONS] BASE CAND\n"
@@ -1271,48 +1272,13 @@ struct text_row {
 	char cell[COL_NR][2048];
 };
 
-/* Columns of a terminal a UTF-8 cell takes: code points (the spreads' '±' is two bytes). */
-static size_t text_width(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
-/* Byte offset of code point k of s (its length when s is shorter). */
-static size_t cp_offset(const char *s, size_t k)
-{
-	size_t i = 0;
-
-	for (; s[i]; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80 && k-- == 0)
-			break;
-	return i;
-}
-
-/* s (escaped, so one code point is one column) cut to max columns: head "..." tail. */
-static void elide_middle(char *s, size_t max)
-{
-	size_t w = text_width(s), head, tail_from, tail_len;
-
-	if (w <= max)
-		return;
-	head = cp_offset(s, (max - 3) / 2);
-	tail_from = cp_offset(s, w - (max - 3 - (max - 3) / 2));
-	tail_len = strlen(s + tail_from);
-	memcpy(s + head, "...", 3);
-	memmove(s + head + 3, s + tail_from, tail_len + 1);
-}
-
 static void text_cells(const struct row *w, struct text_row *t)
 {
 	char name[1024];
 
 	tt_escape(t->cell[COL_SERIES], sizeof(t->cell[COL_SERIES]),
 		  series_name(w, name, sizeof(name)));
-	elide_middle(t->cell[COL_SERIES], SERIES_WIDTH_MAX);
+	tt_text_elide_middle(t->cell[COL_SERIES], SERIES_WIDTH_MAX);
 	snprintf(t->cell[COL_STAT], sizeof(t->cell[COL_STAT]), "%s", stat_names[w->st]);
 	fmt_side(t->cell[COL_BASE], sizeof(t->cell[COL_BASE]), w, 0);
 	fmt_side(t->cell[COL_CAND], sizeof(t->cell[COL_CAND]), w, 1);
@@ -1331,7 +1297,7 @@ static void text_line(FILE *out, const char *const *cells, const size_t *width)
 	int k;
 
 	for (k = 0; k < COL_NR; k++) {
-		size_t n = text_width(cells[k]);
+		size_t n = tt_text_cells(cells[k]);
 
 		fputs(cells[k], out);
 		if (k == COL_NR - 1)
@@ -1355,7 +1321,7 @@ static int render_text(const struct compare *c, int verbose, FILE *out)
 		return -ENOMEM;
 	header(c, out, "");
 	for (k = 0; k < COL_NR; k++)
-		width[k] = text_width(col_heads[k]);
+		width[k] = tt_text_cells(col_heads[k]);
 	/* pass 0 measures, pass 1 prints: the rows are formatted twice, not kept */
 	for (pass = 0; pass < 2; pass++) {
 		if (pass)
@@ -1370,8 +1336,8 @@ static int render_text(const struct compare *c, int verbose, FILE *out)
 			text_cells(w, t);
 			for (k = 0; k < COL_NR; k++) {
 				cells[k] = t->cell[k];
-				if (!pass && text_width(cells[k]) > width[k])
-					width[k] = text_width(cells[k]);
+				if (!pass && tt_text_cells(cells[k]) > width[k])
+					width[k] = tt_text_cells(cells[k]);
 			}
 			if (pass)
 				text_line(out, cells, width);

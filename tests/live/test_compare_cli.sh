@@ -226,19 +226,28 @@ $MK -o $d/long_b.json --seed 16 --synthetic "{\"runs\":6,\"series\":[$A,{\"route
 	fail compare_text_columns "mkbundle.py failed"
 "$TT" compare -v $d/long_b.json $d/long_c.json >$d/long.txt 2>&1
 "$TT" compare -v $d/base.json $d/aa.json.gz >$d/short.txt 2>&1
-# per row of table FILE: the columns (in characters) where STAT, BASE,
-# VERDICT, P and RUNS begin must be where the header has them, each holding
-# what belongs there; prints rows, misaligned rows, the SERIES column's width
-# less the widest SERIES cell (0: no wider than needed), the widest cell
+# per row of table FILE: the columns (in screen cells: CJK and emoji 2,
+# combining marks 0) where STAT, BASE, VERDICT, P and RUNS begin must be where
+# the header has them, each holding what belongs there; prints rows,
+# misaligned rows, the SERIES column's width less the widest SERIES cell (0:
+# no wider than needed), the widest cell
 columns() {
 	python3 - "$1" <<'PY'
-import re, sys
-lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+import re, sys, unicodedata
+def cells(l):
+    """l with each character as many times as the cells it takes (wide: + NUL)."""
+    out = []
+    for ch in l:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me"):
+            continue
+        out.append(ch + ("\0" if unicodedata.east_asian_width(ch) in "WF" else ""))
+    return "".join(out)
+lines = [cells(l) for l in open(sys.argv[1], encoding="utf-8").read().splitlines()]
 head = next(i for i, l in enumerate(lines) if l.startswith("SERIES "))
 pos = {k: lines[head].index(k) for k in ("STAT", "BASE", "VERDICT", "P ", "RUNS")}
 bad, rows, widest = 0, 0, 0
 for l in lines[head + 1:]:
-    if not l.startswith("tracetool_http_request_duration_seconds"):
+    if not l.startswith(("tracetool_http_request_duration_seconds", "http_server_request")):
         break
     rows += 1
     widest = max(widest, len(l[:pos["STAT"]].rstrip()))
@@ -259,6 +268,31 @@ check_eq compare_text_route20 "the 20-character route whole, in 4 rows" 4 \
 cut=$(grep -o "tracetool_http_request_duration_seconds{[^ ]*\\.\\.\\.[^ ]*" $d/long.txt | head -1)
 check_eq compare_text_elided "the 300-character route: cut in the middle, 120 characters, its end kept" \
 	"120 1" "$(printf %s "$cut" | wc -m) $(printf %s "$cut" | grep -c 'server_port=8080}$')" "$cut"
+
+# routes in CJK (2 cells a character), with an emoji, with a combining accent
+# (0 cells) and a 100-character CJK one (200 cells, cut to 120): every column
+# lines up in screen cells, under C.UTF-8 and under the C locale (taken as
+# C.UTF-8: what tracetool writes is UTF-8 whatever the locale)
+J='\u65e5\u672c\u8a9e'
+U1="{\"route\":\"/$J/\u6ce8\u6587\",\"n\":3000,\"median_ms\":1}"
+U2='{"route":"/\ud83c\udf55/order","n":3000,"median_ms":1}'
+U3='{"route":"/cafe\u0301","n":3000,"median_ms":2}'
+U4="{\"route\":\"/$(printf "$J%.0s" $(seq 33))/\u5c3e\",\"n\":3000,\"median_ms\":1}"
+$MK -o $d/cjk_b.json --seed 21 --synthetic "{\"runs\":6,\"otel\":true,\"series\":[$U1,$U2,$U3,$U4]}" &&
+	$MK -o $d/cjk_c.json --seed 22 --synthetic "{\"runs\":6,\"otel\":true,\"series\":[$U1,$U2,$U3,$U4]}" ||
+	fail compare_text_cells "mkbundle.py failed"
+LC_ALL=C.UTF-8 "$TT" compare -v $d/cjk_b.json $d/cjk_c.json >$d/cjk.txt 2>&1
+LC_ALL=C "$TT" compare -v $d/cjk_b.json $d/cjk_c.json >$d/cjk_c_locale.txt 2>&1
+check_eq compare_text_cells "rows, misaligned rows, SERIES width - widest cell, widest cell" \
+	"16 0 0 120" "$(columns $d/cjk.txt)" "$(head -8 $d/cjk.txt)"
+check_eq compare_text_cells_c_locale "the same table under LC_ALL=C" "" \
+	"$(cmp $d/cjk.txt $d/cjk_c_locale.txt 2>&1)"
+cut=$(grep -o "http_server_request_duration_seconds{[^ ]*\\.\\.\\.[^ ]*" $d/cjk.txt | grep "$(printf '\345\260\276')" | head -1)
+check_eq compare_text_cells_elided "the 200-cell route: cut to 120 cells, whole characters, its end kept" \
+	"120 1" "$(printf %s "$cut" | python3 -c 'import sys, unicodedata as u
+s = sys.stdin.buffer.read().decode("utf-8")  # strict: a split character fails
+print(sum(0 if u.combining(c) else 2 if u.east_asian_width(c) in "WF" else 1 for c in s))'
+	) $(printf %s "$cut" | grep -c 'server_port=8080}$')" "$cut"
 # a zero base: every base run's mean 0 (sums of 0, as a synthetic or damaged
 # report may hold).  No relative change exists, so nothing is allowed and the
 # test on the runs decides: each route's mean REGRESSED, its change the
