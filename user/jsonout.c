@@ -32,20 +32,28 @@ struct filter {
 
 char *tt_json_real_str(char *buf, size_t len, double v)
 {
-	char num[TT_NUM_LEN], *e, *p;
+	char num[TT_NUM_LEN + 2], *e, *p;
+	size_t n = tt_num_shortest(num, v);
 
-	tt_num_shortest(num, v);
-	e = strchr(num, 'e');
+	e = memchr(num, 'e', n);
 	if (e) {
 		/* "1e+20" -> "1e20", "1e-06" -> "1e-6", as jansson spells them */
 		p = e + 1 + (e[1] == '-');
 		if (*p == '+')
-			memmove(p, p + 1, strlen(p));
+			memmove(p, p + 1, (size_t)(num + n-- - p));
 		while (*p == '0' && p[1])
-			memmove(p, p + 1, strlen(p));
+			memmove(p, p + 1, (size_t)(num + n-- - p));
+	} else if (!memchr(num, '.', n)) {
+		/* a whole number stays a real: "30.0" */
+		memcpy(num + n, ".0", 3);
+		n += 2;
 	}
-	/* a whole number stays a real: "30.0" */
-	snprintf(buf, len, "%s%s", num, e || strchr(num, '.') ? "" : ".0");
+	if (!len)
+		return buf;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, num, n);
+	buf[n] = 0;
 	return buf;
 }
 

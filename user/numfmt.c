@@ -6,7 +6,6 @@
  * rounds for everything else.
  */
 #include <float.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -72,18 +71,38 @@ static void shortest_slow(char *buf, double v, int lo)
 }
 
 /*
+ * The precision the slow path starts from when the decimal k * 1e-9 does
+ * not read back as v: none of k's digits or fewer does (see below), unless
+ * only k's first digit is not 0: then v may sit just below it, where k's
+ * digits reach 1e-10.
+ */
+static int slow_from(uint64_t k)
+{
+	uint64_t p = 1;
+	int nd = 1;
+
+	while (k / p >= 10) {
+		p *= 10;
+		nd++;
+	}
+	return k % p == 0 ? 1 : nd + 1 > 17 ? 17 : nd + 1;
+}
+
+/*
  * The slow path's text without its printf/strtod rounds for whole numbers
  * below 1e15 and multiples of 1e-9 (sums of nanoseconds in seconds) below
  * 1e6.  For those the candidate "k * 1e-9" reads back as v, and no shorter
  * decimal can: below 1e6 doubles are closer than 1e-9 apart, so any decimal
  * that reads back as v is within 1e-10 of the candidate, and one with fewer
- * digits would be another multiple of 1e-9.  Anything else takes the slow
- * path; a candidate that does not read back (a sum k * 1e-9 is often not the
- * double nearest k / 1e9) rules out every precision up to its own digits.
+ * digits would be another multiple of 1e-9.  Whether it reads back is asked
+ * without strtod: k < 2^53 and 1e9 are exact, so k / 1e9 is the exact
+ * quotient correctly rounded, as strtod rounds the decimal.  Anything else
+ * takes the slow path (a sum k * 1e-9 is often not the double nearest
+ * k / 1e9).
  */
 size_t tt_num_shortest(char *buf, double v)
 {
-	char digits[24], *p = buf;
+	char digits[24], *d, *p = buf;
 	double a = fabs(v);
 	uint64_t k;
 	int nd, last, exp10, i;
@@ -107,19 +126,27 @@ size_t tt_num_shortest(char *buf, double v)
 		return strlen(buf);
 	}
 	k = (uint64_t)llround(a * 1e9);
+	if ((double)k / 1e9 != a) {
+		shortest_slow(buf, v, slow_from(k));
+		return strlen(buf);
+	}
 	/* k's digits, most significant first: the last is 10^-9 */
-	nd = snprintf(digits, sizeof(digits), "%" PRIu64, k);
-	for (last = nd - 1; last > 0 && digits[last] == '0'; last--)
+	d = digits + sizeof(digits);
+	do
+		*--d = (char)('0' + k % 10);
+	while (k /= 10);
+	nd = (int)(digits + sizeof(digits) - d);
+	for (last = nd - 1; last > 0 && d[last] == '0'; last--)
 		;
-	exp10 = nd - 1 - 9;		/* decimal exponent of digits[0] */
+	exp10 = nd - 1 - 9;		/* decimal exponent of d[0] */
 	i = last + 1;			/* P: significant digits */
 	if (v < 0)
 		*p++ = '-';
 	if (exp10 < -4 || exp10 >= i) {
-		*p++ = digits[0];
+		*p++ = d[0];
 		if (i > 1) {
 			*p++ = '.';
-			memcpy(p, digits + 1, (size_t)(i - 1));
+			memcpy(p, d + 1, (size_t)(i - 1));
 			p += i - 1;
 		}
 		p += sprintf(p, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
@@ -128,24 +155,17 @@ size_t tt_num_shortest(char *buf, double v)
 		*p++ = '.';
 		for (int z = -1; z > exp10; z--)
 			*p++ = '0';
-		memcpy(p, digits, (size_t)i);
+		memcpy(p, d, (size_t)i);
 		p += i;
 	} else {
-		memcpy(p, digits, (size_t)exp10 + 1);
+		memcpy(p, d, (size_t)exp10 + 1);
 		p += exp10 + 1;
 		if (i > exp10 + 1) {
 			*p++ = '.';
-			memcpy(p, digits + exp10 + 1, (size_t)(i - exp10 - 1));
+			memcpy(p, d + exp10 + 1, (size_t)(i - exp10 - 1));
 			p += i - exp10 - 1;
 		}
 	}
 	*p = 0;
-	if (strtod(buf, NULL) == v)
-		return (size_t)(p - buf);
-	/*
-	 * no decimal of nd digits or fewer reads back (see above), unless k is a
-	 * power of ten: then v may sit just below it, where nd digits reach 1e-10
-	 */
-	shortest_slow(buf, v, last == 0 ? 1 : nd + 1 > 17 ? 17 : nd + 1);
-	return strlen(buf);
+	return (size_t)(p - buf);
 }
