@@ -1143,7 +1143,7 @@ static void fmt_value(char *buf, size_t len, double v, const struct row *w)
  * A change: relative (+12.3%), a fraction's difference in points (+1.20pp),
  * or, from a zero base, a difference in the row's unit (+1.04ms).
  */
-static void fmt_pct(char *buf, size_t len, double v, const struct row *w)
+static void fmt_delta(char *buf, size_t len, double v, const struct row *w)
 {
 	char abs_v[32];
 
@@ -1169,9 +1169,9 @@ static void fmt_change(char *buf, size_t len, const struct row *w)
 		snprintf(buf, len, "-");
 		return;
 	}
-	fmt_pct(m, sizeof(m), w->c.change, w);
-	fmt_pct(a, sizeof(a), w->c.lo, w);
-	fmt_pct(b, sizeof(b), w->c.hi, w);
+	fmt_delta(m, sizeof(m), w->c.change, w);
+	fmt_delta(a, sizeof(a), w->c.lo, w);
+	fmt_delta(b, sizeof(b), w->c.hi, w);
 	snprintf(buf, len, "%s [%s, %s]", m, a, b);
 }
 
@@ -1492,7 +1492,7 @@ static void why(char *buf, size_t len, const struct row *w)
 	fmt_change(ch, sizeof(ch), w);
 	fmt_side(b, sizeof(b), w, 0);
 	fmt_side(k, sizeof(k), w, 1);
-	fmt_pct(al, sizeof(al), w->rule->lower_is_worse ? -w->allowed : w->allowed, w);
+	fmt_delta(al, sizeof(al), w->rule->lower_is_worse ? -w->allowed : w->allowed, w);
 	snprintf(buf, len, "%s %s: %s -> %s, change %s, allowed %s, p %.2g, runs %zu/%zu",
 		 stat_names[w->st], tt_verdict_name(w->c.verdict), b, k, ch, al, row_q(w),
 		 w->n[0], w->n[1]);
