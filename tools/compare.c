@@ -25,6 +25,7 @@
 #include "flamegraph.h"
 #include "jsonout.h"
 #include "outfile.h"
+#include "termwidth.h"
 
 const char tt_compare_usage[] =
 	"Usage: tracetool compare [OPTIONS] BASE CAND\n"
@@ -46,6 +47,8 @@ const char tt_compare_usage[] =
 	"family size is printed).\n"
 	"The change is the Hodges-Lehmann estimate of the candidate/base ratio with\n"
 	"its interval. The allowed change is at least one histogram bucket width.\n"
+	"A statistic whose base median is 0 has no ratio: its change is a difference\n"
+	"in its unit (+1.04ms), nothing is allowed, and the runs' test decides.\n"
 	"error_ratio (HTTP 5xx, client 4xx too; syscall errors per call) and the\n"
 	"shares are fractions compared as differences: 0.01 = one point (+1.00pp).\n"
 	"Profile functions (under 1 % of the profile not tested) are a BH family of\n"
@@ -212,7 +215,8 @@ struct row {
 	struct matched *e;
 	enum stat st;
 	const struct rule *rule;
-	double allowed;			/* the rule's, widened to a bucket */
+	double allowed;			/* the rule's, widened to a bucket; 0 for a zero base */
+	bool zero_base;			/* base median 0: change is a difference, not relative */
 	double vals[2][MAX_RUNS];
 	size_t n[2];
 	double med[2], spread[2];
@@ -287,6 +291,7 @@ static int on_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 		if (*end || !(c->allowed_pct >= 0 && c->allowed_pct < 1000))
 			return tt_error_set(err, -EINVAL, true,
 					    "--allowed: '%s' is not a percentage", arg);
+		c->allowed_pct += 0.0;	/* "-0" is 0: JSON "allowed": 0.0, not -0.0 */
 		return 0;
 	case OPT_STRICT:
 		c->strict = true;
@@ -501,7 +506,7 @@ static int read_gate(struct compare *c, struct tt_error *err)
 			goto out;
 		}
 		if (v)
-			ru->allowed = json_number_value(v);
+			ru->allowed = json_number_value(v) + 0.0;	/* -0.0 is 0 */
 		s = json_string_value(json_object_get(r, "direction"));
 		if (s && strcmp(s, "higher") && strcmp(s, "lower")) {
 			tt_error_set(err, -EINVAL, true,
@@ -967,6 +972,9 @@ static void row_values(struct compare *c, struct row *w)
 				w->c.insufficient = true;
 			switch (w->st) {
 			case ST_MEAN:
+				/* a sum past DBL_MAX (+Inf, a merge's): no mean to test */
+				if (!isfinite(h->sum))
+					w->c.insufficient = true;
 				w->vals[sd][r] = h->count ? h->sum / (double)h->count : 0;
 				break;
 			case ST_RATE:
@@ -990,6 +998,16 @@ static void row_values(struct compare *c, struct row *w)
 	/* nothing finer than a bucket is a change: the allowed change is at least one */
 	if (stat_q[w->st] > 0 && median_of(width, w->n[0]) > w->allowed)
 		w->allowed = median_of(width, w->n[0]);
+	/*
+	 * A base median of 0 has no relative change: tt_cmp_series then takes
+	 * plain differences (base units), and the allowed change, a fraction of
+	 * 0, is 0, so the test on the runs alone decides (0 -> 1 ms is not SAME
+	 * for being under "5 %" read as 0.05 s).
+	 */
+	if (!is_fraction(w->st) && w->med[0] == 0) {
+		w->zero_base = true;
+		w->allowed = 0;
+	}
 }
 
 /* Whether statistic `st` applies to entry `e`. */
@@ -1180,15 +1198,25 @@ static void fmt_value(char *buf, size_t len, double v, const struct row *w)
 		snprintf(buf, len, "%.3gns", v * 1e9);
 }
 
-/* A change: relative (+12.3%), or a fraction's difference in points (+1.20pp). */
-static void fmt_pct(char *buf, size_t len, double v, enum stat st)
+/*
+ * A change: relative (+12.3%), a fraction's difference in points (+1.20pp),
+ * or, from a zero base, a difference in the row's unit (+1.04ms).
+ */
+static void fmt_delta(char *buf, size_t len, double v, const struct row *w)
 {
-	if (isinf(v))
+	char abs_v[32];
+
+	v += 0.0;	/* -0.0 is no change: "+0.0%", not "-0.0%" */
+	if (isinf(v)) {
 		snprintf(buf, len, "%s", v < 0 ? "-inf" : "+inf");
-	else if (is_fraction(st))
+	} else if (is_fraction(w->st)) {
 		snprintf(buf, len, "%+.2fpp", v * 100);
-	else
+	} else if (w->zero_base) {
+		fmt_value(abs_v, sizeof(abs_v), fabs(v), w);
+		snprintf(buf, len, "%c%s", v < 0 ? '-' : '+', abs_v);
+	} else {
 		snprintf(buf, len, "%+.1f%%", v * 100);
+	}
 }
 
 /* "+12.3% [+8.0%, +16.9%]", or "-" when not tested */
@@ -1200,9 +1228,9 @@ static void fmt_change(char *buf, size_t len, const struct row *w)
 		snprintf(buf, len, "-");
 		return;
 	}
-	fmt_pct(m, sizeof(m), w->c.change, w->st);
-	fmt_pct(a, sizeof(a), w->c.lo, w->st);
-	fmt_pct(b, sizeof(b), w->c.hi, w->st);
+	fmt_delta(m, sizeof(m), w->c.change, w);
+	fmt_delta(a, sizeof(a), w->c.lo, w);
+	fmt_delta(b, sizeof(b), w->c.hi, w);
 	snprintf(buf, len, "%s [%s, %s]", m, a, b);
 }
 
@@ -1351,48 +1379,13 @@ struct text_row {
 	char cell[COL_NR][2048];
 };
 
-/* Columns of a terminal a UTF-8 cell takes: code points (the spreads' '±' is two bytes). */
-static size_t text_width(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
-/* Byte offset of code point k of s (its length when s is shorter). */
-static size_t cp_offset(const char *s, size_t k)
-{
-	size_t i = 0;
-
-	for (; s[i]; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80 && k-- == 0)
-			break;
-	return i;
-}
-
-/* s (escaped, so one code point is one column) cut to max columns: head "..." tail. */
-static void elide_middle(char *s, size_t max)
-{
-	size_t w = text_width(s), head, tail_from, tail_len;
-
-	if (w <= max)
-		return;
-	head = cp_offset(s, (max - 3) / 2);
-	tail_from = cp_offset(s, w - (max - 3 - (max - 3) / 2));
-	tail_len = strlen(s + tail_from);
-	memcpy(s + head, "...", 3);
-	memmove(s + head + 3, s + tail_from, tail_len + 1);
-}
-
 static void text_cells(const struct row *w, struct text_row *t)
 {
 	char name[1024];
 
 	tt_escape(t->cell[COL_SERIES], sizeof(t->cell[COL_SERIES]),
 		  series_name(w, name, sizeof(name)));
-	elide_middle(t->cell[COL_SERIES], SERIES_WIDTH_MAX);
+	tt_text_elide_middle(t->cell[COL_SERIES], SERIES_WIDTH_MAX);
 	snprintf(t->cell[COL_STAT], sizeof(t->cell[COL_STAT]), "%s", stat_names[w->st]);
 	fmt_side(t->cell[COL_BASE], sizeof(t->cell[COL_BASE]), w, 0);
 	fmt_side(t->cell[COL_CAND], sizeof(t->cell[COL_CAND]), w, 1);
@@ -1410,7 +1403,7 @@ static void text_line(FILE *out, const char *const *cells, const size_t *width)
 	int k;
 
 	for (k = 0; k < COL_NR; k++) {
-		size_t n = text_width(cells[k]);
+		size_t n = tt_text_cells(cells[k]);
 
 		fputs(cells[k], out);
 		if (k == COL_NR - 1)
@@ -1434,7 +1427,7 @@ static int render_text(const struct compare *c, int verbose, FILE *out)
 		return -ENOMEM;
 	header(c, out, "");
 	for (k = 0; k < COL_NR; k++)
-		width[k] = text_width(col_heads[k]);
+		width[k] = tt_text_cells(col_heads[k]);
 	/* pass 0 measures, pass 1 prints: the rows are formatted twice, not kept */
 	for (pass = 0; pass < 2; pass++) {
 		if (pass)
@@ -1449,8 +1442,8 @@ static int render_text(const struct compare *c, int verbose, FILE *out)
 			text_cells(w, t);
 			for (k = 0; k < COL_NR; k++) {
 				cells[k] = t->cell[k];
-				if (!pass && text_width(cells[k]) > width[k])
-					width[k] = text_width(cells[k]);
+				if (!pass && tt_text_cells(cells[k]) > width[k])
+					width[k] = tt_text_cells(cells[k]);
 			}
 			if (pass)
 				text_line(out, cells, width);
@@ -1607,7 +1600,7 @@ static void why(char *buf, size_t len, const struct row *w)
 	fmt_change(ch, sizeof(ch), w);
 	fmt_side(b, sizeof(b), w, 0);
 	fmt_side(k, sizeof(k), w, 1);
-	fmt_pct(al, sizeof(al), w->rule->lower_is_worse ? -w->allowed : w->allowed, w->st);
+	fmt_delta(al, sizeof(al), w->rule->lower_is_worse ? -w->allowed : w->allowed, w);
 	snprintf(buf, len, "%s %s: %s -> %s, change %s, allowed %s, p %.2g, runs %zu/%zu",
 		 stat_names[w->st], vt, b, k, ch, al, row_q(w),
 		 w->n[0], w->n[1]);
@@ -1677,6 +1670,9 @@ static double badness(const struct row *w)
 {
 	double ch = w->rule->lower_is_worse ? -w->c.change : w->c.change;
 
+	/* from a zero base any change is infinitely many times the allowed one */
+	if (w->zero_base && ch != 0)
+		return ch > 0 ? INFINITY : -INFINITY;
 	return ch - w->allowed;
 }
 
@@ -1779,7 +1775,8 @@ static json_t *row_json(const struct row *w)
 	json_object_set_new(o, "candidate", vals[1]);
 	json_object_set_new(o, "direction",
 			    json_string(w->rule->lower_is_worse ? "lower" : "higher"));
-	json_object_set_new(o, "scale", json_string(is_fraction(w->st) ? "difference" : "ratio"));
+	json_object_set_new(o, "scale", json_string(is_fraction(w->st) || w->zero_base ? "difference"
+										      : "ratio"));
 	json_object_set_new(o, "family", json_string(is_profile_stat(w->st) ? "profiles"
 									     : "series"));
 	json_object_set_new(o, "allowed", json_real(w->allowed));

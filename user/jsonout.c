@@ -8,13 +8,13 @@
  * filter follows the JSON text (strings, escapes) so a digit inside a string
  * is never touched.
  */
-#include <float.h>
-#include <math.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jsonout.h"
+#include "numfmt.h"
 
 #define REAL_PRECISION_MASK JSON_REAL_PRECISION(0x1F)
 #define NUM_MAX 64	/* jansson's longest number is 24 characters */
@@ -32,35 +32,28 @@ struct filter {
 
 char *tt_json_real_str(char *buf, size_t len, double v)
 {
-	char *e, *p;
-	int prec;
+	char num[TT_NUM_LEN + 2], *e, *p;
+	size_t n = tt_num_shortest(num, v);
 
-	/*
-	 * A shortest form of up to 15 digits is what "%.15g" prints (its trailing
-	 * zeros dropped), since 15 digits never fall between two doubles; a
-	 * subnormal carries fewer digits, so there every precision is tried.
-	 */
-	for (prec = v != 0 && fabs(v) < DBL_MIN ? 1 : 15; prec < 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
+	e = memchr(num, 'e', n);
+	if (e) {
+		/* "1e+20" -> "1e20", "1e-06" -> "1e-6", as jansson spells them */
+		p = e + 1 + (e[1] == '-');
+		if (*p == '+')
+			memmove(p, p + 1, (size_t)(num + n-- - p));
+		while (*p == '0' && p[1])
+			memmove(p, p + 1, (size_t)(num + n-- - p));
+	} else if (!memchr(num, '.', n)) {
+		/* a whole number stays a real: "30.0" */
+		memcpy(num + n, ".0", 3);
+		n += 2;
 	}
-	if (prec == 17)
-		snprintf(buf, len, "%.17g", v);
-	e = strchr(buf, 'e');
-	if (!e) {
-		if (!strchr(buf, '.') && strlen(buf) + 3 <= len)
-			strcat(buf, ".0");
+	if (!len)
 		return buf;
-	}
-	/* "1e+20" -> "1e20", "1e-06" -> "1e-6", as jansson spells them */
-	p = e + 1;
-	if (*p == '-')
-		p++;
-	else if (*p == '+')
-		memmove(p, p + 1, strlen(p));
-	while (*p == '0' && p[1])
-		memmove(p, p + 1, strlen(p));
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, num, n);
+	buf[n] = 0;
 	return buf;
 }
 

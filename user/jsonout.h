@@ -29,10 +29,10 @@ int tt_json_dumpf(const json_t *root, FILE *out, size_t flags);
 char *tt_json_dumps(const json_t *root, size_t flags);
 
 /*
- * The "%.*g" of `v` with the fewest digits that strtod() reads back as `v`,
- * into `buf` (32 bytes are always enough), in jansson's spelling: a
- * ".0" when it would read as an integer, no '+' or leading zeros in the
- * exponent.  `v` finite.  Returns buf.
+ * `v` (finite) into `buf` (32 bytes are always enough) as tt_num_shortest
+ * writes it (user/numfmt.h: the fewest digits strtod reads back as `v`), in
+ * jansson's spelling: a ".0" when it would read as an integer, no '+' or
+ * leading zeros in the exponent ("1e20", "1e-6").  Returns buf.
  */
 char *tt_json_real_str(char *buf, size_t len, double v);
 

@@ -53,10 +53,10 @@ int tt_render_prom(const struct tt_report *r, const struct tt_prom_opts *o, FILE
  */
 double tt_prom_snap_bound(double v, const char *unit);
 /*
- * `v` as the text format writes a value into buf (32 bytes): the shortest
- * decimal that reads back as `v` with strtod, written as printf's %.Pg
- * writes it for the smallest such precision P (whole numbers below 1e15
- * as integers; +Inf, -Inf, NaN).  Returns its length.
+ * `v` as the text format writes a value into buf (TT_NUM_LEN, 32 bytes):
+ * tt_num_shortest (user/numfmt.h: the shortest decimal strtod reads back,
+ * whole numbers below 1e15 as integers), or +Inf, -Inf, NaN.  Returns its
+ * length.
  */
 size_t tt_prom_fmt_double(char *buf, double v);
 /* Snap `n` bounds in place, sort them and drop duplicates; returns how many remain. */

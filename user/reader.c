@@ -113,6 +113,36 @@ static int as_number_or_null(struct ctx *c, const json_t *v, const char *path, d
 	return 0;
 }
 
+/*
+ * A magnitude (a duration, a count, a sum, a bound) has one zero: -0.0 + 0.0
+ * is +0.0, so a "-0.0" read in is neither printed back as "-0.0" nor as
+ * "-0.00 s".
+ */
+static double magnitude(double x)
+{
+	return x + 0.0;
+}
+
+/*
+ * A histogram's sum: a number >= 0, or null.  The JSON writer spells every
+ * non-finite value null, and the one a sum of non-negative values reaches is
+ * +Inf (added past DBL_MAX: a merge of huge sums), so null reads back as
+ * that, and a merged report reads back as it was written.
+ */
+static int as_sum(struct ctx *c, const json_t *v, const char *path, double *out)
+{
+	if (json_is_null(v)) {
+		*out = INFINITY;
+		return 0;
+	}
+	if (!json_is_number(v))
+		return fail(c, path, "expected a number or null");
+	*out = magnitude(json_number_value(v));
+	if (*out < 0)
+		return fail(c, path, "a histogram's sum is never negative");
+	return 0;
+}
+
 /* A whole number in [0, 2^64): integers, or reals for counts past 2^63. */
 static int as_u64(struct ctx *c, const json_t *v, const char *path, uint64_t *out)
 {
@@ -401,6 +431,7 @@ static int read_header(struct ctx *c, struct tt_report *r, const json_t *root)
 	ret = ret ?: get_number(c, root, "$", "duration_seconds", &r->duration_seconds);
 	if (!ret && !(r->duration_seconds >= 0))
 		ret = fail(c, "$.duration_seconds", "expected a number >= 0");
+	r->duration_seconds = magnitude(r->duration_seconds);
 	ret = ret ?: get_member(c, root, "$", "hooks", &v) ?:
 	      read_kv(c, v, "$.hooks", r, tt_report_add_hook);
 	v = json_object_get(root, "filters");
@@ -503,7 +534,7 @@ static int read_buckets(struct ctx *c, struct tt_hsum *h, const json_t *arr, con
 					    s);
 			upper = INFINITY;
 		} else if (json_is_number(ub)) {
-			upper = json_number_value(ub);
+			upper = magnitude(json_number_value(ub));
 			if (!isfinite(upper) || upper < 0)
 				return fail(c, p, "upper bound must be a number >= 0");
 		} else {
@@ -549,15 +580,17 @@ static int read_hist(struct ctx *c, struct tt_series *s, const json_t *o, const 
 	int ret;
 
 	ret = get_u64(c, o, path, "count", &h->count) ?:
-	      get_number(c, o, path, "sum", &h->sum) ?:
+	      get_member(c, o, path, "sum", &v);
+	path_key(p, path, "sum");
+	ret = ret ?: as_sum(c, v, p, &h->sum) ?:
 	      get_number(c, o, path, "min", &h->min) ?:
 	      get_number(c, o, path, "max", &h->max);
 	if (ret)
 		return ret;
+	h->min = magnitude(h->min);
+	h->max = magnitude(h->max);
 	if (h->count && h->min > h->max)
 		return fail(c, path, "min is above max");
-	if (h->sum < 0)
-		return fail(c, path, "a histogram's sum is never negative");
 	/* quantiles are recomputed from the buckets; check their shape only */
 	ret = get_member(c, o, path, "quantiles", &q);
 	path_key(p, path, "quantiles");
@@ -712,6 +745,8 @@ static int read_family(struct ctx *c, struct tt_report *r, const json_t *o, cons
 			ret = ret ?: as_number_or_null(c, v, vp, &s->value);
 			if (!ret && t == TT_METRIC_COUNTER && s->value < 0)
 				ret = fail(c, vp, "a counter is never negative");
+			if (t == TT_METRIC_COUNTER)
+				s->value = magnitude(s->value);
 		}
 	}
 	tt_series_index_release(&ix);

@@ -226,19 +226,28 @@ $MK -o $d/long_b.json --seed 16 --synthetic "{\"runs\":6,\"series\":[$A,{\"route
 	fail compare_text_columns "mkbundle.py failed"
 "$TT" compare -v $d/long_b.json $d/long_c.json >$d/long.txt 2>&1
 "$TT" compare -v $d/base.json $d/aa.json.gz >$d/short.txt 2>&1
-# per row of table FILE: the columns (in characters) where STAT, BASE,
-# VERDICT, P and RUNS begin must be where the header has them, each holding
-# what belongs there; prints rows, misaligned rows, the SERIES column's width
-# less the widest SERIES cell (0: no wider than needed), the widest cell
+# per row of table FILE: the columns (in screen cells: CJK and emoji 2,
+# combining marks 0) where STAT, BASE, VERDICT, P and RUNS begin must be where
+# the header has them, each holding what belongs there; prints rows,
+# misaligned rows, the SERIES column's width less the widest SERIES cell (0:
+# no wider than needed), the widest cell
 columns() {
 	python3 - "$1" <<'PY'
-import re, sys
-lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+import re, sys, unicodedata
+def cells(l):
+    """l with each character as many times as the cells it takes (wide: + NUL)."""
+    out = []
+    for ch in l:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me"):
+            continue
+        out.append(ch + ("\0" if unicodedata.east_asian_width(ch) in "WF" else ""))
+    return "".join(out)
+lines = [cells(l) for l in open(sys.argv[1], encoding="utf-8").read().splitlines()]
 head = next(i for i, l in enumerate(lines) if l.startswith("SERIES "))
 pos = {k: lines[head].index(k) for k in ("STAT", "BASE", "VERDICT", "P ", "RUNS")}
 bad, rows, widest = 0, 0, 0
 for l in lines[head + 1:]:
-    if not l.startswith("tracetool_http_request_duration_seconds"):
+    if not l.startswith(("tracetool_http_request_duration_seconds", "http_server_request")):
         break
     rows += 1
     widest = max(widest, len(l[:pos["STAT"]].rstrip()))
@@ -307,4 +316,79 @@ g5=$(grep -c '^tracetool_http.*route=/a.* p50 .*INCONCLUSIVE (host core-to-core 
 g6=$(grep -c 'p50 INCONCLUSIVE (host core-to-core +733%)' $d/host.junit)
 check_eq compare_host_formats "host line in text, markdown, junit, github; reason in text, junit" \
 	"1 1 1 1 1 1" "$g1 $g2 $g3 $g4 $g5 $g6"
+
+# routes in CJK (2 cells a character), with an emoji, with a combining accent
+# (0 cells) and a 100-character CJK one (200 cells, cut to 120): every column
+# lines up in screen cells, under C.UTF-8 and under the C locale (taken as
+# C.UTF-8: what tracetool writes is UTF-8 whatever the locale)
+J='\u65e5\u672c\u8a9e'
+U1="{\"route\":\"/$J/\u6ce8\u6587\",\"n\":3000,\"median_ms\":1}"
+U2='{"route":"/\ud83c\udf55/order","n":3000,"median_ms":1}'
+U3='{"route":"/cafe\u0301","n":3000,"median_ms":2}'
+U4="{\"route\":\"/$(printf "$J%.0s" $(seq 33))/\u5c3e\",\"n\":3000,\"median_ms\":1}"
+$MK -o $d/cjk_b.json --seed 21 --synthetic "{\"runs\":6,\"otel\":true,\"series\":[$U1,$U2,$U3,$U4]}" &&
+	$MK -o $d/cjk_c.json --seed 22 --synthetic "{\"runs\":6,\"otel\":true,\"series\":[$U1,$U2,$U3,$U4]}" ||
+	fail compare_text_cells "mkbundle.py failed"
+LC_ALL=C.UTF-8 "$TT" compare -v $d/cjk_b.json $d/cjk_c.json >$d/cjk.txt 2>&1
+LC_ALL=C "$TT" compare -v $d/cjk_b.json $d/cjk_c.json >$d/cjk_c_locale.txt 2>&1
+check_eq compare_text_cells "rows, misaligned rows, SERIES width - widest cell, widest cell" \
+	"16 0 0 120" "$(columns $d/cjk.txt)" "$(head -8 $d/cjk.txt)"
+check_eq compare_text_cells_c_locale "the same table under LC_ALL=C" "" \
+	"$(cmp $d/cjk.txt $d/cjk_c_locale.txt 2>&1)"
+cut=$(grep -o "http_server_request_duration_seconds{[^ ]*\\.\\.\\.[^ ]*" $d/cjk.txt | grep "$(printf '\345\260\276')" | head -1)
+check_eq compare_text_cells_elided "the 200-cell route: cut to 120 cells, whole characters, its end kept" \
+	"120 1" "$(printf %s "$cut" | python3 -c 'import sys, unicodedata as u
+s = sys.stdin.buffer.read().decode("utf-8")  # strict: a split character fails
+print(sum(0 if u.combining(c) else 2 if u.east_asian_width(c) in "WF" else 1 for c in s))'
+	) $(printf %s "$cut" | grep -c 'server_port=8080}$')" "$cut"
+# a zero base: every base run's mean 0 (sums of 0, as a synthetic or damaged
+# report may hold).  No relative change exists, so nothing is allowed and the
+# test on the runs decides: each route's mean REGRESSED, its change the
+# candidate's (a difference, scale "difference"), never SAME as a "+0.1 %"
+# under 5 %, and the text shows it in the unit, not as a percentage or inf
+python3 - $d/base.json $d/zero.json <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+for r in b["runs"]:
+    for m in r["report"]["metrics"]:
+        for s in m["series"]:
+            if "sum" in s:
+                s["sum"] = 0.0
+json.dump(b, open(sys.argv[2], "w"))
+PY
+"$TT" compare -f json -o $d/zero.out $d/zero.json $d/aa.json.gz 2>$d/err; rc=$?
+check_eq compare_zero_base "exit; mean of /a /b /c: verdicts, scale, allowed, change = candidate median" \
+	"1 REGRESSED,REGRESSED,REGRESSED difference,difference,difference 0,0,0 true,true,true" \
+	"$rc $(jq -r '[.results[] | select(.statistic == "mean")] |
+		"\(map(.verdict) | join(",")) \(map(.scale) | join(",")) \(map(.allowed) | join(","))
+ \(map(.change == .candidate.median and .change > 0) | join(","))"' $d/zero.out | tr -d '\n')" \
+	"$(cat $d/err)"
+"$TT" compare $d/zero.json $d/aa.json.gz >$d/zero.txt 2>&1
+check_eq compare_zero_base_text "mean rows whose change reads +N.NNms [+..ms, +..ms]" 3 \
+	"$(grep -cE ' mean +0ns +[0-9.]+ms ±[0-9.]+% +\+[0-9.]+(ms|us) \[\+[0-9.]+(ms|us), \+[0-9.]+(ms|us)\] +REGRESSED ' $d/zero.txt)" \
+	"$(grep ' mean ' $d/zero.txt)"
+# -0 allowed (option or gate file) is 0: JSON "allowed": 0.0 and "+0.0%", never -0
+"$TT" compare --allowed -0 -f json -o $d/neg0.json $d/base.json $d/aa.json.gz 2>$d/err
+printf '{"rules": [{"metric": "*", "statistic": "mean", "allowed": -0.0, "direction": "lower"}]}' \
+	>$d/neg0gate.json
+"$TT" compare --gate $d/neg0gate.json -f junit -o $d/neg0.xml $d/base.json $d/aa.json.gz 2>>$d/err
+check_eq compare_negative_zero "mean rows' allowed in JSON; JUnit lines with allowed +0.0%; any -0" \
+	"0,0,0 3 0" "$(jq -c '[.results[] | select(.statistic == "mean") | .allowed] | join(",")' -r \
+	$d/neg0.json) $(grep -c 'allowed +0.0%' $d/neg0.xml) $(grep -c -- '-0[^-9.]\|-0\.0%' \
+	$d/neg0.json $d/neg0.xml | awk -F: '{ n += $2 } END { print n }')" "$(cat $d/err)"
+
+# a sum past DBL_MAX (a merge's, written null): read back as +Inf, its mean
+# not tested (INSUFFICIENT), the quantiles still are
+python3 - $d/base.json $d/infsum.json <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+for m in b["runs"][3]["report"]["metrics"]:
+    for s in m["series"]:
+        if "sum" in s:
+            s["sum"] = None
+json.dump(b, open(sys.argv[2], "w"))
+PY
+"$TT" compare -f json -o $d/infsum.out $d/infsum.json $d/aa.json.gz 2>$d/err; rc=$?
+check_eq compare_infinite_sum "exit; /a mean, p50" "0 INSUFFICIENT SAME" \
+	"$rc $(verdict $d/infsum.out /a mean) $(verdict $d/infsum.out /a p50)" "$(cat $d/err)"
 exit 0

@@ -489,6 +489,69 @@ static void test_rejects_impossible_values(void **state)
 		  "[\"+Inf\", 1]]}") "]}", "a histogram's sum is never negative");
 }
 
+/*
+ * Sums that add past DBL_MAX in a merge are +Inf, which JSON spells null: the
+ * merged report reads back (the sum still +Inf) and writes the same bytes.
+ */
+static void test_merged_sum_overflow_round_trip(void **state)
+{
+	static const char doc[] = HEAD "\"metrics\": [" HIST("{\"labels\": {\"a\": \"1\"}, "
+		"\"count\": 2, \"sum\": 1.5e308, \"min\": 1e-7, \"max\": 9e-7, \"quantiles\": {}, "
+		"\"buckets\": [[7.03e-7, 1], [\"+Inf\", 1]]}") "]}";
+	struct tt_report *a = parse_ok(doc), *b = parse_ok(doc), *back;
+	char err[256] = "", *json, *again;
+
+	(void)state;
+	assert_int_equal(tt_report_merge(a, b, err, sizeof(err)), 0);
+	assert_true(isinf(a->families[0]->series[0].hist.sum));
+	json = render_fmt(a, "json", false);
+	assert_non_null(strstr(json, "\"sum\": null"));
+	back = parse_ok(json);
+	assert_true(isinf(back->families[0]->series[0].hist.sum) &&
+		    back->families[0]->series[0].hist.sum > 0);
+	assert_int_equal(back->families[0]->series[0].hist.count, 4);
+	again = render_fmt(back, "json", false);
+	assert_string_equal(again, json);
+	free(again);
+	free(json);
+	tt_report__free(back);
+	tt_report__free(a);
+	tt_report__free(b);
+	/* a sum is a number or null, nothing else */
+	parse_bad(HEAD "\"metrics\": [" HIST("{\"labels\": {}, \"count\": 0, \"sum\": \"x\", "
+		  "\"min\": 0, \"max\": 0, \"quantiles\": {}, \"buckets\": []}") "]}",
+		  "$.metrics[0].series[0].sum: expected a number or null");
+}
+
+/* -0.0 in a magnitude reads as 0: written back as 0.0 and "0.00 s", never "-0". */
+static void test_negative_zero_magnitudes(void **state)
+{
+	struct tt_report *r;
+	char *json, *text;
+
+	(void)state;
+	r = parse_ok("{\"schema\": \"tracetool.report/v1\", \"tracers\": [\"syscalls\"], "
+		     "\"host\": \"h\", \"kernel\": \"k\", \"started_at\": "
+		     "\"2026-11-27T10:53:28.123Z\", \"duration_seconds\": -0.0, \"hooks\": {}, "
+		     "\"lost\": {}, \"metrics\": [" HIST("{\"labels\": {\"a\": \"1\"}, \"count\": 1, "
+		     "\"sum\": -0.0, \"min\": -0.0, \"max\": -0.0, \"quantiles\": {}, "
+		     "\"buckets\": [[-0.0, 1]]}") ", {\"name\": \"c_total\", \"type\": \"counter\", "
+		     "\"unit\": \"\", \"help\": \"\", \"series\": [{\"labels\": {}, \"value\": -0.0}]}]}");
+	assert_false(signbit(r->duration_seconds));
+	assert_false(signbit(r->families[0]->series[0].hist.sum));
+	assert_false(signbit(r->families[0]->series[0].hist.min));
+	assert_false(signbit(r->families[0]->series[0].hist.max));
+	assert_false(signbit(r->families[0]->series[0].hist.buckets[0].upper));
+	assert_false(signbit(r->families[1]->series[0].value));
+	json = render_fmt(r, "json", false);
+	text = render_fmt(r, "text", false);
+	if (strstr(json, "-0") || strstr(text, "-0"))
+		fail_msg("a -0 printed:\n%s\n%s", json, text);
+	free(json);
+	free(text);
+	tt_report__free(r);
+}
+
 static void test_command_rejects(void **state)
 {
 	(void)state;
@@ -818,6 +881,8 @@ int main(void)
 		cmocka_unit_test(test_document_stream),
 		cmocka_unit_test(test_minimal_ok),
 		cmocka_unit_test(test_rejects_impossible_values),
+		cmocka_unit_test(test_merged_sum_overflow_round_trip),
+		cmocka_unit_test(test_negative_zero_magnitudes),
 		cmocka_unit_test(test_rejects_with_path),
 		cmocka_unit_test(test_merge_arithmetic),
 		cmocka_unit_test(test_merge_profiles_and_split),

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@
 #include <jansson.h>
 
 #include "report.h"
+#include "termwidth.h"
 #include "tt_golden.h"
 
 #define T0_SEC 1795776808	/* 2026-11-27T10:53:28Z */
@@ -829,6 +831,47 @@ static void test_text_empty_family(void **state)
 	tt_report__free(r);
 }
 
+/*
+ * Label values in CJK (2 cells a character) and with a combining accent (0)
+ * line up in screen cells: every row's VALUE ends in the header's column.
+ */
+static void test_text_columns_in_cells(void **state)
+{
+	static const char *const lnames[] = { "route" };
+	static const char *const routes[] = { "/a", "/\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
+					      "/cafe\xcc\x81", "/\xf0\x9f\x8d\x95/x" };
+	struct tt_render_opts o = { 0 };
+	struct tt_report *r = tt_report__new();
+	struct tt_family *f;
+	char *text, *sec, *line, *save = NULL;
+	size_t i, want = 0, rows = 0;
+
+	(void)state;
+	assert_non_null(setlocale(LC_CTYPE, "C.UTF-8"));
+	assert_non_null(r);
+	f = tt_report_add_family(r, "c_total", "", "", TT_METRIC_COUNTER, 1, lnames);
+	assert_non_null(f);
+	for (i = 0; i < 4; i++)
+		add_value_series(f, (const char *const[]){ routes[i] }, (double)(i + 1) * 1000);
+	text = render(tt_render_text, r, &o);
+	sec = section(text, "c_total");
+	for (line = strtok_r(sec, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!want) {
+			assert_non_null(strstr(line, "VALUE"));
+			want = tt_text_cells(line);
+			continue;
+		}
+		rows++;
+		if (tt_text_cells(line) != want)
+			fail_msg("\"%s\": %zu cells, the header %zu", line, tt_text_cells(line), want);
+	}
+	assert_int_equal(rows, 4);
+	free(sec);
+	free(text);
+	tt_report__free(r);
+	setlocale(LC_CTYPE, "C");
+}
+
 /* ---- write errors ------------------------------------------------------ */
 
 static void check_write_error(render_fn fn)
@@ -955,6 +998,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_golden),
+		cmocka_unit_test(test_text_columns_in_cells),
 		cmocka_unit_test(test_text_hist_golden),
 		cmocka_unit_test(test_json_golden),
 		cmocka_unit_test(test_json_parses_back),

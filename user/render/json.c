@@ -59,6 +59,7 @@ static json_t *str_new(const char *s)
 }
 
 /* Non-finite numbers have no JSON spelling: null. */
+/* JSON has no NaN or infinity: null (a histogram's sum reads back as +Inf, user/reader.c). */
 static json_t *real_new(double x)
 {
 	return isfinite(x) ? json_real(x) : json_null();

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "numfmt.h"
 #include "prom.h"
 
 /*
@@ -136,131 +137,13 @@ static void put_fmt(struct tt_prom_buf *b, const char *fmt, ...)
 
 /* --- numbers ---------------------------------------------------------------------- */
 
-/* Does %.Pg of v read back as v (into buf, 32 bytes)? */
-static bool reads_back(char *buf, int prec, double v)
-{
-	snprintf(buf, 32, "%.*g", prec, v);
-	return strtod(buf, NULL) == v;
-}
-
-/*
- * The shortest decimal that reads back as `v` (Prometheus parses with
- * strtod), as the %.Pg of the smallest such precision P writes it; none
- * below `lo` reads back.  When v's neighbours are equally far on both
- * sides (its mantissa is not a power of two), if P digits read back so do
- * P + 1 (the nearer decimal stays inside the same symmetric interval), so
- * P is found by bisection: 4 rounds of printf and strtod instead of up to 17.
- */
-static void fmt_double_slow(char *buf, double v, int lo)
-{
-	int e, hi = 17;
-
-	if (isinf(v) || isnan(v)) {
-		snprintf(buf, 32, "%s", isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
-		return;
-	}
-	/* whole numbers as integers: %g's shortest form of 30 is 3e+01 */
-	if (v == trunc(v) && fabs(v) < 1e15) {
-		snprintf(buf, 32, "%.0f", v);
-		return;
-	}
-	if (fabs(frexp(v, &e)) == 0.5) {
-		for (; lo < 17; lo++)
-			if (reads_back(buf, lo, v))
-				return;
-	} else {
-		while (lo < hi) {
-			int mid = (lo + hi) / 2;
-
-			if (reads_back(buf, mid, v))
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
-		if (lo < 17 && reads_back(buf, lo, v))
-			return;
-	}
-	snprintf(buf, 32, "%.17g", v);
-}
-
-/*
- * fmt_double_slow's text without its up to 17 snprintf/strtod rounds, for
- * the values serve mostly writes: whole numbers below 1e15 and multiples of
- * 1e-9 (sums of nanoseconds in seconds) below 1e6.  For those the
- * candidate "k * 1e-9" reads back as v, and no shorter decimal can: below
- * 1e6 doubles are closer than 1e-9 apart, so any decimal that reads back
- * as v is within 1e-10 of the candidate, and one with fewer digits would
- * be another multiple of 1e-9.  Anything else takes the slow path; a
- * candidate that does not read back (a sum k * 1e-9 is often not the double
- * nearest k / 1e9) rules out every precision up to its own digits.
- */
 size_t tt_prom_fmt_double(char *buf, double v)
 {
-	char digits[24], *p = buf;
-	double a = fabs(v);
-	uint64_t k;
-	int nd, last, exp10, i;
-
-	if (a < 1e15 && v == trunc(v) && !(v == 0 && signbit(v))) {
-		k = (uint64_t)a;
-		if (v < 0)
-			*p++ = '-';
-		nd = 0;
-		do {
-			digits[nd++] = (char)('0' + k % 10);
-			k /= 10;
-		} while (k);
-		while (nd)
-			*p++ = digits[--nd];
-		*p = 0;
-		return (size_t)(p - buf);
-	}
-	if (!(a < 1e6) || a < 1e-9) {
-		fmt_double_slow(buf, v, 1);
-		return strlen(buf);
-	}
-	k = (uint64_t)llround(a * 1e9);
-	/* k's digits, most significant first: the last is 10^-9 */
-	nd = snprintf(digits, sizeof(digits), "%" PRIu64, k);
-	for (last = nd - 1; last > 0 && digits[last] == '0'; last--)
-		;
-	exp10 = nd - 1 - 9;		/* decimal exponent of digits[0] */
-	i = last + 1;			/* P: significant digits */
-	if (v < 0)
-		*p++ = '-';
-	if (exp10 < -4 || exp10 >= i) {
-		*p++ = digits[0];
-		if (i > 1) {
-			*p++ = '.';
-			memcpy(p, digits + 1, (size_t)(i - 1));
-			p += i - 1;
-		}
-		p += sprintf(p, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
-	} else if (exp10 < 0) {
-		*p++ = '0';
-		*p++ = '.';
-		for (int z = -1; z > exp10; z--)
-			*p++ = '0';
-		memcpy(p, digits, (size_t)i);
-		p += i;
-	} else {
-		memcpy(p, digits, (size_t)exp10 + 1);
-		p += exp10 + 1;
-		if (i > exp10 + 1) {
-			*p++ = '.';
-			memcpy(p, digits + exp10 + 1, (size_t)(i - exp10 - 1));
-			p += i - exp10 - 1;
-		}
-	}
-	*p = 0;
-	if (strtod(buf, NULL) == v)
-		return (size_t)(p - buf);
-	/*
-	 * no decimal of nd digits or fewer reads back (see above), unless k is a
-	 * power of ten: then v may sit just below it, where nd digits reach 1e-10
-	 */
-	fmt_double_slow(buf, v, last == 0 ? 1 : nd + 1 > 17 ? 17 : nd + 1);
-	return strlen(buf);
+	if (isnan(v))
+		return (size_t)sprintf(buf, "NaN");
+	if (isinf(v))
+		return (size_t)sprintf(buf, "%s", v > 0 ? "+Inf" : "-Inf");
+	return tt_num_shortest(buf, v);
 }
 
 /* %.3f of a Unix time (OpenMetrics _created); near a tie of the rounding, printf decides. */

@@ -19,6 +19,7 @@
 
 #include "escape.h"
 #include "report.h"
+#include "termwidth.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define BAR_WIDTH 40
@@ -134,20 +135,23 @@ static int table_print(const struct table *t, FILE *out)
 	w = calloc(t->ncols, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
+	/* widths in screen cells: a CJK comm or route takes two a character */
 	for (i = 0; i < t->ncells; i++)
-		if (strlen(t->cells[i]) > w[i % t->ncols])
-			w[i % t->ncols] = strlen(t->cells[i]);
+		if (tt_text_cells(t->cells[i]) > w[i % t->ncols])
+			w[i % t->ncols] = tt_text_cells(t->cells[i]);
 	for (i = 0; i < t->ncells; i++) {
 		const char *cell = t->cells[i];
+		int pad;
 
 		c = i % t->ncols;
+		pad = (int)(w[c] - tt_text_cells(cell));
 		fputs("  ", out);	/* indent, then column gap */
 		if (c >= t->nleft)
-			fprintf(out, "%*s", (int)w[c], cell);
+			fprintf(out, "%*s%s", pad, "", cell);
 		else if (c + 1 == t->ncols)	/* no trailing blanks */
 			fputs(cell, out);
 		else
-			fprintf(out, "%-*s", (int)w[c], cell);
+			fprintf(out, "%s%*s", cell, pad, "");
 		if (c + 1 == t->ncols)
 			fputc('\n', out);
 	}
