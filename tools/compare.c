@@ -1320,9 +1320,9 @@ static void host_line(const struct compare *c, char *buf, size_t len)
 			 "core_to_core_ns: recorded on one CPU, or before record probed it)");
 		return;
 	}
-	fmt_pct(ch, sizeof(ch), h->change, ST_MEAN);
-	fmt_pct(lo, sizeof(lo), h->lo, ST_MEAN);
-	fmt_pct(hi, sizeof(hi), h->hi, ST_MEAN);
+	snprintf(ch, sizeof(ch), "%+.1f%%", 100 * (h->change + 0.0));
+	snprintf(lo, sizeof(lo), "%+.1f%%", 100 * (h->lo + 0.0));
+	snprintf(hi, sizeof(hi), "%+.1f%%", 100 * (h->hi + 0.0));
 	n = (size_t)snprintf(buf, len, "host core-to-core latency: candidate %s [%s, %s] %s, "
 			     "p=%.2g (%.4g -> %.4g ns per round trip); ", ch, lo, hi,
 			     h->change >= 0 ? "slower" : "faster",

@@ -5,8 +5,6 @@
  * stdout was written completely.  Only main chooses the exit status.
  */
 #include <errno.h>
-#include <langinfo.h>
-#include <locale.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -186,14 +184,6 @@ int main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	libbpf_set_print(libbpf_print);
-	/*
-	 * Text tables line up by screen cells (user/termwidth.c) under the
-	 * user's LC_CTYPE, numbers stay in the C locale.  What tracetool
-	 * writes is UTF-8 whatever the locale, so the C locale, which knows no
-	 * character past ASCII, is taken as C.UTF-8 (as Python does, PEP 538).
-	 */
-	if (!setlocale(LC_CTYPE, "") || !strcmp(nl_langinfo(CODESET), "ANSI_X3.4-1968"))
-		setlocale(LC_CTYPE, "C.UTF-8");
 
 	if (argc < 2) {
 		usage(stderr);

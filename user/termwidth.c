@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Screen cells of text (termwidth.h): mbrtowc and wcwidth under LC_CTYPE. */
+/* Screen cells of text (termwidth.h): mbrtowc and wcwidth under C.UTF-8. */
+#include <locale.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 #include <wchar.h>
@@ -27,7 +29,34 @@ static size_t next_char(const char *s, size_t n, mbstate_t *st, size_t *cells)
 	return r;
 }
 
-size_t tt_text_cells(const char *s)
+/*
+ * What tracetool writes is UTF-8 whatever the user's locale, so it is read
+ * as UTF-8 under a locale object of this thread's own (uselocale), never by
+ * changing the process's LC_CTYPE: that would change toupper/strcasecmp
+ * elsewhere (a Turkish locale's dotless i).  glibc 2.35+ builds C.UTF-8 in;
+ * without it the calling thread's locale is used.
+ */
+static locale_t utf8_locale;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_init(void)
+{
+	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static locale_t utf8_enter(void)
+{
+	pthread_once(&utf8_once, utf8_init);
+	return utf8_locale ? uselocale(utf8_locale) : (locale_t)0;
+}
+
+static void utf8_leave(locale_t old)
+{
+	if (old)
+		uselocale(old);
+}
+
+static size_t text_cells(const char *s)
 {
 	size_t len = strlen(s), i, k, c, n = 0;
 	mbstate_t st;
@@ -40,9 +69,18 @@ size_t tt_text_cells(const char *s)
 	return n;
 }
 
-void tt_text_elide_middle(char *s, size_t max)
+size_t tt_text_cells(const char *s)
 {
-	size_t len = strlen(s), total = tt_text_cells(s), head, tail, used = 0, i, k, c;
+	locale_t old = utf8_enter();
+	size_t n = text_cells(s);
+
+	utf8_leave(old);
+	return n;
+}
+
+static void elide_middle(char *s, size_t max)
+{
+	size_t len = strlen(s), total = text_cells(s), head, tail, used = 0, i, k, c;
 	size_t head_end, rest;
 	mbstate_t st;
 
@@ -75,4 +113,12 @@ void tt_text_elide_middle(char *s, size_t max)
 		return;
 	memcpy(s + head_end, "...", 3);
 	memmove(s + head_end + 3, s + i, len - i + 1);
+}
+
+void tt_text_elide_middle(char *s, size_t max)
+{
+	locale_t old = utf8_enter();
+
+	elide_middle(s, max);
+	utf8_leave(old);
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Screen cells of text, for the text outputs that line columns up: what a
- * terminal's columns take, not bytes or code points.  Characters are read
- * under the user's LC_CTYPE (main sets it from the environment): each takes
- * wcwidth() cells, 2 for CJK and most emoji, 0 for combining marks; one
- * wcwidth() calls unprintable takes 1, and so does every byte that is no
- * character in the locale (invalid UTF-8; any byte >= 0x80 in the C locale).
+ * terminal's columns take, not bytes or code points.  Text is read as
+ * UTF-8 (what tracetool writes, whatever the user's locale) under C.UTF-8,
+ * set per call for the calling thread only: each character takes wcwidth()
+ * cells, 2 for CJK and most emoji, 0 for combining marks; one wcwidth()
+ * calls unprintable takes 1, and so does every byte of invalid UTF-8.
  */
 #ifndef TT_TERMWIDTH_H
 #define TT_TERMWIDTH_H
