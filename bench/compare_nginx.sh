@@ -28,6 +28,9 @@
 # [build], KEEP [unset: a directory to keep the bundles and compare JSON in],
 # PIN [1: nginx's master and worker on CPU 0, wrk on CPU 1 (taskset), so the
 # scheduler cannot put both on one CPU, which triples wrk's latency; 0: not],
+# TRACER_CPU [with PIN=1 0: `taskset -c 0` on tracetool, with nginx, away
+# from wrk, whose p50 its consumer otherwise moves by up to +80 % in the runs
+# it shares wrk's CPU; any: unpinned; else a CPU list for taskset],
 # PLACEMENT [unset; 1: sample every 0.1 s the CPU each of nginx's, wrk's and
 # tracetool's threads last ran on (bench/placement.py) and print per
 # recording, per run, SAME/SAMPLES|ON_CPU0|WAIT|LOOP: in how many samples
@@ -47,6 +50,7 @@ WRK_ARGS=${WRK_ARGS:--t1 -c16 -d2s}
 MODE=${MODE:-pair}
 PIN=${PIN:-1}
 PLACEMENT=${PLACEMENT:-}
+TRACER_CPU=${TRACER_CPU:-$([ "$PIN" = 1 ] && echo 0 || echo any)}
 PORT=19140
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 case $MODE in
@@ -62,8 +66,9 @@ done
 [ "$(id -u)" -eq 0 ] || { echo "bench/compare_nginx.sh: needs root" >&2; exit 1; }
 
 bench_nginx_tmp cmp-nginx
+cp "$OUT/tracetool" "$TMP/tracetool"
 TT=$TMP/tracetool
-cp "$OUT/tracetool" "$TT"
+[ "$TRACER_CPU" = any ] || TT="taskset -c $TRACER_CPU $TMP/tracetool"
 bench_nginx_start bench/compare_nginx.sh "$PORT" || exit 1
 WORKER=$(pgrep -P "$MASTER" | head -1)
 WRK=wrk
@@ -86,7 +91,7 @@ record() {
 		_sampler=$!
 	fi
 	# shellcheck disable=SC2086
-	"$TT" record requests -p "$PIDS_CSV" --runs "$RUNS" --warmup "$WARMUP" \
+	$TT record requests -p "$PIDS_CSV" --runs "$RUNS" --warmup "$WARMUP" \
 		-o "$DIR/$_name.json.gz" "$@" -- $WRK $WRK_ARGS "$URL" >"$TMP/rec.out" 2>&1
 	_rc=$?
 	if [ "$PLACEMENT" = 1 ]; then
@@ -98,8 +103,8 @@ record() {
 	return $_rc
 }
 
-echo "tracetool $("$TT" --version | cut -d' ' -f2), nginx $($NGINX -v 2>&1 | sed 's/.*\///'), $(nproc) CPUs, $(uname -r)"
-echo "mode $MODE, $COMPARISONS comparisons, $RUNS runs + $WARMUP warm-up per side, wrk $WRK_ARGS per run, default gate$([ "$PIN" = 1 ] && echo ", nginx pinned to CPU 0 and wrk to CPU 1")"
+echo "tracetool $($TT --version | cut -d' ' -f2), nginx $($NGINX -v 2>&1 | sed 's/.*\///'), $(nproc) CPUs, $(uname -r)"
+echo "mode $MODE, $COMPARISONS comparisons, $RUNS runs + $WARMUP warm-up per side, wrk $WRK_ARGS per run, default gate$([ "$PIN" = 1 ] && echo ", nginx pinned to CPU 0 and wrk to CPU 1")$([ "$TRACER_CPU" != any ] && echo ", tracetool to CPU $TRACER_CPU")"
 zero=0
 hoststep=0
 start=$(date +%s)
@@ -117,7 +122,7 @@ for k in $(seq "$COMPARISONS"); do
 	else
 		set -- "$DIR/ab$k.json.gz"
 	fi
-	"$TT" compare -f json -o "$DIR/cmp$k.json" "$@" 2>"$TMP/cmp.err"
+	$TT compare -f json -o "$DIR/cmp$k.json" "$@" 2>"$TMP/cmp.err"
 	rc=$?
 	[ $rc -eq 0 ] && zero=$((zero + 1))
 	if [ ! -s "$DIR/cmp$k.json" ]; then

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -965,7 +966,7 @@ double tt_median_inplace(double *v, size_t n)
 int tt_core_to_core_probe(double *v, size_t max)
 {
 	cpu_set_t saved, one;
-	int cpus[CPU_SETSIZE], ncpu = 0, i, ret = 0;
+	int cpus[CPU_SETSIZE], ncpu = 0, i, ret = 0, wide = 0;
 	size_t n = 0, want, j, k;
 	double x;
 
@@ -974,6 +975,18 @@ int tt_core_to_core_probe(double *v, size_t max)
 	for (i = 0; i < CPU_SETSIZE; i++)
 		if (CPU_ISSET(i, &saved))
 			cpus[ncpu++] = i;
+	/*
+	 * A tracer pinned to one CPU (away from the client it measures) still
+	 * runs beside a workload that spans CPUs, whose pairs are what the
+	 * probe is for: it probes the configured CPUs then, between runs only,
+	 * skipping those it may not use (offline, outside its cpuset).
+	 */
+	if (ncpu == 1) {
+		wide = 1;
+		ncpu = 0;
+		for (i = 0; i < get_nprocs_conf() && i < CPU_SETSIZE; i++)
+			cpus[ncpu++] = i;
+	}
 	if (ncpu < 2)
 		return 0;
 	/* pairs of neighbours in the allowed set, spread over it */
@@ -985,6 +998,8 @@ int tt_core_to_core_probe(double *v, size_t max)
 		CPU_ZERO(&one);
 		CPU_SET(cpus[k], &one);
 		if (sched_setaffinity(0, sizeof(one), &one)) {
+			if (wide && errno == EINVAL)
+				continue;
 			ret = -errno;
 			break;
 		}

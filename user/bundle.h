@@ -191,7 +191,9 @@ void tt_run_noise_between(const struct tt_cpu_sample *a, const struct tt_cpu_sam
  * vCPUs on one core complex (a shared L3) about 50 ns, across dies or
  * sockets several times that (docs/performance.md, "gatehost").  A pair
  * that does not finish in 20 ms (its other CPU held by another task) gives
- * no value.  Returns the number of values written (0 with one CPU allowed;
+ * no value.  With one CPU allowed (a tracer pinned away from the client)
+ * the pairs come from the configured CPUs instead, those it may not use
+ * skipped.  Returns the number of values written (0 with one CPU usable;
  * <= max, <= TT_C2C_MAX_PAIRS), or -errno (affinity unreadable or
  * unsettable).  About 0.1-1 ms per pair.
  */
