@@ -12,7 +12,8 @@
 # Prints the requests the clients completed, the server and client
 # requests counted, `lost` and `tracetool_requests_unclassified_total`.
 # HOOK (tracetool --hook; the fallback's flush is the syscall program
-# `flush`), LOSS_ROUNDS [1].  Counts, not time: run it under
+# `flush`), LOSS_ROUNDS [1], LOSS_TRACERS [requests] (e.g. "syscalls tcp
+# requests": serve's default, in one process; `lost` is then all of theirs).  Counts, not time: run it under
 # `flock /tmp/tt-live.lock` (it traces the host's sockets of that port).
 # Needs `make all` (build/workloads).  Prints figures, never fails on them.
 
@@ -27,7 +28,7 @@ WL=${WL:-build/workloads}
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 PROG=flush_sk MAP=sk_conns
 [ "${HOOK:-}" = tracepoint ] && PROG=flush MAP=-
-for t in "$NGINX" wrk jq "$WL/req_client" "$WL/flush_hammer"; do
+for t in "$NGINX" wrk jq bpftool "$WL/req_client" "$WL/flush_hammer"; do
 	command -v "$t" >/dev/null 2>&1 || { echo "bench/requests_loss.sh: $t is missing" >&2; exit 1; }
 done
 TMP=$(mktemp -d /tmp/tt-reqloss.XXXXXX) || exit 1
@@ -35,6 +36,15 @@ chmod 755 "$TMP"
 MASTER=""
 TP=""
 . bench/nginx.sh
+# ready PID: has tracetool PID set tt_ready in a .bss map it holds?
+ready() {
+	for _id in $(sed -n 's/^map_id:[[:space:]]*//p' /proc/"$1"/fdinfo/* 2>/dev/null | sort -un); do
+		bpftool -j map dump id "$_id" 2>/dev/null |
+			jq -e 'any(.[]?; any(.formatted.value[".bss"][]?; .tt_ready == true))' \
+			>/dev/null 2>&1 && return 0
+	done
+	return 1
+}
 cleanup() {
 	[ -n "$TP" ] && kill -INT "$TP" 2>/dev/null
 	bench_nginx_stop
@@ -43,20 +53,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-echo "requests loss: $CLIENTS clients x $N requests, hammer ${HAMMER:-0}, hook ${HOOK:-default}, $(date -u +%FT%TZ), load average $(cut -d" " -f1-3 /proc/loadavg)"
+echo "requests loss: $CLIENTS clients x $N requests, tracers ${LOSS_TRACERS:-requests}, hammer ${HAMMER:-0}, hook ${HOOK:-default}, $(date -u +%FT%TZ), load average $(cut -d" " -f1-3 /proc/loadavg)"
 bench_nginx_start bench/requests_loss.sh $PORT || exit 1
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	for tt in "$@"; do
 		# shellcheck disable=SC2086
-		"$tt" requests ${HOOK:+--hook $HOOK} --port $PORT -f json >"$TMP/out.json" 2>"$TMP/err" &
+		"$tt" ${LOSS_TRACERS:-requests} ${HOOK:+--hook $HOOK} --port $PORT -f json >"$TMP/out.json" 2>"$TMP/err" &
 		TP=$!
-		_n=0	# loaded (its programs open), then a second to attach
-		while ! grep -q "prog_id" /proc/$TP/fdinfo/* 2>/dev/null && [ $_n -lt 100 ]; do
+		_n=0	# until the session has set tt_ready (every link attached), 30 s at most
+		while ! ready $TP && [ $_n -lt 300 ]; do
 			sleep 0.1
 			_n=$((_n + 1))
 		done
-		sleep 1
 		hp=""
 		if [ "${HAMMER:-0}" = 1 ]; then
 			"$WL/flush_hammer" $TP $PROG $MAP 600 >"$TMP/hammer" 2>&1 &
