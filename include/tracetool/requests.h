@@ -180,7 +180,7 @@ struct tt_req_conn {
 	union {
 		__u64 ctl;
 		struct {
-			__u32 seq;	/* bit 0: held */
+			__u32 seq;	/* bit 0: held; ctl's low half (little-endian BPF) */
 			__u8 head, tail;	/* queue of requests: q[head % N] .. q[(tail - 1) % N] */
 			__u8 nbatch;	/* requests waiting in batch: batch.dur[0..nbatch) */
 			__u8 pad;
