@@ -5,7 +5,8 @@
  * for SECONDS: an iterator over PID's map named MAP, each pass read to its
  * end like the owner's own reads, or (MAP "-") a BPF_PROG_TYPE_SYSCALL
  * program run with BPF_PROG_TEST_RUN on a context of two u64s, the first
- * 500,000,000 (struct tt_req_flush_args: idle_ns as the drains pass it).
+ * 0 (struct tt_req_flush_args: idle_ns 0, every started response finished,
+ * as before each report; the records sent make the flush's work longest).
  * The requests tracer's flush is such a program (flush_sk over sk_conns,
  * or flush), run every 100 ms: a test runs it many thousands of times a
  * second beside a load to make every race between the flush and the data
@@ -132,7 +133,7 @@ int main(int argc, char **argv)
 		unsigned long long args[2];
 
 		do {
-			args[0] = 500000000ULL;
+			args[0] = 0;
 			args[1] = 0;
 			memset(&a, 0, sizeof(a));
 			a.test.prog_fd = (unsigned int)prog;
