@@ -36,15 +36,7 @@ chmod 755 "$TMP"
 MASTER=""
 TP=""
 . bench/nginx.sh
-# ready PID: has tracetool PID set tt_ready in a .bss map it holds?
-ready() {
-	for _id in $(sed -n 's/^map_id:[[:space:]]*//p' /proc/"$1"/fdinfo/* 2>/dev/null | sort -un); do
-		bpftool -j map dump id "$_id" 2>/dev/null |
-			jq -e 'any(.[]?; any(.formatted.value[".bss"][]?; .tt_ready == true))' \
-			>/dev/null 2>&1 && return 0
-	done
-	return 1
-}
+. bench/tracer.sh
 cleanup() {
 	[ -n "$TP" ] && kill -INT "$TP" 2>/dev/null
 	bench_nginx_stop
@@ -61,8 +53,8 @@ while [ $r -le "$ROUNDS" ]; do
 		# shellcheck disable=SC2086
 		"$tt" ${LOSS_TRACERS:-requests} ${HOOK:+--hook $HOOK} --port $PORT -f json >"$TMP/out.json" 2>"$TMP/err" &
 		TP=$!
-		_n=0	# until the session has set tt_ready (every link attached), 30 s at most
-		while ! ready $TP && [ $_n -lt 300 ]; do
+		_n=0	# every tracer attached (tt_ready), 30 s at most
+		while ! bench_tt_ready $TP && [ $_n -lt 300 ]; do
 			sleep 0.1
 			_n=$((_n + 1))
 		done
