@@ -65,16 +65,7 @@ SERVER=$!
 sleep 0.5
 kill -0 "$SERVER" 2>/dev/null || die "iperf3 server did not start on port $PORT"
 
-# is_ready PID: has tracetool PID set tt_ready in its .bss map (every link
-# attached)?  Map ids come from /proc/PID/fdinfo.
-is_ready() {
-	for _id in $(cat /proc/"$1"/fdinfo/* 2>/dev/null | sed -n 's/^map_id:[[:space:]]*//p' | sort -u); do
-		bpftool -j map dump id "$_id" 2>/dev/null |
-			jq -e 'any(.[]?; any(.formatted.value[".bss"][]?; .tt_ready == true))' \
-			>/dev/null 2>&1 && return 0
-	done
-	return 1
-}
+. bench/tracer.sh	# bench_tt_ready
 
 # start_tracer ARGS: tracetool tcp ARGS in the background, until it is ready.
 start_tracer() {
@@ -82,7 +73,7 @@ start_tracer() {
 	TRACER=$!
 	_n=0
 	while [ $_n -lt 100 ]; do
-		is_ready "$TRACER" && return 0
+		bench_tt_ready "$TRACER" && return 0
 		kill -0 "$TRACER" 2>/dev/null || die "tracetool tcp $* exited: $(cat "$TMP/tracer.err")"
 		sleep 0.1
 		_n=$((_n + 1))

@@ -203,19 +203,43 @@ static __always_inline bool port_wanted(struct sock *sk)
 	       sk->__sk_common.skc_dport == bpf_htons(cfg.port);
 }
 
+/* The control word with seq one further (held <-> free), the rest as given. */
+static __always_inline __u64 ctl_step(__u64 v)
+{
+	return (v & ~0xffffffffULL) | (__u32)((__u32)v + 1);
+}
+
+static __always_inline __u64 ctl_read(const struct tt_req_conn *c)
+{
+	__u64 v = *(const volatile __u64 *)&c->ctl;
+
+	asm volatile("" ::: "memory");	/* what the caller reads next, after the word */
+	return v;
+}
+
+/*
+ * Take the state for a data or destroy program.  Only another of those
+ * holds it for long (two threads on one connection at once, a holder
+ * interrupted): the flush never holds it, its compare-and-swap can only
+ * make one try here fail.  False after 64 tries.
+ */
 static __always_inline bool conn_lock(struct tt_req_conn *c)
 {
+	__u64 v;
 	int i;
 
-	for (i = 0; i < 64; i++)
-		if (!__sync_lock_test_and_set(&c->busy, 1))
+	for (i = 0; i < 64; i++) {
+		v = ctl_read(c);
+		if (!(v & 1) && __sync_val_compare_and_swap(&c->ctl, v, v | 1) == v)
 			return true;
+	}
 	return false;
 }
 
+/* Release: head, tail and nbatch as the holder left them, seq even again. */
 static __always_inline void conn_unlock(struct tt_req_conn *c)
 {
-	__sync_lock_test_and_set(&c->busy, 0);
+	__sync_lock_test_and_set(&c->ctl, ctl_step(ctl_read(c)));
 }
 
 /* Fresh state for a connection: addresses from the socket, role as given. */
@@ -299,32 +323,45 @@ static __always_inline void http_request(struct tt_req_event *e, __u16 status, _
 	__builtin_memcpy(e->route, route, sizeof(e->route));
 }
 
-/* Send the requests waiting in c->batch as one record. */
-static __always_inline void batch_emit(struct tt_req_conn *c)
+/* n requests (at most a batch) that found the ring buffer full */
+static __always_inline void count_lost_n(__u32 n)
 {
-	struct tt_req_batch *b = &c->batch;
-	struct tt_req_batch_event *r;
-	struct tt_req_event *e;
+	for (__u32 k = 0; k < TT_REQ_BATCH; k++)
+		if (k < n)
+			tt_count_lost(TT_LOST_RINGBUF);
+}
 
-	if (!b->n)
-		return;
-	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r) {
-		for (__u32 k = 0; k < TT_REQ_BATCH; k++)
-			if (k < b->n)
-				tt_count_lost(TT_LOST_RINGBUF);
-		b->n = 0;
-		return;
-	}
-	e = &r->e;
+/* The record of the first n requests waiting in c->batch. */
+static __always_inline void batch_fill(struct tt_req_batch_event *r, const struct tt_req_conn *c,
+				       __u8 n)
+{
+	const struct tt_req_batch *b = &c->batch;
+	struct tt_req_event *e = &r->e;
+
 	http_record(e, c, b->end_ns, b->dur[0], b->tgid, b->comm);
 	e->kind = b->kind;
 	http_request(e, b->status, b->method, b->route_len, b->flags, b->route);
 	__builtin_memcpy(r->dur, b->dur, sizeof(r->dur));
-	r->n = b->n;
+	r->n = n;
 	r->pad = 0;
+}
+
+/* Send the requests waiting in c->batch as one record (the state held). */
+static __always_inline void batch_emit(struct tt_req_conn *c)
+{
+	struct tt_req_batch_event *r;
+
+	if (!c->nbatch)
+		return;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_lost_n(c->nbatch);
+		c->nbatch = 0;
+		return;
+	}
+	batch_fill(r, c, c->nbatch);
 	bpf_ringbuf_submit(r, wake_flag());
-	b->n = 0;
+	c->nbatch = 0;
 }
 
 /* Do the waiting requests have its labels?  (Ports, peer and role are the connection's.) */
@@ -356,9 +393,9 @@ static __always_inline void batch_add(struct tt_req_conn *c, const struct tt_req
 {
 	struct tt_req_batch *b = &c->batch;
 
-	if (b->n && !batch_same(c, it, kind))
+	if (c->nbatch && !batch_same(c, it, kind))
 		batch_emit(c);
-	if (!b->n) {
+	if (!c->nbatch) {
 		b->kind = kind;
 		b->tgid = c->tgid;
 		b->status = it->status;
@@ -368,10 +405,10 @@ static __always_inline void batch_add(struct tt_req_conn *c, const struct tt_req
 		__builtin_memcpy(b->comm, c->comm, sizeof(b->comm));
 		__builtin_memcpy(b->route, it->route, sizeof(b->route));
 	}
-	b->dur[b->n & (TT_REQ_BATCH - 1)] = it->last_ns - it->start_ns;
+	b->dur[c->nbatch & (TT_REQ_BATCH - 1)] = it->last_ns - it->start_ns;
 	b->end_ns = it->last_ns;
-	b->n++;
-	if (b->n >= TT_REQ_BATCH)
+	c->nbatch++;
+	if (c->nbatch >= TT_REQ_BATCH)
 		batch_emit(c);
 }
 
@@ -1433,7 +1470,8 @@ static __always_inline int on_data(struct tt_req_conn *c, __u32 call, __u64 arg,
 		return 0;
 	ts = bpf_ktime_get_ns();
 	if (!conn_lock(c)) {
-		tt_count_lost(TT_LOST_MAP_FULL);
+		/* another call of this connection held it all along: this one is not looked at */
+		count_unclassified();
 		return 0;
 	}
 	/*
@@ -1593,15 +1631,22 @@ int sys_exit_accept4(struct sys_exit_ctx *ctx)
 	return on_accept_exit(ctx->ret);
 }
 
-/* Finish the response in flight of a connection whose socket goes away. */
+/*
+ * Finish the response in flight of a connection whose socket goes away.
+ * No call can be moving data on it (the socket is orphaned): the state is
+ * free but for a flush's swap; failing that, the end is counted as not
+ * looked at.
+ */
 static __always_inline void conn_destroyed(struct tt_req_conn *c)
 {
-	if (conn_lock(c)) {
-		finish_head(c);
-		c->head = c->tail;
-		batch_emit(c);
-		conn_unlock(c);
+	if (!conn_lock(c)) {
+		count_unclassified();
+		return;
 	}
+	finish_head(c);
+	c->head = c->tail;
+	batch_emit(c);
+	conn_unlock(c);
 }
 
 /*
@@ -1774,22 +1819,71 @@ struct flush_ctx {
 	__u64 finished;
 };
 
+/*
+ * Take a connection's idle response and waiting batch out without holding
+ * its state: a held lock here made a data program that came meanwhile
+ * give up its call (a lost request, counted map_full, whenever the flush
+ * was interrupted in between).  The records are filled from the state,
+ * then the control word is swapped for one with head and nbatch advanced:
+ * if any program took the state since the word was read, the swap fails,
+ * the records are discarded and the next flush tries again.
+ */
 static __always_inline void flush_conn(struct tt_req_conn *c, struct flush_ctx *f)
 {
-	struct tt_req_item *it;
+	union {
+		__u64 v;
+		struct {
+			__u32 seq;
+			__u8 head, tail, nbatch, pad;
+		};
+	} w, nw;
+	struct tt_req_batch_event *r = NULL;
+	struct tt_req_event *e = NULL;
+	struct tt_req_item *it = NULL;
 
-	if ((c->head == c->tail && !c->batch.n) || __sync_lock_test_and_set(&c->busy, 1))
+	w.v = ctl_read(c);
+	if (w.seq & 1)
+		return;	/* a program holds it: the next flush */
+	if (w.head != w.tail) {
+		it = &c->q[w.head & (TT_REQ_QUEUE - 1)];
+		if (!it->status || (__s64)(f->now - it->last_ns) < (__s64)f->idle)
+			it = NULL;
+	}
+	if (!it && !w.nbatch)
 		return;
-	if (c->head != c->tail) {
-		it = &c->q[c->head & (TT_REQ_QUEUE - 1)];
-		if (it->status && (__s64)(f->now - it->last_ns) >= (__s64)f->idle) {
-			emit(c, it);
-			c->head++;
-			f->finished++;
+	nw.v = w.v;
+	nw.seq += 2;
+	nw.nbatch = 0;
+	if (w.nbatch) {
+		r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+		if (r)
+			batch_fill(r, c, w.nbatch);
+	}
+	if (it) {
+		nw.head++;
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (e) {
+			http_record(e, c, it->last_ns, it->last_ns - it->start_ns, c->tgid, c->comm);
+			http_request(e, it->status, it->method, it->route_len, it->flags, it->route);
 		}
 	}
-	batch_emit(c);	/* at every flush: a batch waits 100 ms at most */
-	conn_unlock(c);
+	if (__sync_val_compare_and_swap(&c->ctl, w.v, nw.v) != w.v) {
+		if (r)
+			bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+		if (e)
+			bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return;
+	}
+	if (r)
+		bpf_ringbuf_submit(r, wake_flag());
+	else
+		count_lost_n(w.nbatch);
+	if (e)
+		bpf_ringbuf_submit(e, wake_flag());
+	else if (it)
+		tt_count_lost(TT_LOST_RINGBUF);
+	if (it)
+		f->finished++;
 }
 
 static long flush_one(struct bpf_map *map, __u64 *key, struct tt_req_conn *c, struct flush_ctx *f)

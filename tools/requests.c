@@ -547,7 +547,9 @@ static int describe_filters(const struct requests_tool *t, struct tt_report *r)
 /*
  * tracetool_requests_unclassified_total: socket data of traced processes
  * that needed classifying but had no user buffer to read (io_uring,
- * splice; socket path only), as the increase since the last collect.
+ * splice; socket path only), or whose connection's state another call
+ * held all along (two threads on one connection at once, the holder
+ * interrupted), as the increase since the last collect.
  */
 static int add_unclassified(struct requests_tool *t, struct tt_report *r)
 {
@@ -559,7 +561,8 @@ static int add_unclassified(struct requests_tool *t, struct tt_report *r)
 
 	f = tt_report_add_family(r, "tracetool_requests_unclassified_total",
 				 "Socket reads and writes of traced processes with no user buffer to "
-				 "classify (io_uring, splice): requests there are not counted.", "",
+				 "classify (io_uring, splice) or that met another call holding their "
+				 "connection's state: requests there are not counted.", "",
 				 TT_METRIC_COUNTER, 0, NULL);
 	if (!f)
 		return -ENOMEM;

@@ -149,7 +149,7 @@ _Static_assert(sizeof(struct tt_wire_sync) == 32, "tt_wire_sync layout");
  * and only on the socket path, whose state is never evicted.
  */
 struct tt_req_batch {
-	__u8 n;			/* requests waiting: dur[0..n) */
+	__u8 pad0;		/* the count waiting is tt_req_conn.nbatch */
 	__u8 method;
 	__u16 status;		/* HTTP status; PostgreSQL: message type */
 	__u8 route_len;
@@ -165,22 +165,34 @@ struct tt_req_batch {
 };
 
 /*
- * Per-connection state, in an LRU hash keyed by the struct sock address.
- * `busy` is a try-lock (atomic exchange) shared by the syscall programs and
- * the flush program; `ino` (the socket inode number) tells a recycled
- * struct sock from the connection the state was made for.
+ * Per-connection state, in socket storage or (fallback) an LRU hash keyed
+ * by the struct sock address; `ino` (the socket inode number) tells a
+ * recycled struct sock from the connection the state was made for.
+ *
+ * `ctl` is one word so that the flush can take finished requests out with
+ * a single compare-and-swap and never holds the state: `seq` is odd while
+ * a data or destroy program holds it (a lock taken by compare-and-swap)
+ * and grows at every take and release; the flush copies what it sends,
+ * then swaps in the word with `head` and `nbatch` advanced, which fails
+ * (and the copies are discarded) if any program took the state meanwhile.
  */
 struct tt_req_conn {
-	__u32 busy;
+	union {
+		__u64 ctl;
+		struct {
+			__u32 seq;	/* bit 0: held; ctl's low half (little-endian BPF) */
+			__u8 head, tail;	/* queue of requests: q[head % N] .. q[(tail - 1) % N] */
+			__u8 nbatch;	/* requests waiting in batch: batch.dur[0..nbatch) */
+			__u8 pad;
+		};
+	};
 	__u32 ino;
 	__u8 role;
 	__u8 proto;
-	__u8 head, tail;	/* queue of requests: q[head % N] .. q[(tail - 1) % N] */
 	__u8 family;		/* AF_INET / AF_INET6 */
 	__u8 pfx_len;		/* bytes held in pfx */
 	__u16 lport;		/* local port, host order */
 	__u16 rport;		/* peer port, host order */
-	__u16 pad;
 	__u32 tgid;		/* process that moved the last request's first bytes */
 	char comm[TT_COMM_LEN];
 	__u8 raddr[16];		/* peer address (IPv4 in the first 4 bytes) */
