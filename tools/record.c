@@ -232,8 +232,8 @@ static void run_name(const struct one_run *w, char *buf, size_t len)
  * One run in the loaded session `s`: the first starts the session, a later
  * one relaunches CMD (or, with -d, opens the next window, which starts
  * where the previous one's snapshot was taken, so windows are contiguous).
- * *deadline is the -d window's end (advanced by SEC per run, INFINITY with
- * CMD).  *out gets the run's report and noise.  0, or -errno with err
+ * *deadline is the -d window's end (SEC after the window began, INFINITY
+ * with CMD).  *out gets the run's report and noise.  0, or -errno with err
  * filled (CMD failing is -ECHILD; a signal to tracetool -EINTR).
  */
 /* Wall time the core-to-core probes took, all runs (-v prints it per run). */
@@ -284,8 +284,13 @@ static int run_once(struct tt_session *s, const struct tt_common_opts *o,
 				    name);
 	if (ret)
 		return ret;
+	/*
+	 * A window of SEC from where it began (the previous snapshot), not a
+	 * fixed cadence: a snapshot taken late (a loaded host, a stopped
+	 * tracetool) would otherwise shorten the next window by as much.
+	 */
 	if (o->duration > 0)
-		*deadline = (w->index == 0 ? now_mono() : *deadline) + o->duration;
+		*deadline = tt_session_window_start(s) + o->duration;
 	while (!tt_session_done(s)) {
 		double now = now_mono();
 		int timeout = tt_poll_timeout_ms(*deadline, now, tt_session_timeout(s));

@@ -1309,6 +1309,11 @@ int tt_session_next_window(struct tt_session *s)
 	return 0;
 }
 
+double tt_session_window_start(const struct tt_session *s)
+{
+	return s->start_mono;
+}
+
 void tt_session_stop(struct tt_session *s)
 {
 	size_t i;

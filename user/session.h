@@ -225,6 +225,12 @@ int tt_session_relaunch(struct tt_session *s, char **cmd, struct tt_error *err);
  * snapshot).
  */
 int tt_session_next_window(struct tt_session *s);
+/*
+ * CLOCK_MONOTONIC seconds at which the current window began: the end of
+ * attaching, of a relaunch, or the previous snapshot after
+ * tt_session_next_window.  A window of SEC ends at this + SEC.
+ */
+double tt_session_window_start(const struct tt_session *s);
 /* Detach and close every tracer; idempotent. */
 void tt_session_stop(struct tt_session *s);
 void tt_session__free(struct tt_session *s);

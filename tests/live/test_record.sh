@@ -134,6 +134,31 @@ else
 	fi
 fi
 
+# (e2) a late snapshot does not shorten the next window: tracetool stopped
+# 0.12 s in every 0.2 s, so each snapshot comes up to 0.12 s after its
+# window's end; every window still holds its whole 0.3 s (a fixed cadence
+# gave the next one 0.3 s minus that lateness)
+L=$TT_TMP/late.json
+"$TT" record syscalls --runs 6 -d 0.3 -c tt-no-such-comm -o "$L" 2>"$TT_TMP/late.err" &
+p=$!
+i=0
+while kill -0 $p 2>/dev/null && [ $i -lt 150 ]; do
+	sleep 0.08
+	kill -STOP $p 2>/dev/null
+	sleep 0.12
+	kill -CONT $p 2>/dev/null
+	i=$((i + 1))
+done
+wait $p
+rc=$?
+if [ $rc -ne 0 ]; then
+	fail record_windows_late_snapshot "record exited $rc: $(head -2 "$TT_TMP/late.err")"
+else
+	check_eq record_windows_late_snapshot "of 6 windows, those of 0.3 s or more" 6 \
+		"$(jq '[.runs[] | select(.report.duration_seconds >= 0.3)] | length' "$L")" \
+		"$(jq -c '[.runs[].report.duration_seconds]' "$L")"
+fi
+
 # (e1) pinned to one CPU (away from a client, docs/ci.md) record still probes the
 # pairs of the CPUs it may use, between runs; with one CPU usable there is no pair:
 # no core_to_core_ns, the bundle otherwise whole
