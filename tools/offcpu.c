@@ -44,7 +44,8 @@ enum {
 static const struct tt_optdef offcpu_opts[] = {
 	{ "min-block", 0, "USEC", OPT_MIN_BLOCK,
 	  "ignore blocks shorter than USEC microseconds (default 1;\n"
-	  "from blocking to the wakeup)", "0-3600000000" },
+	  "from blocking to the wakeup; with --state 0, of the wait\n"
+	  "for a CPU)", "0-3600000000" },
 	{ "state", 0, "MASK", OPT_STATE, "count only threads leaving in these task states, a\n"
 	  "bitmask: 1 sleeping (S), 2 uninterruptible (D), ...; 0: time\n"
 	  "waiting for a CPU instead (preempted or yielding threads,\n"

@@ -383,11 +383,19 @@ static int record_runs(const struct tt_cmd *cmd, struct record *rc, void **privs
 			break;
 		}
 		if (o->verbose) {
+			char c2c[64];
+
 			run_name(&w, name, sizeof(name));
+			if (isnan(noise.core_to_core_ns))
+				snprintf(c2c, sizeof(c2c), "not measured (no second CPU to "
+					 "pair with)");
+			else
+				snprintf(c2c, sizeof(c2c), "%.1f ns per round trip",
+					 noise.core_to_core_ns);
 			fprintf(stderr, "tracetool record: %s: %.3f s, steal %.3f s, other CPU "
-				"%.3f s, core-to-core %.1f ns per round trip (probes %.1f ms)\n",
+				"%.3f s, core-to-core %s (probes %.1f ms)\n",
 				name, noise.wall_seconds, noise.steal_seconds,
-				noise.other_cpu_seconds, noise.core_to_core_ns, probe_cost * 1e3);
+				noise.other_cpu_seconds, c2c, probe_cost * 1e3);
 			probe_cost = 0;
 		}
 		ret = tt_bundle_add_run(bundle, w.variant, w.warmup, &noise, r);

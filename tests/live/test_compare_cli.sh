@@ -300,6 +300,12 @@ check_eq compare_host_old_bundle "base without probes: exit, /a p50, host_core_t
 "$TT" compare -f json -o $d/hostaa.json $d/hb.json $d/haa.json; rc=$?
 check_eq compare_host_same "same core-to-core latency: exit, step" "0 none" \
 	"$rc $(jq -r .host_core_to_core.step $d/hostaa.json)"
+# a candidate run whose probes found no CPU free has no core_to_core_ns: the
+# check goes on with the runs that have one (was: not measured for all)
+jq 'del(.runs[0].noise.core_to_core_ns)' $d/hc.json >$d/hc1.json
+"$TT" compare -f json -o $d/host1.json $d/hb.json $d/hc1.json; rc=$?
+check_eq compare_host_run_missing "one candidate run without a probe: exit, /a p50, step" \
+	"0 INCONCLUSIVE slower" "$rc $(verdict $d/host1.json /a p50) $(jq -r .host_core_to_core.step $d/host1.json)"
 "$TT" compare --strict --gate /dev/stdin $d/hb.json $d/hc.json >/dev/null 2>&1 <<'EOF2'
 {"rules": [{"metric": "*", "statistic": "p50", "allowed": 0.05, "required": true}]}
 EOF2
