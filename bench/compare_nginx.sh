@@ -6,8 +6,9 @@
 # pair of recordings.  nginx (Debian nginx-light, its own configuration on
 # 127.0.0.1:19140, one worker, bench/nginx.sh) serves one route; each run of
 # a recording is one `wrk $WRK_ARGS` (default -t1 -c16 -d2s), traced by
-# `tracetool record requests -p <nginx master and worker> -- wrk ...` (the
-# server side, and wrk's client side as CMD), RUNS runs after WARMUP
+# `tracetool record requests -p <nginx master and worker> --no-trace-cmd --
+# wrk ...` (the server side only: wrk is the load, as in docs/ci.md's
+# recipe; CLIENT=1 traces wrk's client side too), RUNS runs after WARMUP
 # warm-ups; `tracetool compare A B` with the default gate (mean, p50, p90,
 # p99 of every duration histogram, +5 % allowed).  MODE=interleave records
 # one bundle per comparison instead, base and candidate (the same wrk)
@@ -24,7 +25,9 @@
 #
 # Holds /tmp/tt-bench.lock, then /tmp/tt-live.lock, for the whole run
 # (about 50 s per comparison with the defaults).  Environment: COMPARISONS
-# [20], RUNS [10], WARMUP [1], WRK_ARGS [-t1 -c16 -d2s], MODE [pair], OUT
+# [20], RUNS [10], WARMUP [1], WRK_ARGS [-t1 -c16 -d2s], MODE [pair],
+# CLIENT [0; 1: wrk traced too, as CMD: its own requests gated as well,
+# and tracing it moves it between two latency rhythms], OUT
 # [build], KEEP [unset: a directory to keep the bundles and compare JSON in],
 # PIN [1: nginx's master and worker on CPU 0, wrk on CPU 1 (taskset), so the
 # scheduler cannot put both on one CPU, which triples wrk's latency; 0: not],
@@ -50,6 +53,9 @@ WRK_ARGS=${WRK_ARGS:--t1 -c16 -d2s}
 MODE=${MODE:-pair}
 PIN=${PIN:-1}
 PLACEMENT=${PLACEMENT:-}
+CLIENT=${CLIENT:-0}
+UNTRACED=--no-trace-cmd
+[ "$CLIENT" = 1 ] && UNTRACED=
 TRACER_CPU=${TRACER_CPU:-$([ "$PIN" = 1 ] && echo 0 || echo any)}
 PORT=19140
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -91,7 +97,7 @@ record() {
 		_sampler=$!
 	fi
 	# shellcheck disable=SC2086
-	$TT record requests -p "$PIDS_CSV" --runs "$RUNS" --warmup "$WARMUP" \
+	$TT record requests -p "$PIDS_CSV" $UNTRACED --runs "$RUNS" --warmup "$WARMUP" \
 		-o "$DIR/$_name.json.gz" "$@" -- $WRK $WRK_ARGS "$URL" >"$TMP/rec.out" 2>&1
 	_rc=$?
 	if [ "$PLACEMENT" = 1 ]; then
@@ -104,7 +110,7 @@ record() {
 }
 
 echo "tracetool $($TT --version | cut -d' ' -f2), nginx $($NGINX -v 2>&1 | sed 's/.*\///'), $(nproc) CPUs, $(uname -r)"
-echo "mode $MODE, $COMPARISONS comparisons, $RUNS runs + $WARMUP warm-up per side, wrk $WRK_ARGS per run, default gate$([ "$PIN" = 1 ] && echo ", nginx pinned to CPU 0 and wrk to CPU 1")$([ "$TRACER_CPU" != any ] && echo ", tracetool to CPU $TRACER_CPU")"
+echo "mode $MODE, $COMPARISONS comparisons, $RUNS runs + $WARMUP warm-up per side, wrk $WRK_ARGS per run, default gate$([ "$PIN" = 1 ] && echo ", nginx pinned to CPU 0 and wrk to CPU 1")$([ "$TRACER_CPU" != any ] && echo ", tracetool to CPU $TRACER_CPU"), $([ "$CLIENT" = 1 ] && echo "nginx and wrk traced" || echo "nginx traced (wrk untraced)")"
 zero=0
 hoststep=0
 start=$(date +%s)

@@ -715,7 +715,8 @@ static void serve_help(const struct tt_tracer_def *const *defs, size_t n, FILE *
 		const struct tt_optdef *d = &tt_common_optdefs[k];
 
 		if (strcmp(d->name, "format") && strcmp(d->name, "output") &&
-		    strcmp(d->name, "interval") && strcmp(d->name, "hist") && strcmp(d->name, "top"))
+		    strcmp(d->name, "interval") && strcmp(d->name, "hist") && strcmp(d->name, "top") &&
+		    strcmp(d->name, "no-trace-cmd"))
 			tt_optdef_help(d, !strcmp(d->name, "hook") ? hooks : NULL, out);
 	}
 	fprintf(out, "\nExamples:\n"

@@ -23,6 +23,7 @@ static const struct option common_opts[] = {
 	{ "top", required_argument, NULL, TT_OPT_TOP },
 	{ "dry-run", no_argument, NULL, TT_OPT_DRY_RUN },
 	{ "hook", required_argument, NULL, TT_OPT_HOOK },
+	{ "no-trace-cmd", no_argument, NULL, TT_OPT_NO_TRACE_CMD },
 	{ "format", required_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -35,7 +36,8 @@ static const struct option common_opts[] = {
 static bool is_tracing_opt(int key)
 {
 	return key == 'p' || key == 'c' || key == 'd' || key == 'i' || key == TT_OPT_CGROUP ||
-	       key == TT_OPT_HIST || key == TT_OPT_TOP || key == TT_OPT_DRY_RUN || key == TT_OPT_HOOK;
+	       key == TT_OPT_HIST || key == TT_OPT_TOP || key == TT_OPT_DRY_RUN || key == TT_OPT_HOOK ||
+	       key == TT_OPT_NO_TRACE_CMD;
 }
 
 int tt_parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -168,6 +170,9 @@ static int common_opt(const struct tt_cli *c, int key, const char *arg,
 	case TT_OPT_DRY_RUN:
 		o->dry_run = true;
 		return 0;
+	case TT_OPT_NO_TRACE_CMD:
+		o->no_trace_cmd = true;
+		return 0;
 	case TT_OPT_HOOK:
 		if (!*arg)
 			return tt_error_set(err, -EINVAL, true, "--hook: empty kind");
@@ -259,6 +264,13 @@ int tt_cli_parse(const struct tt_cli *c, int argc, char **argv, struct tt_common
 		   argv[optind - 1] != last_value) {
 		return tt_error_set(err, -EINVAL, true, "'--' is not followed by a command to run");
 	}
+	if (o->no_trace_cmd && !o->cmd)
+		return tt_error_set(err, -EINVAL, true,
+				    "--no-trace-cmd: there is no -- CMD to leave untraced");
+	/* with no filter every process is traced, CMD too: the option would lie */
+	if (o->no_trace_cmd && !o->npids && !o->comm[0] && !o->cgroup)
+		return tt_error_set(err, -EINVAL, true,
+				    "--no-trace-cmd needs -p, -c or --cgroup to say what is traced");
 	if (o->interval > 0 && o->duration > 0 && o->interval > o->duration)
 		return tt_error_set(err, -EINVAL, true, "-i %.3g is longer than -d %.3g",
 				    o->interval, o->duration);

@@ -23,6 +23,7 @@ enum {
 	TT_OPT_TOP,
 	TT_OPT_DRY_RUN,
 	TT_OPT_HOOK,
+	TT_OPT_NO_TRACE_CMD,
 	TT_OPT_CMD = 512,
 };
 

@@ -31,6 +31,11 @@ struct tt_common_opts {
 	bool dry_run;			/* --dry-run: load and attach, then stop */
 	const char *hook;		/* --hook KIND: only this hook kind (tests, old kernels) */
 	char **cmd;			/* -- CMD ARGS: NULL-terminated, or NULL */
+	/*
+	 * --no-trace-cmd: CMD is the load or the timer, not traced (as perf's
+	 * -p with a command): only -p, -c and --cgroup select what is traced.
+	 */
+	bool no_trace_cmd;
 	char **operands;		/* operands (struct tt_cli.operands), or NULL */
 	int noperands;
 	/*

@@ -367,7 +367,7 @@ static int fill_shared_maps(int pids_fd, int cg_fd, const struct tt_common_opts 
 		if (ret)
 			return ret;
 	}
-	if (child > 0) {
+	if (child > 0 && !o->no_trace_cmd) {
 		ret = filter_add(pids_fd, child, err);
 		if (ret)
 			return ret;
@@ -436,7 +436,7 @@ static int describe_filters(struct tt_report *r, const struct tt_common_opts *o)
 		ret = ret ?: tt_report_add_filter(r, "comm", o->comm);
 	if (o->cgroup)
 		ret = ret ?: tt_report_add_filter(r, "cgroup", o->cgroup);
-	if (o->cmd) {
+	if (o->cmd && !o->no_trace_cmd) {	/* untraced, it is no filter: the report's command says what ran */
 		n = 0;
 		buf[0] = 0;
 		for (i = 0; o->cmd[i] && n < sizeof(buf) - 2; i++)
@@ -738,7 +738,7 @@ static int load_and_attach(struct tt_session *s, struct tt_error *err)
 
 	ret = create_shared_maps(&s->pids_fd, &s->cg_fd, err);
 	for (i = 0; !ret && i < s->n; i++)
-		ret = open_and_load(s, &s->t[i], o->cmd && i == 0, err);
+		ret = open_and_load(s, &s->t[i], o->cmd && !o->no_trace_cmd && i == 0, err);
 	if (ret)
 		return ret;
 	s->stats.loaded_ms = (now_mono() - t_start) * 1000;
@@ -834,8 +834,8 @@ int tt_session_start(struct tt_session *s, struct tt_error *err)
 		return ret;
 
 	s->filter.self_tgid = (__u32)getpid();
-	s->filter.filter_pids = o->npids > 0 || o->cmd;
-	s->filter.follow_forks = o->cmd != NULL;
+	s->filter.filter_pids = o->npids > 0 || (o->cmd && !o->no_trace_cmd);
+	s->filter.follow_forks = o->cmd && !o->no_trace_cmd;
 	if (o->comm[0]) {
 		s->filter.filter_comm = 1;
 		memcpy(s->filter.comm, o->comm, sizeof(s->filter.comm));
@@ -1280,7 +1280,8 @@ int tt_session_relaunch(struct tt_session *s, char **cmd, struct tt_error *err)
 	}
 	if (!ret)
 		wait_held(s->child);	/* dead: release_cmd says why */
-	ret = ret ?: filter_add(s->pids_fd, s->child, err);
+	if (!ret && !s->o.no_trace_cmd)
+		ret = filter_add(s->pids_fd, s->child, err);
 	for (i = 0; !ret && i < s->n; i++) {
 		if (s->t[i].ops->reattach && (ret = s->t[i].ops->reattach(s->t[i].priv)))
 			tt_error_set(err, ret, false, "%s: attaching to %s: %s", s->t[i].ops->name,
