@@ -67,6 +67,8 @@ const char tt_record_usage[] =
 	"Examples:\n"
 	"  tracetool record syscalls --runs 10 -o base.json.gz -- ./bench --quick\n"
 	"  tracetool record requests --port 8080 --runs 10 --warmup 1 -d 10 -o api.json\n"
+	"  tracetool record requests -p 1234 --no-trace-cmd -o api.json \\\n"
+	"      -- wrk -c16 -d10s http://127.0.0.1:8080/  # the server alone, under load\n"
 	"  tracetool record requests --runs 10 -o ab.json --interleave './server-new' \\\n"
 	"      -- ./server-old\n"
 	"  tracetool report base.json.gz                  # every run merged, as text\n"

@@ -133,6 +133,8 @@ static void test_usage_errors(void **state)
 		ARGV("-i", "0"), ARGV("-f", "yaml"), ARGV("-c", "a-name-longer-than-15"),
 		ARGV("-c", ""), ARGV("--top", "0"), ARGV("--hook", ""), ARGV("stray"),
 		ARGV("-i", "5", "-d", "1"),
+		/* --no-trace-cmd: no CMD to leave untraced; no filter, so CMD would be traced */
+		ARGV("-p", "1", "--no-trace-cmd"), ARGV("--no-trace-cmd", "--", "true"),
 	};
 	struct tt_common_opts o;
 	struct tt_error err;
@@ -149,6 +151,26 @@ static void test_usage_errors(void **state)
 		assert_true(err.msg[0] != 0);
 		assert_null(strchr(err.msg, '\n'));	/* one line */
 	}
+}
+
+/* --no-trace-cmd with a filter and a command: CMD kept, marked untraced */
+static void test_no_trace_cmd(void **state)
+{
+	struct tt_common_opts o;
+	struct tt_error err;
+	struct ctx x;
+
+	(void)state;
+	assert_int_equal(parse(&o, &x, &err, true, ARGV("-p", "7", "--no-trace-cmd", "--", "true")),
+			 TT_CLI_RUN);
+	assert_true(o.no_trace_cmd);
+	assert_string_equal(o.cmd[0], "true");
+	assert_int_equal(parse(&o, &x, &err, true, ARGV("-c", "nginx", "--no-trace-cmd", "--", "x")),
+			 TT_CLI_RUN);
+	assert_int_equal(parse(&o, &x, &err, true, ARGV("-p", "7", "--", "true")), TT_CLI_RUN);
+	assert_false(o.no_trace_cmd);
+	/* not a tracing command (list, report): the option does not exist there */
+	assert_int_equal(parse(&o, &x, &err, false, ARGV("--no-trace-cmd")), -EINVAL);
 }
 
 static void test_help_and_version(void **state)
@@ -309,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_command_options),
 		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_no_trace_cmd),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_dashdash_command),
 		cmocka_unit_test(test_non_tracing_command),
