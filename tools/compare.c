@@ -886,20 +886,12 @@ static bool rule_matches(const struct rule *ru, const struct matched *e, enum st
 	return true;
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double median_of(const double *v, size_t n)
 {
 	double t[MAX_RUNS];
 
 	memcpy(t, v, n * sizeof(*t));
-	qsort(t, n, sizeof(*t), cmp_dbl);
-	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+	return tt_median_inplace(t, n);
 }
 
 /* Median absolute deviation: a spread one wild run does not blow up. */
