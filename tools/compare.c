@@ -167,6 +167,35 @@ struct prof {
 	const struct tt_profile *p[2][MAX_RUNS];
 };
 
+/*
+ * Fraction `v` as a percentage or points (times 100) with `decimals`
+ * places, then `suffix`: fixed-point while that is short, three
+ * significant digits from 1e9 on, the exponent moved by 2 rather than v
+ * multiplied (a hand-edited bundle's 1e308 ns against 48: +2.08e+308%,
+ * where 100 v is inf).  At most PCT_LEN - 1 bytes: "+999999999.99pp",
+ * "+2.08e+308pp", "-inf%".
+ */
+#define PCT_LEN 24
+
+static const char *pct_text(char *buf, double v, int decimals, bool sign, const char *suffix)
+{
+	char m[16], *e, *z;
+
+	if (fabs(v) < 1e7 || !isfinite(v)) {
+		snprintf(buf, PCT_LEN, sign ? "%+.*f%s" : "%.*f%s", decimals, 100 * v, suffix);
+		return buf;
+	}
+	snprintf(m, sizeof(m), sign ? "%+.2e" : "%.2e", v);	/* "+2.08e+306" */
+	e = strchr(m, 'e');
+	*e = 0;
+	for (z = e - 1; *z == '0'; z--)	/* "+2.00" -> "+2" */
+		*z = 0;
+	if (*z == '.')
+		*z = 0;
+	snprintf(buf, PCT_LEN, "%se%+03d%s", m, atoi(e + 1) + 2, suffix);
+	return buf;
+}
+
 struct rule {
 	char *metric;		/* glob */
 	char *unit;		/* NULL: any */
@@ -221,7 +250,7 @@ struct row {
 	double med[2], spread[2];
 	struct tt_cmp c;
 	bool host;			/* REGRESSED/IMPROVED made INCONCLUSIVE: the host's step */
-	char reason[40];		/* then "host core-to-core +712%" */
+	char reason[sizeof("host core-to-core ") + PCT_LEN];	/* then "host core-to-core +712%" */
 	enum tt_verdict before;		/* and the verdict it had */
 };
 
@@ -886,20 +915,12 @@ static bool rule_matches(const struct rule *ru, const struct matched *e, enum st
 	return true;
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double median_of(const double *v, size_t n)
 {
 	double t[MAX_RUNS];
 
 	memcpy(t, v, n * sizeof(*t));
-	qsort(t, n, sizeof(*t), cmp_dbl);
-	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+	return tt_median_inplace(t, n);
 }
 
 /* Median absolute deviation: a spread one wild run does not blow up. */
@@ -1094,6 +1115,7 @@ out:
 static int host_check(struct compare *c)
 {
 	const struct side *b = &c->side[0], *k = &c->side[1];
+	char pct[PCT_LEN];
 	size_t i;
 	int ret;
 
@@ -1107,8 +1129,8 @@ static int host_check(struct compare *c)
 			w->before = w->c.verdict;
 			w->c.verdict = TT_INCONCLUSIVE;
 			w->host = true;
-			snprintf(w->reason, sizeof(w->reason), "host core-to-core %+.0f%%",
-				 100 * c->host.change);
+			snprintf(w->reason, sizeof(w->reason), "host core-to-core %s",
+				 pct_text(pct, c->host.change, 0, true, "%"));
 			c->host_explained++;
 		}
 	}
@@ -1180,77 +1202,111 @@ static int run_stats(struct compare *c, struct tt_error *err)
 
 /* --- outputs --------------------------------------------------------------- */
 
-/* A value in its family's unit: durations as ns/us/ms/s, anything else %.4g. */
-static void fmt_value(char *buf, size_t len, double v, const struct row *w)
+/*
+ * A value in its family's unit: durations as ns/us/ms/s, anything else
+ * %.4g (at most 11 bytes for any double), a profile's amount with its
+ * unit's name, fractions as percentages.
+ */
+static void put_value(FILE *f, double v, const struct row *w)
 {
 	const char *unit = w->e->fam->unit ? w->e->fam->unit : "";
+	char pct[PCT_LEN];
 
 	if (is_fraction(w->st))
-		snprintf(buf, len, "%.2f%%", 100 * v);
+		fputs(pct_text(pct, v, 2, false, "%"), f);
 	else if (is_profile_stat(w->st))
-		snprintf(buf, len, "%.4g %s", v, unit);
+		fprintf(f, "%.4g %s", v, unit);
 	else if (w->st == ST_RATE)
-		snprintf(buf, len, "%.4g/s", v);
+		fprintf(f, "%.4g/s", v);
 	else if (strcmp(unit, "seconds"))
-		snprintf(buf, len, "%.4g", v);
+		fprintf(f, "%.4g", v);
 	else if (fabs(v) >= 1)
-		snprintf(buf, len, "%.3gs", v);
+		fprintf(f, "%.3gs", v);
 	else if (fabs(v) >= 1e-3)
-		snprintf(buf, len, "%.3gms", v * 1e3);
+		fprintf(f, "%.3gms", v * 1e3);
 	else if (fabs(v) >= 1e-6)
-		snprintf(buf, len, "%.3gus", v * 1e6);
+		fprintf(f, "%.3gus", v * 1e6);
 	else
-		snprintf(buf, len, "%.3gns", v * 1e9);
+		fprintf(f, "%.3gns", v * 1e9);
 }
 
 /*
  * A change: relative (+12.3%), a fraction's difference in points (+1.20pp),
  * or, from a zero base, a difference in the row's unit (+1.04ms).
  */
-static void fmt_delta(char *buf, size_t len, double v, const struct row *w)
+static void put_delta(FILE *f, double v, const struct row *w)
 {
-	char abs_v[32];
+	char pct[PCT_LEN];
 
 	v += 0.0;	/* -0.0 is no change: "+0.0%", not "-0.0%" */
 	if (isinf(v)) {
-		snprintf(buf, len, "%s", v < 0 ? "-inf" : "+inf");
+		fputs(v < 0 ? "-inf" : "+inf", f);
 	} else if (is_fraction(w->st)) {
-		snprintf(buf, len, "%+.2fpp", v * 100);
+		fputs(pct_text(pct, v, 2, true, "pp"), f);
 	} else if (w->zero_base) {
-		fmt_value(abs_v, sizeof(abs_v), fabs(v), w);
-		snprintf(buf, len, "%c%s", v < 0 ? '-' : '+', abs_v);
+		fputc(v < 0 ? '-' : '+', f);
+		put_value(f, fabs(v), w);
 	} else {
-		snprintf(buf, len, "%+.1f%%", v * 100);
+		fputs(pct_text(pct, v, 1, true, "%"), f);
 	}
 }
 
 /* "+12.3% [+8.0%, +16.9%]", or "-" when not tested */
-static void fmt_change(char *buf, size_t len, const struct row *w)
+static void put_change(FILE *f, const struct row *w, int unused)
 {
-	char a[32], b[32], m[32];
-
+	(void)unused;
 	if (w->c.verdict == TT_INSUFFICIENT) {
-		snprintf(buf, len, "-");
+		fputc('-', f);
 		return;
 	}
-	fmt_delta(m, sizeof(m), w->c.change, w);
-	fmt_delta(a, sizeof(a), w->c.lo, w);
-	fmt_delta(b, sizeof(b), w->c.hi, w);
-	snprintf(buf, len, "%s [%s, %s]", m, a, b);
+	put_delta(f, w->c.change, w);
+	fputs(" [", f);
+	put_delta(f, w->c.lo, w);
+	fputs(", ", f);
+	put_delta(f, w->c.hi, w);
+	fputc(']', f);
 }
 
-/* "value ±spread%" of a side */
-static void fmt_side(char *buf, size_t len, const struct row *w, int sd)
+/* "value ±spread%" of side `sd` */
+static void put_side(FILE *f, const struct row *w, int sd)
 {
-	char v[32];
+	char pct[PCT_LEN];
 
-	fmt_value(v, sizeof(v), w->med[sd], w);
+	put_value(f, w->med[sd], w);
 	if (is_fraction(w->st))
-		snprintf(buf, len, "%s ±%.2fpp", v, 100 * w->spread[sd]);
+		fprintf(f, " ±%s", pct_text(pct, w->spread[sd], 2, false, "pp"));
 	else if (w->med[sd] != 0)
-		snprintf(buf, len, "%s ±%.1f%%", v, 100 * w->spread[sd] / fabs(w->med[sd]));
-	else
-		snprintf(buf, len, "%s", v);
+		fprintf(f, " ±%s", pct_text(pct, w->spread[sd] / fabs(w->med[sd]), 1, false,
+					      "%"));
+}
+
+/* Both sides' "value ±spread%", `sep` between */
+static void put_sides(FILE *f, const struct row *w, const char *sep)
+{
+	put_side(f, w, 0);
+	fputs(sep, f);
+	put_side(f, w, 1);
+}
+
+/*
+ * What `put` writes for row `w` (and its `arg`), as a string to free: the
+ * cells and messages have no fixed size to cut them at (a profile's unit
+ * is the bundle's).  NULL on ENOMEM.
+ */
+static char *row_text(void (*put)(FILE *, const struct row *, int), const struct row *w, int arg)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	if (!f)
+		return NULL;
+	put(f, w, arg);
+	if (fclose(f)) {
+		free(s);
+		return NULL;
+	}
+	return s;
 }
 
 /* The row's p: of the direction its verdict is about (worse unless IMPROVED). */
@@ -1309,56 +1365,94 @@ static void list_unmatched(const struct compare *c, FILE *out, const char *prefi
 		}
 }
 
+/*
+ * Whether the host check was done, and why not (JSON host_check.status):
+ * --no-host-check, no run of a side with a probe (a bundle from before
+ * record probed, one CPU), or too few such runs for the test.
+ */
+enum host_status { HOST_CHECKED, HOST_DISABLED, HOST_NOT_MEASURED, HOST_TOO_FEW_RUNS };
+
+static const char *const host_status_names[] = {
+	[HOST_CHECKED] = "checked",
+	[HOST_DISABLED] = "disabled",
+	[HOST_NOT_MEASURED] = "not_measured",
+	[HOST_TOO_FEW_RUNS] = "too_few_runs",
+};
+
+static enum host_status host_status(const struct compare *c)
+{
+	if (c->no_host_check)
+		return HOST_DISABLED;
+	if (c->host.tested)
+		return HOST_CHECKED;
+	if (!c->side[0].nprobe || !c->side[1].nprobe)
+		return HOST_NOT_MEASURED;
+	return HOST_TOO_FEW_RUNS;
+}
+
 /* The host's core-to-core latency across the sides, one line without a newline. */
-static void host_line(const struct compare *c, char *buf, size_t len)
+static void host_line(FILE *f, const struct compare *c)
 {
 	const struct tt_host_speed *h = &c->host;
-	char ch[32], lo[32], hi[32];
-	size_t n;
+	char ch[PCT_LEN], lo[PCT_LEN], hi[PCT_LEN];
 
-	if (c->no_host_check) {
-		snprintf(buf, len, "host core-to-core latency: not checked (--no-host-check)");
+	switch (host_status(c)) {
+	case HOST_DISABLED:
+		fputs("host core-to-core latency: not checked (--no-host-check)", f);
 		return;
+	case HOST_NOT_MEASURED:
+	case HOST_TOO_FEW_RUNS:
+		fprintf(f, "host core-to-core latency: %s (core_to_core_ns in %zu of %zu base and "
+			"%zu of %zu candidate runs, %d a side needed: recorded on one CPU, before "
+			"record probed it, or its probes found the other CPUs held)",
+			host_status(c) == HOST_NOT_MEASURED ? "not measured" : "too few runs",
+			c->side[0].nprobe, c->side[0].nruns, c->side[1].nprobe, c->side[1].nruns,
+			HOST_MIN_RUNS);
+		return;
+	case HOST_CHECKED:
+		break;
 	}
-	if (!h->tested) {
-		snprintf(buf, len, "host core-to-core latency: not measured (core_to_core_ns in "
-			 "%zu of %zu base and %zu of %zu candidate runs, %d a side needed: "
-			 "recorded on one CPU, before record probed it, or its probes found "
-			 "the other CPUs held)", c->side[0].nprobe, c->side[0].nruns,
-			 c->side[1].nprobe, c->side[1].nruns, HOST_MIN_RUNS);
-		return;
-	}
-	snprintf(ch, sizeof(ch), "%+.1f%%", 100 * (h->change + 0.0));
-	snprintf(lo, sizeof(lo), "%+.1f%%", 100 * (h->lo + 0.0));
-	snprintf(hi, sizeof(hi), "%+.1f%%", 100 * (h->hi + 0.0));
-	n = (size_t)snprintf(buf, len, "host core-to-core latency: candidate %s [%s, %s] %s, "
-			     "p=%.2g (%.4g -> %.4g ns per round trip); ", ch, lo, hi,
-			     h->change >= 0 ? "slower" : "faster",
-			     h->change >= 0 ? h->p_slower : h->p_faster, h->base_median,
-			     h->cand_median);
-	if (n >= len)
-		return;
+	fprintf(f, "host core-to-core latency: candidate %s [%s, %s] %s, p=%.2g (%.4g -> %.4g ns "
+		"per round trip); ", pct_text(ch, h->change + 0.0, 1, true, "%"),
+		pct_text(lo, h->lo + 0.0, 1, true, "%"),
+		pct_text(hi, h->hi + 0.0, 1, true, "%"), h->change >= 0 ? "slower" : "faster",
+		h->change >= 0 ? h->p_slower : h->p_faster, h->base_median, h->cand_median);
 	if (h->step)
-		snprintf(buf + n, len - n, "%zu REGRESSED/IMPROVED within %g%% made "
-			 "INCONCLUSIVE", c->host_explained, 100 * TT_HOST_MAX_EFFECT);
+		fprintf(f, "%zu REGRESSED/IMPROVED within %g%% made INCONCLUSIVE", c->host_explained,
+			100 * TT_HOST_MAX_EFFECT);
 	else
-		snprintf(buf + n, len - n, "no step (p >= %g or under x%g)", TT_HOST_ALPHA,
-			 1 + TT_HOST_MIN_SHIFT);
+		fprintf(f, "no step (p >= %g or under x%g)", TT_HOST_ALPHA, 1 + TT_HOST_MIN_SHIFT);
+}
+
+/* host_line as a string to free; NULL on ENOMEM. */
+static char *host_text(const struct compare *c)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	if (!f)
+		return NULL;
+	host_line(f, c);
+	if (fclose(f)) {
+		free(s);
+		return NULL;
+	}
+	return s;
 }
 
 /* "INCONCLUSIVE (host core-to-core +712%)" when the host's step decided it, else the verdict */
-static void verdict_text(char *buf, size_t len, const struct row *w)
+static void put_verdict(FILE *f, const struct row *w, int unused)
 {
+	(void)unused;
 	if (w->host)
-		snprintf(buf, len, "%s (%s)", tt_verdict_name(w->c.verdict), w->reason);
+		fprintf(f, "%s (%s)", tt_verdict_name(w->c.verdict), w->reason);
 	else
-		snprintf(buf, len, "%s", tt_verdict_name(w->c.verdict));
+		fputs(tt_verdict_name(w->c.verdict), f);
 }
 
 static void header(const struct compare *c, FILE *out, const char *pre)
 {
-	char host[320];
-
 	fprintf(out, "%sbase %s (%zu runs), candidate %s (%zu runs); %d gated tests (BH family "
 		"%d), false discovery rate %.2g\n", pre, c->side[0].path, c->side[0].nruns,
 		c->side[1].path, c->side[1].nruns, c->family, c->family, c->alpha);
@@ -1370,8 +1464,9 @@ static void header(const struct compare *c, FILE *out, const char *pre)
 			c->untested);
 	if (c->fp_diff)
 		fprintf(out, "%swarning: host fingerprints differ: %s\n", pre, c->fp_diff);
-	host_line(c, host, sizeof(host));
-	fprintf(out, "%s%s\n", pre, host);
+	fputs(pre, out);
+	host_line(out, c);
+	fputc('\n', out);
 }
 
 /* The text table's columns, in order; the last is not padded. */
@@ -1383,27 +1478,50 @@ static const char *const col_heads[COL_NR] = { "SERIES", "STAT", "BASE", "CAND",
 /* Widest SERIES cell: longer names are cut in the middle, where labels repeat least. */
 #define SERIES_WIDTH_MAX 120
 
+/* One row's cells: the series name cut to SERIES_WIDTH_MAX, numbers as long as they come. */
 struct text_row {
-	char cell[COL_NR][2048];
+	char series[2048], stat[16], p[32], runs[48];
+	char *text[COL_NR];		/* BASE, CAND, CHANGE, VERDICT: to free */
+	const char *cell[COL_NR];
 };
 
-static void text_cells(const struct row *w, struct text_row *t)
+static void text_row_release(struct text_row *t)
+{
+	int k;
+
+	for (k = 0; k < COL_NR; k++) {
+		free(t->text[k]);
+		t->text[k] = NULL;
+	}
+}
+
+/* 0 or -ENOMEM (the row released either way by text_row_release). */
+static int text_cells(const struct row *w, struct text_row *t)
 {
 	char name[1024];
 
-	tt_escape(t->cell[COL_SERIES], sizeof(t->cell[COL_SERIES]),
-		  series_name(w, name, sizeof(name)));
-	tt_text_elide_middle(t->cell[COL_SERIES], SERIES_WIDTH_MAX);
-	snprintf(t->cell[COL_STAT], sizeof(t->cell[COL_STAT]), "%s", stat_names[w->st]);
-	fmt_side(t->cell[COL_BASE], sizeof(t->cell[COL_BASE]), w, 0);
-	fmt_side(t->cell[COL_CAND], sizeof(t->cell[COL_CAND]), w, 1);
-	fmt_change(t->cell[COL_CHANGE], sizeof(t->cell[COL_CHANGE]), w);
-	verdict_text(t->cell[COL_VERDICT], sizeof(t->cell[COL_VERDICT]), w);
+	tt_escape(t->series, sizeof(t->series), series_name(w, name, sizeof(name)));
+	tt_text_elide_middle(t->series, SERIES_WIDTH_MAX);
+	snprintf(t->stat, sizeof(t->stat), "%s", stat_names[w->st]);
 	if (w->c.verdict == TT_INSUFFICIENT)
-		snprintf(t->cell[COL_P], sizeof(t->cell[COL_P]), "-");
+		snprintf(t->p, sizeof(t->p), "-");
 	else
-		snprintf(t->cell[COL_P], sizeof(t->cell[COL_P]), "%.2g", row_q(w));
-	snprintf(t->cell[COL_RUNS], sizeof(t->cell[COL_RUNS]), "%zu/%zu", w->n[0], w->n[1]);
+		snprintf(t->p, sizeof(t->p), "%.2g", row_q(w));
+	snprintf(t->runs, sizeof(t->runs), "%zu/%zu", w->n[0], w->n[1]);
+	t->text[COL_BASE] = row_text(put_side, w, 0);
+	t->text[COL_CAND] = row_text(put_side, w, 1);
+	t->text[COL_CHANGE] = row_text(put_change, w, 0);
+	t->text[COL_VERDICT] = row_text(put_verdict, w, 0);
+	t->cell[COL_SERIES] = t->series;
+	t->cell[COL_STAT] = t->stat;
+	t->cell[COL_BASE] = t->text[COL_BASE];
+	t->cell[COL_CAND] = t->text[COL_CAND];
+	t->cell[COL_CHANGE] = t->text[COL_CHANGE];
+	t->cell[COL_VERDICT] = t->text[COL_VERDICT];
+	t->cell[COL_P] = t->p;
+	t->cell[COL_RUNS] = t->runs;
+	return t->text[COL_BASE] && t->text[COL_CAND] && t->text[COL_CHANGE] &&
+	       t->text[COL_VERDICT] ? 0 : -ENOMEM;
 }
 
 static void text_line(FILE *out, const char *const *cells, const size_t *width)
@@ -1427,8 +1545,7 @@ static void text_line(FILE *out, const char *const *cells, const size_t *width)
 static int render_text(const struct compare *c, int verbose, FILE *out)
 {
 	size_t i, hidden = 0, width[COL_NR];
-	struct text_row *t = malloc(sizeof(*t));
-	const char *cells[COL_NR];
+	struct text_row *t = calloc(1, sizeof(*t));
 	int k, pass;
 
 	if (!t)
@@ -1447,14 +1564,17 @@ static int render_text(const struct compare *c, int verbose, FILE *out)
 				hidden += pass;
 				continue;
 			}
-			text_cells(w, t);
-			for (k = 0; k < COL_NR; k++) {
-				cells[k] = t->cell[k];
-				if (!pass && tt_text_cells(cells[k]) > width[k])
-					width[k] = tt_text_cells(cells[k]);
+			if (text_cells(w, t)) {
+				text_row_release(t);
+				free(t);
+				return -ENOMEM;
 			}
+			for (k = 0; k < COL_NR; k++)
+				if (!pass && tt_text_cells(t->cell[k]) > width[k])
+					width[k] = tt_text_cells(t->cell[k]);
 			if (pass)
-				text_line(out, cells, width);
+				text_line(out, t->cell, width);
+			text_row_release(t);
 		}
 	}
 	free(t);
@@ -1486,7 +1606,7 @@ static int render_markdown_to(const struct compare *c, FILE *out)
 {
 	char *text = NULL, *row = NULL;
 	size_t len = 0, rlen = 0, i, left = 0;
-	char name[1024], b[64], k[64], ch[96], vt[64];
+	char name[1024];
 	FILE *f = open_memstream(&text, &len);
 
 	if (!f)
@@ -1507,13 +1627,13 @@ static int render_markdown_to(const struct compare *c, FILE *out)
 			goto nomem;
 		fputs("| ", r);
 		md_cell(r, series_name(w, name, sizeof(name)));
-		fmt_side(b, sizeof(b), w, 0);
-		fmt_side(k, sizeof(k), w, 1);
-		fmt_change(ch, sizeof(ch), w);
-		verdict_text(vt, sizeof(vt), w);
-		fprintf(r, " | %s | %s | %s | %s | %s%s%s | ", stat_names[w->st], b, k, ch,
-			w->c.verdict == TT_REGRESSED ? "**" : "", vt,
-			w->c.verdict == TT_REGRESSED ? "**" : "");
+		fprintf(r, " | %s | ", stat_names[w->st]);
+		put_sides(r, w, " | ");
+		fputs(" | ", r);
+		put_change(r, w, 0);
+		fputs(w->c.verdict == TT_REGRESSED ? " | **" : " | ", r);
+		put_verdict(r, w, 0);
+		fputs(w->c.verdict == TT_REGRESSED ? "** | " : " | ", r);
 		if (w->c.verdict == TT_INSUFFICIENT)
 			fprintf(r, "- | %zu/%zu |\n", w->n[0], w->n[1]);
 		else
@@ -1600,34 +1720,38 @@ static void xml_text(FILE *out, const char *s)
 	}
 }
 
-static void why(char *buf, size_t len, const struct row *w)
+/* "p99 REGRESSED: base -> candidate, change ..., allowed ..., p ..., runs N/M" */
+static void put_why(FILE *f, const struct row *w, int unused)
 {
-	char ch[96], b[64], k[64], al[32], vt[64];
-
-	verdict_text(vt, sizeof(vt), w);
-	fmt_change(ch, sizeof(ch), w);
-	fmt_side(b, sizeof(b), w, 0);
-	fmt_side(k, sizeof(k), w, 1);
-	fmt_delta(al, sizeof(al), w->rule->lower_is_worse ? -w->allowed : w->allowed, w);
-	snprintf(buf, len, "%s %s: %s -> %s, change %s, allowed %s, p %.2g, runs %zu/%zu",
-		 stat_names[w->st], vt, b, k, ch, al, row_q(w),
-		 w->n[0], w->n[1]);
+	(void)unused;
+	fprintf(f, "%s ", stat_names[w->st]);
+	put_verdict(f, w, 0);
+	fputs(": ", f);
+	put_sides(f, w, " -> ");
+	fputs(", change ", f);
+	put_change(f, w, 0);
+	fputs(", allowed ", f);
+	put_delta(f, w->rule->lower_is_worse ? -w->allowed : w->allowed, w);
+	fprintf(f, ", p %.2g, runs %zu/%zu", row_q(w), w->n[0], w->n[1]);
 }
 
 static int render_junit(const struct compare *c, FILE *out)
 {
-	char name[1024], msg[512], host[320];
+	char name[1024], *msg, *host = host_text(c);
 	size_t i;
 
+	if (!host)
+		return -ENOMEM;
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<testsuites name=\"tracetool compare\" tests=\"%zu\" failures=\"%zu\">\n"
 		"  <testsuite name=\"tracetool compare\" tests=\"%zu\" failures=\"%zu\" "
 		"skipped=\"%zu\">\n", c->nrows, c->counts[TT_REGRESSED], c->nrows,
 		c->counts[TT_REGRESSED], c->counts[TT_INSUFFICIENT]);
-	host_line(c, host, sizeof(host));
 	fputs("    <properties>\n      <property name=\"host_core_to_core\" value=\"", out);
 	xml_text(out, host);
-	fputs("\"/>\n    </properties>\n", out);
+	free(host);
+	fprintf(out, "\"/>\n      <property name=\"host_core_to_core_status\" value=\"%s\"/>\n"
+		"    </properties>\n", host_status_names[host_status(c)]);
 	for (i = 0; i < c->nrows; i++) {
 		const struct row *w = &c->rows[i];
 
@@ -1636,7 +1760,9 @@ static int render_junit(const struct compare *c, FILE *out)
 		fputs("\" name=\"", out);
 		xml_text(out, series_name(w, name, sizeof(name)));
 		fprintf(out, " %s\">\n", stat_names[w->st]);
-		why(msg, sizeof(msg), w);
+		msg = row_text(put_why, w, 0);
+		if (!msg)
+			return -ENOMEM;
 		if (w->c.verdict == TT_REGRESSED) {
 			fputs("      <failure type=\"REGRESSED\" message=\"", out);
 			xml_text(out, msg);
@@ -1648,6 +1774,7 @@ static int render_junit(const struct compare *c, FILE *out)
 			xml_text(out, msg);
 			fputs("</system-out>\n", out);
 		}
+		free(msg);
 		fputs("    </testcase>\n", out);
 	}
 	fputs("  </testsuite>\n</testsuites>\n", out);
@@ -1696,11 +1823,14 @@ static int cmp_worst(const void *a, const void *b)
 static int render_github(const struct compare *c, FILE *out)
 {
 	const struct row **reg = calloc(c->nrows + 1, sizeof(*reg));
-	char name[1024], msg[512], host[320];
+	char name[1024], *msg, *host = host_text(c);
 	size_t i, n = 0;
 
-	if (!reg)
+	if (!reg || !host) {
+		free(reg);
+		free(host);
 		return -ENOMEM;
+	}
 	for (i = 0; i < c->nrows; i++)
 		if (c->rows[i].c.verdict == TT_REGRESSED)
 			reg[n++] = &c->rows[i];
@@ -1710,13 +1840,19 @@ static int render_github(const struct compare *c, FILE *out)
 		gh_escape(out, "REGRESSED ", true);
 		gh_escape(out, series_name(reg[i], name, sizeof(name)), true);
 		fputs("::", out);
-		why(msg, sizeof(msg), reg[i]);
+		msg = row_text(put_why, reg[i], 0);
+		if (!msg) {
+			free(reg);
+			free(host);
+			return -ENOMEM;
+		}
 		gh_escape(out, msg, false);
+		free(msg);
 		fputc('\n', out);
 	}
-	host_line(c, host, sizeof(host));
 	fprintf(out, "::%s title=host core-to-core latency::", c->host.step ? "warning" : "notice");
 	gh_escape(out, host, false);
+	free(host);
 	fputc('\n', out);
 	fputs("::notice title=tracetool compare::", out);
 	{
@@ -1809,18 +1945,37 @@ static json_t *row_json(const struct row *w)
 static json_t *host_json(const struct compare *c)
 {
 	const struct tt_host_speed *h = &c->host;
-	char line[320];
+	char *line;
+	json_t *o;
 
 	if (!h->tested)
 		return json_null();
-	host_line(c, line, sizeof(line));
-	return json_pack("{s:s, s:o, s:o, s:o, s:[o, o], s:f, s:f, s:s, s:f, s:I}", "summary",
-			 line, "base_median_ns", jreal(h->base_median), "candidate_median_ns",
-			 jreal(h->cand_median), "change", jreal(h->change), "interval",
-			 jreal(h->lo), jreal(h->hi), "p_slower", h->p_slower, "p_faster",
-			 h->p_faster, "step", h->step > 0 ? "slower" : h->step < 0 ? "faster" : "none",
-			 "max_effect", TT_HOST_MAX_EFFECT, "verdicts_made_inconclusive",
-			 (json_int_t)c->host_explained);
+	line = host_text(c);
+	o = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:[o, o], s:f, s:f, s:s, s:f, s:I}", "status",
+		      host_status_names[HOST_CHECKED], "summary", line, "base_median_ns",
+		      jreal(h->base_median), "candidate_median_ns", jreal(h->cand_median), "change",
+		      jreal(h->change), "interval", jreal(h->lo), jreal(h->hi), "p_slower",
+		      h->p_slower, "p_faster", h->p_faster, "step",
+		      h->step > 0 ? "slower" : h->step < 0 ? "faster" : "none", "max_effect",
+		      TT_HOST_MAX_EFFECT, "verdicts_made_inconclusive",
+		      (json_int_t)c->host_explained);
+	free(line);
+	return o;
+}
+
+/*
+ * Whether the host check was done, always present (host_core_to_core is
+ * null both for --no-host-check and for bundles without enough probes):
+ * its status and the runs that have a core_to_core_ns.
+ */
+static json_t *host_check_json(const struct compare *c)
+{
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "status",
+			 host_status_names[host_status(c)], "min_runs_per_side",
+			 (json_int_t)HOST_MIN_RUNS, "base_runs", (json_int_t)c->side[0].nruns,
+			 "base_runs_probed", (json_int_t)c->side[0].nprobe, "candidate_runs",
+			 (json_int_t)c->side[1].nruns, "candidate_runs_probed",
+			 (json_int_t)c->side[1].nprobe);
 }
 
 static int render_json(const struct compare *c, int status, FILE *out)
@@ -1854,6 +2009,7 @@ static int render_json(const struct compare *c, int status, FILE *out)
 	json_object_set_new(root, "fingerprint_differences",
 			    c->fp_diff ? json_string(c->fp_diff) : json_null());
 	json_object_set_new(root, "host_core_to_core", host_json(c));
+	json_object_set_new(root, "host_check", host_check_json(c));
 	json_object_set_new(root, "false_discovery_rate", json_real(c->alpha));
 	json_object_set_new(root, "family_size", json_integer(c->family));
 	json_object_set_new(root, "profile_family_size", json_integer(c->pfamily));
@@ -1888,7 +2044,7 @@ static void fg_style(void *ctx, const struct tt_fold_node *n, uint8_t rgb[3], ch
 	double here_c = ct > 0 ? (double)((n->value - n->base) / ct) : 0;
 	struct matched probe = {}, **found = NULL, *e;
 	const struct row *w = NULL;
-	char ch[96], b[64], k[64];
+	char *ch, *b, *k;
 	size_t plen = strlen(f->pr->fam.name);
 
 	probe.key = malloc(plen + strlen(n->name) + 11);
@@ -1915,12 +2071,16 @@ static void fg_style(void *ctx, const struct tt_fold_node *n, uint8_t rgb[3], ch
 			t = 0.3;	/* a significant change is never near white */
 		tt_flame_diff_color(w->c.verdict == TT_REGRESSED ? t : -t, 1, rgb);
 	}
-	fmt_side(b, sizeof(b), w, 0);
-	fmt_side(k, sizeof(k), w, 1);
-	fmt_change(ch, sizeof(ch), w);
+	b = row_text(put_side, w, 0);
+	k = row_text(put_side, w, 1);
+	ch = row_text(put_change, w, 0);
 	snprintf(buf, len, "this frame %.2f%% -> %.2f%% of the profile; the function's inclusive "
 		 "%s per run: %s -> %s, change %s, %s, p %.2g", 100 * here_b, 100 * here_c,
-		 f->pr->fam.unit, b, k, ch, tt_verdict_name(w->c.verdict), row_q(w));
+		 f->pr->fam.unit, b ? b : "?", k ? k : "?", ch ? ch : "?",
+		 tt_verdict_name(w->c.verdict), row_q(w));
+	free(b);
+	free(k);
+	free(ch);
 }
 
 /*

@@ -960,7 +960,7 @@ double tt_median_inplace(double *v, size_t n)
 	if (!n)
 		return NAN;
 	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return n % 2 ? v[n / 2] : tt_midpoint(v[n / 2 - 1], v[n / 2]);
 }
 
 int tt_core_to_core_probe(double *v, size_t max)

@@ -5,6 +5,7 @@
  * the verdict rule (contracts in compare_stats.h).
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,7 +198,7 @@ int tt_hodges_lehmann(const double *x, size_t nx, const double *y, size_t ny, do
 		for (j = 0; j < ny; j++)
 			d[i * ny + j] = y[j] - x[i];
 	qsort(d, m, sizeof(*d), cmp_double);
-	out->shift = m % 2 ? d[m / 2] : (d[m / 2 - 1] + d[m / 2]) / 2;
+	out->shift = m % 2 ? d[m / 2] : tt_midpoint(d[m / 2 - 1], d[m / 2]);
 
 	/*
 	 * The interval is the set of shifts the exact test would not reject;
@@ -308,15 +309,15 @@ static double median(const double *v, size_t n, double *tmp)
 {
 	memcpy(tmp, v, n * sizeof(*tmp));
 	qsort(tmp, n, sizeof(*tmp), cmp_double);
-	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+	return n % 2 ? tmp[n / 2] : tt_midpoint(tmp[n / 2 - 1], tmp[n / 2]);
 }
 
-static bool all_positive(const double *v, size_t n)
+static bool all_at_least(const double *v, size_t n, double lowest)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!(v[i] > 0))
+		if (!(v[i] >= lowest))
 			return false;
 	return true;
 }
@@ -350,7 +351,8 @@ int tt_cmp_series(const struct tt_cmp_in *in, double alpha, struct tt_cmp *out)
 		goto out;
 	out->base_median = median(in->base, nb, tmp);
 	out->cand_median = median(in->cand, nc, tmp);
-	logs = in->log_scale && all_positive(in->base, nb) && all_positive(in->cand, nc);
+	logs = in->log_scale && all_at_least(in->base, nb, DBL_TRUE_MIN) &&
+	       all_at_least(in->cand, nc, DBL_TRUE_MIN);
 	/*
 	 * On a log scale the shift is a ratio; otherwise a difference, made
 	 * relative by the base median (1 when that is 0, so the allowed change
@@ -382,6 +384,25 @@ int tt_cmp_series(const struct tt_cmp_in *in, double alpha, struct tt_cmp *out)
 		out->hi = hl.hi;
 		up = in->allowed;
 		down = -in->allowed;
+	}
+	/*
+	 * A ratio statistic with a run at 0 is compared as differences
+	 * relative to the base median m, and its bounds are extreme pairwise
+	 * differences: a base run above m minus a candidate run at 0 reads
+	 * below -100 %.  That measures the base's spread, not a possible
+	 * change: the candidate's values are >= 0, so every difference y - x
+	 * is >= -x and the median of Y - X is >= -median(X): the relative
+	 * change cannot be below -100 %, and cutting the interval at -100 %
+	 * takes out only values the parameter cannot have (its coverage stays;
+	 * the estimate itself is never below it but for rounding).  Fractions
+	 * and a zero base are plain differences with no such bound known (the
+	 * floor, -median(X), is not known, only its estimate), and stay.
+	 */
+	if (!logs && in->log_scale && !in->absolute && out->base_median > 0 &&
+	    all_at_least(in->cand, nc, 0)) {
+		out->change = fmax(out->change, -1);
+		out->lo = fmax(out->lo, -1);
+		out->hi = fmax(out->hi, -1);
 	}
 	/*
 	 * "Worse by more than allowed" is tested as a shift past the allowed

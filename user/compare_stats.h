@@ -101,8 +101,10 @@ const char *tt_verdict_name(enum tt_verdict v);
 
 /*
  * One gated statistic of one series: per-run values of each side, and the
- * rule.  log_scale: compare ratios (values must be > 0; a side with a value
- * <= 0 falls back to differences relative to the base median).  absolute
+ * rule.  log_scale: compare ratios of a non-negative statistic (values
+ * must be > 0; a side with a value <= 0 falls back to differences relative
+ * to the base median, whose change and interval are then cut at -1: a
+ * candidate >= 0 cannot fall by more than 100 %).  absolute
  * (without log_scale): compare plain differences, for fractions such as an
  * error ratio or a function's share, whose base is often 0; change, its
  * interval and allowed are then differences (0.01 = one percentage point).

@@ -195,7 +195,7 @@ double tt_hsum_quantile(const struct tt_hsum *s, double q)
 	b = &s->buckets[i];
 	if (isinf(b->upper))
 		return s->max;	/* only the maximum is known past the top */
-	est = (b->lower + b->upper) / 2;
+	est = tt_midpoint(b->lower, b->upper);
 	if (est < s->min)
 		est = s->min;
 	if (est > s->max)

@@ -401,6 +401,20 @@ double tt_hist_resolution(const char *unit);
  */
 double tt_hsum_quantile(const struct tt_hsum *s, double q);
 
+/*
+ * (a + b) / 2 of finite a and b, finite: the sum past DBL_MAX (two
+ * values near 1e308 in a hand-edited report) is taken as a/2 + b/2
+ * instead of turning into inf.  Exactly (a + b) / 2 wherever that is
+ * finite, so medians and bucket midpoints do not move by an ulp.
+ */
+static inline double tt_midpoint(double a, double b)
+{
+	double m = (a + b) / 2;
+
+	return __builtin_isinf(m) && __builtin_isfinite(a) && __builtin_isfinite(b) ? a / 2 + b / 2
+										    : m;
+}
+
 /* --- renderers (user/render/) --- */
 
 struct tt_render_opts {

@@ -397,4 +397,88 @@ PY
 "$TT" compare -f json -o $d/infsum.out $d/infsum.json $d/aa.json.gz 2>$d/err; rc=$?
 check_eq compare_infinite_sum "exit; /a mean, p50" "0 INSUFFICIENT SAME" \
 	"$rc $(verdict $d/infsum.out /a mean) $(verdict $d/infsum.out /a p50)" "$(cat $d/err)"
+# A statistic at 0 in the candidate's runs (each /a sum 0: its mean 0) is compared as
+# differences relative to the base median: nothing reads below -100 % in any format
+# (a bound was -101.3 %: a base run above the median minus 0), the change -100 %.
+# direction lower: the drop is REGRESSED, so JUnit and GitHub show it too.
+python3 - $d/aa.json.gz $d/zc.json <<'PY'
+import gzip, json, sys
+b = json.load(gzip.open(sys.argv[1]))
+for r in b["runs"]:
+    for m in r["report"]["metrics"]:
+        for s in m["series"]:
+            if s["labels"]["route"] == "/a":
+                s["sum"] = 0.0
+json.dump(b, open(sys.argv[2], "w"))
+PY
+printf '{"rules": [{"metric": "*", "statistic": "mean", "direction": "lower"}]}' >$d/lowgate.json
+for f in text markdown junit github json; do
+	"$TT" compare -v --gate $d/lowgate.json -f $f -o $d/zc.$f $d/base.json $d/zc.json 2>>$d/zc.err
+done
+# the lowest percentage in files
+lowest() {
+	grep -ohE -- '[-+][0-9.]+(e[-+][0-9]+)?%' "$@" | tr -d '%' | sort -g | head -1
+}
+check_eq compare_floor_minus_100 "/a mean: verdict, change, interval low end (JSON)" \
+	"REGRESSED -1 -1" "$(jq -r '.results[] | select(.labels.route == "/a") |
+	"\(.verdict) \(.change) \(.interval[0])"' $d/zc.json)" "$(cat $d/zc.err)"
+check_eq compare_floor_minus_100_formats "lowest percentage in text, markdown, junit, github" \
+	"-100.0 -100.0 -100.0 -100.0" \
+	"$(lowest $d/zc.text) $(lowest $d/zc.markdown) $(lowest $d/zc.junit) $(lowest $d/zc.github)"
+check_eq compare_floor_minus_100_text "the /a mean row" 1 \
+	"$(grep -cE 'route=/a.* mean .* -100\.0% \[-100\.0%, -[0-9.]+%\] +REGRESSED' $d/zc.text)" \
+	"$(grep ' mean ' $d/zc.text)"
+
+# Absurd core_to_core_ns in a hand-edited bundle: 1e300 and 1e308 ns read as numbers
+# (1e308 twice was an inf median, a 1e300 ratio a percentage cut at 32 bytes, without
+# its %), in the host line of every format; 0, negative, a string: exit 2, one line.
+for v in 1e300 1e308; do
+	gzip -dcf $d/aa.json.gz | jq --argjson v $v '.runs |= map(.noise.core_to_core_ns = $v)' >$d/c$v.json
+	for f in text markdown junit github json; do
+		"$TT" compare -f $f -o $d/c$v.$f $d/hb.json $d/c$v.json 2>>$d/cbig.err
+	done
+done
+pat='host core-to-core latency: candidate \+[0-9.]+e\+[0-9]+% \[\+[0-9.]+e\+[0-9]+%, \+[0-9.]+e\+[0-9]+%\] slower, p=[0-9.e-]+ \([0-9.]+ -> 1e\+(300|308) ns per round trip\); '
+n=0
+for v in 1e300 1e308; do
+	for f in text markdown junit github; do
+		# as JUnit (XML) and GitHub (workflow commands) escape it
+		n=$((n + $(sed 's/&gt;/>/g; s/%25/%/g' $d/c$v.$f | grep -cE "$pat")))
+	done
+done
+check_eq compare_host_huge_formats "host lines with +N.Ne+NNN% and 1e+300/1e+308 ns (8 files)" 8 "$n" \
+	"$(grep -h 'host core-to-core latency' $d/c1e308.text $d/c1e300.text) $(cat $d/cbig.err)"
+check_eq compare_host_huge_json "candidate_median_ns, change > 1e300, step" "1e+308 true slower" \
+	"$(jq -r '.host_core_to_core | "\(.candidate_median_ns) \(.change > 1e300) \(.step)"' $d/c1e308.json)"
+check_eq compare_host_huge_inf "lines with inf or nan in the 10 outputs" 0 \
+	"$(cat $d/c1e300.* $d/c1e308.* | grep -ciE 'inf|nan')"
+bad=""
+for v in 0 -48 '"NaN"' '"48"' true; do
+	jq --argjson v "$v" '.runs[2].noise.core_to_core_ns = $v' $d/hb.json >$d/cbad.json
+	err=$("$TT" compare $d/cbad.json $d/hc.json 2>&1 >/dev/null); rc=$?
+	case $err in *'$.runs[2].noise: "core_to_core_ns": expected a number > 0'*) ok=y ;; *) ok=n ;; esac
+	[ "$rc $(printf '%s\n' "$err" | wc -l) $ok" = "2 1 y" ] || bad="$bad $v:$rc:$err"
+done
+check_eq compare_host_invalid "core_to_core_ns 0, -48, \"NaN\", \"48\", true: exit 2, one line naming it" \
+	"" "$bad"
+
+# JSON host_check says why host_core_to_core is null: disabled, not measured (a side
+# without probes), too few runs (3 of a side), or checked; JUnit and text the same
+jq '.runs |= (to_entries | map(if .key < 7 then del(.value.noise.core_to_core_ns) else . end)
+	| map(.value))' $d/hc.json >$d/hc3.json
+for f in json junit text; do
+	"$TT" compare -f $f -o $d/hs_few.$f $d/hb.json $d/hc3.json
+done
+hs() {
+	jq -c '[.host_check.status, .host_check.base_runs_probed, .host_check.candidate_runs_probed,
+		.host_check.min_runs_per_side, (.host_core_to_core | type)]' "$1"
+}
+check_eq compare_host_status "host_check of: checked, disabled, base without probes, 3 candidate runs" \
+	'["checked",10,10,4,"object"] ["disabled",10,10,4,"null"] ["not_measured",0,10,4,"null"] ["too_few_runs",10,3,4,"null"]' \
+	"$(hs $d/host.json) $(hs $d/hostoff.json) $(hs $d/hostold.json) $(hs $d/hs_few.json)"
+check_eq compare_host_status_other "checked object's status; JUnit status; text line" \
+	"checked 1 1" "$(jq -r .host_core_to_core.status $d/host.json) $(grep -c \
+	'<property name="host_core_to_core_status" value="too_few_runs"/>' $d/hs_few.junit) $(grep -c \
+	'^host core-to-core latency: too few runs (core_to_core_ns in 10 of 10 base and 3 of 10 candidate runs, 4 a side needed' \
+	$d/hs_few.text)"
 exit 0

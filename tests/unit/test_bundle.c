@@ -11,6 +11,7 @@
  * needs a variant.
  */
 #include <errno.h>
+#include <float.h>
 #include <pthread.h>
 #include <sched.h>
 #include <math.h>
@@ -476,6 +477,9 @@ static void test_core_to_core_probe(void **state)
 	v[0] = 4, v[1] = 1;
 	assert_true(tt_median_inplace(v, 2) == 2.5);
 	assert_true(isnan(tt_median_inplace(v, 0)));
+	/* two probes near DBL_MAX (a hand-edited bundle): their median, not inf */
+	v[0] = DBL_MAX, v[1] = 1e308;
+	assert_true(tt_median_inplace(v, 2) == 1e308 / 2 + DBL_MAX / 2);
 }
 
 /* a real-time spinner holding its CPU for 60 ms */

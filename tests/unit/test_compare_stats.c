@@ -7,6 +7,7 @@
  * from a seeded generator (issue 15's A/A, +10 % and +2 % cases).
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -611,6 +612,92 @@ static void test_host_none(void **state)
 	assert_int_equal(h.step, 0);
 }
 
+/*
+ * A ratio statistic with runs at 0 (a rate, a mean of nothing) is compared
+ * as differences relative to the base median: the change and both bounds
+ * never read below -100 %, whatever the base's spread (a candidate >= 0
+ * cannot fall by more), in seeded trials with zeros in some or all of the
+ * candidate's runs; a candidate all 0 is -100 % exactly.
+ */
+static void test_floor_minus_100(void **state)
+{
+	const double base[10] = { 1.00, 1.30, 0.70, 1.05, 0.95, 1.25, 0.75, 1.01, 0.99, 1.40 };
+	double cand[10] = { 0 }, b[RUNS], c[RUNS], allowed = 0.05;
+	struct tt_cmp_in in = { base, 10, cand, 10, 0.05, true, true, false };
+	struct rng g = { 29 };
+	struct tt_cmp r;
+	size_t i;
+	int t, below = 0;
+
+	(void)state;
+	assert_int_equal(tt_cmp_series(&in, ALPHA, &r), 0);
+	assert_true(r.base_median > 0);
+	assert_float_equal(r.change, -1, 1e-12);
+	assert_true(r.lo == -1 && r.hi > -1 && r.hi < 0);
+	assert_int_equal(tt_cmp_decide(&r, &allowed, 1, ALPHA), 1);
+	assert_int_equal(r.verdict, TT_IMPROVED);
+	in.base = b;
+	in.cand = c;
+	in.nbase = in.ncand = RUNS;
+	for (t = 0; t < 500; t++) {
+		for (i = 0; i < RUNS; i++) {
+			b[i] = 100 * exp(0.5 * rng_normal(&g));
+			/* a run at 0 now and then, the others up to 2x lower */
+			c[i] = rng_unit(&g) < 0.3 ? 0 : b[i] * rng_unit(&g);
+		}
+		assert_int_equal(tt_cmp_series(&in, ALPHA, &r), 0);
+		below += r.lo <= -1;
+		assert_true(r.change >= -1 && r.lo >= -1 && r.hi >= r.lo);
+		assert_true(r.lo <= r.change && r.change <= r.hi);
+	}
+	/* the trials do reach the floor (the cut is tested, not avoided) */
+	assert_true(below > 10);
+	/* fractions are plain differences, not cut: 5 points down from 10 % */
+	in.log_scale = false;
+	in.absolute = true;
+	for (i = 0; i < RUNS; i++) {
+		b[i] = 0.10 + 0.001 * (double)i;
+		c[i] = 0.05 + 0.001 * (double)i;
+	}
+	assert_int_equal(tt_cmp_series(&in, ALPHA, &r), 0);
+	assert_float_equal(r.change, -0.05, 1e-12);
+}
+
+/*
+ * Values near DBL_MAX (a hand-edited bundle): medians of an even number of
+ * runs and the host probe's medians stay finite (they were (a + b) / 2 =
+ * inf), and the midpoint is exact where (a + b) / 2 is finite.
+ */
+static void test_huge_values(void **state)
+{
+	const double huge[4] = { 1e308, DBL_MAX, 1e308, DBL_MAX };
+	const double probe[4] = { 48, 49, 47, 48.5 };
+	struct tt_cmp_in in = { huge, 4, huge, 4, 0.05, true, true, false };
+	struct tt_bucket bk[1] = { { 1e308, 1.7e308, 10 } };
+	struct tt_hsum s = { 10, INFINITY, 1e308, 1.7e308, 1, bk };
+	struct tt_host_speed h;
+	struct tt_qint qi;
+	struct tt_cmp r;
+
+	(void)state;
+	tt_hsum_quantile_interval(&s, 0.5, &qi);
+	assert_true(tt_midpoint(DBL_MAX, DBL_MAX) == DBL_MAX);
+	assert_true(tt_midpoint(-DBL_MAX, -DBL_MAX) == -DBL_MAX);
+	assert_true(tt_midpoint(-DBL_MAX, DBL_MAX) == 0);
+	assert_true(tt_midpoint(1, 2) == 1.5);
+	assert_true(tt_midpoint(0.1, 0.2) == (0.1 + 0.2) / 2);
+	assert_int_equal(tt_cmp_series(&in, ALPHA, &r), 0);
+	assert_true(isfinite(r.base_median) && isfinite(r.cand_median));
+	assert_true(r.base_median == tt_midpoint(1e308, DBL_MAX));
+	assert_true(r.change == 0);
+	/* a run's quantile: the midpoint of a bucket near DBL_MAX, not its max */
+	assert_true(qi.value == tt_midpoint(1e308, 1.7e308));
+	assert_true(qi.lo <= qi.value && qi.value <= qi.hi && qi.hi == 1.7e308);
+	assert_int_equal(tt_host_speed_test(probe, 4, huge, 4, &h), 0);
+	assert_true(h.tested && isfinite(h.cand_median) && h.cand_median > 1e308);
+	assert_true(isfinite(h.change) && h.change > 1e305);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -629,6 +716,8 @@ int main(void)
 		cmocka_unit_test(test_host_step),
 		cmocka_unit_test(test_host_far),
 		cmocka_unit_test(test_host_none),
+		cmocka_unit_test(test_floor_minus_100),
+		cmocka_unit_test(test_huge_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
