@@ -139,6 +139,12 @@ size_t tt_text_cells(const char *s)
 	struct clusters it;
 	size_t n = 0, c;
 
+	/* ASCII, most labels: a byte a cell (a control is unprintable, CR LF two) */
+	while (s[n] && !((unsigned char)s[n] & 0x80))
+		n++;
+	if (!s[n])
+		return n;
+	n = 0;
 	clusters_init(&it, s, 0);
 	while (clusters_next(&it, &c))
 		n += c;
