@@ -56,6 +56,8 @@ static void test_cells(void **state)
 	assert_int_equal(tt_text_cells("a\xff\xfe" "b"), 4);		/* invalid: a cell a byte */
 	assert_int_equal(tt_text_cells("\xe6\x97" "x"), 3);		/* a cut-off character */
 	assert_int_equal(tt_text_cells("\xe6\x97" "\xcc\x81"), 2);	/* a mark after one: 0 */
+	assert_int_equal(tt_text_cells("\xed\xa0\x80"), 3);		/* a surrogate's bytes */
+	assert_int_equal(tt_text_cells("\xc0\xaf"), 2);			/* an overlong '/' */
 	/* controls take a cell each, ASCII alone or not (CR LF is one cluster of two) */
 	assert_int_equal(tt_text_cells("a\tb\r\n\x7f"), 6);
 	assert_int_equal(tt_text_cells("a\tb\r\n\x7f" "\xc2\xb1"), 7);
