@@ -23,6 +23,7 @@ LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -
 LIBS       += -lprotobuf-c -lcurl -lz -lpthread  # OTLP push
 LIBS       += $(shell pkg-config --libs libdw 2>/dev/null || echo -ldw -lelf)  # symbolization
 LIBS       += $(shell pkg-config --libs zlib 2>/dev/null || echo -lz)  # .gnu_debuglink checksums
+LIBS       += -lunistring  # screen cells of grapheme clusters (user/termwidth.c)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))

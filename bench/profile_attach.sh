@@ -30,6 +30,7 @@ ROUNDS=${ROUNDS:-3}
 GROUP=${GROUP:-same}
 OUT=${OUT:-build}
 WL=$OUT/workloads/prof_threads
+. bench/turns.sh	# bench_turns, bench_report
 TMP=$(mktemp -d /tmp/profile_attach.XXXXXX) || exit 1
 WPID=""
 trap '[ -z "$WPID" ] || kill -KILL "$WPID" 2>/dev/null; rm -rf "$TMP"' EXIT
@@ -91,32 +92,27 @@ done
 echo "== profile -p start: prof_threads N sleep|spin, workload group $GROUP, $ROUNDS rounds,"
 echo "   $(nproc) CPUs, kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
 echo "   N mode loaded_ms attached_ms events attach_cpu_ms perf_event_open_ms set_bpf_ms closed_ms"
-r=0
-while [ $r -lt "$ROUNDS" ]; do
-	for n in $COUNTS; do
-		for m in $MODES; do
-			i=0
-			for t in "$@"; do
-				one_run "$t" "$n" "$m" >>"$TMP/res.$i"
-				i=$((i + 1))
-			done
-		done
-	done
-	r=$((r + 1))
-done
-i=0
-for t in "$@"; do
-	echo "   $t"
-	sed 's/^/     /' "$TMP/res.$i"
+# show RES: a build's runs, then its median "attached at" per case
+show() {
+	sed 's/^/     /' "$1"
 	for n in $COUNTS; do
 		for m in $MODES; do
 			awk -v n="$n" -v m="$m" '$1 == n && $2 == m { v[++k] = $4 }
 				END { for (a = 1; a <= k; a++) for (b = a + 1; b <= k; b++)
 					if (v[b] < v[a]) { x = v[a]; v[a] = v[b]; v[b] = x }
 				printf "     median attached at %s ms: %s threads, %s\n",
-					k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2, n, m }' \
-				"$TMP/res.$i"
+					k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2, n, m }' "$1"
 		done
 	done
-	i=$((i + 1))
+}
+
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+	for n in $COUNTS; do
+		for m in $MODES; do
+			bench_turns "$TMP" one_run "$n $m" "$@"
+		done
+	done
+	r=$((r + 1))
 done
+bench_report "$TMP" show "$@"

@@ -20,6 +20,7 @@ SECS=${SECS:-4}
 OUT=${OUT:-build}
 CPU=$OUT/workloads/prof_cpu
 . tests/live/lib.sh	# tt_bg, tt_bss_ready, tt_fd_ids, tt_wait_exit; cleanup trap
+. bench/turns.sh	# bench_turns, bench_report
 
 die() {
 	echo "bench/profile_sample_cost.sh: $*" >&2
@@ -65,20 +66,21 @@ done
 
 echo "== BPF cost per sample: host-wide profile -F $HZ, $SECS s of prof_cpu, $ROUNDS rounds,"
 echo "   $(nproc) CPUs, kernel $(uname -r), $(date -u +%FT%TZ)"
+# locked_run TRACETOOL: one_run in a process of its own, under the live lock
+locked_run() {
+	flock /tmp/tt-live.lock sh "$0" --one "$1"
+}
+
+# show RES: a build's rounds and their median
+show() {
+	echo "     rounds (samples:ns): $(awk '{ printf "%s:%s ", $1, $2 }' "$1")"
+	sort -n -k2 "$1" | awk '{ v[NR] = $2 } END { if (NR % 2) m = v[(NR + 1) / 2];
+		else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "     median %.0f ns per sample\n", m }'
+}
+
 r=0
 while [ $r -lt "$ROUNDS" ]; do
-	i=0
-	for t in "$@"; do
-		flock /tmp/tt-live.lock sh "$0" --one "$t" >>"$TT_TMP/res.$i"
-		i=$((i + 1))
-	done
+	bench_turns "$TT_TMP" locked_run "" "$@"
 	r=$((r + 1))
 done
-i=0
-for t in "$@"; do
-	echo "   $t"
-	echo "     rounds (samples:ns): $(awk '{ printf "%s:%s ", $1, $2 }' "$TT_TMP/res.$i")"
-	sort -n -k2 "$TT_TMP/res.$i" | awk '{ v[NR] = $2 } END { if (NR % 2) m = v[(NR + 1) / 2];
-		else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "     median %.0f ns per sample\n", m }'
-	i=$((i + 1))
-done
+bench_report "$TT_TMP" show "$@"

@@ -13,6 +13,7 @@ BUILD="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zl
        libseccomp-dev libjansson-dev libdw-dev libmicrohttpd-dev libcap-dev
        libyaml-dev libcrypt-dev
        protobuf-c-compiler libprotobuf-c-dev libcurl4-openssl-dev"	# OTLP push
+BUILD="$BUILD libunistring-dev"	# text tables: screen cells of grapheme clusters (user/termwidth.c)
 TEST="libcmocka-dev jq procps util-linux binutils libxml2-utils nodejs iproute2 iptables"
 TEST="$TEST nginx-light wrk"	# requests: a real server and a load generator
 TEST="$TEST chromium"	# the flame graph in a browser (tests/live/test_flamegraph_browser.sh)

@@ -1,111 +1,179 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Screen cells of text (termwidth.h): mbrtowc and wcwidth under C.UTF-8. */
-#include <locale.h>
-#include <pthread.h>
+/*
+ * Screen cells of text (termwidth.h): libunistring's extended grapheme
+ * clusters (UAX #29) and character widths, measured cluster by cluster.
+ */
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
-#include <wchar.h>
+#include <unictype.h>
+#include <unigbrk.h>
+#include <unistr.h>
+#include <uniwidth.h>
 
 #include "termwidth.h"
 
 /*
- * The character at s (n > 0 bytes before the NUL): its length in bytes,
- * and its cells in *cells.  A byte that starts no character is one byte
- * of one cell, and the decoder starts afresh after it.
+ * u8_grapheme_breaks needs the whole text at once (u8_grapheme_next of
+ * libunistring 1.0 only compares neighbours: it splits a ZWJ sequence and
+ * pairs no flags), so text is broken a window at a time, from a cluster
+ * boundary on.  A boundary is a clean restart: the rules that look back
+ * further than one character (emoji ZWJ sequences, flag pairs) never look
+ * across one.  A cluster longer than the window (only made-up text has
+ * them) is measured as though it ended there.
  */
-static size_t next_char(const char *s, size_t n, mbstate_t *st, size_t *cells)
-{
-	wchar_t wc;
-	size_t r = mbrtowc(&wc, s, n, st);
-	int w;
+#define WINDOW 256
 
-	if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
-		memset(st, 0, sizeof(*st));
-		*cells = 1;
-		return 1;
+#define VS15 0xfe0e	/* text presentation selector */
+#define VS16 0xfe0f	/* emoji presentation selector */
+
+/* Clusters of a NUL-terminated text, in order; every byte of invalid UTF-8 is one of its own. */
+struct clusters {
+	const uint8_t *s;
+	size_t len;
+	size_t pos;		/* where the next cluster starts */
+	size_t win, win_end;	/* brk[] holds the boundaries of s[win, win_end) */
+	char brk[WINDOW];
+};
+
+static void clusters_init(struct clusters *it, const char *s, size_t pos)
+{
+	it->s = (const uint8_t *)s;
+	it->len = strlen(s);
+	it->pos = it->win = it->win_end = pos;
+}
+
+/* Bytes of the character at s[0, n), or 0 when s starts no whole character. */
+static size_t char_len(const uint8_t *s, size_t n, ucs4_t *uc)
+{
+	int k = u8_mbtoucr(uc, s, n);
+
+	return k > 0 ? (size_t)k : 0;
+}
+
+/* Boundaries of the valid UTF-8 from it->pos on, up to WINDOW bytes of it. */
+static void clusters_fill(struct clusters *it)
+{
+	size_t end = it->pos, k, i;
+	ucs4_t uc;
+
+	while (end < it->len && (k = char_len(it->s + end, it->len - end, &uc)) &&
+	       end + k - it->pos <= WINDOW)
+		end += k;
+	it->win = it->pos;
+	it->win_end = end;
+	if (end == it->pos)
+		return;
+	u8_grapheme_breaks(it->s + it->win, end - it->win, it->brk);
+	/* cut at the window's size: its last cluster may go on, so it is broken anew */
+	if (end < it->len && char_len(it->s + end, it->len - end, &uc)) {
+		for (i = end - it->win - 1; i > 0 && !it->brk[i]; i--)
+			;
+		if (i > 0)
+			it->win_end = it->win + i;
 	}
-	w = wcwidth(wc);
-	*cells = w < 0 ? 1 : (size_t)w;
-	return r;
 }
 
 /*
- * What tracetool writes is UTF-8 whatever the user's locale, so it is read
- * as UTF-8 under a locale object of this thread's own (uselocale), never by
- * changing the process's LC_CTYPE: that would change toupper/strcasecmp
- * elsewhere (a Turkish locale's dotless i).  glibc 2.35+ builds C.UTF-8 in;
- * without it the calling thread's locale is used.
+ * The cells of one cluster: those of its first character that takes any (a
+ * Prepend mark takes none), with the choices of terminals that lay out
+ * whole clusters (kitty, WezTerm, foot, Ghostty): a flag, two regional
+ * indicators, takes 2; VS16 makes a one-cell emoji 2 (U+2764 U+FE0F) and
+ * VS15 a two-cell one 1; whatever joins the first character (ZWJ and the
+ * emoji after it, a skin tone, combining marks) adds nothing.  A cluster of
+ * unprintable characters (controls, CR LF) takes one cell for each.
  */
-static locale_t utf8_locale;
-static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
-
-static void utf8_init(void)
+static size_t cluster_cells(const uint8_t *s, size_t n)
 {
-	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-}
+	ucs4_t uc, base = 0;
+	size_t i = 0, k, unprintable = 0, regional = 0;
+	bool vs15 = false, vs16 = false;
+	int w, base_w = 0;
 
-static locale_t utf8_enter(void)
-{
-	pthread_once(&utf8_once, utf8_init);
-	return utf8_locale ? uselocale(utf8_locale) : (locale_t)0;
-}
-
-static void utf8_leave(locale_t old)
-{
-	if (old)
-		uselocale(old);
-}
-
-static size_t text_cells(const char *s)
-{
-	size_t len = strlen(s), i, k, c, n = 0;
-	mbstate_t st;
-
-	memset(&st, 0, sizeof(st));
-	for (i = 0; i < len; i += k) {
-		k = next_char(s + i, len - i, &st, &c);
-		n += c;
+	for (; i < n && (k = char_len(s + i, n - i, &uc)); i += k) {
+		w = uc_width(uc, "UTF-8");
+		if (w < 0)
+			unprintable++;
+		else if (w > 0 && !base_w) {
+			base = uc;
+			base_w = w;
+		}
+		regional += uc_is_property_regional_indicator(uc);
+		vs15 |= uc == VS15;
+		vs16 |= uc == VS16;
 	}
-	return n;
+	if (unprintable)
+		return unprintable;
+	if (regional == 2 && uc_is_property_regional_indicator(base))
+		return 2;
+	if (base_w == 1 && vs16 && uc_is_property_emoji(base))
+		return 2;
+	if (base_w == 2 && vs15 && uc_is_property_emoji(base))
+		return 1;
+	return (size_t)base_w;
+}
+
+/* The next cluster's length in bytes (0 at the end) and its cells in *cells. */
+static size_t clusters_next(struct clusters *it, size_t *cells)
+{
+	size_t start = it->pos, end;
+
+	if (start >= it->len)
+		return 0;
+	if (start >= it->win_end)
+		clusters_fill(it);
+	if (start >= it->win_end) {	/* a byte that starts no character */
+		it->pos++;
+		*cells = 1;
+		return 1;
+	}
+	for (end = start + 1; end < it->win_end && !it->brk[end - it->win]; end++)
+		;
+	it->pos = end;
+	*cells = cluster_cells(it->s + start, end - start);
+	return end - start;
 }
 
 size_t tt_text_cells(const char *s)
 {
-	locale_t old = utf8_enter();
-	size_t n = text_cells(s);
+	struct clusters it;
+	size_t n = 0, c;
 
-	utf8_leave(old);
+	/* ASCII, most labels: a byte a cell (a control is unprintable, CR LF two) */
+	while (s[n] && !((unsigned char)s[n] & 0x80))
+		n++;
+	if (!s[n])
+		return n;
+	n = 0;
+	clusters_init(&it, s, 0);
+	while (clusters_next(&it, &c))
+		n += c;
 	return n;
 }
 
-static void elide_middle(char *s, size_t max)
+void tt_text_elide_middle(char *s, size_t max)
 {
-	size_t len = strlen(s), total = text_cells(s), head, tail, used = 0, i, k, c;
+	size_t len = strlen(s), total = tt_text_cells(s), head, tail, used = 0, i, k, c;
 	size_t head_end, rest;
-	mbstate_t st;
+	struct clusters it;
 
 	if (total <= max || max < 3)
 		return;
 	head = (max - 3) / 2;
-	memset(&st, 0, sizeof(st));
-	/* the head: whole characters while they fit, the zero-width ones after them too */
-	for (i = 0; i < len; i += k) {
-		k = next_char(s + i, len - i, &st, &c);
+	/* the head: whole clusters while they fit */
+	clusters_init(&it, s, 0);
+	for (i = 0; (k = clusters_next(&it, &c)); i += k) {
 		if (used + c > head)
 			break;
 		used += c;
 	}
 	head_end = i;
-	/* the tail: the cells the head left (a wide character may not have fitted there) */
+	/* the tail: the cells the head left (a wide cluster may not have fitted there) */
 	tail = max - 3 - used;
-	memset(&st, 0, sizeof(st));
-	for (rest = total - used; i < len; i += k) {
-		mbstate_t peek = st;
-
-		k = next_char(s + i, len - i, &peek, &c);
+	clusters_init(&it, s, head_end);
+	for (rest = total - used; (k = clusters_next(&it, &c)); i += k) {
 		if (rest <= tail && c > 0)
 			break;
-		st = peek;
 		rest -= c;
 	}
 	/* what is cut is wider than "...", so never fewer bytes */
@@ -113,12 +181,4 @@ static void elide_middle(char *s, size_t max)
 		return;
 	memcpy(s + head_end, "...", 3);
 	memmove(s + head_end + 3, s + i, len - i + 1);
-}
-
-void tt_text_elide_middle(char *s, size_t max)
-{
-	locale_t old = utf8_enter();
-
-	elide_middle(s, max);
-	utf8_leave(old);
 }

@@ -872,6 +872,60 @@ static void test_text_columns_in_cells(void **state)
 	setlocale(LC_CTYPE, "C");
 }
 
+/*
+ * Routes of three cells each, measured by grapheme cluster (an emoji ZWJ
+ * sequence, a flag, VS16, a skin tone: 2 cells, not their code points'
+ * sum): every row is padded alike, so what follows each route is the same.
+ */
+static void test_text_columns_in_clusters(void **state)
+{
+	static const char *const lnames[] = { "route" };
+	static const char *const routes[] = {
+		"/ab",
+		"/\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb",	/* woman ZWJ laptop */
+		"/\xf0\x9f\x87\xa9\xf0\x9f\x87\xaa",		/* the flag DE */
+		"/\xe2\x9d\xa4\xef\xb8\x8f",			/* heart VS16 */
+		"/\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd",		/* thumbs up, skin tone */
+	};
+	const size_t n = sizeof(routes) / sizeof(routes[0]);
+	struct tt_render_opts o = { 0 };
+	struct tt_report *r = tt_report__new();
+	struct tt_family *f;
+	char *text, *sec, *line, *save = NULL, *rest = NULL;
+	size_t i, rows = 0;
+
+	(void)state;
+	assert_non_null(r);
+	f = tt_report_add_family(r, "c_total", "", "", TT_METRIC_COUNTER, 1, lnames);
+	assert_non_null(f);
+	for (i = 0; i < n; i++)
+		add_value_series(f, (const char *const[]){ routes[i] }, 1000);
+	text = render(tt_render_text, r, &o);
+	sec = section(text, "c_total");
+	assert_non_null(sec);
+	for (line = strtok_r(sec, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *route = NULL;
+
+		if (strstr(line, "VALUE"))
+			continue;
+		for (i = 0; i < n && !route; i++)
+			if (!strncmp(line + 2, routes[i], strlen(routes[i])))
+				route = routes[i];
+		if (!route)
+			fail_msg("\"%s\": no route", line);
+		rows++;
+		line += 2 + strlen(route);
+		if (!rest)
+			rest = line;
+		else if (strcmp(line, rest))
+			fail_msg("\"%s\" after %s, \"%s\" after the first", line, route, rest);
+	}
+	assert_int_equal(rows, n);
+	free(sec);
+	free(text);
+	tt_report__free(r);
+}
+
 /* ---- write errors ------------------------------------------------------ */
 
 static void check_write_error(render_fn fn)
@@ -999,6 +1053,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_golden),
 		cmocka_unit_test(test_text_columns_in_cells),
+		cmocka_unit_test(test_text_columns_in_clusters),
 		cmocka_unit_test(test_text_hist_golden),
 		cmocka_unit_test(test_json_golden),
 		cmocka_unit_test(test_json_parses_back),
