@@ -37,7 +37,11 @@ const char tt_report_usage[] =
 	"is kept; hooks, hosts and kernels that differ are listed comma-separated;\n"
 	"events are appended in input order; stacks of a profile with the same frames\n"
 	"add. Reports of other tracers, or a metric whose type, unit or labels differ,\n"
-	"cannot be merged.\n"
+	"cannot be merged. Nor can reports measured with other options (the JSON's\n"
+	"measurement: offcpu --state and --min-block, profile -F, syscalls --failed):\n"
+	"a --state 0 offcpu report (run-queue waits) and a default one (blocked time)\n"
+	"exit 2, naming both files and the option. A report of an older version,\n"
+	"which records none, merges with a warning; the merge leaves them unknown.\n"
 	"\n"
 	"Options:\n"
 	"  -f, --format FMT      text (default), json or folded (the stacks of one\n"
@@ -213,7 +217,7 @@ static int check_measures(struct measure_seen *ms, const struct tt_report *r, co
 			  struct tt_error *err)
 {
 	struct tt_measure_diff d;
-	size_t i;
+	size_t i, k;
 	int t;
 
 	for (i = 0; i < r->ntracers; i++) {
@@ -227,8 +231,14 @@ static int check_measures(struct measure_seen *ms, const struct tt_report *r, co
 		}
 		if (!ms->known[t]) {
 			ms->known[t] = path;
-			if (tt_report_copy_measures(ms->ref, r))
-				return tt_error_set(err, -ENOMEM, false, "out of memory");
+			for (k = 0; k < r->nmeasures; k++) {
+				const struct tt_measure *m = &r->measures[k];
+
+				if (!strcmp(m->tracer, r->tracers[i]) &&
+				    tt_report_set_measure(ms->ref, m->tracer, m->key, m->value,
+							  m->note))
+					return tt_error_set(err, -ENOMEM, false, "out of memory");
+			}
 			continue;
 		}
 		if (tt_report_measure_cmp(r, ms->ref, r->tracers[i], &d) == TT_MEASURE_DIFFER)

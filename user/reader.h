@@ -64,9 +64,6 @@ struct tt_report *tt_report_read(FILE *f, char *err, size_t errlen);
 int tt_report_merge(struct tt_report *dst, const struct tt_report *src, char *err,
 		    size_t errlen);
 
-/* A measurement entry's value for messages; "(not set)" for NULL. */
-const char *tt_measure_value(const struct tt_measure *m);
-
 /*
  * Text hint the JSON does not carry: show counter family `counter` as
  * column `title` of histogram family `hist` (the ERRORS column of the

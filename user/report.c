@@ -409,6 +409,39 @@ enum tt_measure_cmp tt_report_measure_cmp(const struct tt_report *a, const struc
 	return TT_MEASURE_SAME;
 }
 
+const char *tt_measure_value(const struct tt_measure *m)
+{
+	return m ? m->value : "(not set)";
+}
+
+enum tt_measure_cmp tt_reports_measure_cmp(const struct tt_report *const *a, size_t na,
+					   const struct tt_report *const *b, size_t nb,
+					   const char **tracer, struct tt_measure_diff *d)
+{
+	enum tt_measure_cmp worst = TT_MEASURE_SAME, c;
+	const char *unknown = NULL;
+	size_t i, j, k;
+
+	for (i = 0; i < na; i++)
+		for (j = 0; j < nb; j++)
+			for (k = 0; k < a[i]->ntracers; k++) {
+				*tracer = a[i]->tracers[k];
+				c = tt_report_measure_cmp(a[i], b[j], *tracer, d);
+				if (c == TT_MEASURE_DIFFER)
+					return c;
+				/* one of them records it: they are not all alike */
+				if (c == TT_MEASURE_UNKNOWN && !unknown &&
+				    (tt_report_has_measures(a[i], *tracer) ||
+				     tt_report_has_measures(b[j], *tracer))) {
+					unknown = *tracer;
+					worst = c;
+				}
+			}
+	*tracer = unknown;
+	*d = (struct tt_measure_diff){};
+	return worst;
+}
+
 struct tt_family *tt_report_add_family(struct tt_report *r, const char *name,
 				       const char *help, const char *unit,
 				       enum tt_metric_type type, size_t nlabels,

@@ -247,6 +247,19 @@ struct tt_measure_diff {
 };
 enum tt_measure_cmp tt_report_measure_cmp(const struct tt_report *a, const struct tt_report *b,
 					  const char *tracer, struct tt_measure_diff *d);
+/*
+ * Every report of a[0..na) against every report of b[0..nb) (the runs of
+ * two bundles), tracer by tracer (a's tracers): DIFFER at the first pair
+ * whose options differ (*tracer and d as tt_report_measure_cmp, d->a from
+ * a), else UNKNOWN when a tracer's options are recorded in some of those
+ * reports and not in others (*tracer: the first such), else SAME.
+ */
+enum tt_measure_cmp tt_reports_measure_cmp(const struct tt_report *const *a, size_t na,
+					   const struct tt_report *const *b, size_t nb,
+					   const char **tracer, struct tt_measure_diff *d);
+
+/* A measurement entry's value for messages; "(not set)" for NULL. */
+const char *tt_measure_value(const struct tt_measure *m);
 
 /*
  * New metric family with `nlabels` label names (copied).  Returns a family
@@ -368,7 +381,8 @@ int tt_report_add_lost_family(struct tt_report *r);
  * frames and created in `src`'s order when new; counters, histogram
  * buckets, count and sum add, min/max widen; a gauge takes `src`'s value.
  * Loss counters add (per tracer by name); filters absent from `dst` are
- * copied, and measurement options (set, replacing dst's).  Tracers, hooks, events and times are left alone.  0 or -errno.
+ * copied, and measurement options (set, replacing dst's).  Tracers, hooks,
+ * events and times are left alone.  0 or -errno.
  */
 /*
  * Add the stacks of `src` into dst's profile of the same name (created if

@@ -113,11 +113,6 @@ static int merge_header(struct tt_report *dst, const struct tt_report *src)
 	return 0;
 }
 
-const char *tt_measure_value(const struct tt_measure *m)
-{
-	return m ? m->value : "(not set)";
-}
-
 /*
  * Values measured under other options are other quantities (run-queue
  * waits are not blocked time): refused before dst changes.  A tracer one

@@ -439,12 +439,12 @@ static json_t *header_new(const struct tt_report *r)
 		goto err;
 	}
 	filters = NULL;
+	if (r->nmeasures && obj_set(o, "measurement", measurement_new(r)))
+		goto err;
 	if (obj_set(o, "lost", lost)) {
 		lost = NULL;
 		goto err;
 	}
-	if (r->nmeasures && obj_set(o, "measurement", measurement_new(r)))
-		goto err_o;
 	if (r->cmd.argv && obj_set(o, "command", command_new(&r->cmd)))
 		goto err_o;
 	if (r->tracer_lost && obj_set(o, "lost_by_tracer", lost_by_tracer_new(r)))
