@@ -997,6 +997,38 @@ static void test_measure_snapshots(void **state)
 	tt_report__free(a);
 }
 
+/* compare's check: every run of one side against every run of the other. */
+static void test_measure_runs(void **state)
+{
+	struct tt_report *a[2] = { offcpu_report("sleeping"), offcpu_report("sleeping") };
+	struct tt_report *b[2] = { offcpu_report("sleeping"), offcpu_report("0") };
+	const struct tt_report *const *ca = (const struct tt_report *const *)a;
+	const struct tt_report *const *cb = (const struct tt_report *const *)b;
+	struct tt_measure_diff d;
+	const char *t;
+
+	(void)state;
+	assert_int_equal(tt_reports_measure_cmp(ca, 2, cb, 1, &t, &d), TT_MEASURE_SAME);
+	assert_int_equal(tt_reports_measure_cmp(ca, 2, cb, 2, &t, &d), TT_MEASURE_DIFFER);
+	assert_string_equal(t, "offcpu");
+	assert_string_equal(d.key, "state");
+	assert_string_equal(tt_measure_value(d.a), "sleeping");
+	assert_string_equal(tt_measure_value(d.b), "0");
+	/* a run of an older bundle: compared, said */
+	tt_report_drop_measures(b[1], "offcpu");
+	assert_int_equal(tt_reports_measure_cmp(ca, 2, cb, 2, &t, &d), TT_MEASURE_UNKNOWN);
+	assert_string_equal(t, "offcpu");
+	/* none records any: nothing to say */
+	tt_report_drop_measures(a[0], "offcpu");
+	tt_report_drop_measures(a[1], "offcpu");
+	tt_report_drop_measures(b[0], "offcpu");
+	assert_int_equal(tt_reports_measure_cmp(ca, 2, cb, 2, &t, &d), TT_MEASURE_SAME);
+	tt_report__free(a[0]);
+	tt_report__free(a[1]);
+	tt_report__free(b[0]);
+	tt_report__free(b[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1021,6 +1053,7 @@ int main(void)
 		cmocka_unit_test(test_measure_round_trip),
 		cmocka_unit_test(test_merge_measures),
 		cmocka_unit_test(test_measure_snapshots),
+		cmocka_unit_test(test_measure_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
