@@ -78,6 +78,11 @@ const char tt_compare_usage[] =
 	"and label values are globs; \"unit\": \"seconds\" limits a rule to durations;\n"
 	"\"ignore\": true gates nothing); a series no rule gates is not reported.\n"
 	"\n"
+	"Runs recorded with other measurement options (the reports' measurement:\n"
+	"offcpu --state, --min-block, profile -F, syscalls --failed) hold other\n"
+	"quantities: refused, exit 2; runs of older versions, which record none,\n"
+	"are compared with a warning.\n"
+	"\n"
 	"Exit status: 0 no gated regression, 1 a regression, 2 usage error or an\n"
 	"unreadable, truncated or mismatched bundle, 3 with --strict when a required\n"
 	"gate is INCONCLUSIVE or INSUFFICIENT.\n"
@@ -441,6 +446,33 @@ static int diff_fingerprints(struct compare *c, struct tt_error *err)
 	else
 		free(text);
 	return 0;
+}
+
+/*
+ * Runs measured under other options (offcpu --state, profile -F) hold other
+ * quantities, and the gate would report the options' difference as a
+ * regression: refused.  Runs that record none (older bundles) are compared
+ * with a warning.
+ */
+static int check_measures(const struct compare *c, struct tt_error *err)
+{
+	const struct side *a = &c->side[0], *b = &c->side[1];
+	struct tt_measure_diff d;
+	const char *t;
+
+	switch (tt_reports_measure_cmp(a->runs, a->nruns, b->runs, b->nruns, &t, &d)) {
+	case TT_MEASURE_DIFFER:
+		return tt_error_set(err, -EINVAL, true, "cannot compare %s with %s: %s --%s "
+				    "differs: %s in %s, %s in %s", a->path, b->path, t, d.key,
+				    tt_measure_value(d.a), a->path, tt_measure_value(d.b), b->path);
+	case TT_MEASURE_UNKNOWN:
+		fprintf(stderr, "tracetool compare: warning: %s's measurement options are not "
+			"recorded in every run (bundles written before they were): compared as if "
+			"the same\n", t);
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 /* --- the gate file --------------------------------------------------------- */
@@ -2220,6 +2252,8 @@ int cmd_compare(const struct tt_cmd *cmd, int argc, char **argv)
 		return tt_cli_outcome(cmd, -EINVAL, &err);
 	}
 	ret = read_inputs(&c, o.operands, o.noperands, &err);
+	if (!ret)
+		ret = check_measures(&c, &err);
 	if (!ret)
 		ret = diff_fingerprints(&c, &err);
 	if (!ret && c.fp_diff && c.same_host)

@@ -93,6 +93,51 @@ static int offcpu_opt(void *ctx, int key, const char *arg, struct tt_error *err)
 	return ret != -ENOENT ? ret : tt_error_set(err, -EINVAL, true, "unknown option");
 }
 
+/*
+ * --state as a measurement option (struct tt_measure): "sleeping" for the
+ * default, which counts every sleeping state (as a mask of every bit
+ * would), "0" for run-queue waits, else the mask in decimal.
+ */
+static void state_value(const struct tt_profile_config *cfg, char *buf, size_t len)
+{
+	if (!cfg->has_states || cfg->states == 0xffffffffu)
+		snprintf(buf, len, "sleeping");
+	else
+		snprintf(buf, len, "%u", cfg->states);
+}
+
+static const char *offcpu_measure_note(const char *key, const char *value, char *buf,
+				       size_t len)
+{
+	if (!strcmp(key, "state")) {
+		if (!strcmp(value, "sleeping"))
+			return "blocked time, to the wakeup";
+		if (!strcmp(value, "0"))
+			return "run-queue waits";
+		snprintf(buf, len, "blocked time in task states %s, to the wakeup", value);
+		return buf;
+	}
+	if (!strcmp(key, "min-block")) {
+		snprintf(buf, len, "spans of %s us or more", value);
+		return buf;
+	}
+	return NULL;
+}
+
+/* The stacks, and the options that say what their values are. */
+static int offcpu_collect(void *priv, struct tt_report *r)
+{
+	struct offcpu_tool *t = priv;
+	char buf[32];
+	int ret;
+
+	state_value(&t->cfg, buf, sizeof(buf));
+	ret = tt_tracer_set_measure(&tt_offcpu_tracer, r, "state", buf);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)(t->cfg.min_block_ns / 1000));
+	ret = ret ?: tt_tracer_set_measure(&tt_offcpu_tracer, r, "min-block", buf);
+	return ret ?: tt_stack_tool_collect(priv, r);
+}
+
 static struct bpf_object *offcpu_open(void *priv, enum tt_hook hook,
 				      const struct tt_common_opts *o,
 				      const struct tt_filter *filter)
@@ -162,7 +207,7 @@ static const struct tt_tracer_ops offcpu_ops = {
 	.open = offcpu_open,
 	.load = offcpu_load,
 	.attach = offcpu_attach,
-	.collect = tt_stack_tool_collect,
+	.collect = offcpu_collect,
 	.event_fd = tt_stack_tool_event_fd,
 	.drain = tt_stack_tool_drain,
 	.close = offcpu_close,
@@ -197,4 +242,5 @@ const struct tt_tracer_def tt_offcpu_tracer = {
 	.create = offcpu_create,
 	.opt = offcpu_opt,
 	.check = offcpu_check,
+	.measure_note = offcpu_measure_note,
 };

@@ -508,6 +508,27 @@ static void profile_close(void *priv)
 	t->skel = NULL;
 }
 
+static const char *profile_measure_note(const char *key, const char *value, char *buf,
+					size_t len)
+{
+	if (strcmp(key, "frequency"))
+		return NULL;
+	snprintf(buf, len, "a sample is 1/%s s", value);
+	return buf;
+}
+
+/* The stacks, and -F: what one sample weighs (samples at 49 Hz and 99 Hz do not add). */
+static int profile_collect(void *priv, struct tt_report *r)
+{
+	struct profile_tool *t = priv;
+	char buf[32];
+	int ret;
+
+	snprintf(buf, sizeof(buf), "%lu", t->freq);
+	ret = tt_tracer_set_measure(&tt_profile_tracer, r, "frequency", buf);
+	return ret ?: tt_stack_tool_collect(priv, r);
+}
+
 static const enum tt_hook profile_hooks[] = { TT_HOOK_PERF_EVENT, TT_HOOK_NR };
 
 static const struct tt_tracer_ops profile_ops = {
@@ -517,7 +538,7 @@ static const struct tt_tracer_ops profile_ops = {
 	.load = profile_load,
 	.attach = profile_attach,
 	.reattach = profile_reattach,
-	.collect = tt_stack_tool_collect,
+	.collect = profile_collect,
 	.event_fd = tt_stack_tool_event_fd,
 	.drain = tt_stack_tool_drain,
 	.close = profile_close,
@@ -583,4 +604,5 @@ const struct tt_tracer_def tt_profile_tracer = {
 	.opt = profile_opt,
 	.check = profile_check,
 	.finish = profile_finish,
+	.measure_note = profile_measure_note,
 };

@@ -53,6 +53,39 @@ const struct tt_tracer_def *tt_tracer_find(const char *name)
 	return NULL;
 }
 
+static const char *measure_note(const struct tt_tracer_def *def, const char *key,
+				const char *value, char *buf, size_t len)
+{
+	return def && def->measure_note ? def->measure_note(key, value, buf, len) : NULL;
+}
+
+int tt_tracer_set_measure(const struct tt_tracer_def *def, struct tt_report *r, const char *key,
+			  const char *value)
+{
+	char buf[128];
+
+	return tt_report_set_measure(r, def->name, key, value,
+				     measure_note(def, key, value, buf, sizeof(buf)));
+}
+
+int tt_tracers_note_measures(struct tt_report *r)
+{
+	struct tt_measure *m;
+	const char *note;
+	char buf[128];
+	size_t i;
+
+	for (i = 0; i < r->nmeasures; i++) {
+		m = &r->measures[i];
+		note = measure_note(tt_tracer_find(m->tracer), m->key, m->value, buf, sizeof(buf));
+		free(m->note);
+		m->note = note ? strdup(note) : NULL;
+		if (note && !m->note)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* --- help ------------------------------------------------------------------- */
 
 #define HELP_COL 22

@@ -15,6 +15,8 @@
 
 #include "cli.h"
 
+struct tt_report;
+
 /* One option of a tracer, or one common option. */
 struct tt_optdef {
 	const char *name;	/* long name, without "--" */
@@ -83,6 +85,11 @@ struct tt_tracer_def {
 	/* Optional, after the run: -v figures and hints for a failure (`failed`), on stderr. */
 	void (*finish)(void *priv, const struct tt_common_opts *o, bool failed);
 	void (*destroy)(void *priv);	/* NULL: free(priv) */
+	/*
+	 * Optional: the text gloss (struct tt_measure's note) of the tracer's
+	 * measurement option `key` = `value`, in `buf` or static; NULL for none.
+	 */
+	const char *(*measure_note)(const char *key, const char *value, char *buf, size_t len);
 };
 
 /* Every tracer, in `tracetool --help` order. */
@@ -97,6 +104,18 @@ extern const struct tt_tracer_def tt_syscalls_tracer, tt_tcp_tracer, tt_requests
 
 /* The tracer named exactly `name`, or NULL. */
 const struct tt_tracer_def *tt_tracer_find(const char *name);
+
+/*
+ * Record in `r` that `def`'s tracer ran with measurement option `key` =
+ * `value`, with the note def->measure_note gives.  0 or -ENOMEM.
+ */
+int tt_tracer_set_measure(const struct tt_tracer_def *def, struct tt_report *r, const char *key,
+			  const char *value);
+/*
+ * The notes of every measurement option of `r` whose tracer this build
+ * knows (a report read back: the JSON carries no notes).  0 or -ENOMEM.
+ */
+int tt_tracers_note_measures(struct tt_report *r);
 
 /* One option's help line(s), `extra` appended to its help text (NULL: none). */
 void tt_optdef_help(const struct tt_optdef *d, const char *extra, FILE *out);

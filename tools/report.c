@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "outfile.h"
 #include "reader.h"
+#include "registry.h"
 
 const char tt_report_usage[] =
 	"Usage: tracetool report [-f text|json|folded] [-o FILE] [--hist] [--top N]\n"
@@ -36,7 +37,11 @@ const char tt_report_usage[] =
 	"is kept; hooks, hosts and kernels that differ are listed comma-separated;\n"
 	"events are appended in input order; stacks of a profile with the same frames\n"
 	"add. Reports of other tracers, or a metric whose type, unit or labels differ,\n"
-	"cannot be merged.\n"
+	"cannot be merged. Nor can reports measured with other options (the JSON's\n"
+	"measurement: offcpu --state and --min-block, profile -F, syscalls --failed):\n"
+	"a --state 0 offcpu report (run-queue waits) and a default one (blocked time)\n"
+	"exit 2, naming both files and the option. A report of an older version,\n"
+	"which records none, merges with a warning; the merge leaves them unknown.\n"
 	"\n"
 	"Options:\n"
 	"  -f, --format FMT      text (default), json or folded (the stacks of one\n"
@@ -169,14 +174,115 @@ static struct tt_report *read_one(const char *path, const struct report_opts *ro
 	return r;
 }
 
+/*
+ * Each tracer's measurement options (struct tt_measure) as the first input
+ * that records them gave them, so that a differing input is named with the
+ * one it differs from, and inputs that record none (older reports).
+ */
+struct measure_seen {
+	struct tt_report *ref;		/* tracers seen, and the options recorded */
+	const char **known;		/* by ref->tracers index: input that recorded them */
+	const char **unknown;		/* the first input that records none */
+};
+
+static int seen_tracer(struct measure_seen *ms, const char *tracer)
+{
+	int i = tt_report_tracer_index(ms->ref, tracer);
+	size_t n = ms->ref->ntracers + 1;
+	const char **k, **u;
+
+	if (i >= 0)
+		return i;
+	k = realloc(ms->known, n * sizeof(*k));
+	if (k)
+		ms->known = k;
+	u = k ? realloc(ms->unknown, n * sizeof(*u)) : NULL;
+	if (u)
+		ms->unknown = u;
+	if (!u || tt_report_add_tracer(ms->ref, tracer, ""))
+		return -ENOMEM;
+	k[n - 1] = u[n - 1] = NULL;
+	return (int)n - 1;
+}
+
+/* A measurement entry's value and note for a message: four %s. */
+#define NOTED(m) tt_measure_value(m), (m) && (m)->note ? " (" : "", \
+		 (m) && (m)->note ? (m)->note : "", (m) && (m)->note ? ")" : ""
+
+/*
+ * Inputs that measured differently cannot be added up: a usage error
+ * naming both files and the option.  err filled on failure.
+ */
+static int check_measures(struct measure_seen *ms, const struct tt_report *r, const char *path,
+			  struct tt_error *err)
+{
+	struct tt_measure_diff d;
+	size_t i, k;
+	int t;
+
+	for (i = 0; i < r->ntracers; i++) {
+		t = seen_tracer(ms, r->tracers[i]);
+		if (t < 0)
+			return tt_error_set(err, -ENOMEM, false, "out of memory");
+		if (!tt_report_has_measures(r, r->tracers[i])) {
+			if (!ms->unknown[t])
+				ms->unknown[t] = path;
+			continue;
+		}
+		if (!ms->known[t]) {
+			ms->known[t] = path;
+			for (k = 0; k < r->nmeasures; k++) {
+				const struct tt_measure *m = &r->measures[k];
+
+				if (!strcmp(m->tracer, r->tracers[i]) &&
+				    tt_report_set_measure(ms->ref, m->tracer, m->key, m->value,
+							  m->note))
+					return tt_error_set(err, -ENOMEM, false, "out of memory");
+			}
+			continue;
+		}
+		if (tt_report_measure_cmp(r, ms->ref, r->tracers[i], &d) == TT_MEASURE_DIFFER)
+			return tt_error_set(err, -EINVAL, true,
+					    "cannot merge %s with %s: %s --%s differs: %s%s%s%s in "
+					    "%s, %s%s%s%s in %s", path, ms->known[t], r->tracers[i],
+					    d.key, NOTED(d.a), path, NOTED(d.b), ms->known[t]);
+	}
+	return 0;
+}
+
+/* Inputs of unknown options merged with known ones: said, never silent. */
+static void warn_unknown_measures(const struct measure_seen *ms)
+{
+	size_t i;
+
+	for (i = 0; i < ms->ref->ntracers; i++)
+		if (ms->known[i] && ms->unknown[i])
+			fprintf(stderr, "tracetool report: warning: %s records no %s measurement "
+				"options (written before they were recorded): merged with %s as if "
+				"the same; the result leaves them unknown\n", ms->unknown[i],
+				ms->ref->tracers[i], ms->known[i]);
+}
+
+static void measure_seen_release(struct measure_seen *ms)
+{
+	tt_report__free(ms->ref);
+	free(ms->known);
+	free(ms->unknown);
+}
+
 /* Read and merge every input into one report; NULL with err filled. */
 static struct tt_report *read_all(char **paths, int n, bool verbose, const struct report_opts *ro,
 				  struct tt_error *err)
 {
+	struct measure_seen ms = { .ref = tt_report__new() };
 	struct tt_report *all = NULL, *r;
 	char msg[400];
 	int i, ret;
 
+	if (!ms.ref) {
+		tt_error_set(err, -ENOMEM, false, "out of memory");
+		return NULL;
+	}
 	if (tt_cli_inputs_distinct(paths, n, err))
 		goto err;
 	for (i = 0; i < n; i++) {
@@ -187,6 +293,15 @@ static struct tt_report *read_all(char **paths, int n, bool verbose, const struc
 			fprintf(stderr, "tracetool report: %s: %zu tracer(s), %zu metric families, "
 				"%zu events, %zu profiles, %.2f s\n", paths[i], r->ntracers,
 				r->nfamilies, r->nevents, r->nprofiles, r->duration_seconds);
+		if (tt_tracers_note_measures(r)) {
+			tt_report__free(r);
+			tt_error_set(err, -ENOMEM, false, "out of memory");
+			goto err;
+		}
+		if (check_measures(&ms, r, paths[i], err)) {
+			tt_report__free(r);
+			goto err;
+		}
 		if (!all) {
 			all = r;
 			continue;
@@ -203,8 +318,11 @@ static struct tt_report *read_all(char **paths, int n, bool verbose, const struc
 			goto err;
 		}
 	}
+	warn_unknown_measures(&ms);
+	measure_seen_release(&ms);
 	return all;
 err:
+	measure_seen_release(&ms);
 	tt_report__free(all);
 	return NULL;
 }
@@ -288,6 +406,10 @@ int cmd_report(const struct tt_cmd *cmd, int argc, char **argv)
 	if (!r)
 		return tt_fail(cmd, &err);
 	tt_report_hide_self_metrics(r);
+	if (tt_tracers_note_measures(r)) {
+		ret = tt_error_set(&err, -ENOMEM, false, "out of memory");
+		goto out;
+	}
 	for (i = 0; i < sizeof(text_joins) / sizeof(text_joins[0]); i++)
 		if (tt_report_set_text_join(r, text_joins[i].hist, text_joins[i].counter,
 					    text_joins[i].title)) {

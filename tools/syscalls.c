@@ -311,7 +311,17 @@ static int describe_filters(const struct syscalls_tool *t, struct tt_report *r)
 	}
 	if (!ret && t->cfg.failed_only)
 		ret = tt_report_add_filter(r, "failed", "true");
-	return ret;
+	/* a histogram of failed calls only is another quantity, not a subset */
+	return ret ?: tt_tracer_set_measure(&tt_syscalls_tracer, r, "failed",
+					    t->cfg.failed_only ? "true" : "false");
+}
+
+static const char *syscalls_measure_note(const char *key, const char *value, char *buf,
+					 size_t len)
+{
+	(void)buf;
+	(void)len;
+	return !strcmp(key, "failed") && !strcmp(value, "true") ? "failed calls only" : NULL;
 }
 
 static int syscalls_collect(void *priv, struct tt_report *r)
@@ -401,4 +411,5 @@ const struct tt_tracer_def tt_syscalls_tracer = {
 	.create = syscalls_create,
 	.opt = syscalls_opt,
 	.check = syscalls_check,
+	.measure_note = syscalls_measure_note,
 };

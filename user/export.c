@@ -351,7 +351,7 @@ static int copy_meta(struct tt_report *v, const struct tt_report *s)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return tt_report_copy_measures(v, s);
 }
 
 struct tt_report *tt_export_view(struct tt_export *x, const struct tt_report *snap, double now)

@@ -285,6 +285,34 @@ static int read_kv(struct ctx *c, const json_t *obj, const char *path, struct tt
 	return ret;
 }
 
+/*
+ * {tracer: {option: value}}: the measurement options of tracers the report
+ * lists, values strings (struct tt_measure).
+ */
+static int read_measurement(struct ctx *c, const json_t *obj, struct tt_report *r)
+{
+	char p[PATH_LEN], q[PATH_LEN];
+	const char *tracer, *key, *s;
+	json_t *t, *v;
+	int ret;
+
+	ret = want_object(c, obj, "$.measurement");
+	json_object_foreach((json_t *)obj, tracer, t) {
+		if (ret)
+			break;
+		path_key(p, "$.measurement", tracer);
+		if (tt_report_tracer_index(r, tracer) < 0)
+			ret = fail(c, p, "\"%s\" is not one of $.tracers", tracer);
+		ret = ret ?: want_object(c, t, p);
+		json_object_foreach(t, key, v) {
+			path_key(q, p, key);
+			ret = ret ?: as_string(c, v, q, &s);
+			ret = ret ?: tt_report_set_measure(r, tracer, key, s, NULL);
+		}
+	}
+	return ret;
+}
+
 /* A {reason: count} object; every reason must be one tracetool knows. */
 static int read_lost(struct ctx *c, const json_t *obj, const char *path,
 		     uint64_t lost[TT_LOST_NR])
@@ -444,6 +472,9 @@ static int read_header(struct ctx *c, struct tt_report *r, const json_t *root)
 	v = json_object_get(root, "command");
 	if (!ret && v)
 		ret = read_command(c, v, r);
+	v = json_object_get(root, "measurement");
+	if (!ret && v)
+		ret = read_measurement(c, v, r);
 	return ret;
 }
 

@@ -53,10 +53,13 @@ struct tt_report *tt_report_read(FILE *f, char *err, size_t errlen);
  * a series absent from one input counting 0 over its duration; started_at
  * is the earliest; hooks, host and kernel that differ are listed
  * comma-separated; filters are the union; events are appended in order;
- * profiles of the same name add stacks with equal frames.  0, -EINVAL
+ * profiles of the same name add stacks with equal frames.  Measurement
+ * options (struct tt_measure) must be equal where both record a tracer's;
+ * where one does not, the merge's are unknown (dropped).  0, -EINVAL
  * with `err` set when the reports cannot be merged (other tracers, a
- * family with another type, unit or label names, a profile in another
- * unit), or -ENOMEM; on failure `dst` may be partly merged.
+ * tracer's measurement options that differ, a family with another type,
+ * unit or label names, a profile in another unit), or -ENOMEM; on failure
+ * `dst` may be partly merged (not for differing measurement options).
  */
 int tt_report_merge(struct tt_report *dst, const struct tt_report *src, char *err,
 		    size_t errlen);

@@ -104,6 +104,14 @@ static void family_free(struct tt_family *f)
 	free(f);
 }
 
+static void measure_free(struct tt_measure *m)
+{
+	free(m->tracer);
+	free(m->key);
+	free(m->value);
+	free(m->note);
+}
+
 static void kv_free(size_t n, struct tt_kv *kv)
 {
 	size_t i;
@@ -194,6 +202,9 @@ void tt_report__free(struct tt_report *r)
 	free(r->tracer_lost);
 	kv_free(r->nhooks, r->hooks);
 	kv_free(r->nfilters, r->filters);
+	for (i = 0; i < r->nmeasures; i++)
+		measure_free(&r->measures[i]);
+	free(r->measures);
 	for (i = 0; i < r->nfamilies; i++)
 		family_free(r->families[i]);
 	free(r->families);
@@ -280,6 +291,155 @@ int tt_report_add_hook(struct tt_report *r, const char *tracer, const char *hook
 int tt_report_add_filter(struct tt_report *r, const char *key, const char *value)
 {
 	return kv_add(&r->filters, &r->nfilters, key, value);
+}
+
+static struct tt_measure *measure_find(const struct tt_report *r, const char *tracer,
+				       const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < r->nmeasures; i++)
+		if (!strcmp(r->measures[i].tracer, tracer) && !strcmp(r->measures[i].key, key))
+			return &r->measures[i];
+	return NULL;
+}
+
+int tt_report_set_measure(struct tt_report *r, const char *tracer, const char *key,
+			  const char *value, const char *note)
+{
+	struct tt_measure *m = measure_find(r, tracer, key), n = {};
+
+	n.tracer = strdup(tracer);
+	n.key = strdup(key);
+	n.value = strdup(value);
+	n.note = note ? strdup(note) : NULL;
+	if (!n.tracer || !n.key || !n.value || (note && !n.note))
+		goto err;
+	if (!m) {
+		m = realloc(r->measures, (r->nmeasures + 1) * sizeof(*m));
+		if (!m)
+			goto err;
+		r->measures = m;
+		m = &r->measures[r->nmeasures++];
+	} else {
+		measure_free(m);
+	}
+	*m = n;
+	return 0;
+err:
+	measure_free(&n);
+	return -ENOMEM;
+}
+
+bool tt_report_has_measures(const struct tt_report *r, const char *tracer)
+{
+	size_t i;
+
+	for (i = 0; i < r->nmeasures; i++)
+		if (!strcmp(r->measures[i].tracer, tracer))
+			return true;
+	return false;
+}
+
+const struct tt_measure *tt_report_find_measure(const struct tt_report *r, const char *tracer,
+						 const char *key)
+{
+	return measure_find(r, tracer, key);
+}
+
+int tt_report_copy_measures(struct tt_report *dst, const struct tt_report *src)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < src->nmeasures; i++)
+		ret = tt_report_set_measure(dst, src->measures[i].tracer, src->measures[i].key,
+					    src->measures[i].value, src->measures[i].note);
+	return ret;
+}
+
+void tt_report_drop_measures(struct tt_report *r, const char *tracer)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nmeasures; i++) {
+		if (!strcmp(r->measures[i].tracer, tracer))
+			measure_free(&r->measures[i]);
+		else
+			r->measures[n++] = r->measures[i];
+	}
+	r->nmeasures = n;
+}
+
+/* The first entry of `tracer` in `x` whose key `y` lacks or holds another value. */
+static const struct tt_measure *measure_unlike(const struct tt_report *x,
+					       const struct tt_report *y, const char *tracer)
+{
+	const struct tt_measure *m;
+	size_t i;
+
+	for (i = 0; i < x->nmeasures; i++) {
+		if (strcmp(x->measures[i].tracer, tracer))
+			continue;
+		m = measure_find(y, tracer, x->measures[i].key);
+		if (!m || strcmp(m->value, x->measures[i].value))
+			return &x->measures[i];
+	}
+	return NULL;
+}
+
+enum tt_measure_cmp tt_report_measure_cmp(const struct tt_report *a, const struct tt_report *b,
+					  const char *tracer, struct tt_measure_diff *d)
+{
+	const struct tt_measure *m;
+
+	*d = (struct tt_measure_diff){};
+	if (!tt_report_has_measures(a, tracer) || !tt_report_has_measures(b, tracer))
+		return TT_MEASURE_UNKNOWN;
+	m = measure_unlike(a, b, tracer);
+	if (m) {
+		*d = (struct tt_measure_diff){ m->key, m, measure_find(b, tracer, m->key) };
+		return TT_MEASURE_DIFFER;
+	}
+	m = measure_unlike(b, a, tracer);
+	if (m) {
+		*d = (struct tt_measure_diff){ m->key, NULL, m };
+		return TT_MEASURE_DIFFER;
+	}
+	return TT_MEASURE_SAME;
+}
+
+const char *tt_measure_value(const struct tt_measure *m)
+{
+	return m ? m->value : "(not set)";
+}
+
+enum tt_measure_cmp tt_reports_measure_cmp(const struct tt_report *const *a, size_t na,
+					   const struct tt_report *const *b, size_t nb,
+					   const char **tracer, struct tt_measure_diff *d)
+{
+	enum tt_measure_cmp worst = TT_MEASURE_SAME, c;
+	const char *unknown = NULL;
+	size_t i, j, k;
+
+	for (i = 0; i < na; i++)
+		for (j = 0; j < nb; j++)
+			for (k = 0; k < a[i]->ntracers; k++) {
+				*tracer = a[i]->tracers[k];
+				c = tt_report_measure_cmp(a[i], b[j], *tracer, d);
+				if (c == TT_MEASURE_DIFFER)
+					return c;
+				/* one of them records it: they are not all alike */
+				if (c == TT_MEASURE_UNKNOWN && !unknown &&
+				    (tt_report_has_measures(a[i], *tracer) ||
+				     tt_report_has_measures(b[j], *tracer))) {
+					unknown = *tracer;
+					worst = c;
+				}
+			}
+	*tracer = unknown;
+	*d = (struct tt_measure_diff){};
+	return worst;
 }
 
 struct tt_family *tt_report_add_family(struct tt_report *r, const char *name,

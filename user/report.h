@@ -119,6 +119,25 @@ struct tt_kv {
 };
 
 /*
+ * One option of a tracer that defines what its values mean, as opposed to a
+ * filter that only narrows what is seen: offcpu's --state (blocked time or
+ * run-queue waits) and --min-block, profile's -F (what one sample weighs),
+ * syscalls' --failed.  `value` is canonical (equal strings: the same
+ * measurement), so values that differ mean reports that must not be added
+ * up.  A tracer that has such options records each of them, defaults
+ * included; a report that records none for a tracer (one written before
+ * they were recorded) leaves that tracer's unknown.  JSON "measurement":
+ * {tracer: {key: value}}.  `note` is for text only, never in the JSON: a
+ * gloss of the value ("run-queue waits"), or NULL.
+ */
+struct tt_measure {
+	char *tracer;
+	char *key;		/* the option's long name: "state", "min-block" */
+	char *value;
+	char *note;
+};
+
+/*
  * The traced command (-- CMD) and how it ended (JSON "command").  argv NULL:
  * the run traced no command.  Neither exit_code nor signal set: still running
  * when the report was made (an interval report, or tracetool stopped first).
@@ -143,6 +162,8 @@ struct tt_report {
 	struct tt_kv *hooks;		/* tracer -> hook type chosen */
 	size_t nfilters;
 	struct tt_kv *filters;		/* human-readable filter description */
+	size_t nmeasures;
+	struct tt_measure *measures;	/* in the order set; see struct tt_measure */
 	uint64_t lost[TT_LOST_NR];	/* enum tt_lost_reason, summed over the tracers */
 	/*
 	 * Per tracer, indexed like `tracers` (JSON lost_by_tracer); lost[] is
@@ -190,6 +211,55 @@ int tt_signal_number(const char *name);
 
 /* Describe an active filter (shown in text and JSON headers). 0 or -errno. */
 int tt_report_add_filter(struct tt_report *r, const char *key, const char *value);
+
+/*
+ * Record that `tracer` ran with measurement option `key` = `value` (note:
+ * a text gloss or NULL), replacing an earlier value of that key.  0 or
+ * -ENOMEM.
+ */
+int tt_report_set_measure(struct tt_report *r, const char *tracer, const char *key,
+			  const char *value, const char *note);
+/* Does `r` record the measurement options of `tracer` (any key)? */
+bool tt_report_has_measures(const struct tt_report *r, const char *tracer);
+/* The entry of (tracer, key), or NULL. */
+const struct tt_measure *tt_report_find_measure(const struct tt_report *r, const char *tracer,
+						 const char *key);
+/* Set every entry of `src` in `dst` (tt_report_set_measure). 0 or -ENOMEM. */
+int tt_report_copy_measures(struct tt_report *dst, const struct tt_report *src);
+/* Forget the entries of `tracer`: its measurement becomes unknown. */
+void tt_report_drop_measures(struct tt_report *r, const char *tracer);
+
+/*
+ * How two reports' measurement options of one tracer compare: SAME when
+ * both record the same keys with equal values; UNKNOWN when one or both
+ * record none; DIFFER otherwise, with `key` the first key (in a's order,
+ * then b's) whose values differ and `a`/`b` its values (NULL: that report
+ * lacks the key).
+ */
+enum tt_measure_cmp {
+	TT_MEASURE_SAME,
+	TT_MEASURE_UNKNOWN,
+	TT_MEASURE_DIFFER,
+};
+struct tt_measure_diff {
+	const char *key;
+	const struct tt_measure *a, *b;
+};
+enum tt_measure_cmp tt_report_measure_cmp(const struct tt_report *a, const struct tt_report *b,
+					  const char *tracer, struct tt_measure_diff *d);
+/*
+ * Every report of a[0..na) against every report of b[0..nb) (the runs of
+ * two bundles), tracer by tracer (a's tracers): DIFFER at the first pair
+ * whose options differ (*tracer and d as tt_report_measure_cmp, d->a from
+ * a), else UNKNOWN when a tracer's options are recorded in some of those
+ * reports and not in others (*tracer: the first such), else SAME.
+ */
+enum tt_measure_cmp tt_reports_measure_cmp(const struct tt_report *const *a, size_t na,
+					   const struct tt_report *const *b, size_t nb,
+					   const char **tracer, struct tt_measure_diff *d);
+
+/* A measurement entry's value for messages; "(not set)" for NULL. */
+const char *tt_measure_value(const struct tt_measure *m);
 
 /*
  * New metric family with `nlabels` label names (copied).  Returns a family
@@ -311,7 +381,8 @@ int tt_report_add_lost_family(struct tt_report *r);
  * frames and created in `src`'s order when new; counters, histogram
  * buckets, count and sum add, min/max widen; a gauge takes `src`'s value.
  * Loss counters add (per tracer by name); filters absent from `dst` are
- * copied.  Tracers, hooks, events and times are left alone.  0 or -errno.
+ * copied, and measurement options (set, replacing dst's).  Tracers, hooks,
+ * events and times are left alone.  0 or -errno.
  */
 /*
  * Add the stacks of `src` into dst's profile of the same name (created if

@@ -328,6 +328,7 @@ int tt_report_accumulate(struct tt_report *dst, const struct tt_report *src)
 	for (i = 0; !ret && i < src->nfilters; i++)
 		if (!has_filter(dst, src->filters[i].key, src->filters[i].value))
 			ret = tt_report_add_filter(dst, src->filters[i].key, src->filters[i].value);
+	ret = ret ?: tt_report_copy_measures(dst, src);
 	for (i = 0; !ret && i < src->nfamilies; i++) {
 		struct tt_family *f = tt_report_find_family(dst, src->families[i]->name);
 
@@ -403,6 +404,7 @@ struct tt_report *tt_report_diff(const struct tt_report *now, const struct tt_re
 	}
 	for (i = 0; !ret && i < now->nfilters; i++)
 		ret = tt_report_add_filter(r, now->filters[i].key, now->filters[i].value);
+	ret = ret ?: tt_report_copy_measures(r, now);
 	ret = ret ?: tt_report_copy_command(r, &now->cmd);
 	for (k = 0; k < TT_LOST_NR; k++)
 		r->lost[k] = sub0(now->lost[k], before->lost[k]);

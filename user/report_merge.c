@@ -114,6 +114,29 @@ static int merge_header(struct tt_report *dst, const struct tt_report *src)
 }
 
 /*
+ * Values measured under other options are other quantities (run-queue
+ * waits are not blocked time): refused before dst changes.  A tracer one
+ * report records no options for (written before they were recorded) makes
+ * the merge's unknown too, so the result never vouches for what it cannot.
+ */
+static int merge_measures(struct tt_report *dst, const struct tt_report *src, char *err,
+			  size_t errlen)
+{
+	struct tt_measure_diff d;
+	size_t i;
+
+	for (i = 0; i < src->ntracers; i++)
+		if (tt_report_measure_cmp(dst, src, src->tracers[i], &d) == TT_MEASURE_DIFFER)
+			return fail(err, errlen, "%s --%s: %s in one report, %s in the other: they "
+				    "measure different things", src->tracers[i], d.key,
+				    tt_measure_value(d.a), tt_measure_value(d.b));
+	for (i = 0; i < src->ntracers; i++)
+		if (!tt_report_has_measures(src, src->tracers[i]))
+			tt_report_drop_measures(dst, src->tracers[i]);
+	return 0;
+}
+
+/*
  * Losses add.  The per-tracer split survives only when both reports carry
  * it (or there is one tracer, whose split is the total): otherwise it
  * would no longer add up to `lost`.
@@ -301,6 +324,9 @@ int tt_report_merge(struct tt_report *dst, const struct tt_report *src, char *er
 	for (i = 0; i < src->ntracers; i++)
 		if (!has_tracer(dst, src->tracers[i]))
 			goto other_tracers;
+	ret = merge_measures(dst, src, err, errlen);
+	if (ret)
+		return ret;
 	if (total > 0)
 		w = (struct weights){ dst->duration_seconds / total,
 				      src->duration_seconds / total };

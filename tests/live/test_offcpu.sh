@@ -6,7 +6,9 @@
 # hooks; the minimum-block filter; the pid filter; units and names; two CPU
 # hogs sharing one CPU are never blocked (preemption is not blocking), and
 # --state chooses task states.  A block ends at the wakeup: the wait for a
-# busy CPU after it is not blocked time (--state 0 counts it).
+# busy CPU after it is not blocked time (--state 0 counts it).  The report
+# records --state and --min-block, and report/compare refuse to add up
+# run-queue waits with blocked time.
 #
 # Environment: TT=build/tracetool WL=build/workloads (see tests/run.sh).
 . "$(dirname "$0")/lib.sh"
@@ -18,7 +20,9 @@ offcpu_unit offcpu_total_raw_tp offcpu_min_block_filter offcpu_min_block_busy_cp
 offcpu_state_runnable_after_wakeup offcpu_pid_filter
 offcpu_inflight_shown offcpu_inflight_intervals_sum
 offcpu_hogs_not_blocked offcpu_state_runnable offcpu_state_sleeping offcpu_state_uninterruptible
-offcpu_usage_bad_min_block offcpu_usage_bad_state"
+offcpu_usage_bad_min_block offcpu_usage_bad_state
+offcpu_measurement_recorded offcpu_report_merge_state_exit2 offcpu_report_text_state
+offcpu_report_merge_same offcpu_report_merge_unknown_warns offcpu_compare_state_exit2"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -255,7 +259,64 @@ test_usage() {
 	check_eq offcpu_usage_bad_state "exit status of --state abc" 2 "$?"
 }
 
+# --state and --min-block in the report ("measurement"): `tracetool report`
+# refuses to merge a --state 0 report (run-queue waits) with a default one
+# (blocked time), naming both files and the option (it merged them into one
+# profile before); equal options merge and stay recorded; a report without
+# them (an older tracetool's) merges with a warning and leaves them
+# unknown; compare refuses bundles recorded with either.
+test_measurement() {
+	local a="$TT_TMP/meas_a.json" b="$TT_TMP/meas_b.json" e="$TT_TMP/meas.err" why
+	local names="offcpu_measurement_recorded offcpu_report_merge_state_exit2
+		offcpu_report_text_state offcpu_report_merge_same offcpu_report_merge_unknown_warns"
+	prof_run "$a" "$e" offcpu -f json -- "$W" 10 2
+	why=$(tt_run_why "$a" "$e")
+	[ -z "$why" ] && prof_run "$b" "$e" offcpu --state 0 --min-block 5 -f json -- "$W" 10 2
+	[ -z "$why" ] && why=$(tt_run_why "$b" "$e")
+	if [ -n "$why" ]; then
+		# shellcheck disable=SC2086
+		fail_all "$why" $names offcpu_compare_state_exit2
+		return
+	fi
+	check_eq offcpu_measurement_recorded "JSON .measurement.offcpu, default and --state 0 --min-block 5" \
+		'{"state":"sleeping","min-block":"1"} {"state":"0","min-block":"5"}' \
+		"$(jq -c .measurement.offcpu "$a") $(jq -c .measurement.offcpu "$b")"
+	"$TT" report "$a" "$b" >"$TT_TMP/meas.out" 2>"$e"
+	check_eq offcpu_report_merge_state_exit2 "exit, stdout bytes, stderr lines, the line names both files and --state 0" \
+		"2 0 1 1" "$? $(wc -c <"$TT_TMP/meas.out") $(wc -l <"$e") $(grep -c -F \
+		"cannot merge $b with $a: offcpu --state differs: 0 (run-queue waits) in $b, sleeping" "$e")" \
+		"$(head -2 "$e")"
+	check_eq offcpu_report_text_state "the text's line for offcpu" \
+		"offcpu: run-queue waits (state=0), spans of 5 us or more (min-block=5)" \
+		"$("$TT" report "$b" 2>&1 | grep '^offcpu:')"
+	cp "$a" "$TT_TMP/meas_a2.json"
+	"$TT" report -f json "$a" "$TT_TMP/meas_a2.json" >"$TT_TMP/meas.out" 2>"$e"
+	check_eq offcpu_report_merge_same "exit, stderr bytes, merged .measurement.offcpu" \
+		'0 0 {"state":"sleeping","min-block":"1"}' \
+		"$? $(wc -c <"$e") $(jq -c .measurement.offcpu "$TT_TMP/meas.out")"
+	jq 'del(.measurement)' "$b" >"$TT_TMP/meas_old.json"
+	"$TT" report -f json "$TT_TMP/meas_old.json" "$a" >"$TT_TMP/meas.out" 2>"$e"
+	check_eq offcpu_report_merge_unknown_warns "exit, warning lines naming the old file, merged .measurement" \
+		"0 1 null" "$? $(grep -c "warning: $TT_TMP/meas_old.json records no offcpu measurement options" "$e") \
+$(jq -c .measurement "$TT_TMP/meas.out")" "$(head -2 "$e")"
+
+	"$TT" record offcpu --runs 2 -o "$TT_TMP/meas_a.bundle" -- "$W" 10 2 >/dev/null 2>"$e" &&
+		"$TT" record offcpu --state 0 --runs 2 -o "$TT_TMP/meas_b.bundle" -- "$W" 10 2 \
+			>/dev/null 2>"$e"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		fail offcpu_compare_state_exit2 "record exited $rc: $(head -2 "$e")"
+		return
+	fi
+	"$TT" compare "$TT_TMP/meas_a.bundle" "$TT_TMP/meas_b.bundle" >"$TT_TMP/meas.out" 2>"$e"
+	check_eq offcpu_compare_state_exit2 "exit, stdout bytes, stderr lines naming both bundles and --state" \
+		"2 0 1 1" "$? $(wc -c <"$TT_TMP/meas.out") $(wc -l <"$e") $(grep -c -F \
+		"cannot compare $TT_TMP/meas_a.bundle with $TT_TMP/meas_b.bundle: offcpu --state differs: sleeping" "$e")" \
+		"$(head -2 "$e")"
+}
+
 test_total
+test_measurement
 test_raw_tp
 test_min_block
 test_min_block_busy_cpu

@@ -26,7 +26,8 @@ profile_pid_threads profile_pid_fd_fallback profile_pid_fd_per_thread profile_pi
 profile_interval_sum profile_folded
 profile_folded_flamegraph profile_offcpu_folded_flamegraph
 profile_stack_map_full_counted profile_stack_map_full_kept
-profile_usage_bad_freq profile_usage_only_both profile_text_report"
+profile_usage_bad_freq profile_usage_only_both profile_text_report profile_text_frequency
+profile_report_merge_frequency_exit2"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -700,6 +701,18 @@ test_text() {
 	else
 		fail profile_text_report "exit $TT_RC: $(head -c 400 "$o" "$e")"
 	fi
+	# -F is recorded: a sample weighs 1/HZ s, so samples at 499 Hz (cpu.json)
+	# and 199 Hz (sys.json) do not add up (report merged them before)
+	check_eq profile_text_frequency "the text's profile line" "profile: a sample is 1/199 s (frequency=199)" \
+		"$(grep '^profile:' "$o")"
+	if [ ! -s "$TT_TMP/cpu.json" ] || [ ! -s "$TT_TMP/sys.json" ]; then
+		skip profile_report_merge_frequency_exit2 "needs test_shares and test_kernel's reports"
+		return
+	fi
+	"$TT" report "$TT_TMP/cpu.json" "$TT_TMP/sys.json" >"$TT_TMP/fm.out" 2>"$e"
+	check_eq profile_report_merge_frequency_exit2 "exit status, stdout bytes, message" \
+		"2 0 tracetool report: cannot merge $TT_TMP/sys.json with $TT_TMP/cpu.json: profile --frequency differs: 199 (a sample is 1/199 s) in $TT_TMP/sys.json, 499 (a sample is 1/499 s) in $TT_TMP/cpu.json" \
+		"$? $(wc -c <"$TT_TMP/fm.out") $(cat "$e")"
 }
 
 # TT_PROFILE_ONLY="test_pie test_mount_ns" runs only those checks (bench/profile_sym_repeat.sh).

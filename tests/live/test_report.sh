@@ -15,7 +15,7 @@ report_merge_getppid_count report_merge_nanosleep_count report_merge_duration
 report_merge_text_count report_output_file report_interval_stream
 report_truncated_exit2 report_bad_bucket_path report_other_tracers_exit2 report_same_file_twice_exit2
 report_folded_two_profiles_exit2 report_folded_profile_pick report_folded_profile_unknown
-report_text_empty_errors_zero"
+report_text_empty_errors_zero report_merge_failed_exit2 report_text_failed_line"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -113,7 +113,7 @@ rc=$?
 want="tracetool report: $TT_TMP/bad.json: \$.metrics[0].series[0].buckets[0]: expected [upper_bound, count]"
 check_eq report_bad_bucket_path "exit status and message" "2 $want" "$rc $(cat "$TT_TMP/bad.err")"
 jq '.tracers = ["tcp"] | .hooks = {"tcp": "tracepoint"} |
-	.lost_by_tracer = {"tcp": .lost_by_tracer.syscalls}' "$B" >"$TT_TMP/tcp.json"
+	.lost_by_tracer = {"tcp": .lost_by_tracer.syscalls} | del(.measurement)' "$B" >"$TT_TMP/tcp.json"
 "$TT" report "$A" "$TT_TMP/tcp.json" >/dev/null 2>"$TT_TMP/tcp.err"
 rc=$?
 if [ $rc -eq 2 ] && grep -q "cannot merge" "$TT_TMP/tcp.err"; then
@@ -138,6 +138,18 @@ timeout -k 5 120 "$TT" syscalls --syscall getppid -f json -o "$TT_TMP/noerr.json
 "$TT" report "$TT_TMP/noerr.json" >"$TT_TMP/noerr.txt" 2>&1
 check_eq report_text_empty_errors_zero "getppid COUNT and ERRORS, restarts tables" "77 0 0" \
 	"$(awk '$1 == "getppid" && $2 == "x86_64" { printf "%s %s ", $3, $4 }' "$TT_TMP/noerr.txt")$(grep -c restarts "$TT_TMP/noerr.txt")"
+
+# --failed times failed calls only: another quantity than every call's
+# latency, so a --failed report does not merge with a default one (it did,
+# into one histogram), and its text says so.
+F=$TT_TMP/failed.json
+timeout -k 5 120 "$TT" syscalls --failed -f json -o "$F" -- "$W" --getppid 10 >/dev/null 2>&1
+"$TT" report "$A" "$F" >"$TT_TMP/failed.out" 2>"$TT_TMP/failed.err"
+check_eq report_merge_failed_exit2 "exit status, stdout bytes, message" \
+	"2 0 tracetool report: cannot merge $F with $A: syscalls --failed differs: true (failed calls only) in $F, false in $A" \
+	"$? $(wc -c <"$TT_TMP/failed.out") $(cat "$TT_TMP/failed.err")"
+check_eq report_text_failed_line "the text's syscalls line" "syscalls: failed calls only (failed=true)" \
+	"$("$TT" report "$F" 2>&1 | grep '^syscalls:')"
 
 # -f folded holds one profile: with two (profile offcpu in one run), name
 # one with --profile, else a usage error rather than the first one silently

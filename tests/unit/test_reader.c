@@ -661,6 +661,13 @@ static void test_rejects_with_path(void **state)
 		  "$.profiles[0].stacks[0].frames[1]: expected a string" },
 		{ HEAD "\"metrics\": [], \"profiles\": [{\"name\": \"cpu\", \"unit\": \"samples\", \"stacks\": [{\"frames\": [], \"value\": -3}]}]}",
 		  "$.profiles[0].stacks[0].value: expected a count" },
+		{ HEAD "\"metrics\": [], \"measurement\": []}", "$.measurement: expected an object" },
+		{ HEAD "\"metrics\": [], \"measurement\": {\"offcpu\": {}}}",
+		  "$.measurement.offcpu: \"offcpu\" is not one of $.tracers" },
+		{ HEAD "\"metrics\": [], \"measurement\": {\"syscalls\": \"failed\"}}",
+		  "$.measurement.syscalls: expected an object" },
+		{ HEAD "\"metrics\": [], \"measurement\": {\"syscalls\": {\"failed\": true}}}",
+		  "$.measurement.syscalls.failed: expected a string" },
 	};
 	size_t i;
 
@@ -867,6 +874,161 @@ static void test_merge_refuses(void **state)
 	tt_report__free(b);
 }
 
+/* ---- measurement options (struct tt_measure) --------------------------- */
+
+/* An offcpu report as offcpu --state STATE fills it (notes left out). */
+static struct tt_report *offcpu_report(const char *state)
+{
+	struct tt_report *r = new_report("offcpu", "tp_btf");
+	struct tt_profile *p = tt_report_add_profile(r, "offcpu", "microseconds");
+
+	assert_non_null(p);
+	assert_int_equal(tt_profile_add_stack(p, 3, (const char *const[]){
+				"prof_block", "main", "schedule_[k]" }, 1000), 0);
+	assert_int_equal(tt_report_set_measure(r, "offcpu", "state", state, NULL), 0);
+	assert_int_equal(tt_report_set_measure(r, "offcpu", "min-block", "1", NULL), 0);
+	return r;
+}
+
+static const char *measure(const struct tt_report *r, const char *tracer, const char *key)
+{
+	const struct tt_measure *m = tt_report_find_measure(r, tracer, key);
+
+	return m ? m->value : NULL;
+}
+
+/* Written as {tracer: {option: value}}, read back the same; notes are text only. */
+static void test_measure_round_trip(void **state)
+{
+	struct tt_report *r = offcpu_report("0"), *back;
+	char *j, *t;
+
+	(void)state;
+	check_round_trip(r, false);
+	j = render_fmt(r, "json", false);
+	assert_non_null(strstr(j, "\"measurement\": {\n    \"offcpu\": {\n      \"state\": \"0\",\n"
+			       "      \"min-block\": \"1\"\n    }\n  }"));
+	back = parse_ok(j);
+	assert_int_equal(back->nmeasures, 2);
+	assert_string_equal(measure(back, "offcpu", "state"), "0");
+	assert_string_equal(measure(back, "offcpu", "min-block"), "1");
+	assert_null(back->measures[0].note);
+	free(j);
+	/* setting a key again replaces it; a note shows in text, never in JSON */
+	assert_int_equal(tt_report_set_measure(r, "offcpu", "state", "0", "run-queue waits"), 0);
+	assert_int_equal(r->nmeasures, 2);
+	t = render_fmt(r, "text", false);
+	assert_non_null(strstr(t, "\noffcpu: run-queue waits (state=0), min-block=1\n"));
+	free(t);
+	j = render_fmt(r, "json", false);
+	assert_null(strstr(j, "run-queue"));
+	free(j);
+	/* without notes the tracer's options add no text line */
+	t = render_fmt(back, "text", false);
+	assert_null(strstr(t, "state=0"));
+	free(t);
+	tt_report__free(back);
+	tt_report__free(r);
+	/* a report written before they were recorded: the options are unknown */
+	r = parse_ok(HEAD "\"metrics\": []}");
+	assert_int_equal(r->nmeasures, 0);
+	assert_false(tt_report_has_measures(r, "syscalls"));
+	j = render_fmt(r, "json", false);
+	assert_null(strstr(j, "measurement"));
+	free(j);
+	tt_report__free(r);
+}
+
+/*
+ * The defect: a --state 0 report (run-queue waits) merged into a default one
+ * (blocked time) gave one profile of both, no error.  Refused, dst untouched.
+ */
+static void test_merge_measures(void **state)
+{
+	struct tt_report *a = offcpu_report("sleeping"), *b = offcpu_report("0");
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(tt_report_merge(a, b, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "offcpu --state: sleeping in one report, 0 in the other: they "
+			    "measure different things");
+	assert_true(a->duration_seconds == 10.0);
+	assert_int_equal(a->profiles[0]->stacks[0].value, 1000);
+	/* a key one of them lacks differs too */
+	tt_report__free(b);
+	b = offcpu_report("sleeping");
+	assert_int_equal(tt_report_set_measure(b, "offcpu", "x", "1", NULL), 0);
+	assert_int_equal(tt_report_merge(a, b, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "offcpu --x: (not set) in one report, 1 in the other"));
+	/* equal: merged, kept */
+	tt_report__free(b);
+	b = offcpu_report("sleeping");
+	assert_int_equal(tt_report_merge(a, b, err, sizeof(err)), 0);
+	assert_int_equal(a->profiles[0]->stacks[0].value, 2000);
+	assert_string_equal(measure(a, "offcpu", "state"), "sleeping");
+	/* one input of unknown options: the merge's are unknown, either way round */
+	tt_report_drop_measures(b, "offcpu");
+	assert_int_equal(b->nmeasures, 0);
+	assert_int_equal(tt_report_merge(a, b, err, sizeof(err)), 0);
+	assert_false(tt_report_has_measures(a, "offcpu"));
+	tt_report__free(b);
+	b = offcpu_report("0");
+	assert_int_equal(tt_report_merge(a, b, err, sizeof(err)), 0);
+	assert_false(tt_report_has_measures(a, "offcpu"));
+	tt_report__free(a);
+	tt_report__free(b);
+}
+
+/* Snapshots carry them: accumulated into the cumulative report, kept by a difference. */
+static void test_measure_snapshots(void **state)
+{
+	struct tt_report *cum = new_report("offcpu", "tp_btf"), *a = offcpu_report("2"), *d;
+	struct tt_measure_diff md;
+
+	(void)state;
+	assert_int_equal(tt_report_accumulate(cum, a), 0);
+	assert_string_equal(measure(cum, "offcpu", "state"), "2");
+	d = tt_report_diff(cum, a);
+	assert_non_null(d);
+	assert_int_equal(tt_report_measure_cmp(d, a, "offcpu", &md), TT_MEASURE_SAME);
+	assert_int_equal(tt_report_measure_cmp(d, cum, "syscalls", &md), TT_MEASURE_UNKNOWN);
+	tt_report__free(d);
+	tt_report__free(cum);
+	tt_report__free(a);
+}
+
+/* compare's check: every run of one side against every run of the other. */
+static void test_measure_runs(void **state)
+{
+	struct tt_report *a[2] = { offcpu_report("sleeping"), offcpu_report("sleeping") };
+	struct tt_report *b[2] = { offcpu_report("sleeping"), offcpu_report("0") };
+	const struct tt_report *const *ca = (const struct tt_report *const *)a;
+	const struct tt_report *const *cb = (const struct tt_report *const *)b;
+	struct tt_measure_diff d;
+	const char *t;
+
+	(void)state;
+	assert_int_equal(tt_reports_measure_cmp(ca, 2, cb, 1, &t, &d), TT_MEASURE_SAME);
+	assert_int_equal(tt_reports_measure_cmp(ca, 2, cb, 2, &t, &d), TT_MEASURE_DIFFER);
+	assert_string_equal(t, "offcpu");
+	assert_string_equal(d.key, "state");
+	assert_string_equal(tt_measure_value(d.a), "sleeping");
+	assert_string_equal(tt_measure_value(d.b), "0");
+	/* a run of an older bundle: compared, said */
+	tt_report_drop_measures(b[1], "offcpu");
+	assert_int_equal(tt_reports_measure_cmp(ca, 2, cb, 2, &t, &d), TT_MEASURE_UNKNOWN);
+	assert_string_equal(t, "offcpu");
+	/* none records any: nothing to say */
+	tt_report_drop_measures(a[0], "offcpu");
+	tt_report_drop_measures(a[1], "offcpu");
+	tt_report_drop_measures(b[0], "offcpu");
+	assert_int_equal(tt_reports_measure_cmp(ca, 2, cb, 2, &t, &d), TT_MEASURE_SAME);
+	tt_report__free(a[0]);
+	tt_report__free(a[1]);
+	tt_report__free(b[0]);
+	tt_report__free(b[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -888,6 +1050,10 @@ int main(void)
 		cmocka_unit_test(test_merge_profiles_and_split),
 		cmocka_unit_test(test_merge_many_series),
 		cmocka_unit_test(test_merge_refuses),
+		cmocka_unit_test(test_measure_round_trip),
+		cmocka_unit_test(test_merge_measures),
+		cmocka_unit_test(test_measure_snapshots),
+		cmocka_unit_test(test_measure_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -338,6 +338,31 @@ static json_t *lost_by_tracer_new(const struct tt_report *r)
 	return o;
 }
 
+/* {tracer: {option: value}}: struct tt_measure (additive to tracetool.report/v1). */
+static json_t *measurement_new(const struct tt_report *r)
+{
+	json_t *o = json_object(), *t;
+	size_t i;
+
+	for (i = 0; o && i < r->nmeasures; i++) {
+		const struct tt_measure *m = &r->measures[i];
+
+		t = json_object_get(o, m->tracer);
+		if (!t) {
+			t = json_object();
+			if (obj_set(o, m->tracer, t))
+				break;
+		}
+		if (obj_set(t, m->key, str_new(m->value)))
+			break;
+	}
+	if (o && i < r->nmeasures) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* {"argv": [...], "exit_code": N} or {"argv": [...], "signal": "SIGSEGV"}; argv alone: running. */
 static json_t *command_new(const struct tt_command *c)
 {
@@ -414,6 +439,8 @@ static json_t *header_new(const struct tt_report *r)
 		goto err;
 	}
 	filters = NULL;
+	if (r->nmeasures && obj_set(o, "measurement", measurement_new(r)))
+		goto err;
 	if (obj_set(o, "lost", lost)) {
 		lost = NULL;
 		goto err;

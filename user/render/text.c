@@ -580,6 +580,43 @@ static void render_command(const struct tt_command *c, FILE *out)
 		fputs(" (running)\n", out);
 }
 
+/*
+ * A line per tracer whose measurement options have a gloss, so a report
+ * read alone says what its values are ("offcpu: run-queue waits (state=0),
+ * spans of 1 us or more (min-block=1)"); a tracer whose options are all
+ * unglossed defaults (syscalls without --failed) adds nothing.
+ */
+static void render_measures(const struct tt_report *r, FILE *out)
+{
+	const struct tt_measure *m;
+	size_t i, k;
+	bool any;
+
+	for (i = 0; i < r->ntracers; i++) {
+		for (k = 0, any = false; !any && k < r->nmeasures; k++)
+			any = r->measures[k].note && !strcmp(r->measures[k].tracer, r->tracers[i]);
+		if (!any)
+			continue;
+		tt_fputs_escaped(r->tracers[i], out);
+		fputc(':', out);
+		for (k = 0, any = false; k < r->nmeasures; k++) {
+			m = &r->measures[k];
+			if (strcmp(m->tracer, r->tracers[i]))
+				continue;
+			fputs(any ? ", " : " ", out);
+			any = true;
+			if (m->note) {
+				tt_fputs_escaped(m->note, out);
+				fputs(" (", out);
+			}
+			fput_pair("", m->key, m->value, out);
+			if (m->note)
+				fputc(')', out);
+		}
+		fputc('\n', out);
+	}
+}
+
 static void render_header(const struct tt_report *r, const struct tt_render_opts *o,
 			  FILE *out)
 {
@@ -631,6 +668,7 @@ static void render_header(const struct tt_report *r, const struct tt_render_opts
 		}
 		fputc('\n', out);
 	}
+	render_measures(r, out);
 	if (r->cmd.argv)
 		render_command(&r->cmd, out);
 	render_lost(r, out);
