@@ -232,9 +232,12 @@ FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 	        -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser
 FUZZ_SRCS    := $(LIB_SRCS)
 
-$(OUT)/fuzz/fuzz_report: tests/fuzz/fuzz_report.c $(FUZZ_SRCS) $(wildcard user/*.h include/tracetool/*.h)
+# the library includes the OTLP encoder: its generated protobuf-c sources too
+$(OUT)/fuzz/fuzz_report: tests/fuzz/fuzz_report.c $(FUZZ_SRCS) $(PROTO_SRCS) \
+		$(wildcard user/*.h include/tracetool/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_report.c $(FUZZ_SRCS) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(OUT)/proto -o $@ tests/fuzz/fuzz_report.c $(FUZZ_SRCS) \
+		$(PROTO_SRCS) $(LIBS)
 
 $(OUT)/fuzz/fuzz_resp $(OUT)/fuzz/fuzz_pg: $(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c \
 		tests/fuzz/fuzz_wire.h include/tracetool/reqproto.h include/tracetool/common.h
