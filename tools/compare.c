@@ -85,7 +85,7 @@ const char tt_compare_usage[] =
 	"\n"
 	"Exit status: 0 no gated regression, 1 a regression, 2 usage error or an\n"
 	"unreadable, truncated or mismatched bundle, 3 with --strict when a required\n"
-	"gate is INCONCLUSIVE or INSUFFICIENT.\n"
+	"gate is INCONCLUSIVE or INSUFFICIENT, or nothing is gated at all.\n"
 	"\n"
 	"Options:\n"
 	"      --gate FILE           the gate rules (JSON)\n"
@@ -93,7 +93,8 @@ const char tt_compare_usage[] =
 	"                            addresses that differ between environments)\n"
 	"      --alpha A             false discovery rate of the gated tests (default 0.10)\n"
 	"      --allowed PCT         the default rules' allowed change, percent (default 5)\n"
-	"      --strict              exit 3 when a required gate is not decided\n"
+	"      --strict              exit 3 when a required gate is not decided, or\n"
+	"                            nothing was gated\n"
 	"      --same-host           refuse (exit 2) bundles whose host fingerprints differ\n"
 	"      --no-host-check       leave the host's core-to-core latency untested: no\n"
 	"                            verdict becomes INCONCLUSIVE for it\n"
@@ -1434,12 +1435,15 @@ static void host_line(FILE *f, const struct compare *c)
 		return;
 	case HOST_NOT_MEASURED:
 	case HOST_TOO_FEW_RUNS:
+		/* the causes of missing probes only when probes are missing */
 		fprintf(f, "host core-to-core latency: %s (core_to_core_ns in %zu of %zu base and "
-			"%zu of %zu candidate runs, %d a side needed: recorded on one CPU, before "
-			"record probed it, or its probes found the other CPUs held)",
+			"%zu of %zu candidate runs, %d a side needed%s)",
 			host_status(c) == HOST_NOT_MEASURED ? "not measured" : "too few runs",
 			c->side[0].nprobe, c->side[0].nruns, c->side[1].nprobe, c->side[1].nruns,
-			HOST_MIN_RUNS);
+			HOST_MIN_RUNS,
+			c->side[0].nprobe < c->side[0].nruns || c->side[1].nprobe < c->side[1].nruns ?
+			": runs without one were recorded on one CPU, before record probed it, or "
+			"its probes found the other CPUs held" : "");
 		return;
 	case HOST_CHECKED:
 		break;
@@ -2177,6 +2181,12 @@ static int exit_status(const struct compare *c)
 
 	if (c->counts[TT_REGRESSED])
 		return 1;
+	/*
+	 * Nothing gated at all (no series with data, e.g. -p naming a process
+	 * that served nothing): a gate that cannot fail is not a pass.
+	 */
+	if (c->strict && !c->nrows && !c->pfamily)
+		return 3;
 	for (i = 0; c->strict && i < c->nrows; i++)
 		if (c->rows[i].rule->required && (c->rows[i].c.verdict == TT_INCONCLUSIVE ||
 						  c->rows[i].c.verdict == TT_INSUFFICIENT))
@@ -2270,6 +2280,10 @@ int cmd_compare(const struct tt_cmd *cmd, int argc, char **argv)
 	if (ret)
 		goto out;
 	status = exit_status(&c);
+	if (!c.nrows && !c.pfamily)
+		fprintf(stderr, "tracetool compare: warning: no series was gated: did the recordings "
+			"select what they should (-p, -c, --cgroup)?%s\n",
+			c.strict ? " (--strict: exit 3)" : "");
 	ret = tt_outfile_open(&out, o.output);
 	if (ret) {
 		tt_error_set(&err, ret, true, "-o %s: %s", o.output, strerror(-ret));

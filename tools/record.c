@@ -241,6 +241,49 @@ static void run_name(const struct one_run *w, char *buf, size_t len)
 /* Wall time the core-to-core probes took, all runs (-v prints it per run). */
 static double probe_cost;
 
+/*
+ * Did the run see nothing of what it traced: no histogram observation, no
+ * counter above 0 (tracetool's own loss counter aside), no event, no
+ * stack?  Then the filters most likely select the wrong process (-p names
+ * one process, not its workers or children), and a gate on such runs can
+ * never fail.
+ */
+static bool run_saw_nothing(const struct tt_report *r)
+{
+	size_t i, k;
+
+	if (r->nevents)
+		return false;
+	for (i = 0; i < r->nprofiles; i++)
+		if (r->profiles[i]->nstacks)
+			return false;
+	for (i = 0; i < r->nfamilies; i++) {
+		const struct tt_family *f = r->families[i];
+
+		for (k = 0; k < f->nseries; k++) {
+			if (f->type == TT_METRIC_HISTOGRAM && f->series[k].hist.count)
+				return false;
+			if (f->type == TT_METRIC_COUNTER && f->series[k].value > 0 &&
+			    strcmp(f->name, "tracetool_lost_events_total"))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* The run's noise sample taken again when tracing is ready (tt_session_set_on_ready). */
+static struct {
+	struct tt_cpu_sample *a;	/* NULL outside start and relaunch */
+	int ret;			/* tt_cpu_sample_read's */
+} ready;
+
+static void on_ready(void *ctx)
+{
+	(void)ctx;
+	if (ready.a)
+		ready.ret = tt_cpu_sample_read(ready.a);
+}
+
 static int run_once(struct tt_session *s, const struct tt_common_opts *o,
 		    const struct one_run *w, double *deadline, struct tt_report **out,
 		    struct tt_run_noise *noise, struct tt_error *err)
@@ -257,10 +300,12 @@ static int run_once(struct tt_session *s, const struct tt_common_opts *o,
 	*out = NULL;
 	run_name(w, name, sizeof(name));
 	/*
-	 * The noise window starts before the run starts CMD (and, in the
-	 * first, before load): CMD's CPU time must fall inside the window the
-	 * host's busy time is measured over (tracetool's own time is
-	 * subtracted as its own).
+	 * The noise window starts before the run releases CMD: CMD's CPU time
+	 * must fall inside the window the host's busy time is measured over
+	 * (tracetool's own time is subtracted as its own).  It starts once
+	 * tracing is ready (on_ready, just before the release), not before the
+	 * first run's load: that took 1.7 s for requests, in run 1's
+	 * wall_seconds and the kernel's work for it in its other CPU time.
 	 */
 	/*
 	 * The host's core-to-core latency just before and just after the run
@@ -275,17 +320,22 @@ static int run_once(struct tt_session *s, const struct tt_common_opts *o,
 	ret = tt_cpu_sample_read(&a);
 	if (ret)
 		return tt_error_set(err, ret, false, "/proc/stat: %s", strerror(-ret));
+	ready.a = &a;	/* read again at ready by start and relaunch */
+	ready.ret = 0;
 	if (w->index == 0)
 		ret = tt_session_start(s, err);
 	else if (w->cmd)
 		ret = tt_session_relaunch(s, w->cmd, err);
 	else if ((ret = tt_session_next_window(s)))
 		tt_error_set(err, ret, false, "out of memory");
+	ready.a = NULL;
 	if (ret == -EINTR)
 		return tt_error_set(err, -EINTR, false, "interrupted before %s: no bundle written",
 				    name);
 	if (ret)
 		return ret;
+	if (ready.ret)
+		return tt_error_set(err, ready.ret, false, "/proc/stat: %s", strerror(-ready.ret));
 	/*
 	 * A window of SEC from where it began (the previous snapshot), not a
 	 * fixed cadence: a snapshot taken late (a loaded host, a stopped
@@ -306,10 +356,6 @@ static int run_once(struct tt_session *s, const struct tt_common_opts *o,
 		if (now_mono() >= *deadline)
 			break;
 	}
-	ret = tt_cpu_sample_read(&b);
-	if (ret)
-		return tt_error_set(err, ret, false, "/proc/stat: %s", strerror(-ret));
-	tt_run_noise_between(&a, &b, noise);
 	status = tt_session_cmd_status(s);
 	if ((w->cmd && status < 0) || (!w->cmd && now_mono() < *deadline))
 		return tt_error_set(err, -EINTR, false, "interrupted in %s: no bundle written", name);
@@ -326,6 +372,13 @@ static int run_once(struct tt_session *s, const struct tt_common_opts *o,
 		tt_report__free(snap);
 		return ret;
 	}
+	/* the noise window ends after the report's (the snapshot) and encloses it */
+	ret = tt_cpu_sample_read(&b);
+	if (ret) {
+		tt_report__free(snap);
+		return tt_error_set(err, ret, false, "/proc/stat: %s", strerror(-ret));
+	}
+	tt_run_noise_between(&a, &b, noise);
 	/* after the snapshot: the report's window ends before the probe runs */
 	t0 = now_mono();
 	ret = tt_core_to_core_probe(probe + nprobe, TT_C2C_MAX_PAIRS);
@@ -348,7 +401,8 @@ static int record_runs(const struct tt_cmd *cmd, struct record *rc, void **privs
 	struct tt_error err = {};
 	struct tt_session *s;
 	double deadline = INFINITY;
-	size_t i, total, per;
+	size_t i, total, per, empty = 0, measured = 0;
+	char empty_runs[128] = "";
 	int ret = 0, status = TT_EXIT_OK;
 
 	so.output = NULL;
@@ -357,6 +411,7 @@ static int record_runs(const struct tt_cmd *cmd, struct record *rc, void **privs
 		tt_error_set(&err, -ENOMEM, false, "out of memory");
 		return tt_fail(cmd, &err);
 	}
+	tt_session_set_on_ready(s, on_ready, NULL);
 	for (i = 0; !ret && i < rc->n; i++) {
 		ret = tt_session_add(s, rc->defs[i]->ops, privs[i]);
 		if (ret)
@@ -400,6 +455,16 @@ static int record_runs(const struct tt_cmd *cmd, struct record *rc, void **privs
 				noise.other_cpu_seconds, c2c, probe_cost * 1e3);
 			probe_cost = 0;
 		}
+		if (!w.warmup) {
+			measured++;
+			if (run_saw_nothing(r) && ++empty <= 8) {
+				size_t l = strlen(empty_runs);
+
+				snprintf(empty_runs + l, sizeof(empty_runs) - l, "%s%s%zu",
+					 l ? ", " : "", !rc->have_cand ? "" : cand ? "cand " : "base ",
+					 i / per - rc->warmup + 1);
+			}
+		}
 		ret = tt_bundle_add_run(bundle, w.variant, w.warmup, &noise, r);
 		if (ret) {
 			tt_report__free(r);
@@ -408,6 +473,11 @@ static int record_runs(const struct tt_cmd *cmd, struct record *rc, void **privs
 	}
 	if (ret)
 		status = tt_fail(cmd, &err);
+	else if (empty)
+		fprintf(stderr, "tracetool record: warning: %zu of %zu runs saw nothing traced (%s%s%s): "
+			"do the filters select what you meant? (-p is that one process, not its "
+			"workers or children)\n", empty, measured, rc->have_cand ? "" : "run ",
+			empty_runs, empty > 8 ? ", ..." : "");
 	tt_session_stop(s);
 	tt_session__free(s);
 	for (i = 0; i < rc->n; i++)

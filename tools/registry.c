@@ -36,8 +36,8 @@ const struct tt_optdef tt_common_optdefs[] = {
 	{ "dry-run", 0, NULL, 0, "load and attach, then exit (checks the kernel supports it)",
 	  NULL },
 	{ "hook", 0, "KIND", 0, "use only this hook kind: ", NULL },	/* kinds appended */
-	{ "no-trace-cmd", 0, NULL, 0, "-- CMD is the load or the timer, not traced: only what\n"
-	  "-p, -c or --cgroup select is (perf's -p with a command)", NULL },
+	{ "no-trace-cmd", 0, NULL, 0, "-- CMD is the load or the timer, not added to what is\n"
+	  "traced: only -p, -c and --cgroup select (perf's -p with a command)", NULL },
 	{ "verbose", 'v', NULL, 0, "timings and libbpf messages (-vv: verifier detail)", NULL },
 	{ "help", 'h', NULL, 0, "this help", NULL },
 	{ 0 },

@@ -234,9 +234,18 @@ int tt_cli_parse(const struct tt_cli *c, int argc, char **argv, struct tt_common
 		if (key == TT_OPT_VERSION)
 			return TT_CLI_VERSION;
 		if (key == '?') {
-			if (optopt)
+			const char *arg = argv[optind - 1], *eq = strchr(arg, '=');
+
+			/*
+			 * A long option given a value it does not take: getopt sets
+			 * optopt to the option's key, which is no character to print.
+			 */
+			if (!strncmp(arg, "--", 2) && eq && optopt)
+				return tt_error_set(err, -EINVAL, true, "option '%.*s' takes no value",
+						    (int)(eq - arg), arg);
+			if (optopt && strncmp(arg, "--", 2))
 				return tt_error_set(err, -EINVAL, true, "unknown option '-%c'", optopt);
-			return tt_error_set(err, -EINVAL, true, "unknown option '%s'", argv[optind - 1]);
+			return tt_error_set(err, -EINVAL, true, "unknown option '%s'", arg);
 		}
 		if (key == ':')
 			return tt_error_set(err, -EINVAL, true, "option '%s' needs a value",

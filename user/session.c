@@ -497,6 +497,8 @@ struct tt_session {
 	struct tt_run_stats stats;
 	tt_session_fold_fn fold;	/* tt_session_set_fold */
 	void *fold_ctx;
+	void (*on_ready)(void *ctx);	/* tt_session_set_on_ready */
+	void *on_ready_ctx;
 };
 
 struct tt_session *tt_session__new(const struct tt_common_opts *o)
@@ -768,6 +770,8 @@ static int load_and_attach(struct tt_session *s, struct tt_error *err)
 	}
 	s->stats.attach_ms = (now_mono() - t_start) * 1000;
 	read_rss(&s->stats.rss_kb, &s->stats.hwm_kb);
+	if (s->on_ready)	/* before the report's window starts: the caller's encloses it */
+		s->on_ready(s->on_ready_ctx);
 	clock_gettime(CLOCK_REALTIME, &s->start_real);
 	s->start_mono = now_mono();
 	for (i = 0; i < s->n; i++)
@@ -1146,6 +1150,12 @@ void tt_session_set_fold(struct tt_session *s, tt_session_fold_fn fold, void *ct
 	s->fold_ctx = ctx;
 }
 
+void tt_session_set_on_ready(struct tt_session *s, void (*fn)(void *ctx), void *ctx)
+{
+	s->on_ready = fn;
+	s->on_ready_ctx = ctx;
+}
+
 /* Remove from `f` the series of `gone` (same labels). 0 or -ENOMEM. */
 static int forget_series(struct tt_family *f, const struct tt_family *gone)
 {
@@ -1289,6 +1299,8 @@ int tt_session_relaunch(struct tt_session *s, char **cmd, struct tt_error *err)
 	}
 	if (ret)
 		return ret;	/* tt_session__free ends the held child */
+	if (s->on_ready)
+		s->on_ready(s->on_ready_ctx);
 	clock_gettime(CLOCK_REALTIME, &s->start_real);
 	s->start_mono = now_mono();
 	for (i = 0; i < s->n; i++)

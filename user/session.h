@@ -180,6 +180,14 @@ struct tt_report *tt_session_snapshot(struct tt_session *s, struct tt_error *err
 typedef int (*tt_session_fold_fn)(void *ctx, struct tt_report *increase);
 void tt_session_set_fold(struct tt_session *s, tt_session_fold_fn fold, void *ctx);
 /*
+ * Called once tracing is ready, just before the report's window starts
+ * (and -- CMD is released), by tt_session_start and tt_session_relaunch:
+ * record begins a run's noise window there, after the tracers' load (over a
+ * second for requests) rather than before it, and still enclosing the
+ * report's window.  Set before start.
+ */
+void tt_session_set_on_ready(struct tt_session *s, void (*fn)(void *ctx), void *ctx);
+/*
  * Forget the series of `gone` (its families by name, their series by label
  * values) in the cumulative state: later snapshots leave them out until
  * they are collected again, then counted from zero.  Unknown ones are

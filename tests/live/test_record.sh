@@ -24,7 +24,8 @@ record_duration_windows record_duration_contiguous
 record_relaunch_exact record_relaunch_leftover_done
 record_crash_exit record_crash_names_run record_crash_keeps_file record_crash_stops
 record_bad_gzip_exit record_bad_schema_exit
-record_usage_no_output record_usage_cmd_and_duration record_usage_bad_interleave"
+record_usage_no_output record_usage_cmd_and_duration record_usage_bad_interleave
+record_noise_after_load"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
@@ -250,6 +251,18 @@ if [ -s "$B" ]; then
 else
 	fail record_bad_schema_exit "no bundle from (a)"
 fi
+
+# (g2) a run's noise window starts when tracing is ready, not before the load:
+# requests loads in over a second, which run 1's wall_seconds held (1.6 s
+# against 0.002 s of report), with -- CMD and with -d alike
+"$TT" record requests --runs 2 -o "$TT_TMP/l1.json" -- true 2>"$TT_TMP/l.err"
+rc1=$?
+"$TT" record requests --runs 2 -d 0.2 -o "$TT_TMP/l2.json" 2>>"$TT_TMP/l.err"
+rc2=$?
+check_eq record_noise_after_load \
+	"exit statuses, runs whose wall_seconds exceeds the report's duration by under 0.25 s" "0 0 2 2" \
+	"$rc1 $rc2 $(for f in l1 l2; do jq '[.runs[] | select(.noise.wall_seconds - .report.duration_seconds < 0.25)] | length' "$TT_TMP/$f.json" 2>/dev/null || echo -; done | tr '\n' ' ' | sed 's/ $//')" \
+	"$(jq -c '[.runs[] | [.noise.wall_seconds, .report.duration_seconds]]' "$TT_TMP/l1.json" "$TT_TMP/l2.json" 2>/dev/null | tr '\n' ' ') $(head -c 200 "$TT_TMP/l.err")"
 
 # (h) usage errors exit 2 before anything runs
 "$TT" record syscalls --runs 2 -- true >/dev/null 2>&1; rc=$?

@@ -16,7 +16,9 @@
 W=$WL/syscall_workload
 GETPPID='{"syscall":"getppid"}'
 NAMES="untraced_cmd_pid_only untraced_cmd_default_both untraced_cmd_workload_done
-untraced_cmd_filters untraced_cmd_record untraced_cmd_usage_no_cmd untraced_cmd_usage_no_filter"
+untraced_cmd_filters untraced_cmd_record untraced_cmd_record_empty_run
+untraced_cmd_empty_warning untraced_cmd_empty_strict untraced_cmd_usage_no_cmd
+untraced_cmd_usage_no_filter"
 # shellcheck disable=SC2086
 tt_require_base $NAMES
 if [ ! -x "$W" ]; then
@@ -76,6 +78,28 @@ tt_wait_exit "$a" 20 || tt_stop "$a"
 "$TT" report -f json -o "$D/all.json" "$D/b.json" 2>>"$D/err"
 check_eq untraced_cmd_record "record's exit status, getppid over both runs, A's exit status" "0 500 0" \
 	"$rc $(tt_hcount "$D/all.json" "$GETPPID") $TT_RC" "$(head -c 300 "$D/err" | tr '\n' ' ')"
+# A is gone in run 2: record says that run saw nothing
+check_eq untraced_cmd_record_empty_run "record's warnings" \
+	"tracetool record: warning: 1 of 2 runs saw nothing traced (run 2): do the filters select what you meant? (-p is that one process, not its workers or children)" \
+	"$(grep warning "$D/err")"
+
+# -p naming a process that does nothing (a pre-fork server's master, say):
+# record warns, and compare --strict does not pass a gate that gated nothing
+sleep 60 &
+idle=$!
+TT_BG_PIDS="$TT_BG_PIDS $idle"
+timeout -k 5 120 "$TT" record syscalls -p "$idle" --no-trace-cmd --runs 2 -o "$D/e.json" -- \
+	"$W" --getppid 100 2>"$D/e.err"
+rc=$?
+check_eq untraced_cmd_empty_warning "exit status, warning lines" "0 1" \
+	"$rc $(grep -c 'warning: 2 of 2 runs saw nothing traced (run 1, 2)' "$D/e.err")" \
+	"$(head -c 300 "$D/e.err" | tr '\n' ' ')"
+"$TT" compare --strict "$D/e.json" "$D/e.json" >/dev/null 2>"$D/c.err"
+rc=$?
+"$TT" compare "$D/e.json" "$D/e.json" >/dev/null 2>>"$D/c.err"
+check_eq untraced_cmd_empty_strict "compare --strict, without it, warning lines" "3 0 2" \
+	"$rc $? $(grep -c 'no series was gated' "$D/c.err")"
+kill "$idle" 2>/dev/null
 
 out=$("$TT" syscalls -p $$ --no-trace-cmd -d 1 2>&1)
 rc=$?

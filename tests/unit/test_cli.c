@@ -169,6 +169,12 @@ static void test_no_trace_cmd(void **state)
 			 TT_CLI_RUN);
 	assert_int_equal(parse(&o, &x, &err, true, ARGV("-p", "7", "--", "true")), TT_CLI_RUN);
 	assert_false(o.no_trace_cmd);
+	/* a value given to an option that takes none: its name, not getopt's key as a character */
+	assert_int_equal(parse(&o, &x, &err, true, ARGV("-p", "7", "--no-trace-cmd=1", "--", "x")),
+			 -EINVAL);
+	assert_string_equal(err.msg, "option '--no-trace-cmd' takes no value");
+	assert_int_equal(parse(&o, &x, &err, true, ARGV("--verbose=2")), -EINVAL);
+	assert_string_equal(err.msg, "option '--verbose' takes no value");
 	/* not a tracing command (list, report): the option does not exist there */
 	assert_int_equal(parse(&o, &x, &err, false, ARGV("--no-trace-cmd")), -EINVAL);
 }
