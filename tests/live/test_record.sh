@@ -29,6 +29,18 @@ record_noise_after_load"
 
 # shellcheck disable=SC2086
 tt_require_base $CHECKS
+
+# check_c2c NAME WHAT N FILE: N runs of FILE have the host's core-to-core
+# latency, a cache line's round trip, in (5 ns, 20 us); skipped on one CPU
+check_c2c() {
+	if [ "$(nproc)" -ge 2 ]; then
+		check_eq "$1" "$2 with core_to_core_ns in (5, 20000)" "$3" \
+			"$(jq '[.runs[] | select(.noise.core_to_core_ns > 5
+				and .noise.core_to_core_ns < 20000)] | length' "$4")"
+	else
+		skip "$1" "one CPU: no pair to probe"
+	fi
+}
 if [ ! -x "$W" ]; then
 	for n in $CHECKS; do
 		fail "$n" "workload $W is missing: run make all"
@@ -68,14 +80,7 @@ else
 		"$(jq '[.runs[] | select(.noise.steal_seconds >= 0 and .noise.other_cpu_seconds >= 0
 			and .noise.wall_seconds >= .report.duration_seconds)] | length' "$B")"
 	check_eq record_report_run "report --run 2: getppid" 1000 "$(report_count --run 2 "$B")"
-	# the host's core-to-core latency per run: a cache line's round trip, 5 ns to 20 us
-	if [ "$(nproc)" -ge 2 ]; then
-		check_eq record_core_to_core "runs with core_to_core_ns in (5, 20000)" 3 \
-			"$(jq '[.runs[] | select(.noise.core_to_core_ns > 5
-				and .noise.core_to_core_ns < 20000)] | length' "$B")"
-	else
-		skip record_core_to_core "one CPU: no pair to probe"
-	fi
+	check_c2c record_core_to_core "runs" 3 "$B"
 fi
 
 # (b) -o NAME.gz is gzip; report reads it (the runs merged)
@@ -126,13 +131,7 @@ if [ $rc -ne 0 ]; then
 else
 	check_eq record_duration_windows "runs with duration in [0.3, 1.5]" 2 \
 		"$(jq '[.runs[] | select(.report.duration_seconds >= 0.3 and .report.duration_seconds <= 1.5)] | length' "$E")"
-	if [ "$(nproc)" -ge 2 ]; then
-		check_eq record_core_to_core_windows "-d runs with core_to_core_ns in (5, 20000)" 2 \
-			"$(jq '[.runs[] | select(.noise.core_to_core_ns > 5
-				and .noise.core_to_core_ns < 20000)] | length' "$E")"
-	else
-		skip record_core_to_core_windows "one CPU: no pair to probe"
-	fi
+	check_c2c record_core_to_core_windows "-d runs" 2 "$E"
 fi
 
 # (e2) a late snapshot does not shorten the next window: tracetool stopped
